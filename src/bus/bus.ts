@@ -1,0 +1,60 @@
+// What the nodes of one deployment share at run time: fan-out between nodes, who is online, and rate
+// limits. In-process implementations serve the single node; Redis ones serve many. Each interface is
+// phrased in domain terms, and each pair passes one contract suite (test/bus-contract.test.ts).
+import type { RoomId, User } from '../chat/model.js';
+
+/**
+ * Publish/subscribe between nodes. At most once, and ordered per channel while connected: payloads
+ * published while a subscriber was disconnected are lost, so `onResync` tells the subscriber to fill
+ * gaps from the store. A node also receives its own publications.
+ */
+export interface Bus {
+  publish(channel: string, payload: string): Promise<void>;
+  /** Resolves once the subscription is active; the returned function ends it. */
+  subscribe(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Called after the bus reconnected (messages may have been lost in between). */
+  onResync(listener: () => void): void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PresenceEntry {
+  readonly user: User;
+  /** One per STOMP connection that is in the room. */
+  readonly connectionId: string;
+}
+
+/**
+ * Who is in which room, across nodes. Entries are owned by a node and expire unless that node keeps
+ * heart-beating (`refresh`), so members of a dead node disappear within `ttlMs` by themselves.
+ */
+export interface PresenceRegistry {
+  /** `firstForUser`: this user had no other connection in the room (announce a join). */
+  join(roomId: RoomId, entry: PresenceEntry): Promise<{ readonly firstForUser: boolean }>;
+  /** `lastForUser`: this user has no connection left in the room (announce a leave). */
+  leave(roomId: RoomId, connectionId: string): Promise<{ readonly lastForUser: boolean; readonly user?: User }>;
+  /** Distinct users online in the room, across all live nodes. */
+  members(roomId: RoomId): Promise<User[]>;
+  /** Distinct users online per room. Rooms with nobody map to 0. */
+  counts(roomIds: readonly RoomId[]): Promise<Map<RoomId, number>>;
+  close(): Promise<void>;
+}
+
+export interface RateRule {
+  /** Bucket size: how many actions may burst. */
+  readonly capacity: number;
+  /** Tokens added per second. */
+  readonly refillPerSecond: number;
+}
+
+export interface RateDecision {
+  readonly allowed: boolean;
+  /** When refused: how long until one token is available. */
+  readonly retryAfterMs: number;
+}
+
+/** Token buckets keyed by the caller (e.g. `send:<userId>`); shared by all nodes when on Redis. */
+export interface RateLimiter {
+  take(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+// The one catalogue of error codes: each code's HTTP status and how STOMP reports it.
+// `fatal` codes end a STOMP connection with an ERROR frame; `queue` codes go to the connection's
+// `/user/queue/errors` and the connection stays open. docs/errors.md mirrors this table (a test keeps
+// them in step). Every layer throws `ParleyError`; nothing else decides how an error is shown.
+
+export type StompDisposition = 'fatal' | 'queue';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly stomp: StompDisposition;
+  readonly summary: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // STOMP protocol and limits: the peer is not speaking STOMP as agreed, so the connection ends.
+  invalid_frame: { status: 400, stomp: 'fatal', summary: 'The bytes are not a valid STOMP frame.' },
+  frame_too_large: { status: 413, stomp: 'fatal', summary: 'A frame is larger than the frame size limit.' },
+  too_many_headers: { status: 400, stomp: 'fatal', summary: 'A frame has more headers than allowed.' },
+  header_too_long: { status: 400, stomp: 'fatal', summary: 'A header line is longer than allowed.' },
+  not_connected: { status: 400, stomp: 'fatal', summary: 'A frame other than CONNECT came before CONNECT.' },
+  unsupported_version: { status: 400, stomp: 'fatal', summary: 'No STOMP version in common with the client.' },
+  protocol_error: {
+    status: 400,
+    stomp: 'fatal',
+    summary: 'A frame breaks the STOMP rules (missing header, unknown id).',
+  },
+  too_many_subscriptions: {
+    status: 429,
+    stomp: 'fatal',
+    summary: 'The connection has more subscriptions than allowed.',
+  },
+  too_many_connections: { status: 429, stomp: 'fatal', summary: 'Too many connections from this address.' },
+  slow_consumer: {
+    status: 503,
+    stomp: 'fatal',
+    summary: 'The client did not read fast enough; its outbound buffer overflowed.',
+  },
+  heartbeat_timeout: { status: 408, stomp: 'fatal', summary: 'The peer sent nothing within the heart-beat window.' },
+  connect_timeout: { status: 408, stomp: 'fatal', summary: 'No CONNECT frame arrived in time.' },
+  unauthorized: { status: 401, stomp: 'fatal', summary: 'The token is missing, expired or not valid.' },
+  shutting_down: { status: 503, stomp: 'fatal', summary: 'The server is shutting down; reconnect elsewhere.' },
+
+  // Application problems: the request is refused, the connection stays.
+  forbidden_destination: {
+    status: 403,
+    stomp: 'queue',
+    summary: 'That destination does not accept this frame (e.g. SEND to /topic).',
+  },
+  unknown_destination: { status: 404, stomp: 'queue', summary: 'No such destination.' },
+  room_not_found: { status: 404, stomp: 'queue', summary: 'The room does not exist.' },
+  invalid_message: { status: 400, stomp: 'queue', summary: 'The message body is empty or malformed.' },
+  message_too_long: { status: 400, stomp: 'queue', summary: 'The message is longer than allowed.' },
+  rate_limited: { status: 429, stomp: 'queue', summary: 'Too many requests; wait and try again.' },
+  storage_unavailable: {
+    status: 503,
+    stomp: 'queue',
+    summary: 'The message could not be stored; it was not delivered.',
+  },
+  invalid_nickname: { status: 400, stomp: 'queue', summary: 'The nickname breaks the nickname rules.' },
+  invalid_room: { status: 400, stomp: 'queue', summary: 'The room name or topic breaks the room rules.' },
+  invalid_request: { status: 400, stomp: 'queue', summary: 'The request is malformed.' },
+  not_found: { status: 404, stomp: 'queue', summary: 'No such resource.' },
+  internal_error: { status: 500, stomp: 'queue', summary: 'An unexpected error; it has been logged.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class ParleyError extends Error {
+  override readonly name = 'ParleyError';
+  readonly code: ErrorCode;
+  /** Seconds a client should wait before retrying (rate limits). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message ?? ERROR_CATALOGUE[code].summary, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+
+  get disposition(): StompDisposition {
+    return ERROR_CATALOGUE[this.code].stomp;
+  }
+}
+
+/** Any thrown value as a ParleyError; unknown failures become `internal_error` (the cause is kept for logs). */
+export function toParleyError(error: unknown): ParleyError {
+  if (error instanceof ParleyError) return error;
+  return new ParleyError('internal_error', undefined, { cause: error });
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,39 @@
+// STOMP frames as values: commands, decoded headers and raw bodies. Shared by the codec and session.
+
+export type ClientCommand =
+  | 'CONNECT'
+  | 'STOMP'
+  | 'SEND'
+  | 'SUBSCRIBE'
+  | 'UNSUBSCRIBE'
+  | 'ACK'
+  | 'NACK'
+  | 'BEGIN'
+  | 'COMMIT'
+  | 'ABORT'
+  | 'DISCONNECT';
+
+export type ServerCommand = 'CONNECTED' | 'MESSAGE' | 'RECEIPT' | 'ERROR';
+
+export type Command = ClientCommand | ServerCommand;
+
+/** Decoded header values by name. When a name repeats, the first occurrence wins (STOMP 1.2). */
+export type Headers = Readonly<Record<string, string>>;
+
+export interface Frame {
+  readonly command: Command;
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+export type StompVersion = '1.0' | '1.1' | '1.2';
+
+/** Every limit the codec enforces; violations raise ParleyError with the named code. */
+export interface FrameLimits {
+  /** Whole frame: command, headers and body (`frame_too_large`). */
+  readonly maxFrameBytes: number;
+  /** Header lines per frame (`too_many_headers`). */
+  readonly maxHeaders: number;
+  /** Bytes of one header line or the command line (`header_too_long`). */
+  readonly maxHeaderLineBytes: number;
+}
