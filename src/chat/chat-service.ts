@@ -1,0 +1,360 @@
+// The chat's rules over its ports: identities, rooms, messages, presence and rate limits. Callers
+// (HTTP routes, STOMP routes) hand it validated identities and raw input; it validates the input,
+// enforces limits, stores, and fans out through the bus. Knows nothing of HTTP, STOMP or SQL.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Bus, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Clock } from '../clock.js';
+import type { Limits } from '../config.js';
+import { ParleyError } from '../errors.js';
+import type { MessageRange, RoomQuery, Store } from '../store/store.js';
+import type { Message, MessageId, Room, RoomId, StoredRoom, User } from './model.js';
+import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
+import {
+  type EncodedMessage,
+  encodeBusMessage,
+  type FeedSink,
+  presenceChannel,
+  RoomFeed,
+  roomChannel,
+} from './room-feed.js';
+import type { IssuedToken, TokenService } from './tokens.js';
+
+export type ChatLimits = Pick<
+  Limits,
+  'messageMaxChars' | 'sendRatePerSecond' | 'sendBurst' | 'sessionsPerIpPerMinute' | 'roomsPerUserPerHour'
+>;
+
+export interface ChatDependencies {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly presence: PresenceRegistry;
+  readonly rateLimiter: RateLimiter;
+  readonly tokens: TokenService;
+  readonly clock: Clock;
+  readonly limits: ChatLimits;
+  readonly logger: Logger;
+  /** Where room streams are delivered on this node (the STOMP broker's topics). */
+  readonly sink: FeedSink;
+  /** Recent messages kept per active room for history reads (default 200). */
+  readonly recentMessagesPerRoom?: number;
+}
+
+export type PresenceEvent =
+  | { readonly type: 'join'; readonly user: User }
+  | { readonly type: 'leave'; readonly user: User }
+  | { readonly type: 'typing'; readonly user: User };
+
+const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const CLIENT_MSG_ID_PATTERN = /^[\x21-\x7e]{1,100}$/;
+// Control characters other than tab, line feed and carriage return.
+const FORBIDDEN_CONTROL = /(?![\t\n\r])\p{Cc}/u;
+const TYPING_RULE: RateRule = { capacity: 3, refillPerSecond: 0.5 };
+const MAX_HISTORY_PAGE = 200;
+export const DEFAULT_HISTORY_PAGE = 50;
+
+export function isRoomId(value: string): value is RoomId {
+  return ROOM_ID_PATTERN.test(value);
+}
+
+/** Parses a room id from user input, or ParleyError('room_not_found') (an id that cannot exist). */
+export function parseRoomId(value: string): RoomId {
+  if (!isRoomId(value)) throw new ParleyError('room_not_found');
+  return value;
+}
+
+export interface MessageInput {
+  readonly body: string;
+  readonly clientMsgId?: string;
+}
+
+/** A SEND body: JSON `{"body","clientMsgId"?}` or plain text, as the content type says. */
+export function parseMessageInput(body: Buffer, contentType: string | undefined): MessageInput {
+  const text = body.toString('utf8');
+  const isJson =
+    contentType === undefined ? text.trimStart().startsWith('{') : /^application\/json\b/i.test(contentType);
+  if (!isJson) return { body: text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ParleyError('invalid_message', 'The body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ParleyError('invalid_message', 'The body must be a JSON object {"body": "..."}.');
+  }
+  const { body: messageBody, clientMsgId } = parsed as Record<string, unknown>;
+  if (typeof messageBody !== 'string')
+    throw new ParleyError('invalid_message', 'The field "body" must be a string.');
+  if (clientMsgId === undefined || clientMsgId === null) return { body: messageBody };
+  if (typeof clientMsgId !== 'string' || !CLIENT_MSG_ID_PATTERN.test(clientMsgId)) {
+    throw new ParleyError(
+      'invalid_message',
+      'The field "clientMsgId" must be 1–100 printable ASCII characters.',
+    );
+  }
+  return { body: messageBody, clientMsgId };
+}
+
+export class ChatService {
+  readonly #deps: ChatDependencies;
+  readonly #feeds = new Map<RoomId, Promise<RoomFeed>>();
+  readonly #sendRule: RateRule;
+  readonly #roomRule: RateRule;
+  readonly #sessionRule: RateRule;
+  /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
+  readonly #joined = new Map<string, number>();
+
+  constructor(deps: ChatDependencies) {
+    this.#deps = deps;
+    const { limits } = deps;
+    this.#sendRule = { capacity: limits.sendBurst, refillPerSecond: limits.sendRatePerSecond };
+    this.#roomRule = {
+      capacity: limits.roomsPerUserPerHour,
+      refillPerSecond: limits.roomsPerUserPerHour / 3600,
+    };
+    this.#sessionRule = {
+      capacity: limits.sessionsPerIpPerMinute,
+      refillPerSecond: limits.sessionsPerIpPerMinute / 60,
+    };
+    deps.bus.onResync(() => {
+      for (const feed of this.#feeds.values())
+        void feed.then(
+          (f) => f.resync(),
+          () => undefined,
+        );
+    });
+  }
+
+  // Identity -----------------------------------------------------------------------------------------
+
+  async createSession(rawNickname: unknown, remoteAddress: string): Promise<IssuedToken> {
+    const nickname = parseNickname(rawNickname);
+    await this.#take(`session:${remoteAddress}`, this.#sessionRule);
+    return this.#deps.tokens.issue(this.#deps.tokens.newUser(nickname));
+  }
+
+  refreshSession(user: User): Promise<IssuedToken> {
+    return this.#deps.tokens.issue(user);
+  }
+
+  authenticate(token: string | undefined): Promise<User> {
+    if (token === undefined || token === '') {
+      return Promise.reject(new ParleyError('unauthorized', 'A token is required.'));
+    }
+    return this.#deps.tokens.verify(token);
+  }
+
+  // Rooms --------------------------------------------------------------------------------------------
+
+  async createRoom(user: User, input: { name: unknown; topic?: unknown }): Promise<Room> {
+    const name = parseRoomName(input.name);
+    const topic = parseRoomTopic(input.topic);
+    await this.#take(`room:${user.id}`, this.#roomRule);
+    const stored = await this.#deps.store.createRoom({
+      id: randomBytes(9).toString('base64url') as RoomId,
+      name,
+      topic,
+      createdBy: user,
+      createdAt: new Date(this.#deps.clock.now()),
+    });
+    return toRoom(stored, 0);
+  }
+
+  async getRoom(id: string): Promise<Room> {
+    const stored = await this.#findRoom(id);
+    const online = await this.#deps.presence.counts([stored.id]);
+    return toRoom(stored, online.get(stored.id) ?? 0);
+  }
+
+  async listRooms(query: RoomQuery): Promise<{ rooms: Room[]; nextCursor: string | null }> {
+    const page = await this.#deps.store.listRooms(query);
+    const online = await this.#deps.presence.counts(page.rooms.map((r) => r.id));
+    return { rooms: page.rooms.map((r) => toRoom(r, online.get(r.id) ?? 0)), nextCursor: page.nextCursor };
+  }
+
+  // Messages -----------------------------------------------------------------------------------------
+
+  /**
+   * Validates, rate-limits, stores (resolving only after commit) and fans out one message. A retry with
+   * the same clientMsgId resolves with the stored original and is not broadcast again.
+   */
+  async postMessage(author: User, roomId: string, input: MessageInput): Promise<Message> {
+    const body = input.body.trim();
+    if (body.length === 0) throw new ParleyError('invalid_message', 'The message is empty.');
+    if (FORBIDDEN_CONTROL.test(body))
+      throw new ParleyError('invalid_message', 'The message contains control characters.');
+    // Count code points, not UTF-16 units: an emoji is one character to the person typing it.
+    if (
+      body.length > this.#deps.limits.messageMaxChars &&
+      codePoints(body) > this.#deps.limits.messageMaxChars
+    ) {
+      throw new ParleyError(
+        'message_too_long',
+        `A message is at most ${this.#deps.limits.messageMaxChars} characters.`,
+      );
+    }
+    const id = parseRoomId(roomId);
+    await this.#take(`send:${author.id}`, this.#sendRule);
+    const { message, duplicate } = await this.#deps.store.appendMessage({
+      id: randomUUID() as MessageId,
+      roomId: id,
+      author,
+      body,
+      createdAt: new Date(this.#deps.clock.now()),
+      ...(input.clientMsgId === undefined ? {} : { clientMsgId: input.clientMsgId }),
+    });
+    if (!duplicate) {
+      const { payload } = encodeBusMessage(message);
+      await this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+        // Stored is what matters: subscribers' nodes fill the gap from the store on their next message
+        // or resync, and resuming clients read it with since-seq.
+        this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
+      });
+    }
+    return message;
+  }
+
+  async history(
+    roomId: string,
+    range: { beforeSeq?: number; afterSeq?: number; limit?: number },
+  ): Promise<string[]> {
+    const stored = await this.#findRoom(roomId);
+    const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
+    const normalized: MessageRange = {
+      limit,
+      ...(range.beforeSeq === undefined ? {} : { beforeSeq: range.beforeSeq }),
+      ...(range.afterSeq === undefined ? {} : { afterSeq: range.afterSeq }),
+    };
+    const feed = this.#feeds.get(stored.id);
+    if (feed !== undefined) {
+      const cached = (await feed).recent(normalized);
+      if (cached !== undefined) return cached.map((m) => m.json);
+    }
+    const messages = await this.#deps.store.listMessages(stored.id, normalized);
+    return messages.map((m) => JSON.stringify(m));
+  }
+
+  /** Stored messages after `afterSeq`, page by page, for resuming subscribers. */
+  async *messagesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
+    let cursor = afterSeq;
+    for (;;) {
+      const page = await this.#deps.store.listMessages(roomId, { afterSeq: cursor, limit: MAX_HISTORY_PAGE });
+      for (const message of page) yield { seq: message.seq, json: JSON.stringify(message) };
+      const last = page.at(-1);
+      if (last === undefined || page.length < MAX_HISTORY_PAGE) return;
+      cursor = last.seq;
+    }
+  }
+
+  // Presence and live feeds --------------------------------------------------------------------------
+
+  /** Starts (or shares) this node's live feed of a room; refuses unknown rooms. */
+  async openFeed(roomId: string): Promise<RoomId> {
+    const stored = await this.#findRoom(roomId);
+    let feed = this.#feeds.get(stored.id);
+    if (feed === undefined) {
+      const created = new RoomFeed(stored.id, {
+        store: this.#deps.store,
+        bus: this.#deps.bus,
+        sink: this.#deps.sink,
+        logger: this.#deps.logger,
+        recentLimit: this.#deps.recentMessagesPerRoom ?? MAX_HISTORY_PAGE,
+      });
+      feed = created.start().then(() => created);
+      this.#feeds.set(stored.id, feed);
+      feed.catch(() => this.#feeds.delete(stored.id));
+    }
+    (await feed).retain();
+    return stored.id;
+  }
+
+  closeFeed(roomId: RoomId): void {
+    const feed = this.#feeds.get(roomId);
+    if (feed === undefined) return;
+    void feed.then(
+      async (f) => {
+        if (f.release()) {
+          this.#feeds.delete(roomId);
+          await f.stop();
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  async join(roomId: RoomId, user: User, connectionId: string): Promise<void> {
+    const key = `${connectionId}/${roomId}`;
+    const count = this.#joined.get(key) ?? 0;
+    this.#joined.set(key, count + 1);
+    if (count > 0) return;
+    const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId });
+    if (firstForUser) await this.#publishPresence(roomId, { type: 'join', user });
+  }
+
+  async leave(roomId: RoomId, connectionId: string): Promise<void> {
+    const key = `${connectionId}/${roomId}`;
+    const count = this.#joined.get(key) ?? 0;
+    if (count > 1) {
+      this.#joined.set(key, count - 1);
+      return;
+    }
+    this.#joined.delete(key);
+    if (count === 0) return;
+    const { lastForUser, user } = await this.#deps.presence.leave(roomId, connectionId);
+    if (lastForUser && user !== undefined) await this.#publishPresence(roomId, { type: 'leave', user });
+  }
+
+  async typing(user: User, roomId: string): Promise<void> {
+    const id = parseRoomId(roomId);
+    const decision = await this.#deps.rateLimiter.take(`typing:${user.id}`, TYPING_RULE);
+    // Typing notices are hints: extra ones are dropped quietly rather than reported as errors.
+    if (!decision.allowed) return;
+    await this.#findRoom(id);
+    await this.#publishPresence(id, { type: 'typing', user });
+  }
+
+  async members(roomId: string): Promise<User[]> {
+    const stored = await this.#findRoom(roomId);
+    return this.#deps.presence.members(stored.id);
+  }
+
+  async close(): Promise<void> {
+    const feeds = [...this.#feeds.values()];
+    this.#feeds.clear();
+    await Promise.allSettled(feeds.map(async (f) => (await f).stop()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  async #findRoom(roomId: string): Promise<StoredRoom> {
+    const stored = await this.#deps.store.findRoom(parseRoomId(roomId));
+    if (stored === undefined) throw new ParleyError('room_not_found');
+    return stored;
+  }
+
+  async #publishPresence(roomId: RoomId, event: PresenceEvent): Promise<void> {
+    await this.#deps.bus.publish(presenceChannel(roomId), JSON.stringify(event));
+  }
+
+  async #take(key: string, rule: RateRule): Promise<void> {
+    const decision = await this.#deps.rateLimiter.take(key, rule);
+    if (!decision.allowed) {
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      throw new ParleyError('rate_limited', `Too many requests; retry in ${seconds} s.`, {
+        retryAfterSeconds: seconds,
+      });
+    }
+  }
+}
+
+function toRoom(stored: StoredRoom, online: number): Room {
+  const { lastSeq: _lastSeq, ...room } = stored;
+  return { ...room, online };
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}

@@ -1,0 +1,88 @@
+// Anonymous identity tokens: HS256 JWTs carrying the user (sub, nick, tag). Verification pins the
+// algorithm, issuer and audience and requires exp, so `alg: none`, other keys and tampered or expired
+// tokens are all `unauthorized`. Knows nothing of HTTP or STOMP; the key comes from the caller.
+import { randomInt, randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../clock.js';
+import { ParleyError } from '../errors.js';
+import type { User, UserId } from './model.js';
+
+export const TOKEN_ISSUER = 'parley';
+export const TOKEN_AUDIENCE = 'parley';
+const ALGORITHM = 'HS256';
+export const MIN_SECRET_BYTES = 32;
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly user: User;
+  readonly expiresAt: string;
+}
+
+export class TokenService {
+  readonly #key: Uint8Array;
+  readonly #clock: Clock;
+  readonly #ttlSeconds: number;
+
+  constructor(options: { secret: Uint8Array; clock: Clock; ttlSeconds: number }) {
+    if (options.secret.byteLength < MIN_SECRET_BYTES) {
+      throw new Error(`the token secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    this.#key = options.secret;
+    this.#clock = options.clock;
+    this.#ttlSeconds = options.ttlSeconds;
+  }
+
+  /** A new identity for a nickname that has already passed `parseNickname`. */
+  newUser(nickname: string): User {
+    return { id: randomUUID() as UserId, nickname, tag: String(randomInt(0, 10_000)).padStart(4, '0') };
+  }
+
+  async issue(user: User): Promise<IssuedToken> {
+    const nowSeconds = Math.floor(this.#clock.now() / 1000);
+    const exp = nowSeconds + this.#ttlSeconds;
+    const token = await new SignJWT({ nick: user.nickname, tag: user.tag })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(exp)
+      .sign(this.#key);
+    return { token, user, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /** The user a token speaks for, or ParleyError('unauthorized'). */
+  async verify(token: string): Promise<User> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: [ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        currentDate: new Date(this.#clock.now()),
+      });
+      const { sub, nick, tag } = payload;
+      if (
+        typeof sub !== 'string' ||
+        typeof nick !== 'string' ||
+        typeof tag !== 'string' ||
+        !/^\d{4}$/.test(tag)
+      ) {
+        throw new ParleyError('unauthorized', 'The token does not describe a user.');
+      }
+      return { id: sub as UserId, nickname: nick, tag };
+    } catch (error) {
+      if (error instanceof ParleyError) throw error;
+      const reason =
+        error instanceof joseErrors.JWTExpired ? 'The token has expired.' : 'The token is not valid.';
+      throw new ParleyError('unauthorized', reason, { cause: error });
+    }
+  }
+}
+
+/** The token in `Authorization: Bearer <jwt>` (case-insensitive scheme), if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,170 @@
+// The only reader of the environment: one schema, parsed once at start-up, frozen. A bad value is
+// reported with the variable's name; every problem is listed at once. Defaults are the safe ones for an
+// open, anonymous service; each limit is named here and documented in docs/configuration.md.
+import { z } from 'zod';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positiveMs = integer(1, 24 * 3_600_000);
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Environment variable → schema. Every entry is optional; the default is the documented one. */
+const ENV_SCHEMA = {
+  PORT: integer(0, 65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  JWT_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
+  STOMP_PORT: integer(0, 65_535).default(61_613),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      s === undefined
+        ? []
+        : s
+            .split(',')
+            .map((o) => o.trim())
+            .filter((o) => o.length > 0),
+    )
+    .pipe(z.array(z.url('each origin must be a URL like https://chat.example.com'))),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+
+  // STOMP and connection limits.
+  MAX_FRAME_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
+  MAX_HEADERS: integer(4, 1024).default(64),
+  MAX_HEADER_LINE_BYTES: integer(64, 64 * 1024).default(8 * 1024),
+  MAX_SUBSCRIPTIONS: integer(1, 10_000).default(64),
+  MAX_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(64),
+  MAX_OUTBOUND_BYTES: integer(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+  HEARTBEAT_MS: integer(0, 3_600_000).default(10_000),
+  CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+  SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
+
+  // Chat limits.
+  MESSAGE_MAX_CHARS: integer(1, 100_000).default(4000),
+  SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(5),
+  SEND_BURST: integer(1, 1_000_000).default(20),
+  SESSIONS_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
+  ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
+  TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+
+  // Storage and cluster.
+  DB_POOL_MAX: integer(1, 1000).default(10),
+  PRESENCE_TTL_MS: integer(1000, 3_600_000).default(30_000),
+} as const;
+
+const envSchema = z.object(ENV_SCHEMA);
+type Env = z.output<typeof envSchema>;
+
+export interface Limits {
+  readonly maxFrameBytes: number;
+  readonly maxHeaders: number;
+  readonly maxHeaderLineBytes: number;
+  readonly maxSubscriptions: number;
+  readonly maxConnectionsPerIp: number;
+  readonly maxOutboundBytes: number;
+  readonly heartbeatMs: number;
+  readonly connectTimeoutMs: number;
+  readonly messageMaxChars: number;
+  readonly sendRatePerSecond: number;
+  readonly sendBurst: number;
+  readonly sessionsPerIpPerMinute: number;
+  readonly roomsPerUserPerHour: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly jwtSecret: string | undefined;
+  /** 0: the TCP listener is off. */
+  readonly stompPort: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Extra origins allowed to open WebSockets and call the API cross-site (same origin and localhost always are). */
+  readonly allowedOrigins: readonly string[];
+  readonly trustProxy: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly tokenTtlSeconds: number;
+  readonly dbPoolMax: number;
+  readonly presenceTtlMs: number;
+  readonly limits: Limits;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  // Empty strings mean "unset", as shells and .env files commonly produce them.
+  const present: Record<string, string> = {};
+  for (const name of Object.keys(ENV_SCHEMA)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') present[name] = value;
+  }
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        return `${name}: ${issue.message}${name in present ? ` (got ${JSON.stringify(present[name])})` : ''}`;
+      }),
+    );
+  }
+  return Object.freeze(toConfig(parsed.data));
+}
+
+function toConfig(env: Env): Config {
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    jwtSecret: env.JWT_SECRET,
+    stompPort: env.STOMP_PORT,
+    logLevel: env.LOG_LEVEL,
+    allowedOrigins: Object.freeze([...env.ALLOWED_ORIGINS]),
+    trustProxy: env.TRUST_PROXY === 'true',
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    dbPoolMax: env.DB_POOL_MAX,
+    presenceTtlMs: env.PRESENCE_TTL_MS,
+    limits: Object.freeze({
+      maxFrameBytes: env.MAX_FRAME_BYTES,
+      maxHeaders: env.MAX_HEADERS,
+      maxHeaderLineBytes: env.MAX_HEADER_LINE_BYTES,
+      maxSubscriptions: env.MAX_SUBSCRIPTIONS,
+      maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+      maxOutboundBytes: env.MAX_OUTBOUND_BYTES,
+      heartbeatMs: env.HEARTBEAT_MS,
+      connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+      messageMaxChars: env.MESSAGE_MAX_CHARS,
+      sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+      sendBurst: env.SEND_BURST,
+      sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
+      roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
+    }),
+  };
+}
+
+/** The variables this build understands, for documentation and a test that keeps docs in step. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENV_SCHEMA);

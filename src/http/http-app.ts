@@ -1,0 +1,238 @@
+// The HTTP face: the JSON API of the contract, health and metrics, CORS and security headers, and the
+// built web client. Maps every ParleyError to `{"error":{"code","message"}}` with the catalogue's status.
+// Knows nothing of STOMP; the chat service does the work.
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
+import type { User } from '../chat/model.js';
+import { bearerToken } from '../chat/tokens.js';
+import { ParleyError, toParleyError } from '../errors.js';
+import type { OriginPolicy } from './origin-policy.js';
+
+export interface HttpAppOptions {
+  readonly chat: ChatService;
+  readonly logger: Logger;
+  readonly origins: OriginPolicy;
+  readonly trustProxy: boolean;
+  /** Built web client (index.html and assets); served at `/` when it exists. */
+  readonly webRoot: string;
+  readonly metrics: Registry;
+  /** Each named check must resolve for `/readyz` to answer 200. */
+  readonly readiness: Readonly<Record<string, () => Promise<void>>>;
+  readonly bodyLimitBytes?: number;
+}
+
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const historyQuery = z
+  .object({
+    before: seqParam.optional(),
+    after: seqParam.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_HISTORY_PAGE),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+const roomsQuery = z.object({
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+const sessionBody = z.object({ nickname: z.unknown() });
+const roomBody = z.object({ name: z.unknown(), topic: z.unknown().optional() });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new ParleyError('invalid_request', `${where}${issue?.message ?? 'malformed request'}`);
+  }
+  return result.data;
+}
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const { chat, origins } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    trustProxy: options.trustProxy,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
+    // Ids of our own, so log lines of one request can be found together.
+    genReqId: () => crypto.randomUUID(),
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    const origin = request.headers.origin;
+    if (origin !== undefined && request.url.startsWith('/api/')) {
+      if (origins.isAllowed(origin, request.headers.host)) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('vary', 'Origin');
+        reply.header('access-control-allow-headers', 'authorization, content-type');
+        reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
+        reply.header('access-control-max-age', '600');
+      }
+      if (request.method === 'OPTIONS') return reply.code(204).send();
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const parleyError = fromFastifyError(error);
+    if (parleyError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
+    if (parleyError.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(parleyError.retryAfterSeconds));
+    void reply
+      .code(parleyError.status)
+      .send({ error: { code: parleyError.code, message: parleyError.message } });
+  });
+
+  const authenticate = async (request: FastifyRequest): Promise<User> =>
+    chat.authenticate(bearerToken(request.headers.authorization));
+
+  app.post('/api/sessions', async (request, reply) => {
+    const { nickname } = parse(sessionBody, request.body);
+    const issued = await chat.createSession(nickname, request.ip);
+    return reply.code(201).send(issued);
+  });
+
+  app.post('/api/sessions/refresh', async (request) => chat.refreshSession(await authenticate(request)));
+
+  app.get('/api/rooms', async (request) => {
+    const query = parse(roomsQuery, request.query);
+    return chat.listRooms({
+      limit: query.limit,
+      ...(query.q === undefined || query.q === '' ? {} : { query: query.q }),
+      ...(query.cursor === undefined || query.cursor === '' ? {} : { cursor: query.cursor }),
+    });
+  });
+
+  app.post('/api/rooms', async (request, reply) => {
+    const user = await authenticate(request);
+    const body = parse(roomBody, request.body);
+    return reply.code(201).send(await chat.createRoom(user, body));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (request) => chat.getRoom(request.params.id));
+
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request, reply) => {
+    const query = parse(historyQuery, request.query);
+    const messages = await chat.history(request.params.id, {
+      limit: query.limit,
+      ...(query.before === undefined ? {} : { beforeSeq: query.before }),
+      ...(query.after === undefined ? {} : { afterSeq: query.after }),
+    });
+    // Messages are already JSON (kept encoded by the room feed): join them instead of re-serializing.
+    return reply.type('application/json; charset=utf-8').send(`{"messages":[${messages.join(',')}]}`);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => ({
+    members: await chat.members(request.params.id),
+  }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const entries = Object.entries(options.readiness);
+    const results = await Promise.allSettled(entries.map(([, check]) => withTimeout(check(), 2000)));
+    const checks: Record<string, string> = {};
+    let ready = true;
+    results.forEach((result, i) => {
+      const name = entries[i]?.[0] ?? `check${i}`;
+      checks[name] = result.status === 'fulfilled' ? 'ok' : 'unavailable';
+      if (result.status === 'rejected') ready = false;
+    });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.metrics.contentType).send(await options.metrics.metrics()),
+  );
+
+  if (existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      wildcard: false,
+      setHeaders: (res, path) => {
+        res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+        // Hashed asset names never change content; index.html must always be revalidated.
+        res.setHeader(
+          'cache-control',
+          path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const isPage =
+      request.method === 'GET' &&
+      !request.url.startsWith('/api/') &&
+      !request.url.startsWith('/ws') &&
+      (request.headers.accept ?? '').includes('text/html');
+    if (isPage && existsSync(options.webRoot)) {
+      // Client-side routes (/rooms/<id>) load the app, which reads the URL.
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    }
+    return sendNotFound(reply);
+  });
+
+  return app;
+}
+
+function sendNotFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).send({ error: { code: 'not_found', message: 'No such resource.' } });
+}
+
+/** Fastify's own errors (bad JSON, body too large) keep their status under our envelope. */
+function fromFastifyError(error: unknown): ParleyError {
+  if (error instanceof ParleyError) return error;
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const status = Number((error as { statusCode: unknown }).statusCode);
+    const message = error instanceof Error ? error.message : 'The request is malformed.';
+    if (status === 413) return new ParleyError('invalid_request', 'The request body is too large.');
+    if (status >= 400 && status < 500) return new ParleyError('invalid_request', message);
+  }
+  return toParleyError(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
