@@ -32,7 +32,10 @@ export interface PresenceRegistry {
   /** `firstForUser`: this user had no other connection in the room (announce a join). */
   join(roomId: RoomId, entry: PresenceEntry): Promise<{ readonly firstForUser: boolean }>;
   /** `lastForUser`: this user has no connection left in the room (announce a leave). */
-  leave(roomId: RoomId, connectionId: string): Promise<{ readonly lastForUser: boolean; readonly user?: User }>;
+  leave(
+    roomId: RoomId,
+    connectionId: string,
+  ): Promise<{ readonly lastForUser: boolean; readonly user?: User }>;
   /** Distinct users online in the room, across all live nodes. */
   members(roomId: RoomId): Promise<User[]>;
   /** Distinct users online per room. Rooms with nobody map to 0. */
@@ -56,5 +59,17 @@ export interface RateDecision {
 /** Token buckets keyed by the caller (e.g. `send:<userId>`); shared by all nodes when on Redis. */
 export interface RateLimiter {
   take(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+/**
+ * Shared, expiring string values (e.g. room metadata, recent history pages) so nodes avoid
+ * re-reading the store. Best effort: a miss is always allowed, so callers must handle `undefined`.
+ */
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Removes the keys on every node; missing keys are ignored. */
+  delete(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

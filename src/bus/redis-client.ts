@@ -1,0 +1,114 @@
+// How the Redis-backed bus, presence, rate limiter and cache obtain, connect and close ioredis
+// clients, and run Lua scripts by hash. Knows nothing of rooms or users; nothing outside src/bus
+// should construct a Redis client except src/main.ts through the classes here.
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
+import { ParleyError } from '../errors.js';
+
+/** A `redis://` URL or ioredis options. `lazyConnect` is always forced on. */
+export type RedisTarget = string | RedisOptions;
+
+export interface RedisConnectionOptions {
+  readonly redis: RedisTarget;
+  /** Prepended to every key and channel, so deployments and tests sharing one Redis stay apart. */
+  readonly keyPrefix?: string;
+  /** Connection attempts before `connect()` gives up (default 5). */
+  readonly connectAttempts?: number;
+  /** Delay before the second attempt; grows linearly (default 200 ms). */
+  readonly connectDelayMs?: number;
+  /** Where asynchronous failures go (connection errors, throwing listeners). Default: stderr. */
+  readonly onError?: (error: unknown) => void;
+  readonly clock?: Clock;
+}
+
+export const defaultOnError = (error: unknown): void => {
+  console.error('[parley:bus]', error);
+};
+
+/** A client that does not connect until `connectRedis`, with an 'error' listener attached. */
+export function createRedisClient(
+  target: RedisTarget,
+  name: string,
+  onError: (error: unknown) => void,
+  extra: RedisOptions = {},
+): Redis {
+  const overrides: RedisOptions = { ...extra, lazyConnect: true, connectionName: name };
+  const client =
+    typeof target === 'string' ? new Redis(target, overrides) : new Redis({ ...target, ...overrides });
+  // ioredis emits 'error' for every failed (re)connect; without a listener the process would crash.
+  client.on('error', onError);
+  return client;
+}
+
+/** Connects with a bounded number of attempts; afterwards ioredis reconnects by itself. */
+export async function connectRedis(
+  client: Redis,
+  options: { attempts?: number | undefined; delayMs?: number | undefined; clock?: Clock | undefined } = {},
+): Promise<void> {
+  const attempts = Math.max(1, options.attempts ?? 5);
+  const delayMs = options.delayMs ?? 200;
+  const clock = options.clock ?? systemClock;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (client.status === 'ready') return;
+    try {
+      await client.connect();
+      return;
+    } catch (error) {
+      lastError = error;
+      // A failed first connect leaves ioredis retrying on its own; stop it so the next attempt
+      // (and the final give-up) are ours.
+      client.disconnect();
+    }
+    if (attempt < attempts)
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs * attempt));
+  }
+  throw new ParleyError('internal_error', `Redis unreachable after ${attempts} attempts`, {
+    cause: lastError,
+  });
+}
+
+/** Ends the connection and resolves once the socket is gone (no handle left behind). */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (isEnded(client)) return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+    } catch {
+      client.disconnect();
+    }
+  } else {
+    client.disconnect();
+  }
+  if (!isEnded(client)) await ended;
+}
+
+// A function, so TypeScript does not keep the narrowing from before the awaits above.
+function isEnded(client: Redis): boolean {
+  return client.status === 'end';
+}
+
+/** A Lua script run by hash, falling back to the source once when Redis does not know it yet. */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      return await client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** Loads the script so the first `run` on a fresh server costs no extra round trip. */
+  async load(client: Redis): Promise<void> {
+    await client.script('LOAD', this.source);
+  }
+}

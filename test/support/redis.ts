@@ -1,0 +1,96 @@
+// Test-side access to the machine's Redis: is it there (skip rule), a unique key prefix per test,
+// removal of a prefix's keys, and forcing connections closed. Tests only; the app never imports this.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const REDIS_TEST_URL = 'redis://127.0.0.1:6379';
+
+let probe: Promise<boolean> | undefined;
+
+/**
+ * Whether the test Redis answers. When it does not: with CI=true this throws (the suite must run
+ * there); otherwise it prints why the Redis tests are skipped and returns false.
+ */
+export async function redisAvailable(): Promise<boolean> {
+  probe ??= (async () => {
+    const client = new Redis(REDIS_TEST_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return true;
+    } catch (error) {
+      if (process.env.CI === 'true')
+        throw new Error(`Redis at ${REDIS_TEST_URL} is required with CI=true`, { cause: error });
+      console.warn(`[test] skipping Redis tests: no Redis at ${REDIS_TEST_URL} (${String(error)})`);
+      return false;
+    } finally {
+      client.disconnect();
+    }
+  })();
+  return probe;
+}
+
+/** A prefix no other test (or concurrent test run) uses; end with ':' so keys read well. */
+export function uniqueKeyPrefix(label: string): string {
+  return `test:${label}:${randomUUID().slice(0, 8)}:`;
+}
+
+/** Runs `fn` with a short-lived admin connection that is always closed afterwards. */
+export async function withRedis<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(REDIS_TEST_URL, { lazyConnect: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  await withRedis(async (redis) => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  });
+}
+
+/** Lists the server's client connections whose name equals `name`, as `CLIENT LIST` ids. */
+export async function clientIdsNamed(name: string): Promise<string[]> {
+  return withRedis(async (redis) => {
+    const list = String(await redis.client('LIST'));
+    const ids: string[] = [];
+    for (const line of list.split('\n')) {
+      const fields = new Map(
+        line
+          .trim()
+          .split(' ')
+          .map((pair) => {
+            const at = pair.indexOf('=');
+            return [pair.slice(0, at), pair.slice(at + 1)] as const;
+          }),
+      );
+      const id = fields.get('id');
+      if (fields.get('name') === name && id !== undefined) ids.push(id);
+    }
+    return ids;
+  });
+}
+
+/** Kills the named connections from another connection, as a network failure would; returns how many. */
+export async function killClientsNamed(name: string): Promise<number> {
+  const ids = await clientIdsNamed(name);
+  await withRedis(async (redis) => {
+    for (const id of ids) await redis.client('KILL', 'ID', id);
+  });
+  return ids.length;
+}
