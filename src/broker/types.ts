@@ -47,6 +47,11 @@ export interface SubscribeContext<P extends Principal> {
    * destination meanwhile are held and then delivered if their seq is above the last replayed one.
    */
   replay(message: OutboundMessage): void;
+  /**
+   * The client already has every seq up to `seq` (e.g. its `since-seq`): none of them is delivered to
+   * this subscription, live or replayed.
+   */
+  resumeAfter(seq: number): void;
 }
 
 export interface Route<P extends Principal> {
