@@ -1,0 +1,631 @@
+// One STOMP connection's state machine: CONNECT and version negotiation, heart-beats, receipts,
+// subscriptions and their pending acks, transactions, backpressure and the ERROR-then-close rules.
+// Knows nothing of chat, destinations' meaning or sockets: a `SessionHandler` decides what frames do,
+// a `SessionTransport` moves bytes. Frames are handled strictly in arrival order, one at a time.
+import type { Clock, Timer } from '../clock.js';
+import { assertNever, ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
+import { encodeFrame, FrameParser } from './codec.js';
+import type { Frame, FrameLimits, Headers, StompVersion } from './frame.js';
+
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+export interface SessionTransport {
+  /** Queues bytes to the peer; ignored once the transport is closed. */
+  write(bytes: Buffer): void;
+  /** Queued, not yet flushed (ws.bufferedAmount / socket.writableLength). */
+  readonly bufferedBytes: number;
+  /** Closes after flushing what was written; undefined = normal close. */
+  close(code: ErrorCode | undefined): void;
+  readonly remoteAddress: string;
+}
+
+export interface SessionLimits extends FrameLimits {
+  /** More subscriptions on one connection → `too_many_subscriptions`. */
+  readonly maxSubscriptions: number;
+  /** bufferedBytes above this when a MESSAGE is delivered → `slow_consumer`. */
+  readonly maxOutboundBytes: number;
+  /** The server's cx: how often it can send heart-beats (0 = never). */
+  readonly heartbeatSendMs: number;
+  /** The server's cy: how often it wants to hear from the peer (0 = never). */
+  readonly heartbeatReceiveMs: number;
+  /** E.g. 1.5: the peer is dropped after the negotiated receive interval × this of silence. */
+  readonly heartbeatGraceFactor: number;
+  /** No CONNECT (or no successful one) within this → `connect_timeout`. */
+  readonly connectTimeoutMs: number;
+  /** SENDs/ACKs held by one transaction → `protocol_error`. */
+  readonly maxTransactionFrames: number;
+  /** Unacknowledged MESSAGEs of one client-ack subscription → `slow_consumer` (default 1024). */
+  readonly maxPendingAcks?: number;
+  /** Frames received but not yet handled (waiting on earlier async work) → `protocol_error` (default 1024). */
+  readonly maxQueuedFrames?: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
+  maxFrameBytes: 64 * 1024,
+  maxHeaders: 32,
+  maxHeaderLineBytes: 8 * 1024,
+  maxSubscriptions: 256,
+  maxOutboundBytes: 1024 * 1024,
+  heartbeatSendMs: 10_000,
+  heartbeatReceiveMs: 10_000,
+  heartbeatGraceFactor: 1.5,
+  connectTimeoutMs: 10_000,
+  maxTransactionFrames: 100,
+  maxPendingAcks: 1024,
+  maxQueuedFrames: 1024,
+});
+
+export interface SendRequest {
+  readonly destination: string;
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+export interface SubscribeRequest {
+  readonly id: string;
+  readonly destination: string;
+  readonly ack: AckMode;
+  readonly headers: Headers;
+}
+
+export interface SessionHandler {
+  /** Throw ParleyError to refuse (e.g. `unauthorized`); any rejection ends the connection with ERROR. */
+  connect(session: StompSession, headers: Headers): Promise<void>;
+  /** The subscription is registered before this is called, so `deliver` to it works during replay. */
+  subscribe(session: StompSession, request: SubscribeRequest): Promise<void>;
+  unsubscribe(session: StompSession, id: string): void;
+  /** Resolves when handled; only then is the RECEIPT sent. */
+  send(session: StompSession, request: SendRequest): Promise<void>;
+  /** `messageIds` are all the ids this ACK/NACK settles (several for cumulative `client` mode). */
+  ack?(session: StompSession, subscriptionId: string, messageIds: readonly string[], accepted: boolean): void;
+  /** A `queue`-disposition ParleyError from subscribe/send; the handler reports it (/user/queue/errors). */
+  failed(session: StompSession, error: ParleyError, receiptId: string | undefined): void;
+  /** Exactly once for every session whose `connect` resolved, even if the socket closed meanwhile. */
+  disconnected(session: StompSession): void;
+}
+
+export interface StompSessionOptions {
+  readonly id: string;
+  readonly transport: SessionTransport;
+  readonly handler: SessionHandler;
+  readonly limits: SessionLimits;
+  readonly clock: Clock;
+  readonly serverName: string;
+  /** From the WebSocket subprotocols; undefined = every version. */
+  readonly offeredVersions?: readonly StompVersion[] | undefined;
+  /** Exceptions thrown by `handler.failed`/`handler.disconnected`, which have nowhere else to go. */
+  readonly onHandlerError?: ((error: unknown) => void) | undefined;
+}
+
+const ALL_VERSIONS: readonly StompVersion[] = ['1.2', '1.1', '1.0'];
+const HEARTBEAT = Buffer.from('\n');
+const MAX_OPEN_TRANSACTIONS = 16;
+const HEART_BEAT_HEADER = /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/;
+
+type SessionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
+
+interface Subscription {
+  readonly id: string;
+  readonly ack: AckMode;
+  /** Delivered, not yet acknowledged message ids, in delivery order (only for non-auto modes). */
+  readonly pending: Set<string>;
+}
+
+function protocolError(message: string): ParleyError {
+  return new ParleyError('protocol_error', message);
+}
+
+function negotiateVersion(
+  acceptVersion: string | undefined,
+  offered: readonly StompVersion[],
+): StompVersion | undefined {
+  // No accept-version header means a STOMP 1.0 client.
+  const accepted = acceptVersion === undefined ? ['1.0'] : acceptVersion.split(',').map((v) => v.trim());
+  return ALL_VERSIONS.find((version) => accepted.includes(version) && offered.includes(version));
+}
+
+function parseAckMode(value: string | undefined, version: StompVersion): AckMode {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (value === 'client') return 'client';
+  if (value === 'client-individual' && version !== '1.0') return 'client-individual';
+  throw protocolError(`Unsupported ack mode ${JSON.stringify(value)}.`);
+}
+
+export class StompSession {
+  readonly id: string;
+  readonly #transport: SessionTransport;
+  readonly #handler: SessionHandler;
+  readonly #limits: SessionLimits;
+  readonly #clock: Clock;
+  readonly #serverName: string;
+  readonly #offered: readonly StompVersion[];
+  readonly #onHandlerError: ((error: unknown) => void) | undefined;
+  readonly #parser: FrameParser;
+
+  #state: SessionState = 'awaiting-connect';
+  #version: StompVersion | undefined;
+  #connectSucceeded = false;
+  #disconnectNotified = false;
+
+  readonly #inbox: Frame[] = [];
+  #draining = false;
+  readonly #subscriptions = new Map<string, Subscription>();
+  /** Pending ack id → its subscription, for 1.0/1.2 ACKs that name no subscription. */
+  readonly #ackIndex = new Map<string, Subscription>();
+  readonly #transactions = new Map<string, Frame[]>();
+
+  #connectTimer: Timer | undefined;
+  #sendTimer: Timer | undefined;
+  #receiveTimer: Timer | undefined;
+  #lastSentAt: number;
+  #lastReceivedAt: number;
+
+  constructor(options: StompSessionOptions) {
+    this.id = options.id;
+    this.#transport = options.transport;
+    this.#handler = options.handler;
+    this.#limits = options.limits;
+    this.#clock = options.clock;
+    this.#serverName = options.serverName;
+    this.#offered = options.offeredVersions ?? ALL_VERSIONS;
+    this.#onHandlerError = options.onHandlerError;
+    this.#parser = new FrameParser(options.limits);
+    this.#lastSentAt = this.#lastReceivedAt = this.#clock.now();
+    if (this.#limits.connectTimeoutMs > 0) {
+      this.#connectTimer = this.#clock.setTimeout(() => {
+        if (this.#state === 'awaiting-connect' || this.#state === 'connecting') {
+          this.#closeWithError('connect_timeout', 'No CONNECT frame arrived in time.', undefined);
+        }
+      }, this.#limits.connectTimeoutMs);
+    }
+  }
+
+  get version(): StompVersion | undefined {
+    return this.#version;
+  }
+
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  get remoteAddress(): string {
+    return this.#transport.remoteAddress;
+  }
+
+  /** Bytes from the transport, in any chunking. Never throws. */
+  receive(chunk: Buffer): void {
+    if (this.#state === 'closed') return;
+    this.#lastReceivedAt = this.#clock.now();
+    try {
+      this.#parser.push(chunk, this.#onFrame, noop);
+    } catch (error) {
+      const failure = toParleyError(error);
+      // Whatever the parser hit, the byte stream is lost: every parser failure ends the connection.
+      this.#closeWithError(failure.code, failure.message, undefined);
+    }
+  }
+
+  /** The socket went away. Idempotent. */
+  transportClosed(): void {
+    this.#terminate(undefined, undefined, false);
+  }
+
+  /**
+   * Writes a pre-encoded MESSAGE. For `client`/`client-individual` subscriptions the frame's `ack`
+   * header must equal `messageId` (it is what 1.2 clients ACK with). Returns false when the message was
+   * dropped: unknown subscription, not connected, or the peer is too slow (then the session closes).
+   */
+  deliver(subscriptionId: string, frame: Buffer, messageId: string): boolean {
+    if (this.#state !== 'connected') return false;
+    const subscription = this.#subscriptions.get(subscriptionId);
+    if (subscription === undefined) return false;
+    if (this.#transport.bufferedBytes > this.#limits.maxOutboundBytes) {
+      this.#closeWithError('slow_consumer', ERROR_CATALOGUE.slow_consumer.summary, undefined);
+      return false;
+    }
+    if (subscription.ack !== 'auto') {
+      if (subscription.pending.size >= (this.#limits.maxPendingAcks ?? 1024)) {
+        this.#closeWithError('slow_consumer', 'Too many messages are waiting for an ACK.', undefined);
+        return false;
+      }
+      subscription.pending.add(messageId);
+      this.#ackIndex.set(messageId, subscription);
+    }
+    this.#write(frame);
+    return true;
+  }
+
+  /** Server-initiated end: ERROR frame (header `message` = code), then close. */
+  close(code: ErrorCode, message?: string): void {
+    this.#closeWithError(code, message ?? ERROR_CATALOGUE[code].summary, undefined);
+  }
+
+  // ---- inbound ----
+
+  readonly #onFrame = (frame: Frame): void => {
+    if (this.#state === 'closed') return;
+    if (this.#inbox.length >= (this.#limits.maxQueuedFrames ?? 1024)) {
+      this.#closeWithError('protocol_error', 'Too many frames are waiting to be handled.', undefined);
+      return;
+    }
+    this.#inbox.push(frame);
+    if (!this.#draining) void this.#drain();
+  };
+
+  /** Handles queued frames one at a time; runs synchronously until the first asynchronous handler. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      for (let frame = this.#inbox.shift(); frame !== undefined; frame = this.#inbox.shift()) {
+        if (this.#state === 'closed') break;
+        const receipt = frame.headers.receipt;
+        try {
+          await this.#handle(frame);
+        } catch (error) {
+          this.#fail(toParleyError(error), receipt);
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #fail(error: ParleyError, receipt: string | undefined): void {
+    if (this.#state === 'closed') return;
+    if (error.disposition === 'fatal' || this.#state !== 'connected') {
+      this.#closeWithError(error.code, error.message, receipt);
+      return;
+    }
+    try {
+      this.#handler.failed(this, error, receipt);
+    } catch (handlerError) {
+      this.#onHandlerError?.(handlerError);
+    }
+  }
+
+  async #handle(frame: Frame): Promise<void> {
+    if (this.#state === 'awaiting-connect') {
+      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new ParleyError('not_connected', `${frame.command} before CONNECT.`);
+      }
+      await this.#connect(frame);
+      return;
+    }
+    const receipt = frame.headers.receipt;
+    switch (frame.command) {
+      case 'SEND':
+        if (!this.#hold(frame)) await this.#send(frame);
+        break;
+      case 'SUBSCRIBE':
+        await this.#subscribe(frame);
+        break;
+      case 'UNSUBSCRIBE':
+        this.#unsubscribe(frame);
+        break;
+      case 'ACK':
+      case 'NACK':
+        if (!this.#hold(frame)) this.#ack(frame);
+        break;
+      case 'BEGIN':
+        this.#begin(frame);
+        break;
+      case 'COMMIT':
+        await this.#commit(frame);
+        break;
+      case 'ABORT':
+        this.#transactions.delete(this.#transactionOf(frame));
+        break;
+      case 'DISCONNECT':
+        if (receipt !== undefined) this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }));
+        this.#terminate(undefined, undefined, true);
+        return;
+      case 'CONNECT':
+      case 'STOMP':
+        throw protocolError('Already connected.');
+      case 'CONNECTED':
+      case 'MESSAGE':
+      case 'RECEIPT':
+      case 'ERROR':
+        throw protocolError(`${frame.command} is a server frame.`);
+      default:
+        assertNever(frame.command);
+    }
+    if (receipt !== undefined && this.#state === 'connected') {
+      this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }));
+    }
+  }
+
+  async #connect(frame: Frame): Promise<void> {
+    const version = negotiateVersion(frame.headers['accept-version'], this.#offered);
+    if (version === undefined) {
+      const supported = ALL_VERSIONS.filter((v) => this.#offered.includes(v)).join(',');
+      this.#closeWithError(
+        'unsupported_version',
+        `Supported STOMP versions are ${supported}.`,
+        frame.headers.receipt,
+        { version: supported },
+      );
+      return;
+    }
+    let clientSendMs = 0;
+    let clientReceiveMs = 0;
+    const heartBeat = frame.headers['heart-beat'];
+    if (heartBeat !== undefined && version !== '1.0') {
+      const match = HEART_BEAT_HEADER.exec(heartBeat);
+      if (match === null) throw protocolError('The heart-beat header must be two integers: cx,cy.');
+      clientSendMs = Number(match[1]);
+      clientReceiveMs = Number(match[2]);
+    }
+    this.#version = version;
+    this.#parser.version = version;
+    this.#state = 'connecting';
+    await this.#handler.connect(this, frame.headers);
+    this.#connectSucceeded = true;
+    // The peer left (or timed out) while the handler authenticated: it still owes `disconnected`.
+    if (this.#state !== 'connecting') {
+      this.#notifyDisconnected();
+      return;
+    }
+    this.#state = 'connected';
+    this.#connectTimer?.cancel();
+    this.#connectTimer = undefined;
+    const headers: Record<string, string> = { version };
+    if (version !== '1.0')
+      headers['heart-beat'] = `${this.#limits.heartbeatSendMs},${this.#limits.heartbeatReceiveMs}`;
+    headers.server = this.#serverName;
+    headers.session = this.id;
+    this.#write(encodeFrame('CONNECTED', headers, undefined, version));
+    this.#startHeartbeats(clientSendMs, clientReceiveMs);
+  }
+
+  async #send(frame: Frame): Promise<void> {
+    const destination = frame.headers.destination;
+    if (destination === undefined || destination === '') throw protocolError('SEND needs a destination.');
+    await this.#handler.send(this, { destination, headers: frame.headers, body: frame.body });
+  }
+
+  async #subscribe(frame: Frame): Promise<void> {
+    const version = this.#version ?? '1.0';
+    const destination = frame.headers.destination;
+    if (destination === undefined || destination === '')
+      throw protocolError('SUBSCRIBE needs a destination.');
+    const id = frame.headers.id ?? (version === '1.0' ? destination : undefined);
+    if (id === undefined) throw protocolError('SUBSCRIBE needs an id.');
+    if (this.#subscriptions.has(id)) throw protocolError(`Subscription id ${JSON.stringify(id)} is in use.`);
+    if (this.#subscriptions.size >= this.#limits.maxSubscriptions) {
+      throw new ParleyError(
+        'too_many_subscriptions',
+        `At most ${this.#limits.maxSubscriptions} subscriptions.`,
+      );
+    }
+    const ack = parseAckMode(frame.headers.ack, version);
+    const subscription: Subscription = { id, ack, pending: new Set() };
+    this.#subscriptions.set(id, subscription);
+    try {
+      await this.#handler.subscribe(this, { id, destination, ack, headers: frame.headers });
+    } catch (error) {
+      if (this.#subscriptions.get(id) === subscription) this.#forget(subscription);
+      throw error;
+    }
+  }
+
+  #unsubscribe(frame: Frame): void {
+    const id = frame.headers.id ?? (this.#version === '1.0' ? frame.headers.destination : undefined);
+    if (id === undefined) throw protocolError('UNSUBSCRIBE needs an id.');
+    const subscription = this.#subscriptions.get(id);
+    if (subscription === undefined) throw protocolError(`No subscription ${JSON.stringify(id)}.`);
+    this.#forget(subscription);
+    this.#handler.unsubscribe(this, id);
+  }
+
+  #forget(subscription: Subscription): void {
+    this.#subscriptions.delete(subscription.id);
+    for (const messageId of subscription.pending) {
+      if (this.#ackIndex.get(messageId) === subscription) this.#ackIndex.delete(messageId);
+    }
+    subscription.pending.clear();
+  }
+
+  #ack(frame: Frame): void {
+    const accepted = frame.command === 'ACK';
+    const version = this.#version ?? '1.0';
+    if (!accepted && version === '1.0') throw protocolError('NACK does not exist in STOMP 1.0.');
+    let messageId: string | undefined;
+    let subscription: Subscription | undefined;
+    if (version === '1.1') {
+      messageId = frame.headers['message-id'];
+      const subscriptionId = frame.headers.subscription;
+      if (messageId === undefined || subscriptionId === undefined) {
+        throw protocolError(`${frame.command} needs message-id and subscription.`);
+      }
+      subscription = this.#subscriptions.get(subscriptionId);
+    } else {
+      messageId = version === '1.2' ? frame.headers.id : frame.headers['message-id'];
+      if (messageId === undefined) {
+        throw protocolError(`${frame.command} needs ${version === '1.2' ? 'id' : 'message-id'}.`);
+      }
+      subscription = this.#ackIndex.get(messageId);
+    }
+    if (subscription === undefined || !subscription.pending.has(messageId)) {
+      throw protocolError(`${frame.command} for an unknown or settled message ${JSON.stringify(messageId)}.`);
+    }
+    const settled: string[] = [];
+    if (subscription.ack === 'client') {
+      // Cumulative: this id and every earlier one still pending on the subscription.
+      for (const pendingId of subscription.pending) {
+        settled.push(pendingId);
+        if (pendingId === messageId) break;
+      }
+    } else {
+      settled.push(messageId);
+    }
+    for (const id of settled) {
+      subscription.pending.delete(id);
+      if (this.#ackIndex.get(id) === subscription) this.#ackIndex.delete(id);
+    }
+    this.#handler.ack?.(this, subscription.id, settled, accepted);
+  }
+
+  #transactionOf(frame: Frame): string {
+    const transaction = frame.headers.transaction;
+    if (transaction === undefined) throw protocolError(`${frame.command} needs a transaction.`);
+    if (!this.#transactions.has(transaction)) {
+      throw protocolError(`Unknown transaction ${JSON.stringify(transaction)}.`);
+    }
+    return transaction;
+  }
+
+  /** Holds a transactional SEND/ACK/NACK until COMMIT; false when the frame has no transaction. */
+  #hold(frame: Frame): boolean {
+    if (frame.headers.transaction === undefined) return false;
+    const held = this.#transactions.get(this.#transactionOf(frame));
+    if (held === undefined) return false;
+    if (held.length >= this.#limits.maxTransactionFrames) {
+      throw protocolError(`A transaction holds at most ${this.#limits.maxTransactionFrames} frames.`);
+    }
+    if (frame.command === 'SEND') {
+      const destination = frame.headers.destination;
+      if (destination === undefined || destination === '') throw protocolError('SEND needs a destination.');
+    }
+    held.push(frame);
+    return true;
+  }
+
+  #begin(frame: Frame): void {
+    const transaction = frame.headers.transaction;
+    if (transaction === undefined) throw protocolError('BEGIN needs a transaction.');
+    if (this.#transactions.has(transaction)) {
+      throw protocolError(`Transaction ${JSON.stringify(transaction)} is already open.`);
+    }
+    if (this.#transactions.size >= MAX_OPEN_TRANSACTIONS) {
+      throw protocolError(`At most ${MAX_OPEN_TRANSACTIONS} open transactions.`);
+    }
+    this.#transactions.set(transaction, []);
+  }
+
+  async #commit(frame: Frame): Promise<void> {
+    const transaction = this.#transactionOf(frame);
+    const held = this.#transactions.get(transaction) ?? [];
+    this.#transactions.delete(transaction);
+    for (const heldFrame of held) {
+      if (this.#state !== 'connected') return;
+      if (heldFrame.command === 'SEND') {
+        try {
+          await this.#send(heldFrame);
+        } catch (error) {
+          const failure = toParleyError(error);
+          // A refused SEND does not undo the others (nothing can be rolled back); it is reported alone.
+          if (failure.disposition === 'fatal') throw failure;
+          this.#fail(failure, heldFrame.headers.receipt);
+        }
+      } else {
+        this.#ack(heldFrame);
+      }
+    }
+  }
+
+  // ---- outbound ----
+
+  #write(bytes: Buffer): void {
+    this.#lastSentAt = this.#clock.now();
+    this.#transport.write(bytes);
+  }
+
+  #encode(command: 'RECEIPT' | 'ERROR', headers: Record<string, string>, body?: string): Buffer {
+    return encodeFrame(command, headers, body, this.#version);
+  }
+
+  #closeWithError(
+    code: ErrorCode,
+    message: string,
+    receipt: string | undefined,
+    extraHeaders?: Readonly<Record<string, string>>,
+  ): void {
+    if (this.#state === 'closed') return;
+    const headers: Record<string, string> = { message: code, 'content-type': 'text/plain' };
+    if (receipt !== undefined) headers['receipt-id'] = receipt;
+    if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
+    let frame: Buffer;
+    try {
+      frame = this.#encode('ERROR', headers, message);
+    } catch {
+      // A receipt id that cannot be written back must not stop the ERROR itself.
+      frame = this.#encode('ERROR', { message: code, 'content-type': 'text/plain' }, message);
+    }
+    this.#terminate(code, frame, true);
+  }
+
+  #terminate(code: ErrorCode | undefined, lastFrame: Buffer | undefined, closeTransport: boolean): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#connectTimer?.cancel();
+    this.#sendTimer?.cancel();
+    this.#receiveTimer?.cancel();
+    this.#inbox.length = 0;
+    this.#transactions.clear();
+    this.#subscriptions.clear();
+    this.#ackIndex.clear();
+    if (closeTransport) {
+      if (lastFrame !== undefined) this.#write(lastFrame);
+      this.#transport.close(code);
+    }
+    if (this.#connectSucceeded) this.#notifyDisconnected();
+  }
+
+  #notifyDisconnected(): void {
+    if (this.#disconnectNotified) return;
+    this.#disconnectNotified = true;
+    try {
+      this.#handler.disconnected(this);
+    } catch (error) {
+      this.#onHandlerError?.(error);
+    }
+  }
+
+  // ---- heart-beats ----
+
+  #startHeartbeats(clientSendMs: number, clientReceiveMs: number): void {
+    const { heartbeatSendMs, heartbeatReceiveMs, heartbeatGraceFactor } = this.#limits;
+    // Per the spec: each direction runs at the slower of what one side can do and the other wants.
+    const sendEveryMs =
+      heartbeatSendMs > 0 && clientReceiveMs > 0 ? Math.max(heartbeatSendMs, clientReceiveMs) : 0;
+    const expectEveryMs =
+      heartbeatReceiveMs > 0 && clientSendMs > 0 ? Math.max(heartbeatReceiveMs, clientSendMs) : 0;
+    const now = this.#clock.now();
+    this.#lastSentAt = now;
+    this.#lastReceivedAt = now;
+    if (sendEveryMs > 0) this.#scheduleSend(sendEveryMs, sendEveryMs);
+    if (expectEveryMs > 0) {
+      const silenceMs = Math.ceil(expectEveryMs * Math.max(1, heartbeatGraceFactor));
+      this.#scheduleReceiveCheck(silenceMs, silenceMs);
+    }
+  }
+
+  /** Re-arms from the last write, so traffic itself counts as the heart-beat. */
+  #scheduleSend(delayMs: number, everyMs: number): void {
+    this.#sendTimer = this.#clock.setTimeout(() => {
+      if (this.#state !== 'connected') return;
+      const idleMs = this.#clock.now() - this.#lastSentAt;
+      if (idleMs >= everyMs) {
+        this.#write(HEARTBEAT);
+        this.#scheduleSend(everyMs, everyMs);
+      } else {
+        this.#scheduleSend(everyMs - idleMs, everyMs);
+      }
+    }, delayMs);
+  }
+
+  #scheduleReceiveCheck(delayMs: number, silenceMs: number): void {
+    this.#receiveTimer = this.#clock.setTimeout(() => {
+      if (this.#state !== 'connected') return;
+      const quietMs = this.#clock.now() - this.#lastReceivedAt;
+      if (quietMs >= silenceMs) {
+        this.#closeWithError('heartbeat_timeout', `Nothing received for ${quietMs} ms.`, undefined);
+      } else {
+        this.#scheduleReceiveCheck(silenceMs - quietMs, silenceMs);
+      }
+    }, delayMs);
+  }
+}
+
+function noop(): void {}
