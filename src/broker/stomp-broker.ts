@@ -25,7 +25,7 @@ export interface BrokerSession {
   readonly id: string;
   readonly version: StompVersion | undefined;
   /** The peer's address, from the transport; used for authentication and per-address limits. */
-  readonly remoteAddress?: string;
+  readonly remoteAddress: string;
   /** Writes a pre-encoded MESSAGE; false when the session dropped it (and closed as slow consumer). */
   deliver(subscriptionId: string, frame: Buffer, messageId: string): boolean;
   /** ERROR frame carrying `code`, then close; `disconnected` follows. */
@@ -200,7 +200,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
 
   async connect(session: BrokerSession, headers: Headers): Promise<void> {
     if (this.#closing) throw new ParleyError('shutting_down');
-    const remoteAddress = session.remoteAddress ?? 'unknown';
+    const { remoteAddress } = session;
     const principal = await this.#authenticate(headers, remoteAddress);
     // Shutdown may have begun while authenticating: refuse rather than register a connection close() missed.
     if (this.#closing) throw new ParleyError('shutting_down');
