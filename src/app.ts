@@ -1,0 +1,254 @@
+// The one place that wires Parley: picks the store (SQLite or PostgreSQL) and the shared-state
+// implementations (in-process or Redis) from the configuration, builds the broker, chat, HTTP and
+// transports, and owns the order of start-up and shutdown. Nothing else constructs a client.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Logger, pino } from 'pino';
+import { StompBroker } from './broker/stomp-broker.js';
+import type { Bus, PresenceRegistry, RateLimiter } from './bus/bus.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import { MemoryPresence } from './bus/memory-presence.js';
+import { MemoryRateLimiter } from './bus/memory-rate-limiter.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { RedisPresence } from './bus/redis-presence.js';
+import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
+import { ChatService } from './chat/chat-service.js';
+import { brokerFeedSink, registerChatRoutes } from './chat/chat-routes.js';
+import type { User } from './chat/model.js';
+import { bearerToken, TokenService } from './chat/tokens.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { buildHttpApp } from './http/http-app.js';
+import { createOriginPolicy } from './http/origin-policy.js';
+import { Metrics } from './metrics.js';
+import type { SessionLimits } from './stomp/session.js';
+import { openStore } from './store/open-store.js';
+import { loadTokenSecret } from './token-secret.js';
+import { TcpListener } from './transport/tcp-listener.js';
+import { WebSocketListener } from './transport/websocket-listener.js';
+
+export interface RunningParley {
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Bound TCP STOMP port; 0 when the TCP listener is off. */
+  readonly stompPort: number;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  /** Graceful: stop accepting, close clients with 1001, finish in-flight writes, release everything. */
+  close(): Promise<void>;
+}
+
+export interface StartOverrides {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly nodeId?: string;
+  /** Prefix for Redis keys and channels (tests isolate themselves with it). */
+  readonly redisKeyPrefix?: string;
+  /** Open the TCP STOMP listener on a free port (STOMP_PORT=0 means "off" in the contract). */
+  readonly ephemeralStompPort?: boolean;
+}
+
+export const SERVER_NAME = 'parley/0.1.0';
+
+function findWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'web', 'dist');
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'web', 'dist');
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>, nodeId: string): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { node: nodeId },
+    // Tokens never reach the logs, whichever field they hide in.
+    redact: {
+      paths: ['token', '*.token', 'headers.authorization', 'headers.passcode', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function startParley(config: Config, overrides: StartOverrides = {}): Promise<RunningParley> {
+  const nodeId = overrides.nodeId ?? randomBytes(4).toString('hex');
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config, nodeId);
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse().splice(0)) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+
+  try {
+    const store = await openStore({
+      dataDir: config.dataDir,
+      poolMax: config.dbPoolMax,
+      logger,
+      ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+    });
+    cleanups.push(() => store.close());
+    await store.migrate();
+
+    const shared = await openSharedState(config, { clock, logger, nodeId, keyPrefix: overrides.redisKeyPrefix });
+    cleanups.push(shared.close);
+
+    const tokens = new TokenService({
+      secret: await loadTokenSecret(config.jwtSecret, config.dataDir),
+      clock,
+      ttlSeconds: config.tokenTtlSeconds,
+    });
+
+    let metrics: Metrics | undefined;
+    const broker: StompBroker<User> = new StompBroker<User>({
+      authenticate: (headers) => chat.authenticate(bearerToken(headers.authorization) ?? headers.passcode),
+      clock,
+      logger,
+      nodeId,
+      hooks: {
+        published: (deliveries) => metrics?.deliveries.inc(deliveries),
+      },
+    });
+    metrics = new Metrics(() => broker.stats());
+
+    const chat: ChatService = new ChatService({
+      store,
+      bus: shared.bus,
+      presence: shared.presence,
+      rateLimiter: shared.rateLimiter,
+      tokens,
+      clock,
+      limits: config.limits,
+      logger,
+      sink: brokerFeedSink(broker),
+    });
+    cleanups.push(() => chat.close());
+    registerChatRoutes(broker, chat);
+
+    const origins = createOriginPolicy(config.allowedOrigins);
+    const http = await buildHttpApp({
+      chat,
+      logger,
+      origins,
+      trustProxy: config.trustProxy,
+      webRoot: findWebRoot(),
+      metrics: metrics.registry,
+      readiness: {
+        storage: () => store.ping(),
+        ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
+      },
+    });
+    cleanups.push(() => http.close());
+
+    const { limits } = config;
+    const sessionLimits: SessionLimits = {
+      maxFrameBytes: limits.maxFrameBytes,
+      maxHeaders: limits.maxHeaders,
+      maxHeaderLineBytes: limits.maxHeaderLineBytes,
+      maxSubscriptions: limits.maxSubscriptions,
+      maxOutboundBytes: limits.maxOutboundBytes,
+      heartbeatSendMs: limits.heartbeatMs,
+      heartbeatReceiveMs: limits.heartbeatMs,
+      heartbeatGraceFactor: 1.5,
+      connectTimeoutMs: limits.connectTimeoutMs,
+      maxTransactionFrames: 100,
+    };
+    const listenerOptions = {
+      handler: broker,
+      limits: sessionLimits,
+      clock,
+      logger,
+      serverName: SERVER_NAME,
+      maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    };
+    const webSockets = new WebSocketListener({
+      ...listenerOptions,
+      server: http.server,
+      isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
+    });
+    // Sessions end before the broker and store go, so in-flight SENDs finish and clients get 1001.
+    cleanups.push(() => broker.close());
+    cleanups.push(() => webSockets.close());
+
+    await http.listen({ port: config.port, host: config.host });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+
+    let stompPort = 0;
+    if (config.stompPort !== 0 || overrides.ephemeralStompPort === true) {
+      const tcp = new TcpListener(listenerOptions);
+      stompPort = await tcp.listen(overrides.ephemeralStompPort === true ? 0 : config.stompPort, config.host);
+      cleanups.push(() => tcp.close());
+    }
+
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, stompPort, store: store.kind, redis: config.redisUrl !== undefined }, 'listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      stompPort,
+      nodeId,
+      logger,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+interface SharedState {
+  readonly bus: Bus;
+  readonly presence: PresenceRegistry;
+  readonly rateLimiter: RateLimiter;
+  close(): Promise<void>;
+}
+
+async function openSharedState(
+  config: Config,
+  context: { clock: Clock; logger: Logger; nodeId: string; keyPrefix: string | undefined },
+): Promise<SharedState> {
+  const { clock, logger, nodeId } = context;
+  if (config.redisUrl === undefined) {
+    const bus = new MemoryBus();
+    const presence = new MemoryPresence({ clock });
+    const rateLimiter = new MemoryRateLimiter({ clock });
+    return {
+      bus,
+      presence,
+      rateLimiter,
+      close: async () => {
+        await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close()]);
+      },
+    };
+  }
+  const redisOptions = {
+    redis: config.redisUrl,
+    keyPrefix: context.keyPrefix ?? 'parley:',
+    clock,
+    onError: (error: unknown) => logger.warn({ err: error }, 'redis'),
+  };
+  const bus = new RedisBus(redisOptions);
+  const presence = new RedisPresence({ ...redisOptions, nodeId, ttlMs: config.presenceTtlMs });
+  const rateLimiter = new RedisRateLimiter(redisOptions);
+  await Promise.all([bus.connect(), presence.connect(), rateLimiter.connect()]);
+  return {
+    bus,
+    presence,
+    rateLimiter,
+    close: async () => {
+      await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close()]);
+    },
+  };
+}

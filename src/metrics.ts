@@ -1,0 +1,75 @@
+// Prometheus metrics of one process: a registry of its own (no global singleton) holding every series
+// Parley exports. Components receive the instruments they touch; `/metrics` renders the registry.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly framesIn = new Counter({
+    name: 'parley_stomp_frames_in_total',
+    help: 'STOMP frames received, by command.',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
+  readonly framesOut = new Counter({
+    name: 'parley_stomp_frames_out_total',
+    help: 'STOMP frames sent, by command (MESSAGE counted per delivery).',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesStored = new Counter({
+    name: 'parley_messages_stored_total',
+    help: 'Chat messages durably stored (duplicates by clientMsgId not counted).',
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'parley_fanout_deliveries_total',
+    help: 'MESSAGE frames written to subscribers.',
+    registers: [this.registry],
+  });
+  readonly deliveryLatency = new Histogram({
+    name: 'parley_delivery_latency_seconds',
+    help: 'From a message being stored to its fan-out on this node.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly storeLatency = new Histogram({
+    name: 'parley_store_append_seconds',
+    help: 'Time for a message append to be committed.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'parley_errors_total',
+    help: 'Errors reported to clients, by code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly slowConsumersDropped = new Counter({
+    name: 'parley_slow_consumers_dropped_total',
+    help: 'Connections closed because their outbound buffer overflowed.',
+    registers: [this.registry],
+  });
+  readonly connections: Gauge;
+  readonly subscriptions: Gauge;
+
+  constructor(stats: () => { connections: number; subscriptions: number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    this.connections = new Gauge({
+      name: 'parley_stomp_connections',
+      help: 'Open STOMP connections (after CONNECT).',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().connections);
+      },
+    });
+    this.subscriptions = new Gauge({
+      name: 'parley_stomp_subscriptions',
+      help: 'Active STOMP subscriptions.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().subscriptions);
+      },
+    });
+  }
+}
