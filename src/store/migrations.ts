@@ -1,0 +1,113 @@
+// Versioned, ordered schema migrations, recorded in `schema_migrations`, the same tables on SQLite and
+// PostgreSQL (portable DDL; timestamps are integer epoch ms). Owns the schema; knows nothing of rooms
+// or messages beyond it. On PostgreSQL a transaction-scoped advisory lock serialises nodes starting
+// at once: the second waits, then finds the work done.
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Run on both engines, in order. */
+  readonly statements: readonly string[];
+  /** Extra statements for one engine only (indexes the other engine cannot have). */
+  readonly only?: Partial<Record<Engine, readonly string[]>>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'rooms and messages',
+    statements: [
+      `CREATE TABLE rooms (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        name_key text NOT NULL,
+        topic text,
+        created_at bigint NOT NULL,
+        created_by_id text NOT NULL,
+        created_by_nick text NOT NULL,
+        created_by_tag text NOT NULL,
+        last_message_at bigint,
+        last_seq bigint NOT NULL DEFAULT 0,
+        active_at bigint NOT NULL
+      )`,
+      // Serves the room list (most recently active first) and its keyset cursor.
+      'CREATE INDEX rooms_activity_idx ON rooms (active_at DESC, id DESC)',
+      `CREATE TABLE messages (
+        id text PRIMARY KEY,
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq bigint NOT NULL,
+        author_id text NOT NULL,
+        author_nick text NOT NULL,
+        author_tag text NOT NULL,
+        body text NOT NULL,
+        created_at bigint NOT NULL,
+        client_msg_id text,
+        CONSTRAINT messages_room_seq_key UNIQUE (room_id, seq)
+      )`,
+      // Idempotent retries: one message per (room, author, clientMsgId).
+      `CREATE UNIQUE INDEX messages_client_msg_id_key ON messages (room_id, author_id, client_msg_id)
+        WHERE client_msg_id IS NOT NULL`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'room name search index',
+    statements: [],
+    only: {
+      // A substring LIKE cannot use a B-tree on either engine. PostgreSQL can use a trigram index when
+      // pg_trgm may be installed; without it (no privilege, no contrib) the search filters the activity
+      // index scan instead, which is what SQLite always does.
+      postgres: [
+        `DO $$ BEGIN
+           CREATE EXTENSION IF NOT EXISTS pg_trgm;
+         EXCEPTION WHEN OTHERS THEN
+           RAISE NOTICE 'pg_trgm unavailable: room search will scan';
+         END $$`,
+        `DO $$ BEGIN
+           IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+             CREATE INDEX rooms_name_key_trgm_idx ON rooms USING gin (name_key gin_trgm_ops);
+           END IF;
+         END $$`,
+      ],
+    },
+  },
+];
+
+/** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */
+const MIGRATION_LOCK_KEY = 7_240_113_571;
+
+/** Applies every pending migration in one transaction; returns the versions it applied. */
+export async function applyMigrations(
+  db: Kysely<Database>,
+  engine: Engine,
+  now: () => number,
+): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at bigint NOT NULL
+    )`.execute(trx);
+    const done = new Set(
+      (await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version),
+    );
+    const applied: number[] = [];
+    for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      for (const statement of [...migration.statements, ...(migration.only?.[engine] ?? [])]) {
+        await sql.raw(statement).execute(trx);
+      }
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: migration.version, name: migration.name, applied_at: now() })
+        .execute();
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,222 @@
+// What SqliteStore and PostgresStore share: the read queries (one Kysely query layer for both engines),
+// input checks, error mapping and the group-commit front of appendMessage. Each engine supplies only
+// its batch transaction, migrate locking and ping. Knows nothing of STOMP or HTTP.
+import { type Kysely, sql } from 'kysely';
+import type { Message, RoomId, StoredRoom } from '../chat/model.js';
+import { ParleyError } from '../errors.js';
+import { GroupCommitter, type Outcome } from './group-commit.js';
+import { applyMigrations, type Engine } from './migrations.js';
+import {
+  containsPattern,
+  type Database,
+  decodeRoomCursor,
+  encodeRoomCursor,
+  foldName,
+  messageFromRow,
+  roomFromRow,
+  toInt,
+} from './schema.js';
+import type { AppendResult, MessageRange, NewMessage, NewRoom, RoomPage, RoomQuery, Store } from './store.js';
+
+/** The slice of a pino logger the store uses. */
+export interface StoreLogger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export const silentLogger: StoreLogger = { warn: () => {}, error: () => {} };
+
+export interface SqlStoreOptions {
+  /** Most appends in one transaction (default 1000). */
+  readonly maxBatch?: number | undefined;
+  readonly logger?: StoreLogger | undefined;
+  /** Epoch ms, for migration records only; message and room times come from the caller. */
+  readonly now?: (() => number) | undefined;
+}
+
+/** The key that makes a retried append idempotent. */
+export function dedupeKey(m: Pick<NewMessage, 'roomId' | 'author' | 'clientMsgId'>): string | undefined {
+  return m.clientMsgId === undefined ? undefined : JSON.stringify([m.roomId, m.author.id, m.clientMsgId]);
+}
+
+export function roomNotFound(roomId: string): Outcome<AppendResult> {
+  return { ok: false, error: new ParleyError('room_not_found', `No room ${roomId}.`) };
+}
+
+/** Builds the returned message exactly as `messageFromRow` would read it back. */
+export function storedMessage(m: NewMessage, seq: number): Message {
+  const message: Message = {
+    id: m.id,
+    roomId: m.roomId,
+    seq,
+    author: m.author,
+    body: m.body,
+    createdAt: m.createdAt.toISOString(),
+  };
+  return m.clientMsgId === undefined ? message : { ...message, clientMsgId: m.clientMsgId };
+}
+
+export abstract class SqlStore implements Store {
+  abstract readonly kind: Engine;
+  protected readonly db: Kysely<Database>;
+  protected readonly logger: StoreLogger;
+  readonly #now: () => number;
+  readonly #appends: GroupCommitter<NewMessage, AppendResult>;
+  #closing: Promise<void> | undefined;
+
+  protected constructor(db: Kysely<Database>, options: SqlStoreOptions) {
+    this.db = db;
+    this.logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#appends = new GroupCommitter((items) => this.#flush(items), { maxBatch: options.maxBatch ?? 1000 });
+  }
+
+  /** Stores one batch in one transaction; resolves after commit. Throwing fails the whole batch. */
+  protected abstract flushAppends(items: readonly NewMessage[]): Promise<readonly Outcome<AppendResult>[]>;
+  abstract ping(): Promise<void>;
+  /** Releases connections; called once, after pending appends settled. */
+  protected abstract destroy(): Promise<void>;
+
+  async migrate(): Promise<void> {
+    await this.#guard(() => applyMigrations(this.db, this.kind, this.#now));
+  }
+
+  async createRoom(room: NewRoom): Promise<StoredRoom> {
+    this.#assertOpen();
+    const createdAt = room.createdAt.getTime();
+    return this.#guard(async () => {
+      const row = await this.db
+        .insertInto('rooms')
+        .values({
+          id: room.id,
+          name: room.name,
+          name_key: foldName(room.name),
+          topic: room.topic,
+          created_at: createdAt,
+          created_by_id: room.createdBy.id,
+          created_by_nick: room.createdBy.nickname,
+          created_by_tag: room.createdBy.tag,
+          last_message_at: null,
+          last_seq: 0,
+          active_at: createdAt,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return roomFromRow(row);
+    });
+  }
+
+  async findRoom(id: RoomId): Promise<StoredRoom | undefined> {
+    this.#assertOpen();
+    const row = await this.#guard(() =>
+      this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+    return row === undefined ? undefined : roomFromRow(row);
+  }
+
+  async listRooms(query: RoomQuery): Promise<RoomPage> {
+    this.#assertOpen();
+    const limit = checkLimit(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeRoomCursor(query.cursor);
+    if (limit === 0) return { rooms: [], nextCursor: null };
+    const rows = await this.#guard(() => {
+      let q = this.db.selectFrom('rooms').selectAll();
+      if (query.query !== undefined && query.query !== '') {
+        q = q.where(sql<boolean>`name_key LIKE ${containsPattern(query.query)} ESCAPE '\\'`);
+      }
+      if (after !== undefined) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('active_at', '<', after.activeAt),
+            eb.and([eb('active_at', '=', after.activeAt), eb('id', '<', after.id)]),
+          ]),
+        );
+      }
+      return q
+        .orderBy('active_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      rooms: page.map(roomFromRow),
+      nextCursor:
+        rows.length > limit && last !== undefined ? encodeRoomCursor(toInt(last.active_at), last.id) : null,
+    };
+  }
+
+  appendMessage(message: NewMessage): Promise<AppendResult> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new ParleyError('storage_unavailable', 'The store is closed.'));
+    }
+    // PostgreSQL refuses NUL in text, which would fail every append of the batch; refuse it up front
+    // (on both engines, so they agree).
+    if (message.body.includes('\u0000') || message.clientMsgId?.includes('\u0000')) {
+      return Promise.reject(new ParleyError('invalid_message', 'The message contains a NUL character.'));
+    }
+    return this.#appends.submit(message);
+  }
+
+  async listMessages(roomId: RoomId, range: MessageRange): Promise<Message[]> {
+    this.#assertOpen();
+    const limit = checkLimit(range.limit);
+    if (range.afterSeq !== undefined && range.beforeSeq !== undefined) {
+      throw new ParleyError('invalid_request', 'Give at most one of before and after.');
+    }
+    for (const seq of [range.afterSeq, range.beforeSeq]) {
+      if (seq !== undefined && !Number.isSafeInteger(seq)) {
+        throw new ParleyError('invalid_request', 'A seq must be an integer.');
+      }
+    }
+    if (limit === 0) return [];
+    const rows = await this.#guard(() => {
+      const q = this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).limit(limit);
+      if (range.afterSeq !== undefined)
+        return q.where('seq', '>', range.afterSeq).orderBy('seq', 'asc').execute();
+      const before = range.beforeSeq === undefined ? q : q.where('seq', '<', range.beforeSeq);
+      return before.orderBy('seq', 'desc').execute();
+    });
+    const messages = rows.map(messageFromRow);
+    return range.afterSeq === undefined ? messages.reverse() : messages;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#appends.drain();
+      await this.destroy();
+    })();
+    return this.#closing;
+  }
+
+  async #flush(items: readonly NewMessage[]): Promise<readonly Outcome<AppendResult>[]> {
+    try {
+      return await this.flushAppends(items);
+    } catch (error) {
+      this.logger.error({ err: error, batch: items.length }, 'append batch failed; nothing of it was stored');
+      throw error;
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new ParleyError('storage_unavailable', 'The store is closed.');
+  }
+
+  /** Database failures become storage_unavailable (cause kept); our own errors pass through. */
+  async #guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ParleyError) throw error;
+      throw new ParleyError('storage_unavailable', undefined, { cause: error });
+    }
+  }
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new ParleyError('invalid_request', 'The limit must be a non-negative integer.');
+  }
+  return limit;
+}
