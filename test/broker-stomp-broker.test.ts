@@ -223,10 +223,33 @@ describe('StompBroker fan-out', () => {
     expect(messageId).toMatch(/^n1-/);
     expect(same[0]?.deliveries[0]?.messageId).toBe(messageId);
     expect(otherId.messages()[0]?.headers).toMatchObject({ subscription: 'sub-1', 'message-id': messageId });
-    expect(clientAck.messages()[0]?.headers).toMatchObject({ ack: messageId });
+    const acked = clientAck.messages()[0]?.headers;
+    expect(acked?.ack).toBe(acked?.['message-id']);
+    expect(acked?.ack?.startsWith(`${messageId}.`)).toBe(true);
 
     broker.publish('/topic/echo', text('again'));
     expect(same[0]?.messages()[1]?.headers['message-id']).not.toBe(messageId);
+  });
+
+  it('gives acknowledged subscriptions of one session to one destination distinct ack ids', async () => {
+    const { broker } = makeBroker();
+    broker.route('/topic/', topicRoute);
+    const session = await connect(broker, 'a');
+    await subscribe(broker, session, 'c', '/topic/t', 'client');
+    await subscribe(broker, session, 'ci', '/topic/t', 'client-individual');
+    await subscribe(broker, session, 'auto', '/topic/t');
+    broker.publish('/topic/t', text('x'));
+    const [client, individual, auto] = session.messages();
+    expect(client?.headers.ack).toBeDefined();
+    expect(individual?.headers.ack).toBeDefined();
+    expect(client?.headers.ack).not.toBe(individual?.headers.ack);
+    // ACK by message-id (STOMP 1.0/1.1) must name the same pending entry as ACK by ack (1.2).
+    expect(client?.headers['message-id']).toBe(client?.headers.ack);
+    expect(session.deliveries.map((d) => d.messageId)).toEqual([
+      client?.headers.ack,
+      individual?.headers.ack,
+      auto?.headers['message-id'],
+    ]);
   });
 
   it('keeps delivering to the rest of a group when one member is dropped as a slow consumer', async () => {

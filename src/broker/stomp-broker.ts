@@ -89,6 +89,12 @@ interface Group<P extends Principal> {
   readonly subscriptionId: string;
   readonly ack: AckMode;
   readonly version: StompVersion;
+  /**
+   * Suffix of delivery ids for acknowledged groups. A session indexes pending acks by id alone
+   * (STOMP 1.0/1.2 ACK names no subscription), so two acked subscriptions of one session to one
+   * destination must not get the same id for the same message.
+   */
+  readonly ackSuffix: string;
   readonly members: Set<Subscription<P>>;
   readonly channel: Channel<P>;
 }
@@ -128,6 +134,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   readonly #channels = new Map<string, Channel<P>>();
   #subscriptionCount = 0;
   #messageCounter = 0;
+  #groupCounter = 0;
   #closing = false;
   #closeWaiters: (() => void)[] = [];
 
@@ -306,8 +313,9 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         const messageId = this.#nextMessageId();
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (receiptId !== undefined) headers['receipt-id'] = receiptId;
-        const frame = this.#encode(subscription.group, messageId, { headers, body });
-        session.deliver(subscription.id, frame, messageId);
+        const deliveryId = this.#deliveryId(subscription.group, messageId);
+        const frame = this.#encode(subscription.group, deliveryId, { headers, body });
+        session.deliver(subscription.id, frame, deliveryId);
         delivered = true;
       }
     }
@@ -373,8 +381,10 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     const groupKey = `${request.id}\u0000${request.ack}\u0000${version}`;
     let group = channel.groups.get(groupKey);
     if (group === undefined) {
+      this.#groupCounter += 1;
       group = {
         key: groupKey,
+        ackSuffix: `.${this.#groupCounter}`,
         destination: request.destination,
         subscriptionId: request.id,
         ack: request.ack,
@@ -478,8 +488,14 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   }
 
   #deliverOne(subscription: Subscription<P>, message: OutboundMessage, messageId: string): boolean {
-    const frame = this.#encode(subscription.group, messageId, message);
-    return subscription.owner.session.deliver(subscription.id, frame, messageId);
+    const deliveryId = this.#deliveryId(subscription.group, messageId);
+    const frame = this.#encode(subscription.group, deliveryId, message);
+    return subscription.owner.session.deliver(subscription.id, frame, deliveryId);
+  }
+
+  /** The id a group's members see as message-id (and ack): unique per session for acked groups. */
+  #deliveryId(group: Group<P>, messageId: string): string {
+    return group.ack === 'auto' ? messageId : messageId + group.ackSuffix;
   }
 
   /**
@@ -493,6 +509,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     let encodings = 0;
     for (const group of channel.groups.values()) {
       let frame: Buffer | undefined;
+      let deliveryId = messageId;
       for (const subscription of group.members) {
         if (subscription.state === 'replaying') {
           this.#hold(subscription, message, messageId);
@@ -503,11 +520,12 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
           subscription.lastSeq = seq;
         }
         if (frame === undefined) {
-          frame = this.#encode(group, messageId, message);
+          deliveryId = this.#deliveryId(group, messageId);
+          frame = this.#encode(group, deliveryId, message);
           encodings += 1;
         }
         // A false return means the session dropped itself as a slow consumer; `disconnected` cleans up.
-        subscription.owner.session.deliver(group.subscriptionId, frame, messageId);
+        subscription.owner.session.deliver(group.subscriptionId, frame, deliveryId);
         deliveries += 1;
       }
     }
