@@ -1,0 +1,124 @@
+// The HTTP API as typed calls: one function per endpoint the client uses, every body checked by the
+// guards in wire.ts. Owns fetch and the error envelope; knows nothing about views or STOMP.
+import {
+  type Message,
+  parseJson,
+  parseMembers,
+  parseMessages,
+  parseRoom,
+  parseRoomPage,
+  parseSession,
+  parseWireError,
+  type Room,
+  type Session,
+  type User,
+  WireShapeError,
+} from './wire.js';
+
+/** A refused or failed request; `code` is the server's catalogue code, or `network` when nothing came back. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+  } catch (cause) {
+    throw new ApiError('network', 0, cause instanceof Error ? cause.message : 'network error');
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    try {
+      const error = parseWireError(parseJson(text));
+      throw new ApiError(error.code, response.status, error.message);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(
+        response.status >= 500 ? 'internal_error' : 'invalid_request',
+        response.status,
+        text,
+      );
+    }
+  }
+  try {
+    return parseJson(text);
+  } catch (error) {
+    if (error instanceof WireShapeError)
+      throw new ApiError('invalid_response', response.status, error.message);
+    throw error;
+  }
+}
+
+/** Runs a guard and turns a shape mismatch into an ApiError, so callers catch one type. */
+function shaped<T>(guard: (value: unknown) => T, value: unknown): T {
+  try {
+    return guard(value);
+  } catch (error) {
+    if (error instanceof WireShapeError) throw new ApiError('invalid_response', 200, error.message);
+    throw error;
+  }
+}
+
+export async function createSession(nickname: string): Promise<Session> {
+  return shaped(parseSession, await request('POST', '/api/sessions', { body: { nickname } }));
+}
+
+export async function refreshSession(token: string): Promise<Session> {
+  return shaped(parseSession, await request('POST', '/api/sessions/refresh', { token }));
+}
+
+export interface RoomPage {
+  readonly rooms: Room[];
+  readonly nextCursor: string | null;
+}
+
+export async function listRooms(query: { q?: string; cursor?: string; limit?: number }): Promise<RoomPage> {
+  const params = new URLSearchParams();
+  if (query.q !== undefined && query.q !== '') params.set('q', query.q);
+  if (query.cursor !== undefined) params.set('cursor', query.cursor);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  const suffix = params.size > 0 ? `?${params.toString()}` : '';
+  return shaped(parseRoomPage, await request('GET', `/api/rooms${suffix}`));
+}
+
+export async function createRoom(token: string, name: string): Promise<Room> {
+  return shaped(parseRoom, await request('POST', '/api/rooms', { token, body: { name } }));
+}
+
+export async function getRoom(id: string): Promise<Room> {
+  return shaped(parseRoom, await request('GET', `/api/rooms/${encodeURIComponent(id)}`));
+}
+
+export async function listMessages(
+  roomId: string,
+  page: { before?: number; after?: number; limit?: number },
+): Promise<Message[]> {
+  const params = new URLSearchParams();
+  if (page.before !== undefined) params.set('before', String(page.before));
+  if (page.after !== undefined) params.set('after', String(page.after));
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  const suffix = params.size > 0 ? `?${params.toString()}` : '';
+  return shaped(
+    parseMessages,
+    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`),
+  );
+}
+
+export async function listMembers(roomId: string): Promise<User[]> {
+  return shaped(parseMembers, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`));
+}

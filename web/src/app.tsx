@@ -1,0 +1,131 @@
+// The shell: identity (nickname → token, kept fresh), the one STOMP connection, routing between the
+// room list and a room, and the connection badge. Screens get what they need as props.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { refreshSession } from './api.js';
+import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
+import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
+import { NicknameScreen } from './nickname-screen.js';
+import { RoomList } from './room-list.js';
+import { RoomView } from './room-view.js';
+import { onRouteChange, parseRoute, type Route } from './router.js';
+import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
+import type { Session } from './wire.js';
+
+export function App() {
+  const i18n = useMemo(browserI18n, []);
+  const [session, setSession] = useState<Session | undefined>(loadSession);
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
+  const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
+  const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
+
+  useEffect(() => {
+    document.documentElement.lang = i18n.locale;
+  }, [i18n.locale]);
+
+  useEffect(() => onRouteChange(() => setRoute(parseRoute(location.pathname))), []);
+
+  const userId = session?.user.id;
+  // One connection per identity; a refreshed token only changes the next CONNECT's header.
+  useEffect(() => {
+    const current = session;
+    if (current === undefined) return;
+    let token = current.token;
+    const signOut = (): void => {
+      clearSession();
+      setSession(undefined);
+    };
+    const created = new ChatConnection({
+      url: defaultBrokerUrl(location),
+      token,
+      onState: setConnectionState,
+      onAuthRejected: () => {
+        refreshSession(token).then(
+          (next) => {
+            token = next.token;
+            saveSession(next);
+            created.setToken(next.token);
+          },
+          () => signOut(),
+        );
+      },
+    });
+    const stopRefresh = keepFresh(
+      current,
+      (next) => {
+        token = next.token;
+        created.setToken(next.token);
+      },
+      signOut,
+    );
+    setConnection(created);
+    setConnectionState('connecting');
+    created.start();
+    return () => {
+      stopRefresh();
+      setConnection(undefined);
+      void created.stop();
+    };
+    // Keyed on the user id: the connection follows the identity, not each refreshed token.
+  }, [userId]);
+
+  const signOut = (): void => {
+    clearSession();
+    setSession(undefined);
+  };
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      <a class="skip-link" href="#main">
+        {i18n.t.skipToContent}
+      </a>
+      {session === undefined ? (
+        <NicknameScreen
+          onSession={(next) => {
+            saveSession(next);
+            setSession(next);
+          }}
+        />
+      ) : (
+        <div class="shell">
+          <header class="topbar">
+            <span class="brand">{i18n.t.appName}</span>
+            <ConnectionBadge state={connectionState} />
+            <span class="whoami">
+              <span class="visually-hidden">{i18n.t.youAre} </span>
+              <span class="nick">{session.user.nickname}</span>
+              <span class="tag">#{session.user.tag}</span>
+            </span>
+            <button type="button" class="link-button" onClick={signOut}>
+              {i18n.t.changeNickname}
+            </button>
+          </header>
+          {route.name === 'rooms' ? (
+            <RoomList session={session} />
+          ) : connection === undefined ? (
+            <main id="main" class="loading">
+              {i18n.t.loading}
+            </main>
+          ) : (
+            <RoomView key={route.roomId} roomId={route.roomId} session={session} connection={connection} />
+          )}
+        </div>
+      )}
+    </I18nContext.Provider>
+  );
+}
+
+function ConnectionBadge({ state }: { state: ConnectionState }) {
+  const { t } = useI18n();
+  const label = {
+    connected: t.statusConnected,
+    connecting: t.statusConnecting,
+    reconnecting: t.statusReconnecting,
+    offline: t.statusOffline,
+  }[state];
+  return (
+    <span class={`status status-${state}`} role="status" data-state={state}>
+      <span class="status-dot" aria-hidden="true" />
+      {label}
+    </span>
+  );
+}

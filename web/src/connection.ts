@@ -1,0 +1,227 @@
+// One STOMP-over-WebSocket connection per page: reconnects with exponential backoff, re-subscribes
+// every registered destination on each (re)connect with headers computed at that moment (since-seq),
+// and turns RECEIPT / `/user/queue/errors` into a settled promise per SEND. Knows no view or room state.
+import { Client, type IMessage, ReconnectionTimeMode } from '@stomp/stompjs';
+import { parseJson, parseWireError } from './wire.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+/** Why a SEND did not get its RECEIPT: a server catalogue code, `timeout`, or `disconnected`. */
+export class SendError extends Error {
+  override readonly name = 'SendError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type FrameHandler = (body: string, headers: Readonly<Record<string, string>>) => void;
+
+interface Registration {
+  readonly destination: string;
+  readonly onFrame: FrameHandler;
+  readonly headers: () => Record<string, string>;
+  unsubscribe: (() => void) | undefined;
+}
+
+interface Waiting {
+  readonly resolve: () => void;
+  readonly reject: (error: SendError) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly token: string;
+  readonly onState: (state: ConnectionState) => void;
+  /** The server refused the token (ERROR on CONNECT); the owner refreshes it or signs out. */
+  readonly onAuthRejected: () => void;
+  /** A queue error that answered no receipt we wait for (e.g. rate limit on a typing notice). */
+  readonly onQueueError?: (code: string, message: string) => void;
+}
+
+export function defaultBrokerUrl(location: Location): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+export class ChatConnection {
+  readonly #client: Client;
+  readonly #options: ConnectionOptions;
+  readonly #registrations = new Set<Registration>();
+  readonly #connectListeners = new Set<() => void>();
+  readonly #waiting = new Map<string, Waiting>();
+  #state: ConnectionState = 'connecting';
+  #everConnected = false;
+  #receiptCounter = 0;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#client = new Client({
+      brokerURL: options.url,
+      connectHeaders: { Authorization: `Bearer ${options.token}` },
+      reconnectDelay: 500,
+      maxReconnectDelay: 10_000,
+      reconnectTimeMode: ReconnectionTimeMode.EXPONENTIAL,
+      connectionTimeout: 8_000,
+      heartbeatIncoming: 10_000,
+      heartbeatOutgoing: 10_000,
+      debug: () => {},
+      onConnect: () => this.#connected(),
+      onWebSocketClose: () => this.#closed(),
+      onStompError: (frame) => {
+        const text = `${frame.headers.message ?? ''} ${frame.body}`;
+        if (/unauthori[sz]ed|token|401/i.test(text)) options.onAuthRejected();
+      },
+    });
+    window.addEventListener('offline', this.#onOffline);
+    window.addEventListener('online', this.#onOnline);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get connected(): boolean {
+    return this.#client.connected;
+  }
+
+  start(): void {
+    if (!navigator.onLine) this.#setState('offline');
+    this.#client.activate();
+  }
+
+  async stop(): Promise<void> {
+    window.removeEventListener('offline', this.#onOffline);
+    window.removeEventListener('online', this.#onOnline);
+    this.#rejectWaiting('disconnected');
+    await this.#client.deactivate();
+  }
+
+  /** Used from the next CONNECT on; the current connection keeps the token it was opened with. */
+  setToken(token: string): void {
+    this.#client.connectHeaders = { Authorization: `Bearer ${token}` };
+  }
+
+  /**
+   * Keeps `destination` subscribed across reconnects. `headers` runs at every SUBSCRIBE, so a resume
+   * point such as `since-seq` is always current. Returns the way to stop.
+   */
+  subscribe(destination: string, onFrame: FrameHandler, headers: () => Record<string, string> = () => ({})) {
+    const registration: Registration = { destination, onFrame, headers, unsubscribe: undefined };
+    this.#registrations.add(registration);
+    if (this.#client.connected) this.#attach(registration);
+    return (): void => {
+      this.#registrations.delete(registration);
+      registration.unsubscribe?.();
+      registration.unsubscribe = undefined;
+    };
+  }
+
+  /** Runs `listener` after every successful (re)connect, once subscriptions are back in place. */
+  onConnected(listener: () => void): () => void {
+    this.#connectListeners.add(listener);
+    return () => this.#connectListeners.delete(listener);
+  }
+
+  /** SEND without receipt; false when there is no connection to carry it (the caller may drop it). */
+  sendNow(destination: string, body: string): boolean {
+    if (!this.#client.connected) return false;
+    this.#client.publish({ destination, body, headers: { 'content-type': 'application/json' } });
+    return true;
+  }
+
+  /** SEND with a `receipt` header; settles on RECEIPT, on a matching queue error, or after `timeoutMs`. */
+  sendWithReceipt(destination: string, body: string, timeoutMs: number): Promise<void> {
+    if (!this.#client.connected) return Promise.reject(new SendError('disconnected', 'not connected'));
+    this.#receiptCounter += 1;
+    const receipt = `r-${Date.now().toString(36)}-${this.#receiptCounter}`;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(receipt);
+        reject(new SendError('timeout', 'no receipt in time'));
+      }, timeoutMs);
+      this.#waiting.set(receipt, { resolve, reject, timer });
+      this.#client.watchForReceipt(receipt, () => this.#settle(receipt, undefined));
+      this.#client.publish({
+        destination,
+        body,
+        headers: { 'content-type': 'application/json', receipt },
+      });
+    });
+  }
+
+  #settle(receipt: string, error: SendError | undefined): boolean {
+    const waiting = this.#waiting.get(receipt);
+    if (waiting === undefined) return false;
+    this.#waiting.delete(receipt);
+    clearTimeout(waiting.timer);
+    if (error === undefined) waiting.resolve();
+    else waiting.reject(error);
+    return true;
+  }
+
+  #rejectWaiting(code: string): void {
+    for (const receipt of [...this.#waiting.keys()]) {
+      this.#settle(receipt, new SendError(code, 'connection closed before the receipt'));
+    }
+  }
+
+  #attach(registration: Registration): void {
+    const subscription = this.#client.subscribe(
+      registration.destination,
+      (message: IMessage) => registration.onFrame(message.body, message.headers),
+      registration.headers(),
+    );
+    registration.unsubscribe = () => {
+      if (this.#client.connected) subscription.unsubscribe();
+    };
+  }
+
+  #connected(): void {
+    this.#everConnected = true;
+    this.#client.subscribe('/user/queue/errors', (message) => this.#queueError(message));
+    for (const registration of this.#registrations) this.#attach(registration);
+    this.#setState('connected');
+    for (const listener of this.#connectListeners) listener();
+  }
+
+  #closed(): void {
+    for (const registration of this.#registrations) registration.unsubscribe = undefined;
+    // Frames sent on the dead socket may or may not have been stored; the owner resends with the
+    // same clientMsgId and the server's dedupe makes that safe.
+    this.#rejectWaiting('disconnected');
+    if (!this.#client.active) return;
+    this.#setState(!navigator.onLine ? 'offline' : this.#everConnected ? 'reconnecting' : 'connecting');
+  }
+
+  #queueError(message: IMessage): void {
+    let code = 'internal_error';
+    let text = message.body;
+    try {
+      const error = parseWireError(parseJson(message.body));
+      code = error.code;
+      text = error.message;
+    } catch {
+      // An error body we cannot read still fails the matching SEND, with a generic code.
+    }
+    const receiptId = message.headers['receipt-id'];
+    if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text))) return;
+    this.#options.onQueueError?.(code, text);
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onState(state);
+  }
+
+  readonly #onOffline = (): void => {
+    if (!this.#client.connected) this.#setState('offline');
+  };
+
+  readonly #onOnline = (): void => {
+    if (!this.#client.connected) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+  };
+}

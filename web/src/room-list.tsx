@@ -1,0 +1,180 @@
+// The lobby: search rooms, page through them, create one (Enter in "Room name" creates and opens it).
+// Knows the rooms endpoints and the router; nothing about STOMP.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, createRoom, listRooms } from './api.js';
+import { formatRelative } from './format.js';
+import { useI18n } from './i18n-context.js';
+import { isPlainClick, navigate, routePath } from './router.js';
+import type { Room, Session } from './wire.js';
+
+const PAGE_SIZE = 20;
+const SEARCH_DEBOUNCE_MS = 250;
+/** Online counts drift; the first page is re-read this often while the list is open. */
+const REFRESH_MS = 20_000;
+
+export function RoomList({ session }: { session: Session }) {
+  const { t, locale } = useI18n();
+  const [query, setQuery] = useState('');
+  const [rooms, setRooms] = useState<readonly Room[] | undefined>(undefined);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [name, setName] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<string | undefined>(undefined);
+  const [nowMs, setNowMs] = useState(Date.now);
+  const pagedRef = useRef(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    document.title = `${t.roomsTitle} — ${t.appName}`;
+    heading.current?.focus();
+  }, [t]);
+
+  useEffect(() => {
+    let cancelled = false;
+    const load = async (): Promise<void> => {
+      try {
+        const page = await listRooms({ q: query.trim(), limit: PAGE_SIZE });
+        if (cancelled) return;
+        setRooms(page.rooms);
+        setNextCursor(page.nextCursor);
+        setError(undefined);
+        setNowMs(Date.now());
+      } catch (caught) {
+        if (!cancelled) setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      }
+    };
+    pagedRef.current = false;
+    const debounce = setTimeout(() => void load(), query === '' ? 0 : SEARCH_DEBOUNCE_MS);
+    const refresh = setInterval(() => {
+      // Re-reading only page one would drop rooms the person paged in, so paging stops the refresh.
+      if (!pagedRef.current) void load();
+    }, REFRESH_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(debounce);
+      clearInterval(refresh);
+    };
+  }, [query, t]);
+
+  const loadMore = async (): Promise<void> => {
+    if (nextCursor === null || loadingMore) return;
+    setLoadingMore(true);
+    try {
+      const page = await listRooms({ q: query.trim(), cursor: nextCursor, limit: PAGE_SIZE });
+      pagedRef.current = true;
+      setRooms((previous) => {
+        const seen = new Set((previous ?? []).map((room) => room.id));
+        return [...(previous ?? []), ...page.rooms.filter((room) => !seen.has(room.id))];
+      });
+      setNextCursor(page.nextCursor);
+    } catch (caught) {
+      setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const create = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const trimmed = name.trim();
+    if (trimmed === '' || creating) return;
+    setCreating(true);
+    setCreateError(undefined);
+    try {
+      const room = await createRoom(session.token, trimmed);
+      navigate({ name: 'room', roomId: room.id });
+    } catch (caught) {
+      setCreateError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      setCreating(false);
+    }
+  };
+
+  return (
+    <main id="main" class="room-list">
+      <h1 tabIndex={-1} ref={heading}>
+        {t.roomsTitle}
+      </h1>
+      <form class="create-room" onSubmit={(event) => void create(event)} noValidate>
+        <label for="room-name">{t.roomNameLabel}</label>
+        <div class="row">
+          <input
+            id="room-name"
+            name="room-name"
+            autoComplete="off"
+            maxLength={200}
+            value={name}
+            aria-describedby="room-name-hint"
+            aria-invalid={createError === undefined ? undefined : 'true'}
+            onInput={(event) => setName(event.currentTarget.value)}
+          />
+          <button type="submit" disabled={creating || name.trim() === ''}>
+            {t.createRoom}
+          </button>
+        </div>
+        <p id="room-name-hint" class="hint">
+          {t.createHint}
+        </p>
+        {createError === undefined ? null : (
+          <p class="error" role="alert">
+            {createError}
+          </p>
+        )}
+      </form>
+      <div class="search">
+        <label for="room-search">{t.searchLabel}</label>
+        <input
+          id="room-search"
+          type="search"
+          autoComplete="off"
+          value={query}
+          onInput={(event) => setQuery(event.currentTarget.value)}
+        />
+      </div>
+      {error === undefined ? null : (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {rooms === undefined ? (
+        <p class="muted">{t.loading}</p>
+      ) : rooms.length === 0 ? (
+        <p class="muted">{query.trim() === '' ? t.noRooms : t.noMatches}</p>
+      ) : (
+        <ul class="rooms">
+          {rooms.map((room) => (
+            <li key={room.id} class="room-card">
+              <a
+                class="room-link"
+                href={routePath({ name: 'room', roomId: room.id })}
+                onClick={(event) => {
+                  if (!isPlainClick(event)) return;
+                  event.preventDefault();
+                  navigate({ name: 'room', roomId: room.id });
+                }}
+              >
+                {room.name}
+              </a>
+              {room.topic === null || room.topic === '' ? null : <span class="topic">{room.topic}</span>}
+              <span class="meta">
+                <span class={room.online > 0 ? 'online live' : 'online'}>{t.online(room.online)}</span>
+                <span aria-hidden="true"> · </span>
+                <span>
+                  {room.lastMessageAt === null
+                    ? t.noActivity
+                    : t.lastActive(formatRelative(room.lastMessageAt, locale, nowMs))}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {nextCursor === null ? null : (
+        <button type="button" class="more" disabled={loadingMore} onClick={() => void loadMore()}>
+          {loadingMore ? t.loading : t.moreRooms}
+        </button>
+      )}
+    </main>
+  );
+}
