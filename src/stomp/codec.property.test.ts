@@ -1,0 +1,239 @@
+// Property tests of the STOMP codec: encode→parse round trips under arbitrary chunking, and arbitrary
+// bytes yield only frames or a ParleyError. Seeded by fast-check, which prints the seed on failure.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ParleyError } from '../errors.js';
+import { encodeFrame, FrameParser, headersOf } from './codec.js';
+import type { Command, Frame, FrameLimits, StompVersion } from './frame.js';
+
+const COMMANDS: readonly Command[] = [
+  'CONNECT',
+  'STOMP',
+  'SEND',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'ACK',
+  'NACK',
+  'BEGIN',
+  'COMMIT',
+  'ABORT',
+  'DISCONNECT',
+  'CONNECTED',
+  'MESSAGE',
+  'RECEIPT',
+  'ERROR',
+];
+
+const BIG: FrameLimits = { maxFrameBytes: 1 << 20, maxHeaders: 1000, maxHeaderLineBytes: 1 << 16 };
+
+/** Characters that stress framing and escaping, mixed with arbitrary Unicode. */
+const unit = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(':', '\n', '\r', '\\', '\0', 'é', '한', '😀', ' ', 'c', 'n', 'r') },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
+);
+const text = fc.string({ unit, maxLength: 12 });
+
+/** What survives a version's escaping rules (1.0 and the handshake have none; 1.1 has no \r). */
+function representable(value: string, version: StompVersion | undefined, isName: boolean): boolean {
+  if (version === '1.2') return true;
+  if (version === '1.1') return !value.includes('\r');
+  return !value.includes('\n') && !value.includes('\r') && !(isName && value.includes(':'));
+}
+
+interface FrameSpec {
+  readonly command: Command;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Uint8Array | undefined;
+}
+
+const frameSpec: fc.Arbitrary<FrameSpec> = fc.record({
+  command: fc.constantFrom(...COMMANDS),
+  headers: fc.uniqueArray(
+    fc.tuple(
+      text.filter((n) => n.length > 0 && n !== 'content-length'),
+      text,
+    ),
+    {
+      maxLength: 6,
+      selector: ([name]) => name,
+    },
+  ),
+  body: fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }),
+});
+
+const version = fc.constantFrom<StompVersion>('1.0', '1.1', '1.2');
+
+function encodable(spec: FrameSpec, v: StompVersion): boolean {
+  const escaping =
+    spec.command === 'CONNECT' || spec.command === 'STOMP' || spec.command === 'CONNECTED' ? undefined : v;
+  return spec.headers.every(
+    ([n, value]) => representable(n, escaping, true) && representable(value, escaping, false),
+  );
+}
+
+/** Cuts `bytes` at the given fractions (sorted, deduplicated) into chunks. */
+function cut(bytes: Buffer, fractions: readonly number[]): Buffer[] {
+  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const point of points) {
+    if (point > start) chunks.push(bytes.subarray(start, point));
+    start = Math.max(start, point);
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
+const fractions = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 });
+
+describe('codec properties', () => {
+  it('round-trips any sequence of frames, with heart-beats between, under any chunking', () => {
+    fc.assert(
+      fc.property(
+        version,
+        fc.array(fc.tuple(frameSpec, fc.constantFrom('', '\n', '\r\n', '\n\n')), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fractions,
+        (v, specs, cuts) => {
+          const usable = specs.filter(([spec]) => encodable(spec, v));
+          const wire = Buffer.concat(
+            usable.flatMap(([spec, eols]) => [
+              encodeFrame(
+                spec.command,
+                headersOf(Object.fromEntries(spec.headers)),
+                spec.body && Buffer.from(spec.body),
+                v,
+              ),
+              Buffer.from(eols),
+            ]),
+          );
+          const parser = new FrameParser(BIG);
+          parser.version = v;
+          const frames: Frame[] = [];
+          let heartbeats = 0;
+          for (const chunk of cut(wire, cuts))
+            parser.push(
+              chunk,
+              (f) => frames.push(f),
+              () => heartbeats++,
+            );
+          expect(frames).toHaveLength(usable.length);
+          usable.forEach(([spec], i) => {
+            const frame = frames[i];
+            const expected: Record<string, string> = {};
+            if (spec.body !== undefined) expected['content-length'] = String(spec.body.length);
+            for (const [name, value] of spec.headers) expected[name] = value;
+            expect(frame?.command).toBe(spec.command);
+            expect({ ...frame?.headers }).toEqual(expected);
+            expect(frame?.body).toEqual(Buffer.from(spec.body ?? []));
+          });
+          expect(heartbeats).toBe(
+            usable.reduce((n, [, eols]) => n + eols.replaceAll('\r\n', '\n').length, 0),
+          );
+        },
+      ),
+      { numRuns: 12_000 },
+    );
+  });
+
+  it('turns arbitrary bytes into frames or a ParleyError, never another exception', () => {
+    const limits: FrameLimits = { maxFrameBytes: 96, maxHeaders: 4, maxHeaderLineBytes: 24 };
+    const fragment = fc.oneof(
+      fc.constantFrom(
+        'SEND',
+        'CONNECT',
+        'MESSAGE',
+        '\n',
+        '\r\n',
+        '\r',
+        '\0',
+        ':',
+        '\\',
+        '\\c',
+        '\\r',
+        'content-length:',
+      ),
+      fc.constantFrom('content-length:3', 'content-length:x', 'a:b', 'é', '9'),
+      fc.string({ maxLength: 6 }),
+    );
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 160 }).map((a) => Buffer.from(a)),
+      fc.array(fragment, { maxLength: 30 }).map((parts) => Buffer.from(parts.join(''))),
+    );
+    fc.assert(
+      fc.property(fc.option(version, { nil: undefined }), bytes, fractions, (v, input, cuts) => {
+        const parser = new FrameParser(limits);
+        parser.version = v;
+        let thrown: unknown;
+        try {
+          for (const chunk of cut(input, cuts)) {
+            parser.push(
+              chunk,
+              (f) => expect(f.body.length).toBeLessThanOrEqual(limits.maxFrameBytes),
+              () => {},
+            );
+          }
+        } catch (error) {
+          thrown = error;
+        }
+        if (thrown !== undefined) {
+          expect(thrown).toBeInstanceOf(ParleyError);
+          // Once failed, it stays failed with the same error.
+          let again: unknown;
+          try {
+            parser.push(
+              Buffer.from('\n'),
+              () => {},
+              () => {},
+            );
+          } catch (error) {
+            again = error;
+          }
+          expect(again).toBe(thrown);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('gives the same result for any chunking of arbitrary fragments', () => {
+    const limits: FrameLimits = { maxFrameBytes: 128, maxHeaders: 4, maxHeaderLineBytes: 32 };
+    const fragment = fc.constantFrom(
+      'SEND\n',
+      'ACK\n',
+      'x:y\n',
+      'content-length:2\n',
+      '\n',
+      '\r\n',
+      'ab',
+      '\0',
+      'a\\cb:1\n',
+    );
+    const outcome = (chunks: readonly Buffer[]) => {
+      const parser = new FrameParser(limits);
+      parser.version = '1.2';
+      const seen: unknown[] = [];
+      try {
+        for (const chunk of chunks) {
+          parser.push(
+            chunk,
+            (f) => seen.push([f.command, { ...f.headers }, f.body.toString('latin1')]),
+            () => seen.push('hb'),
+          );
+        }
+      } catch (error) {
+        seen.push(error instanceof ParleyError ? error.code : error);
+      }
+      return seen;
+    };
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 24 }), fractions, (parts, cuts) => {
+        const input = Buffer.from(parts.join(''));
+        expect(outcome(cut(input, cuts))).toEqual(outcome([input]));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
