@@ -14,9 +14,10 @@ import { MemoryRateLimiter } from './bus/memory-rate-limiter.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { RedisPresence } from './bus/redis-presence.js';
 import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
-import { ChatService } from './chat/chat-service.js';
 import { brokerFeedSink, registerChatRoutes } from './chat/chat-routes.js';
+import { ChatService } from './chat/chat-service.js';
 import type { User } from './chat/model.js';
+import type { FeedSink } from './chat/room-feed.js';
 import { bearerToken, TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -95,7 +96,12 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     cleanups.push(() => store.close());
     await store.migrate();
 
-    const shared = await openSharedState(config, { clock, logger, nodeId, keyPrefix: overrides.redisKeyPrefix });
+    const shared = await openSharedState(config, {
+      clock,
+      logger,
+      nodeId,
+      keyPrefix: overrides.redisKeyPrefix,
+    });
     cleanups.push(shared.close);
 
     const tokens = new TokenService({
@@ -104,6 +110,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       ttlSeconds: config.tokenTtlSeconds,
     });
 
+    // The metrics read the broker's counts and the broker reports to the metrics: created in that order.
     let metrics: Metrics | undefined;
     const broker: StompBroker<User> = new StompBroker<User>({
       authenticate: (headers) => chat.authenticate(bearerToken(headers.authorization) ?? headers.passcode),
@@ -125,7 +132,13 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       clock,
       limits: config.limits,
       logger,
-      sink: brokerFeedSink(broker),
+      sink: observedSink(brokerFeedSink(broker), metrics, clock),
+      observer: {
+        messageStored: (appendMs) => {
+          metrics?.messagesStored.inc();
+          metrics?.storeLatency.observe(appendMs / 1000);
+        },
+      },
     });
     cleanups.push(() => chat.close());
     registerChatRoutes(broker, chat);
@@ -206,6 +219,19 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     await closeAll();
     throw error;
   }
+}
+
+/** Counts delivery latency (store commit → fan-out on this node) on the way to the broker. */
+function observedSink(sink: FeedSink, metrics: Metrics, clock: Clock): FeedSink {
+  return {
+    message(roomId, message) {
+      if (message.storedAtMs !== undefined) {
+        metrics.deliveryLatency.observe(Math.max(0, clock.now() - message.storedAtMs) / 1000);
+      }
+      sink.message(roomId, message);
+    },
+    presence: (roomId, json) => sink.presence(roomId, json),
+  };
 }
 
 interface SharedState {

@@ -38,6 +38,12 @@ export interface ChatDependencies {
   readonly sink: FeedSink;
   /** Recent messages kept per active room for history reads (default 200). */
   readonly recentMessagesPerRoom?: number;
+  readonly observer?: ChatObserver;
+}
+
+/** Measurements the chat reports (metrics); called synchronously, so they must be cheap. */
+export interface ChatObserver {
+  messageStored(appendMs: number): void;
 }
 
 export type PresenceEvent =
@@ -196,6 +202,7 @@ export class ChatService {
     }
     const id = parseRoomId(roomId);
     await this.#take(`send:${author.id}`, this.#sendRule);
+    const startedMs = this.#deps.clock.now();
     const { message, duplicate } = await this.#deps.store.appendMessage({
       id: randomUUID() as MessageId,
       roomId: id,
@@ -205,12 +212,15 @@ export class ChatService {
       ...(input.clientMsgId === undefined ? {} : { clientMsgId: input.clientMsgId }),
     });
     if (!duplicate) {
-      const { payload } = encodeBusMessage(message);
-      await this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
-        // Stored is what matters: subscribers' nodes fill the gap from the store on their next message
-        // or resync, and resuming clients read it with since-seq.
-        this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
-      });
+      const storedAtMs = this.#deps.clock.now();
+      this.#deps.observer?.messageStored(storedAtMs - startedMs);
+      await this.#deps.bus
+        .publish(roomChannel(id), encodeBusMessage(message, storedAtMs))
+        .catch((error: unknown) => {
+          // Stored is what matters: subscribers' nodes fill the gap from the store on their next message
+          // or resync, and resuming clients read it with since-seq.
+          this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
+        });
     }
     return message;
   }

@@ -30,7 +30,7 @@ describe('parseNickname', () => {
     expect(parseNickname('e\u0301')).toBe('\u00e9');
   });
 
-  it.each([
+  it.each<[unknown, string]>([
     ['', 'empty'],
     ['   ', 'blank'],
     ['a\u0000b', 'NUL'],

@@ -11,6 +11,8 @@ import type { Message, RoomId } from './model.js';
 export interface EncodedMessage {
   readonly seq: number;
   readonly json: string;
+  /** When the storing node saw the commit (epoch ms); set on live messages, for latency metrics. */
+  readonly storedAtMs?: number;
 }
 
 export interface FeedSink {
@@ -23,17 +25,20 @@ export interface FeedSink {
 export const roomChannel = (roomId: RoomId): string => `room.${roomId}`;
 export const presenceChannel = (roomId: RoomId): string => `presence.${roomId}`;
 
-/** `<seq>:<json>`: the seq is readable without parsing the JSON. */
-export function encodeBusMessage(message: Message): { payload: string; encoded: EncodedMessage } {
-  const json = JSON.stringify(message);
-  return { payload: `${message.seq}:${json}`, encoded: { seq: message.seq, json } };
+/** `<seq>:<storedAtMs>:<json>`: seq and time are readable without parsing the JSON. */
+export function encodeBusMessage(message: Message, storedAtMs: number): string {
+  return `${message.seq}:${storedAtMs}:${JSON.stringify(message)}`;
 }
 
 function decodeBusMessage(payload: string): EncodedMessage | undefined {
-  const colon = payload.indexOf(':');
-  const seq = Number(payload.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(seq) || seq < 1) return undefined;
-  return { seq, json: payload.slice(colon + 1) };
+  const first = payload.indexOf(':');
+  const second = payload.indexOf(':', first + 1);
+  const seq = Number(payload.slice(0, first));
+  const storedAtMs = Number(payload.slice(first + 1, second));
+  if (first < 1 || second < 0 || !Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(storedAtMs)) {
+    return undefined;
+  }
+  return { seq, json: payload.slice(second + 1), storedAtMs };
 }
 
 const FILL_PAGE = 200;

@@ -3,7 +3,12 @@
 // Knows nothing of STOMP; the chat service does the work.
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -76,8 +81,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { chat, origins } = options;
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance,
     disableRequestLogging: true,
     trustProxy: options.trustProxy,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
@@ -178,9 +184,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       root: options.webRoot,
       wildcard: false,
       setHeaders: (res, path) => {
-        res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+        res.header('content-security-policy', CONTENT_SECURITY_POLICY);
         // Hashed asset names never change content; index.html must always be revalidated.
-        res.setHeader(
+        res.header(
           'cache-control',
           path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
