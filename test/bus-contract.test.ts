@@ -30,7 +30,7 @@ function collector(): { received: string[]; listener: (payload: string) => void 
   return { received, listener: (payload) => received.push(payload) };
 }
 
-export function describeBusContract(name: string, make: () => Promise<BusDeployment>, enabled = true): void {
+function describeBusContract(name: string, make: () => Promise<BusDeployment>, enabled = true): void {
   describe.skipIf(!enabled)(`Bus contract: ${name}`, () => {
     const deployments: BusDeployment[] = [];
     const deploy = async (): Promise<BusDeployment> => {

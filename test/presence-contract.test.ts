@@ -35,7 +35,7 @@ function ids(users: readonly User[]): string[] {
   return users.map((u) => u.id).sort();
 }
 
-export function describePresenceContract(
+function describePresenceContract(
   name: string,
   make: () => Promise<PresenceDeployment>,
   enabled = true,

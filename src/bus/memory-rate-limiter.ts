@@ -1,0 +1,81 @@
+// Token buckets in process memory for a single node. Time comes from the injected Clock; memory is
+// bounded by dropping buckets that have refilled (a full bucket equals no bucket) and, past
+// `maxBuckets`, the least recently used. Several limiters may share one `MemoryBuckets` (tests).
+import { type Clock, systemClock, type Timer } from '../clock.js';
+import { ParleyError } from '../errors.js';
+import type { RateDecision, RateLimiter, RateRule } from './bus.js';
+import { assertRule, type BucketState, takeTokens } from './token-bucket.js';
+
+interface StoredBucket extends BucketState {
+  readonly fullAtMs: number;
+}
+
+/** The bucket table; Map order is least recently used first. */
+export class MemoryBuckets {
+  readonly #buckets = new Map<string, StoredBucket>();
+
+  constructor(readonly maxBuckets = 100_000) {}
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  find(key: string): StoredBucket | undefined {
+    return this.#buckets.get(key);
+  }
+
+  save(key: string, bucket: StoredBucket, nowMs: number): void {
+    this.#buckets.delete(key);
+    if (bucket.fullAtMs <= nowMs) return;
+    if (this.#buckets.size >= this.maxBuckets) this.sweep(nowMs);
+    // Still full of live buckets: forgetting the stalest only ever grants tokens, never refuses.
+    for (const oldest of this.#buckets.keys()) {
+      if (this.#buckets.size < this.maxBuckets) break;
+      this.#buckets.delete(oldest);
+    }
+    this.#buckets.set(key, bucket);
+  }
+
+  /** Drops every bucket that has refilled by `nowMs`. */
+  sweep(nowMs: number): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.fullAtMs <= nowMs) this.#buckets.delete(key);
+  }
+}
+
+export interface MemoryRateLimiterOptions {
+  readonly clock?: Clock;
+  /** Share to make several limiters behave as nodes of one deployment. */
+  readonly buckets?: MemoryBuckets;
+  /** How often refilled buckets are dropped (default 60 s). */
+  readonly sweepIntervalMs?: number;
+}
+
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #clock: Clock;
+  readonly #buckets: MemoryBuckets;
+  readonly #sweeper: Timer;
+  #closed = false;
+
+  constructor(options: MemoryRateLimiterOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#buckets = options.buckets ?? new MemoryBuckets();
+    this.#sweeper = this.#clock.setInterval(
+      () => this.#buckets.sweep(this.#clock.now()),
+      options.sweepIntervalMs ?? 60_000,
+    );
+  }
+
+  async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertRule(rule, cost);
+    const now = this.#clock.now();
+    const outcome = takeTokens(this.#buckets.find(key), rule, cost, now);
+    this.#buckets.save(key, { ...outcome.state, fullAtMs: outcome.fullAtMs }, now);
+    return outcome.decision;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#sweeper.cancel();
+  }
+}

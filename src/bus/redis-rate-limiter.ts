@@ -1,0 +1,110 @@
+// Token buckets shared by all nodes: one Lua script reads, refills, takes and writes a bucket
+// atomically. Time is the injected Clock when given, else Redis' own TIME, never a mix. A refilled
+// bucket is deleted and every bucket key expires when it would be full, so idle keys cost nothing.
+import type { Redis } from 'ioredis';
+import { ParleyError } from '../errors.js';
+import type { RateDecision, RateLimiter, RateRule } from './bus.js';
+import {
+  closeRedis,
+  connectRedis,
+  createRedisClient,
+  defaultOnError,
+  LuaScript,
+  type RedisConnectionOptions,
+} from './redis-client.js';
+import { assertRule } from './token-bucket.js';
+
+/** Mirrors token-bucket.ts. KEYS: bucket. ARGV: capacity, refillPerSecond, cost, nowMs or -1 → {allowed, retryAfterMs}. */
+const TAKE = new LuaScript(`
+local capacity = tonumber(ARGV[1])
+local perMs = tonumber(ARGV[2]) / 1000
+local cost = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local stored = redis.call('HMGET', KEYS[1], 't', 'ts')
+local tokens = tonumber(stored[1])
+local ts = tonumber(stored[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+if now > ts then
+  tokens = math.min(capacity, tokens + (now - ts) * perMs)
+  ts = now
+end
+local allowed = 0
+local retry = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+else
+  retry = math.ceil((cost - tokens) / perMs - 1e-9)
+end
+local untilFull = math.ceil((capacity - tokens) / perMs - 1e-9)
+if untilFull <= 0 then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'ts', string.format('%.17g', ts))
+  redis.call('PEXPIRE', KEYS[1], untilFull + 1)
+end
+return {allowed, retry}
+`);
+
+export interface RedisRateLimiterOptions extends RedisConnectionOptions {
+  /** Names the connection in `CLIENT LIST`. Default `parley-rate`. */
+  readonly connectionName?: string;
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  readonly #client: Redis;
+  readonly #options: RedisRateLimiterOptions;
+  readonly #prefix: string;
+  #closed = false;
+
+  constructor(options: RedisRateLimiterOptions) {
+    this.#options = options;
+    this.#prefix = `${options.keyPrefix ?? ''}rate:`;
+    this.#client = createRedisClient(
+      options.redis,
+      options.connectionName ?? 'parley-rate',
+      options.onError ?? defaultOnError,
+    );
+  }
+
+  /** Connects with bounded retries and loads the script. */
+  async connect(): Promise<void> {
+    await connectRedis(this.#client, {
+      attempts: this.#options.connectAttempts,
+      delayMs: this.#options.connectDelayMs,
+      clock: this.#options.clock,
+    });
+    await TAKE.load(this.#client);
+  }
+
+  async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertRule(rule, cost);
+    const now = this.#options.clock?.now() ?? -1;
+    const reply = await TAKE.run(
+      this.#client,
+      [this.#prefix + key],
+      [rule.capacity, rule.refillPerSecond, cost, now],
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
+      throw new ParleyError(
+        'internal_error',
+        `unexpected rate limit reply from Redis: ${JSON.stringify(reply)}`,
+      );
+    }
+    return { allowed: reply[0] === 1, retryAfterMs: reply[1] };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeRedis(this.#client);
+  }
+}
