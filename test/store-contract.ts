@@ -300,15 +300,18 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect((await store.listMessages(room.id, { limit: 10 })).map((m) => m.seq)).toEqual([1, 2]);
       });
 
-      it('refuses a NUL character with invalid_message before touching the batch', async () => {
+      it('refuses input that would fail the whole batch (NUL, invalid date) with invalid_message', async () => {
         const room = await store.createRoom(newRoom('r'));
-        const [bad, good] = await Promise.allSettled([
+        const [nul, badDate, good] = await Promise.allSettled([
           store.appendMessage(newMessage(room.id, 'a\u0000b')),
+          store.appendMessage({ ...newMessage(room.id, 'when?'), createdAt: new Date(Number.NaN) }),
           store.appendMessage(newMessage(room.id, 'fine')),
         ]);
-        expect(bad?.status === 'rejected' && bad.reason instanceof ParleyError && bad.reason.code).toBe(
-          'invalid_message',
-        );
+        for (const bad of [nul, badDate]) {
+          expect(bad?.status === 'rejected' && bad.reason instanceof ParleyError && bad.reason.code).toBe(
+            'invalid_message',
+          );
+        }
         expect(good?.status === 'fulfilled' && good.value.message.seq).toBe(1);
       });
     });

@@ -156,6 +156,10 @@ export abstract class SqlStore implements Store {
     if (message.body.includes('\u0000') || message.clientMsgId?.includes('\u0000')) {
       return Promise.reject(new ParleyError('invalid_message', 'The message contains a NUL character.'));
     }
+    // An invalid date would violate NOT NULL and fail everyone else's appends in the batch.
+    if (!Number.isFinite(message.createdAt.getTime())) {
+      return Promise.reject(new ParleyError('invalid_message', 'The message time is not a valid date.'));
+    }
     return this.#appends.submit(message);
   }
 

@@ -49,11 +49,13 @@ export class SqliteStore extends SqlStore {
     await sql`SELECT 1`.execute(this.db);
   }
 
-  // Raw prepared statements, not Kysely, for the hot path: better-sqlite3 is synchronous, so the whole
-  // batch runs as one synchronous transaction with cached statements, with no per-query promise,
-  // compilation or re-prepare (Kysely's SQLite driver prepares every query anew). Single-row inserts
-  // of a cached statement beat building a multi-row INSERT per batch size here. BEGIN IMMEDIATE takes
-  // the write lock up front, so a second process on the same file waits instead of failing mid-batch.
+  // Raw prepared statements, not Kysely, for the hot path. better-sqlite3 is synchronous, so the batch
+  // runs as one synchronous transaction over cached statements, with no per-query promise, compilation
+  // or re-prepare (Kysely's SQLite driver prepares every query anew). Measured, 10k inserts in batches
+  // of 1000: cached single-row 46 ms, Kysely single-row 303 ms, Kysely multi-row (100 a statement)
+  // 47 ms; the room and duplicate look-ups are point queries, where Kysely costs the same factor.
+  // BEGIN IMMEDIATE takes the write lock up front, so another process on the file waits (busy_timeout)
+  // instead of failing half-way. The event loop is held for the batch, fsync included (~1 ms).
   protected async flushAppends(items: Batch): Promise<readonly Outcome<AppendResult>[]> {
     return this.#appendBatch.immediate(items);
   }
