@@ -67,6 +67,8 @@ const ENV_SCHEMA = {
 } as const;
 
 const envSchema = z.object(ENV_SCHEMA);
+/** Values that may hold credentials are never echoed in error messages. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']);
 type Env = z.output<typeof envSchema>;
 
 export interface Limits {
@@ -125,7 +127,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return `${name}: ${issue.message}${name in present ? ` (got ${JSON.stringify(present[name])})` : ''}`;
+        const shown =
+          name in present && !SECRET_VARIABLES.has(name) ? ` (got ${JSON.stringify(present[name])})` : '';
+        return `${name}: ${issue.message}${shown}`;
       }),
     );
   }

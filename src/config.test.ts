@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: './data',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      jwtSecret: undefined,
+      stompPort: 61613,
+      logLevel: 'info',
+      allowedOrigins: [],
+    });
+    expect(config.limits.maxFrameBytes).toBe(65_536);
+    expect(config.limits.messageMaxChars).toBe(4000);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('reads every contract variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/parley',
+      DATABASE_URL: 'postgres://parley@db/parley',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 's'.repeat(32),
+      STOMP_PORT: '0',
+      LOG_LEVEL: 'debug',
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/parley',
+      databaseUrl: 'postgres://parley@db/parley',
+      redisUrl: 'redis://cache:6379',
+      stompPort: 0,
+      logLevel: 'debug',
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8080, databaseUrl: undefined });
+  });
+
+  it('names every bad variable at once', () => {
+    const found = problems({
+      PORT: 'eighty',
+      JWT_SECRET: 'short',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+      ALLOWED_ORIGINS: 'not a url',
+      MAX_FRAME_BYTES: '10',
+    });
+    const names = found.map((p) => p.split(':')[0]);
+    expect(names.sort()).toEqual([
+      'ALLOWED_ORIGINS',
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'LOG_LEVEL',
+      'MAX_FRAME_BYTES',
+      'PORT',
+    ]);
+    expect(found.find((p) => p.startsWith('JWT_SECRET'))).toContain('at least 32 bytes');
+    expect(found.find((p) => p.startsWith('PORT'))).toContain('"eighty"');
+    // Credentials are not echoed back.
+    expect(found.join('\n')).not.toContain('short');
+    expect(found.join('\n')).not.toContain('mysql://x');
+  });
+
+  it('counts the secret in bytes, not characters', () => {
+    expect(problems({ JWT_SECRET: '가'.repeat(11) })).toEqual([]); // 33 bytes
+    expect(problems({ JWT_SECRET: '가'.repeat(10) })).toHaveLength(1); // 30 bytes
+  });
+});
