@@ -1,0 +1,183 @@
+// STOMP over WebSocket: takes over `upgrade` on an existing http.Server for one path, vets Origin and
+// per-address limits before the handshake, and moves bytes between a `ws` socket and its session.
+// Knows nothing of frames or of what a session does; closes every open socket on `close()`.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type Clock, systemClock, type Timer } from '../clock.js';
+import type { StompVersion } from '../stomp/frame.js';
+import type { SessionTransport } from '../stomp/session.js';
+import {
+  ConnectionLimiter,
+  type ListenerOptions,
+  newSessionId,
+  type SessionFactory,
+  sessionFactoryOf,
+  type TransportLogger,
+  webSocketCloseCode,
+} from './listener-options.js';
+
+/** Highest first: with several offered, the highest is chosen. */
+const SUBPROTOCOLS: readonly (readonly [string, StompVersion])[] = [
+  ['v12.stomp', '1.2'],
+  ['v11.stomp', '1.1'],
+  ['v10.stomp', '1.0'],
+];
+
+export type WebSocketListenerOptions = ListenerOptions & {
+  readonly server: Server;
+  /** Default `/ws`. */
+  readonly path?: string;
+  /** Refused origins get HTTP 403 before the handshake. */
+  readonly isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Largest WebSocket message; bigger ones close with 1009. Default: maxFrameBytes plus room for EOLs. */
+  readonly maxPayloadBytes?: number;
+  /** Send frames as binary WebSocket messages (default: text, which every STOMP client reads). */
+  readonly binaryFrames?: boolean;
+};
+
+function offeredVersionsOf(request: IncomingMessage): StompVersion[] | undefined {
+  const header = request.headers['sec-websocket-protocol'];
+  if (header === undefined) return undefined;
+  const offered = new Set(header.split(',').map((p) => p.trim()));
+  const versions = SUBPROTOCOLS.filter(([name]) => offered.has(name)).map(([, version]) => version);
+  return versions.length === 0 ? undefined : versions;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+type Refusal = readonly [status: number, reason: string];
+
+function refuse(socket: Duplex, [status, reason]: Refusal): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export class WebSocketListener {
+  readonly #server: Server;
+  readonly #path: string;
+  readonly #isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  readonly #createSession: SessionFactory;
+  readonly #limiter: ConnectionLimiter;
+  readonly #wss: WebSocketServer;
+  readonly #binary: boolean;
+  readonly #clock: Clock;
+  readonly #closeTimeoutMs: number;
+  readonly #logger: TransportLogger | undefined;
+  readonly #sockets = new Set<WebSocket>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: WebSocketListenerOptions) {
+    this.#server = options.server;
+    this.#path = options.path ?? '/ws';
+    this.#isOriginAllowed = options.isOriginAllowed;
+    this.#createSession = sessionFactoryOf(options);
+    this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
+    this.#binary = options.binaryFrames ?? false;
+    this.#clock = options.clock ?? systemClock;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+    this.#logger = options.logger;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayloadBytes ?? options.limits.maxFrameBytes + 64,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => SUBPROTOCOLS.find(([name]) => protocols.has(name))?.[0] ?? false,
+    });
+    this.#wss.on('error', (error) => this.#logger?.warn({ err: error }, 'websocket server error'));
+    this.#server.on('upgrade', this.#onUpgrade);
+  }
+
+  /** Open WebSocket connections (including handshakes in progress). */
+  get connections(): number {
+    return this.#limiter.total;
+  }
+
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const onError = (error: Error) => this.#logger?.debug({ err: error }, 'socket error during upgrade');
+    socket.on('error', onError);
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const refusal = this.#vet(request, address);
+    if (refusal !== undefined) {
+      refuse(socket, refusal);
+      return;
+    }
+    // The slot lives as long as the TCP socket, so failed handshakes give it back too.
+    socket.once('close', () => this.#limiter.release(address));
+    const offered = offeredVersionsOf(request);
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      socket.off('error', onError);
+      this.#accept(ws, address, offered);
+    });
+  };
+
+  /** Why the upgrade is refused, or undefined after taking a connection slot for `address`. */
+  #vet(request: IncomingMessage, address: string): Refusal | undefined {
+    if (this.#closing !== undefined) return [503, 'Service Unavailable'];
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== this.#path) return [404, 'Not Found'];
+    if (!this.#isOriginAllowed(request.headers.origin, request.headers.host)) return [403, 'Forbidden'];
+    if (!this.#limiter.acquire(address)) return [429, 'Too Many Requests'];
+    return undefined;
+  }
+
+  #accept(ws: WebSocket, address: string, offered: readonly StompVersion[] | undefined): void {
+    if (this.#closing !== undefined) {
+      ws.close(1001, 'shutting_down');
+      return;
+    }
+    this.#sockets.add(ws);
+    const binary = this.#binary;
+    const transport: SessionTransport = {
+      write(bytes) {
+        if (ws.readyState === WebSocket.OPEN) ws.send(bytes, { binary });
+      },
+      get bufferedBytes() {
+        return ws.bufferedAmount;
+      },
+      close: (code) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
+        if (code === 'slow_consumer') ws.terminate();
+        else ws.close(webSocketCloseCode(code), code ?? '');
+      },
+      remoteAddress: address,
+    };
+    const session = this.#createSession(transport, offered, newSessionId());
+    ws.on('message', (data) => session.receive(toBuffer(data)));
+    ws.on('error', (error) => this.#logger?.debug({ err: error, address }, 'websocket error'));
+    ws.on('close', () => {
+      this.#sockets.delete(ws);
+      session.transportClosed();
+    });
+  }
+
+  /** Stops accepting, closes every open socket with 1001 (destroyed if it does not close in time). */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeAll();
+    return this.#closing;
+  }
+
+  async #closeAll(): Promise<void> {
+    this.#server.off('upgrade', this.#onUpgrade);
+    const sockets = [...this.#sockets];
+    await Promise.all(sockets.map((ws) => this.#closeSocket(ws)));
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+
+  #closeSocket(ws: WebSocket): Promise<void> {
+    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: Timer | undefined;
+      ws.once('close', () => {
+        timer?.cancel();
+        resolve();
+      });
+      timer = this.#clock.setTimeout(() => ws.terminate(), this.#closeTimeoutMs);
+      if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'shutting_down');
+    });
+  }
+}
