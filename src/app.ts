@@ -113,7 +113,9 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     // The metrics read the broker's counts and the broker reports to the metrics: created in that order.
     let metrics: Metrics | undefined;
     const broker: StompBroker<User> = new StompBroker<User>({
-      authenticate: (headers) => chat.authenticate(bearerToken(headers.authorization) ?? headers.passcode),
+      // STOMP header names are case-sensitive; clients spell this one both ways.
+      authenticate: (headers) =>
+        chat.authenticate(bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode),
       clock,
       logger,
       nodeId,
