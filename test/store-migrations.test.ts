@@ -1,0 +1,81 @@
+// Migrations: ordered, recorded once per version, and the same tables on both engines.
+
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyMigrations, MIGRATIONS } from '../src/store/migrations.js';
+import type { Database } from '../src/store/schema.js';
+import { makePostgresFixture, makeSqliteFixture, shouldSkipPostgres } from './fixtures/store-fixtures.js';
+import type { StoreFixture } from './store-contract.js';
+
+const skipPostgres = await shouldSkipPostgres();
+const versions = MIGRATIONS.map((m) => m.version);
+
+describe('migrations', () => {
+  let fixture: StoreFixture | undefined;
+  afterEach(async () => {
+    await fixture?.dispose();
+    fixture = undefined;
+  });
+
+  it('are numbered 1..n in order', () => {
+    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  });
+
+  it('SQLite: records each version once, applies nothing the second time', async () => {
+    const sqlite = await makeSqliteFixture();
+    fixture = sqlite;
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
+    });
+    try {
+      expect(await applyMigrations(db, 'sqlite', () => 42)).toEqual(versions);
+      expect(await applyMigrations(db, 'sqlite', () => 43)).toEqual([]);
+      const rows = await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
+      expect(rows.map((r) => [r.version, Number(r.applied_at)])).toEqual(versions.map((v) => [v, 42]));
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it.skipIf(skipPostgres)('PostgreSQL: concurrent migrators apply each version exactly once', async () => {
+    const postgres = await makePostgresFixture();
+    fixture = postgres;
+    const dbs = Array.from({ length: 4 }, () => {
+      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+      pool.on('error', () => {});
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    });
+    try {
+      const applied = await Promise.all(dbs.map((db) => applyMigrations(db, 'postgres', () => 42)));
+      expect(applied.flat().sort()).toEqual([...versions].sort());
+      const [db] = dbs;
+      if (db === undefined) throw new Error('no db');
+      const rows = await db.selectFrom('schema_migrations').select('version').orderBy('version').execute();
+      expect(rows.map((r) => r.version)).toEqual(versions);
+      const columns = await sql<{ table_name: string; column_name: string }>`
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name IN ('rooms', 'messages') ORDER BY table_name, column_name`.execute(
+        db,
+      );
+      const sqlite = new BetterSqlite3(':memory:');
+      const lite = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      await applyMigrations(lite, 'sqlite', () => 42);
+      const liteColumns = ['messages', 'rooms'].flatMap((t) =>
+        sqlite
+          .prepare<[], { name: string }>(`PRAGMA table_info(${t})`)
+          .all()
+          .map((c) => `${t}.${c.name}`)
+          .sort(),
+      );
+      await lite.destroy();
+      const trigram = await sql<{ indexname: string }>`
+        SELECT indexname FROM pg_indexes WHERE indexname = 'rooms_name_key_trgm_idx'`.execute(db);
+      expect(trigram.rows).toHaveLength(1);
+      expect(columns.rows.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(liteColumns);
+    } finally {
+      await Promise.all(dbs.map((db) => db.destroy()));
+    }
+  });
+});
