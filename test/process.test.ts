@@ -1,0 +1,139 @@
+// Parley as a real process: a bad configuration stops start-up with one line naming the variable;
+// SIGTERM closes clients with 1001 and the process exits by itself; SIGKILL after RECEIPTs loses none
+// of the acknowledged messages, on SQLite and on PostgreSQL.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@stomp/stompjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Message, Room } from '../src/chat/model.js';
+import { makePostgresFixture } from './fixtures/store-fixtures.js';
+import { availableBackends, getJson, postJson, type Session } from './support/parley.js';
+import { type ParleyProcess, runParleyProcess, startParleyProcess } from './support/parley-process.js';
+import { connectStompClient } from './support/stompjs-client.js';
+
+const backends = await availableBackends();
+const SECRET = {
+  JWT_SECRET: 'process-test-secret-of-at-least-32-bytes!',
+  SEND_RATE_PER_SECOND: '100000',
+  SEND_BURST: '100000',
+};
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-proc-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function start(env: Record<string, string>): Promise<ParleyProcess> {
+  const node = await startParleyProcess({ ...SECRET, ...env });
+  cleanups.push(async () => {
+    node.kill('SIGKILL');
+    await node.exited;
+  });
+  return node;
+}
+
+describe('start-up', () => {
+  it('refuses a bad value with one line naming the variable', async () => {
+    const proc = runParleyProcess({ PORT: 'eighty', DATA_DIR: await tempDir() });
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^parley: invalid configuration: PORT: .*"eighty"/),
+    ]);
+  });
+
+  it('is ready quickly and exits by itself on SIGTERM, closing clients with 1001', async () => {
+    const startedAt = Date.now();
+    const node = await start({ DATA_DIR: await tempDir() });
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    const session = await postJson<Session>(
+      `${node.url}/api/sessions`,
+      { nickname: 'leaver' },
+      undefined,
+      201,
+    );
+    const client = await connectStompClient({ url: node.wsUrl, token: session.token });
+    const closed = new Promise<number | undefined>((resolve) => {
+      client.onWebSocketClose = (event: { code?: number }) => resolve(event.code);
+    });
+    node.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    const exit = await node.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(node.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+});
+
+describe.each(backends)('kill -9 on %s', (backend) => {
+  it('loses no message that got a RECEIPT', async () => {
+    const env: Record<string, string> = { DATA_DIR: await tempDir() };
+    if (backend === 'postgres') {
+      const fixture = await makePostgresFixture();
+      cleanups.push(() => fixture.dispose());
+      env.DATABASE_URL = fixture.url;
+    }
+    const first = await start(env);
+    const session = await postJson<Session>(
+      `${first.url}/api/sessions`,
+      { nickname: 'writer' },
+      undefined,
+      201,
+    );
+    const room = await postJson<Room>(`${first.url}/api/rooms`, { name: 'durable' }, session.token, 201);
+    const client: Client = await connectStompClient({ url: first.wsUrl, token: session.token });
+    client.onWebSocketClose = () => {};
+
+    const acknowledged = new Set<string>();
+    let sent = 0;
+    // Keep 32 SENDs in flight; kill the server once 300 have been acknowledged.
+    const killed = new Promise<void>((resolve) => {
+      const sendOne = (): void => {
+        if (!client.connected) return;
+        const id = `m${++sent}`;
+        client.watchForReceipt(id, () => {
+          acknowledged.add(id);
+          if (acknowledged.size === 300) {
+            first.kill('SIGKILL');
+            resolve();
+          } else sendOne();
+        });
+        client.publish({
+          destination: `/app/rooms.${room.id}`,
+          body: JSON.stringify({ body: id, clientMsgId: id }),
+          headers: { receipt: id, 'content-type': 'application/json' },
+        });
+      };
+      for (let i = 0; i < 32; i++) sendOne();
+    });
+    await killed;
+    expect((await first.exited).signal).toBe('SIGKILL');
+    await client.deactivate();
+    const ackedAtKill = new Set(acknowledged);
+
+    const second = await start(env);
+    const stored: Message[] = [];
+    for (let after = 0; ; ) {
+      const { messages } = await getJson<{ messages: Message[] }>(
+        `${second.url}/api/rooms/${room.id}/messages?after=${after}&limit=200`,
+      );
+      stored.push(...messages);
+      if (messages.length < 200) break;
+      after = messages.at(-1)?.seq ?? after;
+    }
+    const bodies = stored.map((m) => m.body);
+    for (const id of ackedAtKill) expect(bodies).toContain(id);
+    expect(new Set(bodies).size).toBe(bodies.length);
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
+    expect(sent).toBeGreaterThan(300);
+  }, 60_000);
+});
