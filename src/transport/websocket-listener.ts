@@ -53,8 +53,9 @@ function toBuffer(data: RawData): Buffer {
 type Refusal = readonly [status: number, reason: string];
 
 function refuse(socket: Duplex, [status, reason]: Refusal): void {
+  // Destroy only once the response is flushed; destroying at once could drop it.
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }
 
 export class WebSocketListener {
