@@ -1,0 +1,300 @@
+// The web client end to end in Debian Chromium against a real Parley: two people chatting, user text
+// kept as text, identity and history across reloads, resume after a server restart, older history on
+// scroll, Korean UI and IME-safe Enter. Driven only through accessible names, as people and AT see it.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import {
+  browserUnavailable,
+  createRoom,
+  createSession,
+  ensureWebBuilt,
+  launchBrowser,
+  openPage,
+  PHONE,
+  sendMessages,
+  signIn,
+  startServer,
+  type TestServer,
+} from './harness.js';
+
+const skip = browserUnavailable();
+const WAIT_MS = 15_000;
+
+/** Creates a room from the room list (Enter in "Room name") and waits until it is open. */
+async function createRoomInUi(page: Page, name: string): Promise<string> {
+  const field = page.getByLabel('Room name');
+  await field.fill(name);
+  await field.press('Enter');
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+  const match = /\/rooms\/([^/]+)$/.exec(new URL(page.url()).pathname);
+  if (match?.[1] === undefined) throw new Error(`not in a room: ${page.url()}`);
+  return decodeURIComponent(match[1]);
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  const field = page.getByLabel('Message', { exact: true });
+  await field.fill(text);
+  await field.press('Enter');
+}
+
+/** Bodies shown in the log as confirmed messages (with a seq), in order. */
+async function shownBodies(page: Page): Promise<string[]> {
+  return page.getByRole('log').locator('li[data-seq] .body').allTextContents();
+}
+
+async function shownSeqs(page: Page): Promise<number[]> {
+  const items = await page.getByRole('log').locator('li[data-seq]').all();
+  const seqs: number[] = [];
+  for (const item of items) seqs.push(Number(await item.getAttribute('data-seq')));
+  return seqs;
+}
+
+async function waitForBody(page: Page, body: string): Promise<void> {
+  await page
+    .getByRole('log')
+    .locator('li[data-seq] .body')
+    .getByText(body, { exact: true })
+    .waitFor({ timeout: WAIT_MS });
+}
+
+describe.skipIf(skip !== undefined)('web client in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startServer();
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('lets two people chat both ways, telling own messages apart', async () => {
+    const alice = await openPage(browser);
+    const bob = await openPage(browser);
+    try {
+      await signIn(alice.page, server.url, 'alice');
+      const roomId = await createRoomInUi(alice.page, 'Both ways');
+      expect(new URL(alice.page.url()).pathname).toBe(`/rooms/${roomId}`);
+
+      await signIn(bob.page, server.url, 'bob');
+      await bob.page.getByLabel('Search rooms').fill('Both');
+      await bob.page.getByRole('link', { name: 'Both ways', exact: true }).click();
+      await bob.page.getByRole('heading', { name: 'Both ways', level: 1 }).waitFor();
+      expect(new URL(bob.page.url()).pathname).toBe(`/rooms/${roomId}`);
+
+      // Alice sees Bob arrive (presence) before they talk.
+      await alice.page
+        .getByRole('log')
+        .getByText(/bob#\d{4} joined/)
+        .waitFor({ timeout: WAIT_MS });
+
+      await say(alice.page, 'hello bob');
+      await waitForBody(bob.page, 'hello bob');
+      // Typing reaches the other side (sending clears it there).
+      await bob.page.getByLabel('Message', { exact: true }).pressSequentially('안');
+      await alice.page.getByText(/bob#\d{4} is typing/).waitFor({ timeout: WAIT_MS });
+      await say(bob.page, '안녕 alice 👋');
+      await waitForBody(alice.page, '안녕 alice 👋');
+
+      expect(await shownBodies(alice.page)).toEqual(['hello bob', '안녕 alice 👋']);
+      expect(await shownBodies(bob.page)).toEqual(['hello bob', '안녕 alice 👋']);
+      // Own messages are marked; the other person's are not.
+      const aliceOwn = alice.page.getByRole('log').locator('li.msg.own[data-seq] .body');
+      expect(await aliceOwn.allTextContents()).toEqual(['hello bob']);
+      await expect(
+        bob.page.getByRole('log').locator('li[data-seq]').first().locator('.author').textContent(),
+      ).resolves.toMatch(/^alice#\d{4}$/);
+
+      // Back goes to the list, forward returns to the room.
+      await bob.page.goBack();
+      await bob.page.getByLabel('Room name').waitFor();
+      await alice.page
+        .getByRole('log')
+        .getByText(/bob#\d{4} left/)
+        .waitFor({ timeout: WAIT_MS });
+      await bob.page.goForward();
+      await bob.page.getByRole('heading', { name: 'Both ways', level: 1 }).waitFor();
+      await waitForBody(bob.page, 'hello bob');
+      expect(alice.errors).toEqual([]);
+      expect(bob.errors).toEqual([]);
+    } finally {
+      await alice.context.close();
+      await bob.context.close();
+    }
+  });
+
+  it('shows markup in messages as text and makes http(s) links safe anchors', async () => {
+    const reader = await openPage(browser);
+    try {
+      const writer = await createSession(server, 'mallory');
+      const room = await createRoom(server, writer.token, 'Markup');
+      const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>';
+      await sendMessages(server, writer.token, room.id, [hostile, 'see https://example.com/a?b=1 now']);
+
+      await signIn(reader.page, server.url, 'reader');
+      await reader.page.goto(`${server.url}/rooms/${room.id}`);
+      await waitForBody(reader.page, hostile);
+      const log = reader.page.getByRole('log');
+      expect(await log.locator('img, b, script').count()).toBe(0);
+      expect(await reader.page.evaluate('window.__pwned === undefined')).toBe(true);
+
+      const link = log.getByRole('link', { name: 'https://example.com/a?b=1' });
+      expect(await link.getAttribute('href')).toBe('https://example.com/a?b=1');
+      expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+      expect(await link.getAttribute('target')).toBe('_blank');
+      expect(reader.errors).toEqual([]);
+    } finally {
+      await reader.context.close();
+    }
+  });
+
+  it('keeps identity and history across a reload, and a shared link works on a fresh load', async () => {
+    const first = await openPage(browser);
+    const stranger = await openPage(browser, { viewport: PHONE });
+    try {
+      await signIn(first.page, server.url, 'carol');
+      const roomId = await createRoomInUi(first.page, 'Reload');
+      await say(first.page, 'before reload');
+      await waitForBody(first.page, 'before reload');
+      const whoBefore = await first.page.locator('.topbar .whoami').textContent();
+
+      await first.page.reload();
+      await waitForBody(first.page, 'before reload');
+      expect(await first.page.locator('.topbar .whoami').textContent()).toBe(whoBefore);
+      expect(await first.page.getByLabel('Nickname').count()).toBe(0);
+      // Still the author of the earlier message after the reload.
+      expect(
+        await first.page.getByRole('log').locator('li.msg.own[data-seq] .body').allTextContents(),
+      ).toEqual(['before reload']);
+
+      // A fresh browser on the shared link: nickname first, then straight into that room.
+      await stranger.page.goto(`${server.url}/rooms/${roomId}`);
+      const field = stranger.page.getByLabel('Nickname');
+      await field.fill('dave');
+      await field.press('Enter');
+      await stranger.page.getByRole('heading', { name: 'Reload', level: 1 }).waitFor();
+      await waitForBody(stranger.page, 'before reload');
+    } finally {
+      await first.context.close();
+      await stranger.context.close();
+    }
+  });
+
+  it('reconnects after a server restart and shows every message exactly once', async () => {
+    const alice = await openPage(browser);
+    const bob = await openPage(browser);
+    try {
+      await signIn(alice.page, server.url, 'erin');
+      const roomId = await createRoomInUi(alice.page, 'Restart');
+      await signIn(bob.page, server.url, 'frank');
+      await bob.page.goto(`${server.url}/rooms/${roomId}`);
+      await bob.page.getByRole('heading', { name: 'Restart', level: 1 }).waitFor();
+
+      await say(alice.page, 'one');
+      await waitForBody(bob.page, 'one');
+      await say(bob.page, 'two');
+      await waitForBody(alice.page, 'two');
+
+      await server.restart();
+      // Messages sent while both pages are away arrive through since-seq resume.
+      const other = await createSession(server, 'grace');
+      await sendMessages(server, other.token, roomId, ['three', 'four']);
+
+      for (const page of [alice.page, bob.page]) {
+        await page.locator('.status[data-state="connected"]').waitFor({ timeout: 30_000 });
+        await waitForBody(page, 'four');
+      }
+      await say(alice.page, 'five');
+      await waitForBody(bob.page, 'five');
+      await waitForBody(alice.page, 'five');
+
+      for (const page of [alice.page, bob.page]) {
+        await eventually(
+          async () => expect(await shownBodies(page)).toEqual(['one', 'two', 'three', 'four', 'five']),
+          {
+            timeoutMs: WAIT_MS,
+          },
+        );
+        expect(await shownSeqs(page)).toEqual([1, 2, 3, 4, 5]);
+        // Nothing left pending: every own message was confirmed exactly once.
+        expect(await page.getByRole('log').locator('li.pending').count()).toBe(0);
+      }
+    } finally {
+      await alice.context.close();
+      await bob.context.close();
+    }
+  });
+
+  it('loads older history when scrolled to the top', async () => {
+    const reader = await openPage(browser);
+    try {
+      const writer = await createSession(server, 'heidi');
+      const room = await createRoom(server, writer.token, 'Long history');
+      const bodies = Array.from({ length: 120 }, (_, i) => `history ${i + 1}`);
+      await sendMessages(server, writer.token, room.id, bodies);
+
+      await signIn(reader.page, server.url, 'ivan');
+      await reader.page.goto(`${server.url}/rooms/${room.id}`);
+      await waitForBody(reader.page, 'history 120');
+      // The latest page only, and the view starts at the bottom.
+      expect((await shownSeqs(reader.page)).length).toBe(50);
+      await reader.page.getByRole('log').getByText('history 120', { exact: true }).isVisible();
+
+      await eventually(
+        async () => {
+          await reader.page.evaluate('document.querySelector("[role=log]").scrollTop = 0');
+          expect((await shownSeqs(reader.page))[0]).toBe(1);
+        },
+        { timeoutMs: WAIT_MS, intervalMs: 250 },
+      );
+      const seqs = await shownSeqs(reader.page);
+      expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      await reader.page.getByText('This is the beginning of the room.').waitFor();
+    } finally {
+      await reader.context.close();
+    }
+  });
+
+  it('speaks Korean, keeps the contract labels, and never sends on an IME-composing Enter', async () => {
+    const korean = await openPage(browser, { locale: 'ko-KR', viewport: PHONE });
+    try {
+      await korean.page.goto(server.url);
+      await korean.page.getByRole('heading', { name: 'Parley' }).waitFor();
+      await korean.page.getByText('가입도 비밀번호도 없습니다', { exact: false }).waitFor();
+      expect(await korean.page.getAttribute('html', 'lang')).toBe('ko');
+      const nickname = korean.page.getByLabel('Nickname');
+      await nickname.fill('민수');
+      await nickname.press('Enter');
+      const roomField = korean.page.getByLabel('Room name');
+      await roomField.fill('한국어 방');
+      await roomField.press('Enter');
+      await korean.page.getByRole('heading', { name: '한국어 방', level: 1 }).waitFor();
+
+      const message = korean.page.getByLabel('Message');
+      await message.fill('조합 중');
+      // The Enter that commits a Hangul syllable arrives with isComposing: it must not send.
+      await message.dispatchEvent('keydown', {
+        key: 'Enter',
+        code: 'Enter',
+        isComposing: true,
+        bubbles: true,
+      });
+      await message.press('Shift+Enter');
+      await message.pressSequentially('둘째 줄');
+      expect(await message.inputValue()).toBe('조합 중\n둘째 줄');
+      expect(await korean.page.getByRole('log').locator('li.msg').count()).toBe(0);
+
+      await message.press('Enter');
+      await waitForBody(korean.page, '조합 중\n둘째 줄');
+      expect(await message.inputValue()).toBe('');
+      await korean.page.getByText('연결됨').waitFor();
+    } finally {
+      await korean.context.close();
+    }
+  });
+});
