@@ -18,7 +18,11 @@ export const ERROR_CATALOGUE = {
   too_many_headers: { status: 400, stomp: 'fatal', summary: 'A frame has more headers than allowed.' },
   header_too_long: { status: 400, stomp: 'fatal', summary: 'A header line is longer than allowed.' },
   not_connected: { status: 400, stomp: 'fatal', summary: 'A frame other than CONNECT came before CONNECT.' },
-  unsupported_version: { status: 400, stomp: 'fatal', summary: 'No STOMP version in common with the client.' },
+  unsupported_version: {
+    status: 400,
+    stomp: 'fatal',
+    summary: 'No STOMP version in common with the client.',
+  },
   protocol_error: {
     status: 400,
     stomp: 'fatal',
@@ -35,10 +39,18 @@ export const ERROR_CATALOGUE = {
     stomp: 'fatal',
     summary: 'The client did not read fast enough; its outbound buffer overflowed.',
   },
-  heartbeat_timeout: { status: 408, stomp: 'fatal', summary: 'The peer sent nothing within the heart-beat window.' },
+  heartbeat_timeout: {
+    status: 408,
+    stomp: 'fatal',
+    summary: 'The peer sent nothing within the heart-beat window.',
+  },
   connect_timeout: { status: 408, stomp: 'fatal', summary: 'No CONNECT frame arrived in time.' },
   unauthorized: { status: 401, stomp: 'fatal', summary: 'The token is missing, expired or not valid.' },
-  shutting_down: { status: 503, stomp: 'fatal', summary: 'The server is shutting down; reconnect elsewhere.' },
+  shutting_down: {
+    status: 503,
+    stomp: 'fatal',
+    summary: 'The server is shutting down; reconnect elsewhere.',
+  },
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: {
@@ -72,7 +84,10 @@ export class ParleyError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
-    super(message ?? ERROR_CATALOGUE[code].summary, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? ERROR_CATALOGUE[code].summary,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
