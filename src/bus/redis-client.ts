@@ -3,10 +3,10 @@
 // should construct a Redis client except src/main.ts through the classes here.
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, type Timer } from '../clock.js';
 import { ParleyError } from '../errors.js';
 
-/** A `redis://` URL or ioredis options. `lazyConnect` is always forced on. */
+/** A `redis://` URL or ioredis options; `lazyConnect`, `connectionName` and `retryStrategy` are set here. */
 export type RedisTarget = string | RedisOptions;
 
 export interface RedisConnectionOptions {
@@ -33,9 +33,20 @@ export function createRedisClient(
   onError: (error: unknown) => void,
   extra: RedisOptions = {},
 ): Redis {
-  const overrides: RedisOptions = { ...extra, lazyConnect: true, connectionName: name };
+  let everReady = false;
+  const overrides: RedisOptions = {
+    ...extra,
+    lazyConnect: true,
+    connectionName: name,
+    // Until the first connection succeeded, `connectRedis` owns retrying (bounded); ioredis' own retry
+    // would leave the client 'reconnecting' forever, which even `disconnect()` does not end.
+    retryStrategy: (times) => (everReady ? Math.min(times * 50, 2_000) : null),
+  };
   const client =
     typeof target === 'string' ? new Redis(target, overrides) : new Redis({ ...target, ...overrides });
+  client.once('ready', () => {
+    everReady = true;
+  });
   // ioredis emits 'error' for every failed (re)connect; without a listener the process would crash.
   client.on('error', onError);
   return client;
@@ -57,9 +68,6 @@ export async function connectRedis(
       return;
     } catch (error) {
       lastError = error;
-      // A failed first connect leaves ioredis retrying on its own; stop it so the next attempt
-      // (and the final give-up) are ours.
-      client.disconnect();
     }
     if (attempt < attempts)
       await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs * attempt));
@@ -70,7 +78,7 @@ export async function connectRedis(
 }
 
 /** Ends the connection and resolves once the socket is gone (no handle left behind). */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: Redis, clock: Clock = systemClock): Promise<void> {
   if (isEnded(client)) return;
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   if (client.status === 'ready') {
@@ -80,9 +88,19 @@ export async function closeRedis(client: Redis): Promise<void> {
       client.disconnect();
     }
   } else {
+    // Between reconnect attempts there is no socket: this cancels the pending attempt, and ioredis
+    // stays 'reconnecting' without ever emitting 'end', so there is nothing more to wait for.
+    const hadSocket = client.status !== 'reconnecting';
     client.disconnect();
+    if (!hadSocket) return;
   }
-  if (!isEnded(client)) await ended;
+  if (isEnded(client)) return;
+  let timer: Timer | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = clock.setTimeout(resolve, 2_000);
+  });
+  await Promise.race([ended, gaveUp]);
+  timer?.cancel();
 }
 
 // A function, so TypeScript does not keep the narrowing from before the awaits above.

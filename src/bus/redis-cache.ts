@@ -1,0 +1,88 @@
+// The Cache shared by all nodes on Redis (plain string keys under `keyPrefix` + "cache:", expiry by
+// Redis PX). Best effort: a failed read is a miss and a failed write is only reported, but a failed
+// delete rejects, because a caller invalidating stale data must know it did not happen.
+import type { Redis } from 'ioredis';
+import { ParleyError } from '../errors.js';
+import type { Cache } from './bus.js';
+import {
+  closeRedis,
+  connectRedis,
+  createRedisClient,
+  defaultOnError,
+  type RedisConnectionOptions,
+} from './redis-client.js';
+
+export interface RedisCacheOptions extends RedisConnectionOptions {
+  /** Names the connection in `CLIENT LIST`. Default `parley-cache`. */
+  readonly connectionName?: string;
+  /** A command slower than this fails (and a read becomes a miss) instead of waiting. Default 500 ms. */
+  readonly commandTimeoutMs?: number;
+}
+
+export class RedisCache implements Cache {
+  readonly #client: Redis;
+  readonly #options: RedisCacheOptions;
+  readonly #prefix: string;
+  readonly #onError: (error: unknown) => void;
+  #closed = false;
+
+  constructor(options: RedisCacheOptions) {
+    this.#options = options;
+    this.#prefix = `${options.keyPrefix ?? ''}cache:`;
+    this.#onError = options.onError ?? defaultOnError;
+    this.#client = createRedisClient(options.redis, options.connectionName ?? 'parley-cache', this.#onError, {
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      // A cache that is down should miss at once, not queue reads until Redis returns.
+      maxRetriesPerRequest: 1,
+    });
+  }
+
+  /** Connects with bounded retries. */
+  async connect(): Promise<void> {
+    await connectRedis(this.#client, {
+      attempts: this.#options.connectAttempts,
+      delayMs: this.#options.connectDelayMs,
+      clock: this.#options.clock,
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    this.#assertOpen();
+    try {
+      return (await this.#client.get(this.#prefix + key)) ?? undefined;
+    } catch (error) {
+      this.#onError(error);
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    try {
+      if (ttlMs > 0) await this.#client.set(this.#prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+      else await this.#client.unlink(this.#prefix + key);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    if (keys.length === 0) return;
+    try {
+      await this.#client.unlink(...keys.map((key) => this.#prefix + key));
+    } catch (error) {
+      throw new ParleyError('internal_error', 'cache invalidation failed', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeRedis(this.#client);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The cache is closed.');
+  }
+}
