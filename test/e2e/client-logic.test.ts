@@ -1,0 +1,199 @@
+// The web client's pure rules under Node (no browser): log merge and dedupe across history pages,
+// live frames and resume; pending own messages; link splitting; typing throttle; locale choice; wire
+// guards. These sit here because the root Vitest config collects tests from test/, not web/.
+import { describe, expect, it } from 'vitest';
+import { pickLocale, stringsFor } from '../../web/src/i18n.js';
+import { splitLinks } from '../../web/src/linkify.js';
+import {
+  addMessages,
+  addNotice,
+  addPending,
+  emptyLog,
+  highestSeq,
+  type LogState,
+  logEntries,
+  lowestSeq,
+  setPendingStatus,
+} from '../../web/src/log-state.js';
+import { createThrottle } from '../../web/src/throttle.js';
+import {
+  type Message,
+  parseMessage,
+  parsePresence,
+  parseWireError,
+  WireShapeError,
+} from '../../web/src/wire.js';
+
+const alice = { id: 'u-alice', nickname: 'alice', tag: '0412' };
+const bob = { id: 'u-bob', nickname: 'bob', tag: '7731' };
+
+function message(seq: number, extra: Partial<Message> = {}): Message {
+  return {
+    id: `m-${seq}`,
+    roomId: 'r1',
+    seq,
+    author: bob,
+    body: `body ${seq}`,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...extra,
+  };
+}
+
+const seqs = (state: LogState): number[] => state.messages.map((m) => m.seq);
+
+describe('log state', () => {
+  it('merges pages and live frames in seq order and drops repeats', () => {
+    let state = addMessages(emptyLog, [message(3), message(4), message(5)]);
+    state = addMessages(state, [message(5), message(6)]);
+    state = addMessages(state, [message(1), message(2), message(3)]);
+    expect(seqs(state)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(highestSeq(state)).toBe(6);
+    expect(lowestSeq(state)).toBe(1);
+  });
+
+  it('keeps the first copy of a seq and returns the same state when nothing is new', () => {
+    const state = addMessages(emptyLog, [message(1, { body: 'first' })]);
+    const again = addMessages(state, [message(1, { body: 'replayed' })]);
+    expect(again).toBe(state);
+    expect(again.messages[0]?.body).toBe('first');
+  });
+
+  it('reports 0 / undefined as the resume point of an empty log', () => {
+    expect(highestSeq(emptyLog)).toBe(0);
+    expect(lowestSeq(emptyLog)).toBeUndefined();
+  });
+
+  it('replaces an own pending message when its clientMsgId arrives, whatever its status', () => {
+    let state = addPending(emptyLog, { clientMsgId: 'c1', body: 'hi', createdAtMs: 1, status: 'sending' });
+    state = addPending(state, { clientMsgId: 'c2', body: 'yo', createdAtMs: 2, status: 'queued' });
+    state = setPendingStatus(state, 'c1', 'sent');
+    state = addMessages(state, [message(7, { author: alice, body: 'hi', clientMsgId: 'c1' })]);
+    expect(state.pending.map((p) => p.clientMsgId)).toEqual(['c2']);
+    expect(seqs(state)).toEqual([7]);
+    // A late RECEIPT for a message already confirmed changes nothing.
+    expect(setPendingStatus(state, 'c1', 'sent')).toBe(state);
+  });
+
+  it('keeps an error code only while failed and clears it on retry', () => {
+    let state = addPending(emptyLog, { clientMsgId: 'c1', body: 'hi', createdAtMs: 1, status: 'sending' });
+    state = setPendingStatus(state, 'c1', 'failed', 'rate_limited');
+    expect(state.pending[0]).toMatchObject({ status: 'failed', errorCode: 'rate_limited' });
+    state = setPendingStatus(state, 'c1', 'sending');
+    expect(state.pending[0]?.status).toBe('sending');
+    expect(state.pending[0]?.errorCode).toBeUndefined();
+  });
+
+  it('does not add the same pending clientMsgId twice', () => {
+    const once = addPending(emptyLog, { clientMsgId: 'c1', body: 'a', createdAtMs: 1, status: 'queued' });
+    expect(addPending(once, { clientMsgId: 'c1', body: 'a', createdAtMs: 2, status: 'queued' })).toBe(once);
+  });
+
+  it('orders entries: messages by seq, notices where they happened, own in-flight last', () => {
+    let state = addMessages(emptyLog, [message(3), message(4)]);
+    state = addNotice(state, { id: 'n1', kind: 'join', user: alice, atMs: 10 });
+    state = addPending(state, { clientMsgId: 'c1', body: 'mine', createdAtMs: 11, status: 'sending' });
+    state = addMessages(state, [message(5)]);
+    // An older page arriving later does not move the notice.
+    state = addMessages(state, [message(1), message(2)]);
+    expect(logEntries(state).map((e) => e.key)).toEqual(['m:1', 'm:2', 'm:3', 'm:4', 'n:n1', 'm:5', 'p:c1']);
+  });
+
+  it('bounds the number of notices kept', () => {
+    let state: LogState = emptyLog;
+    for (let i = 0; i < 250; i++) state = addNotice(state, { id: `n${i}`, kind: 'join', user: bob, atMs: i });
+    expect(state.notices.length).toBe(200);
+    expect(state.notices[0]?.id).toBe('n50');
+  });
+});
+
+describe('splitLinks', () => {
+  it('keeps markup as plain text parts', () => {
+    const text = '<img src=x onerror=alert(1)><b>bold</b>';
+    expect(splitLinks(text)).toEqual([{ kind: 'text', text }]);
+  });
+
+  it('turns http and https URLs into links and leaves sentence punctuation outside', () => {
+    expect(splitLinks('see https://example.com/a?b=1, and http://x.org/(y).')).toEqual([
+      { kind: 'text', text: 'see ' },
+      { kind: 'link', text: 'https://example.com/a?b=1', href: 'https://example.com/a?b=1' },
+      { kind: 'text', text: ', and ' },
+      { kind: 'link', text: 'http://x.org/(y)', href: 'http://x.org/(y)' },
+      { kind: 'text', text: '.' },
+    ]);
+  });
+
+  it('never links other schemes', () => {
+    for (const text of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'ftp://example.com/x']) {
+      expect(splitLinks(text).every((part) => part.kind === 'text')).toBe(true);
+    }
+  });
+
+  it('returns nothing for an empty body and the text itself when there is no link', () => {
+    expect(splitLinks('')).toEqual([]);
+    expect(splitLinks('안녕 👋')).toEqual([{ kind: 'text', text: '안녕 👋' }]);
+  });
+});
+
+describe('typing throttle', () => {
+  it('opens at most once per interval', () => {
+    const gate = createThrottle(3000);
+    expect(gate(10_000)).toBe(true);
+    expect(gate(10_001)).toBe(false);
+    expect(gate(12_999)).toBe(false);
+    expect(gate(13_000)).toBe(true);
+    expect(gate(15_000)).toBe(false);
+  });
+});
+
+describe('locale', () => {
+  it('picks Korean for ko-* and English otherwise', () => {
+    expect(pickLocale(['ko-KR', 'en-US'])).toBe('ko');
+    expect(pickLocale(['fr-FR', 'ko'])).toBe('ko');
+    expect(pickLocale(['en-GB', 'ko'])).toBe('en');
+    expect(pickLocale(['de-DE'])).toBe('en');
+    expect(pickLocale([])).toBe('en');
+  });
+
+  it('keeps the contract field names findable in every locale', () => {
+    for (const locale of ['en', 'ko'] as const) {
+      const t = stringsFor(locale);
+      expect(t.nicknameLabel).toContain('Nickname');
+      expect(t.roomNameLabel).toContain('Room name');
+      expect(t.messageLabel).toContain('Message');
+      // No other label may contain "Message", or a label lookup would find two fields.
+      expect(t.logLabel).not.toMatch(/message/i);
+      expect(t.searchLabel).not.toMatch(/room name|nickname|message/i);
+    }
+  });
+});
+
+describe('wire guards', () => {
+  it('reads a message with and without clientMsgId', () => {
+    const raw = { ...message(4), clientMsgId: 'c9' };
+    expect(parseMessage(raw)).toEqual(raw);
+    const { clientMsgId: _omit, ...bare } = raw;
+    expect(parseMessage(bare)).toEqual(bare);
+  });
+
+  it('refuses a message with a bad seq or a missing author', () => {
+    expect(() => parseMessage({ ...message(1), seq: 0 })).toThrow(WireShapeError);
+    expect(() => parseMessage({ ...message(1), seq: 1.5 })).toThrow(WireShapeError);
+    expect(() => parseMessage({ ...message(1), author: undefined })).toThrow(WireShapeError);
+  });
+
+  it('reads presence events and refuses unknown types', () => {
+    expect(parsePresence({ type: 'typing', user: alice })).toEqual({ type: 'typing', user: alice });
+    expect(() => parsePresence({ type: 'dance', user: alice })).toThrow(WireShapeError);
+  });
+
+  it('reads both error shapes: queue body and HTTP envelope', () => {
+    expect(parseWireError({ code: 'rate_limited', message: 'slow' })).toEqual({
+      code: 'rate_limited',
+      message: 'slow',
+    });
+    expect(parseWireError({ error: { code: 'room_not_found', message: 'gone' } })).toEqual({
+      code: 'room_not_found',
+      message: 'gone',
+    });
+  });
+});
