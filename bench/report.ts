@@ -165,6 +165,13 @@ function targetLabel(result: ScenarioResult): string {
 
 function notes(result: ScenarioResult): string[] {
   const out: string[] = [];
+  if (result.note !== undefined) out.push(`${targetLabel(result)}: ${result.note}`);
+  const phases = [result.main, ...(result.steps ?? [])];
+  if (phases.some((p) => p.loadCpuPercent > 90)) {
+    out.push(
+      `${targetLabel(result)}: the load generator was near 100% CPU, so the client may have been the limit`,
+    );
+  }
   if (result.main.rejected > 0) out.push(`${LABELS[result.target]}: ${result.main.rejected} sends refused`);
   if (result.main.dropped > 0)
     out.push(`${LABELS[result.target]}: ${result.main.dropped} connections dropped`);
@@ -201,7 +208,16 @@ function saturateSection(results: readonly ScenarioResult[]): string {
     const steps = (r.steps ?? []).map((step, i) => phaseRow(`${targetLabel(r)}: step ${i + 1}`, step));
     return [best, ...half, ...steps];
   });
-  return ['### saturate', '', intro, '', table(PHASE_HEADER, rows), ''].join('\n');
+  const extra = results.flatMap(notes);
+  return [
+    '### saturate',
+    '',
+    intro,
+    '',
+    table(PHASE_HEADER, rows),
+    ...(extra.length > 0 ? ['', ...extra.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n');
 }
 
 function idleSection(results: readonly ScenarioResult[]): string {
@@ -234,6 +250,7 @@ function idleSection(results: readonly ScenarioResult[]): string {
         formatNumber(r.main.dropped),
       ]),
     ),
+    ...(results.some((r) => notes(r).length > 0) ? ['', ...results.flatMap(notes).map((n) => `- ${n}`)] : []),
     '',
   ].join('\n');
 }

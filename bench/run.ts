@@ -235,8 +235,9 @@ async function main(): Promise<void> {
         'subtracts it on arrival. It includes the load generator’s own queueing.',
       'Lost: expected deliveries (messages published × subscribers of the room) not received within 2 s after the ' +
         'last publish (1 s in saturate steps). Late deliveries of an earlier phase are not counted.',
-      'Server CPU: utime + stime of the server process(es) from /proc/<pid>/stat (10 ms ticks) over the phase, ' +
-        'divided by the deliveries of the phase. RSS: VmRSS from /proc/<pid>/status at the end of the phase.',
+      'Server CPU: run time of all threads of the server process(es) over the phase (user + kernel, from ' +
+        '/proc/<pid>/task/*/schedstat in ns: utime + stime of /proc/<pid>/stat without its 10 ms ticks), divided ' +
+        'by the deliveries of the phase. RSS: VmRSS from /proc/<pid>/status at the end of the phase.',
       'Parley runs from dist/ (`node dist/src/main.js`) with its abuse limits raised (per-user send rate, per-IP ' +
         'connections, sessions, rooms; server heart-beats off) so the server, not its protection, is measured.',
       `Message bodies are 100 bytes. Idle scenario: ${idleConnections} connections (open-file limit ${limit}).`,
