@@ -106,12 +106,21 @@ export class TcpListener {
     socket.once('close', () => timer.cancel());
   }
 
-  /** Stops listening and ends every open socket. */
+  /** Stops listening and ends every open socket; resolves once their sessions have been told. */
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      for (const socket of this.#sockets) this.#end(socket, undefined);
-    });
+    this.#closing ??= this.#closeAll();
     return this.#closing;
+  }
+
+  async #closeAll(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const sockets = [...this.#sockets].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          this.#end(socket, undefined);
+        }),
+    );
+    await Promise.all([stopped, ...sockets]);
   }
 }
