@@ -138,7 +138,7 @@ export interface PageOptions {
 export async function openPage(
   browser: Browser,
   options: PageOptions = {},
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+): Promise<{ context: BrowserContext; page: Page; errors: string[]; console: string[] }> {
   const viewport = options.viewport ?? DESKTOP;
   const context = await browser.newContext({
     viewport: { width: viewport.width, height: viewport.height },
@@ -148,8 +148,12 @@ export async function openPage(
   });
   const page = await context.newPage();
   const errors: string[] = [];
+  const consoleErrors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  return { context, page, errors };
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  return { context, page, errors, console: consoleErrors };
 }
 
 export interface SeedSession {
