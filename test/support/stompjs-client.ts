@@ -17,6 +17,8 @@ export interface StompClientOptions {
   readonly heartbeatIncoming?: number;
   readonly heartbeatOutgoing?: number;
   readonly subprotocols?: readonly string[];
+  /** Sees the raw socket, e.g. to count heart-beats the library swallows. */
+  readonly onSocket?: (socket: WebSocket) => void;
 }
 
 /** A configured, not yet activated client that never reconnects by itself. */
@@ -29,6 +31,7 @@ export function createStompClient(options: StompClientOptions): Client {
       const socket = new WebSocket(options.url, subprotocols);
       // A refused upgrade emits 'error'; stompjs reports it through onWebSocketError/Close.
       socket.on('error', () => {});
+      options.onSocket?.(socket);
       return socket;
     },
     connectHeaders,
