@@ -1,16 +1,15 @@
 // A real STOMP server for tests: HTTP server + WebSocket listener at /ws + TCP listener, all on port 0,
 // with a StompBroker, a test authenticator (`Bearer test-<userId>` or passcode `test-<userId>`) and an
 // echo route (`/app/echo…` → `/topic/echo…`). Knows no chat; every test owns and closes its server.
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
-import { WebSocketServer } from 'ws';
 import { StompBroker } from '../../src/broker/stomp-broker.js';
 import type { Principal } from '../../src/broker/types.js';
 import { systemClock } from '../../src/clock.js';
 import { ParleyError } from '../../src/errors.js';
-import type { Headers, StompVersion } from '../../src/stomp/frame.js';
-import { DEFAULT_SESSION_LIMITS, type SessionLimits, StompSession } from '../../src/stomp/session.js';
+import type { Headers } from '../../src/stomp/frame.js';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../../src/stomp/session.js';
+import { TcpListener } from '../../src/transport/tcp-listener.js';
+import { WebSocketListener } from '../../src/transport/websocket-listener.js';
 
 export interface TestPrincipal extends Principal {
   readonly id: string;
@@ -61,30 +60,22 @@ export function createTestBroker(): StompBroker<TestPrincipal> {
   return broker;
 }
 
-const SUBPROTOCOL_VERSIONS: Readonly<Record<string, StompVersion>> = {
-  'v12.stomp': '1.2',
-  'v11.stomp': '1.1',
-  'v10.stomp': '1.0',
-};
+export interface StartOptions {
+  readonly limits?: SessionLimits;
+  readonly maxConnectionsPerIp?: number;
+}
 
-export async function startStompServer(limits: SessionLimits = TEST_SERVER_LIMITS): Promise<TestStompServer> {
+export async function startStompServer(options: StartOptions = {}): Promise<TestStompServer> {
+  const limits = options.limits ?? TEST_SERVER_LIMITS;
+  const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 1000;
   const broker = createTestBroker();
-  const sessions = new Set<StompSession>();
-  const newSession = (
-    transport: ConstructorParameters<typeof StompSession>[0]['transport'],
-    offered?: StompVersion[],
-  ) => {
-    const session = new StompSession({
-      id: randomUUID(),
-      transport,
-      handler: broker,
-      limits,
-      clock: systemClock,
-      serverName: 'parley-test',
-      offeredVersions: offered,
-    });
-    sessions.add(session);
-    return session;
+  const listenerOptions = {
+    limits,
+    maxConnectionsPerIp,
+    handler: broker,
+    serverName: 'parley-test',
+    clock: systemClock,
+    closeTimeoutMs: 1000,
   };
 
   const httpServer = http.createServer((_req, res) => {
@@ -92,84 +83,22 @@ export async function startStompServer(limits: SessionLimits = TEST_SERVER_LIMIT
     res.end();
   });
   httpServer.on('error', () => {});
-  const wss = new WebSocketServer({
-    server: httpServer,
-    path: '/ws',
-    perMessageDeflate: false,
-    handleProtocols: (protocols) => {
-      for (const name of ['v12.stomp', 'v11.stomp', 'v10.stomp']) if (protocols.has(name)) return name;
-      return false;
-    },
-  });
-  wss.on('error', () => {});
-  wss.on('connection', (ws, req) => {
-    ws.on('error', () => {});
-    const version = SUBPROTOCOL_VERSIONS[ws.protocol];
-    const session = newSession(
-      {
-        write: (bytes) => ws.send(bytes),
-        get bufferedBytes() {
-          return ws.bufferedAmount;
-        },
-        close: (code) => ws.close(code === undefined ? 1000 : code === 'shutting_down' ? 1001 : 1002),
-        remoteAddress: req.socket.remoteAddress ?? 'unknown',
-      },
-      version === undefined ? undefined : [version],
-    );
-    ws.on('message', (data: Buffer) => session.receive(data));
-    ws.on('close', () => {
-      session.transportClosed();
-      sessions.delete(session);
-    });
-  });
-
-  const tcpServer = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => {});
-    const session = newSession({
-      write: (bytes) => {
-        socket.write(bytes);
-      },
-      get bufferedBytes() {
-        return socket.writableLength;
-      },
-      close: () => {
-        socket.end();
-        // A peer that stopped reading never lets `end` flush; do not wait for it.
-        setTimeout(() => socket.destroy(), 1000).unref();
-      },
-      remoteAddress: socket.remoteAddress ?? 'unknown',
-    });
-    socket.on('data', (chunk: Buffer) => session.receive(chunk));
-    socket.on('close', () => {
-      session.transportClosed();
-      sessions.delete(session);
-    });
-  });
-  tcpServer.on('error', () => {});
+  const ws = new WebSocketListener({ ...listenerOptions, server: httpServer, isOriginAllowed: () => true });
+  const tcp = new TcpListener(listenerOptions);
 
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  await new Promise<void>((resolve) => tcpServer.listen(0, '127.0.0.1', resolve));
+  const tcpPort = await tcp.listen(0, '127.0.0.1');
   const httpAddress = httpServer.address();
-  const tcpAddress = tcpServer.address();
-  if (
-    httpAddress === null ||
-    typeof httpAddress === 'string' ||
-    tcpAddress === null ||
-    typeof tcpAddress === 'string'
-  ) {
-    throw new Error('listeners did not bind to TCP ports');
-  }
+  if (httpAddress === null || typeof httpAddress === 'string')
+    throw new Error('HTTP server did not bind a port');
 
   return {
     wsUrl: `ws://127.0.0.1:${httpAddress.port}/ws`,
-    tcpPort: tcpAddress.port,
+    tcpPort,
     broker,
     async close() {
       await broker.close();
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => tcpServer.close(() => resolve()));
+      await Promise.all([ws.close(), tcp.close()]);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
