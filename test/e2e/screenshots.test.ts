@@ -1,0 +1,89 @@
+// Writes docs/screenshots/{nickname,rooms,room}-{desktop,phone}.png from a seeded Parley. Runs only
+// with SCREENSHOTS=1 so `npm test` never rewrites the committed images.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserUnavailable,
+  createRoom,
+  createSession,
+  DESKTOP,
+  ensureWebBuilt,
+  launchBrowser,
+  openPage,
+  PHONE,
+  sendMessages,
+  startServer,
+  type TestServer,
+} from './harness.js';
+
+const enabled = process.env.SCREENSHOTS === '1';
+if (!enabled) console.warn('skipping screenshots: set SCREENSHOTS=1 to regenerate docs/screenshots');
+const skip = !enabled || browserUnavailable() !== undefined;
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+
+describe.skipIf(skip)('screenshots', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let roomId = '';
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startServer();
+    browser = await launchBrowser();
+    const mina = await createSession(server, '민아');
+    const sam = await createSession(server, 'sam');
+    for (const name of ['Design crit', 'Weekend hikes', '한국어 수다방'])
+      await createRoom(server, sam.token, name);
+    const room = await createRoom(server, mina.token, 'Release planning');
+    roomId = room.id;
+    await sendMessages(server, sam.token, roomId, [
+      'Morning! Is the 0.2 branch cut yet?',
+      'Changelog draft: https://example.com/parley/changelog',
+    ]);
+    await sendMessages(server, mina.token, roomId, ['네, 어젯밤에 잘랐어요 🎉', 'Smoke tests are green.']);
+    await sendMessages(server, sam.token, roomId, [
+      'Great, I will tag it after lunch.\nThen announce in #general.',
+    ]);
+    mkdirSync(OUT, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  for (const [label, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    it(`captures the three screens on ${label}`, async () => {
+      const { context, page } = await openPage(browser, { viewport });
+      try {
+        await page.goto(server.url);
+        await page.getByLabel('Nickname').waitFor();
+        await page.getByLabel('Nickname').fill('alex');
+        await page.screenshot({ path: join(OUT, `nickname-${label}.png`) });
+
+        await page.getByLabel('Nickname').press('Enter');
+        await page.getByRole('link', { name: 'Release planning', exact: true }).waitFor();
+        await page.screenshot({ path: join(OUT, `rooms-${label}.png`) });
+
+        await page.getByRole('link', { name: 'Release planning', exact: true }).click();
+        await page.getByRole('log').getByText('Smoke tests are green.').waitFor();
+        await page.getByRole('status').getByText('Connected').waitFor();
+        const composer = page.getByLabel('Message', { exact: true });
+        await composer.fill('Sounds good — see you there 👍');
+        await composer.press('Enter');
+        await page.getByRole('log').locator('li.own[data-seq]').waitFor();
+        await composer.fill('One more thing');
+        await page.screenshot({ path: join(OUT, `room-${label}.png`) });
+        expect(new URL(page.url()).pathname).toBe(`/rooms/${roomId}`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
