@@ -12,6 +12,7 @@ import {
   killClientsNamed,
   REDIS_TEST_URL,
   redisAvailable,
+  startRedisProxy,
   uniqueKeyPrefix,
 } from './support/redis.js';
 
@@ -242,6 +243,49 @@ describe.skipIf(!withRedis)('RedisBus specifics', () => {
       await expect(bus.connect()).rejects.toMatchObject({ code: 'internal_error' });
     } finally {
       await bus.close();
+    }
+  });
+
+  it('rides out an outage: resyncs once Redis is back, and closes while it is away', async () => {
+    const proxy = await startRedisProxy();
+    const keyPrefix = uniqueKeyPrefix('bus');
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => {
+      errors.push(error);
+    };
+    const through = new RedisBus({ redis: proxy.url, keyPrefix, onError });
+    const direct = new RedisBus({ redis: REDIS_TEST_URL, keyPrefix });
+    try {
+      await Promise.all([through.connect(), direct.connect()]);
+      let resyncs = 0;
+      through.onResync(() => {
+        resyncs += 1;
+      });
+      const { received, listener } = collector();
+      await through.subscribe('room.1', listener);
+      await proxy.cut();
+      await vi.waitFor(
+        () => expect(through.ping()).rejects.toMatchObject({ code: 'internal_error' }),
+        waitOpts,
+      );
+      expect(resyncs).toBe(0);
+      await direct.publish('room.1', 'lost while away');
+      await proxy.restore();
+      await vi.waitFor(() => expect(resyncs).toBe(1), waitOpts);
+      await direct.publish('room.1', 'after');
+      await vi.waitFor(() => expect(received).toEqual(['after']), waitOpts);
+      // Away again, for good: close must not wait for a Redis that is not coming back.
+      await proxy.cut();
+      await vi.waitFor(
+        () => expect(through.ping()).rejects.toMatchObject({ code: 'internal_error' }),
+        waitOpts,
+      );
+      await through.close();
+      // The failed reconnects went to the error sink, not to an unhandled 'error' event.
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([through.close(), direct.close()]);
+      await proxy.close();
     }
   });
 

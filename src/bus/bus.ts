@@ -71,5 +71,30 @@ export interface Cache {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Removes the keys on every node; missing keys are ignored. */
   delete(keys: readonly string[]): Promise<void>;
+  /**
+   * Stores `value` under `version` unless the key already holds this or a higher version (atomic across
+   * nodes), so concurrent writers can only move a value forward. Rejects when the write failed.
+   */
+  setIfNewer(key: string, version: number, value: string, ttlMs: number): Promise<void>;
+  /** A value written by `setIfNewer`, with its version; a miss (or a failed read) is undefined. */
+  getVersioned(key: string): Promise<VersionedValue | undefined>;
   close(): Promise<void>;
+}
+
+export interface VersionedValue {
+  readonly version: number;
+  readonly value: string;
+}
+
+/** How `setIfNewer` values are held as plain strings (`<version>:<value>`), shared by both caches. */
+export function encodeVersioned(version: number, value: string): string {
+  return `${version}:${value}`;
+}
+
+export function decodeVersioned(stored: string | undefined): VersionedValue | undefined {
+  if (stored === undefined) return undefined;
+  const colon = stored.indexOf(':');
+  const version = Number(stored.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(version) || version < 0) return undefined;
+  return { version, value: stored.slice(colon + 1) };
 }

@@ -3,7 +3,7 @@
 // what is cached (rooms, history pages): keys and values are opaque strings.
 import { type Clock, systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
-import type { Cache } from './bus.js';
+import { type Cache, decodeVersioned, encodeVersioned, type VersionedValue } from './bus.js';
 
 interface Entry {
   readonly value: string;
@@ -62,9 +62,26 @@ export class MemoryCache implements Cache {
     for (const key of keys) this.#entries.delete(key);
   }
 
+  async setIfNewer(key: string, version: number, value: string, ttlMs: number): Promise<void> {
+    // One synchronous read-compare-write: nothing can interleave in a single process.
+    const current = decodeVersioned(this.#live(key));
+    if (current !== undefined && current.version >= version) return;
+    await this.set(key, encodeVersioned(version, value), ttlMs);
+  }
+
+  async getVersioned(key: string): Promise<VersionedValue | undefined> {
+    return decodeVersioned(await this.get(key));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#entries.clear();
+  }
+
+  #live(key: string): string | undefined {
+    this.#assertOpen();
+    const entry = this.#entries.get(key);
+    return entry === undefined || entry.expiresAtMs <= this.#clock.now() ? undefined : entry.value;
   }
 
   #assertOpen(): void {

@@ -2,6 +2,7 @@
 // prefixed with `keyPrefix` (pub/sub ignores DB numbers). Resubscribes itself after a reconnect and
 // only then fires `onResync`, so a gap-fill started from there cannot miss later publications.
 import type { Redis } from 'ioredis';
+import { systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import type { Bus } from './bus.js';
 import {
@@ -10,6 +11,7 @@ import {
   createRedisClient,
   defaultOnError,
   type RedisConnectionOptions,
+  withTimeout,
 } from './redis-client.js';
 
 type Listener = (payload: string) => void;
@@ -17,6 +19,8 @@ type Listener = (payload: string) => void;
 export interface RedisBusOptions extends RedisConnectionOptions {
   /** Names the two connections in `CLIENT LIST` (`<name>:pub`, `<name>:sub`). Default `parley-bus`. */
   readonly connectionName?: string;
+  /** `ping()` fails after this long (default 1 s), so readiness checks answer promptly. */
+  readonly pingTimeoutMs?: number;
 }
 
 export class RedisBus implements Bus {
@@ -92,9 +96,21 @@ export class RedisBus implements Bus {
     this.#resyncListeners.add(listener);
   }
 
+  /** Fails at once while either connection is down (readiness must not wait for a reconnect). */
   async ping(): Promise<void> {
     this.#assertOpen();
-    await this.#pub.ping();
+    if (this.#pub.status !== 'ready' || this.#sub.status !== 'ready') {
+      throw new ParleyError(
+        'internal_error',
+        `Redis bus not connected (${this.#pub.status}/${this.#sub.status})`,
+      );
+    }
+    await withTimeout(
+      this.#pub.ping(),
+      this.#options.pingTimeoutMs ?? 1_000,
+      this.#options.clock ?? systemClock,
+      'Redis ping',
+    );
   }
 
   async close(): Promise<void> {

@@ -3,14 +3,26 @@
 // delete rejects, because a caller invalidating stale data must know it did not happen.
 import type { Redis } from 'ioredis';
 import { ParleyError } from '../errors.js';
-import type { Cache } from './bus.js';
+import { type Cache, decodeVersioned, encodeVersioned, type VersionedValue } from './bus.js';
 import {
   closeRedis,
   connectRedis,
   createRedisClient,
   defaultOnError,
+  LuaScript,
   type RedisConnectionOptions,
 } from './redis-client.js';
+
+/** KEYS: key; ARGV: version, encoded value, ttlMs → 1 when written (the stored version was lower). */
+const SET_IF_NEWER = new LuaScript(`
+local current = redis.call('GET', KEYS[1])
+if current then
+  local version = tonumber(string.match(current, '^(%d+):'))
+  if version and version >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
 
 export interface RedisCacheOptions extends RedisConnectionOptions {
   /** Names the connection in `CLIENT LIST`. Default `parley-cache`. */
@@ -74,6 +86,23 @@ export class RedisCache implements Cache {
     } catch (error) {
       throw new ParleyError('internal_error', 'cache invalidation failed', { cause: error });
     }
+  }
+
+  async setIfNewer(key: string, version: number, value: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    try {
+      await SET_IF_NEWER.run(
+        this.#client,
+        [this.#prefix + key],
+        [version, encodeVersioned(version, value), Math.max(1, Math.ceil(ttlMs))],
+      );
+    } catch (error) {
+      throw new ParleyError('internal_error', 'cache update failed', { cause: error });
+    }
+  }
+
+  async getVersioned(key: string): Promise<VersionedValue | undefined> {
+    return decodeVersioned(await this.get(key));
   }
 
   async close(): Promise<void> {

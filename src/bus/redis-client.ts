@@ -108,6 +108,27 @@ function isEnded(client: Redis): boolean {
   return client.status === 'end';
 }
 
+/** Rejects with `internal_error` when `promise` has not settled within `ms` (a command stuck in a reconnect). */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  clock: Clock,
+  what: string,
+): Promise<T> {
+  let timer: Timer | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(
+      () => reject(new ParleyError('internal_error', `${what} timed out after ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    timer?.cancel();
+  }
+}
+
 /** A Lua script run by hash, falling back to the source once when Redis does not know it yet. */
 export class LuaScript {
   readonly sha: string;

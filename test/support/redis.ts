@@ -1,6 +1,7 @@
 // Test-side access to the machine's Redis: is it there (skip rule), a unique key prefix per test,
 // removal of a prefix's keys, and forcing connections closed. Tests only; the app never imports this.
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 export const REDIS_TEST_URL = 'redis://127.0.0.1:6379';
@@ -93,4 +94,62 @@ export async function killClientsNamed(name: string): Promise<number> {
     for (const id of ids) await redis.client('KILL', 'ID', id);
   });
   return ids.length;
+}
+
+export interface RedisProxy {
+  /** A `redis://` URL that reaches the test Redis through this proxy. */
+  readonly url: string;
+  /** Drops every connection and refuses new ones, as an outage would. */
+  cut(): Promise<void>;
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy on port 0 in front of the test Redis, to simulate outages for one client only. */
+export async function startRedisProxy(): Promise<RedisProxy> {
+  const target = new URL(REDIS_TEST_URL);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  server.on('error', () => undefined);
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) {
+        resolve();
+        return;
+      }
+      server.close(() => resolve());
+    });
+  await listen(0);
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  const port = address.port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: stop,
+    restore: () => listen(port),
+    close: stop,
+  };
 }
