@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { StompBroker } from './broker/stomp-broker.js';
-import type { Bus, PresenceRegistry, RateLimiter } from './bus/bus.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { MemoryPresence } from './bus/memory-presence.js';
 import { MemoryRateLimiter } from './bus/memory-rate-limiter.js';
 import { RedisBus } from './bus/redis-bus.js';
+import { RedisCache } from './bus/redis-cache.js';
 import { RedisPresence } from './bus/redis-presence.js';
 import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
 import { brokerFeedSink, registerChatRoutes } from './chat/chat-routes.js';
@@ -46,7 +47,7 @@ export interface StartOverrides {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly nodeId?: string;
-  /** Prefix for Redis keys and channels (tests isolate themselves with it). */
+  /** Prefix for Redis keys and channels; overrides REDIS_KEY_PREFIX (in-process tests isolate with it). */
   readonly redisKeyPrefix?: string;
   /** Open the TCP STOMP listener on a free port (STOMP_PORT=0 means "off" in the contract). */
   readonly ephemeralStompPort?: boolean;
@@ -130,6 +131,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       bus: shared.bus,
       presence: shared.presence,
       rateLimiter: shared.rateLimiter,
+      ...(shared.cache === undefined ? {} : { cache: shared.cache }),
       tokens,
       clock,
       limits: config.limits,
@@ -240,6 +242,8 @@ interface SharedState {
   readonly bus: Bus;
   readonly presence: PresenceRegistry;
   readonly rateLimiter: RateLimiter;
+  /** Only with Redis: a single node reads its embedded store directly. */
+  readonly cache: Cache | undefined;
   close(): Promise<void>;
 }
 
@@ -256,6 +260,7 @@ async function openSharedState(
       bus,
       presence,
       rateLimiter,
+      cache: undefined,
       close: async () => {
         await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close()]);
       },
@@ -263,20 +268,23 @@ async function openSharedState(
   }
   const redisOptions = {
     redis: config.redisUrl,
-    keyPrefix: context.keyPrefix ?? 'parley:',
+    keyPrefix: context.keyPrefix ?? config.redisKeyPrefix,
     clock,
     onError: (error: unknown) => logger.warn({ err: error }, 'redis'),
   };
   const bus = new RedisBus(redisOptions);
   const presence = new RedisPresence({ ...redisOptions, nodeId, ttlMs: config.presenceTtlMs });
   const rateLimiter = new RedisRateLimiter(redisOptions);
-  await Promise.all([bus.connect(), presence.connect(), rateLimiter.connect()]);
-  return {
-    bus,
-    presence,
-    rateLimiter,
-    close: async () => {
-      await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close()]);
-    },
+  const cache = new RedisCache(redisOptions);
+  const close = async (): Promise<void> => {
+    await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close(), cache.close()]);
   };
+  try {
+    await Promise.all([bus.connect(), presence.connect(), rateLimiter.connect(), cache.connect()]);
+  } catch (error) {
+    // Start-up fails as a whole; the clients that did connect must not keep the process alive.
+    await close();
+    throw error;
+  }
+  return { bus, presence, rateLimiter, cache, close };
 }

@@ -64,6 +64,11 @@ const ENV_SCHEMA = {
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
   PRESENCE_TTL_MS: integer(1000, 3_600_000).default(30_000),
+  /** Prepended to every Redis key and channel: deployments (or tests) sharing one Redis stay apart. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or _ . : -')
+    .default('parley:'),
 } as const;
 
 const envSchema = z.object(ENV_SCHEMA);
@@ -104,6 +109,7 @@ export interface Config {
   readonly tokenTtlSeconds: number;
   readonly dbPoolMax: number;
   readonly presenceTtlMs: number;
+  readonly redisKeyPrefix: string;
   readonly limits: Limits;
 }
 
@@ -152,6 +158,7 @@ function toConfig(env: Env): Config {
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
     dbPoolMax: env.DB_POOL_MAX,
     presenceTtlMs: env.PRESENCE_TTL_MS,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     limits: Object.freeze({
       maxFrameBytes: env.MAX_FRAME_BYTES,
       maxHeaders: env.MAX_HEADERS,

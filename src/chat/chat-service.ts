@@ -3,13 +3,14 @@
 // enforces limits, stores, and fans out through the bus. Knows nothing of HTTP, STOMP or SQL.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import type { MessageRange, RoomQuery, Store } from '../store/store.js';
 import type { Message, MessageId, Room, RoomId, StoredRoom, User } from './model.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
+import { RoomCache } from './room-cache.js';
 import {
   type EncodedMessage,
   encodeBusMessage,
@@ -38,6 +39,11 @@ export interface ChatDependencies {
   readonly sink: FeedSink;
   /** Recent messages kept per active room for history reads (default 200). */
   readonly recentMessagesPerRoom?: number;
+  /**
+   * Shared by the nodes of a deployment: room metadata, room heads and latest history pages are read
+   * from here before the store. Without it every read goes to the store.
+   */
+  readonly cache?: Cache;
   readonly observer?: ChatObserver;
 }
 
@@ -110,9 +116,14 @@ export class ChatService {
   readonly #sessionRule: RateRule;
   /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
   readonly #joined = new Map<string, number>();
+  readonly #roomCache: RoomCache | undefined;
 
   constructor(deps: ChatDependencies) {
     this.#deps = deps;
+    this.#roomCache =
+      deps.cache === undefined
+        ? undefined
+        : new RoomCache({ cache: deps.cache, store: deps.store, pageSize: MAX_HISTORY_PAGE });
     const { limits } = deps;
     this.#sendRule = { capacity: limits.sendBurst, refillPerSecond: limits.sendRatePerSecond };
     this.#roomRule = {
@@ -164,11 +175,16 @@ export class ChatService {
       createdBy: user,
       createdAt: new Date(this.#deps.clock.now()),
     });
+    await this.#roomCache?.created(stored).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId: stored.id }, 'caching a new room failed');
+    });
     return toRoom(stored, 0);
   }
 
   async getRoom(id: string): Promise<Room> {
-    const stored = await this.#findRoom(id);
+    const roomId = parseRoomId(id);
+    const stored = await (this.#roomCache?.room(roomId) ?? this.#deps.store.findRoom(roomId));
+    if (stored === undefined) throw new ParleyError('room_not_found');
     const online = await this.#deps.presence.counts([stored.id]);
     return toRoom(stored, online.get(stored.id) ?? 0);
   }
@@ -211,6 +227,11 @@ export class ChatService {
       createdAt: new Date(this.#deps.clock.now()),
       ...(input.clientMsgId === undefined ? {} : { clientMsgId: input.clientMsgId }),
     });
+    // Before the caller acknowledges: a read on any node that starts after the RECEIPT sees the message.
+    // Also for a retry, in case the original's node died between its commit and this step.
+    await this.#roomCache?.appended(message).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId: id }, 'raising the cached room head failed');
+    });
     if (!duplicate) {
       const storedAtMs = this.#deps.clock.now();
       this.#deps.observer?.messageStored(storedAtMs - startedMs);
@@ -229,19 +250,27 @@ export class ChatService {
     roomId: string,
     range: { beforeSeq?: number; afterSeq?: number; limit?: number },
   ): Promise<string[]> {
-    const stored = await this.#findRoom(roomId);
+    const id = await this.#findRoom(roomId);
     const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
     const normalized: MessageRange = {
       limit,
       ...(range.beforeSeq === undefined ? {} : { beforeSeq: range.beforeSeq }),
       ...(range.afterSeq === undefined ? {} : { afterSeq: range.afterSeq }),
     };
-    const feed = this.#feeds.get(stored.id);
+    // With other nodes writing, this node's feed may trail the room by a pub/sub hop: it answers only
+    // when it has caught up with the shared head.
+    const head = await this.#roomCache?.head(id);
+    const feed = this.#feeds.get(id);
     if (feed !== undefined) {
-      const cached = (await feed).recent(normalized);
+      const live = await feed;
+      const cached = head === undefined || live.lastSeq >= head.lastSeq ? live.recent(normalized) : undefined;
       if (cached !== undefined) return cached.map((m) => m.json);
     }
-    const messages = await this.#deps.store.listMessages(stored.id, normalized);
+    if (this.#roomCache !== undefined && head !== undefined) {
+      const page = await this.#roomCache.page(id, head, normalized);
+      if (page !== undefined) return page;
+    }
+    const messages = await this.#deps.store.listMessages(id, normalized);
     return messages.map((m) => JSON.stringify(m));
   }
 
@@ -261,10 +290,10 @@ export class ChatService {
 
   /** Starts (or shares) this node's live feed of a room; refuses unknown rooms. */
   async openFeed(roomId: string): Promise<RoomId> {
-    const stored = await this.#findRoom(roomId);
-    let feed = this.#feeds.get(stored.id);
+    const id = await this.#findRoom(roomId);
+    let feed = this.#feeds.get(id);
     if (feed === undefined) {
-      const created = new RoomFeed(stored.id, {
+      const created = new RoomFeed(id, {
         store: this.#deps.store,
         bus: this.#deps.bus,
         sink: this.#deps.sink,
@@ -272,11 +301,11 @@ export class ChatService {
         recentLimit: this.#deps.recentMessagesPerRoom ?? MAX_HISTORY_PAGE,
       });
       feed = created.start().then(() => created);
-      this.#feeds.set(stored.id, feed);
-      feed.catch(() => this.#feeds.delete(stored.id));
+      this.#feeds.set(id, feed);
+      feed.catch(() => this.#feeds.delete(id));
     }
     (await feed).retain();
-    return stored.id;
+    return id;
   }
 
   closeFeed(roomId: RoomId): void {
@@ -325,8 +354,7 @@ export class ChatService {
   }
 
   async members(roomId: string): Promise<User[]> {
-    const stored = await this.#findRoom(roomId);
-    return this.#deps.presence.members(stored.id);
+    return this.#deps.presence.members(await this.#findRoom(roomId));
   }
 
   async close(): Promise<void> {
@@ -337,10 +365,12 @@ export class ChatService {
 
   // ---------------------------------------------------------------------------------------------------
 
-  async #findRoom(roomId: string): Promise<StoredRoom> {
-    const stored = await this.#deps.store.findRoom(parseRoomId(roomId));
-    if (stored === undefined) throw new ParleyError('room_not_found');
-    return stored;
+  /** The id of an existing room, or ParleyError('room_not_found'). */
+  async #findRoom(roomId: string): Promise<RoomId> {
+    const id = parseRoomId(roomId);
+    const found = await (this.#roomCache?.info(id) ?? this.#deps.store.findRoom(id));
+    if (found === undefined) throw new ParleyError('room_not_found');
+    return id;
   }
 
   async #publishPresence(roomId: RoomId, event: PresenceEvent): Promise<void> {
