@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -84,7 +85,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Per-request lines would dominate the logs of a chat server; errors are logged where handled.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     // Ids of our own, so log lines of one request can be found together.
