@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { ParleyError } from '../src/errors.js';
 import { LatencyHistogram, readCpuUsAll, readRssBytesAll } from './stats.js';
-import { type RunningTarget, startTarget, type TargetName } from './targets.js';
+import { type RunningTarget, rabbitConnectionCap, startTarget, type TargetName } from './targets.js';
 import { BenchConnection, type ConnectionEvents, markerText, nowUs } from './wire.js';
 
 export type ScenarioName = 'fanout' | 'many-rooms' | 'idle' | 'saturate' | 'persist' | 'cluster';
@@ -40,6 +40,8 @@ export interface ScenarioOptions {
   readonly pin?: boolean;
   /** `saturate`: stop after this many rising steps. */
   readonly maxSteps?: number;
+  /** `idle`: the connections asked for before a server limit lowered `connections` (for the report). */
+  readonly cappedFrom?: number;
   /** `idle`: stop opening connections after this long and measure those that are open. */
   readonly idleDeadlineMs?: number;
   readonly log?: (line: string) => void;
@@ -97,7 +99,9 @@ const LOCAL_ADDRESSES = 40;
 const IDLE_DEADLINE_MS = 60_000;
 
 /** Runs one scenario against one target, starting and stopping the target around it. */
-export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+export async function runScenario(requested: ScenarioOptions): Promise<ScenarioResult> {
+  const cap = requested.target === 'rabbitmq' ? rabbitConnectionCap() : undefined;
+  const options = cap === undefined ? requested : withinConnectionCap(requested, cap);
   const pin = options.pin ?? false;
   const nodes = options.scenario === 'cluster' ? 2 : 1;
   if ((options.scenario === 'persist' || options.scenario === 'cluster') && options.target !== 'parley') {
@@ -125,6 +129,27 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   } finally {
     await target.stop();
   }
+}
+
+/**
+ * Keeps a RabbitMQ run inside the node's open-file limit: idle opens fewer connections (the figure is
+ * per connection), a scenario whose topology does not fit is refused with the reason.
+ */
+function withinConnectionCap(options: ScenarioOptions, cap: number): ScenarioOptions {
+  if (options.scenario === 'idle') {
+    const wanted = options.connections ?? 1000;
+    return wanted <= cap ? options : { ...options, connections: cap, cappedFrom: wanted };
+  }
+  const topology = topologyOf(options);
+  const needed = topology.rooms * topology.subscribersPerRoom + topology.publishers;
+  if (needed > cap) {
+    throw new ParleyError(
+      'invalid_request',
+      `needs ${needed} connections; this RabbitMQ node's open-file limit allows about ${cap} ` +
+        '(raise its LimitNOFILE / ulimit -n and restart it to measure)',
+    );
+  }
+  return options;
 }
 
 interface Topology {
@@ -360,6 +385,7 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
   const opened: BenchConnection[] = [];
   let dropped = 0;
   let failed = 0;
+  let firstFailure = '';
   let subscribed = 0;
   const events: ConnectionEvents = {
     delivered: () => undefined,
@@ -387,8 +413,9 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
           await connection.ready;
           await connection.subscribe(rooms[i % rooms.length] ?? '');
           subscribed++;
-        } catch {
+        } catch (error) {
           failed++;
+          if (firstFailure === '') firstFailure = error instanceof Error ? error.message : String(error);
         }
       }
     };
@@ -397,10 +424,13 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
     await sleep(2000);
     const rssAfter = readRssBytesAll(target.pids);
     const cpuUs = readCpuUsAll(target.pids) - cpuBefore;
-    const live = Math.max(1, subscribed - dropped);
+    const live = opened.filter((connection) => connection.isOpen).length;
     options.log?.(
-      `  idle ${target.name}: ${subscribed}/${wanted} connections in ${connectSeconds.toFixed(1)} s, ${failed} failed`,
+      `  idle ${target.name}: ${subscribed}/${wanted} connections in ${connectSeconds.toFixed(1)} s, ` +
+        `${failed} failed${firstFailure === '' ? '' : ` (first: ${firstFailure})`}, ${live} open at the end`,
     );
+    if (live === 0)
+      throw new ParleyError('internal_error', `no idle connection stayed open: ${firstFailure}`);
     const main: PhaseResult = {
       ...emptyPhase(),
       seconds: connectSeconds,
@@ -409,8 +439,17 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
       cpuUsPerDelivery: cpuUs / live,
       rssBytes: rssAfter,
     };
+    const capped =
+      options.cappedFrom === undefined
+        ? ''
+        : `${wanted} connections instead of ${options.cappedFrom}: the server's open-file limit allows no more. `;
+    const deadlineSeconds = (options.idleDeadlineMs ?? IDLE_DEADLINE_MS) / 1000;
     const short =
-      subscribed < wanted ? `${subscribed} of ${wanted} connections opened within the time limit` : '';
+      live < wanted
+        ? `${live} of ${wanted} connections open at the end (${failed} failed to connect or subscribe` +
+          `${firstFailure === '' ? '' : `, first: ${firstFailure}`}; connecting stops after ${deadlineSeconds} s)`
+        : '';
+    const note = `${capped}${short}`.trim();
     return {
       scenario: 'idle',
       target: target.name,
@@ -418,7 +457,7 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
       main,
       connections: live,
       bytesPerConnection: (rssAfter - rssBefore) / live,
-      ...(short === '' ? {} : { note: short }),
+      ...(note === '' ? {} : { note }),
     };
   } finally {
     for (const connection of opened) connection.close();

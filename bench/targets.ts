@@ -237,6 +237,19 @@ export async function rabbitAvailability(): Promise<{ ok: true } | { ok: false; 
   return { ok: false, reason: `Web-STOMP is not listening on ${RABBIT_WS_PORT}` };
 }
 
+/**
+ * How many client connections the RabbitMQ node can take safely: 60% of its open-file soft limit
+ * (past about 90% it raises the file-descriptor alarm, refuses connections and can lose internal
+ * processes). undefined when there is no node.
+ */
+export function rabbitConnectionCap(): number | undefined {
+  const pid = rabbitPid();
+  if (pid === undefined) return undefined;
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+  return Number.isFinite(soft) ? Math.floor(soft * 0.6) : undefined;
+}
+
 async function startRabbit(options: TargetOptions): Promise<RunningTarget> {
   const availability = await rabbitAvailability();
   if (!availability.ok) throw new ParleyError('internal_error', `RabbitMQ: ${availability.reason}`);

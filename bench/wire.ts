@@ -107,6 +107,10 @@ export class BenchConnection {
     return this.#ready;
   }
 
+  get isOpen(): boolean {
+    return !this.#closing && this.#socket.readyState === WebSocket.OPEN;
+  }
+
   get bufferedBytes(): number {
     return this.#socket.bufferedAmount;
   }
