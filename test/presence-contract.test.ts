@@ -2,7 +2,7 @@
 // counts, several nodes sharing one registry, atomic answers under concurrency, and expiry of a node
 // that stops heart-beating. Run against MemoryPresence and RedisPresence (unique key prefix per test).
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HeartbeatPresence } from '../src/bus/heartbeat-presence.js';
 import { MemoryPresence, MemoryPresenceSpace } from '../src/bus/memory-presence.js';
 import { RedisPresence } from '../src/bus/redis-presence.js';
@@ -191,6 +191,26 @@ function describePresenceContract(
         await a.refresh();
       }
       expect(ids(await b.members(r))).toEqual([alice.id]);
+    });
+
+    it('heart-beats on its own every ttlMs/3, without being asked', async () => {
+      const deployment = await deploy();
+      const ownClock = new ManualClock();
+      const readerClock = new ManualClock();
+      const [owner, reader] = await Promise.all([
+        deployment.node({ clock: ownClock, ttlMs: TTL_MS }),
+        deployment.node({ clock: readerClock, ttlMs: TTL_MS }),
+      ]);
+      const r = room();
+      const alice = user('alice');
+      await owner.join(r, { user: alice, connectionId: 'o-1' });
+      ownClock.advance(TTL_MS / 3);
+      // Past the first expiry: only the timer-driven refresh can have kept alice.
+      readerClock.advance(TTL_MS + 1);
+      await vi.waitFor(async () => expect(await reader.members(r)).toEqual([alice]), {
+        timeout: 5_000,
+        interval: 10,
+      });
     });
 
     it("removes a node's entries when it closes, and refuses use afterwards", async () => {

@@ -35,15 +35,20 @@ if now > ts then
   tokens = math.min(capacity, tokens + (now - ts) * perMs)
   ts = now
 end
+local function msUntil(target)
+  local ms = math.max(0, math.ceil((target - tokens) / perMs - 1e-9))
+  if tokens + ms * perMs >= target then return ms end
+  return ms + 1
+end
 local allowed = 0
 local retry = 0
 if tokens >= cost then
   tokens = tokens - cost
   allowed = 1
 else
-  retry = math.ceil((cost - tokens) / perMs - 1e-9)
+  retry = msUntil(cost)
 end
-local untilFull = math.ceil((capacity - tokens) / perMs - 1e-9)
+local untilFull = msUntil(capacity)
 if untilFull <= 0 then
   redis.call('DEL', KEYS[1])
 else

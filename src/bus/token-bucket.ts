@@ -36,6 +36,12 @@ export function assertRule(rule: RateRule, cost: number): void {
 // Floating-point slack, so 0.6 tokens missing at 1/s is 600 ms, not 601.
 const EPSILON = 1e-9;
 
+/** Whole ms until `tokens` refill to `target`, checked with the very arithmetic `takeTokens` uses. */
+export function msUntil(tokens: number, target: number, perMs: number): number {
+  const ms = Math.max(0, Math.ceil((target - tokens) / perMs - EPSILON));
+  return tokens + ms * perMs >= target ? ms : ms + 1;
+}
+
 export function takeTokens(
   previous: BucketState | undefined,
   rule: RateRule,
@@ -55,11 +61,11 @@ export function takeTokens(
     tokens -= cost;
     decision = { allowed: true, retryAfterMs: 0 };
   } else {
-    decision = { allowed: false, retryAfterMs: Math.ceil((cost - tokens) / perMs - EPSILON) };
+    decision = { allowed: false, retryAfterMs: msUntil(tokens, cost, perMs) };
   }
   return {
     decision,
     state: { tokens, updatedAtMs },
-    fullAtMs: updatedAtMs + Math.ceil((rule.capacity - tokens) / perMs - EPSILON),
+    fullAtMs: updatedAtMs + msUntil(tokens, rule.capacity, perMs),
   };
 }
