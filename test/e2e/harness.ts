@@ -42,6 +42,9 @@ export async function ensureWebBuilt(): Promise<void> {
   const lock = join(WEB, '.build-lock');
   await eventually(
     () => {
+      // A lock left by a killed run would block every later run; a build never takes this long.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)
+        rmSync(lock, { recursive: true });
       mkdirSync(lock);
     },
     { timeoutMs: 120_000, intervalMs: 200 },

@@ -24,7 +24,7 @@ if (!enabled) console.warn('skipping screenshots: set SCREENSHOTS=1 to regenerat
 const skip = !enabled || browserUnavailable() !== undefined;
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
-describe.skipIf(skip)('screenshots', () => {
+describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let roomId = '';
