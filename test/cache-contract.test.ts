@@ -74,6 +74,31 @@ function describeCacheContract(name: string, make: () => Promise<CacheDeployment
       expect(await a.get('history:r1:latest')).toBeUndefined();
     });
 
+    it('moves a versioned value only forward, and reads it back with its version', async () => {
+      const cache = await (await deploy()).node();
+      expect(await cache.getVersioned('head:r1')).toBeUndefined();
+      await cache.setIfNewer('head:r1', 5, '{"at":"5:00"}', 60_000);
+      expect(await cache.getVersioned('head:r1')).toEqual({ version: 5, value: '{"at":"5:00"}' });
+      await cache.setIfNewer('head:r1', 4, 'older', 60_000);
+      await cache.setIfNewer('head:r1', 5, 'same version', 60_000);
+      expect(await cache.getVersioned('head:r1')).toEqual({ version: 5, value: '{"at":"5:00"}' });
+      await cache.setIfNewer('head:r1', 6, 'newer', 60_000);
+      expect(await cache.getVersioned('head:r1')).toEqual({ version: 6, value: 'newer' });
+      // A plain value under that key is no versioned value.
+      await cache.set('plain', 'no version here', 60_000);
+      expect(await cache.getVersioned('plain')).toBeUndefined();
+    });
+
+    it('keeps the highest version when nodes race', async () => {
+      const deployment = await deploy();
+      const [a, b] = await Promise.all([deployment.node(), deployment.node()]);
+      const versions = Array.from({ length: 30 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      await Promise.all(
+        versions.map((v, i) => (i % 2 === 0 ? a : b).setIfNewer('head:r2', v, `v${v}`, 60_000)),
+      );
+      expect(await a.getVersioned('head:r2')).toEqual({ version: 30, value: 'v30' });
+    });
+
     it('refuses use after close', async () => {
       const cache = await (await deploy()).node();
       await cache.close();

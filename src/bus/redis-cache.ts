@@ -1,6 +1,6 @@
 // The Cache shared by all nodes on Redis (plain string keys under `keyPrefix` + "cache:", expiry by
-// Redis PX). Best effort: a failed read is a miss and a failed write is only reported, but a failed
-// delete rejects, because a caller invalidating stale data must know it did not happen.
+// Redis PX). Best effort: a failed read is a miss and a failed `set` is only reported, but a failed
+// delete or `setIfNewer` rejects, because a caller invalidating or advancing data must know.
 import type { Redis } from 'ioredis';
 import { ParleyError } from '../errors.js';
 import { type Cache, decodeVersioned, encodeVersioned, type VersionedValue } from './bus.js';
@@ -56,6 +56,7 @@ export class RedisCache implements Cache {
       delayMs: this.#options.connectDelayMs,
       clock: this.#options.clock,
     });
+    await SET_IF_NEWER.load(this.#client);
   }
 
   async get(key: string): Promise<string | undefined> {
