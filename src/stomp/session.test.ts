@@ -590,6 +590,40 @@ describe('StompSession transactions', () => {
     expect(transport.last()?.headers['receipt-id']).toBe('c');
   });
 
+  it('sends a held SEND its RECEIPT only once COMMIT has executed it, never on ABORT', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const gate = deferred();
+    handler.onSend = () => gate.promise;
+    send('BEGIN', { transaction: 't' });
+    send('SEND', { destination: '/app/a', transaction: 't', receipt: 's1' }, '1');
+    await settle();
+    expect(transport.commands()).toEqual(['CONNECTED']);
+    send('COMMIT', { transaction: 't', receipt: 'c' });
+    await settle();
+    expect(transport.commands()).toEqual(['CONNECTED']);
+    gate.resolve();
+    await settle();
+    expect(transport.commands()).toEqual(['CONNECTED', 'RECEIPT', 'RECEIPT']);
+    expect(
+      transport
+        .frames()
+        .slice(1)
+        .map((f) => f.headers['receipt-id']),
+    ).toEqual(['s1', 'c']);
+
+    send('BEGIN', { transaction: 'u' });
+    send('SEND', { destination: '/app/a', transaction: 'u', receipt: 's2' }, '2');
+    send('ABORT', { transaction: 'u', receipt: 'a' });
+    await settle();
+    expect(
+      transport
+        .frames()
+        .slice(3)
+        .map((f) => f.headers['receipt-id']),
+    ).toEqual(['a']);
+  });
+
   it('drops held frames on ABORT and on disconnect', async () => {
     const { handler, session, send, connect } = setup();
     await connect();

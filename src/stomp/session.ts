@@ -5,7 +5,7 @@
 import type { Clock, Timer } from '../clock.js';
 import { assertNever, ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { encodeFrame, FrameParser } from './codec.js';
-import type { Frame, FrameLimits, Headers, StompVersion } from './frame.js';
+import type { Command, Frame, FrameLimits, Headers, ServerCommand, StompVersion } from './frame.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
@@ -84,6 +84,19 @@ export interface SessionHandler {
   disconnected(session: StompSession): void;
 }
 
+/**
+ * Counters for metrics and logs, called synchronously on the hot path: implementations must only count
+ * (no allocation, no I/O). Heart-beats are not frames and are not reported.
+ */
+export interface SessionObserver {
+  frameReceived(command: Command): void;
+  frameSent(command: ServerCommand): void;
+  /** A non-fatal error went to the handler (`/user/queue/errors`). */
+  failed(code: ErrorCode): void;
+  /** The session ended, once: `code` is the fatal error it was closed with, undefined for a normal end. */
+  closed(code: ErrorCode | undefined): void;
+}
+
 export interface StompSessionOptions {
   readonly id: string;
   readonly transport: SessionTransport;
@@ -95,6 +108,7 @@ export interface StompSessionOptions {
   readonly offeredVersions?: readonly StompVersion[] | undefined;
   /** Exceptions thrown by `handler.failed`/`handler.disconnected`, which have nowhere else to go. */
   readonly onHandlerError?: ((error: unknown) => void) | undefined;
+  readonly observer?: SessionObserver | undefined;
 }
 
 const ALL_VERSIONS: readonly StompVersion[] = ['1.2', '1.1', '1.0'];
@@ -140,6 +154,7 @@ export class StompSession {
   readonly #serverName: string;
   readonly #offered: readonly StompVersion[];
   readonly #onHandlerError: ((error: unknown) => void) | undefined;
+  readonly #observer: SessionObserver | undefined;
   readonly #parser: FrameParser;
 
   #state: SessionState = 'awaiting-connect';
@@ -169,6 +184,7 @@ export class StompSession {
     this.#serverName = options.serverName;
     this.#offered = options.offeredVersions ?? ALL_VERSIONS;
     this.#onHandlerError = options.onHandlerError;
+    this.#observer = options.observer;
     this.#parser = new FrameParser(options.limits);
     this.#lastSentAt = this.#lastReceivedAt = this.#clock.now();
     if (this.#limits.connectTimeoutMs > 0) {
@@ -231,7 +247,7 @@ export class StompSession {
       subscription.pending.add(messageId);
       this.#ackIndex.set(messageId, subscription);
     }
-    this.#write(frame);
+    this.#write(frame, 'MESSAGE');
     return true;
   }
 
@@ -244,6 +260,7 @@ export class StompSession {
 
   readonly #onFrame = (frame: Frame): void => {
     if (this.#state === 'closed') return;
+    this.#observer?.frameReceived(frame.command);
     if (this.#inbox.length >= (this.#limits.maxQueuedFrames ?? 1024)) {
       this.#closeWithError('protocol_error', 'Too many frames are waiting to be handled.', undefined);
       return;
@@ -276,6 +293,7 @@ export class StompSession {
       this.#closeWithError(error.code, error.message, receipt);
       return;
     }
+    this.#observer?.failed(error.code);
     try {
       this.#handler.failed(this, error, receipt);
     } catch (handlerError) {
@@ -294,7 +312,9 @@ export class StompSession {
     const receipt = frame.headers.receipt;
     switch (frame.command) {
       case 'SEND':
-        if (!this.#hold(frame)) await this.#send(frame);
+        // A held SEND is not done yet: its RECEIPT waits until COMMIT has executed it (and stored it).
+        if (this.#hold(frame)) return;
+        await this.#send(frame);
         break;
       case 'SUBSCRIBE':
         await this.#subscribe(frame);
@@ -304,7 +324,8 @@ export class StompSession {
         break;
       case 'ACK':
       case 'NACK':
-        if (!this.#hold(frame)) this.#ack(frame);
+        if (this.#hold(frame)) return;
+        this.#ack(frame);
         break;
       case 'BEGIN':
         this.#begin(frame);
@@ -316,7 +337,7 @@ export class StompSession {
         this.#transactions.delete(this.#transactionOf(frame));
         break;
       case 'DISCONNECT':
-        if (receipt !== undefined) this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }));
+        if (receipt !== undefined) this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }), 'RECEIPT');
         this.#terminate(undefined, undefined, true);
         return;
       case 'CONNECT':
@@ -331,7 +352,7 @@ export class StompSession {
         assertNever(frame.command);
     }
     if (receipt !== undefined && this.#state === 'connected') {
-      this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }));
+      this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }), 'RECEIPT');
     }
   }
 
@@ -374,7 +395,7 @@ export class StompSession {
       headers['heart-beat'] = `${this.#limits.heartbeatSendMs},${this.#limits.heartbeatReceiveMs}`;
     headers.server = this.#serverName;
     headers.session = this.id;
-    this.#write(encodeFrame('CONNECTED', headers, undefined, version));
+    this.#write(encodeFrame('CONNECTED', headers, undefined, version), 'CONNECTED');
     this.#startHeartbeats(clientSendMs, clientReceiveMs);
   }
 
@@ -509,6 +530,7 @@ export class StompSession {
     this.#transactions.delete(transaction);
     for (const heldFrame of held) {
       if (this.#state !== 'connected') return;
+      const heldReceipt = heldFrame.headers.receipt;
       if (heldFrame.command === 'SEND') {
         try {
           await this.#send(heldFrame);
@@ -516,19 +538,25 @@ export class StompSession {
           const failure = toParleyError(error);
           // A refused SEND does not undo the others (nothing can be rolled back); it is reported alone.
           if (failure.disposition === 'fatal') throw failure;
-          this.#fail(failure, heldFrame.headers.receipt);
+          this.#fail(failure, heldReceipt);
+          continue;
         }
       } else {
         this.#ack(heldFrame);
+      }
+      if (heldReceipt !== undefined && this.#state === 'connected') {
+        this.#write(this.#encode('RECEIPT', { 'receipt-id': heldReceipt }), 'RECEIPT');
       }
     }
   }
 
   // ---- outbound ----
 
-  #write(bytes: Buffer): void {
+  /** `command` undefined: a heart-beat. */
+  #write(bytes: Buffer, command: ServerCommand | undefined): void {
     this.#lastSentAt = this.#clock.now();
     this.#transport.write(bytes);
+    if (command !== undefined) this.#observer?.frameSent(command);
   }
 
   #encode(command: 'RECEIPT' | 'ERROR', headers: Record<string, string>, body?: string): Buffer {
@@ -566,9 +594,10 @@ export class StompSession {
     this.#subscriptions.clear();
     this.#ackIndex.clear();
     if (closeTransport) {
-      if (lastFrame !== undefined) this.#write(lastFrame);
+      if (lastFrame !== undefined) this.#write(lastFrame, 'ERROR');
       this.#transport.close(code);
     }
+    this.#observer?.closed(code);
     if (this.#connectSucceeded) this.#notifyDisconnected();
   }
 
@@ -607,7 +636,7 @@ export class StompSession {
       if (this.#state !== 'connected') return;
       const idleMs = this.#clock.now() - this.#lastSentAt;
       if (idleMs >= everyMs) {
-        this.#write(HEARTBEAT);
+        this.#write(HEARTBEAT, undefined);
         this.#scheduleSend(everyMs, everyMs);
       } else {
         this.#scheduleSend(everyMs - idleMs, everyMs);
