@@ -96,7 +96,7 @@ const SATURATE_P99_LIMIT_MS = 1000;
 const SATURATE_DRAIN_MS = 1000;
 const IDENTITIES = 50;
 const LOCAL_ADDRESSES = 40;
-const IDLE_DEADLINE_MS = 60_000;
+const IDLE_DEADLINE_MS = 45_000;
 
 /** Runs one scenario against one target, starting and stopping the target around it. */
 export async function runScenario(requested: ScenarioOptions): Promise<ScenarioResult> {
