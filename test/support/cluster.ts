@@ -126,6 +126,8 @@ export interface RoomClient {
   readonly messages: IMessage[];
   /** Bodies of `/user/queue/errors` frames, parsed, with their receipt-id. */
   readonly errors: Array<{ code: string; receiptId: string | undefined }>;
+  /** Resolves when the socket closed (a killed node, a drain). */
+  readonly closed: Promise<void>;
   seqs(): number[];
   /** Bounded wait until at least `count` messages arrived. */
   waitForCount(count: number, timeoutMs?: number): Promise<void>;
@@ -144,8 +146,10 @@ export async function connectRoomClient(
   options: { sinceSeq?: number; messages?: IMessage[] } = {},
 ): Promise<RoomClient> {
   const client = await connectStompClient({ url: node.wsUrl, token });
-  // A dropped socket is part of these tests; stompjs must not report it as a failure.
-  client.onWebSocketClose = () => undefined;
+  // A dropped socket is part of these tests: it is an outcome to wait for, not a failure.
+  const closed = new Promise<void>((resolve) => {
+    client.onWebSocketClose = () => resolve();
+  });
   const messages = options.messages ?? [];
   const errors: RoomClient['errors'] = [];
   const refusals = new Map<string, (code: string) => void>();
@@ -181,6 +185,7 @@ export async function connectRoomClient(
     client,
     messages,
     errors,
+    closed,
     seqs: () => messages.map((m) => Number(m.headers.seq)),
     waitForCount: (count, timeoutMs = 10_000) =>
       eventually(
