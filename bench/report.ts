@@ -460,6 +460,14 @@ export function renderReport(results: readonly ScenarioResult[], info: RunInfo):
     ...(info.failures.length > 0
       ? ['## Not measured in this run', '', ...info.failures.map((f) => `- ${f}`), '']
       : []),
+    '## Running it',
+    '',
+    '`npm run bench` builds and runs everything (about 8 minutes; no new run starts after 8). Options after ' +
+      '`npm run bench --`: `--quick` (tiny numbers, about 2 minutes), `--scenarios=fanout,saturate`, ' +
+      '`--targets=parley,ws` (of parley, ws, socketio, rabbitmq), `--no-write` (print instead of writing this ' +
+      'file). Raw figures of every run go to `bench/results/<time>.json`. RabbitMQ is measured when a node runs ' +
+      'on this machine (Web-STOMP is enabled if needed: port 15674, path /ws, guest/guest).',
+    '',
     '## How it was measured',
     '',
     ...info.notes.map((n) => `- ${n}`),

@@ -1,3 +1,5 @@
+// Unit tests of the harness's pure parts: the latency histogram, /proc parsing, the body marker, and
+// the report's judging of targets (a figure not measured is never counted as met or missed).
 import { describe, expect, it } from 'vitest';
 import { checkTargets, renderReport } from './report.js';
 import type { PhaseResult, ScenarioResult } from './scenarios.js';

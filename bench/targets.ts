@@ -131,6 +131,8 @@ async function launch(script: string, env: Record<string, string>, pin: boolean)
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString().trimEnd()));
+    child.stdout?.on('error', () => undefined);
+    child.stderr?.on('error', () => undefined);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(
