@@ -155,6 +155,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       trustProxy: config.trustProxy,
       webRoot: findWebRoot(),
       metrics: metrics.registry,
+      onError: (code) => metrics?.errors.inc({ code }),
       readiness: {
         storage: () => store.ping(),
         ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
@@ -182,11 +183,13 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       logger,
       serverName: SERVER_NAME,
       maxConnectionsPerIp: limits.maxConnectionsPerIp,
+      observer: metrics.sessionObserver,
     };
     const webSockets = new WebSocketListener({
       ...listenerOptions,
       server: http.server,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
+      trustProxy: config.trustProxy,
     });
     // Sessions end before the broker and store go, so in-flight SENDs finish and clients get 1001.
     cleanups.push(() => broker.close());

@@ -1,22 +1,56 @@
 // Prometheus metrics of one process: a registry of its own (no global singleton) holding every series
 // Parley exports. Components receive the instruments they touch; `/metrics` renders the registry.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from './errors.js';
+import type { Command, ServerCommand } from './stomp/frame.js';
+import type { SessionObserver } from './stomp/session.js';
+
+const COMMANDS: readonly Command[] = [
+  'CONNECT',
+  'STOMP',
+  'SEND',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'ACK',
+  'NACK',
+  'BEGIN',
+  'COMMIT',
+  'ABORT',
+  'DISCONNECT',
+  'CONNECTED',
+  'MESSAGE',
+  'RECEIPT',
+  'ERROR',
+];
+
+type CommandCounts = Record<Command, number>;
+
+function zeroCounts(): CommandCounts {
+  return Object.fromEntries(COMMANDS.map((c) => [c, 0])) as CommandCounts;
+}
+
+/** Adds what `counts` gained since the last scrape to `counter` (frames are counted as plain numbers). */
+function flush(counter: Counter<'command'>, counts: CommandCounts, reported: CommandCounts): void {
+  for (const command of COMMANDS) {
+    const delta = counts[command] - reported[command];
+    if (delta > 0) {
+      counter.inc({ command }, delta);
+      reported[command] = counts[command];
+    }
+  }
+}
 
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly framesIn = new Counter({
-    name: 'parley_stomp_frames_in_total',
-    help: 'STOMP frames received, by command.',
-    labelNames: ['command'] as const,
-    registers: [this.registry],
-  });
-  readonly framesOut = new Counter({
-    name: 'parley_stomp_frames_out_total',
-    help: 'STOMP frames sent, by command (MESSAGE counted per delivery).',
-    labelNames: ['command'] as const,
-    registers: [this.registry],
-  });
+  // The hot path bumps plain numbers; the counters catch up when scraped.
+  readonly #framesIn = zeroCounts();
+  readonly #framesOut = zeroCounts();
+  readonly #framesInReported = zeroCounts();
+  readonly #framesOutReported = zeroCounts();
+
+  readonly framesIn: Counter<'command'>;
+  readonly framesOut: Counter<'command'>;
   readonly messagesStored = new Counter({
     name: 'parley_messages_stored_total',
     help: 'Chat messages durably stored (duplicates by clientMsgId not counted).',
@@ -55,6 +89,28 @@ export class Metrics {
 
   constructor(stats: () => { connections: number; subscriptions: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    const framesIn = this.#framesIn;
+    const framesInReported = this.#framesInReported;
+    this.framesIn = new Counter({
+      name: 'parley_stomp_frames_in_total',
+      help: 'STOMP frames received, by command.',
+      labelNames: ['command'] as const,
+      registers: [this.registry],
+      collect() {
+        flush(this, framesIn, framesInReported);
+      },
+    });
+    const framesOut = this.#framesOut;
+    const framesOutReported = this.#framesOutReported;
+    this.framesOut = new Counter({
+      name: 'parley_stomp_frames_out_total',
+      help: 'STOMP frames sent, by command (MESSAGE counted per delivery; heart-beats not counted).',
+      labelNames: ['command'] as const,
+      registers: [this.registry],
+      collect() {
+        flush(this, framesOut, framesOutReported);
+      },
+    });
     this.connections = new Gauge({
       name: 'parley_stomp_connections',
       help: 'Open STOMP connections (after CONNECT).',
@@ -72,4 +128,22 @@ export class Metrics {
       },
     });
   }
+
+  /** The observer every STOMP session reports to: counts only, so it is safe on the delivery path. */
+  readonly sessionObserver: SessionObserver = {
+    frameReceived: (command: Command) => {
+      this.#framesIn[command] += 1;
+    },
+    frameSent: (command: ServerCommand) => {
+      this.#framesOut[command] += 1;
+    },
+    failed: (code: ErrorCode) => {
+      this.errors.inc({ code });
+    },
+    closed: (code: ErrorCode | undefined) => {
+      if (code === undefined) return;
+      this.errors.inc({ code });
+      if (code === 'slow_consumer') this.slowConsumersDropped.inc();
+    },
+  };
 }

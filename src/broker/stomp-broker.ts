@@ -224,6 +224,8 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
       this.#byUser.set(principal.id, userConnections);
     }
     userConnections.add(state);
+    // Ids and address only: the CONNECT headers carry the token and are never logged.
+    this.#logger?.debug({ connectionId: session.id, userId: principal.id, remoteAddress }, 'stomp connected');
   }
 
   async subscribe(session: BrokerSession, request: SubscribeRequest): Promise<void> {
@@ -332,6 +334,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     if (state === undefined) return;
     this.#connections.delete(session.id);
     const userId = state.connection.principal.id;
+    this.#logger?.debug({ connectionId: session.id, userId }, 'stomp disconnected');
     const userConnections = this.#byUser.get(userId);
     if (userConnections !== undefined) {
       userConnections.delete(state);

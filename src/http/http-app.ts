@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
 import type { User } from '../chat/model.js';
 import { bearerToken } from '../chat/tokens.js';
-import { ParleyError, toParleyError } from '../errors.js';
+import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 export interface HttpAppOptions {
@@ -30,6 +30,8 @@ export interface HttpAppOptions {
   /** Each named check must resolve for `/readyz` to answer 200. */
   readonly readiness: Readonly<Record<string, () => Promise<void>>>;
   readonly bodyLimitBytes?: number;
+  /** Every error answered, by code (for the errors metric). */
+  readonly onError?: (code: ErrorCode) => void;
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -111,6 +113,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.setErrorHandler((error: unknown, request, reply) => {
     const parleyError = fromFastifyError(error);
+    options.onError?.(parleyError.code);
     if (parleyError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
     if (parleyError.retryAfterSeconds !== undefined)
       reply.header('retry-after', String(parleyError.retryAfterSeconds));

@@ -8,6 +8,7 @@ import type { StompVersion } from '../stomp/frame.js';
 import {
   type SessionHandler,
   type SessionLimits,
+  type SessionObserver,
   type SessionTransport,
   StompSession,
 } from '../stomp/session.js';
@@ -48,6 +49,8 @@ export type ListenerOptions = CommonListenerOptions &
         readonly handler: SessionHandler;
         readonly serverName: string;
         readonly onHandlerError?: (error: unknown) => void;
+        /** Shared by every session of the listener: counts frames and closes for metrics. */
+        readonly observer?: SessionObserver;
       }
   );
 
@@ -56,11 +59,22 @@ export function sessionFactoryOf(options: ListenerOptions): SessionFactory {
   const { handler, serverName, limits } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
+  const observer = options.observer;
   const onHandlerError =
     options.onHandlerError ??
     ((error: unknown) => logger?.warn({ err: error }, 'STOMP session handler threw'));
   return (transport, offeredVersions, id) =>
-    new StompSession({ id, transport, handler, limits, clock, serverName, offeredVersions, onHandlerError });
+    new StompSession({
+      id,
+      transport,
+      handler,
+      limits,
+      clock,
+      serverName,
+      offeredVersions,
+      onHandlerError,
+      observer,
+    });
 }
 
 export function newSessionId(): string {

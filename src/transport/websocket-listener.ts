@@ -34,6 +34,11 @@ export type WebSocketListenerOptions = ListenerOptions & {
   readonly maxPayloadBytes?: number;
   /** Send frames as binary WebSocket messages (default: text, which every STOMP client reads). */
   readonly binaryFrames?: boolean;
+  /**
+   * Behind a reverse proxy: the client address (for per-address limits) is the first X-Forwarded-For
+   * entry, as Fastify's `trustProxy: true` reads it. Only safe when the proxy overwrites that header.
+   */
+  readonly trustProxy?: boolean;
 };
 
 function offeredVersionsOf(request: IncomingMessage): StompVersion[] | undefined {
@@ -42,6 +47,14 @@ function offeredVersionsOf(request: IncomingMessage): StompVersion[] | undefined
   const offered = new Set(header.split(',').map((p) => p.trim()));
   const versions = SUBPROTOCOLS.filter(([name]) => offered.has(name)).map(([, version]) => version);
   return versions.length === 0 ? undefined : versions;
+}
+
+/** The leftmost X-Forwarded-For address, or undefined when the header is absent or empty. */
+export function forwardedFor(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const first = value.split(',', 1)[0]?.trim() ?? '';
+  return first === '' ? undefined : first;
 }
 
 function toBuffer(data: RawData): Buffer {
@@ -66,6 +79,7 @@ export class WebSocketListener {
   readonly #limiter: ConnectionLimiter;
   readonly #wss: WebSocketServer;
   readonly #binary: boolean;
+  readonly #trustProxy: boolean;
   readonly #clock: Clock;
   readonly #closeTimeoutMs: number;
   readonly #logger: TransportLogger | undefined;
@@ -79,6 +93,7 @@ export class WebSocketListener {
     this.#createSession = sessionFactoryOf(options);
     this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
     this.#binary = options.binaryFrames ?? false;
+    this.#trustProxy = options.trustProxy ?? false;
     this.#clock = options.clock ?? systemClock;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
     this.#logger = options.logger;
@@ -100,7 +115,10 @@ export class WebSocketListener {
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const onError = (error: Error) => this.#logger?.debug({ err: error }, 'socket error during upgrade');
     socket.on('error', onError);
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const socketAddress = request.socket.remoteAddress ?? 'unknown';
+    const address = this.#trustProxy
+      ? (forwardedFor(request.headers['x-forwarded-for']) ?? socketAddress)
+      : socketAddress;
     const refusal = this.#vet(request, address);
     if (refusal !== undefined) {
       refuse(socket, refusal);
