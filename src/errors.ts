@@ -73,6 +73,18 @@ export const ERROR_CATALOGUE = {
   invalid_request: { status: 400, stomp: 'queue', summary: 'The request is malformed.' },
   not_found: { status: 404, stomp: 'queue', summary: 'No such resource.' },
   internal_error: { status: 500, stomp: 'queue', summary: 'An unexpected error; it has been logged.' },
+  forbidden: { status: 403, stomp: 'queue', summary: 'You are not allowed to do that in this room.' },
+  muted: { status: 403, stomp: 'queue', summary: 'You are muted in this room.' },
+  banned: { status: 403, stomp: 'queue', summary: 'You are banned from this room.' },
+  slow_mode: { status: 429, stomp: 'queue', summary: 'Slow mode is on in this room; wait and try again.' },
+  room_full: { status: 409, stomp: 'queue', summary: 'The room has as many members online as it allows.' },
+  wrong_password: { status: 403, stomp: 'queue', summary: 'The room password is missing or wrong.' },
+  edit_window_closed: {
+    status: 403,
+    stomp: 'queue',
+    summary: 'The time to edit or delete this message has passed.',
+  },
+  message_not_found: { status: 404, stomp: 'queue', summary: 'No such message in this room.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

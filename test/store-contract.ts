@@ -102,6 +102,11 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           createdBy: input.createdBy,
           lastMessageAt: null,
           lastSeq: 0,
+          ownerId: input.createdBy.id,
+          moderators: [],
+          memberCap: null,
+          slowModeSeconds: 0,
+          hasPassword: false,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
         expect(await store.findRoom(randomUUID() as RoomId)).toBeUndefined();

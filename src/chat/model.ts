@@ -22,21 +22,89 @@ export interface StoredRoom {
   readonly createdAt: string;
   readonly createdBy: User;
   readonly lastMessageAt: string | null;
-  /** The highest `seq` stored in this room (0 when empty). */
+  /** The highest `seq` stored in this room (0 when empty), over messages and room events. */
   readonly lastSeq: number;
+  /** The creator: appoints and dismisses moderators, reads the audit log. */
+  readonly ownerId: UserId;
+  readonly moderators: readonly User[];
+  /** Most distinct users online at once; null: no cap. */
+  readonly memberCap: number | null;
+  /** 0: off. Otherwise one message per this many seconds per user (staff exempt). */
+  readonly slowModeSeconds: number;
+  /** The password itself (a scrypt hash) never leaves the store. */
+  readonly hasPassword: boolean;
 }
 
 export interface Room extends Omit<StoredRoom, 'lastSeq'> {
   readonly online: number;
 }
 
+/** The message a reply quotes, as it is now (body "" once deleted). */
+export interface ReplyQuote {
+  readonly id: MessageId;
+  readonly seq: number;
+  readonly author: User;
+  /** The first 200 characters. */
+  readonly body: string;
+}
+
+export interface Reaction {
+  readonly emoji: string;
+  readonly count: number;
+  /** In the order they reacted. */
+  readonly users: readonly User[];
+}
+
 export interface Message {
   readonly id: MessageId;
   readonly roomId: RoomId;
-  /** Positive, strictly increasing within a room, dense (no gaps), never reused. */
+  /**
+   * Positive, strictly increasing within a room, never reused. Dense over messages and room events
+   * together (see RoomEvent), so the messages alone may have gaps.
+   */
   readonly seq: number;
   readonly author: User;
+  /** The current body: edits applied, "" once deleted. */
   readonly body: string;
   readonly createdAt: string;
   readonly clientMsgId?: string;
+  readonly replyTo?: ReplyQuote;
+  readonly editedAt?: string;
+  readonly deleted?: true;
+  /** Absent when there are none. */
+  readonly reactions?: readonly Reaction[];
+  /** Users mentioned as `@nickname#1234`; absent when none. */
+  readonly mentions?: readonly User[];
 }
+
+/** A change clients see live and on resume; it takes the room's next seq, like a message. */
+export interface RoomEvent {
+  readonly roomId: RoomId;
+  readonly seq: number;
+  /** `message.edited`, `member.banned`, … (see docs/protocol.md). */
+  readonly type: RoomEventType;
+  /** The event body as sent: `{"type", ...}`. */
+  readonly json: string;
+  readonly createdAt: string;
+}
+
+export const ROOM_EVENT_TYPES = [
+  'message.edited',
+  'message.deleted',
+  'reaction.changed',
+  'room.updated',
+  'member.muted',
+  'member.unmuted',
+  'member.kicked',
+  'member.banned',
+  'member.unbanned',
+  'moderator.added',
+  'moderator.removed',
+] as const;
+
+export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
+
+/** What a room's seq counts, in seq order: for replay (since-seq) and live gap fill. */
+export type RoomEntry =
+  | { readonly kind: 'message'; readonly message: Message }
+  | { readonly kind: 'event'; readonly event: RoomEvent };

@@ -75,6 +75,92 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 3,
+    name: 'owners, moderation and message features',
+    statements: [
+      `ALTER TABLE rooms ADD COLUMN moderators text NOT NULL DEFAULT '[]'`,
+      'ALTER TABLE rooms ADD COLUMN member_cap integer',
+      'ALTER TABLE rooms ADD COLUMN slow_mode_seconds integer NOT NULL DEFAULT 0',
+      'ALTER TABLE rooms ADD COLUMN password_hash text',
+      'ALTER TABLE messages ADD COLUMN edited_at bigint',
+      'ALTER TABLE messages ADD COLUMN deleted integer NOT NULL DEFAULT 0',
+      'ALTER TABLE messages ADD COLUMN reply_to_id text',
+      'ALTER TABLE messages ADD COLUMN mentions text',
+      // Events take seqs from rooms.last_seq like messages do: (room_id, seq) is unique across both.
+      `CREATE TABLE room_events (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq bigint NOT NULL,
+        type text NOT NULL,
+        body text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      )`,
+      `CREATE TABLE reactions (
+        message_id text NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        emoji text NOT NULL,
+        user_id text NOT NULL,
+        user_nick text NOT NULL,
+        user_tag text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_id)
+      )`,
+      `CREATE TABLE sanctions (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id text NOT NULL,
+        kind text NOT NULL,
+        user_nick text NOT NULL,
+        user_tag text NOT NULL,
+        until_at bigint,
+        reason text,
+        by_id text NOT NULL,
+        by_nick text NOT NULL,
+        by_tag text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (room_id, user_id, kind)
+      )`,
+      `CREATE TABLE audit_log (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq bigint NOT NULL,
+        action text NOT NULL,
+        actor_id text NOT NULL,
+        actor_nick text NOT NULL,
+        actor_tag text NOT NULL,
+        target_id text,
+        target_nick text,
+        target_tag text,
+        message_id text,
+        details text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      )`,
+      `CREATE TABLE reports (
+        id text PRIMARY KEY,
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id text NOT NULL,
+        reporter_id text NOT NULL,
+        reporter_nick text NOT NULL,
+        reporter_tag text NOT NULL,
+        reason text NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+      'CREATE INDEX reports_room_idx ON reports (room_id, created_at)',
+      `CREATE TABLE users (
+        id text PRIMARY KEY,
+        nickname text NOT NULL,
+        tag text NOT NULL,
+        handle_key text NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+      'CREATE INDEX users_handle_idx ON users (handle_key)',
+      `CREATE TABLE read_markers (
+        user_id text NOT NULL,
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        last_read_seq bigint NOT NULL,
+        PRIMARY KEY (user_id, room_id)
+      )`,
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

@@ -7,8 +7,16 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Outcome } from './group-commit.js';
 import type { Database, MessagesTable } from './schema.js';
-import { messageFromRow, toInt } from './schema.js';
-import { dedupeKey, roomNotFound, SqlStore, type SqlStoreOptions, storedMessage } from './sql-store.js';
+import { messageFromRow, quoteOf, toInt } from './schema.js';
+import {
+  dedupeKey,
+  mentionsColumn,
+  replyNotFound,
+  roomNotFound,
+  SqlStore,
+  type SqlStoreOptions,
+  storedMessage,
+} from './sql-store.js';
 import type { AppendResult, NewMessage } from './store.js';
 
 export interface PostgresStoreOptions extends SqlStoreOptions {
@@ -36,7 +44,7 @@ export class PostgresStore extends SqlStore {
     });
     super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), {
       ...options,
-      maxBatch: Math.min(options.maxBatch ?? 1000, 7000),
+      maxBatch: Math.min(options.maxBatch ?? 1000, 5000),
     });
     pool.on('error', (err) => this.logger.warn({ err }, 'idle PostgreSQL connection failed'));
     // pg-pool listens for errors on idle clients only; a checked-out client whose server goes away
@@ -99,6 +107,13 @@ export class PostgresStore extends SqlStore {
         }
       }
 
+      const replyIds = [...new Set(items.flatMap((m) => (m.replyTo === undefined ? [] : [m.replyTo])))];
+      const quoted =
+        replyIds.length === 0
+          ? []
+          : await trx.selectFrom('messages').selectAll().where('id', 'in', replyIds).execute();
+      const quotes = new Map(quoted.map((q) => [q.id, q]));
+
       const rows: Insertable<MessagesTable>[] = [];
       const outcomes = items.map((m): Outcome<AppendResult> => {
         const room = rooms.get(m.roomId);
@@ -106,6 +121,10 @@ export class PostgresStore extends SqlStore {
         const key = dedupeKey(m);
         const earlier = key === undefined ? undefined : storedByKey.get(key);
         if (earlier !== undefined) return { ok: true, value: { message: earlier.message, duplicate: true } };
+        const quotedRow = m.replyTo === undefined ? undefined : quotes.get(m.replyTo);
+        if (m.replyTo !== undefined && (quotedRow === undefined || quotedRow.room_id !== m.roomId)) {
+          return replyNotFound();
+        }
         room.lastSeq += 1;
         const createdAt = m.createdAt.getTime();
         room.lastMessageAt = Math.max(room.lastMessageAt ?? createdAt, createdAt);
@@ -120,13 +139,19 @@ export class PostgresStore extends SqlStore {
           body: m.body,
           created_at: createdAt,
           client_msg_id: m.clientMsgId ?? null,
+          reply_to_id: m.replyTo ?? null,
+          mentions: mentionsColumn(m),
         });
-        const message = storedMessage(m, room.lastSeq);
+        const message = storedMessage(
+          m,
+          room.lastSeq,
+          quotedRow === undefined ? undefined : quoteOf(quotedRow),
+        );
         if (key !== undefined) storedByKey.set(key, { message, duplicate: true });
         return { ok: true, value: { message, duplicate: false } };
       });
 
-      // Multi-row INSERT: 9 parameters a row, so a batch of up to 7,000 stays below PostgreSQL's
+      // Multi-row INSERT: 11 parameters a row, so a batch of up to 5,000 stays below PostgreSQL's
       // 65,535-parameter limit (the store caps maxBatch accordingly).
       if (rows.length > 0) await trx.insertInto('messages').values(rows).execute();
       for (const [id, room] of rooms) {

@@ -2,7 +2,16 @@
 // engines; knows nothing of connections or transactions. Epoch-ms columns come back from PostgreSQL
 // as strings (int8) and from SQLite as numbers, hence `Int` and `toInt`.
 import type { ColumnType, Selectable } from 'kysely';
-import type { Message, MessageId, RoomId, StoredRoom, UserId } from '../chat/model.js';
+import type {
+  Message,
+  MessageId,
+  Reaction,
+  ReplyQuote,
+  RoomId,
+  StoredRoom,
+  User,
+  UserId,
+} from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 
 type Int = ColumnType<number | string, number, number>;
@@ -21,6 +30,12 @@ export interface RoomsTable {
   last_seq: ColumnType<number | string, number | undefined, number>;
   /** COALESCE(last_message_at, created_at), stored so one index serves the room list and its cursor. */
   active_at: Int;
+  /** JSON array of users, in appointment order. */
+  moderators: ColumnType<string, string | undefined, string>;
+  member_cap: ColumnType<number | null, number | null | undefined, number | null>;
+  slow_mode_seconds: ColumnType<number, number | undefined, number>;
+  /** `scrypt$<salt hex>$<hash hex>`, or null: no password. */
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MessagesTable {
@@ -33,6 +48,89 @@ export interface MessagesTable {
   body: string;
   created_at: Int;
   client_msg_id: string | null;
+  edited_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** 0 or 1 (portable boolean). */
+  deleted: ColumnType<number, number | undefined, number>;
+  reply_to_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON array of users, or null: no mentions. */
+  mentions: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface RoomEventsTable {
+  room_id: string;
+  seq: Int;
+  type: string;
+  /** The event body JSON as delivered. */
+  body: string;
+  created_at: Int;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  user_nick: string;
+  user_tag: string;
+  created_at: Int;
+}
+
+export interface SanctionsTable {
+  room_id: string;
+  user_id: string;
+  /** 'mute' | 'ban' */
+  kind: string;
+  user_nick: string;
+  user_tag: string;
+  /** Epoch ms; null: forever (bans only). */
+  until_at: ColumnType<number | string | null, number | null, number | null>;
+  reason: string | null;
+  by_id: string;
+  by_nick: string;
+  by_tag: string;
+  created_at: Int;
+}
+
+export interface AuditLogTable {
+  room_id: string;
+  /** The seq of the room event the action produced: the entry's id. */
+  seq: Int;
+  action: string;
+  actor_id: string;
+  actor_nick: string;
+  actor_tag: string;
+  target_id: string | null;
+  target_nick: string | null;
+  target_tag: string | null;
+  message_id: string | null;
+  /** JSON object. */
+  details: string;
+  created_at: Int;
+}
+
+export interface ReportsTable {
+  id: string;
+  room_id: string;
+  message_id: string;
+  reporter_id: string;
+  reporter_nick: string;
+  reporter_tag: string;
+  reason: string;
+  created_at: Int;
+}
+
+export interface UsersTable {
+  id: string;
+  nickname: string;
+  tag: string;
+  /** `foldName(nickname)#tag`: what a mention resolves against. */
+  handle_key: string;
+  created_at: Int;
+}
+
+export interface ReadMarkersTable {
+  user_id: string;
+  room_id: string;
+  last_read_seq: Int;
 }
 
 export interface SchemaMigrationsTable {
@@ -44,6 +142,13 @@ export interface SchemaMigrationsTable {
 export interface Database {
   rooms: RoomsTable;
   messages: MessagesTable;
+  room_events: RoomEventsTable;
+  reactions: ReactionsTable;
+  sanctions: SanctionsTable;
+  audit_log: AuditLogTable;
+  reports: ReportsTable;
+  users: UsersTable;
+  read_markers: ReadMarkersTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -57,7 +162,7 @@ export function toInt(value: number | string | bigint): number {
   return n;
 }
 
-const iso = (ms: number | string): string => new Date(toInt(ms)).toISOString();
+export const iso = (ms: number | string): string => new Date(toInt(ms)).toISOString();
 
 export function roomFromRow(row: RoomRow): StoredRoom {
   return {
@@ -68,10 +173,54 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     createdBy: { id: row.created_by_id as UserId, nickname: row.created_by_nick, tag: row.created_by_tag },
     lastMessageAt: row.last_message_at === null ? null : iso(row.last_message_at),
     lastSeq: toInt(row.last_seq),
+    ownerId: row.created_by_id as UserId,
+    moderators: parseUsers(row.moderators),
+    memberCap: row.member_cap === null ? null : toInt(row.member_cap),
+    slowModeSeconds: toInt(row.slow_mode_seconds),
+    hasPassword: row.password_hash !== null,
   };
 }
 
-export function messageFromRow(row: MessageRow): Message {
+/** A JSON array of users as stored by this module; anything else reads as none. */
+export function parseUsers(json: string | null): User[] {
+  if (json === null) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((u: unknown): User[] => {
+    if (typeof u !== 'object' || u === null) return [];
+    const { id, nickname, tag } = u as Record<string, unknown>;
+    return typeof id === 'string' && typeof nickname === 'string' && typeof tag === 'string'
+      ? [{ id: id as UserId, nickname, tag }]
+      : [];
+  });
+}
+
+export function usersJson(users: readonly User[]): string {
+  return JSON.stringify(users.map((u) => ({ id: u.id, nickname: u.nickname, tag: u.tag })));
+}
+
+/** A user from three columns. */
+export function userOf(id: string, nickname: string, tag: string): User {
+  return { id: id as UserId, nickname, tag };
+}
+
+/** The mention key of a nickname and tag (case- and width-insensitive nickname). */
+export function handleKey(nickname: string, tag: string): string {
+  return `${foldName(nickname)}#${tag}`;
+}
+
+/** What a message row alone cannot tell: the quoted message and the reactions (other tables). */
+export interface MessageExtras {
+  readonly replyTo?: ReplyQuote | undefined;
+  readonly reactions?: readonly Reaction[] | undefined;
+}
+
+export function messageFromRow(row: MessageRow, extras: MessageExtras = {}): Message {
   const message: Message = {
     id: row.id as MessageId,
     roomId: row.room_id as RoomId,
@@ -80,7 +229,31 @@ export function messageFromRow(row: MessageRow): Message {
     body: row.body,
     createdAt: iso(row.created_at),
   };
-  return row.client_msg_id === null ? message : { ...message, clientMsgId: row.client_msg_id };
+  const deleted = toInt(row.deleted) !== 0;
+  const mentions = deleted ? [] : parseUsers(row.mentions);
+  const reactions = deleted ? [] : (extras.reactions ?? []);
+  // Key order is the documented one: clients and tests read the JSON as it is.
+  return {
+    ...message,
+    ...(row.client_msg_id === null ? {} : { clientMsgId: row.client_msg_id }),
+    ...(extras.replyTo === undefined ? {} : { replyTo: extras.replyTo }),
+    ...(row.edited_at === null ? {} : { editedAt: iso(row.edited_at) }),
+    ...(deleted ? { deleted: true as const } : {}),
+    ...(reactions.length === 0 ? {} : { reactions }),
+    ...(mentions.length === 0 ? {} : { mentions }),
+  };
+}
+
+/** The quote of a message a reply points to: the first 200 characters, "" once deleted. */
+export function quoteOf(
+  row: Pick<MessageRow, 'id' | 'seq' | 'author_id' | 'author_nick' | 'author_tag' | 'body' | 'deleted'>,
+): ReplyQuote {
+  return {
+    id: row.id as MessageId,
+    seq: toInt(row.seq),
+    author: userOf(row.author_id, row.author_nick, row.author_tag),
+    body: toInt(row.deleted) === 0 ? Array.from(row.body).slice(0, 200).join('') : '',
+  };
 }
 
 /** Case- and width-insensitive form of a room name; SQLite's LIKE folds ASCII only, so we fold in JS. */

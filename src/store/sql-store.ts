@@ -2,21 +2,48 @@
 // input checks, error mapping and the group-commit front of appendMessage. Each engine supplies only
 // its batch transaction, migrate locking and ping. Knows nothing of STOMP or HTTP.
 import { type Kysely, sql } from 'kysely';
-import type { Message, RoomId, StoredRoom } from '../chat/model.js';
+import type {
+  Message,
+  MessageId,
+  ReplyQuote,
+  RoomEntry,
+  RoomEvent,
+  RoomId,
+  StoredRoom,
+  User,
+  UserId,
+} from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 import { GroupCommitter, type Outcome } from './group-commit.js';
 import { applyMigrations, type Engine } from './migrations.js';
+import * as state from './room-state-sql.js';
 import {
   containsPattern,
   type Database,
   decodeRoomCursor,
   encodeRoomCursor,
   foldName,
-  messageFromRow,
+  parseUsers,
   roomFromRow,
   toInt,
+  usersJson,
 } from './schema.js';
-import type { AppendResult, MessageRange, NewMessage, NewRoom, RoomPage, RoomQuery, Store } from './store.js';
+import type {
+  AppendResult,
+  AuditEntry,
+  Ban,
+  MemberSanctions,
+  MessageRange,
+  NewMessage,
+  NewReport,
+  NewRoom,
+  NewRoomEvent,
+  Report,
+  RoomPage,
+  RoomQuery,
+  Store,
+  UnreadRoom,
+} from './store.js';
 
 /** The slice of a pino logger the store uses. */
 export interface StoreLogger {
@@ -43,8 +70,8 @@ export function roomNotFound(roomId: string): Outcome<AppendResult> {
   return { ok: false, error: new ParleyError('room_not_found', `No room ${roomId}.`) };
 }
 
-/** Builds the returned message exactly as `messageFromRow` would read it back. */
-export function storedMessage(m: NewMessage, seq: number): Message {
+/** Builds the returned message exactly as `messageFromRow` and `hydrate` would read it back. */
+export function storedMessage(m: NewMessage, seq: number, replyTo?: ReplyQuote): Message {
   const message: Message = {
     id: m.id,
     roomId: m.roomId,
@@ -53,7 +80,25 @@ export function storedMessage(m: NewMessage, seq: number): Message {
     body: m.body,
     createdAt: m.createdAt.toISOString(),
   };
-  return m.clientMsgId === undefined ? message : { ...message, clientMsgId: m.clientMsgId };
+  const mentions = m.mentions ?? [];
+  return {
+    ...message,
+    ...(m.clientMsgId === undefined ? {} : { clientMsgId: m.clientMsgId }),
+    ...(replyTo === undefined ? {} : { replyTo }),
+    ...(mentions.length === 0 ? {} : { mentions: parseUsers(usersJson(mentions)) }),
+  };
+}
+
+/** The mentions column of a new message. */
+export function mentionsColumn(m: NewMessage): string | null {
+  return m.mentions === undefined || m.mentions.length === 0 ? null : usersJson(m.mentions);
+}
+
+export function replyNotFound(): Outcome<AppendResult> {
+  return {
+    ok: false,
+    error: new ParleyError('message_not_found', 'The message replied to is not in this room.'),
+  };
 }
 
 export abstract class SqlStore implements Store {
@@ -63,6 +108,12 @@ export abstract class SqlStore implements Store {
   readonly #now: () => number;
   readonly #appends: GroupCommitter<NewMessage, AppendResult>;
   #closing: Promise<void> | undefined;
+  /**
+   * Serialises this process's write transactions: message batches and room events. On SQLite the
+   * batch bypasses Kysely's connection lock, so an event transaction must never overlap it; on
+   * PostgreSQL the room row lock already orders them and this only keeps the order local.
+   */
+  #writes: Promise<unknown> = Promise.resolve();
 
   protected constructor(db: Kysely<Database>, options: SqlStoreOptions) {
     this.db = db;
@@ -182,8 +233,92 @@ export abstract class SqlStore implements Store {
       const before = range.beforeSeq === undefined ? q : q.where('seq', '<', range.beforeSeq);
       return before.orderBy('seq', 'desc').execute();
     });
-    const messages = rows.map(messageFromRow);
+    const messages = await this.#guard(() => state.hydrate(this.db, rows));
     return range.afterSeq === undefined ? messages.reverse() : messages;
+  }
+
+  async appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined> {
+    this.#assertOpen();
+    return this.#exclusive(() =>
+      this.#guard(() => this.db.transaction().execute((trx) => state.applyEvent(trx, event))),
+    );
+  }
+
+  async listEntries(roomId: RoomId, range: { afterSeq: number; limit: number }): Promise<RoomEntry[]> {
+    this.#assertOpen();
+    const limit = checkLimit(range.limit);
+    if (!Number.isSafeInteger(range.afterSeq))
+      throw new ParleyError('invalid_request', 'A seq must be an integer.');
+    if (limit === 0) return [];
+    return this.#guard(() => state.listEntries(this.db, roomId, { afterSeq: range.afterSeq, limit }));
+  }
+
+  async findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => state.findMessage(this.db, roomId, id));
+  }
+
+  async rememberUser(user: User, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => state.rememberUser(this.db, user, at));
+  }
+
+  async findUser(id: UserId): Promise<User | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => state.findUser(this.db, id));
+  }
+
+  async findUsersByHandle(handles: readonly { nickname: string; tag: string }[]): Promise<User[]> {
+    this.#assertOpen();
+    return this.#guard(() => state.findUsersByHandle(this.db, handles));
+  }
+
+  async findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions> {
+    this.#assertOpen();
+    return this.#guard(() => state.findSanctions(this.db, roomId, userId, now));
+  }
+
+  async findPasswordHash(roomId: RoomId): Promise<string | null | undefined> {
+    this.#assertOpen();
+    const row = await this.#guard(() =>
+      this.db.selectFrom('rooms').select('password_hash').where('id', '=', roomId).executeTakeFirst(),
+    );
+    return row === undefined ? undefined : row.password_hash;
+  }
+
+  async listBans(roomId: RoomId, now: Date): Promise<Ban[]> {
+    this.#assertOpen();
+    return this.#guard(() => state.listBans(this.db, roomId, now));
+  }
+
+  async listAudit(roomId: RoomId, range: { beforeId?: number; limit: number }): Promise<AuditEntry[]> {
+    this.#assertOpen();
+    checkLimit(range.limit);
+    return this.#guard(() => state.listAudit(this.db, roomId, range));
+  }
+
+  async addReport(report: NewReport): Promise<Report> {
+    this.#assertOpen();
+    if (report.reason.includes('\u0000'))
+      throw new ParleyError('invalid_request', 'The reason contains a NUL character.');
+    return this.#guard(() => state.addReport(this.db, report));
+  }
+
+  async listReports(roomId: RoomId, limit: number): Promise<Report[]> {
+    this.#assertOpen();
+    return this.#guard(() => state.listReports(this.db, roomId, checkLimit(limit)));
+  }
+
+  async markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number> {
+    this.#assertOpen();
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      throw new ParleyError('invalid_request', 'A seq must be a non-negative integer.');
+    return this.#guard(() => state.markRead(this.db, userId, roomId, seq));
+  }
+
+  async listUnread(userId: UserId): Promise<UnreadRoom[]> {
+    this.#assertOpen();
+    return this.#guard(() => state.listUnread(this.db, userId));
   }
 
   close(): Promise<void> {
@@ -196,11 +331,17 @@ export abstract class SqlStore implements Store {
 
   async #flush(items: readonly NewMessage[]): Promise<readonly Outcome<AppendResult>[]> {
     try {
-      return await this.flushAppends(items);
+      return await this.#exclusive(() => this.flushAppends(items));
     } catch (error) {
       this.logger.error({ err: error, batch: items.length }, 'append batch failed; nothing of it was stored');
       throw error;
     }
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(work, work);
+    this.#writes = run.catch(() => undefined);
+    return run;
   }
 
   #assertOpen(): void {

@@ -7,8 +7,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Outcome } from './group-commit.js';
 import type { Database, MessageRow } from './schema.js';
-import { messageFromRow, toInt } from './schema.js';
-import { dedupeKey, roomNotFound, SqlStore, type SqlStoreOptions, storedMessage } from './sql-store.js';
+import { messageFromRow, quoteOf, toInt } from './schema.js';
+import {
+  dedupeKey,
+  mentionsColumn,
+  replyNotFound,
+  roomNotFound,
+  SqlStore,
+  type SqlStoreOptions,
+  storedMessage,
+} from './sql-store.js';
 import type { AppendResult, NewMessage } from './store.js';
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -89,6 +97,8 @@ export class SqliteStore extends SqlStore {
         if (stored !== undefined)
           return { ok: true, value: { message: messageFromRow(stored), duplicate: true } };
       }
+      const quoted = m.replyTo === undefined ? undefined : st.quote.get(m.replyTo, m.roomId);
+      if (m.replyTo !== undefined && quoted === undefined) return replyNotFound();
       room.lastSeq += 1;
       const createdAt = m.createdAt.getTime();
       st.insert.run(
@@ -101,10 +111,15 @@ export class SqliteStore extends SqlStore {
         m.body,
         createdAt,
         m.clientMsgId ?? null,
+        m.replyTo ?? null,
+        mentionsColumn(m),
       );
       room.lastMessageAt = Math.max(room.lastMessageAt ?? createdAt, createdAt);
       room.dirty = true;
-      const result: AppendResult = { message: storedMessage(m, room.lastSeq), duplicate: false };
+      const result: AppendResult = {
+        message: storedMessage(m, room.lastSeq, quoted === undefined ? undefined : quoteOf(quoted)),
+        duplicate: false,
+      };
       if (key !== undefined) acceptedInBatch.set(key, result);
       return { ok: true, value: result };
     });
@@ -123,10 +138,26 @@ function prepareStatements(db: BetterSqlite3.Database) {
     duplicate: db.prepare<[string, string, string], MessageRow>(
       'SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_msg_id = ?',
     ),
-    insert: db.prepare<[string, string, number, string, string, string, string, number, string | null]>(
-      `INSERT INTO messages (id, room_id, seq, author_id, author_nick, author_tag, body, created_at, client_msg_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<
+      [
+        string,
+        string,
+        number,
+        string,
+        string,
+        string,
+        string,
+        number,
+        string | null,
+        string | null,
+        string | null,
+      ]
+    >(
+      `INSERT INTO messages (id, room_id, seq, author_id, author_nick, author_tag, body, created_at, client_msg_id,
+         reply_to_id, mentions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    quote: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE id = ? AND room_id = ?'),
     updateRoom: db.prepare<[number, number | null, number | null, string]>(
       'UPDATE rooms SET last_seq = ?, last_message_at = ?, active_at = COALESCE(?, created_at) WHERE id = ?',
     ),

@@ -1,6 +1,15 @@
 // The storage port: rooms and messages, durable. Implementations: SqliteStore (embedded default) and
 // PostgresStore (shared by many nodes). Both pass test/store-contract.ts. Knows nothing of STOMP.
-import type { Message, MessageId, RoomId, StoredRoom, User } from '../chat/model.js';
+import type {
+  Message,
+  MessageId,
+  RoomEntry,
+  RoomEvent,
+  RoomId,
+  StoredRoom,
+  User,
+  UserId,
+} from '../chat/model.js';
 
 export interface NewRoom {
   readonly id: RoomId;
@@ -17,6 +26,117 @@ export interface NewMessage {
   readonly body: string;
   readonly createdAt: Date;
   readonly clientMsgId?: string;
+  /** A message of the same room; the append fails with `message_not_found` otherwise. */
+  readonly replyTo?: MessageId;
+  readonly mentions?: readonly User[];
+}
+
+/**
+ * What a room event changes, applied in the transaction that gives the event its seq. `by` in the
+ * event body is the actor of the NewRoomEvent.
+ */
+export type RoomEventEffect =
+  | { readonly type: 'message.edited'; readonly messageId: MessageId; readonly body: string }
+  | { readonly type: 'message.deleted'; readonly messageId: MessageId }
+  | {
+      readonly type: 'reaction.changed';
+      readonly messageId: MessageId;
+      readonly emoji: string;
+      readonly added: boolean;
+    }
+  | {
+      readonly type: 'room.updated';
+      readonly topic?: string | null;
+      readonly memberCap?: number | null;
+      readonly slowModeSeconds?: number;
+      /** Already hashed; null clears the password. */
+      readonly passwordHash?: string | null;
+      /** Shown in the event's room JSON (the store does not know presence). */
+      readonly online: number;
+    }
+  | {
+      readonly type: 'member.muted';
+      readonly user: User;
+      readonly until: Date;
+      readonly reason: string | null;
+    }
+  | { readonly type: 'member.unmuted'; readonly user: User }
+  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null }
+  | {
+      readonly type: 'member.banned';
+      readonly user: User;
+      /** null: forever. */
+      readonly until: Date | null;
+      readonly reason: string | null;
+    }
+  | { readonly type: 'member.unbanned'; readonly user: User }
+  | { readonly type: 'moderator.added'; readonly user: User }
+  | { readonly type: 'moderator.removed'; readonly user: User };
+
+export interface NewRoomEvent {
+  readonly roomId: RoomId;
+  readonly actor: User;
+  readonly at: Date;
+  readonly effect: RoomEventEffect;
+  /**
+   * For message effects: runs inside the transaction on the target message as it is then (authorship,
+   * edit window); throw ParleyError to refuse. A missing or deleted target is `message_not_found`.
+   */
+  readonly checkMessage?: (message: Message) => void;
+  /** Staff actions are also written to the audit log, with these details. */
+  readonly audit?: { readonly details: Readonly<Record<string, unknown>> };
+}
+
+export interface AuditEntry {
+  /** The seq of the room event the action produced. */
+  readonly id: number;
+  readonly action: string;
+  readonly actor: User;
+  readonly target?: User;
+  readonly messageId?: MessageId;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+export interface NewReport {
+  readonly id: string;
+  readonly roomId: RoomId;
+  readonly messageId: MessageId;
+  readonly reporter: User;
+  readonly reason: string;
+  readonly createdAt: Date;
+}
+
+export interface Report {
+  readonly id: string;
+  readonly message: Message;
+  readonly reporter: User;
+  readonly reason: string;
+  readonly createdAt: string;
+}
+
+export interface Ban {
+  readonly user: User;
+  /** ISO; null: forever. */
+  readonly until: string | null;
+  readonly reason: string | null;
+  readonly by: User;
+  readonly createdAt: string;
+}
+
+/** A user's standing sanctions in a room, as of a given time. */
+export interface MemberSanctions {
+  /** ISO time the mute ends; absent: not muted. */
+  readonly mutedUntil?: string;
+  /** Present when banned; `until` null: forever. */
+  readonly ban?: { readonly until: string | null };
+}
+
+export interface UnreadRoom {
+  readonly roomId: RoomId;
+  readonly lastReadSeq: number;
+  /** Messages (not events, not deleted, not the user's own) after lastReadSeq. */
+  readonly unread: number;
 }
 
 export interface AppendResult {
@@ -61,7 +181,42 @@ export interface Store {
    * Rejects with ParleyError('room_not_found') or ParleyError('storage_unavailable').
    */
   appendMessage(message: NewMessage): Promise<AppendResult>;
+  /** Messages in their current state (edits, deletions, reactions, reply quotes), never events. */
   listMessages(roomId: RoomId, range: MessageRange): Promise<Message[]>;
+  /**
+   * Takes the room's next seq (serialised with appendMessage, also across processes), applies the
+   * effect and stores the event, in one transaction; resolves after commit. Resolves undefined when the
+   * effect changes nothing (a reaction already in that state): no seq is taken.
+   * Rejects with room_not_found, message_not_found, the checkMessage refusal or storage_unavailable.
+   */
+  appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined>;
+  /** Messages (current state) and events with seq > afterSeq, ascending by seq, at most `limit`. */
+  listEntries(
+    roomId: RoomId,
+    range: { readonly afterSeq: number; readonly limit: number },
+  ): Promise<RoomEntry[]>;
+  findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined>;
+  /** Records (or refreshes) who an id is, so mentions and moderation can name them. */
+  rememberUser(user: User, at: Date): Promise<void>;
+  findUser(id: UserId): Promise<User | undefined>;
+  /** Every user with one of these nickname#tag handles (nickname compared case-insensitively). */
+  findUsersByHandle(handles: readonly { readonly nickname: string; readonly tag: string }[]): Promise<User[]>;
+  findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions>;
+  /** The scrypt hash; null: no password; undefined: no room. */
+  findPasswordHash(roomId: RoomId): Promise<string | null | undefined>;
+  /** Bans in force at `now`, newest first. */
+  listBans(roomId: RoomId, now: Date): Promise<Ban[]>;
+  /** Newest first. */
+  listAudit(
+    roomId: RoomId,
+    range: { readonly beforeId?: number; readonly limit: number },
+  ): Promise<AuditEntry[]>;
+  addReport(report: NewReport): Promise<Report>;
+  /** Newest first. */
+  listReports(roomId: RoomId, limit: number): Promise<Report[]>;
+  /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
+  markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
+  listUnread(userId: UserId): Promise<UnreadRoom[]>;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   /** Flushes pending appends, then releases connections. */

@@ -1,0 +1,603 @@
+// Room events and the room state around them, as Kysely queries shared by both engines: applying an
+// event's effect and taking its seq in one transaction, message hydration (reply quotes, reactions),
+// sanctions, audit, reports, users and read markers. Callers own the transaction and its serialisation
+// with message appends; this module knows nothing of connections, STOMP or who may do what.
+import { type Kysely, sql } from 'kysely';
+import type {
+  Message,
+  MessageId,
+  Reaction,
+  ReplyQuote,
+  RoomEntry,
+  RoomEvent,
+  RoomId,
+  User,
+  UserId,
+} from '../chat/model.js';
+import { assertNever, ParleyError } from '../errors.js';
+import {
+  type Database,
+  handleKey,
+  iso,
+  type MessageRow,
+  messageFromRow,
+  parseUsers,
+  quoteOf,
+  roomFromRow,
+  toInt,
+  userOf,
+  usersJson,
+} from './schema.js';
+import type {
+  AuditEntry,
+  Ban,
+  MemberSanctions,
+  NewReport,
+  NewRoomEvent,
+  Report,
+  UnreadRoom,
+} from './store.js';
+
+type Db = Kysely<Database>;
+
+const userJson = (u: User): User => ({ id: u.id, nickname: u.nickname, tag: u.tag });
+
+/** Reply quotes and reactions for a page of rows, in one query each. */
+export async function hydrate(db: Db, rows: readonly MessageRow[]): Promise<Message[]> {
+  if (rows.length === 0) return [];
+  const replyIds = [...new Set(rows.flatMap((r) => (r.reply_to_id === null ? [] : [r.reply_to_id])))];
+  const liveIds = rows.filter((r) => toInt(r.deleted) === 0).map((r) => r.id);
+  const [quoted, reactionRows] = await Promise.all([
+    replyIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('messages')
+          .select(['id', 'seq', 'author_id', 'author_nick', 'author_tag', 'body', 'deleted'])
+          .where('id', 'in', replyIds)
+          .execute(),
+    liveIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('reactions')
+          .selectAll()
+          .where('message_id', 'in', liveIds)
+          .orderBy('created_at')
+          .orderBy('user_id')
+          .execute(),
+  ]);
+  const quotes = new Map<string, ReplyQuote>(quoted.map((q) => [q.id, quoteOf(q)]));
+  const reactions = new Map<string, Map<string, User[]>>();
+  for (const r of reactionRows) {
+    let byEmoji = reactions.get(r.message_id);
+    if (byEmoji === undefined) {
+      byEmoji = new Map();
+      reactions.set(r.message_id, byEmoji);
+    }
+    let users = byEmoji.get(r.emoji);
+    if (users === undefined) {
+      users = [];
+      byEmoji.set(r.emoji, users);
+    }
+    users.push(userOf(r.user_id, r.user_nick, r.user_tag));
+  }
+  return rows.map((row) => {
+    const byEmoji = reactions.get(row.id);
+    const list: Reaction[] =
+      byEmoji === undefined
+        ? []
+        : [...byEmoji].map(([emoji, users]) => ({ emoji, count: users.length, users }));
+    return messageFromRow(row, {
+      replyTo: row.reply_to_id === null ? undefined : quotes.get(row.reply_to_id),
+      reactions: list,
+    });
+  });
+}
+
+async function messageRow(db: Db, roomId: RoomId, id: MessageId): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', id)
+    .where('room_id', '=', roomId)
+    .executeTakeFirst();
+}
+
+export async function findMessage(db: Db, roomId: RoomId, id: MessageId): Promise<Message | undefined> {
+  const row = await messageRow(db, roomId, id);
+  if (row === undefined) return undefined;
+  const [message] = await hydrate(db, [row]);
+  return message;
+}
+
+/** Applies the effect, takes the room's next seq and stores the event (and audit entry). In a transaction. */
+export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | undefined> {
+  const { effect } = e;
+  const at = e.at.getTime();
+  let target: MessageRow | undefined;
+  if ('messageId' in effect) {
+    target = await messageRow(trx, e.roomId, effect.messageId);
+    if (target === undefined || toInt(target.deleted) !== 0) throw new ParleyError('message_not_found');
+    e.checkMessage?.(messageFromRow(target));
+  }
+
+  // Effects on other rows come first: a reaction that changes nothing takes no seq.
+  switch (effect.type) {
+    case 'message.edited':
+      await trx
+        .updateTable('messages')
+        .set({ body: effect.body, edited_at: at })
+        .where('id', '=', effect.messageId)
+        .execute();
+      break;
+    case 'message.deleted':
+      await trx
+        .updateTable('messages')
+        .set({ body: '', deleted: 1, mentions: null })
+        .where('id', '=', effect.messageId)
+        .execute();
+      await trx.deleteFrom('reactions').where('message_id', '=', effect.messageId).execute();
+      break;
+    case 'reaction.changed': {
+      const changed = effect.added
+        ? (
+            await trx
+              .insertInto('reactions')
+              .values({
+                message_id: effect.messageId,
+                emoji: effect.emoji,
+                user_id: e.actor.id,
+                user_nick: e.actor.nickname,
+                user_tag: e.actor.tag,
+                created_at: at,
+              })
+              .onConflict((oc) => oc.doNothing())
+              .executeTakeFirst()
+          ).numInsertedOrUpdatedRows
+        : (
+            await trx
+              .deleteFrom('reactions')
+              .where('message_id', '=', effect.messageId)
+              .where('emoji', '=', effect.emoji)
+              .where('user_id', '=', e.actor.id)
+              .executeTakeFirst()
+          ).numDeletedRows;
+      if (changed === undefined || changed === 0n) return undefined;
+      break;
+    }
+    case 'member.muted':
+    case 'member.banned': {
+      const kind = effect.type === 'member.muted' ? 'mute' : 'ban';
+      await trx
+        .deleteFrom('sanctions')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', kind)
+        .execute();
+      await trx
+        .insertInto('sanctions')
+        .values({
+          room_id: e.roomId,
+          user_id: effect.user.id,
+          kind,
+          user_nick: effect.user.nickname,
+          user_tag: effect.user.tag,
+          until_at: effect.until === null ? null : effect.until.getTime(),
+          reason: effect.reason,
+          by_id: e.actor.id,
+          by_nick: e.actor.nickname,
+          by_tag: e.actor.tag,
+          created_at: at,
+        })
+        .execute();
+      break;
+    }
+    case 'member.unmuted':
+    case 'member.unbanned':
+      await trx
+        .deleteFrom('sanctions')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', effect.type === 'member.unmuted' ? 'mute' : 'ban')
+        .execute();
+      break;
+    case 'room.updated':
+    case 'member.kicked':
+    case 'moderator.added':
+    case 'moderator.removed':
+      break;
+    default:
+      assertNever(effect);
+  }
+
+  // The same row lock (PostgreSQL) or write lock (SQLite) that message appends take for their seqs.
+  const room = await trx
+    .updateTable('rooms')
+    .set(() => ({
+      last_seq: sql<number>`last_seq + 1`,
+      ...(effect.type === 'room.updated'
+        ? {
+            ...(effect.topic === undefined ? {} : { topic: effect.topic }),
+            ...(effect.memberCap === undefined ? {} : { member_cap: effect.memberCap }),
+            ...(effect.slowModeSeconds === undefined ? {} : { slow_mode_seconds: effect.slowModeSeconds }),
+            ...(effect.passwordHash === undefined ? {} : { password_hash: effect.passwordHash }),
+          }
+        : {}),
+    }))
+    .where('id', '=', e.roomId)
+    .returningAll()
+    .executeTakeFirst();
+  if (room === undefined) throw new ParleyError('room_not_found');
+  const seq = toInt(room.last_seq);
+
+  const by = userJson(e.actor);
+  let body: Record<string, unknown>;
+  switch (effect.type) {
+    case 'message.edited':
+    case 'message.deleted':
+    case 'reaction.changed': {
+      const message = await findMessage(trx, e.roomId, effect.messageId);
+      if (message === undefined) throw new ParleyError('message_not_found');
+      body =
+        effect.type === 'message.edited'
+          ? { type: effect.type, message }
+          : effect.type === 'message.deleted'
+            ? { type: effect.type, message, by }
+            : {
+                type: effect.type,
+                messageId: effect.messageId,
+                reactions: message.reactions ?? [],
+                by,
+                emoji: effect.emoji,
+                added: effect.added,
+              };
+      break;
+    }
+    case 'room.updated': {
+      const { lastSeq: _lastSeq, ...stored } = roomFromRow(room);
+      body = { type: effect.type, room: { ...stored, online: effect.online }, by };
+      break;
+    }
+    case 'member.muted':
+      body = {
+        type: effect.type,
+        user: userJson(effect.user),
+        until: effect.until.toISOString(),
+        reason: effect.reason,
+        by,
+      };
+      break;
+    case 'member.banned':
+      body = {
+        type: effect.type,
+        user: userJson(effect.user),
+        until: effect.until === null ? null : effect.until.toISOString(),
+        reason: effect.reason,
+        by,
+      };
+      break;
+    case 'member.kicked':
+      body = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
+      break;
+    case 'member.unmuted':
+    case 'member.unbanned':
+      body = { type: effect.type, user: userJson(effect.user), by };
+      break;
+    case 'moderator.added':
+    case 'moderator.removed': {
+      const current = parseUsers(room.moderators).filter((u) => u.id !== effect.user.id);
+      const next = effect.type === 'moderator.added' ? [...current, effect.user] : current;
+      await trx
+        .updateTable('rooms')
+        .set({ moderators: usersJson(next) })
+        .where('id', '=', e.roomId)
+        .execute();
+      body = { type: effect.type, user: userJson(effect.user), by };
+      break;
+    }
+    default:
+      assertNever(effect);
+  }
+
+  const json = JSON.stringify(body);
+  await trx
+    .insertInto('room_events')
+    .values({ room_id: e.roomId, seq, type: effect.type, body: json, created_at: at })
+    .execute();
+  if (e.audit !== undefined) {
+    const subject: User | undefined =
+      'user' in effect
+        ? effect.user
+        : target === undefined
+          ? undefined
+          : userOf(target.author_id, target.author_nick, target.author_tag);
+    await trx
+      .insertInto('audit_log')
+      .values({
+        room_id: e.roomId,
+        seq,
+        action: effect.type,
+        actor_id: e.actor.id,
+        actor_nick: e.actor.nickname,
+        actor_tag: e.actor.tag,
+        target_id: subject?.id ?? null,
+        target_nick: subject?.nickname ?? null,
+        target_tag: subject?.tag ?? null,
+        message_id: 'messageId' in effect ? effect.messageId : null,
+        details: JSON.stringify(e.audit.details),
+        created_at: at,
+      })
+      .execute();
+  }
+  return { roomId: e.roomId, seq, type: effect.type, json, createdAt: e.at.toISOString() };
+}
+
+export async function listEntries(
+  db: Db,
+  roomId: RoomId,
+  range: { readonly afterSeq: number; readonly limit: number },
+): Promise<RoomEntry[]> {
+  const [messageRows, eventRows] = await Promise.all([
+    db
+      .selectFrom('messages')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('seq', '>', range.afterSeq)
+      .orderBy('seq')
+      .limit(range.limit)
+      .execute(),
+    db
+      .selectFrom('room_events')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('seq', '>', range.afterSeq)
+      .orderBy('seq')
+      .limit(range.limit)
+      .execute(),
+  ]);
+  const messages = await hydrate(db, messageRows);
+  const entries: RoomEntry[] = [
+    ...messages.map((message): RoomEntry => ({ kind: 'message', message })),
+    ...eventRows.map(
+      (row): RoomEntry => ({
+        kind: 'event',
+        event: {
+          roomId,
+          seq: toInt(row.seq),
+          type: row.type as RoomEvent['type'],
+          json: row.body,
+          createdAt: iso(row.created_at),
+        },
+      }),
+    ),
+  ];
+  const seqOf = (entry: RoomEntry): number =>
+    entry.kind === 'message' ? entry.message.seq : entry.event.seq;
+  return entries.sort((a, b) => seqOf(a) - seqOf(b)).slice(0, range.limit);
+}
+
+export async function rememberUser(db: Db, user: User, at: Date): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      nickname: user.nickname,
+      tag: user.tag,
+      handle_key: handleKey(user.nickname, user.tag),
+      created_at: at.getTime(),
+    })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({
+        nickname: user.nickname,
+        tag: user.tag,
+        handle_key: handleKey(user.nickname, user.tag),
+      }),
+    )
+    .execute();
+}
+
+export async function findUser(db: Db, id: UserId): Promise<User | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'nickname', 'tag'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (row !== undefined) return userOf(row.id, row.nickname, row.tag);
+  // Someone who joined before users were recorded: their latest message names them.
+  const authored = await db
+    .selectFrom('messages')
+    .select(['author_id', 'author_nick', 'author_tag'])
+    .where('author_id', '=', id)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return authored === undefined
+    ? undefined
+    : userOf(authored.author_id, authored.author_nick, authored.author_tag);
+}
+
+export async function findUsersByHandle(
+  db: Db,
+  handles: readonly { readonly nickname: string; readonly tag: string }[],
+): Promise<User[]> {
+  if (handles.length === 0) return [];
+  const keys = [...new Set(handles.map((h) => handleKey(h.nickname, h.tag)))];
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'nickname', 'tag'])
+    .where('handle_key', 'in', keys)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => userOf(r.id, r.nickname, r.tag));
+}
+
+export async function findSanctions(
+  db: Db,
+  roomId: RoomId,
+  userId: UserId,
+  now: Date,
+): Promise<MemberSanctions> {
+  const rows = await db
+    .selectFrom('sanctions')
+    .select(['kind', 'until_at'])
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .execute();
+  let result: { mutedUntil?: string; ban?: { until: string | null } } = {};
+  for (const row of rows) {
+    const until = row.until_at === null ? null : toInt(row.until_at);
+    if (until !== null && until <= now.getTime()) continue;
+    if (row.kind === 'mute' && until !== null) result = { ...result, mutedUntil: iso(until) };
+    if (row.kind === 'ban') result = { ...result, ban: { until: until === null ? null : iso(until) } };
+  }
+  return result;
+}
+
+export async function listBans(db: Db, roomId: RoomId, now: Date): Promise<Ban[]> {
+  const rows = await db
+    .selectFrom('sanctions')
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .where('kind', '=', 'ban')
+    .where((eb) => eb.or([eb('until_at', 'is', null), eb('until_at', '>', now.getTime())]))
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    user: userOf(r.user_id, r.user_nick, r.user_tag),
+    until: r.until_at === null ? null : iso(r.until_at),
+    reason: r.reason,
+    by: userOf(r.by_id, r.by_nick, r.by_tag),
+    createdAt: iso(r.created_at),
+  }));
+}
+
+export async function listAudit(
+  db: Db,
+  roomId: RoomId,
+  range: { readonly beforeId?: number; readonly limit: number },
+): Promise<AuditEntry[]> {
+  let q = db.selectFrom('audit_log').selectAll().where('room_id', '=', roomId);
+  if (range.beforeId !== undefined) q = q.where('seq', '<', range.beforeId);
+  const rows = await q.orderBy('seq', 'desc').limit(range.limit).execute();
+  return rows.map((r) => {
+    let details: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(r.details);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        details = parsed as Record<string, unknown>;
+    } catch {
+      details = {};
+    }
+    return {
+      id: toInt(r.seq),
+      action: r.action,
+      actor: userOf(r.actor_id, r.actor_nick, r.actor_tag),
+      ...(r.target_id === null || r.target_nick === null || r.target_tag === null
+        ? {}
+        : { target: userOf(r.target_id, r.target_nick, r.target_tag) }),
+      ...(r.message_id === null ? {} : { messageId: r.message_id as MessageId }),
+      details,
+      createdAt: iso(r.created_at),
+    };
+  });
+}
+
+export async function addReport(db: Db, report: NewReport): Promise<Report> {
+  const message = await findMessage(db, report.roomId, report.messageId);
+  if (message === undefined) throw new ParleyError('message_not_found');
+  await db
+    .insertInto('reports')
+    .values({
+      id: report.id,
+      room_id: report.roomId,
+      message_id: report.messageId,
+      reporter_id: report.reporter.id,
+      reporter_nick: report.reporter.nickname,
+      reporter_tag: report.reporter.tag,
+      reason: report.reason,
+      created_at: report.createdAt.getTime(),
+    })
+    .execute();
+  return {
+    id: report.id,
+    message,
+    reporter: userJson(report.reporter),
+    reason: report.reason,
+    createdAt: report.createdAt.toISOString(),
+  };
+}
+
+export async function listReports(db: Db, roomId: RoomId, limit: number): Promise<Report[]> {
+  const rows = await db
+    .selectFrom('reports')
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  const ids = [...new Set(rows.map((r) => r.message_id))];
+  const messageRows =
+    ids.length === 0 ? [] : await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+  const messages = new Map((await hydrate(db, messageRows)).map((m) => [m.id as string, m]));
+  return rows.flatMap((r): Report[] => {
+    const message = messages.get(r.message_id);
+    if (message === undefined) return [];
+    return [
+      {
+        id: r.id,
+        message,
+        reporter: userOf(r.reporter_id, r.reporter_nick, r.reporter_tag),
+        reason: r.reason,
+        createdAt: iso(r.created_at),
+      },
+    ];
+  });
+}
+
+export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: number): Promise<number> {
+  const exists = await db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
+  if (exists === undefined) throw new ParleyError('room_not_found');
+  await db
+    .insertInto('read_markers')
+    .values({ user_id: userId, room_id: roomId, last_read_seq: seq })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'room_id'])
+        .doUpdateSet({ last_read_seq: seq })
+        .where('read_markers.last_read_seq', '<', seq),
+    )
+    .execute();
+  const row = await db
+    .selectFrom('read_markers')
+    .select('last_read_seq')
+    .where('user_id', '=', userId)
+    .where('room_id', '=', roomId)
+    .executeTakeFirstOrThrow();
+  return toInt(row.last_read_seq);
+}
+
+export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> {
+  const rows = await db
+    .selectFrom('read_markers as r')
+    .select((eb) => [
+      'r.room_id',
+      'r.last_read_seq',
+      eb
+        .selectFrom('messages as m')
+        .select((e2) => e2.fn.countAll().as('n'))
+        .whereRef('m.room_id', '=', 'r.room_id')
+        .whereRef('m.seq', '>', 'r.last_read_seq')
+        .where('m.deleted', '=', 0)
+        .where('m.author_id', '<>', userId)
+        .as('unread'),
+    ])
+    .where('r.user_id', '=', userId)
+    .orderBy('r.room_id')
+    .execute();
+  return rows.map((r) => ({
+    roomId: r.room_id as RoomId,
+    lastReadSeq: toInt(r.last_read_seq),
+    unread: toInt(r.unread ?? 0),
+  }));
+}
