@@ -198,8 +198,9 @@ function scenarioSection(title: string, intro: string, results: readonly Scenari
 function saturateSection(results: readonly ScenarioResult[]): string {
   const intro =
     'Fan-out topology (1 room × 500 subscribers); the publish rate rises ×1.5 per step until a step loses ' +
-    'a message (not delivered within 1 s of the step’s end) or its p99 exceeds 1 s. The highest ' +
-    'sustained step is reported, then one more phase at half that rate.';
+    'a message (not delivered within 1 s of the step’s end) or its p99 exceeds 1 s; one more step then ' +
+    'tries ×1.22 of the last sustained rate. The highest sustained step is reported, then one more phase at ' +
+    'half that rate (the “p99 at half saturation” target).';
   if (results.length === 0) return `### saturate\n\n${intro}\n\nNot measured in this run.\n`;
   const rows = results.flatMap((r) => {
     const best = [`**${targetLabel(r)}: highest sustained**`, ...phaseRow('', r.main).slice(1)];
