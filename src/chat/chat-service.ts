@@ -183,7 +183,11 @@ export class ChatService {
 
   async getRoom(id: string): Promise<Room> {
     const roomId = parseRoomId(id);
-    const stored = await (this.#roomCache?.room(roomId) ?? this.#deps.store.findRoom(roomId));
+    const cache = this.#roomCache;
+    const head = await cache?.head(roomId);
+    const stored = await (cache !== undefined && head !== undefined
+      ? cache.room(roomId, head)
+      : this.#deps.store.findRoom(roomId));
     if (stored === undefined) throw new ParleyError('room_not_found');
     const online = await this.#deps.presence.counts([stored.id]);
     return toRoom(stored, online.get(stored.id) ?? 0);
@@ -229,19 +233,24 @@ export class ChatService {
     });
     // Before the caller acknowledges: a read on any node that starts after the RECEIPT sees the message.
     // Also for a retry, in case the original's node died between its commit and this step.
-    await this.#roomCache?.appended(message).catch((error: unknown) => {
+    await this.#roomCache?.advanced(id, message.seq).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'raising the cached room head failed');
     });
     if (!duplicate) {
       const storedAtMs = this.#deps.clock.now();
       this.#deps.observer?.messageStored(storedAtMs - startedMs);
-      await this.#deps.bus
-        .publish(roomChannel(id), encodeBusMessage(message, storedAtMs))
-        .catch((error: unknown) => {
-          // Stored is what matters: subscribers' nodes fill the gap from the store on their next message
-          // or resync, and resuming clients read it with since-seq.
-          this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
-        });
+      const { payload, encoded } = encodeBusMessage(message, storedAtMs);
+      const localFeed = this.#feeds.get(id);
+      if (localFeed !== undefined)
+        void localFeed.then(
+          (feed) => feed.offer(encoded),
+          () => undefined,
+        );
+      // The RECEIPT does not wait for the bus: stored is what counts. Other nodes fill a missed message
+      // from the store on their next message or resync, and resuming clients read it with since-seq.
+      void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+        this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
+      });
     }
     return message;
   }
@@ -368,8 +377,8 @@ export class ChatService {
   /** The id of an existing room, or ParleyError('room_not_found'). */
   async #findRoom(roomId: string): Promise<RoomId> {
     const id = parseRoomId(roomId);
-    const found = await (this.#roomCache?.info(id) ?? this.#deps.store.findRoom(id));
-    if (found === undefined) throw new ParleyError('room_not_found');
+    const found = await (this.#roomCache?.exists(id) ?? this.#deps.store.findRoom(id));
+    if (found === undefined || found === false) throw new ParleyError('room_not_found');
     return id;
   }
 

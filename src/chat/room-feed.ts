@@ -5,7 +5,14 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
-import type { Message, RoomId } from './model.js';
+import {
+  type Message,
+  ROOM_EVENT_TYPES,
+  type RoomEntry,
+  type RoomEvent,
+  type RoomEventType,
+  type RoomId,
+} from './model.js';
 
 /** A message as it travels: its seq and its JSON, encoded once by the node that stored it. */
 export interface EncodedMessage {
@@ -13,6 +20,8 @@ export interface EncodedMessage {
   readonly json: string;
   /** When the storing node saw the commit (epoch ms); set on live messages, for latency metrics. */
   readonly storedAtMs?: number;
+  /** Set on room events (`message.edited`, `member.banned`, …); absent on chat messages. */
+  readonly event?: RoomEventType;
 }
 
 export interface FeedSink {
@@ -26,9 +35,33 @@ export const roomChannel = (roomId: RoomId): string => `room.${roomId}`;
 export const presenceChannel = (roomId: RoomId): string => `presence.${roomId}`;
 
 /** `<seq>:<storedAtMs>:<json>`: seq and time are readable without parsing the JSON. */
-export function encodeBusMessage(message: Message, storedAtMs: number): string {
-  return `${message.seq}:${storedAtMs}:${JSON.stringify(message)}`;
+export function encodeBusMessage(
+  message: Message,
+  storedAtMs: number,
+): { payload: string; encoded: EncodedMessage } {
+  const json = JSON.stringify(message);
+  return { payload: `${message.seq}:${storedAtMs}:${json}`, encoded: { seq: message.seq, json, storedAtMs } };
 }
+
+/** `<seq>:<storedAtMs>:<type>:<json>`: an event; its type never starts with `{`, a message's JSON does. */
+export function encodeBusEvent(
+  event: RoomEvent,
+  storedAtMs: number,
+): { payload: string; encoded: EncodedMessage } {
+  return {
+    payload: `${event.seq}:${storedAtMs}:${event.type}:${event.json}`,
+    encoded: { seq: event.seq, json: event.json, storedAtMs, event: event.type },
+  };
+}
+
+/** A stored entry (replay, gap fill) as it travels. */
+export function encodeEntry(entry: RoomEntry): EncodedMessage {
+  return entry.kind === 'message'
+    ? { seq: entry.message.seq, json: JSON.stringify(entry.message) }
+    : { seq: entry.event.seq, json: entry.event.json, event: entry.event.type };
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(ROOM_EVENT_TYPES);
 
 function decodeBusMessage(payload: string): EncodedMessage | undefined {
   const first = payload.indexOf(':');
@@ -38,7 +71,11 @@ function decodeBusMessage(payload: string): EncodedMessage | undefined {
   if (first < 1 || second < 0 || !Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(storedAtMs)) {
     return undefined;
   }
-  return { seq, json: payload.slice(second + 1), storedAtMs };
+  if (payload.charAt(second + 1) === '{') return { seq, json: payload.slice(second + 1), storedAtMs };
+  const third = payload.indexOf(':', second + 1);
+  const type = payload.slice(second + 1, third);
+  if (third < 0 || !EVENT_TYPES.has(type)) return undefined;
+  return { seq, json: payload.slice(third + 1), storedAtMs, event: type as RoomEventType };
 }
 
 const FILL_PAGE = 200;
@@ -47,8 +84,12 @@ export class RoomFeed {
   readonly roomId: RoomId;
   /** Highest seq delivered locally; everything up to it has been delivered (or was before this feed). */
   lastSeq = 0;
-  /** Most recent messages, ascending and contiguous, ending at lastSeq. */
+  /**
+   * Most recent messages (not events), ascending, in their current state (edits, deletions and
+   * reactions applied), holding every message with a seq in [#coveredFrom, lastSeq].
+   */
   readonly #recent: EncodedMessage[] = [];
+  #coveredFrom = 1;
   /** Messages that arrived ahead of a gap, waiting for the fill. */
   readonly #ahead = new Map<number, EncodedMessage>();
   #filling = false;
@@ -90,15 +131,16 @@ export class RoomFeed {
     this.#unsubscribe.push(
       await bus.subscribe(presenceChannel(this.roomId), (json) => this.deps.sink.presence(this.roomId, json)),
     );
-    const latest = await store.listMessages(this.roomId, { limit: this.deps.recentLimit });
-    for (const message of latest) this.#remember({ seq: message.seq, json: JSON.stringify(message) });
-    const last = latest.at(-1);
-    this.lastSeq = last === undefined ? 0 : last.seq;
-    if (last === undefined) {
-      // An empty page can race a first message: ask the room itself where it stands.
-      const room = await store.findRoom(this.roomId);
-      this.lastSeq = room?.lastSeq ?? 0;
-    }
+    // The room's seq counts events too, so where it stands comes from the room, then the messages up
+    // to there; anything later arrives on the bus (subscribed above) or through a gap fill.
+    const room = await store.findRoom(this.roomId);
+    this.lastSeq = room?.lastSeq ?? 0;
+    const latest = await store.listMessages(this.roomId, {
+      beforeSeq: this.lastSeq + 1,
+      limit: this.deps.recentLimit,
+    });
+    for (const message of latest) this.#recent.push({ seq: message.seq, json: JSON.stringify(message) });
+    this.#coveredFrom = latest.length < this.deps.recentLimit ? 1 : (latest[0]?.seq ?? 1);
     this.#ready = true;
     this.#drain();
   }
@@ -116,20 +158,15 @@ export class RoomFeed {
   recent(range: { beforeSeq?: number; afterSeq?: number; limit: number }): EncodedMessage[] | undefined {
     if (!this.#ready || this.#filling) return undefined;
     const recent = this.#recent;
-    const first = recent[0]?.seq ?? this.lastSeq + 1;
-    const startsAtBeginning = first === 1;
     if (range.afterSeq !== undefined) {
-      if (range.afterSeq + 1 < first) return undefined;
-      const from = Math.max(0, range.afterSeq + 1 - first);
-      return recent.slice(from, from + range.limit);
+      if (range.afterSeq + 1 < this.#coveredFrom) return undefined;
+      const after = range.afterSeq;
+      return recent.filter((m) => m.seq > after).slice(0, range.limit);
     }
-    const end =
-      range.beforeSeq === undefined
-        ? recent.length
-        : Math.max(0, Math.min(recent.length, range.beforeSeq - first));
-    const start = end - range.limit;
-    if (start < 0 && !startsAtBeginning) return undefined;
-    return recent.slice(Math.max(0, start), end);
+    const before = range.beforeSeq;
+    const older = before === undefined ? recent : recent.filter((m) => m.seq < before);
+    if (older.length < range.limit && this.#coveredFrom > 1) return undefined;
+    return older.slice(Math.max(0, older.length - range.limit));
   }
 
   /** After the bus reconnected: anything may have been missed, so catch up from the store. */
@@ -138,15 +175,23 @@ export class RoomFeed {
     void this.#fill(Number.MAX_SAFE_INTEGER);
   }
 
+  /**
+   * A message this node stored: delivered to local subscribers without waiting for the bus round trip
+   * (or for a bus that is down); its echo from the bus is then dropped by seq.
+   */
+  offer(message: EncodedMessage): void {
+    if (message.seq <= this.lastSeq) return;
+    this.#ahead.set(message.seq, message);
+    this.#drain();
+  }
+
   #onBusMessage(payload: string): void {
     const message = decodeBusMessage(payload);
     if (message === undefined) {
       this.deps.logger.warn({ roomId: this.roomId }, 'dropped a malformed bus message');
       return;
     }
-    if (message.seq <= this.lastSeq) return;
-    this.#ahead.set(message.seq, message);
-    this.#drain();
+    this.offer(message);
   }
 
   /** Delivers contiguous messages; starts a fill from the store when the next one is missing. */
@@ -172,14 +217,15 @@ export class RoomFeed {
     this.#filling = true;
     try {
       while (this.lastSeq < untilSeq) {
-        const page = await this.deps.store.listMessages(this.roomId, {
+        const page = await this.deps.store.listEntries(this.roomId, {
           afterSeq: this.lastSeq,
           limit: FILL_PAGE,
         });
-        for (const message of page) {
-          if (message.seq === this.lastSeq + 1) {
-            this.#ahead.delete(message.seq);
-            this.#deliver({ seq: message.seq, json: JSON.stringify(message) });
+        for (const entry of page) {
+          const encoded = encodeEntry(entry);
+          if (encoded.seq === this.lastSeq + 1) {
+            this.#ahead.delete(encoded.seq);
+            this.#deliver(encoded);
           }
         }
         if (page.length < FILL_PAGE) break;
@@ -201,9 +247,79 @@ export class RoomFeed {
   }
 
   #remember(message: EncodedMessage): void {
-    const last = this.#recent.at(-1);
-    if (last !== undefined && last.seq + 1 !== message.seq) this.#recent.length = 0;
+    if (message.event !== undefined) {
+      this.#apply(message);
+      return;
+    }
     this.#recent.push(message);
-    if (this.#recent.length > this.deps.recentLimit) this.#recent.shift();
+    if (this.#recent.length > this.deps.recentLimit) {
+      this.#recent.shift();
+      this.#coveredFrom = (this.#recent[0]?.seq ?? message.seq) as number;
+    }
+  }
+
+  /** Keeps the held copy of a message current when an event changes it. */
+  #apply(event: EncodedMessage): void {
+    if (
+      event.event !== 'message.edited' &&
+      event.event !== 'message.deleted' &&
+      event.event !== 'reaction.changed'
+    )
+      return;
+    const update = messageUpdate(event.json);
+    if (update === undefined) return;
+    const index = this.#recent.findIndex((m) => messageIdOf(m.json) === update.messageId);
+    const held = this.#recent[index];
+    if (held === undefined) return;
+    const json = update.message ?? withReactions(held.json, update.reactions);
+    if (json !== undefined) this.#recent[index] = { seq: held.seq, json };
+  }
+}
+
+interface MessageUpdate {
+  readonly messageId: string;
+  /** The full message JSON, for edits and deletions. */
+  readonly message?: string;
+  readonly reactions?: unknown;
+}
+
+/** The message an edit, deletion or reaction event changes, read from the event body. */
+function messageUpdate(json: string): MessageUpdate | undefined {
+  const body = parseObject(json);
+  if (body === undefined) return undefined;
+  const message = body.message;
+  if (typeof message === 'object' && message !== null && 'id' in message && typeof message.id === 'string') {
+    return { messageId: message.id, message: JSON.stringify(message) };
+  }
+  return typeof body.messageId === 'string'
+    ? { messageId: body.messageId, reactions: body.reactions }
+    : undefined;
+}
+
+function messageIdOf(json: string): string | undefined {
+  const id = parseObject(json)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function withReactions(json: string, reactions: unknown): string | undefined {
+  const message = parseObject(json);
+  if (message === undefined || !Array.isArray(reactions)) return undefined;
+  const { reactions: _old, mentions, ...rest } = message;
+  // Same key order as the store writes: reactions before mentions.
+  return JSON.stringify({
+    ...rest,
+    ...(reactions.length === 0 ? {} : { reactions }),
+    ...(mentions === undefined ? {} : { mentions }),
+  });
+}
+
+function parseObject(json: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
