@@ -1,17 +1,14 @@
-// The chat's read-through cache over the Cache port: room metadata, each room's head (last seq and
-// last activity) and its latest history page, shared by all nodes so reads skip the store. Correct on
-// writes: a post raises the head (monotonic, before its RECEIPT), pages are keyed by the head's seq and
-// so never change. Knows nothing of Redis, HTTP or STOMP; the store stays the source of truth.
+// The chat's read-through cache over the Cache port, shared by all nodes so reads skip the store: which
+// rooms exist, each room's head (its last seq), and the room and its latest history page as of a head.
+// Correct on writes: every write raises the head (monotonic, before it is acknowledged), and rooms and
+// pages are keyed by head, so a cached value never changes. Knows nothing of Redis, HTTP or STOMP.
 import type { Cache } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
-import type { Message, RoomId, StoredRoom, User } from './model.js';
-
-/** A room's fields that never change once it exists. */
-export type RoomInfo = Omit<StoredRoom, 'lastSeq' | 'lastMessageAt'>;
+import type { RoomId, StoredRoom } from './model.js';
 
 export interface RoomHead {
+  /** The room's last seq (messages and room events): never behind a write that was acknowledged. */
   readonly lastSeq: number;
-  readonly lastMessageAt: string | null;
 }
 
 export interface PageRange {
@@ -20,112 +17,117 @@ export interface PageRange {
   readonly limit: number;
 }
 
+/** The latest messages as of a head, ascending; `complete` when the room has no older ones. */
+interface CachedPage {
+  readonly complete: boolean;
+  readonly seqs: number[];
+  readonly messages: string[];
+}
+
 export interface RoomCacheOptions {
   readonly cache: Cache;
   readonly store: Store;
   /** Messages in a cached latest page (the largest history page). */
   readonly pageSize: number;
-  /** Room metadata never changes, so it may stay long. Default 10 min. */
-  readonly roomTtlMs?: number;
+  /** How long "this room exists" is believed. Default 10 min. */
+  readonly existsTtlMs?: number;
   /**
-   * Bounds how long a head can lag if a writer could not raise it (Redis unreachable at that moment).
+   * Bounds how long a head can lag when a writer could not raise it (Redis unreachable at that moment).
    * Default 15 s.
    */
   readonly headTtlMs?: number;
-  /** Pages are immutable; this only frees memory. Default 60 s. */
-  readonly pageTtlMs?: number;
+  /** Rooms and pages are keyed by head, so they never go stale; this only frees memory. Default 60 s. */
+  readonly versionedTtlMs?: number;
 }
 
-const roomKey = (id: RoomId): string => `room:${id}`;
+const existsKey = (id: RoomId): string => `room:${id}`;
 const headKey = (id: RoomId): string => `head:${id}`;
+const roomKey = (id: RoomId, lastSeq: number): string => `room:${id}:${lastSeq}`;
 const pageKey = (id: RoomId, lastSeq: number): string => `page:${id}:${lastSeq}`;
 
 export class RoomCache {
   readonly #cache: Cache;
   readonly #store: Store;
   readonly #pageSize: number;
-  readonly #roomTtlMs: number;
+  readonly #existsTtlMs: number;
   readonly #headTtlMs: number;
-  readonly #pageTtlMs: number;
+  readonly #versionedTtlMs: number;
 
   constructor(options: RoomCacheOptions) {
     this.#cache = options.cache;
     this.#store = options.store;
     this.#pageSize = options.pageSize;
-    this.#roomTtlMs = options.roomTtlMs ?? 600_000;
+    this.#existsTtlMs = options.existsTtlMs ?? 600_000;
     this.#headTtlMs = options.headTtlMs ?? 15_000;
-    this.#pageTtlMs = options.pageTtlMs ?? 60_000;
+    this.#versionedTtlMs = options.versionedTtlMs ?? 60_000;
   }
 
-  /** The room's fixed fields, or undefined when it does not exist. */
-  async info(id: RoomId): Promise<RoomInfo | undefined> {
-    const cached = parseRoomInfo(await this.#cache.get(roomKey(id)));
-    if (cached !== undefined) return cached;
-    return this.#load(id);
+  /** Whether the room exists (a cached yes, else the store). */
+  async exists(id: RoomId): Promise<boolean> {
+    if ((await this.#cache.get(existsKey(id))) !== undefined) return true;
+    return (await this.#load(id)) !== undefined;
   }
 
-  /** The whole room (fixed fields and head), or undefined when it does not exist. */
-  async room(id: RoomId): Promise<StoredRoom | undefined> {
-    const [info, head] = await Promise.all([
-      this.#cache.get(roomKey(id)).then(parseRoomInfo),
-      this.#cache.getVersioned(headKey(id)),
-    ]);
-    if (info !== undefined && head !== undefined) {
-      const lastMessageAt = parseLastMessageAt(head.value);
-      if (lastMessageAt !== undefined) return { ...info, lastSeq: head.version, lastMessageAt };
-    }
-    return this.#load(id);
-  }
-
-  /** Where the room stands: never behind a message whose post has returned. */
+  /** Where the room stands, or undefined when it does not exist. */
   async head(id: RoomId): Promise<RoomHead | undefined> {
     const cached = await this.#cache.getVersioned(headKey(id));
-    const lastMessageAt = cached === undefined ? undefined : parseLastMessageAt(cached.value);
-    if (cached !== undefined && lastMessageAt !== undefined)
-      return { lastSeq: cached.version, lastMessageAt };
+    if (cached !== undefined) return { lastSeq: cached.version };
     const stored = await this.#load(id);
-    return stored === undefined
-      ? undefined
-      : { lastSeq: stored.lastSeq, lastMessageAt: stored.lastMessageAt };
+    return stored === undefined ? undefined : { lastSeq: stored.lastSeq };
+  }
+
+  /** The room as of `head` or later, or undefined when it does not exist. */
+  async room(id: RoomId, head: RoomHead): Promise<StoredRoom | undefined> {
+    const cached = parseRoom(await this.#cache.get(roomKey(id, head.lastSeq)), id);
+    if (cached !== undefined) return cached;
+    const stored = await this.#load(id);
+    if (stored !== undefined && stored.lastSeq >= head.lastSeq) {
+      await this.#cache.set(roomKey(id, head.lastSeq), JSON.stringify(stored), this.#versionedTtlMs);
+    }
+    return stored;
   }
 
   /**
-   * A history page answered from the cached latest page of `head`, or undefined when the page does not
-   * cover the range (the caller asks the store). Results are message JSON strings, ascending by seq.
+   * A history page answered from the cached latest page as of `head`, or undefined when that page does
+   * not hold the whole answer (the caller asks the store). Message JSON strings, ascending by seq.
    */
   async page(id: RoomId, head: RoomHead, range: PageRange): Promise<string[] | undefined> {
-    let lastSeq = head.lastSeq;
-    let messages = parsePage(await this.#cache.get(pageKey(id, lastSeq)));
-    if (messages === undefined) {
+    const key = pageKey(id, head.lastSeq);
+    let page = parsePage(await this.#cache.get(key));
+    if (page === undefined) {
       const latest = await this.#store.listMessages(id, { limit: this.#pageSize });
-      messages = latest.map((m) => JSON.stringify(m));
-      // Seqs are dense, so the page's last seq names it; the store may already be ahead of the head.
-      lastSeq = latest.at(-1)?.seq ?? 0;
-      if (lastSeq < head.lastSeq) return undefined;
-      if (lastSeq > head.lastSeq) {
-        const newest = latest.at(-1);
-        if (newest !== undefined) await this.#raise(id, lastSeq, newest.createdAt).catch(() => undefined);
-      }
-      await this.#cache.set(pageKey(id, lastSeq), JSON.stringify(messages), this.#pageTtlMs);
+      // Read after the head, so the store is at or past it; what is past it is left out, so the page
+      // is exactly "as of head" for every reader that later finds it under this key.
+      const upToHead = latest.filter((m) => m.seq <= head.lastSeq);
+      page = {
+        complete: latest.length < this.#pageSize,
+        seqs: upToHead.map((m) => m.seq),
+        messages: upToHead.map((m) => JSON.stringify(m)),
+      };
+      await this.#cache.set(key, JSON.stringify(page), this.#versionedTtlMs);
     }
-    return slicePage(messages, lastSeq - messages.length + 1, range);
+    return slicePage(page, range);
   }
 
-  /** A new room: its fields and empty head, so the first reads on any node need no query. */
+  /** A new room: known to exist, empty head, so the first reads on any node need no query. */
   async created(room: StoredRoom): Promise<void> {
     await Promise.all([
-      this.#cache.set(roomKey(room.id), JSON.stringify(roomInfoOf(room)), this.#roomTtlMs),
-      this.#raise(room.id, room.lastSeq, room.lastMessageAt),
+      this.#cache.set(existsKey(room.id), '1', this.#existsTtlMs),
+      this.#advance(room.id, room.lastSeq),
     ]);
   }
 
-  /** A stored message: raise the head. Rejects when the cache could not be updated. */
-  async appended(message: Message): Promise<void> {
-    await this.#raise(message.roomId, message.seq, message.createdAt);
+  /**
+   * Every write that takes a room seq (a message, a room event) calls this before it is acknowledged,
+   * so a read that starts after the acknowledgement, on any node, sees it. Rejects when the cache could
+   * not be updated (the head then lags by at most `headTtlMs`).
+   */
+  async advanced(id: RoomId, seq: number): Promise<void> {
+    await this.#advance(id, seq);
   }
 
-  async #raise(id: RoomId, lastSeq: number, lastMessageAt: string | null): Promise<void> {
-    await this.#cache.setIfNewer(headKey(id), lastSeq, JSON.stringify(lastMessageAt), this.#headTtlMs);
+  async #advance(id: RoomId, lastSeq: number): Promise<void> {
+    await this.#cache.setIfNewer(headKey(id), lastSeq, '', this.#headTtlMs);
   }
 
   async #load(id: RoomId): Promise<StoredRoom | undefined> {
@@ -133,86 +135,59 @@ export class RoomCache {
     if (stored === undefined) return undefined;
     // Filling is best effort: a failure here only costs the next reader a query.
     await Promise.all([
-      this.#cache.set(roomKey(id), JSON.stringify(roomInfoOf(stored)), this.#roomTtlMs),
-      this.#raise(id, stored.lastSeq, stored.lastMessageAt).catch(() => undefined),
+      this.#cache.set(existsKey(id), '1', this.#existsTtlMs),
+      this.#advance(id, stored.lastSeq).catch(() => undefined),
     ]);
     return stored;
   }
 }
 
 /**
- * The part of a contiguous page (first message at seq `first`) that answers `range`, or undefined when
- * messages outside the page would belong to the answer.
+ * The part of a cached latest page that answers `range`, or undefined when messages outside the page
+ * could belong to the answer. Seqs need not be dense (room events take seqs too).
  */
-export function slicePage<T>(messages: readonly T[], first: number, range: PageRange): T[] | undefined {
+function slicePage(page: CachedPage, range: PageRange): string[] | undefined {
+  const { seqs, messages, complete } = page;
   if (range.afterSeq !== undefined) {
-    if (range.afterSeq + 1 < first) return undefined;
-    const from = range.afterSeq + 1 - first;
-    return messages.slice(from, from + range.limit);
+    const afterSeq = range.afterSeq;
+    const oldest = seqs[0];
+    // Every message after afterSeq must be in the page: the page reaches back far enough, or holds all.
+    if (!complete && (oldest === undefined || afterSeq < oldest - 1)) return undefined;
+    const from = seqs.findIndex((seq) => seq > afterSeq);
+    return from < 0 ? [] : messages.slice(from, from + range.limit);
   }
-  const end =
-    range.beforeSeq === undefined
-      ? messages.length
-      : Math.max(0, Math.min(messages.length, range.beforeSeq - first));
-  const start = end - range.limit;
-  if (start < 0 && first > 1) return undefined;
-  return messages.slice(Math.max(0, start), end);
+  const beforeSeq = range.beforeSeq;
+  const end = beforeSeq === undefined ? seqs.length : countBelow(seqs, beforeSeq);
+  if (end < range.limit && !complete) return undefined;
+  return messages.slice(Math.max(0, end - range.limit), end);
 }
 
-function roomInfoOf(room: StoredRoom): RoomInfo {
-  return {
-    id: room.id,
-    name: room.name,
-    topic: room.topic,
-    createdAt: room.createdAt,
-    createdBy: room.createdBy,
-  };
+function countBelow(seqs: readonly number[], bound: number): number {
+  let count = 0;
+  while (count < seqs.length && (seqs[count] ?? bound) < bound) count++;
+  return count;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isUser(value: unknown): value is User {
-  return (
-    isRecord(value) &&
-    typeof value.id === 'string' &&
-    typeof value.nickname === 'string' &&
-    typeof value.tag === 'string'
-  );
+// Cached values come from a store shared with other nodes (and other builds): check what is relied on.
+function parseRoom(json: string | undefined, id: RoomId): StoredRoom | undefined {
+  const value = parseJson(json);
+  if (!isRecord(value) || value.id !== id || typeof value.lastSeq !== 'number') return undefined;
+  return value as unknown as StoredRoom;
 }
 
-// Cached values come back from a shared store another build may have written: check their shape.
-function parseRoomInfo(json: string | undefined): RoomInfo | undefined {
+function parsePage(json: string | undefined): CachedPage | undefined {
   const value = parseJson(json);
-  if (
-    !isRecord(value) ||
-    typeof value.id !== 'string' ||
-    typeof value.name !== 'string' ||
-    !(typeof value.topic === 'string' || value.topic === null) ||
-    typeof value.createdAt !== 'string' ||
-    !isUser(value.createdBy)
-  ) {
+  if (!isRecord(value) || typeof value.complete !== 'boolean') return undefined;
+  const { seqs, messages } = value;
+  if (!Array.isArray(seqs) || !seqs.every((seq): seq is number => typeof seq === 'number')) return undefined;
+  if (!Array.isArray(messages) || !messages.every((m): m is string => typeof m === 'string'))
     return undefined;
-  }
-  return {
-    id: value.id as RoomId,
-    name: value.name,
-    topic: value.topic,
-    createdAt: value.createdAt,
-    createdBy: { id: value.createdBy.id, nickname: value.createdBy.nickname, tag: value.createdBy.tag },
-  };
-}
-
-function parseLastMessageAt(json: string): string | null | undefined {
-  const value = parseJson(json);
-  return typeof value === 'string' || value === null ? value : undefined;
-}
-
-function parsePage(json: string | undefined): string[] | undefined {
-  const value = parseJson(json);
-  if (!Array.isArray(value) || !value.every((m): m is string => typeof m === 'string')) return undefined;
-  return value;
+  if (seqs.length !== messages.length) return undefined;
+  return { complete: value.complete, seqs, messages };
 }
 
 function parseJson(json: string | undefined): unknown {
