@@ -51,12 +51,12 @@ async function shownSeqs(page: Page): Promise<number[]> {
   return seqs;
 }
 
-async function waitForBody(page: Page, body: string): Promise<void> {
+async function waitForBody(page: Page, body: string, timeoutMs = WAIT_MS): Promise<void> {
   await page
     .getByRole('log')
     .locator('li[data-seq] .body')
     .getByText(body, { exact: true })
-    .waitFor({ timeout: WAIT_MS });
+    .waitFor({ timeout: timeoutMs });
 }
 
 describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000 }, () => {
@@ -314,4 +314,83 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
       await korean.context.close();
     }
   });
+
+  it('counts characters near the limit and refuses to send past it', async () => {
+    const person = await openPage(browser);
+    try {
+      await signIn(person.page, server.url, 'judy');
+      await createRoomInUi(person.page, 'Long words');
+      const field = person.page.getByLabel('Message', { exact: true });
+      const send = person.page.getByRole('button', { name: 'Send' });
+      await field.fill('x'.repeat(3990));
+      await person.page.getByText('10 characters left').waitFor();
+      expect(await send.isEnabled()).toBe(true);
+      await field.fill('😀'.repeat(4001));
+      await person.page.getByText('1 characters too long').waitFor();
+      expect(await send.isDisabled()).toBe(true);
+      await field.press('Enter');
+      expect(await person.page.getByRole('log').locator('li.msg').count()).toBe(0);
+    } finally {
+      await person.context.close();
+    }
+  });
 });
+
+describe.skipIf(skip !== undefined)(
+  'web client when the server refuses a message',
+  { timeout: 120_000 },
+  () => {
+    let server: TestServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      await ensureWebBuilt();
+      // One message, then one every 2 s: the second quick message is refused with rate_limited.
+      server = await startServer({ SEND_RATE_PER_SECOND: '0.5', SEND_BURST: '1' });
+      browser = await launchBrowser();
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.dispose();
+    });
+
+    it('marks the refused message failed, and Retry sends it once with the same clientMsgId', async () => {
+      const person = await openPage(browser);
+      const watcher = await openPage(browser);
+      try {
+        await signIn(person.page, server.url, 'kim');
+        const roomId = await createRoomInUi(person.page, 'Limits');
+        await signIn(watcher.page, server.url, 'lee');
+        await watcher.page.goto(`${server.url}/rooms/${roomId}`);
+        await watcher.page.getByRole('heading', { name: 'Limits', level: 1 }).waitFor();
+
+        await say(person.page, 'first');
+        await waitForBody(person.page, 'first');
+        await say(person.page, 'second');
+        const failed = person.page.getByRole('log').locator('li.pending[data-status="failed"]');
+        await failed.getByText('second').waitFor({ timeout: WAIT_MS });
+        await failed.getByText(/Not sent/).waitFor();
+
+        // Retry until the limiter lets it through (each refused retry fails again, visibly).
+        await eventually(
+          async () => {
+            const retry = person.page.getByRole('button', { name: 'Retry' });
+            if ((await retry.count()) > 0) await retry.click();
+            await waitForBody(person.page, 'second', 1500);
+          },
+          { timeoutMs: WAIT_MS, intervalMs: 500 },
+        );
+        await waitForBody(watcher.page, 'second');
+        for (const page of [person.page, watcher.page]) {
+          expect(await shownBodies(page)).toEqual(['first', 'second']);
+          expect(await shownSeqs(page)).toEqual([1, 2]);
+        }
+        expect(await person.page.getByRole('log').locator('li.pending').count()).toBe(0);
+      } finally {
+        await person.context.close();
+        await watcher.context.close();
+      }
+    });
+  },
+);

@@ -15,7 +15,7 @@ import {
   lowestSeq,
   setPendingStatus,
 } from '../../web/src/log-state.js';
-import { createThrottle } from '../../web/src/throttle.js';
+import { createThrottle, msUntilRefresh } from '../../web/src/throttle.js';
 import {
   type Message,
   parseMessage,
@@ -142,6 +142,22 @@ describe('typing throttle', () => {
     expect(gate(12_999)).toBe(false);
     expect(gate(13_000)).toBe(true);
     expect(gate(15_000)).toBe(false);
+  });
+});
+
+describe('token refresh timing', () => {
+  const minute = 60_000;
+  it('refreshes five minutes ahead of a long-lived token', () => {
+    expect(msUntilRefresh(7 * 24 * 60 * minute, 0)).toBe(7 * 24 * 60 * minute - 5 * minute);
+  });
+
+  it('waits half the remaining life of a short token, so it never refreshes in a loop', () => {
+    expect(msUntilRefresh(minute, 0)).toBe(30_000);
+    expect(msUntilRefresh(8 * minute, 0)).toBe(4 * minute);
+  });
+
+  it('refreshes at once when the token has expired', () => {
+    expect(msUntilRefresh(1000, 5000)).toBe(0);
   });
 });
 

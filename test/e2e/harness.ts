@@ -76,7 +76,8 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `env` overrides the test defaults (e.g. tight rate limits for the failure path). */
+export async function startServer(overrides: Readonly<Record<string, string>> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -89,6 +90,7 @@ export async function startServer(): Promise<TestServer> {
     SEND_BURST: '10000',
     SESSIONS_PER_IP_PER_MINUTE: '10000',
     ROOMS_PER_USER_PER_HOUR: '10000',
+    ...overrides,
   };
   let app: RunningParley | undefined = await startParley(loadConfig(env));
   const port = app.port;

@@ -1,11 +1,10 @@
 // The anonymous identity kept across reloads: token and user in localStorage, refreshed before the
 // token expires. Knows the HTTP refresh call, nothing about rooms or STOMP.
 import { ApiError, refreshSession } from './api.js';
+import { msUntilRefresh } from './throttle.js';
 import { parseJson, parseSession, type Session } from './wire.js';
 
 const KEY = 'parley.session';
-/** Refresh this long before expiry (or at half the remaining life, if that is sooner). */
-const REFRESH_LEAD_MS = 5 * 60_000;
 const RETRY_MS = 15_000;
 const MAX_TIMER_MS = 2_000_000_000;
 
@@ -37,11 +36,6 @@ export function clearSession(): void {
   }
 }
 
-export function msUntilRefresh(session: Session, nowMs: number): number {
-  const remaining = Date.parse(session.expiresAt) - nowMs;
-  return Math.max(0, Math.min(remaining - REFRESH_LEAD_MS, remaining / 2));
-}
-
 /**
  * Keeps `session` fresh until the returned stop function is called. `onRefreshed` gets every new
  * session (already saved); `onExpired` runs when the server refuses the token for good.
@@ -70,14 +64,14 @@ export function keepFresh(
       current = next;
       saveSession(next);
       onRefreshed(next);
-      schedule(msUntilRefresh(next, Date.now()));
+      schedule(msUntilRefresh(Date.parse(next.expiresAt), Date.now()));
     } catch (error) {
       if (stopped) return;
       if (error instanceof ApiError && error.status === 401) onExpired();
       else schedule(RETRY_MS);
     }
   };
-  schedule(msUntilRefresh(session, Date.now()));
+  schedule(msUntilRefresh(Date.parse(session.expiresAt), Date.now()));
   return () => {
     stopped = true;
     if (timer !== undefined) clearTimeout(timer);
