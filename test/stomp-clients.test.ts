@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Client } from '@stomp/stompjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
 import { RawStompClient } from './support/raw-stomp.js';
 import { startStompServer, TEST_SERVER_LIMITS, type TestStompServer } from './support/stomp-server.js';
@@ -26,9 +26,14 @@ beforeAll(async () => {
   server = await startStompServer();
 });
 
+// Every test ends its own clients, so no connection of one test lingers into the next.
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.destroy();
+  await Promise.all(clients.splice(0).map((client) => client.deactivate()));
+  await eventually(() => expect(server.broker.stats().connections).toBe(0));
+});
+
 afterAll(async () => {
-  for (const raw of raws) raw.destroy();
-  await Promise.all(clients.map((client) => client.deactivate()));
   await server.close();
 });
 
@@ -225,7 +230,6 @@ describe('raw peers over TCP', () => {
 
   it('drops a subscriber that stops reading as slow consumer while publishers keep going, with bounded memory', async () => {
     const gc = exposeGc();
-    const connectionsBefore = server.broker.stats().connections;
     const stuck = await raw();
     await stuck.connect('stuck');
     stuck.write('SUBSCRIBE', { id: 's', destination: '/topic/echo.flood', receipt: 'ready' });
@@ -263,7 +267,7 @@ describe('raw peers over TCP', () => {
     const totalBytes = windows * perWindow * body.length;
 
     // The stuck peer is gone from the broker; the healthy one got every message.
-    await eventually(() => expect(server.broker.stats().connections).toBe(connectionsBefore + 2));
+    await eventually(() => expect(server.broker.stats().connections).toBe(2));
     await eventually(() => expect(healthy.messageCount).toBe(windows * perWindow), { timeoutMs: 20_000 });
     const after = retained();
     // Buffering for the stuck peer without a bound would have retained about totalBytes (100 MiB) by
