@@ -1,0 +1,182 @@
+// What the shared cache saves, measured: two chat nodes (two ChatService instances on one PostgreSQL
+// database) run the same seeded read/write mix with and without a RedisCache, through a Store wrapper
+// that counts calls. Every cached history answer is checked against the store. docs/deploy.md reports
+// the numbers this prints.
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cache } from '../src/bus/bus.js';
+import { MemoryBus } from '../src/bus/memory-bus.js';
+import { MemoryPresence } from '../src/bus/memory-presence.js';
+import { MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
+import { RedisCache } from '../src/bus/redis-cache.js';
+import { ChatService } from '../src/chat/chat-service.js';
+import type { Message, RoomId, User } from '../src/chat/model.js';
+import { TokenService } from '../src/chat/tokens.js';
+import { systemClock } from '../src/clock.js';
+import type { Store } from '../src/store/store.js';
+import { makePostgresFixture } from './fixtures/store-fixtures.js';
+import { clusterSkipReason } from './support/cluster.js';
+import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+
+const skip = (await clusterSkipReason()) !== undefined;
+
+/** Counts every call of every Store method, whatever the Store interface holds. */
+function countingStore(store: Store): { store: Store; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const proxy = new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]): unknown => {
+        counts.set(property, (counts.get(property) ?? 0) + 1);
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+  return { store: proxy, counts };
+}
+
+/** A small deterministic PRNG (mulberry32), so both runs see the same operations. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const LIMITS = {
+  messageMaxChars: 4000,
+  sendRatePerSecond: 1_000_000,
+  sendBurst: 1_000_000,
+  sessionsPerIpPerMinute: 1_000_000,
+  roomsPerUserPerHour: 1_000_000,
+};
+
+interface Run {
+  readonly reads: number;
+  readonly writes: number;
+  readonly counts: Map<string, number>;
+}
+
+describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
+  let fixture: Awaited<ReturnType<typeof makePostgresFixture>>;
+  let reference: Store;
+  const prefixes: string[] = [];
+
+  beforeAll(async () => {
+    fixture = await makePostgresFixture();
+    reference = await fixture.open();
+  });
+  afterAll(async () => {
+    await fixture?.dispose();
+    for (const prefix of prefixes) await deleteKeys(prefix);
+  });
+
+  /** Two nodes, one database, optionally one cache; the same seeded mix of `operations`. */
+  async function run(withCache: boolean, operations: number): Promise<Run> {
+    const { store, counts } = countingStore(await fixture.open());
+    const prefix = uniqueKeyPrefix('cache-measure');
+    prefixes.push(prefix);
+    const caches: RedisCache[] = [];
+    const bus = new MemoryBus();
+    const node = async (): Promise<ChatService> => {
+      let cache: Cache | undefined;
+      if (withCache) {
+        const redisCache = new RedisCache({ redis: REDIS_TEST_URL, keyPrefix: prefix });
+        await redisCache.connect();
+        caches.push(redisCache);
+        cache = redisCache;
+      }
+      return new ChatService({
+        store,
+        bus,
+        presence: new MemoryPresence({ clock: systemClock }),
+        rateLimiter: new MemoryRateLimiter({ clock: systemClock }),
+        tokens: new TokenService({ secret: randomBytes(32), clock: systemClock, ttlSeconds: 3600 }),
+        clock: systemClock,
+        limits: LIMITS,
+        logger: pino({ level: 'silent' }),
+        sink: { message: () => undefined, presence: () => undefined },
+        ...(cache === undefined ? {} : { cache }),
+      });
+    };
+    const nodes = [await node(), await node()];
+    try {
+      const random = prng(42);
+      const pick = <T>(items: readonly T[]): T => {
+        const item = items[Math.floor(random() * items.length)];
+        if (item === undefined) throw new Error('empty');
+        return item;
+      };
+      const users: User[] = ['ana', 'ben', 'cho', 'dev'].map((nickname, i) => ({
+        id: `00000000-0000-4000-8000-00000000000${i}` as User['id'],
+        nickname,
+        tag: `000${i}`,
+      }));
+      const rooms: RoomId[] = [];
+      for (const name of ['lobby', 'news', 'help', 'random']) {
+        rooms.push((await pick(nodes).createRoom(pick(users), { name })).id);
+      }
+      // Each room starts with some history, as a live deployment's rooms have.
+      for (const roomId of rooms) {
+        for (let k = 0; k < 60; k++)
+          await pick(nodes).postMessage(pick(users), roomId, { body: `seed ${k}` });
+      }
+      counts.clear();
+      let writes = 0;
+      for (let op = 0; op < operations; op++) {
+        const chat = pick(nodes);
+        const roomId = pick(rooms);
+        const roll = random();
+        if (roll < 0.1) {
+          await chat.postMessage(pick(users), roomId, { body: `message ${op}` });
+          writes++;
+          continue;
+        }
+        if (roll < 0.3) {
+          expect((await chat.getRoom(roomId)).id).toBe(roomId);
+          continue;
+        }
+        if (roll < 0.4) {
+          await chat.members(roomId);
+          continue;
+        }
+        // History: mostly the latest page (opening a room), some scrolling back, some catching up.
+        const head = (await reference.findRoom(roomId))?.lastSeq ?? 0;
+        const kind = random();
+        const range =
+          kind < 0.7
+            ? { limit: 50 }
+            : kind < 0.85
+              ? { beforeSeq: Math.max(1, head - Math.floor(random() * 120)), limit: 50 }
+              : { afterSeq: Math.max(0, head - 1 - Math.floor(random() * 10)), limit: 50 };
+        const answer = (await chat.history(roomId, range)).map((json) => (JSON.parse(json) as Message).seq);
+        const truth = (await reference.listMessages(roomId, range)).map((m) => m.seq);
+        expect(answer).toEqual(truth);
+      }
+      const reads = [...counts].reduce((sum, [method, n]) => (method === 'appendMessage' ? sum : sum + n), 0);
+      return { reads, writes, counts: new Map(counts) };
+    } finally {
+      await Promise.all([...nodes.map((n) => n.close()), ...caches.map((c) => c.close()), bus.close()]);
+    }
+  }
+
+  it('answers exactly as the store does, with fewer store reads', async () => {
+    const operations = 1000;
+    const without = await run(false, operations);
+    const withCache = await run(true, operations);
+    const saved = 1 - withCache.reads / without.reads;
+    console.log(
+      `[cache] ${operations} operations (10% posts, 20% room, 10% members, 60% history) on 2 nodes: ` +
+        `store reads without cache ${without.reads} ${JSON.stringify(Object.fromEntries(without.counts))}, ` +
+        `with cache ${withCache.reads} ${JSON.stringify(Object.fromEntries(withCache.counts))}; ` +
+        `saved ${(saved * 100).toFixed(1)}%`,
+    );
+    expect(withCache.writes).toBe(without.writes);
+    expect(withCache.reads).toBeLessThan(without.reads / 2);
+  }, 60_000);
+});
