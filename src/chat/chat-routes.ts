@@ -2,11 +2,14 @@
 //   SEND /app/rooms.<id>            → store and broadcast a message
 //   SEND /app/rooms.<id>.typing     → typing notice
 //   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq`), joins the room
+//   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → see RoomModeration
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
+// Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 import type { Broker, OutboundMessage } from '../broker/types.js';
-import { ParleyError } from '../errors.js';
+import { assertNever, ParleyError } from '../errors.js';
 import { type ChatService, parseMessageInput } from './chat-service.js';
 import type { RoomId, User } from './model.js';
+import type { RoomModeration } from './moderation.js';
 import type { EncodedMessage, FeedSink } from './room-feed.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
@@ -14,20 +17,63 @@ export const ROOM_APP_PREFIX = '/app/rooms.';
 const TYPING_SUFFIX = '.typing';
 const PRESENCE_SUFFIX = '.presence';
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
+export const MENTIONS_DESTINATION = '/user/queue/mentions';
+const ERRORS_DESTINATION = '/user/queue/errors';
+const ACTION_SUFFIXES = ['edit', 'delete', 'react', 'report', 'read', 'moderate'] as const;
+type Action = (typeof ACTION_SUFFIXES)[number];
 
 export function messageFrame(message: EncodedMessage): OutboundMessage {
   return {
-    headers: { 'content-type': 'application/json', seq: String(message.seq) },
+    headers:
+      message.event === undefined
+        ? { 'content-type': 'application/json', seq: String(message.seq) }
+        : { 'content-type': 'application/json', seq: String(message.seq), event: message.event },
     body: Buffer.from(message.json),
     seq: message.seq,
   };
 }
 
+/** The user a `member.kicked`/`member.banned` event removes. */
+function removedUserId(message: EncodedMessage): string | undefined {
+  if (message.event !== 'member.kicked' && message.event !== 'member.banned') return undefined;
+  try {
+    const body: unknown = JSON.parse(message.json);
+    if (typeof body !== 'object' || body === null || !('user' in body)) return undefined;
+    const { user } = body;
+    return typeof user === 'object' && user !== null && 'id' in user && typeof user.id === 'string'
+      ? user.id
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where room feeds deliver on this node: the broker's room topics. */
-export function brokerFeedSink(broker: Pick<Broker<User>, 'publish'>): FeedSink {
+export function brokerFeedSink(
+  broker: Pick<Broker<User>, 'publish' | 'endSubscriptions' | 'sendToUser'>,
+): FeedSink {
   return {
     message(roomId, message) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}`, messageFrame(message));
+      // Every node ends its own connections' subscriptions when it delivers the event, so a kick or
+      // ban takes effect cluster-wide; everyone, the target included, has seen the event first.
+      const userId = removedUserId(message);
+      if (userId === undefined) return;
+      const ended =
+        broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}`) +
+        broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`);
+      if (ended === 0) return;
+      const code = message.event === 'member.banned' ? 'banned' : 'kicked';
+      broker.sendToUser(userId, ERRORS_DESTINATION, {
+        headers: { 'content-type': 'application/json', 'room-id': roomId },
+        body: Buffer.from(
+          JSON.stringify({
+            code,
+            message:
+              code === 'banned' ? 'You were banned from this room.' : 'You were removed from this room.',
+          }),
+        ),
+      });
     },
     presence(roomId, json) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`, {
@@ -53,7 +99,22 @@ function splitPath(path: string, suffix: string): { roomId: string; suffixed: bo
     : { roomId: path, suffixed: false };
 }
 
-export function registerChatRoutes(broker: Broker<User>, chat: ChatService): void {
+/** `<id>.<action>` for the room actions; room ids never contain a dot. */
+function splitAction(path: string): { roomId: string; action: Action | undefined } {
+  const dot = path.indexOf('.');
+  if (dot < 0) return { roomId: path, action: undefined };
+  const suffix = path.slice(dot + 1);
+  const action = ACTION_SUFFIXES.find((a) => a === suffix);
+  if (action === undefined)
+    throw new ParleyError('unknown_destination', `No such destination: /app/rooms.${path}`);
+  return { roomId: path.slice(0, dot), action };
+}
+
+export function registerChatRoutes(
+  broker: Broker<User>,
+  chat: ChatService,
+  moderation?: RoomModeration,
+): void {
   broker.route(ROOM_APP_PREFIX, {
     async send(connection, message) {
       const { roomId, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
@@ -61,8 +122,34 @@ export function registerChatRoutes(broker: Broker<User>, chat: ChatService): voi
         await chat.typing(connection.principal, roomId);
         return;
       }
-      const input = parseMessageInput(message.body, message.headers['content-type']);
-      await chat.postMessage(connection.principal, roomId, input);
+      const user = connection.principal;
+      if (moderation === undefined) {
+        const input = parseMessageInput(message.body, message.headers['content-type']);
+        await chat.postMessage(user, roomId, input);
+        return;
+      }
+      const { roomId: id, action } = splitAction(message.path);
+      switch (action) {
+        case undefined:
+          await moderation.post(user, id, message.body, message.headers['content-type']);
+          return;
+        case 'edit':
+          return moderation.edit(user, id, message.body);
+        case 'delete':
+          return moderation.remove(user, id, message.body);
+        case 'react':
+          return moderation.react(user, id, message.body);
+        case 'report':
+          await moderation.report(user, id, message.body);
+          return;
+        case 'read':
+          await moderation.markRead(user, id, message.body);
+          return;
+        case 'moderate':
+          return moderation.moderate(user, id, message.body);
+        default:
+          assertNever(action);
+      }
     },
   });
 
@@ -70,12 +157,18 @@ export function registerChatRoutes(broker: Broker<User>, chat: ChatService): voi
     async subscribe(context) {
       const { roomId: rawId, suffixed: presenceOnly } = splitPath(context.path, PRESENCE_SUFFIX);
       const sinceSeq = presenceOnly ? undefined : parseSinceSeq(context.headers['since-seq']);
+      await moderation?.checkJoin(context.connection.principal, rawId, {
+        password: context.headers['room-password'],
+        presenceOnly,
+      });
       const roomId = await chat.openFeed(rawId);
       try {
         if (presenceOnly) return;
         if (sinceSeq !== undefined) {
-          for await (const message of chat.messagesAfter(roomId, sinceSeq))
-            context.replay(messageFrame(message));
+          // The client has everything up to since-seq: a late live message at or below it is not news.
+          context.resumeAfter(sinceSeq);
+          const entries = moderation?.entriesAfter(roomId, sinceSeq) ?? chat.messagesAfter(roomId, sinceSeq);
+          for await (const message of entries) context.replay(messageFrame(message));
         }
         await chat.join(roomId, context.connection.principal, context.connection.id);
       } catch (error) {
