@@ -171,6 +171,20 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     this.#fanOut(channel, message);
   }
 
+  endSubscriptions(userId: string, destination: string): number {
+    const connections = this.#byUser.get(userId);
+    if (connections === undefined) return 0;
+    let ended = 0;
+    for (const state of [...connections]) {
+      for (const subscription of [...state.subscriptions.values()]) {
+        if (subscription.destination !== destination) continue;
+        this.#removeSubscription(subscription);
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
   disconnectUser(userId: string, code: string, message: string): void {
     const connections = this.#byUser.get(userId);
     if (connections === undefined) return;

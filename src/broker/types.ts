@@ -83,6 +83,11 @@ export interface Broker<P extends Principal> {
   publish(destination: string, message: OutboundMessage): void;
   /** To `destination` (e.g. `/user/queue/mentions`) on every local connection of the user that subscribed it. */
   sendToUser(userId: string, destination: string, message: OutboundMessage): void;
+  /**
+   * Ends every local subscription of the user to exactly `destination` (the connections stay); the
+   * route hears `unsubscribed` for each. Returns how many ended.
+   */
+  endSubscriptions(userId: string, destination: string): number;
   /** Ends every local connection of the user with an ERROR frame carrying `code`. */
   disconnectUser(userId: string, code: string, message: string): void;
   stats(): BrokerStats;

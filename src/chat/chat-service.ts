@@ -78,6 +78,10 @@ export function parseRoomId(value: string): RoomId {
 export interface MessageInput {
   readonly body: string;
   readonly clientMsgId?: string;
+  /** Checked by the store: a message of the same room. */
+  readonly replyTo?: MessageId;
+  /** Already resolved from the body (see RoomModeration). */
+  readonly mentions?: readonly User[];
 }
 
 /** A SEND body: JSON `{"body","clientMsgId"?}` or plain text, as the content type says. */
@@ -230,6 +234,8 @@ export class ChatService {
       body,
       createdAt: new Date(this.#deps.clock.now()),
       ...(input.clientMsgId === undefined ? {} : { clientMsgId: input.clientMsgId }),
+      ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
+      ...(input.mentions === undefined ? {} : { mentions: input.mentions }),
     });
     // Before the caller acknowledges: a read on any node that starts after the RECEIPT sees the message.
     // Also for a retry, in case the original's node died between its commit and this step.

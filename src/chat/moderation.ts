@@ -1,0 +1,622 @@
+// The rules of rooms that stay pleasant: who may post, join, edit, delete, react, report and moderate,
+// enforced for every frame whatever the client sends. Turns allowed actions into room events (stored
+// with the room's next seq, then fanned out on the bus) and resolves mentions. Knows nothing of STOMP
+// frames, HTTP or SQL: routes hand it identities and raw bodies, the store keeps the state.
+import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Clock } from '../clock.js';
+import { ParleyError } from '../errors.js';
+import type {
+  AuditEntry,
+  Ban,
+  NewRoomEvent,
+  Report,
+  RoomEventEffect,
+  Store,
+  UnreadRoom,
+} from '../store/store.js';
+import { type ChatService, parseMessageInput, parseRoomId } from './chat-service.js';
+import { resolveMentionHandles } from './mentions.js';
+import type { Message, MessageId, RoomEvent, RoomId, StoredRoom, User, UserId } from './model.js';
+import { parseRoomTopic } from './nickname.js';
+import { type EncodedMessage, encodeBusEvent, encodeEntry, roomChannel } from './room-feed.js';
+
+export interface ModerationDependencies {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly rateLimiter: RateLimiter;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly chat: ChatService;
+  /** How long authors may edit and delete their own messages. */
+  readonly editWindowSeconds: number;
+  readonly messageMaxChars: number;
+  /** Delivers a mention (message JSON) to this node's connections of the user. */
+  readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
+}
+
+/** The bus channel mentions travel on; every node delivers to its own connections. */
+export const MENTIONS_CHANNEL = 'mentions';
+
+const REACT_RULE: RateRule = { capacity: 30, refillPerSecond: 5 };
+const REPORT_RULE: RateRule = { capacity: 10, refillPerSecond: 1 / 60 };
+const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
+const ENTRY_PAGE = 200;
+const MAX_REASON_CHARS = 500;
+const MAX_SANCTION_SECONDS = 10 * 365 * 24 * 3600;
+const MAX_MEMBER_CAP = 100_000;
+const MAX_SLOW_MODE_SECONDS = 3600;
+const FORBIDDEN_CONTROL = /(?![\t\n\r])\p{Cc}/u;
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// One grapheme cluster built of emoji and symbols (with their joiners, selectors and modifiers).
+const EMOJI_PARTS =
+  /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{So}|\p{Sm}|\p{Sk}|\u200d|\ufe0f|\u20e3)+$/u;
+const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{So}|\p{Sm}|\p{Sk}/u;
+
+export type Role = 'owner' | 'moderator' | 'member';
+
+export function roleOf(room: StoredRoom, userId: UserId): Role {
+  if (room.ownerId === userId) return 'owner';
+  return room.moderators.some((m) => m.id === userId) ? 'moderator' : 'member';
+}
+
+export function parseEmoji(value: unknown): string {
+  if (typeof value !== 'string')
+    throw new ParleyError('invalid_request', 'The field "emoji" must be a string.');
+  const emoji = value.normalize('NFC');
+  const clusters = [...graphemes.segment(emoji)].length;
+  if (
+    emoji.length < 1 ||
+    emoji.length > 16 ||
+    clusters !== 1 ||
+    !EMOJI_PARTS.test(emoji) ||
+    !EMOJI_CORE.test(emoji)
+  ) {
+    throw new ParleyError(
+      'invalid_request',
+      'The emoji must be one emoji or symbol (at most 16 characters).',
+    );
+  }
+  return emoji;
+}
+
+const scryptAsync = (password: string, salt: Buffer): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    scrypt(password, salt, 32, (error, key) => (error === null ? resolve(key) : reject(error)));
+  });
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('hex')}$${(await scryptAsync(password, salt)).toString('hex')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, saltHex, hashHex] = stored.split('$');
+  if (scheme !== 'scrypt' || saltHex === undefined || hashHex === undefined) return false;
+  const expected = Buffer.from(hashHex, 'hex');
+  const actual = await scryptAsync(password, Buffer.from(saltHex, 'hex'));
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ParleyError('invalid_request', 'The body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ParleyError('invalid_request', 'The body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+function messageIdField(value: unknown, field = 'messageId'): MessageId {
+  if (typeof value !== 'string' || !MESSAGE_ID.test(value)) {
+    throw new ParleyError('invalid_request', `The field "${field}" must be a message id.`);
+  }
+  return value as MessageId;
+}
+
+function userIdField(value: unknown): UserId {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 100) {
+    throw new ParleyError('invalid_request', 'The field "userId" must be a user id.');
+  }
+  return value as UserId;
+}
+
+function integerField(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ParleyError(
+      'invalid_request',
+      `The field "${field}" must be an integer from ${min} to ${max}.`,
+    );
+  }
+  return value;
+}
+
+function reasonField(value: unknown, required: boolean): string | null {
+  if (value === undefined || value === null) {
+    if (required) throw new ParleyError('invalid_request', 'A reason is required.');
+    return null;
+  }
+  if (typeof value !== 'string')
+    throw new ParleyError('invalid_request', 'The field "reason" must be a string.');
+  const reason = value.trim();
+  if (reason.length === 0 && required) throw new ParleyError('invalid_request', 'A reason is required.');
+  if ([...reason].length > MAX_REASON_CHARS || FORBIDDEN_CONTROL.test(reason)) {
+    throw new ParleyError(
+      'invalid_request',
+      `A reason is at most ${MAX_REASON_CHARS} characters, without control characters.`,
+    );
+  }
+  return reason.length === 0 ? null : reason;
+}
+
+export class RoomModeration {
+  readonly #deps: ModerationDependencies;
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(deps: ModerationDependencies) {
+    this.#deps = deps;
+  }
+
+  /** Listens for mentions published by any node. */
+  async start(): Promise<void> {
+    this.#unsubscribe = await this.#deps.bus.subscribe(MENTIONS_CHANNEL, (payload) =>
+      this.#onMention(payload),
+    );
+  }
+
+  async close(): Promise<void> {
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    await unsubscribe?.();
+  }
+
+  rememberUser(user: User): Promise<void> {
+    return this.#deps.store.rememberUser(user, new Date(this.#deps.clock.now()));
+  }
+
+  // Joining and posting ------------------------------------------------------------------------------
+
+  /**
+   * May the user subscribe to the room? Bans apply to every room destination; the password and the
+   * member cap to the room's message topic only, and staff are exempt from both.
+   */
+  async checkJoin(
+    user: User,
+    rawRoomId: string,
+    options: { password?: string | undefined; presenceOnly: boolean },
+  ): Promise<void> {
+    const room = await this.#room(rawRoomId);
+    await this.#refuseBanned(room.id, user);
+    if (options.presenceOnly || roleOf(room, user.id) !== 'member') return;
+    if (room.hasPassword) {
+      const hash = await this.#deps.store.findPasswordHash(room.id);
+      const given = options.password;
+      if (typeof hash === 'string' && (given === undefined || !(await verifyPassword(given, hash)))) {
+        throw new ParleyError('wrong_password');
+      }
+    }
+    if (room.memberCap !== null) {
+      const members = await this.#deps.chat.members(room.id);
+      if (!members.some((m) => m.id === user.id) && members.length >= room.memberCap) {
+        throw new ParleyError('room_full', `The room allows ${room.memberCap} members online at once.`);
+      }
+    }
+  }
+
+  /** A chat message: sanctions and slow mode, then the chat stores and fans it out. */
+  async post(
+    author: User,
+    rawRoomId: string,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<Message> {
+    const input = parseMessageInput(body, contentType);
+    let replyTo: MessageId | undefined;
+    if (
+      body.toString('utf8').trimStart().startsWith('{') ||
+      /^application\/json\b/i.test(contentType ?? '')
+    ) {
+      const raw = parseBody(body).replyTo;
+      if (raw !== undefined && raw !== null) replyTo = messageIdField(raw, 'replyTo');
+    }
+    const room = await this.#room(rawRoomId);
+    const sanctions = await this.#deps.store.findSanctions(room.id, author.id, this.#now());
+    if (sanctions.ban !== undefined) throw new ParleyError('banned');
+    if (sanctions.mutedUntil !== undefined) {
+      throw new ParleyError('muted', `You are muted in this room until ${sanctions.mutedUntil}.`);
+    }
+    if (input.body.trim().length > 0 && room.slowModeSeconds > 0 && roleOf(room, author.id) === 'member') {
+      const decision = await this.#deps.rateLimiter.take(
+        `slow:${room.id}:${author.id}:${room.slowModeSeconds}`,
+        {
+          capacity: 1,
+          refillPerSecond: 1 / room.slowModeSeconds,
+        },
+      );
+      if (!decision.allowed) {
+        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        throw new ParleyError('slow_mode', `Slow mode: wait ${seconds} s before your next message.`, {
+          retryAfterSeconds: seconds,
+        });
+      }
+    }
+    const handles = resolveMentionHandles(input.body);
+    const mentioned = handles.length === 0 ? [] : await this.#deps.store.findUsersByHandle(handles);
+    const message = await this.#deps.chat.postMessage(author, room.id, {
+      ...input,
+      ...(replyTo === undefined ? {} : { replyTo }),
+      ...(mentioned.length === 0 ? {} : { mentions: mentioned }),
+    });
+    const notify = (message.mentions ?? []).filter((u) => u.id !== author.id).map((u) => u.id);
+    if (notify.length > 0) {
+      await this.#deps.bus
+        .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId: room.id, message }))
+        .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
+    }
+    return message;
+  }
+
+  /** Stored messages and events after `afterSeq`, page by page, for resuming subscribers. */
+  async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
+    let cursor = afterSeq;
+    for (;;) {
+      const page = await this.#deps.store.listEntries(roomId, { afterSeq: cursor, limit: ENTRY_PAGE });
+      for (const entry of page) yield encodeEntry(entry);
+      const last = page.at(-1);
+      if (last === undefined || page.length < ENTRY_PAGE) return;
+      cursor = last.kind === 'message' ? last.message.seq : last.event.seq;
+    }
+  }
+
+  // Message features ---------------------------------------------------------------------------------
+
+  async edit(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
+    const fields = parseBody(raw);
+    const messageId = messageIdField(fields.messageId);
+    const body = this.#messageBody(fields.body);
+    const room = await this.#room(rawRoomId);
+    await this.#refuseBanned(room.id, user);
+    const now = this.#now();
+    await this.#append({
+      roomId: room.id,
+      actor: user,
+      at: now,
+      effect: { type: 'message.edited', messageId, body },
+      checkMessage: (message) => {
+        if (message.author.id !== user.id)
+          throw new ParleyError('forbidden', 'Only the author may edit a message.');
+        this.#refuseClosedWindow(message, now);
+      },
+    });
+  }
+
+  async remove(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
+    const messageId = messageIdField(parseBody(raw).messageId);
+    const room = await this.#room(rawRoomId);
+    await this.#refuseBanned(room.id, user);
+    const staff = roleOf(room, user.id) !== 'member';
+    const now = this.#now();
+    const target = await this.#deps.store.findMessage(room.id, messageId);
+    if (target === undefined || target.deleted === true) throw new ParleyError('message_not_found');
+    const ownInWindow = target.author.id === user.id && this.#inWindow(target, now);
+    await this.#append({
+      roomId: room.id,
+      actor: user,
+      at: now,
+      effect: { type: 'message.deleted', messageId },
+      checkMessage: (message) => {
+        if (staff) return;
+        if (message.author.id !== user.id)
+          throw new ParleyError('forbidden', 'Only the author or staff may delete a message.');
+        this.#refuseClosedWindow(message, now);
+      },
+      // Authors removing their own words are not moderation; staff removing anything else is.
+      ...(staff && !ownInWindow ? { audit: { details: {} } } : {}),
+    });
+  }
+
+  async react(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
+    const fields = parseBody(raw);
+    const messageId = messageIdField(fields.messageId);
+    const emoji = parseEmoji(fields.emoji);
+    if (typeof fields.on !== 'boolean')
+      throw new ParleyError('invalid_request', 'The field "on" must be true or false.');
+    const room = await this.#room(rawRoomId);
+    await this.#refuseBanned(room.id, user);
+    await this.#take(`react:${user.id}`, REACT_RULE);
+    await this.#append({
+      roomId: room.id,
+      actor: user,
+      at: this.#now(),
+      effect: { type: 'reaction.changed', messageId, emoji, added: fields.on },
+    });
+  }
+
+  async report(user: User, rawRoomId: string, raw: Buffer): Promise<Report> {
+    const fields = parseBody(raw);
+    const messageId = messageIdField(fields.messageId);
+    const reason = reasonField(fields.reason, true) ?? '';
+    const room = await this.#room(rawRoomId);
+    await this.#take(`report:${user.id}`, REPORT_RULE);
+    return this.#deps.store.addReport({
+      id: randomUUID(),
+      roomId: room.id,
+      messageId,
+      reporter: user,
+      reason,
+      createdAt: this.#now(),
+    });
+  }
+
+  /** Raises the user's read marker (clamped to the room's last seq); returns the stored value. */
+  async markRead(user: User, rawRoomId: string, raw: Buffer): Promise<number> {
+    const seq = integerField(parseBody(raw).seq, 'seq', 0, Number.MAX_SAFE_INTEGER);
+    const room = await this.#room(rawRoomId);
+    return this.#deps.store.markRead(user.id, room.id, Math.min(seq, room.lastSeq));
+  }
+
+  // Moderation ---------------------------------------------------------------------------------------
+
+  async moderate(actor: User, rawRoomId: string, raw: Buffer): Promise<void> {
+    const fields = parseBody(raw);
+    const room = await this.#room(rawRoomId);
+    const role = roleOf(room, actor.id);
+    if (role === 'member') throw new ParleyError('forbidden', 'Only the owner and moderators may moderate.');
+    await this.#take(`moderate:${actor.id}`, MODERATE_RULE);
+    const now = this.#now();
+    const { action } = fields;
+    let effect: RoomEventEffect;
+    let details: Record<string, unknown>;
+    switch (action) {
+      case 'mute': {
+        const target = await this.#sanctionTarget(room, role, fields.userId);
+        const seconds = integerField(fields.seconds, 'seconds', 1, MAX_SANCTION_SECONDS);
+        const reason = reasonField(fields.reason, false);
+        const until = new Date(now.getTime() + seconds * 1000);
+        effect = { type: 'member.muted', user: target, until, reason };
+        details = { seconds, until: until.toISOString(), reason };
+        break;
+      }
+      case 'kick': {
+        const target = await this.#sanctionTarget(room, role, fields.userId);
+        const reason = reasonField(fields.reason, false);
+        effect = { type: 'member.kicked', user: target, reason };
+        details = { reason };
+        break;
+      }
+      case 'ban': {
+        const target = await this.#sanctionTarget(room, role, fields.userId);
+        const seconds =
+          fields.seconds === undefined || fields.seconds === null
+            ? null
+            : integerField(fields.seconds, 'seconds', 1, MAX_SANCTION_SECONDS);
+        const reason = reasonField(fields.reason, false);
+        const until = seconds === null ? null : new Date(now.getTime() + seconds * 1000);
+        effect = { type: 'member.banned', user: target, until, reason };
+        details = { seconds, until: until?.toISOString() ?? null, reason };
+        break;
+      }
+      case 'unmute':
+      case 'unban': {
+        const target = await this.#user(fields.userId);
+        effect = { type: action === 'unmute' ? 'member.unmuted' : 'member.unbanned', user: target };
+        details = {};
+        break;
+      }
+      case 'appoint':
+      case 'dismiss': {
+        if (role !== 'owner')
+          throw new ParleyError('forbidden', 'Only the owner appoints and dismisses moderators.');
+        const target = await this.#user(fields.userId);
+        if (target.id === room.ownerId)
+          throw new ParleyError('invalid_request', 'The owner is not a moderator.');
+        effect = { type: action === 'appoint' ? 'moderator.added' : 'moderator.removed', user: target };
+        details = {};
+        break;
+      }
+      case 'settings': {
+        const settings = await this.#settings(fields);
+        const online = (await this.#deps.chat.members(room.id)).length;
+        effect = { type: 'room.updated', ...settings.effect, online };
+        details = settings.details;
+        break;
+      }
+      default:
+        throw new ParleyError(
+          'invalid_request',
+          'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss or settings.',
+        );
+    }
+    await this.#append({ roomId: room.id, actor, at: now, effect, audit: { details } });
+  }
+
+  // Staff reads (HTTP) -------------------------------------------------------------------------------
+
+  async audit(
+    user: User,
+    rawRoomId: string,
+    range: { beforeId?: number; limit: number },
+  ): Promise<AuditEntry[]> {
+    const room = await this.#room(rawRoomId);
+    if (roleOf(room, user.id) !== 'owner')
+      throw new ParleyError('forbidden', 'Only the owner reads the audit log.');
+    return this.#deps.store.listAudit(room.id, range);
+  }
+
+  async reports(user: User, rawRoomId: string, limit: number): Promise<Report[]> {
+    const room = await this.#staffRoom(user, rawRoomId);
+    return this.#deps.store.listReports(room.id, limit);
+  }
+
+  async bans(user: User, rawRoomId: string): Promise<Ban[]> {
+    const room = await this.#staffRoom(user, rawRoomId);
+    return this.#deps.store.listBans(room.id, this.#now());
+  }
+
+  unread(user: User): Promise<UnreadRoom[]> {
+    return this.#deps.store.listUnread(user.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  async #append(event: NewRoomEvent): Promise<RoomEvent | undefined> {
+    const stored = await this.#deps.store.appendEvent(event);
+    if (stored === undefined) return undefined;
+    const { payload } = encodeBusEvent(stored, this.#deps.clock.now());
+    // Stored is what matters: feeds fill the gap from the store on their next entry or resync.
+    await this.#deps.bus
+      .publish(roomChannel(stored.roomId), payload)
+      .catch((error: unknown) =>
+        this.#deps.logger.warn({ err: error, roomId: stored.roomId }, 'publishing a room event failed'),
+      );
+    return stored;
+  }
+
+  async #settings(fields: Record<string, unknown>): Promise<{
+    effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type' | 'online'>;
+    details: Record<string, unknown>;
+  }> {
+    let effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type' | 'online'> = {};
+    const details: Record<string, unknown> = {};
+    if ('topic' in fields) {
+      const topic = parseRoomTopic(fields.topic);
+      effect = { ...effect, topic };
+      details.topic = topic;
+    }
+    if ('memberCap' in fields) {
+      const cap =
+        fields.memberCap === null ? null : integerField(fields.memberCap, 'memberCap', 1, MAX_MEMBER_CAP);
+      effect = { ...effect, memberCap: cap };
+      details.memberCap = cap;
+    }
+    if ('slowModeSeconds' in fields) {
+      const seconds = integerField(fields.slowModeSeconds, 'slowModeSeconds', 0, MAX_SLOW_MODE_SECONDS);
+      effect = { ...effect, slowModeSeconds: seconds };
+      details.slowModeSeconds = seconds;
+    }
+    if ('password' in fields) {
+      const password = fields.password;
+      if (password === null) {
+        effect = { ...effect, passwordHash: null };
+        details.password = 'cleared';
+      } else if (typeof password === 'string' && password.length >= 1 && password.length <= 128) {
+        effect = { ...effect, passwordHash: await hashPassword(password) };
+        details.password = 'set';
+      } else {
+        throw new ParleyError('invalid_request', 'The field "password" must be 1–128 characters, or null.');
+      }
+    }
+    if (Object.keys(details).length === 0) {
+      throw new ParleyError(
+        'invalid_request',
+        'Give at least one of topic, memberCap, slowModeSeconds, password.',
+      );
+    }
+    return { effect, details };
+  }
+
+  /** A user staff may sanction: not the owner; for moderators, not another moderator. */
+  async #sanctionTarget(room: StoredRoom, role: Role, rawUserId: unknown): Promise<User> {
+    const target = await this.#user(rawUserId);
+    const targetRole = roleOf(room, target.id);
+    if (targetRole === 'owner') throw new ParleyError('forbidden', 'Nobody can sanction the owner.');
+    if (targetRole === 'moderator' && role !== 'owner') {
+      throw new ParleyError('forbidden', 'Moderators cannot sanction moderators.');
+    }
+    return target;
+  }
+
+  async #user(rawUserId: unknown): Promise<User> {
+    const user = await this.#deps.store.findUser(userIdField(rawUserId));
+    if (user === undefined) throw new ParleyError('invalid_request', 'No such user.');
+    return user;
+  }
+
+  async #room(rawRoomId: string): Promise<StoredRoom> {
+    const room = await this.#deps.store.findRoom(parseRoomId(rawRoomId));
+    if (room === undefined) throw new ParleyError('room_not_found');
+    return room;
+  }
+
+  async #staffRoom(user: User, rawRoomId: string): Promise<StoredRoom> {
+    const room = await this.#room(rawRoomId);
+    if (roleOf(room, user.id) === 'member')
+      throw new ParleyError('forbidden', 'Only the owner and moderators may see this.');
+    return room;
+  }
+
+  async #refuseBanned(roomId: RoomId, user: User): Promise<void> {
+    const sanctions = await this.#deps.store.findSanctions(roomId, user.id, this.#now());
+    if (sanctions.ban !== undefined) throw new ParleyError('banned');
+  }
+
+  #inWindow(message: Message, now: Date): boolean {
+    return now.getTime() - Date.parse(message.createdAt) <= this.#deps.editWindowSeconds * 1000;
+  }
+
+  #refuseClosedWindow(message: Message, now: Date): void {
+    if (!this.#inWindow(message, now)) throw new ParleyError('edit_window_closed');
+  }
+
+  #messageBody(value: unknown): string {
+    if (typeof value !== 'string')
+      throw new ParleyError('invalid_message', 'The field "body" must be a string.');
+    const body = value.trim();
+    if (body.length === 0) throw new ParleyError('invalid_message', 'The message is empty.');
+    if (FORBIDDEN_CONTROL.test(body))
+      throw new ParleyError('invalid_message', 'The message contains control characters.');
+    if ([...body].length > this.#deps.messageMaxChars) {
+      throw new ParleyError(
+        'message_too_long',
+        `A message is at most ${this.#deps.messageMaxChars} characters.`,
+      );
+    }
+    if (body.includes('\u0000'))
+      throw new ParleyError('invalid_message', 'The message contains a NUL character.');
+    return body;
+  }
+
+  async #take(key: string, rule: RateRule): Promise<void> {
+    const decision = await this.#deps.rateLimiter.take(key, rule);
+    if (!decision.allowed) {
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      throw new ParleyError('rate_limited', `Too many requests; retry in ${seconds} s.`, {
+        retryAfterSeconds: seconds,
+      });
+    }
+  }
+
+  #now(): Date {
+    return new Date(this.#deps.clock.now());
+  }
+
+  #onMention(payload: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    const { userIds, roomId, message } = parsed as Record<string, unknown>;
+    if (
+      !Array.isArray(userIds) ||
+      typeof roomId !== 'string' ||
+      typeof message !== 'object' ||
+      message === null
+    ) {
+      this.#deps.logger.warn('dropped a malformed mention');
+      return;
+    }
+    const json = JSON.stringify(message);
+    for (const id of userIds) {
+      if (typeof id === 'string') this.#deps.deliverMention(id as UserId, roomId as RoomId, json);
+    }
+  }
+}
