@@ -112,6 +112,7 @@ for (const [i, port] of ports.entries()) {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });
+  child.on('error', (error) => console.error(`node${i + 1}: ${error.message}`));
   child.on('exit', (code, signal) => console.log(`node${i + 1} (port ${port}) exited: ${code ?? signal}`));
   children.push(child);
 }
@@ -120,6 +121,7 @@ const dir = mkdtempSync(join(tmpdir(), 'parley-haproxy-'));
 const configFile = join(dir, 'haproxy.cfg');
 writeFileSync(configFile, haproxyConfig(ports));
 const lb = spawn(haproxy, ['-W', '-db', '-f', configFile], { stdio: 'inherit' });
+lb.on('error', (error) => console.error(`haproxy: ${error.message}`));
 children.push(lb);
 
 console.log(
@@ -140,7 +142,7 @@ const stop = () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }, 12_000);
   deadline.unref();
-  Promise.all(
+  void Promise.all(
     children.map(
       (child) =>
         new Promise((resolve) => {
