@@ -15,9 +15,10 @@ import { RedisBus } from './bus/redis-bus.js';
 import { RedisCache } from './bus/redis-cache.js';
 import { RedisPresence } from './bus/redis-presence.js';
 import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
-import { brokerFeedSink, registerChatRoutes } from './chat/chat-routes.js';
+import { brokerFeedSink, MENTIONS_DESTINATION, registerChatRoutes } from './chat/chat-routes.js';
 import { ChatService } from './chat/chat-service.js';
 import type { User } from './chat/model.js';
+import { RoomModeration } from './chat/moderation.js';
 import type { FeedSink } from './chat/room-feed.js';
 import { bearerToken, TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
@@ -145,11 +146,29 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       },
     });
     cleanups.push(() => chat.close());
-    registerChatRoutes(broker, chat);
+    const moderation = new RoomModeration({
+      store,
+      bus: shared.bus,
+      rateLimiter: shared.rateLimiter,
+      clock,
+      logger,
+      chat,
+      editWindowSeconds: config.limits.editWindowSeconds,
+      messageMaxChars: config.limits.messageMaxChars,
+      deliverMention: (userId, roomId, json) =>
+        broker.sendToUser(userId, MENTIONS_DESTINATION, {
+          headers: { 'content-type': 'application/json', 'room-id': roomId },
+          body: Buffer.from(json),
+        }),
+    });
+    await moderation.start();
+    cleanups.push(() => moderation.close());
+    registerChatRoutes(broker, chat, moderation);
 
     const origins = createOriginPolicy(config.allowedOrigins);
     const http = await buildHttpApp({
       chat,
+      moderation,
       logger,
       origins,
       trustProxy: config.trustProxy,

@@ -59,6 +59,8 @@ const ENV_SCHEMA = {
   SEND_BURST: integer(1, 1_000_000).default(20),
   SESSIONS_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
   ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
+  /** How long authors may edit and delete their own messages. */
+  EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
 
   // Storage and cluster.
@@ -90,6 +92,7 @@ export interface Limits {
   readonly sendBurst: number;
   readonly sessionsPerIpPerMinute: number;
   readonly roomsPerUserPerHour: number;
+  readonly editWindowSeconds: number;
 }
 
 export interface Config {
@@ -173,6 +176,7 @@ function toConfig(env: Env): Config {
       sendBurst: env.SEND_BURST,
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
+      editWindowSeconds: env.EDIT_WINDOW_SECONDS,
     }),
   };
 }

@@ -95,7 +95,20 @@ describe.each(backends)('HTTP API on %s', (backend) => {
         lastMessageAt: null,
       });
       expect(Object.keys(room).sort()).toEqual(
-        ['createdAt', 'createdBy', 'id', 'lastMessageAt', 'name', 'online', 'topic'].sort(),
+        [
+          'createdAt',
+          'createdBy',
+          'id',
+          'lastMessageAt',
+          'name',
+          'online',
+          'topic',
+          'ownerId',
+          'moderators',
+          'memberCap',
+          'slowModeSeconds',
+          'hasPassword',
+        ].sort(),
       );
       expect(await getJson<Room>(`${parley.url}/api/rooms/${room.id}`)).toEqual(room);
     });

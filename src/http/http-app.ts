@@ -15,12 +15,15 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
 import type { User } from '../chat/model.js';
+import type { RoomModeration } from '../chat/moderation.js';
 import { bearerToken } from '../chat/tokens.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 export interface HttpAppOptions {
   readonly chat: ChatService;
+  /** Owners, moderation and unread counts; without it those routes answer 404. */
+  readonly moderation?: RoomModeration;
   readonly logger: Logger;
   readonly origins: OriginPolicy;
   readonly trustProxy: boolean;
@@ -70,6 +73,11 @@ const roomsQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 const sessionBody = z.object({ nickname: z.unknown() });
+const auditQuery = z.object({
+  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
 const roomBody = z.object({ name: z.unknown(), topic: z.unknown().optional() });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -128,6 +136,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.post('/api/sessions', async (request, reply) => {
     const { nickname } = parse(sessionBody, request.body);
     const issued = await chat.createSession(nickname, request.ip);
+    // Remembered so `@nickname#tag` mentions and moderation can name this id.
+    await options.moderation?.rememberUser(issued.user);
     return reply.code(201).send(issued);
   });
 
@@ -164,6 +174,30 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => ({
     members: await chat.members(request.params.id),
   }));
+
+  const { moderation } = options;
+  if (moderation !== undefined) {
+    app.get<{ Params: { id: string } }>('/api/rooms/:id/audit', async (request) => {
+      const user = await authenticate(request);
+      const query = parse(auditQuery, request.query);
+      const entries = await moderation.audit(user, request.params.id, {
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { beforeId: query.before }),
+      });
+      return { entries };
+    });
+    app.get<{ Params: { id: string } }>('/api/rooms/:id/reports', async (request) => {
+      const user = await authenticate(request);
+      const query = parse(reportsQuery, request.query);
+      return { reports: await moderation.reports(user, request.params.id, query.limit) };
+    });
+    app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
+      bans: await moderation.bans(await authenticate(request), request.params.id),
+    }));
+    app.get('/api/me/unread', async (request) => ({
+      rooms: await moderation.unread(await authenticate(request)),
+    }));
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
