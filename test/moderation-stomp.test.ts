@@ -1,0 +1,461 @@
+// Owners, moderators and sanctions over real sockets (@stomp/stompjs) on every storage backend: who may
+// moderate whom, mute, kick, ban (also across a new connection and a refreshed token), slow mode,
+// member cap, password, room events live and on resume, the audit log and ban list over HTTP.
+import type { Client, IMessage } from '@stomp/stompjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Room } from '../src/chat/model.js';
+import { ManualClock } from '../src/clock.js';
+import { eventually } from './support/eventually.js';
+import {
+  availableBackends,
+  postJson,
+  type Session,
+  startTestParley,
+  type TestParley,
+} from './support/parley.js';
+import { Inbox, receiptOf } from './support/stompjs-client.js';
+
+const backends = await availableBackends();
+
+let counter = 0;
+
+/** SEND JSON with a receipt; resolves once the server acknowledged it (stored). */
+async function send(client: Client, destination: string, body: unknown): Promise<void> {
+  const receipt = `m-${++counter}`;
+  const done = receiptOf(client, receipt);
+  client.publish({
+    destination,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', receipt },
+  });
+  await done;
+}
+
+/** SEND that must be refused: resolves with the error's code from /user/queue/errors. */
+async function refusal(client: Client, errors: Inbox, destination: string, body: unknown): Promise<string> {
+  const receipt = `m-${++counter}`;
+  client.publish({
+    destination,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', receipt },
+  });
+  const error = await eventually(() => {
+    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
+    return found;
+  });
+  return (JSON.parse(error.body) as { code: string }).code;
+}
+
+async function subscribed(
+  client: Client,
+  destination: string,
+  headers: Record<string, string> = {},
+): Promise<Inbox> {
+  const receipt = `s-${++counter}`;
+  const done = receiptOf(client, receipt);
+  const inbox = new Inbox();
+  client.subscribe(destination, inbox.listener, { ...headers, receipt });
+  await done;
+  return inbox;
+}
+
+/** SUBSCRIBE that must be refused: resolves with the error's code. */
+async function subscribeRefusal(
+  client: Client,
+  errors: Inbox,
+  destination: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const receipt = `s-${++counter}`;
+  client.subscribe(destination, () => {}, { ...headers, receipt });
+  const error = await eventually(() => {
+    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
+    return found;
+  });
+  return (JSON.parse(error.body) as { code: string }).code;
+}
+
+const bodyOf = (m: IMessage): Record<string, unknown> => JSON.parse(m.body) as Record<string, unknown>;
+const events = (inbox: Inbox, type: string): IMessage[] =>
+  inbox.messages.filter((m) => m.headers.event === type);
+
+async function getWithToken(
+  url: string,
+  token: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe.each(backends)('moderation over STOMP on %s', (backend) => {
+  let parley: TestParley;
+  const clock = new ManualClock(Date.now());
+  const clients: Client[] = [];
+  let owner: Session;
+  let mod: Session;
+  let mod2: Session;
+  let bob: Session;
+  let carol: Session;
+
+  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
+    const client = await parley.connect(session.token);
+    clients.push(client);
+    return { client, errors: await subscribed(client, '/user/queue/errors') };
+  };
+  const moderate = (roomId: string): string => `/app/rooms.${roomId}.moderate`;
+
+  beforeAll(async () => {
+    parley = await startTestParley({ backend, overrides: { clock } });
+    owner = await parley.session('owner');
+    mod = await parley.session('mod');
+    mod2 = await parley.session('mod two');
+    bob = await parley.session('bob');
+    carol = await parley.session('carol');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.deactivate()));
+    await parley?.dispose();
+  });
+
+  /** A room whose owner appointed `mod` and `mod2`. */
+  async function staffedRoom(name: string): Promise<Room> {
+    const room = await parley.createRoom(owner.token, name);
+    const { client } = await connect(owner);
+    await send(client, moderate(room.id), { action: 'appoint', userId: mod.user.id });
+    await send(client, moderate(room.id), { action: 'appoint', userId: mod2.user.id });
+    return room;
+  }
+
+  it('shows the owner and moderators in the room JSON, never a password', async () => {
+    const room = await staffedRoom('roles');
+    expect(room).toMatchObject({
+      ownerId: owner.user.id,
+      moderators: [],
+      memberCap: null,
+      slowModeSeconds: 0,
+      hasPassword: false,
+    });
+    const { client } = await connect(owner);
+    await send(client, moderate(room.id), {
+      action: 'settings',
+      password: 'sesame',
+      memberCap: 10,
+      topic: 'be kind',
+    });
+    const read = await fetch(`${parley.url}/api/rooms/${room.id}`);
+    const text = await read.text();
+    expect(JSON.parse(text)).toMatchObject({
+      ownerId: owner.user.id,
+      moderators: [mod.user, mod2.user],
+      memberCap: 10,
+      topic: 'be kind',
+      hasPassword: true,
+    });
+    expect(text).not.toContain('sesame');
+    expect(text).not.toContain('scrypt');
+  });
+
+  it('refuses moderation by members, appointments by moderators, and sanctions against the owner or a moderator', async () => {
+    const room = await staffedRoom('rules');
+    const asBob = await connect(bob);
+    expect(
+      await refusal(asBob.client, asBob.errors, moderate(room.id), { action: 'kick', userId: carol.user.id }),
+    ).toBe('forbidden');
+    expect(
+      await refusal(asBob.client, asBob.errors, moderate(room.id), {
+        action: 'settings',
+        slowModeSeconds: 5,
+      }),
+    ).toBe('forbidden');
+    const asMod = await connect(mod);
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), {
+        action: 'appoint',
+        userId: bob.user.id,
+      }),
+    ).toBe('forbidden');
+    for (const action of ['mute', 'kick', 'ban']) {
+      expect(
+        await refusal(asMod.client, asMod.errors, moderate(room.id), {
+          action,
+          userId: owner.user.id,
+          seconds: 60,
+        }),
+      ).toBe('forbidden');
+      expect(
+        await refusal(asMod.client, asMod.errors, moderate(room.id), {
+          action,
+          userId: mod2.user.id,
+          seconds: 60,
+        }),
+      ).toBe('forbidden');
+    }
+    const asOwner = await connect(owner);
+    expect(
+      await refusal(asOwner.client, asOwner.errors, moderate(room.id), {
+        action: 'ban',
+        userId: owner.user.id,
+      }),
+    ).toBe('forbidden');
+    expect(await refusal(asOwner.client, asOwner.errors, moderate(room.id), { action: 'explode' })).toBe(
+      'invalid_request',
+    );
+    // The owner may sanction a moderator; a moderator may sanction a member.
+    await send(asOwner.client, moderate(room.id), { action: 'mute', userId: mod2.user.id, seconds: 60 });
+    await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 60 });
+  });
+
+  it('mutes: SENDs are refused with muted until unmuted or the mute ends', async () => {
+    const room = await staffedRoom('mutes');
+    const asBob = await connect(bob);
+    const asMod = await connect(mod);
+    await send(asBob.client, `/app/rooms.${room.id}`, { body: 'before' });
+    await send(asMod.client, moderate(room.id), {
+      action: 'mute',
+      userId: bob.user.id,
+      seconds: 120,
+      reason: 'calm down',
+    });
+    expect(await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'muted?' })).toBe(
+      'muted',
+    );
+    await send(asMod.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
+    await send(asBob.client, `/app/rooms.${room.id}`, { body: 'free again' });
+    await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 60 });
+    expect(await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'still?' })).toBe(
+      'muted',
+    );
+    clock.advance(61_000);
+    await send(asBob.client, `/app/rooms.${room.id}`, { body: 'the mute ran out' });
+  });
+
+  it('kick ends the subscription now, with a notice; the user may rejoin', async () => {
+    const room = await staffedRoom('kicks');
+    const asBob = await connect(bob);
+    const bobInbox = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+    const asOwner = await connect(owner);
+    const watcher = await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
+    await send(asOwner.client, moderate(room.id), { action: 'kick', userId: bob.user.id, reason: 'spam' });
+    const notice = await eventually(() => {
+      const found = asBob.errors.messages.find((m) => bodyOf(m).code === 'kicked');
+      if (found === undefined) throw new Error('no kicked notice');
+      return found;
+    });
+    expect(notice.headers['room-id']).toBe(room.id);
+    await eventually(() => expect(events(watcher, 'member.kicked')).toHaveLength(1));
+    expect(bodyOf(events(watcher, 'member.kicked')[0] as IMessage)).toEqual({
+      type: 'member.kicked',
+      user: bob.user,
+      reason: 'spam',
+      by: owner.user,
+    });
+    await send(asOwner.client, `/app/rooms.${room.id}`, { body: 'after the kick' });
+    await eventually(() => expect(watcher.bodies().some((b) => b.includes('after the kick'))).toBe(true));
+    expect(bobInbox.bodies().some((b) => b.includes('after the kick'))).toBe(false);
+    const again = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+    await send(asOwner.client, `/app/rooms.${room.id}`, { body: 'welcome back' });
+    await eventually(() => expect(again.bodies().some((b) => b.includes('welcome back'))).toBe(true));
+  });
+
+  it('ban ends the subscription and refuses SUBSCRIBE and SEND, on a new connection and with a refreshed token', async () => {
+    const room = await staffedRoom('bans');
+    const asBob = await connect(bob);
+    await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+    const asMod = await connect(mod);
+    await send(asMod.client, moderate(room.id), { action: 'ban', userId: bob.user.id, reason: 'abuse' });
+    await eventually(() => expect(asBob.errors.messages.some((m) => bodyOf(m).code === 'banned')).toBe(true));
+
+    const fresh = await connect(bob);
+    expect(await subscribeRefusal(fresh.client, fresh.errors, `/topic/rooms.${room.id}`)).toBe('banned');
+    expect(await refusal(fresh.client, fresh.errors, `/app/rooms.${room.id}`, { body: 'let me in' })).toBe(
+      'banned',
+    );
+    const refreshed = await postJson<Session>(`${parley.url}/api/sessions/refresh`, {}, bob.token);
+    expect(refreshed.token).not.toBe(bob.token);
+    const withRefreshed = await connect(refreshed);
+    expect(
+      await subscribeRefusal(withRefreshed.client, withRefreshed.errors, `/topic/rooms.${room.id}`),
+    ).toBe('banned');
+    expect(
+      await subscribeRefusal(withRefreshed.client, withRefreshed.errors, `/topic/rooms.${room.id}.presence`),
+    ).toBe('banned');
+
+    const bans = await getWithToken(`${parley.url}/api/rooms/${room.id}/bans`, mod.token);
+    expect(bans.status).toBe(200);
+    expect(bans.body.bans).toEqual([
+      { user: bob.user, until: null, reason: 'abuse', by: mod.user, createdAt: expect.any(String) },
+    ]);
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/bans`, carol.token)).status).toBe(403);
+
+    await send(asMod.client, moderate(room.id), { action: 'unban', userId: bob.user.id });
+    await subscribed(withRefreshed.client, `/topic/rooms.${room.id}`);
+    await send(withRefreshed.client, `/app/rooms.${room.id}`, { body: 'thanks' });
+  });
+
+  it('a timed ban ends by itself', async () => {
+    const room = await staffedRoom('timed ban');
+    const asOwner = await connect(owner);
+    await send(asOwner.client, moderate(room.id), { action: 'ban', userId: carol.user.id, seconds: 30 });
+    const asCarol = await connect(carol);
+    expect(await subscribeRefusal(asCarol.client, asCarol.errors, `/topic/rooms.${room.id}`)).toBe('banned');
+    clock.advance(31_000);
+    await subscribed(asCarol.client, `/topic/rooms.${room.id}`);
+  });
+
+  it('slow mode: one message per N seconds per member, staff exempt', async () => {
+    const room = await staffedRoom('slow');
+    const asOwner = await connect(owner);
+    await send(asOwner.client, moderate(room.id), { action: 'settings', slowModeSeconds: 30 });
+    const asBob = await connect(bob);
+    await send(asBob.client, `/app/rooms.${room.id}`, { body: 'one' });
+    const receipt = `m-${++counter}`;
+    asBob.client.publish({
+      destination: `/app/rooms.${room.id}`,
+      body: JSON.stringify({ body: 'two' }),
+      headers: { 'content-type': 'application/json', receipt },
+    });
+    const error = await eventually(() => {
+      const found = asBob.errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+      if (found === undefined) throw new Error('no slow_mode');
+      return bodyOf(found);
+    });
+    expect(error.code).toBe('slow_mode');
+    expect(String(error.message)).toMatch(/30 s/);
+    const asMod = await connect(mod);
+    await send(asMod.client, `/app/rooms.${room.id}`, { body: 'staff 1' });
+    await send(asMod.client, `/app/rooms.${room.id}`, { body: 'staff 2' });
+    clock.advance(30_000);
+    await send(asBob.client, `/app/rooms.${room.id}`, { body: 'three' });
+  });
+
+  it('member cap: refuses a new user when the room is full, not one already in', async () => {
+    const room = await staffedRoom('capped');
+    const asOwner = await connect(owner);
+    await send(asOwner.client, moderate(room.id), { action: 'settings', memberCap: 1 });
+    const asBob = await connect(bob);
+    await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+    const asCarol = await connect(carol);
+    expect(await subscribeRefusal(asCarol.client, asCarol.errors, `/topic/rooms.${room.id}`)).toBe(
+      'room_full',
+    );
+    // Bob is already in: a second subscription (another tab) is not a new member.
+    const bobAgain = await connect(bob);
+    await subscribed(bobAgain.client, `/topic/rooms.${room.id}`);
+    // Staff are exempt.
+    await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
+  });
+
+  it('password: SUBSCRIBE needs room-password; wrong or missing is wrong_password', async () => {
+    const room = await staffedRoom('secret');
+    const asOwner = await connect(owner);
+    await send(asOwner.client, moderate(room.id), { action: 'settings', password: 'open sesame' });
+    const asCarol = await connect(carol);
+    expect(await subscribeRefusal(asCarol.client, asCarol.errors, `/topic/rooms.${room.id}`)).toBe(
+      'wrong_password',
+    );
+    expect(
+      await subscribeRefusal(asCarol.client, asCarol.errors, `/topic/rooms.${room.id}`, {
+        'room-password': 'nope',
+      }),
+    ).toBe('wrong_password');
+    await subscribed(asCarol.client, `/topic/rooms.${room.id}`, { 'room-password': 'open sesame' });
+    await send(asOwner.client, moderate(room.id), { action: 'settings', password: null });
+    const asBob = await connect(bob);
+    await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+  });
+
+  it('delivers room events live with an event header and replays them with since-seq, seqs dense', async () => {
+    const room = await staffedRoom('events');
+    const asOwner = await connect(owner);
+    const live = await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
+    await send(asOwner.client, `/app/rooms.${room.id}`, { body: 'hello' });
+    await send(asOwner.client, moderate(room.id), {
+      action: 'settings',
+      topic: 'new topic',
+      slowModeSeconds: 0,
+    });
+    await send(asOwner.client, moderate(room.id), {
+      action: 'mute',
+      userId: bob.user.id,
+      seconds: 60,
+      reason: 'r',
+    });
+    await send(asOwner.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
+    await send(asOwner.client, moderate(room.id), { action: 'dismiss', userId: mod2.user.id });
+    await live.waitFor(5);
+    expect(live.messages.map((m) => m.headers.event)).toEqual([
+      undefined,
+      'room.updated',
+      'member.muted',
+      'member.unmuted',
+      'moderator.removed',
+    ]);
+    const updated = bodyOf(live.messages[1] as IMessage);
+    expect(updated).toMatchObject({
+      type: 'room.updated',
+      by: owner.user,
+      room: { id: room.id, topic: 'new topic' },
+    });
+    expect(updated.room).not.toHaveProperty('lastSeq');
+    expect(bodyOf(live.messages[2] as IMessage)).toEqual({
+      type: 'member.muted',
+      user: bob.user,
+      until: new Date(clock.now() + 60_000).toISOString(),
+      reason: 'r',
+      by: owner.user,
+    });
+
+    // The two appointments took seqs 1 and 2.
+    const { client } = await connect(carol);
+    const resumed = await subscribed(client, `/topic/rooms.${room.id}`, { 'since-seq': '0' });
+    await resumed.waitFor(7);
+    expect(resumed.messages.map((m) => Number(m.headers.seq))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(resumed.messages.map((m) => m.headers.event)).toEqual([
+      'moderator.added',
+      'moderator.added',
+      undefined,
+      'room.updated',
+      'member.muted',
+      'member.unmuted',
+      'moderator.removed',
+    ]);
+    expect(resumed.bodies().slice(3)).toEqual(live.bodies().slice(1));
+  });
+
+  it('the audit log: newest first, owner only, pages with before', async () => {
+    const room = await staffedRoom('audited');
+    const asMod = await connect(mod);
+    await send(asMod.client, moderate(room.id), { action: 'kick', userId: bob.user.id, reason: 'loud' });
+    await send(asMod.client, moderate(room.id), { action: 'settings', password: 'pw' });
+    const { status, body } = await getWithToken(`${parley.url}/api/rooms/${room.id}/audit`, owner.token);
+    expect(status).toBe(200);
+    const entries = body.entries as Array<Record<string, unknown>>;
+    expect(entries.map((e) => e.action)).toEqual([
+      'room.updated',
+      'member.kicked',
+      'moderator.added',
+      'moderator.added',
+    ]);
+    expect(entries[1]).toEqual({
+      id: 3,
+      action: 'member.kicked',
+      actor: mod.user,
+      target: bob.user,
+      details: { reason: 'loud' },
+      createdAt: expect.any(String),
+    });
+    expect(entries[0]?.details).toEqual({ password: 'set' });
+    const older = await getWithToken(
+      `${parley.url}/api/rooms/${room.id}/audit?before=3&limit=1`,
+      owner.token,
+    );
+    expect((older.body.entries as Array<Record<string, unknown>>).map((e) => e.id)).toEqual([2]);
+    for (const session of [mod, bob]) {
+      const refused = await getWithToken(`${parley.url}/api/rooms/${room.id}/audit`, session.token);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ error: { code: 'forbidden' } });
+    }
+  });
+});
