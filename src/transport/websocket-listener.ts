@@ -63,6 +63,9 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+/** Far above what any client fragments a STOMP frame into; pinned here rather than left to `ws`. */
+export const MAX_FRAGMENTS_PER_MESSAGE = 1024;
+
 type Refusal = readonly [status: number, reason: string];
 
 function refuse(socket: Duplex, [status, reason]: Refusal): void {
@@ -100,6 +103,9 @@ export class WebSocketListener {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayloadBytes ?? options.limits.maxFrameBytes + 64,
+      // Fragment storms (many tiny or empty continuation frames) cost CPU without adding payload bytes;
+      // more fragments than this in one message close the connection with 1008.
+      maxFragments: MAX_FRAGMENTS_PER_MESSAGE,
       perMessageDeflate: false,
       handleProtocols: (protocols) => SUBPROTOCOLS.find(([name]) => protocols.has(name))?.[0] ?? false,
     });
