@@ -270,9 +270,17 @@ export class RoomFeed {
     if (update === undefined) return;
     const index = this.#recent.findIndex((m) => messageIdOf(m.json) === update.messageId);
     const held = this.#recent[index];
-    if (held === undefined) return;
-    const json = update.message ?? withReactions(held.json, update.reactions);
-    if (json !== undefined) this.#recent[index] = { seq: held.seq, json };
+    if (held !== undefined) {
+      const json = update.message ?? withReactions(held.json, update.reactions);
+      if (json !== undefined) this.#recent[index] = { seq: held.seq, json };
+    }
+    // Replies quote the message as it is now, so their held copies change with it.
+    if (update.body === undefined) return;
+    for (const [i, m] of this.#recent.entries()) {
+      if (!m.json.includes(update.messageId)) continue;
+      const json = withQuote(m.json, update.messageId, update.body);
+      if (json !== undefined) this.#recent[i] = { seq: m.seq, json };
+    }
   }
 }
 
@@ -280,6 +288,8 @@ interface MessageUpdate {
   readonly messageId: string;
   /** The full message JSON, for edits and deletions. */
   readonly message?: string;
+  /** Its current body, for edits and deletions ("" once deleted). */
+  readonly body?: string;
   readonly reactions?: unknown;
 }
 
@@ -289,7 +299,12 @@ function messageUpdate(json: string): MessageUpdate | undefined {
   if (body === undefined) return undefined;
   const message = body.message;
   if (typeof message === 'object' && message !== null && 'id' in message && typeof message.id === 'string') {
-    return { messageId: message.id, message: JSON.stringify(message) };
+    const body = 'body' in message && typeof message.body === 'string' ? message.body : undefined;
+    return {
+      messageId: message.id,
+      message: JSON.stringify(message),
+      ...(body === undefined ? {} : { body }),
+    };
   }
   return typeof body.messageId === 'string'
     ? { messageId: body.messageId, reactions: body.reactions }
@@ -311,6 +326,15 @@ function withReactions(json: string, reactions: unknown): string | undefined {
     ...(reactions.length === 0 ? {} : { reactions }),
     ...(mentions === undefined ? {} : { mentions }),
   });
+}
+
+/** A reply's JSON with the quote of `messageId` showing `body` (first 200 characters). */
+function withQuote(json: string, messageId: string, body: string): string | undefined {
+  const message = parseObject(json);
+  const quote = message?.replyTo;
+  if (message === undefined || typeof quote !== 'object' || quote === null) return undefined;
+  if (!('id' in quote) || quote.id !== messageId) return undefined;
+  return JSON.stringify({ ...message, replyTo: { ...quote, body: Array.from(body).slice(0, 200).join('') } });
 }
 
 function parseObject(json: string): Record<string, unknown> | undefined {

@@ -103,6 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
         user_nick text NOT NULL,
         user_tag text NOT NULL,
         created_at bigint NOT NULL,
+        seq bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (message_id, emoji, user_id)
       )`,
       `CREATE TABLE sanctions (

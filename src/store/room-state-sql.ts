@@ -61,6 +61,7 @@ export async function hydrate(db: Db, rows: readonly MessageRow[]): Promise<Mess
           .selectFrom('reactions')
           .selectAll()
           .where('message_id', 'in', liveIds)
+          .orderBy('seq')
           .orderBy('created_at')
           .orderBy('user_id')
           .execute(),
@@ -228,6 +229,15 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
     .executeTakeFirst();
   if (room === undefined) throw new ParleyError('room_not_found');
   const seq = toInt(room.last_seq);
+  if (effect.type === 'reaction.changed' && effect.added) {
+    await trx
+      .updateTable('reactions')
+      .set({ seq })
+      .where('message_id', '=', effect.messageId)
+      .where('emoji', '=', effect.emoji)
+      .where('user_id', '=', e.actor.id)
+      .execute();
+  }
 
   const by = userJson(e.actor);
   let body: Record<string, unknown>;

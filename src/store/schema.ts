@@ -72,6 +72,8 @@ export interface ReactionsTable {
   user_nick: string;
   user_tag: string;
   created_at: Int;
+  /** The seq of the event that added it: reactions list in the order they were made. */
+  seq: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface SanctionsTable {

@@ -1,0 +1,402 @@
+// Message features over real sockets (@stomp/stompjs) on every storage backend: edits and deletes
+// (window, authorship, staff), replies, reactions, reports, mentions on /user/queue/mentions, unread
+// counts across two connections, and history and since-seq resume reflecting all of them.
+import type { Client, IMessage } from '@stomp/stompjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message, Room } from '../src/chat/model.js';
+import { ManualClock } from '../src/clock.js';
+import { eventually } from './support/eventually.js';
+import {
+  availableBackends,
+  getJson,
+  type Session,
+  startTestParley,
+  type TestParley,
+} from './support/parley.js';
+import { Inbox, receiptOf } from './support/stompjs-client.js';
+
+const backends = await availableBackends();
+const EDIT_WINDOW_SECONDS = 900;
+
+let counter = 0;
+
+async function send(client: Client, destination: string, body: unknown): Promise<void> {
+  const receipt = `m-${++counter}`;
+  const done = receiptOf(client, receipt);
+  client.publish({
+    destination,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', receipt },
+  });
+  await done;
+}
+
+async function refusal(client: Client, errors: Inbox, destination: string, body: unknown): Promise<string> {
+  const receipt = `m-${++counter}`;
+  client.publish({
+    destination,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', receipt },
+  });
+  const error = await eventually(() => {
+    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
+    return found;
+  });
+  return (JSON.parse(error.body) as { code: string }).code;
+}
+
+async function subscribed(
+  client: Client,
+  destination: string,
+  headers: Record<string, string> = {},
+): Promise<Inbox> {
+  const receipt = `s-${++counter}`;
+  const done = receiptOf(client, receipt);
+  const inbox = new Inbox();
+  client.subscribe(destination, inbox.listener, { ...headers, receipt });
+  await done;
+  return inbox;
+}
+
+const bodyOf = (m: IMessage): Record<string, unknown> => JSON.parse(m.body) as Record<string, unknown>;
+
+async function getWithToken(
+  url: string,
+  token: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe.each(backends)('message features over STOMP on %s', (backend) => {
+  let parley: TestParley;
+  const clock = new ManualClock(Date.now());
+  const clients: Client[] = [];
+  let owner: Session;
+  let alice: Session;
+  let bob: Session;
+
+  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
+    const client = await parley.connect(session.token);
+    clients.push(client);
+    return { client, errors: await subscribed(client, '/user/queue/errors') };
+  };
+
+  /** Posts and returns the stored message as a live subscriber saw it. */
+  async function post(
+    client: Client,
+    inbox: Inbox,
+    room: Room,
+    body: Record<string, unknown>,
+  ): Promise<Message> {
+    const before = inbox.messages.length;
+    await send(client, `/app/rooms.${room.id}`, body);
+    const [message] = (await inbox.waitFor(before + 1)).slice(before);
+    return JSON.parse((message as IMessage).body) as Message;
+  }
+
+  const history = async (room: Room): Promise<Message[]> =>
+    (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`)).messages;
+
+  beforeAll(async () => {
+    parley = await startTestParley({
+      backend,
+      overrides: { clock },
+      env: { EDIT_WINDOW_SECONDS: String(EDIT_WINDOW_SECONDS) },
+    });
+    owner = await parley.session('owner');
+    alice = await parley.session('alice');
+    bob = await parley.session('bob');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.deactivate()));
+    await parley?.dispose();
+  });
+
+  it('edits: the author within the window, seen live by others and in history', async () => {
+    const room = await parley.createRoom(owner.token, 'edits');
+    const asAlice = await connect(alice);
+    const aliceInbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const asBob = await connect(bob);
+    const bobInbox = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
+    const original = await post(asAlice.client, aliceInbox, room, { body: 'helo' });
+    await send(asAlice.client, `/app/rooms.${room.id}.edit`, { messageId: original.id, body: ' hello ' });
+    const edited = await eventually(() => {
+      const found = bobInbox.messages.find((m) => m.headers.event === 'message.edited');
+      if (found === undefined) throw new Error('no edit event');
+      return found;
+    });
+    expect(edited.headers.seq).toBe(String(original.seq + 1));
+    const event = bodyOf(edited) as { type: string; message: Message };
+    expect(event.type).toBe('message.edited');
+    expect(event.message).toEqual({
+      ...original,
+      body: 'hello',
+      editedAt: new Date(clock.now()).toISOString(),
+    });
+    expect(await history(room)).toEqual([event.message]);
+
+    // Not someone else's message, not even as the owner, and not after the window.
+    const asOwner = await connect(owner);
+    expect(
+      await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.edit`, {
+        messageId: original.id,
+        body: 'mine',
+      }),
+    ).toBe('forbidden');
+    expect(
+      await refusal(asOwner.client, asOwner.errors, `/app/rooms.${room.id}.edit`, {
+        messageId: original.id,
+        body: 'x',
+      }),
+    ).toBe('forbidden');
+    clock.advance((EDIT_WINDOW_SECONDS + 1) * 1000);
+    expect(
+      await refusal(asAlice.client, asAlice.errors, `/app/rooms.${room.id}.edit`, {
+        messageId: original.id,
+        body: 'late',
+      }),
+    ).toBe('edit_window_closed');
+    expect(
+      await refusal(asAlice.client, asAlice.errors, `/app/rooms.${room.id}.delete`, {
+        messageId: original.id,
+      }),
+    ).toBe('edit_window_closed');
+    expect(
+      await refusal(asAlice.client, asAlice.errors, `/app/rooms.${room.id}.edit`, {
+        messageId: 'nope',
+        body: 'x',
+      }),
+    ).toBe('message_not_found');
+  });
+
+  it('deletes: the author within the window, staff at any time; history keeps a tombstone', async () => {
+    const room = await parley.createRoom(owner.token, 'deletes');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const first = await post(asAlice.client, inbox, room, { body: 'oops' });
+    const second = await post(asAlice.client, inbox, room, { body: 'keep for now' });
+    const asBob = await connect(bob);
+    expect(
+      await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.delete`, { messageId: first.id }),
+    ).toBe('forbidden');
+    await send(asAlice.client, `/app/rooms.${room.id}.delete`, { messageId: first.id });
+    clock.advance((EDIT_WINDOW_SECONDS + 1) * 1000);
+    const asOwner = await connect(owner);
+    await send(asOwner.client, `/app/rooms.${room.id}.delete`, { messageId: second.id });
+    const deletions = (await inbox.waitFor(4)).slice(2);
+    expect(deletions.map((m) => m.headers.event)).toEqual(['message.deleted', 'message.deleted']);
+    expect(bodyOf(deletions[0] as IMessage)).toEqual({
+      type: 'message.deleted',
+      message: { ...first, body: '', deleted: true },
+      by: alice.user,
+    });
+    expect(bodyOf(deletions[1] as IMessage)).toMatchObject({
+      by: owner.user,
+      message: { id: second.id, deleted: true },
+    });
+    expect(await history(room)).toEqual([
+      { ...first, body: '', deleted: true },
+      { ...second, body: '', deleted: true },
+    ]);
+    expect(
+      await refusal(asOwner.client, asOwner.errors, `/app/rooms.${room.id}.delete`, { messageId: first.id }),
+    ).toBe('message_not_found');
+    // The staff deletion is audited; the author's own is not.
+    const audit = await getWithToken(`${parley.url}/api/rooms/${room.id}/audit`, owner.token);
+    expect(audit.body.entries).toEqual([
+      {
+        id: deletions[1]?.headers.seq === undefined ? -1 : Number(deletions[1].headers.seq),
+        action: 'message.deleted',
+        actor: owner.user,
+        target: alice.user,
+        messageId: second.id,
+        details: {},
+        createdAt: expect.any(String),
+      },
+    ]);
+  });
+
+  it('replies quote the message (first 200 characters, empty once deleted)', async () => {
+    const room = await parley.createRoom(owner.token, 'replies');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const long = 'x'.repeat(250);
+    const quoted = await post(asAlice.client, inbox, room, { body: long });
+    const reply = await post(asAlice.client, inbox, room, { body: 'indeed', replyTo: quoted.id });
+    expect(reply.replyTo).toEqual({
+      id: quoted.id,
+      seq: quoted.seq,
+      author: alice.user,
+      body: 'x'.repeat(200),
+    });
+    expect((await history(room))[1]).toEqual(reply);
+    await send(asAlice.client, `/app/rooms.${room.id}.delete`, { messageId: quoted.id });
+    expect((await history(room))[1]?.replyTo).toEqual({
+      id: quoted.id,
+      seq: quoted.seq,
+      author: alice.user,
+      body: '',
+    });
+    const other = await parley.createRoom(owner.token, 'elsewhere');
+    expect(
+      await refusal(asAlice.client, asAlice.errors, `/app/rooms.${other.id}`, {
+        body: 'x',
+        replyTo: reply.id,
+      }),
+    ).toBe('message_not_found');
+  });
+
+  it('reactions toggle per user and emoji, live and in history', async () => {
+    const room = await parley.createRoom(owner.token, 'reactions');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const message = await post(asAlice.client, inbox, room, { body: 'vote' });
+    const asBob = await connect(bob);
+    const react = (client: Client, emoji: string, on: boolean) =>
+      send(client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on });
+    await react(asBob.client, '👍', true);
+    await react(asAlice.client, '👍', true);
+    await react(asAlice.client, '👨‍👩‍👧', true);
+    await react(asBob.client, '👍', true); // already on: no change, no event
+    await react(asAlice.client, '👨‍👩‍👧', false);
+    const changes = (await inbox.waitFor(5)).slice(1);
+    expect(changes.every((m) => m.headers.event === 'reaction.changed')).toBe(true);
+    expect(changes.map((m) => Number(m.headers.seq))).toEqual([2, 3, 4, 5]);
+    expect(bodyOf(changes[2] as IMessage)).toEqual({
+      type: 'reaction.changed',
+      messageId: message.id,
+      reactions: [
+        { emoji: '👍', count: 2, users: [bob.user, alice.user] },
+        { emoji: '👨‍👩‍👧', count: 1, users: [alice.user] },
+      ],
+      by: alice.user,
+      emoji: '👨‍👩‍👧',
+      added: true,
+    });
+    expect(bodyOf(changes[3] as IMessage)).toMatchObject({
+      added: false,
+      reactions: [{ emoji: '👍', count: 2 }],
+    });
+    expect((await history(room))[0]?.reactions).toEqual([
+      { emoji: '👍', count: 2, users: [bob.user, alice.user] },
+    ]);
+    for (const emoji of ['', 'ab', '👍👍', '1', 'x'.repeat(17)]) {
+      expect(
+        await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.react`, {
+          messageId: message.id,
+          emoji,
+          on: true,
+        }),
+      ).toBe('invalid_request');
+    }
+  });
+
+  it('reports reach staff only', async () => {
+    const room = await parley.createRoom(owner.token, 'reports');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const message = await post(asAlice.client, inbox, room, { body: 'rude words' });
+    const asBob = await connect(bob);
+    await send(asBob.client, `/app/rooms.${room.id}.report`, { messageId: message.id, reason: 'rude' });
+    expect(
+      await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.report`, {
+        messageId: message.id,
+        reason: 'r'.repeat(501),
+      }),
+    ).toBe('invalid_request');
+    const staff = await getWithToken(`${parley.url}/api/rooms/${room.id}/reports`, owner.token);
+    expect(staff.status).toBe(200);
+    expect(staff.body.reports).toEqual([
+      { id: expect.any(String), message, reporter: bob.user, reason: 'rude', createdAt: expect.any(String) },
+    ]);
+    for (const session of [alice, bob]) {
+      expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/reports`, session.token)).status).toBe(
+        403,
+      );
+    }
+  });
+
+  it('mentions reach every connection of the mentioned identity on /user/queue/mentions', async () => {
+    const room = await parley.createRoom(owner.token, 'mentions');
+    const bob1 = await connect(bob);
+    const bob2 = await connect(bob);
+    const mentions1 = await subscribed(bob1.client, '/user/queue/mentions');
+    const mentions2 = await subscribed(bob2.client, '/user/queue/mentions');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const aliceMentions = await subscribed(asAlice.client, '/user/queue/mentions');
+    const message = await post(asAlice.client, inbox, room, {
+      body: `hey @${bob.user.nickname.toUpperCase()}#${bob.user.tag} and @alice#${alice.user.tag}, @nobody#0000`,
+    });
+    expect(message.mentions).toHaveLength(2);
+    expect(message.mentions).toEqual(expect.arrayContaining([alice.user, bob.user]));
+    for (const queue of [mentions1, mentions2]) {
+      const [delivered] = await queue.waitFor(1);
+      expect(JSON.parse((delivered as IMessage).body)).toEqual(message);
+      expect(delivered?.headers['room-id']).toBe(room.id);
+    }
+    // Authors are not notified of their own mention.
+    await post(asAlice.client, inbox, room, { body: 'sync' });
+    expect(aliceMentions.messages).toHaveLength(0);
+  });
+
+  it('unread counts: messages after the read marker, not own, not deleted; the marker never goes down', async () => {
+    const room = await parley.createRoom(owner.token, 'unread');
+    const asOwner = await connect(owner);
+    const inbox = await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
+    const first = await post(asOwner.client, inbox, room, { body: 'one' });
+    const bob1 = await connect(bob);
+    const bob2 = await connect(bob);
+    await send(bob1.client, `/app/rooms.${room.id}.read`, { seq: first.seq });
+    await send(bob1.client, `/app/rooms.${room.id}`, { body: 'bob speaks' });
+    await post(asOwner.client, inbox, room, { body: 'two' });
+    const three = await post(asOwner.client, inbox, room, { body: 'three' });
+    await send(asOwner.client, `/app/rooms.${room.id}.delete`, { messageId: three.id });
+    const unread = async (session: Session) =>
+      ((await getWithToken(`${parley.url}/api/me/unread`, session.token)).body.rooms as unknown[]).filter(
+        (r) => (r as { roomId: string }).roomId === room.id,
+      );
+    expect(await unread(bob)).toEqual([{ roomId: room.id, lastReadSeq: first.seq, unread: 1 }]);
+    // The other connection reads further; an older marker from the first connection does not lower it.
+    const last = inbox.messages.at(-1);
+    const lastSeq = Number(last?.headers.seq);
+    await send(bob2.client, `/app/rooms.${room.id}.read`, { seq: lastSeq });
+    await send(bob1.client, `/app/rooms.${room.id}.read`, { seq: first.seq });
+    expect(await unread(bob)).toEqual([{ roomId: room.id, lastReadSeq: lastSeq, unread: 0 }]);
+    expect(await unread(alice)).toEqual([]);
+  });
+
+  it('resume with since-seq replays edits, deletes and reactions in seq order', async () => {
+    const room = await parley.createRoom(owner.token, 'resume');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const a = await post(asAlice.client, inbox, room, { body: 'a' });
+    const b = await post(asAlice.client, inbox, room, { body: 'b' });
+    await send(asAlice.client, `/app/rooms.${room.id}.edit`, { messageId: a.id, body: 'a2' });
+    await send(asAlice.client, `/app/rooms.${room.id}.react`, { messageId: a.id, emoji: '🎉', on: true });
+    await send(asAlice.client, `/app/rooms.${room.id}.delete`, { messageId: b.id });
+    await inbox.waitFor(5);
+    const asBob = await connect(bob);
+    const resumed = await subscribed(asBob.client, `/topic/rooms.${room.id}`, { 'since-seq': String(a.seq) });
+    await resumed.waitFor(4);
+    expect(resumed.messages.map((m) => [Number(m.headers.seq), m.headers.event])).toEqual([
+      [2, undefined],
+      [3, 'message.edited'],
+      [4, 'reaction.changed'],
+      [5, 'message.deleted'],
+    ]);
+    expect(resumed.bodies().slice(1)).toEqual(inbox.bodies().slice(2));
+    // History is messages only, in their current state.
+    expect(await history(room)).toEqual([
+      {
+        ...a,
+        body: 'a2',
+        editedAt: expect.any(String),
+        reactions: [{ emoji: '🎉', count: 1, users: [alice.user] }],
+      },
+      { ...b, body: '', deleted: true },
+    ]);
+  });
+});
