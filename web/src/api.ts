@@ -1,16 +1,24 @@
 // The HTTP API as typed calls: one function per endpoint the client uses, every body checked by the
 // guards in wire.ts. Owns fetch and the error envelope; knows nothing about views or STOMP.
 import {
+  type AuditEntry,
+  type Ban,
   type Message,
+  parseAudit,
+  parseBans,
   parseJson,
   parseMembers,
   parseMessages,
+  parseReports,
   parseRoom,
   parseRoomPage,
   parseSession,
+  parseUnread,
   parseWireError,
+  type Report,
   type Room,
   type Session,
+  type UnreadRoom,
   type User,
   WireShapeError,
 } from './wire.js';
@@ -121,4 +129,35 @@ export async function listMessages(
 
 export async function listMembers(roomId: string): Promise<User[]> {
   return shaped(parseMembers, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`));
+}
+
+export async function listUnread(token: string): Promise<UnreadRoom[]> {
+  return shaped(parseUnread, await request('GET', '/api/me/unread', { token }));
+}
+
+/** Newest first; `before` is the id of the oldest entry already shown. Owner only (`forbidden`). */
+export async function listAudit(
+  token: string,
+  roomId: string,
+  page: { before?: string; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  const params = new URLSearchParams();
+  if (page.before !== undefined) params.set('before', page.before);
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  const suffix = params.size > 0 ? `?${params.toString()}` : '';
+  return shaped(
+    parseAudit,
+    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/audit${suffix}`, { token }),
+  );
+}
+
+export async function listReports(token: string, roomId: string): Promise<Report[]> {
+  return shaped(
+    parseReports,
+    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/reports`, { token }),
+  );
+}
+
+export async function listBans(token: string, roomId: string): Promise<Ban[]> {
+  return shaped(parseBans, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, { token }));
 }

@@ -1,5 +1,6 @@
 // The shell: identity (nickname → token, kept fresh), the one STOMP connection, routing between the
-// room list and a room, and the connection badge. Screens get what they need as props.
+// room list and a room, the connection badge and the mention indicator (`/user/queue/mentions` on every
+// page). Screens get what they need as props.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
@@ -7,9 +8,9 @@ import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
 import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
-import { onRouteChange, parseRoute, type Route } from './router.js';
+import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
 import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
-import type { Session } from './wire.js';
+import { type Message, parseJson, parseMessage, type Session } from './wire.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
@@ -17,6 +18,7 @@ export function App() {
   const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
   const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
   const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
+  const [mention, setMention] = useState<Message | undefined>(undefined);
 
   useEffect(() => {
     document.documentElement.lang = i18n.locale;
@@ -68,6 +70,24 @@ export function App() {
     // Keyed on the user id: the connection follows the identity, not each refreshed token.
   }, [userId]);
 
+  // Mentions reach every page; the room being read already highlights them, so only others raise the flag.
+  const openRoomId = route.name === 'room' ? route.roomId : undefined;
+  useEffect(() => {
+    if (connection === undefined) return;
+    return connection.subscribe('/user/queue/mentions', (body) => {
+      try {
+        const message = parseMessage(parseJson(body));
+        const now = parseRoute(location.pathname);
+        if (now.name !== 'room' || now.roomId !== message.roomId) setMention(message);
+      } catch {
+        // A mention we cannot read is not worth an error on screen.
+      }
+    });
+  }, [connection]);
+  useEffect(() => {
+    if (openRoomId !== undefined && mention?.roomId === openRoomId) setMention(undefined);
+  }, [openRoomId, mention]);
+
   const signOut = (): void => {
     clearSession();
     setSession(undefined);
@@ -99,6 +119,25 @@ export function App() {
               {i18n.t.changeNickname}
             </button>
           </header>
+          {mention === undefined ? null : (
+            <div class="mention-flag" role="status">
+              <a
+                href={routePath({ name: 'room', roomId: mention.roomId })}
+                onClick={(event) => {
+                  if (!isPlainClick(event)) return;
+                  event.preventDefault();
+                  setMention(undefined);
+                  navigate({ name: 'room', roomId: mention.roomId });
+                }}
+              >
+                {i18n.t.mentionedYou(`${mention.author.nickname}#${mention.author.tag}`)}
+              </a>
+              <span class="quote-text">{mention.body.slice(0, 120)}</span>
+              <button type="button" class="link-button" onClick={() => setMention(undefined)}>
+                {i18n.t.dismiss}
+              </button>
+            </div>
+          )}
           {route.name === 'rooms' ? (
             <RoomList session={session} />
           ) : connection === undefined ? (

@@ -19,10 +19,18 @@ export class SendError extends Error {
 
 export type FrameHandler = (body: string, headers: Readonly<Record<string, string>>) => void;
 
+/** A `/user/queue/errors` frame that answered no SEND or SUBSCRIBE of ours (kicked, banned, …). */
+export type QueueErrorListener = (
+  code: string,
+  message: string,
+  headers: Readonly<Record<string, string>>,
+) => void;
+
 interface Registration {
   readonly destination: string;
   readonly onFrame: FrameHandler;
   readonly headers: () => Record<string, string>;
+  readonly onRefused: ((code: string, message: string) => void) | undefined;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -52,6 +60,9 @@ export class ChatConnection {
   readonly #registrations = new Set<Registration>();
   readonly #connectListeners = new Set<() => void>();
   readonly #waiting = new Map<string, Waiting>();
+  /** SUBSCRIBE receipts we wait on, so a refusal on the error queue reaches the right owner. */
+  readonly #subscribeReceipts = new Map<string, Registration>();
+  readonly #errorListeners = new Set<QueueErrorListener>();
   #state: ConnectionState = 'connecting';
   #everConnected = false;
   #receiptCounter = 0;
@@ -108,8 +119,13 @@ export class ChatConnection {
    * Keeps `destination` subscribed across reconnects. `headers` runs at every SUBSCRIBE, so a resume
    * point such as `since-seq` is always current. Returns the way to stop.
    */
-  subscribe(destination: string, onFrame: FrameHandler, headers: () => Record<string, string> = () => ({})) {
-    const registration: Registration = { destination, onFrame, headers, unsubscribe: undefined };
+  subscribe(
+    destination: string,
+    onFrame: FrameHandler,
+    headers: () => Record<string, string> = () => ({}),
+    onRefused?: (code: string, message: string) => void,
+  ) {
+    const registration: Registration = { destination, onFrame, headers, onRefused, unsubscribe: undefined };
     this.#registrations.add(registration);
     if (this.#client.connected) this.#attach(registration);
     return (): void => {
@@ -117,6 +133,12 @@ export class ChatConnection {
       registration.unsubscribe?.();
       registration.unsubscribe = undefined;
     };
+  }
+
+  /** Hears queue errors nobody waited for; several listeners may each pick what concerns them. */
+  onQueueError(listener: QueueErrorListener): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
   }
 
   /** Runs `listener` after every successful (re)connect, once subscriptions are back in place. */
@@ -169,12 +191,25 @@ export class ChatConnection {
   }
 
   #attach(registration: Registration): void {
+    const headers = registration.headers();
+    let receipt: string | undefined;
+    if (registration.onRefused !== undefined) {
+      // A refused SUBSCRIBE (banned, wrong password, room full) is reported on the error queue with
+      // this receipt id; a RECEIPT means it went live.
+      this.#receiptCounter += 1;
+      receipt = `s-${Date.now().toString(36)}-${this.#receiptCounter}`;
+      headers.receipt = receipt;
+      this.#subscribeReceipts.set(receipt, registration);
+      const settled = receipt;
+      this.#client.watchForReceipt(settled, () => this.#subscribeReceipts.delete(settled));
+    }
     const subscription = this.#client.subscribe(
       registration.destination,
       (message: IMessage) => registration.onFrame(message.body, message.headers),
-      registration.headers(),
+      headers,
     );
     registration.unsubscribe = () => {
+      if (receipt !== undefined) this.#subscribeReceipts.delete(receipt);
       if (this.#client.connected) subscription.unsubscribe();
     };
   }
@@ -189,6 +224,7 @@ export class ChatConnection {
 
   #closed(): void {
     for (const registration of this.#registrations) registration.unsubscribe = undefined;
+    this.#subscribeReceipts.clear();
     // Frames sent on the dead socket may or may not have been stored; the owner resends with the
     // same clientMsgId and the server's dedupe makes that safe.
     this.#rejectWaiting('disconnected');
@@ -208,7 +244,17 @@ export class ChatConnection {
     }
     const receiptId = message.headers['receipt-id'];
     if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text))) return;
+    const refused = receiptId === undefined ? undefined : this.#subscribeReceipts.get(receiptId);
+    if (receiptId !== undefined && refused !== undefined) {
+      this.#subscribeReceipts.delete(receiptId);
+      // The server never made it live; it must not be re-sent on the next reconnect either.
+      this.#registrations.delete(refused);
+      refused.unsubscribe = undefined;
+      refused.onRefused?.(code, text);
+      return;
+    }
     this.#options.onQueueError?.(code, text);
+    for (const listener of this.#errorListeners) listener(code, text, message.headers);
   }
 
   #setState(state: ConnectionState): void {

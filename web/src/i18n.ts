@@ -51,8 +51,106 @@ export interface Strings {
   readonly beginning: string;
   readonly loading: string;
   readonly roomNotFound: string;
+  readonly messageActions: string;
+  readonly memberActions: (who: string) => string;
+  readonly actionEdit: string;
+  readonly actionDelete: string;
+  readonly actionReply: string;
+  readonly actionReact: string;
+  readonly actionReport: string;
+  readonly actionMute: string;
+  readonly actionUnmute: string;
+  readonly actionKick: string;
+  readonly actionBan: string;
+  readonly actionUnban: string;
+  readonly actionAppoint: string;
+  readonly actionDismiss: string;
+  readonly cancel: string;
+  readonly save: string;
+  readonly editLabel: string;
+  readonly edited: string;
+  readonly deletedMessage: string;
+  readonly replyingTo: (who: string) => string;
+  readonly cancelReply: string;
+  readonly quotedDeleted: string;
+  readonly reactWith: (emoji: string) => string;
+  readonly reactionSummary: (emoji: string, count: number, names: readonly string[]) => string;
+  readonly reasonLabel: string;
+  readonly durationLabel: string;
+  readonly forever: string;
+  readonly minutes: (n: number) => string;
+  readonly hours: (n: number) => string;
+  readonly days: (n: number) => string;
+  readonly sendReport: string;
+  readonly reportSent: string;
+  readonly confirmDelete: string;
+  readonly moderateTitle: (action: string, who: string) => string;
+  readonly owner: string;
+  readonly moderator: string;
+  readonly roomSettings: string;
+  readonly reports: string;
+  readonly bans: string;
+  readonly auditLog: string;
+  readonly closePanel: string;
+  readonly topicLabel: string;
+  readonly memberCapLabel: string;
+  readonly memberCapHint: string;
+  readonly slowModeLabel: string;
+  readonly slowModeHint: string;
+  readonly newPasswordLabel: string;
+  readonly removePassword: string;
+  readonly settingsSaved: string;
+  readonly noReports: string;
+  readonly noBans: string;
+  readonly noAudit: string;
+  readonly reportedBy: (who: string) => string;
+  readonly bannedUntil: (until: string | null) => string;
+  readonly by: (who: string) => string;
+  readonly loadMore: string;
+  readonly passwordProtected: string;
+  readonly slowModeOn: (seconds: number) => string;
+  readonly memberCapShown: (n: number) => string;
+  readonly roomPasswordLabel: string;
+  readonly enterRoom: string;
+  readonly passwordNeeded: string;
+  readonly rejoin: string;
+  readonly tryAgain: string;
+  readonly unread: (n: number) => string;
+  readonly mentionedYou: (who: string) => string;
+  readonly dismiss: string;
+  readonly notice: (event: NoticeText) => string;
   readonly error: (code: string) => string;
 }
+
+/** What a room event notice needs, already as display strings. */
+export type NoticeText =
+  | { readonly type: 'room.updated'; readonly by: string }
+  | { readonly type: 'message.deleted'; readonly by: string; readonly author: string }
+  | {
+      readonly type: 'member.muted';
+      readonly by: string;
+      readonly user: string;
+      readonly until: string;
+      readonly reason: string | null;
+    }
+  | {
+      readonly type: 'member.unmuted' | 'member.unbanned' | 'moderator.added' | 'moderator.removed';
+      readonly by: string;
+      readonly user: string;
+    }
+  | {
+      readonly type: 'member.kicked';
+      readonly by: string;
+      readonly user: string;
+      readonly reason: string | null;
+    }
+  | {
+      readonly type: 'member.banned';
+      readonly by: string;
+      readonly user: string;
+      readonly until: string | null;
+      readonly reason: string | null;
+    };
 
 const en: Strings = {
   appName: 'Parley',
@@ -106,6 +204,100 @@ const en: Strings = {
   beginning: 'This is the beginning of the room.',
   loading: 'Loading…',
   roomNotFound: 'This room does not exist.',
+  messageActions: 'Message actions',
+  memberActions: (who) => `Member actions for ${who}`,
+  actionEdit: 'Edit',
+  actionDelete: 'Delete',
+  actionReply: 'Reply',
+  actionReact: 'React',
+  actionReport: 'Report',
+  actionMute: 'Mute',
+  actionUnmute: 'Unmute',
+  actionKick: 'Kick',
+  actionBan: 'Ban',
+  actionUnban: 'Unban',
+  actionAppoint: 'Make moderator',
+  actionDismiss: 'Remove moderator',
+  cancel: 'Cancel',
+  save: 'Save',
+  editLabel: 'Edit text',
+  edited: '(edited)',
+  deletedMessage: 'This message was deleted.',
+  replyingTo: (who) => `Replying to ${who}`,
+  cancelReply: 'Cancel reply',
+  quotedDeleted: 'deleted message',
+  reactWith: (emoji) => `React with ${emoji}`,
+  reactionSummary: (emoji, count, names) => `${emoji} ${count}: ${names.join(', ')}`,
+  reasonLabel: 'Reason',
+  durationLabel: 'Duration',
+  forever: 'Forever',
+  minutes: (n) => `${n} minutes`,
+  hours: (n) => (n === 1 ? '1 hour' : `${n} hours`),
+  days: (n) => (n === 1 ? '1 day' : `${n} days`),
+  sendReport: 'Send report',
+  reportSent: 'Report sent to the moderators.',
+  confirmDelete: 'Delete this message for everyone?',
+  moderateTitle: (action, who) => `${action}: ${who}`,
+  owner: 'owner',
+  moderator: 'moderator',
+  roomSettings: 'Room settings',
+  reports: 'Reports',
+  bans: 'Bans',
+  auditLog: 'Audit log',
+  closePanel: 'Close',
+  topicLabel: 'Topic',
+  memberCapLabel: 'Member cap',
+  memberCapHint: 'Most people online at once; empty for no cap.',
+  slowModeLabel: 'Slow mode (seconds)',
+  slowModeHint: 'One message per person every this many seconds; 0 turns it off. Staff are exempt.',
+  newPasswordLabel: 'New room password',
+  removePassword: 'Remove the password',
+  settingsSaved: 'Settings saved.',
+  noReports: 'No reports.',
+  noBans: 'Nobody is banned.',
+  noAudit: 'Nothing recorded yet.',
+  reportedBy: (who) => `reported by ${who}`,
+  bannedUntil: (until) => (until === null ? 'banned for good' : `banned until ${until}`),
+  by: (who) => `by ${who}`,
+  loadMore: 'Load more',
+  passwordProtected: 'Password protected',
+  slowModeOn: (seconds) => `Slow mode: one message every ${seconds} s`,
+  memberCapShown: (n) => `At most ${n} online`,
+  roomPasswordLabel: 'Room password',
+  enterRoom: 'Enter',
+  passwordNeeded: 'This room has a password.',
+  rejoin: 'Rejoin',
+  tryAgain: 'Try again',
+  unread: (n) => (n === 1 ? '1 unread' : `${n} unread`),
+  mentionedYou: (who) => `${who} mentioned you`,
+  dismiss: 'Dismiss',
+  notice: (e) => {
+    const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
+    switch (e.type) {
+      case 'room.updated':
+        return `${e.by} changed the room settings`;
+      case 'message.deleted':
+        return `${e.by} deleted a message by ${e.author}`;
+      case 'member.muted':
+        return `${e.by} muted ${e.user} until ${e.until}${why(e.reason)}`;
+      case 'member.unmuted':
+        return `${e.by} unmuted ${e.user}`;
+      case 'member.kicked':
+        return `${e.by} kicked ${e.user}${why(e.reason)}`;
+      case 'member.banned':
+        return `${e.by} banned ${e.user} ${e.until === null ? 'for good' : `until ${e.until}`}${why(e.reason)}`;
+      case 'member.unbanned':
+        return `${e.by} unbanned ${e.user}`;
+      case 'moderator.added':
+        return `${e.by} made ${e.user} a moderator`;
+      case 'moderator.removed':
+        return `${e.by} removed ${e.user} as moderator`;
+      default: {
+        const unreachable: never = e;
+        return unreachable;
+      }
+    }
+  },
   error: (code) =>
     ({
       invalid_nickname: 'That nickname is not allowed. Use 1–32 letters, digits, punctuation or emoji.',
@@ -115,6 +307,16 @@ const en: Strings = {
       rate_limited: 'Slow down a little and try again.',
       unauthorized: 'Your session expired. Pick a nickname again.',
       network: 'The server cannot be reached. Check your connection.',
+      forbidden: 'You are not allowed to do that in this room.',
+      muted: 'You are muted in this room.',
+      banned: 'You are banned from this room.',
+      kicked: 'A moderator removed you from this room. You may rejoin.',
+      slow_mode: 'Slow mode is on: wait a little before sending again.',
+      room_full: 'This room is full right now. Try again later.',
+      wrong_password: 'That room password is not right.',
+      edit_window_closed: 'The time to edit or delete this message has passed.',
+      message_not_found: 'That message no longer exists.',
+      invalid_request: 'That request was not accepted.',
     })[code] ?? 'Something went wrong. Please try again.',
 };
 
@@ -170,6 +372,100 @@ const ko: Strings = {
   beginning: '대화방의 처음입니다.',
   loading: '불러오는 중…',
   roomNotFound: '존재하지 않는 대화방입니다.',
+  messageActions: '메시지 작업',
+  memberActions: (who) => `${who} 님에 대한 작업`,
+  actionEdit: '수정',
+  actionDelete: '삭제',
+  actionReply: '답장',
+  actionReact: '반응',
+  actionReport: '신고',
+  actionMute: '채팅 금지',
+  actionUnmute: '채팅 금지 해제',
+  actionKick: '내보내기',
+  actionBan: '차단',
+  actionUnban: '차단 해제',
+  actionAppoint: '관리자로 지정',
+  actionDismiss: '관리자 해제',
+  cancel: '취소',
+  save: '저장',
+  editLabel: '수정할 내용',
+  edited: '(수정됨)',
+  deletedMessage: '삭제된 메시지입니다.',
+  replyingTo: (who) => `${who} 님에게 답장`,
+  cancelReply: '답장 취소',
+  quotedDeleted: '삭제된 메시지',
+  reactWith: (emoji) => `${emoji} 반응 남기기`,
+  reactionSummary: (emoji, count, names) => `${emoji} ${count}명: ${names.join(', ')}`,
+  reasonLabel: '사유',
+  durationLabel: '기간',
+  forever: '영구',
+  minutes: (n) => `${n}분`,
+  hours: (n) => `${n}시간`,
+  days: (n) => `${n}일`,
+  sendReport: '신고 보내기',
+  reportSent: '관리자에게 신고했습니다.',
+  confirmDelete: '이 메시지를 모두에게서 삭제할까요?',
+  moderateTitle: (action, who) => `${action}: ${who}`,
+  owner: '방장',
+  moderator: '관리자',
+  roomSettings: '방 설정',
+  reports: '신고 목록',
+  bans: '차단 목록',
+  auditLog: '관리 기록',
+  closePanel: '닫기',
+  topicLabel: '주제',
+  memberCapLabel: '최대 인원',
+  memberCapHint: '동시에 접속할 수 있는 최대 인원입니다. 비우면 제한이 없습니다.',
+  slowModeLabel: '슬로 모드 (초)',
+  slowModeHint: '한 사람이 이 시간마다 한 번만 보낼 수 있습니다. 0이면 꺼집니다. 방장과 관리자는 제외됩니다.',
+  newPasswordLabel: '새 방 비밀번호',
+  removePassword: '비밀번호 없애기',
+  settingsSaved: '설정을 저장했습니다.',
+  noReports: '신고가 없습니다.',
+  noBans: '차단된 사람이 없습니다.',
+  noAudit: '아직 기록이 없습니다.',
+  reportedBy: (who) => `${who} 님이 신고`,
+  bannedUntil: (until) => (until === null ? '영구 차단' : `${until}까지 차단`),
+  by: (who) => `${who} 님이 처리`,
+  loadMore: '더 보기',
+  passwordProtected: '비밀번호 있음',
+  slowModeOn: (seconds) => `슬로 모드: ${seconds}초에 한 번`,
+  memberCapShown: (n) => `최대 ${n}명 접속`,
+  roomPasswordLabel: '방 비밀번호',
+  enterRoom: '들어가기',
+  passwordNeeded: '비밀번호가 있는 방입니다.',
+  rejoin: '다시 들어가기',
+  tryAgain: '다시 시도',
+  unread: (n) => `안 읽음 ${n}`,
+  mentionedYou: (who) => `${who} 님이 나를 언급했습니다`,
+  dismiss: '닫기',
+  notice: (e) => {
+    const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
+    switch (e.type) {
+      case 'room.updated':
+        return `${e.by} 님이 방 설정을 바꿨습니다`;
+      case 'message.deleted':
+        return `${e.by} 님이 ${e.author} 님의 메시지를 삭제했습니다`;
+      case 'member.muted':
+        return `${e.by} 님이 ${e.user} 님을 ${e.until}까지 채팅 금지했습니다${why(e.reason)}`;
+      case 'member.unmuted':
+        return `${e.by} 님이 ${e.user} 님의 채팅 금지를 풀었습니다`;
+      case 'member.kicked':
+        return `${e.by} 님이 ${e.user} 님을 내보냈습니다${why(e.reason)}`;
+      case 'member.banned':
+        return `${e.by} 님이 ${e.user} 님을 ${e.until === null ? '영구' : `${e.until}까지`} 차단했습니다${why(e.reason)}`;
+      case 'member.unbanned':
+        return `${e.by} 님이 ${e.user} 님의 차단을 풀었습니다`;
+      case 'moderator.added':
+        return `${e.by} 님이 ${e.user} 님을 관리자로 지정했습니다`;
+      case 'moderator.removed':
+        return `${e.by} 님이 ${e.user} 님을 관리자에서 해제했습니다`;
+      default: {
+        const unreachable: never = e;
+        return unreachable;
+      }
+    }
+  },
   error: (code) =>
     ({
       invalid_nickname: '사용할 수 없는 닉네임입니다. 1–32자의 글자, 숫자, 문장 부호, 이모지를 쓰세요.',
@@ -179,6 +475,16 @@ const ko: Strings = {
       rate_limited: '잠시 후 다시 시도하세요.',
       unauthorized: '세션이 만료되었습니다. 닉네임을 다시 정하세요.',
       network: '서버에 연결할 수 없습니다. 네트워크를 확인하세요.',
+      forbidden: '이 방에서 그 작업을 할 권한이 없습니다.',
+      muted: '이 방에서 채팅이 금지되었습니다.',
+      banned: '이 방에서 차단되었습니다.',
+      kicked: '관리자가 이 방에서 내보냈습니다. 다시 들어갈 수 있습니다.',
+      slow_mode: '슬로 모드입니다. 잠시 후 다시 보내세요.',
+      room_full: '지금은 방이 가득 찼습니다. 나중에 다시 시도하세요.',
+      wrong_password: '방 비밀번호가 맞지 않습니다.',
+      edit_window_closed: '수정하거나 삭제할 수 있는 시간이 지났습니다.',
+      message_not_found: '그 메시지는 더 이상 없습니다.',
+      invalid_request: '요청이 받아들여지지 않았습니다.',
     })[code] ?? '문제가 생겼습니다. 다시 시도하세요.',
 };
 

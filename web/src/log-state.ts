@@ -1,7 +1,7 @@
 // The room log as data: confirmed messages keyed by seq, own messages still in flight keyed by
 // clientMsgId, and join/leave notices. Pure functions over immutable values; knows nothing of STOMP
 // or the DOM, so resume and dedupe rules are tested under Node.
-import type { Message, User } from './wire.js';
+import type { Message, Reaction, ReplyQuote, RoomEvent, User } from './wire.js';
 
 export type PendingStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -12,22 +12,35 @@ export interface PendingMessage {
   readonly status: PendingStatus;
   /** Catalogue code of the last failure, when the server named one. */
   readonly errorCode?: string;
+  /** The message this one quotes, shown while it is in flight. */
+  readonly replyTo?: ReplyQuote;
 }
 
-export interface Notice {
-  readonly id: string;
-  readonly kind: 'join' | 'leave';
-  readonly user: User;
-  readonly atMs: number;
-  /** Shown after the message with this seq: the highest seq known when the notice arrived. */
-  readonly afterSeq: number;
-}
+export type Notice =
+  | {
+      readonly id: string;
+      readonly kind: 'join' | 'leave';
+      readonly user: User;
+      readonly atMs: number;
+      /** Shown after the message with this seq: the highest seq known when the notice arrived. */
+      readonly afterSeq: number;
+    }
+  | {
+      readonly id: string;
+      readonly kind: 'event';
+      readonly event: RoomEvent;
+      readonly atMs: number;
+      /** The event's own seq: it sits exactly between the messages around it. */
+      readonly afterSeq: number;
+    };
 
 export interface LogState {
   /** Ascending by seq, no two with the same seq. */
   readonly messages: readonly Message[];
   readonly pending: readonly PendingMessage[];
   readonly notices: readonly Notice[];
+  /** Highest seq of a room event applied; events share the room's seq with messages. */
+  readonly lastEventSeq: number;
 }
 
 export type LogEntry =
@@ -35,13 +48,14 @@ export type LogEntry =
   | { readonly kind: 'notice'; readonly key: string; readonly notice: Notice }
   | { readonly kind: 'pending'; readonly key: string; readonly pending: PendingMessage };
 
-export const emptyLog: LogState = { messages: [], pending: [], notices: [] };
+export const emptyLog: LogState = { messages: [], pending: [], notices: [], lastEventSeq: 0 };
 
 /** Keeps notices from growing without bound in a busy room. */
 const MAX_NOTICES = 200;
 
+/** The resume point: the highest seq seen, message or event. */
 export function highestSeq(state: LogState): number {
-  return state.messages.at(-1)?.seq ?? 0;
+  return Math.max(state.messages.at(-1)?.seq ?? 0, state.lastEventSeq);
 }
 
 export function lowestSeq(state: LogState): number | undefined {
@@ -96,9 +110,102 @@ export function findPending(state: LogState, clientMsgId: string): PendingMessag
   return state.pending.find((p) => p.clientMsgId === clientMsgId);
 }
 
-export function addNotice(state: LogState, notice: Omit<Notice, 'afterSeq'>): LogState {
+export function addNotice(
+  state: LogState,
+  notice: {
+    readonly id: string;
+    readonly kind: 'join' | 'leave';
+    readonly user: User;
+    readonly atMs: number;
+  },
+): LogState {
   const notices = [...state.notices, { ...notice, afterSeq: highestSeq(state) }];
   return { ...state, notices: notices.slice(-MAX_NOTICES) };
+}
+
+/** The first 200 characters a reply shows of the message it quotes ("" once deleted), as the server does. */
+export function quoteOf(message: Message): ReplyQuote {
+  const body = message.deleted === true ? '' : Array.from(message.body).slice(0, 200).join('');
+  return { id: message.id, seq: message.seq, author: message.author, body };
+}
+
+function withReactions(message: Message, reactions: readonly Reaction[]): Message {
+  const { reactions: _old, ...rest } = message;
+  return reactions.length === 0 ? rest : { ...rest, reactions };
+}
+
+/** Replaces the message with the same id (and refreshes replies quoting it); unknown ids change nothing. */
+function replaceMessage(messages: readonly Message[], updated: Message): readonly Message[] {
+  if (!messages.some((m) => m.id === updated.id)) return messages;
+  const quote = quoteOf(updated);
+  return messages.map((m) => {
+    if (m.id === updated.id) return updated;
+    if (m.replyTo?.id === updated.id) return { ...m, replyTo: quote };
+    return m;
+  });
+}
+
+/** Whether an event is shown as a line in the log (the rest only change messages in place). */
+export function isNoticeEvent(
+  event: RoomEvent,
+  authorOf: (messageId: string) => string | undefined,
+): boolean {
+  switch (event.type) {
+    case 'message.edited':
+    case 'reaction.changed':
+      return false;
+    case 'message.deleted':
+      // An author tidying up their own message is not news; staff removing it is.
+      return event.by.id !== (authorOf(event.message.id) ?? event.message.author.id);
+    case 'room.updated':
+    case 'member.muted':
+    case 'member.unmuted':
+    case 'member.kicked':
+    case 'member.banned':
+    case 'member.unbanned':
+    case 'moderator.added':
+    case 'moderator.removed':
+      return true;
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * Applies a room event with its seq. Events carry full state (the whole message, the whole reactions
+ * array), so applying the same one twice, or an older one before a newer one, ends where the server is.
+ * A seq at or below the last one applied is ignored, so replays do not repeat notices.
+ */
+export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs: number): LogState {
+  // Replays start after the resume point and arrive in seq order, so an older seq is a repeat.
+  if (seq <= state.lastEventSeq) return state;
+  let messages = state.messages;
+  switch (event.type) {
+    case 'message.edited':
+    case 'message.deleted':
+      messages = replaceMessage(messages, event.message);
+      break;
+    case 'reaction.changed': {
+      const target = messages.find((m) => m.id === event.messageId);
+      if (target !== undefined) messages = replaceMessage(messages, withReactions(target, event.reactions));
+      break;
+    }
+    default:
+      break;
+  }
+  const notice = isNoticeEvent(event, (id) => state.messages.find((m) => m.id === id)?.author.id);
+  const notices = notice
+    ? [...state.notices, { id: `e:${seq}`, kind: 'event' as const, event, atMs, afterSeq: seq }].slice(
+        -MAX_NOTICES,
+      )
+    : state.notices;
+  return { ...state, messages, notices, lastEventSeq: Math.max(state.lastEventSeq, seq) };
+}
+
+export function findMessage(state: LogState, messageId: string): Message | undefined {
+  return state.messages.find((m) => m.id === messageId);
 }
 
 /** The log in reading order: messages by seq, each notice after the message it followed, own in-flight last. */

@@ -1,7 +1,7 @@
 // The lobby: search rooms, page through them, create one (Enter in "Room name" creates and opens it).
 // Knows the rooms endpoints and the router; nothing about STOMP.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, createRoom, listRooms } from './api.js';
+import { ApiError, createRoom, listRooms, listUnread } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { isPlainClick, navigate, routePath } from './router.js';
@@ -23,6 +23,7 @@ export function RoomList({ session }: { session: Session }) {
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | undefined>(undefined);
   const [nowMs, setNowMs] = useState(Date.now);
+  const [unread, setUnread] = useState<ReadonlyMap<string, number>>(new Map());
   const pagedRef = useRef(false);
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -41,6 +42,13 @@ export function RoomList({ session }: { session: Session }) {
         setNextCursor(page.nextCursor);
         setError(undefined);
         setNowMs(Date.now());
+        // Unread counts are extra: a failure leaves the list as it is.
+        listUnread(session.token).then(
+          (rooms) => {
+            if (!cancelled) setUnread(new Map(rooms.map((r) => [r.roomId, r.unread])));
+          },
+          () => {},
+        );
       } catch (caught) {
         if (!cancelled) setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
       }
@@ -56,7 +64,7 @@ export function RoomList({ session }: { session: Session }) {
       clearTimeout(debounce);
       clearInterval(refresh);
     };
-  }, [query, t]);
+  }, [query, t, session.token]);
 
   const loadMore = async (): Promise<void> => {
     if (nextCursor === null || loadingMore) return;
@@ -156,6 +164,9 @@ export function RoomList({ session }: { session: Session }) {
               >
                 {room.name}
               </a>
+              {(unread.get(room.id) ?? 0) > 0 ? (
+                <span class="unread">{t.unread(unread.get(room.id) ?? 0)}</span>
+              ) : null}
               {room.topic === null || room.topic === '' ? null : <span class="topic">{room.topic}</span>}
               <span class="meta">
                 <span class={room.online > 0 ? 'online live' : 'online'}>{t.online(room.online)}</span>

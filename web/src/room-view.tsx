@@ -1,18 +1,21 @@
 // One room: history over HTTP, then live messages and presence over STOMP, resumed with since-seq on
 // every reconnect; own messages go pending → sent → confirmed (or failed with Retry, same clientMsgId).
-// Owns scroll behaviour (stay at bottom, keep position when older pages load). The log rules live in
-// log-state.ts; the connection mechanics in connection.ts.
+// Owns scroll behaviour (stay at bottom, keep position when older pages load), room events (edits,
+// deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
+// and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import { ApiError, getRoom, listMembers, listMessages } from './api.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
-import { formatMessageTime } from './format.js';
+import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
 import {
   addMessages,
   addNotice,
   addPending,
+  applyEvent,
   emptyLog,
   findPending,
   highestSeq,
@@ -20,12 +23,28 @@ import {
   type LogState,
   logEntries,
   lowestSeq,
+  type Notice,
+  quoteOf,
   setPendingStatus,
 } from './log-state.js';
+import { type Act, MessageItem, type RoomCommand } from './message-item.js';
 import { MessageText } from './message-text.js';
+import { type Sanction, SanctionForm } from './moderation-forms.js';
+import { canSanction, roleIn } from './permissions.js';
+import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 import { createThrottle } from './throttle.js';
-import { parseJson, parseMessage, parsePresence, type Room, type Session, type User } from './wire.js';
+import {
+  type Message,
+  parseJson,
+  parseMessage,
+  parsePresence,
+  parseRoomEvent,
+  type Room,
+  type RoomEvent,
+  type Session,
+  type User,
+} from './wire.js';
 
 const PAGE_SIZE = 50;
 const RECEIPT_TIMEOUT_MS = 10_000;
@@ -34,6 +53,14 @@ const TYPING_SEND_INTERVAL_MS = 3_000;
 const TYPING_SHOW_MS = 5_000;
 const BOTTOM_SLACK_PX = 48;
 const OLDER_TRIGGER_PX = 120;
+/** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
+const READ_MARK_DELAY_MS = 800;
+
+/** Why this person is not (or no longer) in the room's live feed. */
+type Gate =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'password'; readonly wrong: boolean }
+  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
 
 interface Typist {
   readonly user: User;
@@ -63,6 +90,15 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [unseen, setUnseen] = useState(false);
   const [nowMs, setNowMs] = useState(Date.now);
+  const [gate, setGate] = useState<Gate>({ kind: 'open' });
+  const [joinKey, setJoinKey] = useState(0);
+  const [replyTo, setReplyTo] = useState<Message | undefined>(undefined);
+  const [panel, setPanel] = useState<PanelName | undefined>(undefined);
+  const [memberForm, setMemberForm] = useState<{ user: User; sanction: Sanction } | undefined>(undefined);
+  const [roomError, setRoomError] = useState<string | undefined>(undefined);
+  const passwordRef = useRef<string | undefined>(undefined);
+  const readSentRef = useRef(0);
+  const composerRef = useRef<HTMLDivElement>(null);
 
   // The ref is the source of truth so STOMP callbacks and SUBSCRIBE headers never read a stale render.
   const logRef = useRef<LogState>(emptyLog);
@@ -126,7 +162,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       connection
         .sendWithReceipt(
           `/app/rooms.${roomId}`,
-          JSON.stringify({ body: pending.body, clientMsgId }),
+          JSON.stringify(
+            pending.replyTo === undefined
+              ? { body: pending.body, clientMsgId }
+              : { body: pending.body, clientMsgId, replyTo: pending.replyTo.id },
+          ),
           RECEIPT_TIMEOUT_MS,
         )
         .then(
@@ -147,11 +187,25 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
 
   // Live messages and presence, re-subscribed by the connection on every reconnect.
   useEffect(() => {
-    if (history !== 'ready') return;
+    if (history !== 'ready' || gate.kind !== 'open') return;
     const topic = `/topic/rooms.${roomId}`;
     const offMessages = connection.subscribe(
       topic,
-      (body) => {
+      (body, headers) => {
+        const eventType = headers.event;
+        if (eventType !== undefined) {
+          const seq = Number(headers.seq);
+          let event: RoomEvent;
+          try {
+            event = parseRoomEvent(parseJson(body));
+          } catch {
+            return;
+          }
+          if (!Number.isInteger(seq) || seq < 1) return;
+          update((state) => applyEvent(state, seq, event, Date.now()));
+          setRoom((current) => (typeof current === 'object' ? roomAfter(current, event) : current));
+          return;
+        }
         let message: ReturnType<typeof parseMessage>;
         try {
           message = parseMessage(parseJson(body));
@@ -162,8 +216,25 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         update((state) => addMessages(state, [message]));
         setTypists((current) => withoutTypist(current, message.author.id));
       },
-      () => ({ 'since-seq': String(highestSeq(logRef.current)) }),
+      () => {
+        const headers: Record<string, string> = { 'since-seq': String(highestSeq(logRef.current)) };
+        if (passwordRef.current !== undefined) headers['room-password'] = passwordRef.current;
+        return headers;
+      },
+      (code, message) => {
+        if (code === 'wrong_password') {
+          setGate({ kind: 'password', wrong: passwordRef.current !== undefined });
+          passwordRef.current = undefined;
+        } else {
+          setGate({ kind: 'refused', code, message });
+        }
+      },
     );
+    const offErrors = connection.onQueueError((code, message, headers) => {
+      // Kicks and bans end this person's subscriptions server-side; the room says so and offers a way back.
+      if (headers['room-id'] !== roomId || (code !== 'kicked' && code !== 'banned')) return;
+      setGate({ kind: 'refused', code, message });
+    });
     const offPresence = connection.subscribe(`${topic}.presence`, (body) => {
       let event: ReturnType<typeof parsePresence>;
       try {
@@ -214,9 +285,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     return () => {
       offMessages();
       offPresence();
+      offErrors();
       offConnected();
     };
-  }, [history, roomId, connection, update, dispatch, selfId]);
+    // joinKey: "Rejoin" and a password attempt subscribe afresh.
+  }, [history, roomId, connection, update, dispatch, selfId, gate.kind, joinKey]);
 
   // Typing notices expire on their own; one timer for the soonest.
   useEffect(() => {
@@ -280,7 +353,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     if (element === null) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
     atBottomRef.current = atBottom;
-    if (atBottom) setUnseen(false);
+    if (atBottom) {
+      setUnseen(false);
+      markRead();
+    }
     if (element.scrollTop < OLDER_TRIGGER_PX && hasOlder) void loadOlder();
   };
 
@@ -293,10 +369,43 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
 
   const send = (body: string): void => {
     const clientMsgId = newClientMsgId();
-    update((state) => addPending(state, { clientMsgId, body, createdAtMs: Date.now(), status: 'queued' }));
+    const quote = replyTo === undefined ? undefined : quoteOf(replyTo);
+    update((state) =>
+      addPending(
+        state,
+        quote === undefined
+          ? { clientMsgId, body, createdAtMs: Date.now(), status: 'queued' }
+          : { clientMsgId, body, createdAtMs: Date.now(), status: 'queued', replyTo: quote },
+      ),
+    );
+    setReplyTo(undefined);
     atBottomRef.current = true;
     dispatch(clientMsgId);
   };
+
+  const act: Act = useCallback(
+    (command: RoomCommand, body: Record<string, unknown>) =>
+      connection.sendWithReceipt(`/app/rooms.${roomId}.${command}`, JSON.stringify(body), RECEIPT_TIMEOUT_MS),
+    [connection, roomId],
+  );
+
+  const startReply = (message: Message): void => {
+    setReplyTo(message);
+    composerRef.current?.querySelector('textarea')?.focus();
+  };
+
+  // The read marker follows what this person has seen: the room open and scrolled to the bottom.
+  const markRead = useCallback((): void => {
+    const seq = highestSeq(logRef.current);
+    if (seq <= readSentRef.current || !atBottomRef.current || gate.kind !== 'open') return;
+    if (connection.sendNow(`/app/rooms.${roomId}.read`, JSON.stringify({ seq }))) readSentRef.current = seq;
+  }, [connection, roomId, gate.kind]);
+
+  useEffect(() => {
+    if (history !== 'ready') return;
+    const timer = setTimeout(markRead, READ_MARK_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [log, history, markRead]);
 
   const typing = (): void => {
     if (connection.connected && typingGate(Date.now()))
@@ -312,18 +421,118 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     );
   }
 
+  const current = typeof room === 'object' ? room : undefined;
+  const myRole = roleIn(current, selfId);
+  const staff = myRole !== 'member';
   const shownMembers = members.some((m) => m.id === selfId) ? members : [session.user, ...members];
   const typingNames = [...typists.values()].map((typist) => displayName(typist.user));
+  const panels: { name: PanelName; label: string }[] = [];
+  if (staff) {
+    panels.push({ name: 'settings', label: t.roomSettings });
+    panels.push({ name: 'reports', label: t.reports });
+    panels.push({ name: 'bans', label: t.bans });
+  }
+  if (myRole === 'owner') panels.push({ name: 'audit', label: t.auditLog });
+  const openPanel = panels.find((p) => p.name === panel);
+
+  const memberItems = (member: User): MenuItem[] => {
+    const items: MenuItem[] = [];
+    const role = roleIn(current, member.id);
+    if (member.id === selfId) return items;
+    if (canSanction(myRole, role)) {
+      for (const sanction of ['mute', 'kick', 'ban'] as const) {
+        const label = sanction === 'mute' ? t.actionMute : sanction === 'kick' ? t.actionKick : t.actionBan;
+        items.push({ key: sanction, label, onSelect: () => setMemberForm({ user: member, sanction }) });
+      }
+      items.push({
+        key: 'unmute',
+        label: t.actionUnmute,
+        onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
+      });
+    }
+    if (myRole === 'owner') {
+      items.push(
+        role === 'moderator'
+          ? {
+              key: 'dismiss',
+              label: t.actionDismiss,
+              onSelect: () => void runRoomAction({ action: 'dismiss', userId: member.id }),
+            }
+          : {
+              key: 'appoint',
+              label: t.actionAppoint,
+              onSelect: () => void runRoomAction({ action: 'appoint', userId: member.id }),
+            },
+      );
+    }
+    return items;
+  };
+
+  async function runRoomAction(body: Record<string, unknown>): Promise<void> {
+    setRoomError(undefined);
+    try {
+      await act('moderate', body);
+      setMemberForm(undefined);
+    } catch (caught) {
+      setRoomError(t.error(caught instanceof SendError ? caught.code : 'internal_error'));
+    }
+  }
 
   return (
     <main id="main" class="room-view">
       <div class="room-header">
         <BackLink />
-        <h1>{room === undefined ? t.loading : room.name}</h1>
-        {typeof room === 'object' && room.topic !== null && room.topic !== '' ? (
-          <p class="topic">{room.topic}</p>
+        <h1>{current === undefined ? t.loading : current.name}</h1>
+        {current !== undefined && current.topic !== null && current.topic !== '' ? (
+          <p class="topic">{current.topic}</p>
         ) : null}
+        {current === undefined ? null : (
+          <p class="room-flags">
+            {current.hasPassword ? <span class="flag">🔒 {t.passwordProtected}</span> : null}
+            {current.slowModeSeconds > 0 ? (
+              <span class="flag">{t.slowModeOn(current.slowModeSeconds)}</span>
+            ) : null}
+            {current.memberCap === null ? null : (
+              <span class="flag">{t.memberCapShown(current.memberCap)}</span>
+            )}
+          </p>
+        )}
+        {panels.length === 0 ? null : (
+          <div class="room-tools">
+            {panels.map((p) => (
+              <button
+                key={p.name}
+                type="button"
+                class="secondary"
+                aria-expanded={panel === p.name ? 'true' : 'false'}
+                aria-controls="room-panel"
+                onClick={() => setPanel((open) => (open === p.name ? undefined : p.name))}
+              >
+                {p.label}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
+      {openPanel === undefined || current === undefined ? null : (
+        <section id="room-panel" class="room-panel" aria-label={openPanel.label}>
+          <div class="panel-head">
+            <h2>{openPanel.label}</h2>
+            <button type="button" class="secondary" onClick={() => setPanel(undefined)}>
+              {t.closePanel}
+            </button>
+          </div>
+          {openPanel.name === 'settings' ? (
+            <SettingsPanel key={JSON.stringify(current)} room={current} act={act} />
+          ) : openPanel.name === 'reports' ? (
+            <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
+          ) : openPanel.name === 'bans' ? (
+            <BansPanel token={session.token} roomId={roomId} locale={locale} act={act} />
+          ) : (
+            <AuditPanel token={session.token} roomId={roomId} locale={locale} />
+          )}
+        </section>
+      )}
       <div class="room-body">
         <section class="conversation">
           <div
@@ -354,16 +563,23 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
               <p class="muted">{t.loading}</p>
             )}
             <ol class="entries">
-              {entries.map((entry) => (
-                <Entry
-                  key={entry.key}
-                  entry={entry}
-                  self={session.user}
-                  locale={locale}
-                  nowMs={nowMs}
-                  onRetry={dispatch}
-                />
-              ))}
+              {entries.map((entry) =>
+                entry.kind === 'message' ? (
+                  <MessageItem
+                    key={entry.key}
+                    message={entry.message}
+                    self={session.user}
+                    locale={locale}
+                    nowMs={nowMs}
+                    viewerRole={myRole}
+                    authorRole={roleIn(current, entry.message.author.id)}
+                    act={act}
+                    onReply={startReply}
+                  />
+                ) : (
+                  <Entry key={entry.key} entry={entry} self={session.user} onRetry={dispatch} />
+                ),
+              )}
             </ol>
           </div>
           {unseen ? (
@@ -372,24 +588,145 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             </button>
           ) : null}
           <p class="typing">{typingNames.length === 0 ? '' : t.typing(typingNames)}</p>
-          <Composer onSend={send} onTyping={typing} autoFocus={true} />
+          {roomError === undefined ? null : (
+            <p class="error" role="alert">
+              {roomError}
+            </p>
+          )}
+          {gate.kind === 'open' ? (
+            <div ref={composerRef} class="composer-wrap">
+              {replyTo === undefined ? null : (
+                <div class="reply-bar">
+                  <span>
+                    {t.replyingTo(displayName(replyTo.author))}:{' '}
+                    <span class="quote-text">{quoteOf(replyTo).body}</span>
+                  </span>
+                  <button type="button" class="secondary" onClick={() => setReplyTo(undefined)}>
+                    {t.cancelReply}
+                  </button>
+                </div>
+              )}
+              <Composer onSend={send} onTyping={typing} autoFocus={true} />
+            </div>
+          ) : (
+            <GatePanel
+              gate={gate}
+              onPassword={(password) => {
+                passwordRef.current = password;
+                setGate({ kind: 'open' });
+                setJoinKey((n) => n + 1);
+              }}
+              onRejoin={() => {
+                setGate({ kind: 'open' });
+                setJoinKey((n) => n + 1);
+              }}
+            />
+          )}
         </section>
         <aside class="members" aria-labelledby="members-title">
           <details open={wideLayout}>
             <summary id="members-title">{t.members(shownMembers.length)}</summary>
             <ul>
-              {shownMembers.map((member) => (
-                <li key={member.id} class={member.id === selfId ? 'me' : undefined}>
-                  <span class="nick">{member.nickname}</span>
-                  <span class="tag">#{member.tag}</span>
-                  {member.id === selfId ? <span class="you"> ({t.you})</span> : null}
-                </li>
-              ))}
+              {shownMembers.map((member) => {
+                const role = roleIn(current, member.id);
+                return (
+                  <li key={member.id} class={member.id === selfId ? 'me' : undefined}>
+                    <span class="nick">{member.nickname}</span>
+                    <span class="tag">#{member.tag}</span>
+                    {member.id === selfId ? <span class="you"> ({t.you})</span> : null}
+                    {role === 'member' ? null : (
+                      <span class="role">{role === 'owner' ? t.owner : t.moderator}</span>
+                    )}
+                    <ActionsMenu label={t.memberActions(displayName(member))} items={memberItems(member)} />
+                    {memberForm !== undefined && memberForm.user.id === member.id ? (
+                      <SanctionForm
+                        sanction={memberForm.sanction}
+                        userId={member.id}
+                        who={displayName(member)}
+                        onSubmit={runRoomAction}
+                        onCancel={() => setMemberForm(undefined)}
+                      />
+                    ) : null}
+                  </li>
+                );
+              })}
             </ul>
           </details>
         </aside>
       </div>
     </main>
+  );
+}
+
+/** The room as it is after an event that changes it; other events leave it as it was. */
+function roomAfter(room: Room, event: RoomEvent): Room {
+  switch (event.type) {
+    case 'room.updated':
+      // The event carries the room without a live online count; keep ours.
+      return { ...event.room, online: room.online };
+    case 'moderator.added':
+      return room.moderators.some((m) => m.id === event.user.id)
+        ? room
+        : { ...room, moderators: [...room.moderators, event.user] };
+    case 'moderator.removed':
+      return { ...room, moderators: room.moderators.filter((m) => m.id !== event.user.id) };
+    default:
+      return room;
+  }
+}
+
+function GatePanel({
+  gate,
+  onPassword,
+  onRejoin,
+}: {
+  gate: Exclude<Gate, { kind: 'open' }>;
+  onPassword: (password: string) => void;
+  onRejoin: () => void;
+}) {
+  const { t } = useI18n();
+  const [password, setPassword] = useState('');
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    field.current?.focus();
+  }, []);
+  if (gate.kind === 'password') {
+    return (
+      <form
+        class="gate"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (password !== '') onPassword(password);
+        }}
+      >
+        <p role="alert">{gate.wrong ? t.error('wrong_password') : t.passwordNeeded}</p>
+        <label for="room-password">{t.roomPasswordLabel}</label>
+        <input
+          id="room-password"
+          ref={field}
+          type="password"
+          autoComplete="off"
+          maxLength={128}
+          value={password}
+          onInput={(event) => setPassword(event.currentTarget.value)}
+        />
+        <button type="submit" disabled={password === ''}>
+          {t.enterRoom}
+        </button>
+      </form>
+    );
+  }
+  // Kicked people may come back, and a full room may have space later; a ban is final until lifted.
+  const retry = gate.code === 'kicked' ? t.rejoin : gate.code === 'banned' ? undefined : t.tryAgain;
+  return (
+    <div class="gate">
+      <p role="alert">{t.error(gate.code)}</p>
+      {retry === undefined ? null : (
+        <button type="button" onClick={onRejoin}>
+          {retry}
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -418,35 +755,74 @@ function BackLink() {
 }
 
 interface EntryProps {
-  readonly entry: LogEntry;
+  readonly entry: Exclude<LogEntry, { kind: 'message' }>;
   readonly self: User;
-  readonly locale: string;
-  readonly nowMs: number;
   readonly onRetry: (clientMsgId: string) => void;
 }
 
-function Entry({ entry, self, locale, nowMs, onRetry }: EntryProps) {
-  const { t } = useI18n();
-  switch (entry.kind) {
-    case 'message': {
-      const { message } = entry;
-      const own = message.author.id === self.id;
-      return (
-        <li class={own ? 'msg own' : 'msg'} data-seq={message.seq}>
-          <div class="meta">
-            <span class="author">
-              {message.author.nickname}
-              <span class="tag">#{message.author.tag}</span>
-            </span>
-            {own ? <span class="you">({t.you})</span> : null}
-            <time dateTime={message.createdAt}>{formatMessageTime(message.createdAt, locale, nowMs)}</time>
-          </div>
-          <p class="body">
-            <MessageText text={message.body} />
-          </p>
-        </li>
-      );
+function noticeText(t: Strings, locale: string, notice: Notice): string {
+  if (notice.kind === 'event') return t.notice(eventText(notice.event, locale));
+  return notice.kind === 'join' ? t.joined(displayName(notice.user)) : t.left(displayName(notice.user));
+}
+
+function untilText(iso: string, locale: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(at);
+}
+
+/** A room event as display strings for its notice; events that are not notices never get here. */
+export function eventText(event: RoomEvent, locale: string): NoticeText {
+  switch (event.type) {
+    case 'message.edited':
+    case 'reaction.changed':
+    case 'room.updated':
+      return { type: 'room.updated', by: displayName('by' in event ? event.by : event.message.author) };
+    case 'message.deleted':
+      return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
+    case 'member.muted':
+      return {
+        type: event.type,
+        by: displayName(event.by),
+        user: displayName(event.user),
+        until: untilText(event.until, locale),
+        reason: event.reason,
+      };
+    case 'member.kicked':
+      return {
+        type: event.type,
+        by: displayName(event.by),
+        user: displayName(event.user),
+        reason: event.reason,
+      };
+    case 'member.banned':
+      return {
+        type: event.type,
+        by: displayName(event.by),
+        user: displayName(event.user),
+        until: event.until === null ? null : untilText(event.until, locale),
+        reason: event.reason,
+      };
+    case 'member.unmuted':
+    case 'member.unbanned':
+    case 'moderator.added':
+    case 'moderator.removed':
+      return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
+    default: {
+      const unreachable: never = event;
+      return unreachable;
     }
+  }
+}
+
+function Entry({ entry, self, onRetry }: EntryProps) {
+  const { t, locale } = useI18n();
+  switch (entry.kind) {
     case 'pending': {
       const { pending } = entry;
       const status = {
@@ -473,6 +849,11 @@ function Entry({ entry, self, locale, nowMs, onRetry }: EntryProps) {
               </button>
             ) : null}
           </div>
+          {pending.replyTo === undefined ? null : (
+            <blockquote class="quote">
+              <span class="author">{displayName(pending.replyTo.author)}</span> {pending.replyTo.body}
+            </blockquote>
+          )}
           <p class="body">
             <MessageText text={pending.body} />
           </p>
@@ -481,8 +862,13 @@ function Entry({ entry, self, locale, nowMs, onRetry }: EntryProps) {
     }
     case 'notice': {
       const { notice } = entry;
-      const who = displayName(notice.user);
-      return <li class="notice">{notice.kind === 'join' ? t.joined(who) : t.left(who)}</li>;
+      return (
+        <li
+          class={notice.kind === 'event' ? `notice event ${notice.event.type.replace('.', '-')}` : 'notice'}
+        >
+          {noticeText(t, locale, notice)}
+        </li>
+      );
     }
     default: {
       const unreachable: never = entry;

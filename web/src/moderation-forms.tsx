@@ -1,0 +1,117 @@
+// The small forms behind moderation actions: mute, kick or ban one user (duration and reason), as used
+// from a message's menu and from the member list. They build the `/app/rooms.<id>.moderate` body and
+// hand it to the caller; they know no STOMP and no room state.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Strings } from './i18n.js';
+import { useI18n } from './i18n-context.js';
+import { newLocalId } from './ids.js';
+
+export type Sanction = 'mute' | 'kick' | 'ban';
+
+/** Choices offered per sanction, in seconds; undefined = forever (ban only). */
+const DURATIONS: Record<Sanction, readonly (number | undefined)[]> = {
+  mute: [300, 3600, 86_400],
+  kick: [],
+  ban: [3600, 86_400, 7 * 86_400, undefined],
+};
+
+export function durationLabel(t: Strings, seconds: number | undefined): string {
+  if (seconds === undefined) return t.forever;
+  if (seconds % 86_400 === 0) return t.days(seconds / 86_400);
+  if (seconds % 3600 === 0) return t.hours(seconds / 3600);
+  return t.minutes(Math.round(seconds / 60));
+}
+
+export function actionLabel(t: Strings, sanction: Sanction): string {
+  return sanction === 'mute' ? t.actionMute : sanction === 'kick' ? t.actionKick : t.actionBan;
+}
+
+/** The moderate command body for a sanction; a blank reason is left out. */
+export function sanctionBody(
+  sanction: Sanction,
+  userId: string,
+  seconds: number | undefined,
+  reason: string,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { action: sanction, userId };
+  if (sanction !== 'kick' && seconds !== undefined) body.seconds = seconds;
+  if (reason.trim() !== '') body.reason = reason.trim();
+  return body;
+}
+
+export interface SanctionFormProps {
+  readonly sanction: Sanction;
+  readonly userId: string;
+  readonly who: string;
+  readonly onSubmit: (body: Record<string, unknown>) => Promise<void>;
+  readonly onCancel: () => void;
+}
+
+export function SanctionForm({ sanction, userId, who, onSubmit, onCancel }: SanctionFormProps) {
+  const { t } = useI18n();
+  const choices = DURATIONS[sanction];
+  const [choice, setChoice] = useState(0);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const ids = useRef(newLocalId('sanction')).current;
+  const first = useRef<HTMLSelectElement & HTMLInputElement>(null);
+
+  useEffect(() => {
+    first.current?.focus();
+  }, []);
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    try {
+      await onSubmit(sanctionBody(sanction, userId, choices[choice], reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      class="inline-form sanction"
+      aria-label={t.moderateTitle(actionLabel(t, sanction), who)}
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') onCancel();
+      }}
+    >
+      {choices.length === 0 ? null : (
+        <label>
+          {t.durationLabel}{' '}
+          <select
+            id={`${ids}-duration`}
+            ref={first}
+            value={String(choice)}
+            onChange={(event) => setChoice(Number(event.currentTarget.value))}
+          >
+            {choices.map((seconds, index) => (
+              <option key={String(seconds)} value={String(index)}>
+                {durationLabel(t, seconds)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        {t.reasonLabel}{' '}
+        <input
+          ref={choices.length === 0 ? first : null}
+          maxLength={500}
+          value={reason}
+          onInput={(event) => setReason(event.currentTarget.value)}
+        />
+      </label>
+      <button type="submit" class="danger" disabled={busy}>
+        {actionLabel(t, sanction)}
+      </button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        {t.cancel}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,342 @@
+// The staff panels of a room: settings (topic, member cap, slow mode, password), reports, bans and the
+// owner's audit log. Reads go over HTTP with the token; changes go out through `act` as moderate
+// commands. All user text (topics, reasons, details) is rendered as text.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, listAudit, listBans, listReports } from './api.js';
+import { SendError } from './connection.js';
+import { formatMessageTime } from './format.js';
+import { useI18n } from './i18n-context.js';
+import type { Act } from './message-item.js';
+import { MessageText } from './message-text.js';
+import type { AuditEntry, Ban, Report, Room, User } from './wire.js';
+
+export type PanelName = 'settings' | 'reports' | 'bans' | 'audit';
+
+const AUDIT_PAGE = 50;
+
+function name(user: User): string {
+  return `${user.nickname}#${user.tag}`;
+}
+
+function useFocusOnMount<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return ref;
+}
+
+/** The settings command: only fields that changed, so a save never resets what another staff set. */
+export function settingsChanges(
+  room: Room,
+  form: {
+    topic: string;
+    memberCap: string;
+    slowModeSeconds: string;
+    password: string;
+    removePassword: boolean;
+  },
+): Record<string, unknown> | undefined {
+  const body: Record<string, unknown> = { action: 'settings' };
+  const topic = form.topic.trim() === '' ? null : form.topic.trim();
+  if (topic !== room.topic) body.topic = topic;
+  const cap = form.memberCap.trim() === '' ? null : Number(form.memberCap);
+  if (cap !== room.memberCap) body.memberCap = cap;
+  const slow = form.slowModeSeconds.trim() === '' ? 0 : Number(form.slowModeSeconds);
+  if (slow !== room.slowModeSeconds) body.slowModeSeconds = slow;
+  if (form.removePassword) body.password = null;
+  else if (form.password !== '') body.password = form.password;
+  return Object.keys(body).length > 1 ? body : undefined;
+}
+
+export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
+  const { t } = useI18n();
+  const [topic, setTopic] = useState(room.topic ?? '');
+  const [memberCap, setMemberCap] = useState(room.memberCap === null ? '' : String(room.memberCap));
+  const [slow, setSlow] = useState(String(room.slowModeSeconds));
+  const [password, setPassword] = useState('');
+  const [removePassword, setRemovePassword] = useState(false);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const first = useFocusOnMount<HTMLInputElement>();
+
+  const save = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const body = settingsChanges(room, { topic, memberCap, slowModeSeconds: slow, password, removePassword });
+    if (body === undefined) {
+      setStatus({ ok: true, text: t.settingsSaved });
+      return;
+    }
+    try {
+      await act('moderate', body);
+      setPassword('');
+      setRemovePassword(false);
+      setStatus({ ok: true, text: t.settingsSaved });
+    } catch (caught) {
+      setStatus({ ok: false, text: t.error(caught instanceof SendError ? caught.code : 'internal_error') });
+    }
+  };
+
+  return (
+    <form class="settings" onSubmit={(event) => void save(event)}>
+      <label for="room-topic">{t.topicLabel}</label>
+      <input
+        id="room-topic"
+        ref={first}
+        maxLength={500}
+        value={topic}
+        onInput={(event) => setTopic(event.currentTarget.value)}
+      />
+      <label for="room-cap">{t.memberCapLabel}</label>
+      <input
+        id="room-cap"
+        type="number"
+        min={1}
+        inputMode="numeric"
+        value={memberCap}
+        aria-describedby="room-cap-hint"
+        onInput={(event) => setMemberCap(event.currentTarget.value)}
+      />
+      <p id="room-cap-hint" class="hint">
+        {t.memberCapHint}
+      </p>
+      <label for="room-slow">{t.slowModeLabel}</label>
+      <input
+        id="room-slow"
+        type="number"
+        min={0}
+        max={3600}
+        inputMode="numeric"
+        value={slow}
+        aria-describedby="room-slow-hint"
+        onInput={(event) => setSlow(event.currentTarget.value)}
+      />
+      <p id="room-slow-hint" class="hint">
+        {t.slowModeHint}
+      </p>
+      <label for="room-password-new">{t.newPasswordLabel}</label>
+      <input
+        id="room-password-new"
+        type="password"
+        autoComplete="new-password"
+        maxLength={128}
+        value={password}
+        disabled={removePassword}
+        onInput={(event) => setPassword(event.currentTarget.value)}
+      />
+      {room.hasPassword ? (
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={removePassword}
+            onChange={(event) => setRemovePassword(event.currentTarget.checked)}
+          />{' '}
+          {t.removePassword}
+        </label>
+      ) : null}
+      <button type="submit">{t.save}</button>
+      {status === undefined ? null : (
+        <p class={status.ok ? 'info' : 'error'} role={status.ok ? 'status' : 'alert'}>
+          {status.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const { t } = useI18n();
+  const [value, setValue] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    load().then(
+      (next) => {
+        if (!cancelled) setValue(next);
+      },
+      (caught: unknown) => {
+        if (!cancelled) setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [...deps, attempt]);
+  return { value, error, reload: () => setAttempt((n) => n + 1) };
+}
+
+export function ReportsPanel({
+  token,
+  roomId,
+  locale,
+  act,
+}: {
+  token: string;
+  roomId: string;
+  locale: string;
+  act: Act;
+}) {
+  const { t } = useI18n();
+  const { value, error, reload } = useLoad<Report[]>(() => listReports(token, roomId), [token, roomId]);
+  const heading = useFocusOnMount<HTMLParagraphElement>();
+  return (
+    <div>
+      <p class="visually-hidden" tabIndex={-1} ref={heading}>
+        {t.reports}
+      </p>
+      {error !== undefined ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : value === undefined ? (
+        <p class="muted">{t.loading}</p>
+      ) : value.length === 0 ? (
+        <p class="muted">{t.noReports}</p>
+      ) : (
+        <ul class="panel-list">
+          {value.map((report) => (
+            <li key={report.id}>
+              <div class="meta">
+                <span>{t.reportedBy(name(report.reporter))}</span>{' '}
+                <time dateTime={report.createdAt}>
+                  {formatMessageTime(report.createdAt, locale, Date.now())}
+                </time>
+              </div>
+              <p class="reason">{report.reason}</p>
+              <blockquote class="quote">
+                <span class="author">{name(report.message.author)}</span>{' '}
+                {report.message.deleted === true ? (
+                  <em>{t.quotedDeleted}</em>
+                ) : (
+                  <MessageText text={report.message.body} />
+                )}
+              </blockquote>
+              {report.message.deleted === true ? null : (
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() => void act('delete', { messageId: report.message.id }).then(reload, reload)}
+                >
+                  {t.actionDelete}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function BansPanel({
+  token,
+  roomId,
+  locale,
+  act,
+}: {
+  token: string;
+  roomId: string;
+  locale: string;
+  act: Act;
+}) {
+  const { t } = useI18n();
+  const { value, error, reload } = useLoad<Ban[]>(() => listBans(token, roomId), [token, roomId]);
+  const heading = useFocusOnMount<HTMLParagraphElement>();
+  const when = (iso: string | null): string | null =>
+    iso === null ? null : formatMessageTime(iso, locale, Date.now());
+  return (
+    <div>
+      <p class="visually-hidden" tabIndex={-1} ref={heading}>
+        {t.bans}
+      </p>
+      {error !== undefined ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : value === undefined ? (
+        <p class="muted">{t.loading}</p>
+      ) : value.length === 0 ? (
+        <p class="muted">{t.noBans}</p>
+      ) : (
+        <ul class="panel-list">
+          {value.map((ban) => (
+            <li key={ban.user.id}>
+              <span class="author">{name(ban.user)}</span> <span>{t.bannedUntil(when(ban.until))}</span>{' '}
+              <span class="muted">{t.by(name(ban.by))}</span>
+              {ban.reason === null ? null : <p class="reason">{ban.reason}</p>}
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`${t.actionUnban} ${name(ban.user)}`}
+                onClick={() =>
+                  void act('moderate', { action: 'unban', userId: ban.user.id }).then(reload, reload)
+                }
+              >
+                {t.actionUnban}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function AuditPanel({ token, roomId, locale }: { token: string; roomId: string; locale: string }) {
+  const { t } = useI18n();
+  const [entries, setEntries] = useState<readonly AuditEntry[] | undefined>(undefined);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const heading = useFocusOnMount<HTMLParagraphElement>();
+
+  const load = async (before: string | undefined): Promise<void> => {
+    try {
+      const page = await listAudit(
+        token,
+        roomId,
+        before === undefined ? { limit: AUDIT_PAGE } : { before, limit: AUDIT_PAGE },
+      );
+      setEntries((current) => [...(before === undefined ? [] : (current ?? [])), ...page]);
+      setMore(page.length >= AUDIT_PAGE);
+    } catch (caught) {
+      setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+    }
+  };
+
+  useEffect(() => {
+    void load(undefined);
+  }, [token, roomId]);
+
+  return (
+    <div>
+      <p class="visually-hidden" tabIndex={-1} ref={heading}>
+        {t.auditLog}
+      </p>
+      {error !== undefined ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : entries === undefined ? (
+        <p class="muted">{t.loading}</p>
+      ) : entries.length === 0 ? (
+        <p class="muted">{t.noAudit}</p>
+      ) : (
+        <ol class="panel-list audit">
+          {entries.map((entry) => (
+            <li key={entry.id}>
+              <time dateTime={entry.createdAt}>{formatMessageTime(entry.createdAt, locale, Date.now())}</time>{' '}
+              <span class="author">{name(entry.actor)}</span> <code>{entry.action}</code>
+              {entry.target === undefined ? null : <span> → {name(entry.target)}</span>}
+              {entry.details === '' || entry.details === '{}' ? null : <p class="details">{entry.details}</p>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {more && entries !== undefined ? (
+        <button type="button" class="secondary" onClick={() => void load(entries.at(-1)?.id)}>
+          {t.loadMore}
+        </button>
+      ) : null}
+    </div>
+  );
+}
