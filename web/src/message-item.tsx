@@ -4,12 +4,13 @@
 // server's events come back, so every viewer (this one included) sees the same thing.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
+import type { Sanction } from './commands.js';
 import { SendError } from './connection.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { mentions as mentionsUser } from './mentions.js';
 import { MessageText } from './message-text.js';
-import { type Sanction, SanctionForm } from './moderation-forms.js';
+import { SanctionForm } from './moderation-forms.js';
 import { canSanction, type RoomRole, withinEditWindow } from './permissions.js';
 import type { Message, User } from './wire.js';
 

@@ -2,11 +2,10 @@
 // from a message's menu and from the member list. They build the `/app/rooms.<id>.moderate` body and
 // hand it to the caller; they know no STOMP and no room state.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Sanction, sanctionBody } from './commands.js';
 import type { Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newLocalId } from './ids.js';
-
-export type Sanction = 'mute' | 'kick' | 'ban';
 
 /** Choices offered per sanction, in seconds; undefined = forever (ban only). */
 const DURATIONS: Record<Sanction, readonly (number | undefined)[]> = {
@@ -24,19 +23,6 @@ export function durationLabel(t: Strings, seconds: number | undefined): string {
 
 export function actionLabel(t: Strings, sanction: Sanction): string {
   return sanction === 'mute' ? t.actionMute : sanction === 'kick' ? t.actionKick : t.actionBan;
-}
-
-/** The moderate command body for a sanction; a blank reason is left out. */
-export function sanctionBody(
-  sanction: Sanction,
-  userId: string,
-  seconds: number | undefined,
-  reason: string,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = { action: sanction, userId };
-  if (sanction !== 'kick' && seconds !== undefined) body.seconds = seconds;
-  if (reason.trim() !== '') body.reason = reason.trim();
-  return body;
 }
 
 export interface SanctionFormProps {

@@ -3,6 +3,7 @@
 // commands. All user text (topics, reasons, details) is rendered as text.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, listAudit, listBans, listReports } from './api.js';
+import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
@@ -24,29 +25,6 @@ function useFocusOnMount<T extends HTMLElement>() {
     ref.current?.focus();
   }, []);
   return ref;
-}
-
-/** The settings command: only fields that changed, so a save never resets what another staff set. */
-export function settingsChanges(
-  room: Room,
-  form: {
-    topic: string;
-    memberCap: string;
-    slowModeSeconds: string;
-    password: string;
-    removePassword: boolean;
-  },
-): Record<string, unknown> | undefined {
-  const body: Record<string, unknown> = { action: 'settings' };
-  const topic = form.topic.trim() === '' ? null : form.topic.trim();
-  if (topic !== room.topic) body.topic = topic;
-  const cap = form.memberCap.trim() === '' ? null : Number(form.memberCap);
-  if (cap !== room.memberCap) body.memberCap = cap;
-  const slow = form.slowModeSeconds.trim() === '' ? 0 : Number(form.slowModeSeconds);
-  if (slow !== room.slowModeSeconds) body.slowModeSeconds = slow;
-  if (form.removePassword) body.password = null;
-  else if (form.password !== '') body.password = form.password;
-  return Object.keys(body).length > 1 ? body : undefined;
 }
 
 export function SettingsPanel({ room, act }: { room: Room; act: Act }) {

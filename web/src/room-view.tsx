@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import { ApiError, getRoom, listMembers, listMessages } from './api.js';
+import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
 import type { NoticeText, Strings } from './i18n.js';
@@ -29,7 +30,7 @@ import {
 } from './log-state.js';
 import { type Act, MessageItem, type RoomCommand } from './message-item.js';
 import { MessageText } from './message-text.js';
-import { type Sanction, SanctionForm } from './moderation-forms.js';
+import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
 import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';

@@ -1,0 +1,253 @@
+// The web client's pure rules for issue 8 under Node: room events applied to the log (edits, deletes,
+// reactions, notices, replays), reply quotes, mention splitting, role rules, command bodies, the new
+// wire guards and the Korean labels that must not collide with the contract's "Message".
+import { describe, expect, it } from 'vitest';
+import { sanctionBody, settingsChanges } from '../../web/src/commands.js';
+import { stringsFor } from '../../web/src/i18n.js';
+import {
+  addMessages,
+  applyEvent,
+  emptyLog,
+  highestSeq,
+  logEntries,
+  quoteOf,
+} from '../../web/src/log-state.js';
+import { splitMentions } from '../../web/src/mentions.js';
+import { canSanction, EDIT_WINDOW_MS, roleIn, withinEditWindow } from '../../web/src/permissions.js';
+import {
+  type Message,
+  parseMessage,
+  parseRoom,
+  parseRoomEvent,
+  type Room,
+  WireShapeError,
+} from '../../web/src/wire.js';
+
+const alice = { id: 'u-alice', nickname: 'alice', tag: '0412' };
+const bob = { id: 'u-bob', nickname: 'bob', tag: '7731' };
+const carol = { id: 'u-carol', nickname: 'carol smith', tag: '0001' };
+
+function message(seq: number, extra: Partial<Message> = {}): Message {
+  return {
+    id: `m-${seq}`,
+    roomId: 'r1',
+    seq,
+    author: bob,
+    body: `body ${seq}`,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...extra,
+  };
+}
+
+const room: Room = {
+  id: 'r1',
+  name: 'Room',
+  topic: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  online: 1,
+  lastMessageAt: null,
+  ownerId: alice.id,
+  moderators: [bob],
+  memberCap: null,
+  slowModeSeconds: 0,
+  hasPassword: false,
+};
+
+describe('room events in the log', () => {
+  it('applies an edit in place, refreshes replies quoting it, and moves the resume point', () => {
+    let state = addMessages(emptyLog, [
+      message(1),
+      message(2, { replyTo: quoteOf(message(1)), author: alice }),
+    ]);
+    const edited = message(1, { body: 'fixed', editedAt: '2026-01-01T00:01:00.000Z' });
+    state = applyEvent(state, 3, { type: 'message.edited', message: edited }, 0);
+    expect(state.messages[0]).toEqual(edited);
+    expect(state.messages[1]?.replyTo?.body).toBe('fixed');
+    expect(highestSeq(state)).toBe(3);
+    // Edits are not notices: the log still has only the two messages.
+    expect(logEntries(state).map((e) => e.key)).toEqual(['m:1', 'm:2']);
+  });
+
+  it('shows a staff delete as a notice at its seq, but not an author deleting their own', () => {
+    let state = addMessages(emptyLog, [message(1), message(2), message(5)]);
+    const gone = (seq: number): Message => message(seq, { body: '', deleted: true });
+    state = applyEvent(state, 3, { type: 'message.deleted', message: gone(1), by: bob }, 0);
+    state = applyEvent(state, 4, { type: 'message.deleted', message: gone(2), by: alice }, 0);
+    expect(state.messages.map((m) => m.deleted === true)).toEqual([true, true, false]);
+    expect(logEntries(state).map((e) => e.key)).toEqual(['m:1', 'm:2', 'n:e:4', 'm:5']);
+  });
+
+  it('sets and clears reactions from the full array the event carries', () => {
+    let state = addMessages(emptyLog, [message(1)]);
+    const reactions = [{ emoji: '👍', count: 2, users: [alice, bob] }];
+    state = applyEvent(
+      state,
+      2,
+      { type: 'reaction.changed', messageId: 'm-1', reactions, by: bob, emoji: '👍', added: true },
+      0,
+    );
+    expect(state.messages[0]?.reactions).toEqual(reactions);
+    state = applyEvent(
+      state,
+      3,
+      { type: 'reaction.changed', messageId: 'm-1', reactions: [], by: bob, emoji: '👍', added: false },
+      0,
+    );
+    expect(state.messages[0]).not.toHaveProperty('reactions');
+  });
+
+  it('ignores a replayed event and events for messages not loaded', () => {
+    let state = addMessages(emptyLog, [message(1)]);
+    state = applyEvent(
+      state,
+      2,
+      { type: 'member.muted', user: bob, until: '2026-01-01T01:00:00Z', reason: null, by: alice },
+      0,
+    );
+    const again = applyEvent(
+      state,
+      2,
+      { type: 'member.muted', user: bob, until: '2026-01-01T01:00:00Z', reason: null, by: alice },
+      0,
+    );
+    expect(again).toBe(state);
+    const unknown = applyEvent(state, 3, { type: 'message.edited', message: message(99) }, 0);
+    expect(unknown.messages).toBe(state.messages);
+    expect(highestSeq(unknown)).toBe(3);
+  });
+
+  it('quotes the first 200 characters (code points) and nothing of a deleted message', () => {
+    expect(Array.from(quoteOf(message(1, { body: '😀'.repeat(300) })).body)).toHaveLength(200);
+    expect(quoteOf(message(1, { deleted: true, body: '' })).body).toBe('');
+  });
+});
+
+describe('mentions', () => {
+  it('marks only resolved handles, including nicknames with spaces, and leaves the rest as text', () => {
+    expect(splitMentions('hi @carol smith#0001 and @nobody#0000!', [carol])).toEqual([
+      { kind: 'text', text: 'hi ' },
+      { kind: 'mention', text: '@carol smith#0001', user: carol },
+      { kind: 'text', text: ' and @nobody#0000!' },
+    ]);
+  });
+
+  it('does not match a handle followed by more digits, and returns text when nobody is mentioned', () => {
+    expect(splitMentions('@bob#77310', [bob])).toEqual([{ kind: 'text', text: '@bob#77310' }]);
+    expect(splitMentions('plain', [])).toEqual([{ kind: 'text', text: 'plain' }]);
+  });
+});
+
+describe('roles and windows', () => {
+  it('knows owner, moderators and members from the room JSON', () => {
+    expect(roleIn(room, alice.id)).toBe('owner');
+    expect(roleIn(room, bob.id)).toBe('moderator');
+    expect(roleIn(room, carol.id)).toBe('member');
+    expect(roleIn(undefined, alice.id)).toBe('member');
+  });
+
+  it('lets staff sanction members, owners sanction moderators, nobody sanction the owner', () => {
+    expect(canSanction('owner', 'moderator')).toBe(true);
+    expect(canSanction('moderator', 'member')).toBe(true);
+    expect(canSanction('moderator', 'moderator')).toBe(false);
+    expect(canSanction('moderator', 'owner')).toBe(false);
+    expect(canSanction('member', 'member')).toBe(false);
+  });
+
+  it('offers edits only inside the edit window', () => {
+    const created = Date.parse('2026-01-01T00:00:00.000Z');
+    expect(withinEditWindow('2026-01-01T00:00:00.000Z', created + EDIT_WINDOW_MS - 1)).toBe(true);
+    expect(withinEditWindow('2026-01-01T00:00:00.000Z', created + EDIT_WINDOW_MS)).toBe(false);
+  });
+});
+
+describe('command bodies', () => {
+  it('builds sanctions: no seconds for a kick or a ban for good, no blank reason', () => {
+    expect(sanctionBody('mute', 'u1', 300, '  spam ')).toEqual({
+      action: 'mute',
+      userId: 'u1',
+      seconds: 300,
+      reason: 'spam',
+    });
+    expect(sanctionBody('kick', 'u1', 300, '')).toEqual({ action: 'kick', userId: 'u1' });
+    expect(sanctionBody('ban', 'u1', undefined, '')).toEqual({ action: 'ban', userId: 'u1' });
+  });
+
+  it('sends only the settings that changed, and null to clear', () => {
+    const form = { topic: '', memberCap: '', slowModeSeconds: '0', password: '', removePassword: false };
+    expect(settingsChanges(room, form)).toBeUndefined();
+    expect(settingsChanges(room, { ...form, topic: ' News ', slowModeSeconds: '30' })).toEqual({
+      action: 'settings',
+      topic: 'News',
+      slowModeSeconds: 30,
+    });
+    expect(
+      settingsChanges({ ...room, memberCap: 5, hasPassword: true }, { ...form, removePassword: true }),
+    ).toEqual({
+      action: 'settings',
+      memberCap: null,
+      password: null,
+    });
+  });
+});
+
+describe('issue 8 wire guards', () => {
+  it('reads message additions and leaves absent ones absent', () => {
+    const raw = {
+      ...message(4),
+      replyTo: { id: 'm-1', seq: 1, author: alice, body: 'q' },
+      editedAt: '2026-01-01T00:02:00.000Z',
+      reactions: [{ emoji: '🎉', count: 1, users: [alice] }],
+      mentions: [alice],
+    };
+    expect(parseMessage(raw)).toEqual(raw);
+    expect(Object.keys(parseMessage(message(4)))).not.toContain('reactions');
+    expect(parseMessage({ ...message(4), body: '', deleted: true }).deleted).toBe(true);
+  });
+
+  it('reads room additions with safe defaults for an older server', () => {
+    const { ownerId: _o, moderators: _m, memberCap: _c, slowModeSeconds: _s, hasPassword: _h, ...old } = room;
+    expect(parseRoom(old)).toEqual({
+      ...old,
+      ownerId: '',
+      moderators: [],
+      memberCap: null,
+      slowModeSeconds: 0,
+      hasPassword: false,
+    });
+    expect(parseRoom(room)).toEqual(room);
+  });
+
+  it('reads every event type and refuses unknown ones', () => {
+    expect(
+      parseRoomEvent({ type: 'member.banned', user: bob, until: null, reason: 'spam', by: alice }),
+    ).toEqual({
+      type: 'member.banned',
+      user: bob,
+      until: null,
+      reason: 'spam',
+      by: alice,
+    });
+    expect(parseRoomEvent({ type: 'moderator.added', user: bob, by: alice })).toEqual({
+      type: 'moderator.added',
+      user: bob,
+      by: alice,
+    });
+    expect(() => parseRoomEvent({ type: 'member.hugged', user: bob, by: alice })).toThrow(WireShapeError);
+    expect(() => parseRoomEvent({ type: 'reaction.changed', messageId: 'm', by: alice })).toThrow(
+      WireShapeError,
+    );
+  });
+});
+
+describe('labels', () => {
+  it('keeps every other Korean and English label free of "Message" so the composer stays unique', () => {
+    for (const locale of ['en', 'ko'] as const) {
+      const t = stringsFor(locale);
+      for (const label of [t.editLabel, t.reasonLabel, t.roomPasswordLabel, t.topicLabel]) {
+        expect(label).not.toMatch(/message/i);
+      }
+    }
+    expect(stringsFor('ko').messageActions).not.toMatch(/message/i);
+    expect(stringsFor('en').messageActions).toBe('Message actions');
+  });
+});
