@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { StompBroker } from './broker/stomp-broker.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
@@ -65,8 +65,13 @@ function findWebRoot(): string {
   return join(process.cwd(), 'web', 'dist');
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>, nodeId: string): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream to read what would be logged. */
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  nodeId: string,
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     level: config.logLevel,
     base: { node: nodeId },
     // Tokens never reach the logs, whichever field they hide in.
@@ -74,7 +79,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, nodeId: string): 
       paths: ['token', '*.token', 'headers.authorization', 'headers.passcode', 'req.headers.authorization'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 export async function startParley(config: Config, overrides: StartOverrides = {}): Promise<RunningParley> {
