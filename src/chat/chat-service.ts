@@ -8,11 +8,12 @@ import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import type { MessageRange, RoomQuery, Store } from '../store/store.js';
-import type { Message, MessageId, Room, RoomId, StoredRoom, User } from './model.js';
+import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { RoomCache } from './room-cache.js';
 import {
   type EncodedMessage,
+  encodeBusEvent,
   encodeBusMessage,
   type FeedSink,
   presenceChannel,
@@ -259,6 +260,27 @@ export class ChatService {
       });
     }
     return message;
+  }
+
+  /**
+   * A stored room event (see RoomModeration): raises the shared head before the caller acknowledges,
+   * delivers it to this node's feed at once and to the other nodes through the bus.
+   */
+  async roomEventStored(event: RoomEvent): Promise<void> {
+    const id = event.roomId;
+    await this.#roomCache?.advanced(id, event.seq).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId: id }, 'raising the cached room head failed');
+    });
+    const { payload, encoded } = encodeBusEvent(event, this.#deps.clock.now());
+    const localFeed = this.#feeds.get(id);
+    if (localFeed !== undefined)
+      void localFeed.then(
+        (feed) => feed.offer(encoded),
+        () => undefined,
+      );
+    void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a room event failed');
+    });
   }
 
   async history(

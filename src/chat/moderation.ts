@@ -20,7 +20,7 @@ import { type ChatService, parseMessageInput, parseRoomId } from './chat-service
 import { resolveMentionHandles } from './mentions.js';
 import type { Message, MessageId, RoomEvent, RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
-import { type EncodedMessage, encodeBusEvent, encodeEntry, roomChannel } from './room-feed.js';
+import { type EncodedMessage, encodeEntry } from './room-feed.js';
 
 export interface ModerationDependencies {
   readonly store: Store;
@@ -468,13 +468,8 @@ export class RoomModeration {
   async #append(event: NewRoomEvent): Promise<RoomEvent | undefined> {
     const stored = await this.#deps.store.appendEvent(event);
     if (stored === undefined) return undefined;
-    const { payload } = encodeBusEvent(stored, this.#deps.clock.now());
-    // Stored is what matters: feeds fill the gap from the store on their next entry or resync.
-    await this.#deps.bus
-      .publish(roomChannel(stored.roomId), payload)
-      .catch((error: unknown) =>
-        this.#deps.logger.warn({ err: error, roomId: stored.roomId }, 'publishing a room event failed'),
-      );
+    // Stored is what matters: feeds that miss the publication fill the gap from the store.
+    await this.#deps.chat.roomEventStored(stored);
     return stored;
   }
 
