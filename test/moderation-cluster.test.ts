@@ -1,0 +1,143 @@
+// Moderation across nodes: two in-process Parleys on one PostgreSQL database and one Redis (unique key
+// prefix). A kick or ban issued on one node ends the target's subscriptions on the other; bans refuse
+// there too; events arrive live on both with their headers; mentions reach the other node's connections.
+import type { Client, IMessage } from '@stomp/stompjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterSkipReason } from './support/cluster.js';
+import { eventually } from './support/eventually.js';
+import type { Session, TestParley } from './support/parley.js';
+import { startTestParley } from './support/parley.js';
+import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+import { Inbox, receiptOf } from './support/stompjs-client.js';
+
+const skip = (await clusterSkipReason()) !== undefined;
+let counter = 0;
+
+async function send(client: Client, destination: string, body: unknown): Promise<void> {
+  const receipt = `m-${++counter}`;
+  const done = receiptOf(client, receipt);
+  client.publish({
+    destination,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', receipt },
+  });
+  await done;
+}
+
+async function subscribed(client: Client, destination: string): Promise<Inbox> {
+  const receipt = `s-${++counter}`;
+  const done = receiptOf(client, receipt);
+  const inbox = new Inbox();
+  client.subscribe(destination, inbox.listener, { receipt });
+  await done;
+  return inbox;
+}
+
+const codeOf = (m: IMessage): unknown => (JSON.parse(m.body) as { code?: unknown }).code;
+
+describe.skipIf(skip)('moderation across two nodes', () => {
+  const prefix = uniqueKeyPrefix('moderation-cluster');
+  let a: TestParley;
+  let b: TestParley;
+  const clients: Client[] = [];
+
+  const connect = async (node: TestParley, session: Session): Promise<Client> => {
+    const client = await node.connect(session.token);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    a = await startTestParley({
+      backend: 'postgres',
+      env: { REDIS_URL: REDIS_TEST_URL },
+      overrides: { redisKeyPrefix: prefix },
+    });
+    const databaseUrl = a.databaseUrl;
+    if (databaseUrl === undefined) throw new Error('node A has no database');
+    b = await startTestParley({
+      env: { REDIS_URL: REDIS_TEST_URL, DATABASE_URL: databaseUrl },
+      overrides: { redisKeyPrefix: prefix },
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.deactivate()));
+    await b?.dispose();
+    await a?.dispose();
+    await deleteKeys(prefix);
+  });
+
+  it('a kick on node A ends the subscription on node B; a ban there refuses the rejoin', async () => {
+    const owner = await a.session('owner');
+    const bob = await b.session('bob');
+    const room = await a.createRoom(owner.token, 'across');
+    const bobClient = await connect(b, bob);
+    const bobErrors = await subscribed(bobClient, '/user/queue/errors');
+    const bobRoom = await subscribed(bobClient, `/topic/rooms.${room.id}`);
+    const ownerClient = await connect(a, owner);
+    const ownerRoom = await subscribed(ownerClient, `/topic/rooms.${room.id}`);
+
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'kick', userId: bob.user.id });
+    await eventually(() => expect(bobErrors.messages.map(codeOf)).toContain('kicked'));
+    expect(bobRoom.messages.map((m) => m.headers.event)).toEqual(['member.kicked']);
+    await send(ownerClient, `/app/rooms.${room.id}`, { body: 'after the kick' });
+    await eventually(() => expect(ownerRoom.bodies().some((x) => x.includes('after the kick'))).toBe(true));
+    expect(bobRoom.messages).toHaveLength(1);
+
+    await subscribed(bobClient, `/topic/rooms.${room.id}`);
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, {
+      action: 'ban',
+      userId: bob.user.id,
+      reason: 'no',
+    });
+    await eventually(() => expect(bobErrors.messages.map(codeOf)).toContain('banned'));
+    const receipt = `s-${++counter}`;
+    bobClient.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt });
+    await eventually(() => {
+      const refusal = bobErrors.messages.find((m) => m.headers['receipt-id'] === receipt);
+      expect(refusal === undefined ? undefined : codeOf(refusal)).toBe('banned');
+    });
+  });
+
+  it('mentions posted on node A reach the mentioned user on node B', async () => {
+    const alice = await a.session('alice');
+    const carol = await b.session('carol');
+    const room = await a.createRoom(alice.token, 'mentions across');
+    const carolClient = await connect(b, carol);
+    const mentions = await subscribed(carolClient, '/user/queue/mentions');
+    const aliceClient = await connect(a, alice);
+    await send(aliceClient, `/app/rooms.${room.id}`, { body: `ping @carol#${carol.user.tag}` });
+    const [mention] = await mentions.waitFor(1);
+    expect(JSON.parse((mention as IMessage).body)).toMatchObject({
+      body: `ping @carol#${carol.user.tag}`,
+      mentions: [carol.user],
+    });
+  });
+
+  it('settings changed on node A show on node B (room JSON and history)', async () => {
+    const owner = await a.session('settler');
+    const room = await a.createRoom(owner.token, 'settings across');
+    const ownerClient = await connect(a, owner);
+    await send(ownerClient, `/app/rooms.${room.id}`, { body: 'typo' });
+    const fromB = async () =>
+      (await (await fetch(`${b.url}/api/rooms/${room.id}`)).json()) as Record<string, unknown>;
+    expect(await fromB()).toMatchObject({ slowModeSeconds: 0, topic: null });
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, {
+      action: 'settings',
+      slowModeSeconds: 10,
+      topic: 'calm',
+    });
+    expect(await fromB()).toMatchObject({ slowModeSeconds: 10, topic: 'calm' });
+    const history = (await (await fetch(`${b.url}/api/rooms/${room.id}/messages`)).json()) as {
+      messages: Array<{ id: string }>;
+    };
+    const first = history.messages[0];
+    if (first === undefined) throw new Error('no message');
+    await send(ownerClient, `/app/rooms.${room.id}.edit`, { messageId: first.id, body: 'fixed' });
+    const after = (await (await fetch(`${b.url}/api/rooms/${room.id}/messages`)).json()) as {
+      messages: Array<{ body: string }>;
+    };
+    expect(after.messages.map((m) => m.body)).toEqual(['fixed']);
+  });
+});
