@@ -1,0 +1,185 @@
+// Issue 8 in the browser: edits, deletes, replies and reactions as another person sees them (live and
+// after a reload), and an owner muting and banning someone, seen from both sides — the muted send is
+// refused, the banned person cannot get back in. Two Chromium contexts, driven by accessible names.
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserUnavailable,
+  ensureWebBuilt,
+  launchBrowser,
+  openPage,
+  signIn,
+  startServer,
+  type TestServer,
+} from './harness.js';
+
+const skip = browserUnavailable();
+const WAIT_MS = 20_000;
+
+async function createRoomInUi(page: Page, name: string): Promise<string> {
+  const field = page.getByLabel('Room name');
+  await field.fill(name);
+  await field.press('Enter');
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+  const match = /\/rooms\/([^/]+)$/.exec(new URL(page.url()).pathname);
+  if (match?.[1] === undefined) throw new Error(`not in a room: ${page.url()}`);
+  return decodeURIComponent(match[1]);
+}
+
+async function enterRoom(page: Page, url: string, roomId: string, name: string): Promise<void> {
+  await page.goto(`${url}/rooms/${roomId}`);
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+  await page.getByRole('status').getByText('Connected').waitFor({ timeout: WAIT_MS });
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  const field = page.getByLabel('Message', { exact: true });
+  await field.fill(text);
+  await field.press('Enter');
+}
+
+/** The confirmed message (it has a seq) whose body contains `text`. */
+function messageWith(page: Page, text: string): Locator {
+  return page.getByRole('log').locator('li[data-seq]').filter({ hasText: text });
+}
+
+async function choose(page: Page, item: Locator, action: string): Promise<void> {
+  await item.getByRole('button', { name: 'Message actions' }).click();
+  await page.getByRole('menuitem', { name: action, exact: true }).click();
+}
+
+describe.skipIf(skip !== undefined)(
+  'moderation and message features in Chromium',
+  { timeout: 150_000 },
+  () => {
+    let server: TestServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      await ensureWebBuilt();
+      server = await startServer();
+      browser = await launchBrowser();
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.dispose();
+    });
+
+    it('shows edits, replies, reactions and deletes to the other person, live and after a reload', async () => {
+      const alice = await openPage(browser);
+      const bob = await openPage(browser);
+      try {
+        await signIn(alice.page, server.url, 'alice');
+        const roomId = await createRoomInUi(alice.page, 'Features');
+        await signIn(bob.page, server.url, 'bob');
+        await enterRoom(bob.page, server.url, roomId, 'Features');
+
+        await say(bob.page, 'orignal text');
+        await messageWith(alice.page, 'orignal text').waitFor({ timeout: WAIT_MS });
+
+        // Bob fixes his typo with the keyboard-reachable menu; Alice sees the new text and the mark.
+        await choose(bob.page, messageWith(bob.page, 'orignal text'), 'Edit');
+        const edit = bob.page.getByLabel('Edit text');
+        await edit.fill('original text');
+        await edit.press('Enter');
+        const edited = messageWith(alice.page, 'original text');
+        await edited.getByText('(edited)').waitFor({ timeout: WAIT_MS });
+
+        // Alice replies quoting it; Bob sees the quote above her words.
+        await choose(alice.page, edited, 'Reply');
+        await alice.page.getByText(/Replying to bob#\d{4}/).waitFor();
+        await say(alice.page, 'a reply');
+        const reply = messageWith(bob.page, 'a reply');
+        await reply.waitFor({ timeout: WAIT_MS });
+        expect(await reply.locator('blockquote.quote').textContent()).toMatch(/^bob#\d{4} original text$/);
+
+        // Bob reacts to the reply; Alice sees the count and who.
+        await choose(bob.page, reply, 'React');
+        await bob.page.getByRole('button', { name: 'React with 👍' }).click();
+        const chip = messageWith(alice.page, 'a reply').getByRole('button', { name: /^👍 1: bob#\d{4}$/ });
+        await chip.waitFor({ timeout: WAIT_MS });
+
+        // Bob deletes his message; Alice sees it gone, and the quote in the reply says so too.
+        await choose(bob.page, messageWith(bob.page, 'original text').first(), 'Delete');
+        await bob.page.getByRole('button', { name: 'Delete', exact: true }).click();
+        const log = alice.page.getByRole('log');
+        await log.getByText('This message was deleted.').waitFor({ timeout: WAIT_MS });
+        await messageWith(alice.page, 'a reply').getByText('deleted message').waitFor({ timeout: WAIT_MS });
+        expect(await log.getByText('original text').count()).toBe(0);
+
+        // Everything is the server's state, so a reload shows the same.
+        await alice.page.reload();
+        await alice.page
+          .getByRole('log')
+          .getByText('This message was deleted.')
+          .waitFor({ timeout: WAIT_MS });
+        const replyAfter = messageWith(alice.page, 'a reply');
+        await replyAfter.getByRole('button', { name: /^👍 1: bob#\d{4}$/ }).waitFor({ timeout: WAIT_MS });
+        await replyAfter.getByText('deleted message').waitFor();
+        expect(await alice.page.getByRole('log').getByText('original text').count()).toBe(0);
+        expect(alice.errors).toEqual([]);
+        expect(bob.errors).toEqual([]);
+      } finally {
+        await alice.context.close();
+        await bob.context.close();
+      }
+    });
+
+    it('lets the owner mute and then ban someone: the muted send is refused, the banned cannot re-enter', async () => {
+      const owner = await openPage(browser);
+      const member = await openPage(browser);
+      try {
+        await signIn(owner.page, server.url, 'olga');
+        const roomId = await createRoomInUi(owner.page, 'Strict');
+        await signIn(member.page, server.url, 'max');
+        await enterRoom(member.page, server.url, roomId, 'Strict');
+        await say(member.page, 'hello from max');
+        const theirs = messageWith(owner.page, 'hello from max');
+        await theirs.waitFor({ timeout: WAIT_MS });
+
+        await choose(owner.page, theirs, 'Mute');
+        await owner.page.getByLabel('Reason').fill('cool down');
+        await owner.page.getByRole('button', { name: 'Mute', exact: true }).click();
+        const muted = /olga#\d{4} muted max#\d{4} until .+ \(cool down\)/;
+        await owner.page.getByRole('log').getByText(muted).waitFor({ timeout: WAIT_MS });
+        await member.page.getByRole('log').getByText(muted).waitFor({ timeout: WAIT_MS });
+
+        await say(member.page, 'am I muted?');
+        const refused = member.page.getByRole('log').locator('li.pending[data-status="failed"]');
+        await refused
+          .getByText('You are muted in this room.', { exact: false })
+          .waitFor({ timeout: WAIT_MS });
+        expect(await messageWith(owner.page, 'am I muted?').count()).toBe(0);
+
+        await choose(owner.page, theirs, 'Ban');
+        await owner.page.getByRole('button', { name: 'Ban', exact: true }).click();
+        await owner.page
+          .getByRole('log')
+          .getByText(/olga#\d{4} banned max#\d{4} until/)
+          .waitFor({ timeout: WAIT_MS });
+        await member.page.getByText('You are banned from this room.').waitFor({ timeout: WAIT_MS });
+        expect(await member.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+
+        // A fresh load of the room is refused too (same identity), with no way to send.
+        await member.page.reload();
+        await member.page.getByRole('heading', { name: 'Strict', level: 1 }).waitFor();
+        await member.page.getByText('You are banned from this room.').waitFor({ timeout: WAIT_MS });
+        expect(await member.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+
+        // The owner sees the ban in the Bans panel.
+        await owner.page.getByRole('button', { name: 'Bans' }).click();
+        await owner.page
+          .getByRole('region', { name: 'Bans' })
+          .getByText(/max#\d{4}/)
+          .first()
+          .waitFor({ timeout: WAIT_MS });
+        expect(owner.errors).toEqual([]);
+        expect(member.errors).toEqual([]);
+      } finally {
+        await owner.context.close();
+        await member.context.close();
+      }
+    });
+  },
+);
