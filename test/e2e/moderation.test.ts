@@ -181,5 +181,69 @@ describe.skipIf(skip !== undefined)(
         await member.context.close();
       }
     });
+
+    it('asks for the room password, highlights mentions with a flag elsewhere, and counts unread', async () => {
+      const owner = await openPage(browser);
+      const guest = await openPage(browser);
+      try {
+        await signIn(owner.page, server.url, 'pat');
+        const roomId = await createRoomInUi(owner.page, 'Locked');
+        const ownerTag = (await owner.page.locator('.topbar .whoami .tag').textContent())?.slice(1) ?? '';
+        await owner.page.getByRole('button', { name: 'Room settings' }).click();
+        await owner.page.getByLabel('New room password').fill('sesame');
+        await owner.page.getByLabel('Slow mode (seconds)').fill('0');
+        await owner.page.getByRole('button', { name: 'Save' }).click();
+        await owner.page.getByText('Password protected').waitFor({ timeout: WAIT_MS });
+
+        await signIn(guest.page, server.url, 'quinn');
+        await guest.page.goto(`${server.url}/rooms/${roomId}`);
+        await guest.page.getByText('This room has a password.').waitFor({ timeout: WAIT_MS });
+        await guest.page.getByLabel('Room password').fill('wrong');
+        await guest.page.getByRole('button', { name: 'Enter', exact: true }).click();
+        await guest.page.getByText('That room password is not right.').waitFor({ timeout: WAIT_MS });
+        await guest.page.getByLabel('Room password').fill('sesame');
+        await guest.page.getByRole('button', { name: 'Enter', exact: true }).click();
+        await guest.page.getByLabel('Message', { exact: true }).waitFor({ timeout: WAIT_MS });
+        await owner.page
+          .getByRole('log')
+          .getByText(/quinn#\d{4} joined/)
+          .waitFor({ timeout: WAIT_MS });
+
+        // The owner leaves for the room list; a mention there raises the flag, and the room counts unread.
+        await owner.page.getByRole('link', { name: /All rooms/ }).click();
+        await owner.page.getByLabel('Room name').waitFor();
+        await say(guest.page, `hey @pat#${ownerTag} look`);
+        await say(guest.page, 'second one');
+        await messageWith(guest.page, 'second one').waitFor({ timeout: WAIT_MS });
+        await owner.page
+          .getByRole('status')
+          .getByText(/quinn#\d{4} mentioned you/)
+          .waitFor({ timeout: WAIT_MS });
+        await expect
+          .poll(
+            async () => {
+              await owner.page.reload();
+              await owner.page.getByRole('link', { name: 'Locked', exact: true }).waitFor();
+              return owner.page
+                .locator('.room-card')
+                .filter({ hasText: 'Locked' })
+                .locator('.unread')
+                .textContent({ timeout: 2000 })
+                .catch(() => '');
+            },
+            { timeout: WAIT_MS, interval: 500 },
+          )
+          .toBe('2 unread');
+        await owner.page.getByRole('link', { name: 'Locked', exact: true }).click();
+        const mention = messageWith(owner.page, 'look').locator('mark.mention.me');
+        await mention.waitFor({ timeout: WAIT_MS });
+        expect(await mention.textContent()).toBe(`@pat#${ownerTag}`);
+        expect(owner.errors).toEqual([]);
+        expect(guest.errors).toEqual([]);
+      } finally {
+        await owner.context.close();
+        await guest.context.close();
+      }
+    });
   },
 );
