@@ -3,11 +3,12 @@
 // member cap, password, room events live and on resume, the audit log and ban list over HTTP.
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Room } from '../src/chat/model.js';
+import type { Message, Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
+  getJson,
   postJson,
   type Session,
   startTestParley,
@@ -221,6 +222,14 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     expect(await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'muted?' })).toBe(
       'muted',
     );
+    const [before] = (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`))
+      .messages;
+    expect(
+      await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.edit`, {
+        messageId: before?.id,
+        body: 'sneaky',
+      }),
+    ).toBe('muted');
     await send(asMod.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'free again' });
     await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 60 });

@@ -10,6 +10,7 @@ import { ParleyError } from '../errors.js';
 import type {
   AuditEntry,
   Ban,
+  MemberSanctions,
   NewRoomEvent,
   Report,
   RoomEventEffect,
@@ -155,6 +156,13 @@ function reasonField(value: unknown, required: boolean): string | null {
   return reason.length === 0 ? null : reason;
 }
 
+function refuseSanctioned(sanctions: MemberSanctions): void {
+  if (sanctions.ban !== undefined) throw new ParleyError('banned');
+  if (sanctions.mutedUntil !== undefined) {
+    throw new ParleyError('muted', `You are muted in this room until ${sanctions.mutedUntil}.`);
+  }
+}
+
 export class RoomModeration {
   readonly #deps: ModerationDependencies;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -225,12 +233,12 @@ export class RoomModeration {
       const raw = parseBody(body).replyTo;
       if (raw !== undefined && raw !== null) replyTo = messageIdField(raw, 'replyTo');
     }
-    const room = await this.#room(rawRoomId);
-    const sanctions = await this.#deps.store.findSanctions(room.id, author.id, this.#now());
-    if (sanctions.ban !== undefined) throw new ParleyError('banned');
-    if (sanctions.mutedUntil !== undefined) {
-      throw new ParleyError('muted', `You are muted in this room until ${sanctions.mutedUntil}.`);
-    }
+    const roomId = parseRoomId(rawRoomId);
+    const [room, sanctions] = await Promise.all([
+      this.#room(roomId),
+      this.#deps.store.findSanctions(roomId, author.id, this.#now()),
+    ]);
+    refuseSanctioned(sanctions);
     if (input.body.trim().length > 0 && room.slowModeSeconds > 0 && roleOf(room, author.id) === 'member') {
       const decision = await this.#deps.rateLimiter.take(
         `slow:${room.id}:${author.id}:${room.slowModeSeconds}`,
@@ -281,7 +289,8 @@ export class RoomModeration {
     const messageId = messageIdField(fields.messageId);
     const body = this.#messageBody(fields.body);
     const room = await this.#room(rawRoomId);
-    await this.#refuseBanned(room.id, user);
+    // Editing is speaking: a muted user may not rewrite what the room already read.
+    refuseSanctioned(await this.#deps.store.findSanctions(room.id, user.id, this.#now()));
     const now = this.#now();
     await this.#append({
       roomId: room.id,
