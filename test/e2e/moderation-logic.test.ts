@@ -135,6 +135,13 @@ describe('mentions', () => {
     expect(splitMentions('@bob#77310', [bob])).toEqual([{ kind: 'text', text: '@bob#77310' }]);
     expect(splitMentions('plain', [])).toEqual([{ kind: 'text', text: 'plain' }]);
   });
+
+  it('matches nicknames case-insensitively, as the server resolves them, keeping the typed text', () => {
+    expect(splitMentions('@BOB#7731 hi', [bob])).toEqual([
+      { kind: 'mention', text: '@BOB#7731', user: bob },
+      { kind: 'text', text: ' hi' },
+    ]);
+  });
 });
 
 describe('roles and windows', () => {

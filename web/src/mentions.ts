@@ -19,15 +19,18 @@ export function splitMentions(text: string, mentions: readonly User[]): MentionP
   let last = 0;
   let at = text.indexOf('@');
   while (at !== -1) {
+    // The server compares nicknames case-insensitively, so "@Pat#0412" names pat#0412 too.
     const found = handles.find(
-      (h) => text.startsWith(h.handle, at) && !/\d/.test(text[at + h.handle.length] ?? ''),
+      (h) =>
+        text.slice(at, at + h.handle.length).toLowerCase() === h.handle.toLowerCase() &&
+        !/\d/.test(text[at + h.handle.length] ?? ''),
     );
     if (found === undefined) {
       at = text.indexOf('@', at + 1);
       continue;
     }
     if (at > last) parts.push({ kind: 'text', text: text.slice(last, at) });
-    parts.push({ kind: 'mention', text: found.handle, user: found.user });
+    parts.push({ kind: 'mention', text: text.slice(at, at + found.handle.length), user: found.user });
     last = at + found.handle.length;
     at = text.indexOf('@', last);
   }
