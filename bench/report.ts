@@ -140,6 +140,7 @@ function phaseRow(label: string, phase: PhaseResult): string[] {
     formatNumber(phase.cpuUsPerDelivery, 2),
     formatNumber(phase.serverCpuPercent),
     formatNumber(phase.loadCpuPercent),
+    `${formatNumber(phase.serverWaitPercent)} / ${formatNumber(phase.loadWaitPercent)}`,
     formatBytes(phase.rssBytes),
   ];
 }
@@ -156,6 +157,7 @@ const PHASE_HEADER = [
   'server CPU µs/delivery',
   'server CPU %',
   'load gen CPU %',
+  'CPU wait % server / load gen',
   'server RSS',
 ];
 

@@ -246,6 +246,9 @@ async function main(): Promise<void> {
       'Server CPU: run time of all threads of the server process(es) over the phase (user + kernel, from ' +
         '/proc/<pid>/task/*/schedstat in ns: utime + stime of /proc/<pid>/stat without its 10 ms ticks), divided ' +
         'by the deliveries of the phase. RSS: VmRSS from /proc/<pid>/status at the end of the phase.',
+      'CPU wait %: time the threads of the server (resp. the load generator) were runnable but waited for a ' +
+        'CPU (schedstat run-queue delay) as % of the phase; high values mean other work on the machine, not the ' +
+        'measured server, set the pace of that phase.',
       'Parley runs from dist/ (`node dist/src/main.js`) with its abuse limits raised (per-user send rate, per-IP ' +
         'connections, sessions, rooms; server heart-beats off) so the server, not its protection, is measured.',
       'PostgreSQL (persist, cluster) and Redis (cluster) are the machine’s services, not pinned; their CPU is not in ' +

@@ -3,7 +3,13 @@
 // Bounded in time (every wait has a deadline) and count. Knows nothing of report formatting.
 import { performance } from 'node:perf_hooks';
 import { ParleyError } from '../src/errors.js';
-import { LatencyHistogram, readCpuUsAll, readRssBytesAll } from './stats.js';
+import {
+  LatencyHistogram,
+  readCpuUsAll,
+  readRssBytesAll,
+  readRunQueueWaitUs,
+  readRunQueueWaitUsAll,
+} from './stats.js';
 import { type RunningTarget, rabbitConnectionCap, startTarget, type TargetName } from './targets.js';
 import { BenchConnection, type ConnectionEvents, markerText, nowUs } from './wire.js';
 
@@ -68,6 +74,13 @@ export interface PhaseResult {
   readonly serverCpuPercent: number;
   /** The load generator's own CPU: near 100 means the client, not the server, was the limit. */
   readonly loadCpuPercent: number;
+  /**
+   * Time the server's threads were runnable but waited for a CPU, % of the phase (summed over threads):
+   * high values mean other processes on the machine, not the server, limited the phase.
+   */
+  readonly serverWaitPercent: number;
+  /** The same for the load generator. */
+  readonly loadWaitPercent: number;
   readonly rssBytes: number;
 }
 
@@ -214,12 +227,20 @@ async function runSaturate(target: RunningTarget, options: ScenarioOptions): Pro
     }
     const main = best ?? steps[0];
     if (main === undefined) throw new ParleyError('internal_error', 'saturate ran no step');
+    const failedStep = steps.find((step) => step.lost > 0 || step.p99Ms > SATURATE_P99_LIMIT_MS);
+    const starved =
+      failedStep !== undefined && failedStep.serverCpuPercent < 80
+        ? `the first failing step used only ${Math.round(failedStep.serverCpuPercent)}% of the server's core ` +
+          `(its threads waited for a CPU ${Math.round(failedStep.serverWaitPercent)}% of the time, the load ` +
+          `generator ${Math.round(failedStep.loadWaitPercent)}%): that limit is contention or latency, not the ` +
+          'server running out of its core'
+        : undefined;
     const note =
       best === undefined
         ? 'even the first step failed: the figure shown is that failed step, not a sustained rate'
         : last !== undefined && last === best
           ? 'the step limit was reached before failure: the true limit is higher'
-          : undefined;
+          : starved;
     await load.quiet();
     const halfSaturation = await load.phase(main.ratePerSecond / 2, options.seconds ?? 3, DRAIN_MS);
     return {
@@ -326,6 +347,8 @@ class LoadSession {
     this.phaseStartUs = nowUs();
     this.lastDeliveryUs = this.phaseStartUs;
     const cpuBefore = readCpuUsAll(this.#target.pids);
+    const waitBefore = readRunQueueWaitUsAll(this.#target.pids);
+    const loadWaitBefore = readRunQueueWaitUs('self');
     const loadCpuBefore = process.cpuUsage();
     const total = Math.max(1, Math.round(ratePerSecond * seconds));
     const subscribersPerRoom = this.#topology.subscribersPerRoom;
@@ -372,6 +395,8 @@ class LoadSession {
       cpuUsPerDelivery: this.delivered === 0 ? 0 : (cpuAfter - cpuBefore) / this.delivered,
       serverCpuPercent: ((cpuAfter - cpuBefore) / wallUs) * 100,
       loadCpuPercent: ((loadCpu.user + loadCpu.system) / wallUs) * 100,
+      serverWaitPercent: ((readRunQueueWaitUsAll(this.#target.pids) - waitBefore) / wallUs) * 100,
+      loadWaitPercent: ((readRunQueueWaitUs('self') - loadWaitBefore) / wallUs) * 100,
       rssBytes: readRssBytesAll(this.#target.pids),
     };
   }
@@ -587,6 +612,8 @@ function emptyPhase(): PhaseResult {
     cpuUsPerDelivery: 0,
     serverCpuPercent: 0,
     loadCpuPercent: 0,
+    serverWaitPercent: 0,
+    loadWaitPercent: 0,
     rssBytes: 0,
   };
 }

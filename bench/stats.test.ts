@@ -68,6 +68,8 @@ function phase(overrides: Partial<PhaseResult>): PhaseResult {
     cpuUsPerDelivery: 10,
     serverCpuPercent: 1,
     loadCpuPercent: 1,
+    serverWaitPercent: 0,
+    loadWaitPercent: 0,
     rssBytes: 1,
     ...overrides,
   };

@@ -109,6 +109,30 @@ export function readCpuUs(pid: number): number {
   return readTickCpuUs(pid);
 }
 
+/**
+ * Time a process's threads spent runnable but waiting for a CPU (run-queue delay, second field of
+ * schedstat), in microseconds: how much other work on the machine held it back. 0 where unavailable.
+ */
+export function readRunQueueWaitUs(pid: number | 'self'): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+    return Number.isFinite(ns) ? ns / 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function readRunQueueWaitUsAll(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + readRunQueueWaitUs(pid), 0);
+}
+
 /** utime + stime from /proc/<pid>/stat (10 ms resolution). */
 export function readTickCpuUs(pid: number): number {
   return parseProcStatCpuUs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
