@@ -54,7 +54,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 // One grapheme cluster built of emoji and symbols (with their joiners, selectors and modifiers).
 const EMOJI_PARTS =
   /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{So}|\p{Sm}|\p{Sk}|\u200d|\ufe0f|\u20e3)+$/u;
-const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{So}|\p{Sm}|\p{Sk}/u;
+const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{So}|\p{Sm}|\p{Sk}|\u20e3/u;
 
 export type Role = 'owner' | 'moderator' | 'member';
 

@@ -1,0 +1,124 @@
+// RoomFeed with room events, over a real SQLite store and the in-process bus: events reach the sink
+// with their type in seq order, gaps over events are filled from the store, and the held history
+// follows edits, deletions and reactions although messages alone have gaps in their seqs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../bus/memory-bus.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Message, MessageId, RoomEvent, RoomId, User, UserId } from './model.js';
+import { type EncodedMessage, encodeBusEvent, encodeBusMessage, RoomFeed, roomChannel } from './room-feed.js';
+
+const alice: User = { id: 'alice-id' as UserId, nickname: 'alice', tag: '0001' };
+
+describe('RoomFeed with room events', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let bus: MemoryBus;
+  let feed: RoomFeed;
+  let roomId: RoomId;
+  const delivered: EncodedMessage[] = [];
+  let counter = 0;
+
+  const post = async (body: string): Promise<Message> =>
+    (
+      await store.appendMessage({
+        id: `m${++counter}` as MessageId,
+        roomId,
+        author: alice,
+        body,
+        createdAt: new Date(1_700_000_000_000),
+      })
+    ).message;
+  const edit = async (message: Message, body: string): Promise<RoomEvent> => {
+    const event = await store.appendEvent({
+      roomId,
+      actor: alice,
+      at: new Date(1_700_000_001_000),
+      effect: { type: 'message.edited', messageId: message.id, body },
+    });
+    if (event === undefined) throw new Error('no event');
+    return event;
+  };
+  const bodies = (messages: readonly EncodedMessage[] | undefined): string[] =>
+    (messages ?? []).map((m) => (JSON.parse(m.json) as Message).body);
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-feed-'));
+    store = new SqliteStore({ file: join(dir, 'feed.db') });
+    await store.migrate();
+    bus = new MemoryBus();
+    roomId = (
+      await store.createRoom({
+        id: 'room1' as RoomId,
+        name: 'feed',
+        topic: null,
+        createdBy: alice,
+        createdAt: new Date(1_700_000_000_000),
+      })
+    ).id;
+    delivered.length = 0;
+    feed = new RoomFeed(roomId, {
+      store,
+      bus,
+      sink: { message: (_room, message) => delivered.push(message), presence: () => undefined },
+      logger: pino({ level: 'silent' }),
+      recentLimit: 3,
+    });
+  });
+  afterEach(async () => {
+    await feed.stop();
+    await bus.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts where the room stands (an event last) and holds messages in their current state', async () => {
+    const first = await post('helo');
+    await post('two');
+    await edit(first, 'hello');
+    await feed.start();
+    expect(feed.lastSeq).toBe(3);
+    expect(bodies(feed.recent({ limit: 10 }))).toEqual(['hello', 'two']);
+  });
+
+  it('delivers events with their type, and fills a gap over events from the store', async () => {
+    await feed.start();
+    const first = await post('one');
+    await bus.publish(roomChannel(roomId), encodeBusMessage(first, 0).payload);
+    const edited = await edit(first, 'one!');
+    const second = await post('two');
+    // The edit's publication is lost: the feed learns of it from the store when seq 3 arrives.
+    await bus.publish(roomChannel(roomId), encodeBusMessage(second, 0).payload);
+    await expect
+      .poll(() => delivered.map((m) => [m.seq, m.event]))
+      .toEqual([
+        [1, undefined],
+        [2, 'message.edited'],
+        [3, undefined],
+      ]);
+    expect(delivered[1]?.json).toBe(edited.json);
+    expect(bodies(feed.recent({ limit: 10 }))).toEqual(['one!', 'two']);
+    // A duplicate of the event from the bus is dropped by seq.
+    await bus.publish(roomChannel(roomId), encodeBusEvent(edited, 0).payload);
+    expect(delivered).toHaveLength(3);
+  });
+
+  it('answers pages over messages whose seqs have gaps, and sends older pages to the store', async () => {
+    const messages: Message[] = [];
+    for (const body of ['a', 'b', 'c', 'd']) {
+      const message = await post(body);
+      messages.push(message);
+      await edit(message, `${body}2`);
+    }
+    await feed.start();
+    // Seqs: a=1, b=3, c=5, d=7 (events in between); the feed holds the latest 3 messages.
+    expect(bodies(feed.recent({ limit: 2 }))).toEqual(['c2', 'd2']);
+    expect(bodies(feed.recent({ beforeSeq: 7, limit: 2 }))).toEqual(['b2', 'c2']);
+    expect(feed.recent({ beforeSeq: 7, limit: 3 })).toBeUndefined();
+    expect(bodies(feed.recent({ afterSeq: 3, limit: 5 }))).toEqual(['c2', 'd2']);
+    expect(feed.recent({ afterSeq: 1, limit: 5 })).toBeUndefined();
+  });
+});
