@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -101,6 +102,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     // Ids of our own, so log lines of one request can be found together.
     genReqId: () => crypto.randomUUID(),
+    // Errors the router raises before any hook (a path parameter over its length, a malformed URL)
+    // get the same envelope and headers as every other refusal.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+      const refusal =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ParleyError(request.url.startsWith('/api/rooms/') ? 'room_not_found' : 'not_found')
+          : new ParleyError('invalid_request', 'The URL is malformed.');
+      options.onError?.(refusal.code);
+      void reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.message } });
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {
