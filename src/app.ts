@@ -122,8 +122,16 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     let metrics: Metrics | undefined;
     const broker: StompBroker<User> = new StompBroker<User>({
       // STOMP header names are case-sensitive; clients spell this one both ways.
-      authenticate: (headers) =>
-        chat.authenticate(bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode),
+      authenticate: async (headers) => {
+        const user = await chat.authenticate(
+          bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode,
+        );
+        // Identities issued before users were recorded become mentionable once they connect.
+        void moderation.rememberUser(user).catch((error: unknown) => {
+          logger.warn({ err: error }, 'remembering a user failed');
+        });
+        return user;
+      },
       clock,
       logger,
       nodeId,

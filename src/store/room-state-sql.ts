@@ -395,13 +395,8 @@ export async function rememberUser(db: Db, user: User, at: Date): Promise<void> 
       handle_key: handleKey(user.nickname, user.tag),
       created_at: at.getTime(),
     })
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet({
-        nickname: user.nickname,
-        tag: user.tag,
-        handle_key: handleKey(user.nickname, user.tag),
-      }),
-    )
+    // An id's nickname and tag never change (a refreshed token keeps them): known ids are left alone.
+    .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
 

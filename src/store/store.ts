@@ -196,7 +196,7 @@ export interface Store {
     range: { readonly afterSeq: number; readonly limit: number },
   ): Promise<RoomEntry[]>;
   findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined>;
-  /** Records (or refreshes) who an id is, so mentions and moderation can name them. */
+  /** Records who an id is (once: an id keeps its nickname and tag), so mentions and moderation can name it. */
   rememberUser(user: User, at: Date): Promise<void>;
   findUser(id: UserId): Promise<User | undefined>;
   /** Every user with one of these nickname#tag handles (nickname compared case-insensitively). */
