@@ -248,6 +248,22 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     ).toBe('message_not_found');
   });
 
+  it('takes a text/plain body that looks like JSON as text', async () => {
+    const room = await parley.createRoom(owner.token, 'plain');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const receipt = `m-${++counter}`;
+    const done = receiptOf(asAlice.client, receipt);
+    asAlice.client.publish({
+      destination: `/app/rooms.${room.id}`,
+      body: '{"replyTo": nope',
+      headers: { 'content-type': 'text/plain', receipt },
+    });
+    await done;
+    const [message] = await inbox.waitFor(1);
+    expect((JSON.parse((message as IMessage).body) as Message).body).toBe('{"replyTo": nope');
+  });
+
   it('reactions toggle per user and emoji, live and in history', async () => {
     const room = await parley.createRoom(owner.token, 'reactions');
     const asAlice = await connect(alice);

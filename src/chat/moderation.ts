@@ -226,10 +226,12 @@ export class RoomModeration {
   ): Promise<Message> {
     const input = parseMessageInput(body, contentType);
     let replyTo: MessageId | undefined;
-    if (
-      body.toString('utf8').trimStart().startsWith('{') ||
-      /^application\/json\b/i.test(contentType ?? '')
-    ) {
+    // The same rule as parseMessageInput: the content type decides, else a body that looks like JSON.
+    const isJson =
+      contentType === undefined
+        ? body.toString('utf8').trimStart().startsWith('{')
+        : /^application\/json\b/i.test(contentType);
+    if (isJson) {
       const raw = parseBody(body).replyTo;
       if (raw !== undefined && raw !== null) replyTo = messageIdField(raw, 'replyTo');
     }
