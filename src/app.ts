@@ -224,8 +224,6 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
       trustProxy: config.trustProxy,
     });
-    // Sessions end before the broker and store go, so in-flight SENDs finish and clients get 1001.
-    cleanups.push(() => broker.close());
     cleanups.push(() => webSockets.close());
 
     await http.listen({ port: config.port, host: config.host });
@@ -238,6 +236,10 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       stompPort = await tcp.listen(overrides.ephemeralStompPort === true ? 0 : config.stompPort, config.host);
       cleanups.push(() => tcp.close());
     }
+    // Shutdown runs in reverse: the broker goes first, while the sockets are still open, so SENDs in
+    // flight are stored and get their RECEIPT, then every session gets ERROR shutting_down (1001);
+    // only then do the listeners, the HTTP server and the store close.
+    cleanups.push(() => broker.close());
 
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -74,6 +74,68 @@ describe('start-up', () => {
   });
 });
 
+describe('graceful shutdown', () => {
+  it('SIGTERM with SENDs in flight: every stored message got its RECEIPT, every RECEIPT is stored, exit 0', async () => {
+    const env: Record<string, string> = { DATA_DIR: await tempDir() };
+    const first = await start(env);
+    const session = await postJson<Session>(
+      `${first.url}/api/sessions`,
+      { nickname: 'busy' },
+      undefined,
+      201,
+    );
+    const room = await postJson<Room>(`${first.url}/api/rooms`, { name: 'draining' }, session.token, 201);
+    const client: Client = await connectStompClient({ url: first.wsUrl, token: session.token });
+    let errorCode: string | undefined;
+    client.onStompError = (frame) => {
+      errorCode = frame.headers.message;
+    };
+    const closed = new Promise<number | undefined>((resolve) => {
+      client.onWebSocketClose = (event: { code?: number }) => resolve(event.code);
+    });
+    const acknowledged = new Set<string>();
+    let sent = 0;
+    let terminated = false;
+    const sendOne = (): void => {
+      if (!client.connected) return;
+      const id = `m${++sent}`;
+      client.watchForReceipt(id, () => {
+        acknowledged.add(id);
+        if (acknowledged.size === 200 && !terminated) {
+          terminated = true;
+          first.kill('SIGTERM');
+        }
+        sendOne();
+      });
+      client.publish({
+        destination: `/app/rooms.${room.id}`,
+        body: JSON.stringify({ body: id, clientMsgId: id }),
+        headers: { receipt: id, 'content-type': 'application/json' },
+      });
+    };
+    // 32 SENDs in flight all the time, so SIGTERM always lands in the middle of some.
+    for (let i = 0; i < 32; i += 1) sendOne();
+    expect(await closed).toBe(1001);
+    expect(errorCode).toBe('shutting_down');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    await client.deactivate();
+
+    const second = await start(env);
+    const { messages } = await getJson<{ messages: Message[] }>(
+      `${second.url}/api/rooms/${room.id}/messages?after=0&limit=200`,
+    );
+    const stored = new Set(messages.map((m) => m.body));
+    const rest = await getJson<{ messages: Message[] }>(
+      `${second.url}/api/rooms/${room.id}/messages?after=${messages.at(-1)?.seq ?? 0}&limit=200`,
+    );
+    for (const m of rest.messages) stored.add(m.body);
+    // Nothing acknowledged was lost, and nothing was stored without the client hearing of it.
+    expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+    expect([...stored].filter((id) => !acknowledged.has(id))).toEqual([]);
+    expect(sent).toBeGreaterThan(acknowledged.size);
+  }, 30_000);
+});
+
 describe.each(backends)('kill -9 on %s', (backend) => {
   it('loses no message that got a RECEIPT', async () => {
     const env: Record<string, string> = { DATA_DIR: await tempDir() };

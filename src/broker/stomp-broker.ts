@@ -137,6 +137,9 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   #groupCounter = 0;
   #closing = false;
   #closeWaiters: (() => void)[] = [];
+  /** SENDs whose route has not settled yet; shutdown lets them finish (and get their RECEIPT) first. */
+  #sendsInFlight = 0;
+  #drainWaiters: (() => void)[] = [];
 
   constructor(options: StompBrokerOptions<P>) {
     this.#authenticate = options.authenticate;
@@ -200,6 +203,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   async close(): Promise<void> {
     this.#closing = true;
     if (this.#connections.size === 0) return;
+    if (this.#sendsInFlight > 0) await this.#drainSends();
     const closed = new Promise<void>((resolve) => {
       this.#closeWaiters.push(resolve);
     });
@@ -311,12 +315,34 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     const sendHook = entry.route.send;
     if (sendHook === undefined)
       throw new ParleyError('forbidden_destination', `Cannot SEND to ${destination}`);
-    await sendHook.call(entry.route, state.connection, {
-      destination,
-      path: destination.slice(entry.prefix.length),
-      headers: request.headers,
-      body: request.body,
-    });
+    // Once shutdown began, nothing new is accepted; what is already in flight is finished.
+    if (this.#closing) throw new ParleyError('shutting_down');
+    this.#sendsInFlight += 1;
+    try {
+      await sendHook.call(entry.route, state.connection, {
+        destination,
+        path: destination.slice(entry.prefix.length),
+        headers: request.headers,
+        body: request.body,
+      });
+    } finally {
+      this.#sendsInFlight -= 1;
+      if (this.#sendsInFlight === 0) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Waits (bounded by the close timeout) for in-flight SENDs, then one turn so their RECEIPTs are written. */
+  async #drainSends(): Promise<void> {
+    let timer: Timer | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#drainWaiters.push(resolve)),
+      new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(resolve, this.#closeTimeoutMs);
+      }),
+    ]);
+    timer?.cancel();
+    // The session writes a RECEIPT in the continuation after `send` resolves: let it run before closing.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   failed(session: BrokerSession, error: ParleyError, receiptId: string | undefined): void {
