@@ -45,7 +45,7 @@ const ENV_SCHEMA = {
   // STOMP and connection limits.
   MAX_FRAME_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
   MAX_HEADERS: integer(4, 1024).default(64),
-  MAX_HEADER_LINE_BYTES: integer(64, 64 * 1024).default(8 * 1024),
+  MAX_HEADER_LINE_BYTES: integer(1024, 64 * 1024).default(8 * 1024),
   MAX_SUBSCRIPTIONS: integer(1, 10_000).default(64),
   MAX_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(64),
   MAX_OUTBOUND_BYTES: integer(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),

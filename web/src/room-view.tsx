@@ -408,6 +408,12 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     return () => clearTimeout(timer);
   }, [log, history, markRead]);
 
+  // Leaving the room settles the marker at once: what was on screen has been read, even if the delayed
+  // mark above had not fired yet.
+  const markReadRef = useRef(markRead);
+  markReadRef.current = markRead;
+  useEffect(() => () => markReadRef.current(), []);
+
   const typing = (): void => {
     if (connection.connected && typingGate(Date.now()))
       connection.sendNow(`/app/rooms.${roomId}.typing`, '{}');
