@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { TokenService } from '../src/chat/tokens.js';
 import { ManualClock } from '../src/clock.js';
+import { sendWithReceipt, subscribe, subscribed } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -14,44 +15,10 @@ import {
   startTestParley,
   type TestParley,
 } from './support/parley.js';
-import { activate, createStompClient, Inbox, receiptOf } from './support/stompjs-client.js';
+import { activate, createStompClient } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 const SECRET = 'integration-test-secret-of-at-least-32-bytes';
-
-let receiptCounter = 0;
-/** SEND with a receipt; resolves with the RECEIPT (or rejects on timeout). */
-async function sendWithReceipt(
-  client: Client,
-  destination: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<string> {
-  const receipt = `rcpt-${++receiptCounter}`;
-  const received = receiptOf(client, receipt);
-  client.publish({ destination, body, headers: { 'content-type': 'application/json', ...headers, receipt } });
-  await received;
-  return receipt;
-}
-
-function subscribe(client: Client, destination: string, headers: Record<string, string> = {}): Inbox {
-  const inbox = new Inbox();
-  client.subscribe(destination, inbox.listener, headers);
-  return inbox;
-}
-
-/** Subscribes and waits for the subscription's RECEIPT, so what follows is live for it. */
-async function subscribed(
-  client: Client,
-  destination: string,
-  headers: Record<string, string> = {},
-): Promise<Inbox> {
-  const receipt = `sub-${++receiptCounter}`;
-  const done = receiptOf(client, receipt);
-  const inbox = subscribe(client, destination, { ...headers, receipt });
-  await done;
-  return inbox;
-}
 
 const parse = (m: IMessage): Message => JSON.parse(m.body) as Message;
 

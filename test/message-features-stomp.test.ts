@@ -5,6 +5,7 @@ import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
+import { bodyOf, getWithToken, refusal, send, sendWithReceipt, subscribed } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -13,61 +14,10 @@ import {
   startTestParley,
   type TestParley,
 } from './support/parley.js';
-import { Inbox, receiptOf } from './support/stompjs-client.js';
+import type { Inbox } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 const EDIT_WINDOW_SECONDS = 900;
-
-let counter = 0;
-
-async function send(client: Client, destination: string, body: unknown): Promise<void> {
-  const receipt = `m-${++counter}`;
-  const done = receiptOf(client, receipt);
-  client.publish({
-    destination,
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', receipt },
-  });
-  await done;
-}
-
-async function refusal(client: Client, errors: Inbox, destination: string, body: unknown): Promise<string> {
-  const receipt = `m-${++counter}`;
-  client.publish({
-    destination,
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', receipt },
-  });
-  const error = await eventually(() => {
-    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
-    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
-    return found;
-  });
-  return (JSON.parse(error.body) as { code: string }).code;
-}
-
-async function subscribed(
-  client: Client,
-  destination: string,
-  headers: Record<string, string> = {},
-): Promise<Inbox> {
-  const receipt = `s-${++counter}`;
-  const done = receiptOf(client, receipt);
-  const inbox = new Inbox();
-  client.subscribe(destination, inbox.listener, { ...headers, receipt });
-  await done;
-  return inbox;
-}
-
-const bodyOf = (m: IMessage): Record<string, unknown> => JSON.parse(m.body) as Record<string, unknown>;
-
-async function getWithToken(
-  url: string,
-  token: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 describe.each(backends)('message features over STOMP on %s', (backend) => {
   let parley: TestParley;
@@ -252,14 +202,9 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     const room = await parley.createRoom(owner.token, 'plain');
     const asAlice = await connect(alice);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
-    const receipt = `m-${++counter}`;
-    const done = receiptOf(asAlice.client, receipt);
-    asAlice.client.publish({
-      destination: `/app/rooms.${room.id}`,
-      body: '{"replyTo": nope',
-      headers: { 'content-type': 'text/plain', receipt },
+    await sendWithReceipt(asAlice.client, `/app/rooms.${room.id}`, '{"replyTo": nope', {
+      'content-type': 'text/plain',
     });
-    await done;
     const [message] = await inbox.waitFor(1);
     expect((JSON.parse((message as IMessage).body) as Message).body).toBe('{"replyTo": nope');
   });

@@ -3,36 +3,14 @@
 // there too; events arrive live on both with their headers; mentions reach the other node's connections.
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send, subscribed } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
 import { startTestParley } from './support/parley.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
-import { Inbox, receiptOf } from './support/stompjs-client.js';
 
 const skip = (await clusterSkipReason()) !== undefined;
-let counter = 0;
-
-async function send(client: Client, destination: string, body: unknown): Promise<void> {
-  const receipt = `m-${++counter}`;
-  const done = receiptOf(client, receipt);
-  client.publish({
-    destination,
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', receipt },
-  });
-  await done;
-}
-
-async function subscribed(client: Client, destination: string): Promise<Inbox> {
-  const receipt = `s-${++counter}`;
-  const done = receiptOf(client, receipt);
-  const inbox = new Inbox();
-  client.subscribe(destination, inbox.listener, { receipt });
-  await done;
-  return inbox;
-}
-
 const codeOf = (m: IMessage): unknown => (JSON.parse(m.body) as { code?: unknown }).code;
 
 describe.skipIf(skip)('moderation across two nodes', () => {
@@ -92,7 +70,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
       reason: 'no',
     });
     await eventually(() => expect(bobErrors.messages.map(codeOf)).toContain('banned'));
-    const receipt = `s-${++counter}`;
+    const receipt = 'banned-subscribe';
     bobClient.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt });
     await eventually(() => {
       const refusal = bobErrors.messages.find((m) => m.headers['receipt-id'] === receipt);

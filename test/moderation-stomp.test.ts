@@ -5,6 +5,15 @@ import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
+import {
+  bodyOf,
+  getWithToken,
+  refusal,
+  refusalError,
+  send,
+  subscribed,
+  subscribeRefusal,
+} from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -14,81 +23,12 @@ import {
   startTestParley,
   type TestParley,
 } from './support/parley.js';
-import { Inbox, receiptOf } from './support/stompjs-client.js';
+import type { Inbox } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 
-let counter = 0;
-
-/** SEND JSON with a receipt; resolves once the server acknowledged it (stored). */
-async function send(client: Client, destination: string, body: unknown): Promise<void> {
-  const receipt = `m-${++counter}`;
-  const done = receiptOf(client, receipt);
-  client.publish({
-    destination,
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', receipt },
-  });
-  await done;
-}
-
-/** SEND that must be refused: resolves with the error's code from /user/queue/errors. */
-async function refusal(client: Client, errors: Inbox, destination: string, body: unknown): Promise<string> {
-  const receipt = `m-${++counter}`;
-  client.publish({
-    destination,
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', receipt },
-  });
-  const error = await eventually(() => {
-    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
-    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
-    return found;
-  });
-  return (JSON.parse(error.body) as { code: string }).code;
-}
-
-async function subscribed(
-  client: Client,
-  destination: string,
-  headers: Record<string, string> = {},
-): Promise<Inbox> {
-  const receipt = `s-${++counter}`;
-  const done = receiptOf(client, receipt);
-  const inbox = new Inbox();
-  client.subscribe(destination, inbox.listener, { ...headers, receipt });
-  await done;
-  return inbox;
-}
-
-/** SUBSCRIBE that must be refused: resolves with the error's code. */
-async function subscribeRefusal(
-  client: Client,
-  errors: Inbox,
-  destination: string,
-  headers: Record<string, string> = {},
-): Promise<string> {
-  const receipt = `s-${++counter}`;
-  client.subscribe(destination, () => {}, { ...headers, receipt });
-  const error = await eventually(() => {
-    const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
-    if (found === undefined) throw new Error(`no error for ${receipt}: ${errors.bodies().join('|')}`);
-    return found;
-  });
-  return (JSON.parse(error.body) as { code: string }).code;
-}
-
-const bodyOf = (m: IMessage): Record<string, unknown> => JSON.parse(m.body) as Record<string, unknown>;
 const events = (inbox: Inbox, type: string): IMessage[] =>
   inbox.messages.filter((m) => m.headers.event === type);
-
-async function getWithToken(
-  url: string,
-  token: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 describe.each(backends)('moderation over STOMP on %s', (backend) => {
   let parley: TestParley;
@@ -319,17 +259,7 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     await send(asOwner.client, moderate(room.id), { action: 'settings', slowModeSeconds: 30 });
     const asBob = await connect(bob);
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'one' });
-    const receipt = `m-${++counter}`;
-    asBob.client.publish({
-      destination: `/app/rooms.${room.id}`,
-      body: JSON.stringify({ body: 'two' }),
-      headers: { 'content-type': 'application/json', receipt },
-    });
-    const error = await eventually(() => {
-      const found = asBob.errors.messages.find((m) => m.headers['receipt-id'] === receipt);
-      if (found === undefined) throw new Error('no slow_mode');
-      return bodyOf(found);
-    });
+    const error = await refusalError(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'two' });
     expect(error.code).toBe('slow_mode');
     expect(String(error.message)).toMatch(/30 s/);
     const asMod = await connect(mod);
