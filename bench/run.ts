@@ -1,6 +1,6 @@
 // `npm run bench`: pins itself (the load generator) to core 1, runs every scenario against every target
 // in one run (servers pinned to core 0), and writes docs/benchmarks.md and bench/results/<time>.json.
-// Options: --quick (tiny numbers, seconds), --scenarios=a,b  --targets=a,b  --no-write.
+// Options: --quick (tiny numbers), --scenarios=a,b  --targets=a,b  --no-write  --render=<saved .json>.
 // Knows the run's plan and the machine; measuring is scenarios.ts, formatting is report.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -178,7 +178,19 @@ function machine(): string[] {
   ];
 }
 
+/** `--render=<results.json>`: rewrites docs/benchmarks.md from a saved run, measuring nothing. */
+function renderSaved(file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
+  writeFileSync(join(repoRoot(), 'docs', 'benchmarks.md'), renderReport(saved.results, saved.info));
+  process.stderr.write(`rendered docs/benchmarks.md from ${file}\n`);
+}
+
 async function main(): Promise<void> {
+  const saved = process.argv.find((a) => a.startsWith('--render='))?.slice('--render='.length);
+  if (saved !== undefined) {
+    renderSaved(saved);
+    return;
+  }
   const plan = parseArgs(process.argv.slice(2));
   const wantedIdle = plan.quick ? 300 : FULL_IDLE_CONNECTIONS;
   if (plan.scenarios.includes('idle') && raiseFileLimit(wantedIdle + 2048)) return;
@@ -247,7 +259,7 @@ async function main(): Promise<void> {
         '/proc/<pid>/task/*/schedstat in ns: utime + stime of /proc/<pid>/stat without its 10 ms ticks), divided ' +
         'by the deliveries of the phase. RSS: VmRSS from /proc/<pid>/status at the end of the phase.',
       'CPU wait %: time the threads of the server (resp. the load generator) were runnable but waited for a ' +
-        'CPU (schedstat run-queue delay) as % of the phase; high values mean other work on the machine, not the ' +
+        'CPU (schedstat run-queue delay) as % of the phase, summed over threads (so it can pass 100); high values mean other work on the machine, not the ' +
         'measured server, set the pace of that phase.',
       'Parley runs from dist/ (`node dist/src/main.js`) with its abuse limits raised (per-user send rate, per-IP ' +
         'connections, sessions, rooms; server heart-beats off) so the server, not its protection, is measured.',
