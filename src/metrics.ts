@@ -2,26 +2,8 @@
 // Parley exports. Components receive the instruments they touch; `/metrics` renders the registry.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from './errors.js';
-import type { Command, ServerCommand } from './stomp/frame.js';
+import { COMMANDS, type Command, type ServerCommand } from './stomp/frame.js';
 import type { SessionObserver } from './stomp/session.js';
-
-const COMMANDS: readonly Command[] = [
-  'CONNECT',
-  'STOMP',
-  'SEND',
-  'SUBSCRIBE',
-  'UNSUBSCRIBE',
-  'ACK',
-  'NACK',
-  'BEGIN',
-  'COMMIT',
-  'ABORT',
-  'DISCONNECT',
-  'CONNECTED',
-  'MESSAGE',
-  'RECEIPT',
-  'ERROR',
-];
 
 type CommandCounts = Record<Command, number>;
 

@@ -4,25 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../errors.js';
 import { encodeFrame, FrameParser, headersOf } from './codec.js';
-import type { Command, Frame, FrameLimits, StompVersion } from './frame.js';
-
-const COMMANDS: readonly Command[] = [
-  'CONNECT',
-  'STOMP',
-  'SEND',
-  'SUBSCRIBE',
-  'UNSUBSCRIBE',
-  'ACK',
-  'NACK',
-  'BEGIN',
-  'COMMIT',
-  'ABORT',
-  'DISCONNECT',
-  'CONNECTED',
-  'MESSAGE',
-  'RECEIPT',
-  'ERROR',
-];
+import { COMMANDS, type Command, type Frame, type FrameLimits, type StompVersion } from './frame.js';
 
 const BIG: FrameLimits = { maxFrameBytes: 1 << 20, maxHeaders: 1000, maxHeaderLineBytes: 1 << 16 };
 

@@ -2,30 +2,21 @@
 // Owns framing, header escaping and the frame limits; knows nothing of sessions, sockets or chat.
 // The parser never buffers more than `maxFrameBytes` and scans Buffers with indexOf, never per byte.
 import { ParleyError } from '../errors.js';
-import type { Command, Frame, FrameLimits, Headers, StompVersion } from './frame.js';
+import {
+  COMMANDS,
+  type Command,
+  type Frame,
+  type FrameLimits,
+  type Headers,
+  type StompVersion,
+} from './frame.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 const COLON = 0x3a;
 
-const COMMANDS: ReadonlySet<string> = new Set<Command>([
-  'CONNECT',
-  'STOMP',
-  'SEND',
-  'SUBSCRIBE',
-  'UNSUBSCRIBE',
-  'ACK',
-  'NACK',
-  'BEGIN',
-  'COMMIT',
-  'ABORT',
-  'DISCONNECT',
-  'CONNECTED',
-  'MESSAGE',
-  'RECEIPT',
-  'ERROR',
-]);
+const KNOWN_COMMANDS: ReadonlySet<string> = new Set<Command>(COMMANDS);
 
 const EMPTY = Buffer.alloc(0);
 const DIGITS = /^[0-9]{1,15}$/;
@@ -196,7 +187,8 @@ export class FrameParser {
 
   #readCommand(line: Buffer, start: number, stop: number): void {
     const command = line.toString('latin1', start, stop);
-    if (!COMMANDS.has(command)) throw invalid(`unknown command ${JSON.stringify(command.slice(0, 32))}`);
+    if (!KNOWN_COMMANDS.has(command))
+      throw invalid(`unknown command ${JSON.stringify(command.slice(0, 32))}`);
     this.#command = command as Command;
     this.#state = 'headers';
   }

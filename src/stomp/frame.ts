@@ -17,6 +17,25 @@ export type ServerCommand = 'CONNECTED' | 'MESSAGE' | 'RECEIPT' | 'ERROR';
 
 export type Command = ClientCommand | ServerCommand;
 
+/** Every command of STOMP 1.2, client then server, in the spec's order. */
+export const COMMANDS: readonly Command[] = [
+  'CONNECT',
+  'STOMP',
+  'SEND',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'ACK',
+  'NACK',
+  'BEGIN',
+  'COMMIT',
+  'ABORT',
+  'DISCONNECT',
+  'CONNECTED',
+  'MESSAGE',
+  'RECEIPT',
+  'ERROR',
+];
+
 /** Decoded header values by name. When a name repeats, the first occurrence wins (STOMP 1.2). */
 export type Headers = Readonly<Record<string, string>>;
 
