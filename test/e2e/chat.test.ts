@@ -17,28 +17,9 @@ import {
   startServer,
   type TestServer,
 } from './harness.js';
+import { createRoomInUi, say, WAIT_MS } from './pages.js';
 
 const skip = browserUnavailable();
-// Generous: the machine may be busy with other suites; every wait is still bounded.
-const WAIT_MS = 20_000;
-
-/** Creates a room from the room list (Enter in "Room name") and waits until it is open. */
-async function createRoomInUi(page: Page, name: string): Promise<string> {
-  const field = page.getByLabel('Room name');
-  await field.fill(name);
-  await field.press('Enter');
-  await page.getByRole('heading', { name, level: 1 }).waitFor();
-  const match = /\/rooms\/([^/]+)$/.exec(new URL(page.url()).pathname);
-  if (match?.[1] === undefined) throw new Error(`not in a room: ${page.url()}`);
-  return decodeURIComponent(match[1]);
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  const field = page.getByLabel('Message', { exact: true });
-  await field.fill(text);
-  await field.press('Enter');
-}
-
 /** Bodies shown in the log as confirmed messages (with a seq), in order. */
 async function shownBodies(page: Page): Promise<string[]> {
   return page.getByRole('log').locator('li[data-seq] .body').allTextContents();

@@ -16,28 +16,8 @@ import {
   setPendingStatus,
 } from '../../web/src/log-state.js';
 import { createThrottle, msUntilRefresh } from '../../web/src/throttle.js';
-import {
-  type Message,
-  parseMessage,
-  parsePresence,
-  parseWireError,
-  WireShapeError,
-} from '../../web/src/wire.js';
-
-const alice = { id: 'u-alice', nickname: 'alice', tag: '0412' };
-const bob = { id: 'u-bob', nickname: 'bob', tag: '7731' };
-
-function message(seq: number, extra: Partial<Message> = {}): Message {
-  return {
-    id: `m-${seq}`,
-    roomId: 'r1',
-    seq,
-    author: bob,
-    body: `body ${seq}`,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    ...extra,
-  };
-}
+import { parseMessage, parsePresence, parseWireError, WireShapeError } from '../../web/src/wire.js';
+import { alice, bob, message } from './wire-fixtures.js';
 
 const seqs = (state: LogState): number[] => state.messages.map((m) => m.seq);
 

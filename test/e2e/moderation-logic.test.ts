@@ -22,22 +22,9 @@ import {
   type Room,
   WireShapeError,
 } from '../../web/src/wire.js';
+import { alice, bob, message } from './wire-fixtures.js';
 
-const alice = { id: 'u-alice', nickname: 'alice', tag: '0412' };
-const bob = { id: 'u-bob', nickname: 'bob', tag: '7731' };
 const carol = { id: 'u-carol', nickname: 'carol smith', tag: '0001' };
-
-function message(seq: number, extra: Partial<Message> = {}): Message {
-  return {
-    id: `m-${seq}`,
-    roomId: 'r1',
-    seq,
-    author: bob,
-    body: `body ${seq}`,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    ...extra,
-  };
-}
 
 const room: Room = {
   id: 'r1',

@@ -12,37 +12,9 @@ import {
   startServer,
   type TestServer,
 } from './harness.js';
+import { createRoomInUi, enterRoom, messageWith, say, WAIT_MS } from './pages.js';
 
 const skip = browserUnavailable();
-const WAIT_MS = 20_000;
-
-async function createRoomInUi(page: Page, name: string): Promise<string> {
-  const field = page.getByLabel('Room name');
-  await field.fill(name);
-  await field.press('Enter');
-  await page.getByRole('heading', { name, level: 1 }).waitFor();
-  const match = /\/rooms\/([^/]+)$/.exec(new URL(page.url()).pathname);
-  if (match?.[1] === undefined) throw new Error(`not in a room: ${page.url()}`);
-  return decodeURIComponent(match[1]);
-}
-
-async function enterRoom(page: Page, url: string, roomId: string, name: string): Promise<void> {
-  await page.goto(`${url}/rooms/${roomId}`);
-  await page.getByRole('heading', { name, level: 1 }).waitFor();
-  await page.getByRole('status').getByText('Connected').waitFor({ timeout: WAIT_MS });
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  const field = page.getByLabel('Message', { exact: true });
-  await field.fill(text);
-  await field.press('Enter');
-}
-
-/** The confirmed message (it has a seq) whose body contains `text`. */
-function messageWith(page: Page, text: string): Locator {
-  return page.getByRole('log').locator('li[data-seq]').filter({ hasText: text });
-}
-
 async function choose(page: Page, item: Locator, action: string): Promise<void> {
   await item.getByRole('button', { name: 'Message actions' }).click();
   await page.getByRole('menuitem', { name: action, exact: true }).click();
