@@ -18,6 +18,7 @@ import type { Store } from '../src/store/store.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+import { prng } from './support/seeded-random.js';
 
 const skip = (await clusterSkipReason()) !== undefined;
 
@@ -35,17 +36,6 @@ function countingStore(store: Store): { store: Store; counts: Map<string, number
     },
   });
   return { store: proxy, counts };
-}
-
-/** A small deterministic PRNG (mulberry32), so both runs see the same operations. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const LIMITS = {

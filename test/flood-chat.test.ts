@@ -2,13 +2,13 @@
 // excess on /user/queue/errors while others are unaffected), many users chatting in one room at once
 // (everyone gets everything, in seq order) and a connection storm (hundreds of sockets at once; all
 // served, all released, memory back to where it was).
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { eventually } from './support/eventually.js';
+import { exposeGc } from './support/gc.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawWebSocket } from './support/raw-ws.js';
+import { stompText } from './support/stomp-text.js';
 
 const SEND_BURST = 20;
 
@@ -28,14 +28,9 @@ afterAll(async () => {
   await parley?.dispose();
 });
 
-function stomp(command: string, headers: Record<string, string> = {}, body = ''): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}\n`);
-  return `${command}\n${lines.join('')}\n${body}\u0000`;
-}
-
 async function connected(session: Session): Promise<RawWebSocket> {
   const ws = await RawWebSocket.open(parley.app.port, { protocols: ['v12.stomp'] });
-  ws.send(stomp('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${session.token}` }));
+  ws.send(stompText('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${session.token}` }));
   await ws.waitFor((t) => t.startsWith('CONNECTED\n'), 'CONNECTED');
   return ws;
 }
@@ -47,28 +42,19 @@ async function metric(name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
 
-function exposeGc(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc: unknown = vm.runInNewContext('gc');
-  if (typeof gc !== 'function') throw new Error('gc not available');
-  return () => {
-    gc();
-  };
-}
-
 describe('floods', () => {
   it('one user: the burst passes, the rest is refused with rate_limited, the connection and others carry on', async () => {
     const flooder = await parley.session('flooder');
     const bystander = await parley.session('bystander');
     const room: Room = await parley.createRoom(flooder.token, 'flooded');
     const ws = await connected(flooder);
-    ws.send(stomp('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'e' }));
+    ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'e' }));
     await ws.waitFor((t) => t.includes('receipt-id:e'), 'subscribed');
     const flood = 300;
     const frames: string[] = [];
     for (let i = 0; i < flood; i += 1) {
       frames.push(
-        stomp(
+        stompText(
           'SEND',
           { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: `f${i}` },
           `flood ${i}`,
@@ -82,7 +68,7 @@ describe('floods', () => {
     const other = await connected(bystander);
     const startedAt = Date.now();
     other.send(
-      stomp(
+      stompText(
         'SEND',
         { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: 'b' },
         'hi',
@@ -117,13 +103,17 @@ describe('floods', () => {
     const sockets = await Promise.all(users.map((user) => connected(user)));
     await Promise.all(
       sockets.map(async (ws) => {
-        ws.send(stomp('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}`, receipt: 'r' }));
+        ws.send(stompText('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}`, receipt: 'r' }));
         await ws.waitFor((t) => t.includes('receipt-id:r'), 'subscribed');
       }),
     );
     for (const [u, ws] of sockets.entries()) {
       const frames = Array.from({ length: 5 }, (_, i) =>
-        stomp('SEND', { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain' }, `u${u} m${i}`),
+        stompText(
+          'SEND',
+          { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain' },
+          `u${u} m${i}`,
+        ),
       );
       ws.send(frames.join(''));
     }

@@ -2,12 +2,11 @@
 // (MAX_OUTBOUND_BYTES), it is dropped as slow_consumer, the memory it held comes back, and a healthy
 // subscriber of the same room sees no added latency. Latency is measured with and without the stalled
 // peer on a real server (in-process, so process.memoryUsage is the server's memory).
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { eventually } from './support/eventually.js';
+import { exposeGc } from './support/gc.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawWebSocket } from './support/raw-ws.js';
 import { receiptOf } from './support/stompjs-client.js';
@@ -75,15 +74,6 @@ async function phase(): Promise<{ p50: number; p95: number }> {
   const at = (q: number) =>
     samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
   return { p50: at(0.5), p95: at(0.95) };
-}
-
-function exposeGc(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc: unknown = vm.runInNewContext('gc');
-  if (typeof gc !== 'function') throw new Error('gc not available');
-  return () => {
-    gc();
-  };
 }
 
 async function metric(name: string): Promise<number> {

@@ -13,23 +13,12 @@ import { FrameParser } from '../src/stomp/codec.js';
 import type { Frame } from '../src/stomp/frame.js';
 import { eventually } from './support/eventually.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
+import { prng } from './support/seeded-random.js';
 import { Inbox, receiptOf } from './support/stompjs-client.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CONNECTIONS = 240;
 const PARALLEL = 24;
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 let parley: TestParley;
 let user: Session;

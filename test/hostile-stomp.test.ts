@@ -13,6 +13,7 @@ import { MAX_FRAGMENTS_PER_MESSAGE } from '../src/transport/websocket-listener.j
 import { eventually } from './support/eventually.js';
 import { getJson, type Session, startTestParley, type TestParley } from './support/parley.js';
 import { OPCODE, RawWebSocket, wsFrame } from './support/raw-ws.js';
+import { stompText } from './support/stomp-text.js';
 import { Inbox, receiptOf } from './support/stompjs-client.js';
 
 const SECRET = 'hostile-test-secret-of-at-least-32-bytes!!';
@@ -67,15 +68,12 @@ async function expectHealthy(): Promise<void> {
   await eventually(() => expect(controlInbox.bodies().some((b) => b.includes(body))).toBe(true));
 }
 
-function stomp(command: string, headers: Record<string, string> = {}, body = ''): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}`);
-  return `${command}\n${lines.map((l) => `${l}\n`).join('')}\n${body}\u0000`;
-}
-
 /** A raw WebSocket that completed CONNECT as `session` (STOMP 1.2). */
 async function connected(session: Session = attacker): Promise<RawWebSocket> {
   const ws = await RawWebSocket.open(parley.app.port, { protocols: ['v12.stomp'] });
-  ws.send(stomp('CONNECT', { 'accept-version': '1.2', host: 'x', Authorization: `Bearer ${session.token}` }));
+  ws.send(
+    stompText('CONNECT', { 'accept-version': '1.2', host: 'x', Authorization: `Bearer ${session.token}` }),
+  );
   await ws.waitFor((t) => t.startsWith('CONNECTED\n'), 'CONNECTED');
   return ws;
 }
@@ -95,12 +93,12 @@ async function stompConnections(): Promise<number> {
 
 describe('malformed and oversized STOMP frames end the connection with the coded ERROR', () => {
   const send = (headers: Record<string, string>, body = '') =>
-    stomp('SEND', { destination: `/app/rooms.x`, ...headers }, body);
+    stompText('SEND', { destination: `/app/rooms.x`, ...headers }, body);
   const cases: ReadonlyArray<readonly [string, () => string[], string, number]> = [
-    ['an unknown command', () => [stomp('HELLO')], 'invalid_frame', 1002],
+    ['an unknown command', () => [stompText('HELLO')], 'invalid_frame', 1002],
     [
       'a server command from the client',
-      () => [stomp('MESSAGE', { destination: '/x' })],
+      () => [stompText('MESSAGE', { destination: '/x' })],
       'protocol_error',
       1002,
     ],
@@ -150,9 +148,14 @@ describe('malformed and oversized STOMP frames end the connection with the coded
     ],
     ['a negative content-length', () => [send({ 'content-length': '-1' }, 'x')], 'invalid_frame', 1002],
     ['a non-numeric content-length', () => [send({ 'content-length': '1e3' }, 'x')], 'invalid_frame', 1002],
-    ['a SEND without destination', () => [stomp('SEND', {}, 'x')], 'protocol_error', 1002],
-    ['an ACK for a message never delivered', () => [stomp('ACK', { id: 'nope' })], 'protocol_error', 1002],
-    ['a second CONNECT', () => [stomp('CONNECT', { 'accept-version': '1.2' })], 'protocol_error', 1002],
+    ['a SEND without destination', () => [stompText('SEND', {}, 'x')], 'protocol_error', 1002],
+    [
+      'an ACK for a message never delivered',
+      () => [stompText('ACK', { id: 'nope' })],
+      'protocol_error',
+      1002,
+    ],
+    ['a second CONNECT', () => [stompText('CONNECT', { 'accept-version': '1.2' })], 'protocol_error', 1002],
   ];
 
   it.each(cases)('%s', async (_name, payloads, code, closeCode) => {
@@ -164,7 +167,7 @@ describe('malformed and oversized STOMP frames end the connection with the coded
 
   it('before CONNECT: a SEND is refused with not_connected', async () => {
     const ws = await RawWebSocket.open(parley.app.port);
-    ws.send(stomp('SEND', { destination: `/app/rooms.${room.id}` }, '{"body":"x"}'));
+    ws.send(stompText('SEND', { destination: `/app/rooms.${room.id}` }, '{"body":"x"}'));
     expect(await refusal(ws)).toEqual({ code: 'not_connected', close: 1002 });
     await expectHealthy();
   });
@@ -191,7 +194,7 @@ describe('malformed and oversized STOMP frames end the connection with the coded
   it('a __proto__ or constructor header is an ordinary header', async () => {
     const ws = await connected();
     ws.send(
-      stomp(
+      stompText(
         'SEND',
         {
           destination: `/app/rooms.${room.id}`,
@@ -222,7 +225,7 @@ describe('WebSocket-level abuse', () => {
   it('a SEND in 1-byte continuation frames after hundreds of empty ones is handled', async () => {
     const ws = await connected();
     const frame = Buffer.from(
-      stomp(
+      stompText(
         'SEND',
         { destination: `/app/rooms.${room.id}`, receipt: 'storm', 'content-type': 'application/json' },
         JSON.stringify({ body: 'assembled from fragments' }),
@@ -313,7 +316,7 @@ describe('forged credentials', () => {
     ).token;
     for (const token of [none, tampered, forged, expired, 'x'.repeat(200)]) {
       const ws = await RawWebSocket.open(parley.app.port);
-      ws.send(stomp('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${token}` }));
+      ws.send(stompText('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${token}` }));
       expect(await refusal(ws)).toEqual({ code: 'unauthorized', close: 1008 });
     }
     await expectHealthy();
@@ -324,10 +327,10 @@ describe('application abuse is refused on /user/queue/errors and the connection 
   it('SEND to /topic is refused with forbidden_destination and nothing is broadcast', async () => {
     const ws = await connected();
     const before = controlInbox.messages.length;
-    ws.send(stomp('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'sub-e' }));
+    ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'sub-e' }));
     await ws.waitFor((t) => t.includes('receipt-id:sub-e'), 'subscribed');
     ws.send(
-      stomp(
+      stompText(
         'SEND',
         { destination: `/topic/rooms.${room.id}`, receipt: 'to-topic' },
         JSON.stringify({ id: 'fake', seq: 1, author: control.user, body: 'injected' }),
@@ -357,7 +360,7 @@ describe('application abuse is refused on /user/queue/errors and the connection 
       roomId: 'other',
     };
     ws.send(
-      stomp(
+      stompText(
         'SEND',
         {
           destination: `/app/rooms.${room.id}`,
@@ -390,7 +393,7 @@ describe('application abuse is refused on /user/queue/errors and the connection 
     const ws = await connected();
     const markup = `<script>alert(1)</script><img src=x onerror="alert('x')">&amp; </textarea>\u2028"quoted"`;
     ws.send(
-      stomp(
+      stompText(
         'SEND',
         { destination: `/app/rooms.${room.id}`, 'content-type': 'application/json', receipt: 'html' },
         JSON.stringify({ body: markup }),

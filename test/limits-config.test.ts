@@ -9,6 +9,7 @@ import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
 import { startTestParley } from './support/parley.js';
 import { RawWebSocket } from './support/raw-ws.js';
+import { stompText } from './support/stomp-text.js';
 
 let parley: TestParley;
 let untrusted: TestParley;
@@ -36,11 +37,6 @@ afterAll(async () => {
   await parley?.dispose();
   await untrusted?.dispose();
 });
-
-function stomp(command: string, headers: Record<string, string> = {}, body = ''): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}\n`);
-  return `${command}\n${lines.join('')}\n${body}\u0000`;
-}
 
 async function createSession(from: string, nickname = 'limits'): Promise<Response> {
   return fetch(`${parley.url}/api/sessions`, {
@@ -71,7 +67,11 @@ async function open(from: string, target: TestParley = parley): Promise<RawWebSo
 async function connected(token: string, heartBeat = '0,0'): Promise<RawWebSocket> {
   const ws = await open(address());
   ws.send(
-    stomp('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${token}`, 'heart-beat': heartBeat }),
+    stompText('CONNECT', {
+      'accept-version': '1.2',
+      Authorization: `Bearer ${token}`,
+      'heart-beat': heartBeat,
+    }),
   );
   await ws.waitFor((t) => t.startsWith('CONNECTED\n'), 'CONNECTED');
   return ws;
@@ -124,12 +124,16 @@ describe('STOMP limits', () => {
     const user = await session();
     const room = (await (await createRoom(user.token, 'short')).json()) as Room;
     const ws = await connected(user.token);
-    ws.send(stomp('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
-    ws.send(stomp('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}`, receipt: 'subs' }));
+    ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
+    ws.send(stompText('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}`, receipt: 'subs' }));
     await ws.waitFor((t) => t.includes('receipt-id:subs'), 'subscriptions');
     const send = (body: string, receipt: string) =>
       ws.send(
-        stomp('SEND', { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt }, body),
+        stompText(
+          'SEND',
+          { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt },
+          body,
+        ),
       );
     send('😀'.repeat(10), 'ten');
     await ws.waitFor((t) => t.includes('receipt-id:ten'), 'RECEIPT of ten emoji');
@@ -145,8 +149,8 @@ describe('STOMP limits', () => {
     const user = await session();
     const ws = await connected(user.token);
     for (let i = 0; i < 3; i += 1)
-      ws.send(stomp('SUBSCRIBE', { id: `s${i}`, destination: '/user/queue/errors' }));
-    ws.send(stomp('SUBSCRIBE', { id: 's3', destination: '/user/queue/errors' }));
+      ws.send(stompText('SUBSCRIBE', { id: `s${i}`, destination: '/user/queue/errors' }));
+    ws.send(stompText('SUBSCRIBE', { id: 's3', destination: '/user/queue/errors' }));
     expect(await fatal(ws)).toEqual({ code: 'too_many_subscriptions', close: 1008 });
   });
 

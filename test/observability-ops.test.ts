@@ -10,6 +10,7 @@ import { eventually } from './support/eventually.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawWebSocket } from './support/raw-ws.js';
 import { redisAvailable, startRedisProxy, uniqueKeyPrefix } from './support/redis.js';
+import { stompText } from './support/stomp-text.js';
 import { Inbox, receiptOf } from './support/stompjs-client.js';
 
 const logLines: string[] = [];
@@ -42,11 +43,6 @@ afterAll(async () => {
   await parley?.dispose();
 });
 
-function stomp(command: string, headers: Record<string, string> = {}, body = ''): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}\n`);
-  return `${command}\n${lines.join('')}\n${body}\u0000`;
-}
-
 async function scrape(): Promise<string> {
   const response = await fetch(`${parley.url}/metrics`);
   expect(response.status).toBe(200);
@@ -69,18 +65,18 @@ describe('metrics, readiness and logs after real traffic', () => {
     await subscribed;
 
     const sender = await RawWebSocket.open(parley.app.port);
-    sender.send(stomp('CONNECT', { 'accept-version': '1.2', passcode: alice.token }));
-    sender.send(stomp('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
+    sender.send(stompText('CONNECT', { 'accept-version': '1.2', passcode: alice.token }));
+    sender.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
     for (let i = 0; i < 3; i += 1) {
       sender.send(
-        stomp(
+        stompText(
           'SEND',
           { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: `m${i}` },
           `hello ${i}`,
         ),
       );
     }
-    sender.send(stomp('SEND', { destination: `/topic/rooms.${room.id}`, receipt: 'topic' }, 'nope'));
+    sender.send(stompText('SEND', { destination: `/topic/rooms.${room.id}`, receipt: 'topic' }, 'nope'));
     await sender.waitFor(
       (t) => t.includes('"code":"forbidden_destination"') && t.includes('receipt-id:m2'),
       'receipts and error',
@@ -88,7 +84,7 @@ describe('metrics, readiness and logs after real traffic', () => {
     await inbox.waitFor(3);
 
     const intruder = await RawWebSocket.open(parley.app.port);
-    intruder.send(stomp('CONNECT', { 'accept-version': '1.2', Authorization: 'Bearer forged' }));
+    intruder.send(stompText('CONNECT', { 'accept-version': '1.2', Authorization: 'Bearer forged' }));
     await intruder.waitEnded();
     const badNickname = await fetch(`${parley.url}/api/sessions`, {
       method: 'POST',
@@ -119,7 +115,7 @@ describe('metrics, readiness and logs after real traffic', () => {
 
     // Counters only grow: a second scrape after more traffic adds exactly the new frames.
     sender.send(
-      stomp(
+      stompText(
         'SEND',
         { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: 'm3' },
         'again',

@@ -3,11 +3,10 @@
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { Client } from '@stomp/stompjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
+import { exposeGc } from './support/gc.js';
 import { RawStompClient } from './support/raw-stomp.js';
 import { startStompServer, TEST_SERVER_LIMITS, type TestStompServer } from './support/stomp-server.js';
 import {
@@ -278,16 +277,6 @@ describe('raw peers over TCP', () => {
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
   }, 60_000);
 });
-
-/** A handle on V8's collector, so retained memory is measured rather than garbage not yet collected. */
-function exposeGc(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc: unknown = vm.runInNewContext('gc');
-  if (typeof gc !== 'function') throw new Error('gc not available');
-  return () => {
-    gc();
-  };
-}
 
 const PYTHON = '/usr/bin/python3';
 const pythonDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'python');

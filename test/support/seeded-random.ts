@@ -1,0 +1,14 @@
+// A seeded pseudo-random source for tests that must replay a failure from its printed seed. Pure
+// arithmetic: no clock, no global state, nothing of the server.
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere; values in [0, 1). */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
