@@ -93,7 +93,9 @@ async function launch(script: string, env: Record<string, string>, pin: boolean)
     throw new ParleyError('internal_error', `${script} is missing: run \`npm run build\` first`);
   }
   const command = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', '0', process.execPath, script] : [script];
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = pin ? ['-c', '0', process.execPath, ...nodeArgs, script] : [...nodeArgs, script];
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (line: string) => {
