@@ -1,9 +1,10 @@
 // Moderation across nodes: two in-process Parleys on one PostgreSQL database and one Redis (unique key
 // prefix). A kick or ban issued on one node ends the target's subscriptions on the other; bans refuse
-// there too; events arrive live on both with their headers; mentions reach the other node's connections.
+// there too; events arrive live on both with their headers; mentions reach the other node's connections;
+// a sanction or setting changed on one node holds on the other at the very next SEND (policy caches).
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send, subscribed } from './support/chat-client.js';
+import { refusal, send, subscribed } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
@@ -76,6 +77,41 @@ describe.skipIf(skip)('moderation across two nodes', () => {
       const refusal = bobErrors.messages.find((m) => m.headers['receipt-id'] === receipt);
       expect(refusal === undefined ? undefined : codeOf(refusal)).toBe('banned');
     });
+  });
+
+  it('a mute, unmute, ban or settings change on node A holds at the very next SEND on node B', async () => {
+    const owner = await a.session('strict');
+    const dave = await b.session('dave');
+    const erin = await b.session('erin');
+    const room = await a.createRoom(owner.token, 'enforced across');
+    const path = `/app/rooms.${room.id}`;
+    const moderate = `${path}.moderate`;
+    const ownerClient = await connect(a, owner);
+    const daveClient = await connect(b, dave);
+    const daveErrors = await subscribed(daveClient, '/user/queue/errors');
+    const erinClient = await connect(b, erin);
+    const erinErrors = await subscribed(erinClient, '/user/queue/errors');
+    // Node B now holds the room's policy and both users' (absent) sanctions.
+    await send(daveClient, path, { body: 'dave 1' });
+    await send(erinClient, path, { body: 'erin 1' });
+
+    await send(ownerClient, moderate, { action: 'mute', userId: dave.user.id, seconds: 600 });
+    expect(await refusal(daveClient, daveErrors, path, { body: 'muted?' })).toBe('muted');
+    await send(ownerClient, moderate, { action: 'unmute', userId: dave.user.id });
+    await send(daveClient, path, { body: 'dave 2' });
+
+    await send(ownerClient, moderate, { action: 'ban', userId: erin.user.id });
+    expect(await refusal(erinClient, erinErrors, path, { body: 'banned?' })).toBe('banned');
+
+    await send(ownerClient, moderate, { action: 'settings', slowModeSeconds: 600 });
+    await send(daveClient, path, { body: 'dave 3' });
+    expect(await refusal(daveClient, daveErrors, path, { body: 'dave 4' })).toBe('slow_mode');
+
+    const history = (await (await fetch(`${b.url}/api/rooms/${room.id}/messages`)).json()) as {
+      messages: Array<{ body: string }>;
+    };
+    expect(history.messages.map((m) => m.body)).toEqual(['dave 1', 'erin 1', 'dave 2', 'dave 3']);
+    expect(daveErrors.messages.map(codeOf)).toEqual(['muted', 'slow_mode']);
   });
 
   it('mentions posted on node A reach the mentioned user on node B', async () => {

@@ -87,10 +87,21 @@ export interface MessageInput {
 
 /** A SEND body: JSON `{"body","clientMsgId"?}` or plain text, as the content type says. */
 export function parseMessageInput(body: Buffer, contentType: string | undefined): MessageInput {
+  return readMessageInput(body, contentType).input;
+}
+
+/**
+ * parseMessageInput, also handing back the parsed JSON object (undefined for plain text) so callers
+ * reading further fields (replyTo) do not parse the body a second time.
+ */
+export function readMessageInput(
+  body: Buffer,
+  contentType: string | undefined,
+): { input: MessageInput; fields: Readonly<Record<string, unknown>> | undefined } {
   const text = body.toString('utf8');
   const isJson =
     contentType === undefined ? text.trimStart().startsWith('{') : /^application\/json\b/i.test(contentType);
-  if (!isJson) return { body: text };
+  if (!isJson) return { input: { body: text }, fields: undefined };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -100,17 +111,18 @@ export function parseMessageInput(body: Buffer, contentType: string | undefined)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ParleyError('invalid_message', 'The body must be a JSON object {"body": "..."}.');
   }
-  const { body: messageBody, clientMsgId } = parsed as Record<string, unknown>;
+  const fields = parsed as Record<string, unknown>;
+  const { body: messageBody, clientMsgId } = fields;
   if (typeof messageBody !== 'string')
     throw new ParleyError('invalid_message', 'The field "body" must be a string.');
-  if (clientMsgId === undefined || clientMsgId === null) return { body: messageBody };
+  if (clientMsgId === undefined || clientMsgId === null) return { input: { body: messageBody }, fields };
   if (typeof clientMsgId !== 'string' || !CLIENT_MSG_ID_PATTERN.test(clientMsgId)) {
     throw new ParleyError(
       'invalid_message',
       'The field "clientMsgId" must be 1–100 printable ASCII characters.',
     );
   }
-  return { body: messageBody, clientMsgId };
+  return { input: { body: messageBody, clientMsgId }, fields };
 }
 
 export class ChatService {

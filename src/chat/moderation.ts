@@ -17,11 +17,21 @@ import type {
   Store,
   UnreadRoom,
 } from '../store/store.js';
-import { type ChatService, parseMessageInput, parseRoomId } from './chat-service.js';
+import { type ChatService, isRoomId, parseRoomId, readMessageInput } from './chat-service.js';
 import { resolveMentionHandles } from './mentions.js';
-import type { Message, MessageId, RoomEvent, RoomId, StoredRoom, User, UserId } from './model.js';
+import type {
+  Message,
+  MessageId,
+  RoomEvent,
+  RoomEventType,
+  RoomId,
+  StoredRoom,
+  User,
+  UserId,
+} from './model.js';
 import { parseRoomTopic } from './nickname.js';
 import { type EncodedMessage, encodeEntry } from './room-feed.js';
+import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 
 export interface ModerationDependencies {
   readonly store: Store;
@@ -39,6 +49,20 @@ export interface ModerationDependencies {
 
 /** The bus channel mentions travel on; every node delivers to its own connections. */
 export const MENTIONS_CHANNEL = 'mentions';
+/** The bus channel on which a room id says "this room's policy changed": every node drops its copy. */
+export const POLICY_CHANNEL = 'policy';
+
+/** Events that change who may do what in a room (settings, roles, sanctions). */
+const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
+  'room.updated',
+  'member.muted',
+  'member.unmuted',
+  'member.kicked',
+  'member.banned',
+  'member.unbanned',
+  'moderator.added',
+  'moderator.removed',
+]);
 
 const REACT_RULE: RateRule = { capacity: 30, refillPerSecond: 5 };
 const REPORT_RULE: RateRule = { capacity: 10, refillPerSecond: 1 / 60 };
@@ -58,7 +82,7 @@ const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{So}|\p{S
 
 export type Role = 'owner' | 'moderator' | 'member';
 
-export function roleOf(room: StoredRoom, userId: UserId): Role {
+export function roleOf(room: Pick<StoredRoom, 'ownerId' | 'moderators'>, userId: UserId): Role {
   if (room.ownerId === userId) return 'owner';
   return room.moderators.some((m) => m.id === userId) ? 'moderator' : 'member';
 }
@@ -165,22 +189,43 @@ function refuseSanctioned(sanctions: MemberSanctions): void {
 
 export class RoomModeration {
   readonly #deps: ModerationDependencies;
+  readonly #policy: RoomPolicyCache;
+  /** The policy cache is used only while invalidations from other nodes are being received. */
+  #policyLive = false;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(deps: ModerationDependencies) {
     this.#deps = deps;
+    this.#policy = new RoomPolicyCache({ store: deps.store, clock: deps.clock });
+    // Invalidations published while the bus was away are lost: forget everything.
+    deps.bus.onResync(() => this.#policy.clear());
   }
 
-  /** Listens for mentions published by any node. */
+  /** Listens for mentions and policy invalidations published by any node. */
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(MENTIONS_CHANNEL, (payload) =>
-      this.#onMention(payload),
-    );
+    const { bus } = this.#deps;
+    const unsubscribeMentions = await bus.subscribe(MENTIONS_CHANNEL, (payload) => this.#onMention(payload));
+    let unsubscribePolicy: () => Promise<void>;
+    try {
+      unsubscribePolicy = await bus.subscribe(POLICY_CHANNEL, (payload) => {
+        if (isRoomId(payload)) this.#policy.invalidate(payload);
+      });
+    } catch (error) {
+      await unsubscribeMentions().catch(() => undefined);
+      throw error;
+    }
+    this.#unsubscribe = async () => {
+      await Promise.all([unsubscribeMentions(), unsubscribePolicy()]);
+    };
+    this.#policy.clear();
+    this.#policyLive = true;
   }
 
   async close(): Promise<void> {
     const unsubscribe = this.#unsubscribe;
     this.#unsubscribe = undefined;
+    this.#policyLive = false;
+    this.#policy.clear();
     await unsubscribe?.();
   }
 
@@ -199,7 +244,7 @@ export class RoomModeration {
     rawRoomId: string,
     options: { password?: string | undefined; presenceOnly: boolean },
   ): Promise<void> {
-    const room = await this.#room(rawRoomId);
+    const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
     if (options.presenceOnly || roleOf(room, user.id) !== 'member') return;
     if (room.hasPassword) {
@@ -224,21 +269,14 @@ export class RoomModeration {
     body: Buffer,
     contentType: string | undefined,
   ): Promise<Message> {
-    const input = parseMessageInput(body, contentType);
-    let replyTo: MessageId | undefined;
-    // The same rule as parseMessageInput: the content type decides, else a body that looks like JSON.
-    const isJson =
-      contentType === undefined
-        ? body.toString('utf8').trimStart().startsWith('{')
-        : /^application\/json\b/i.test(contentType);
-    if (isJson) {
-      const raw = parseBody(body).replyTo;
-      if (raw !== undefined && raw !== null) replyTo = messageIdField(raw, 'replyTo');
-    }
+    const { input, fields } = readMessageInput(body, contentType);
+    const rawReplyTo = fields?.replyTo;
+    const replyTo =
+      rawReplyTo === undefined || rawReplyTo === null ? undefined : messageIdField(rawReplyTo, 'replyTo');
     const roomId = parseRoomId(rawRoomId);
     const [room, sanctions] = await Promise.all([
-      this.#room(roomId),
-      this.#deps.store.findSanctions(roomId, author.id, this.#now()),
+      this.#policyRoom(roomId),
+      this.#sanctions(roomId, author.id),
     ]);
     refuseSanctioned(sanctions);
     if (input.body.trim().length > 0 && room.slowModeSeconds > 0 && roleOf(room, author.id) === 'member') {
@@ -290,9 +328,9 @@ export class RoomModeration {
     const fields = parseBody(raw);
     const messageId = messageIdField(fields.messageId);
     const body = this.#messageBody(fields.body);
-    const room = await this.#room(rawRoomId);
+    const room = await this.#policyRoom(rawRoomId);
     // Editing is speaking: a muted user may not rewrite what the room already read.
-    refuseSanctioned(await this.#deps.store.findSanctions(room.id, user.id, this.#now()));
+    refuseSanctioned(await this.#sanctions(room.id, user.id));
     const now = this.#now();
     await this.#append({
       roomId: room.id,
@@ -309,7 +347,7 @@ export class RoomModeration {
 
   async remove(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
     const messageId = messageIdField(parseBody(raw).messageId);
-    const room = await this.#room(rawRoomId);
+    const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
     const staff = roleOf(room, user.id) !== 'member';
     const now = this.#now();
@@ -338,7 +376,7 @@ export class RoomModeration {
     const emoji = parseEmoji(fields.emoji);
     if (typeof fields.on !== 'boolean')
       throw new ParleyError('invalid_request', 'The field "on" must be true or false.');
-    const room = await this.#room(rawRoomId);
+    const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
     await this.#take(`react:${user.id}`, REACT_RULE);
     await this.#append({
@@ -353,7 +391,7 @@ export class RoomModeration {
     const fields = parseBody(raw);
     const messageId = messageIdField(fields.messageId);
     const reason = reasonField(fields.reason, true) ?? '';
-    const room = await this.#room(rawRoomId);
+    const room = await this.#policyRoom(rawRoomId);
     await this.#take(`report:${user.id}`, REPORT_RULE);
     return this.#deps.store.addReport({
       id: randomUUID(),
@@ -368,6 +406,7 @@ export class RoomModeration {
   /** Raises the user's read marker (clamped to the room's last seq); returns the stored value. */
   async markRead(user: User, rawRoomId: string, raw: Buffer): Promise<number> {
     const seq = integerField(parseBody(raw).seq, 'seq', 0, Number.MAX_SAFE_INTEGER);
+    // From the store, not the policy cache: the clamp needs the room's current lastSeq.
     const room = await this.#room(rawRoomId);
     return this.#deps.store.markRead(user.id, room.id, Math.min(seq, room.lastSeq));
   }
@@ -376,6 +415,7 @@ export class RoomModeration {
 
   async moderate(actor: User, rawRoomId: string, raw: Buffer): Promise<void> {
     const fields = parseBody(raw);
+    // From the store: who may moderate is decided on the current roles, never a cached copy.
     const room = await this.#room(rawRoomId);
     const role = roleOf(room, actor.id);
     if (role === 'member') throw new ParleyError('forbidden', 'Only the owner and moderators may moderate.');
@@ -479,6 +519,7 @@ export class RoomModeration {
   async #append(event: NewRoomEvent): Promise<RoomEvent | undefined> {
     const stored = await this.#deps.store.appendEvent(event);
     if (stored === undefined) return undefined;
+    if (POLICY_EVENTS.has(stored.type)) await this.#policyChanged(stored.roomId);
     // Stored is what matters: feeds that miss the publication fill the gap from the store.
     await this.#deps.chat.roomEventStored(stored);
     return stored;
@@ -544,6 +585,32 @@ export class RoomModeration {
     return user;
   }
 
+  /**
+   * Before the caller acknowledges: this node forgets the room's policy at once, the others when the
+   * invalidation reaches them (a lost one is covered by the resync clear and the cache's TTL).
+   */
+  async #policyChanged(roomId: RoomId): Promise<void> {
+    this.#policy.invalidate(roomId);
+    await this.#deps.bus.publish(POLICY_CHANNEL, roomId).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId }, 'publishing a policy invalidation failed');
+    });
+  }
+
+  /** The room's settings and roles for a permission check (cached; no lastSeq). */
+  async #policyRoom(rawRoomId: string): Promise<RoomPolicy> {
+    const id = parseRoomId(rawRoomId);
+    const room = await (this.#policyLive ? this.#policy.room(id) : this.#deps.store.findRoom(id));
+    if (room === undefined) throw new ParleyError('room_not_found');
+    return room;
+  }
+
+  /** The user's sanctions in force now (cached, expiry evaluated now). */
+  #sanctions(roomId: RoomId, userId: UserId): Promise<MemberSanctions> {
+    return this.#policyLive
+      ? this.#policy.sanctions(roomId, userId)
+      : this.#deps.store.findSanctions(roomId, userId, this.#now());
+  }
+
   async #room(rawRoomId: string): Promise<StoredRoom> {
     const room = await this.#deps.store.findRoom(parseRoomId(rawRoomId));
     if (room === undefined) throw new ParleyError('room_not_found');
@@ -558,7 +625,7 @@ export class RoomModeration {
   }
 
   async #refuseBanned(roomId: RoomId, user: User): Promise<void> {
-    const sanctions = await this.#deps.store.findSanctions(roomId, user.id, this.#now());
+    const sanctions = await this.#sanctions(roomId, user.id);
     if (sanctions.ban !== undefined) throw new ParleyError('banned');
   }
 

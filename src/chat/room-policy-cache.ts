@@ -1,0 +1,164 @@
+// This node's in-memory cache of what decides whether a room allows an action: the room's settings
+// and roles, and each user's sanctions, so a chat SEND needs no store read. Owns freshness (explicit
+// invalidation, a TTL, an LRU bound) and evaluates sanction expiry at use. Knows nothing of the bus,
+// STOMP or SQL: the caller decides when a room changed (see RoomModeration) and calls invalidate.
+import type { Clock } from '../clock.js';
+import type { MemberSanctions, Store } from '../store/store.js';
+import type { RoomId, StoredRoom, UserId } from './model.js';
+
+/**
+ * A room's policy: everything of StoredRoom except `lastSeq`, which moves with every message and so is
+ * never current in a cache (read it from the store).
+ */
+export type RoomPolicy = Omit<StoredRoom, 'lastSeq'>;
+
+export interface RoomPolicyCacheOptions {
+  readonly store: Pick<Store, 'findRoom' | 'findSanctions'>;
+  readonly clock: Clock;
+  /** A safety net for a lost invalidation: an entry is reloaded once this old. Default 5 s. */
+  readonly ttlMs?: number;
+  /** Rooms kept; the least recently used is dropped beyond it. Default 10,000. */
+  readonly maxRooms?: number;
+  /** Users whose sanctions are kept per room (least recently used dropped). Default 1,000. */
+  readonly maxUsersPerRoom?: number;
+}
+
+/** Sanctions as loaded, with their end times parsed once; `null` ban end: forever. */
+interface LoadedSanctions {
+  readonly mutedUntil?: { readonly iso: string; readonly ms: number };
+  readonly ban?: { readonly until: string | null; readonly ms: number | null };
+}
+
+/**
+ * One room's cached policy. The entry object is the room's generation: invalidation replaces it, so a
+ * load that started before lands in the dropped entry and can never be read by a later caller.
+ */
+interface Entry {
+  readonly createdAtMs: number;
+  room: Promise<RoomPolicy | undefined> | undefined;
+  readonly sanctions: Map<UserId, Promise<LoadedSanctions>>;
+}
+
+const NO_SANCTIONS: MemberSanctions = Object.freeze({});
+
+export class RoomPolicyCache {
+  readonly #store: Pick<Store, 'findRoom' | 'findSanctions'>;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #maxRooms: number;
+  readonly #maxUsersPerRoom: number;
+  /** In least recently used order (a Map iterates in insertion order; a hit re-inserts). */
+  readonly #entries = new Map<RoomId, Entry>();
+
+  constructor(options: RoomPolicyCacheOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#maxRooms = options.maxRooms ?? 10_000;
+    this.#maxUsersPerRoom = options.maxUsersPerRoom ?? 1_000;
+  }
+
+  /** The room's policy, or undefined when there is no such room (absence is not cached). */
+  room(id: RoomId): Promise<RoomPolicy | undefined> {
+    const entry = this.#entry(id);
+    const cached = entry.room;
+    if (cached !== undefined) return cached;
+    const load = this.#store.findRoom(id).then(toPolicy);
+    entry.room = load;
+    // A room created after this miss must be found by the next caller, and a failure retried.
+    const forget = (): void => {
+      if (entry.room === load) entry.room = undefined;
+    };
+    load.then((room) => {
+      if (room === undefined) forget();
+    }, forget);
+    return load;
+  }
+
+  /** The user's sanctions in force now (a cached mute or ban ends on time). */
+  async sanctions(roomId: RoomId, userId: UserId): Promise<MemberSanctions> {
+    return inForce(await this.#loadedSanctions(roomId, userId), this.#clock.now());
+  }
+
+  /** The room changed (settings, roles, sanctions): the next read of it goes to the store. */
+  invalidate(id: RoomId): void {
+    this.#entries.delete(id);
+  }
+
+  /** Everything may have changed (invalidations may have been lost). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** Rooms currently cached. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #loadedSanctions(roomId: RoomId, userId: UserId): Promise<LoadedSanctions> {
+    const entry = this.#entry(roomId);
+    const { sanctions } = entry;
+    const cached = sanctions.get(userId);
+    if (cached !== undefined) {
+      sanctions.delete(userId);
+      sanctions.set(userId, cached);
+      return cached;
+    }
+    const load = this.#store
+      .findSanctions(roomId, userId, new Date(this.#clock.now()))
+      .then(toLoadedSanctions);
+    sanctions.set(userId, load);
+    if (sanctions.size > this.#maxUsersPerRoom) {
+      const oldest = sanctions.keys().next();
+      if (oldest.done !== true) sanctions.delete(oldest.value);
+    }
+    load.catch(() => {
+      if (sanctions.get(userId) === load) sanctions.delete(userId);
+    });
+    return load;
+  }
+
+  /** The room's live entry (a fresh one when missing or older than the TTL), marked most recent. */
+  #entry(id: RoomId): Entry {
+    const now = this.#clock.now();
+    const found = this.#entries.get(id);
+    if (found !== undefined) this.#entries.delete(id);
+    const entry =
+      found !== undefined && now - found.createdAtMs < this.#ttlMs
+        ? found
+        : { createdAtMs: now, room: undefined, sanctions: new Map<UserId, Promise<LoadedSanctions>>() };
+    this.#entries.set(id, entry);
+    if (this.#entries.size > this.#maxRooms) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    return entry;
+  }
+}
+
+function toPolicy(room: StoredRoom | undefined): RoomPolicy | undefined {
+  if (room === undefined) return undefined;
+  const { lastSeq: _lastSeq, ...policy } = room;
+  return policy;
+}
+
+function toLoadedSanctions(sanctions: MemberSanctions): LoadedSanctions {
+  const { mutedUntil, ban } = sanctions;
+  return {
+    ...(mutedUntil === undefined ? {} : { mutedUntil: { iso: mutedUntil, ms: Date.parse(mutedUntil) } }),
+    ...(ban === undefined
+      ? {}
+      : { ban: { until: ban.until, ms: ban.until === null ? null : Date.parse(ban.until) } }),
+  };
+}
+
+function inForce(loaded: LoadedSanctions, nowMs: number): MemberSanctions {
+  const { mutedUntil, ban } = loaded;
+  const muted = mutedUntil !== undefined && mutedUntil.ms > nowMs;
+  const banned = ban !== undefined && (ban.ms === null || ban.ms > nowMs);
+  if (!muted && !banned) return NO_SANCTIONS;
+  return {
+    ...(muted ? { mutedUntil: mutedUntil.iso } : {}),
+    ...(banned ? { ban: { until: ban.until } } : {}),
+  };
+}
