@@ -69,7 +69,9 @@ class FakeStore {
   }
 }
 
-function setup(options: { ttlMs?: number; maxRooms?: number; maxUsersPerRoom?: number } = {}) {
+function setup(
+  options: { ttlMs?: number; maxRooms?: number; maxUsersPerRoom?: number; maxSanctions?: number } = {},
+) {
   const clock = new ManualClock();
   const store = new FakeStore();
   const cache = new RoomPolicyCache({ store, clock, ...options });
@@ -217,6 +219,27 @@ describe('RoomPolicyCache', () => {
     expect(store.sanctionReads).toBe(2);
     await cache.sanctions(R1, alice);
     expect(store.sanctionReads).toBe(3);
+  });
+
+  it('drops least recently used rooms beyond maxSanctions over all rooms', async () => {
+    const { store, cache } = setup({ maxSanctions: 3 });
+    await cache.sanctions(R1, alice);
+    await cache.sanctions(R1, bob);
+    await cache.sanctions(R2, alice);
+    await cache.sanctions(R2, alice);
+    expect(store.sanctionReads).toBe(3);
+    await cache.sanctions(R3, alice); // four held: R1 (the least recently used) goes
+    expect(cache.size).toBe(2);
+    await cache.sanctions(R2, alice);
+    await cache.sanctions(R3, alice);
+    expect(store.sanctionReads).toBe(4);
+    cache.invalidate(R2);
+    await cache.sanctions(R1, alice);
+    await cache.sanctions(R1, bob);
+    expect(cache.size).toBe(2); // R3 and R1 fit within the bound after the invalidation freed R2's
+    expect(store.sanctionReads).toBe(6);
+    await cache.sanctions(R3, alice);
+    expect(store.sanctionReads).toBe(6);
   });
 
   it('does not cache a missing room or a failed read', async () => {

@@ -21,6 +21,8 @@ export interface RoomPolicyCacheOptions {
   readonly maxRooms?: number;
   /** Users whose sanctions are kept per room (least recently used dropped). Default 1,000. */
   readonly maxUsersPerRoom?: number;
+  /** Users' sanctions kept over all rooms; least recently used rooms are dropped beyond it. Default 100,000. */
+  readonly maxSanctions?: number;
 }
 
 /** Sanctions as loaded, with their end times parsed once; `null` ban end: forever. */
@@ -47,8 +49,11 @@ export class RoomPolicyCache {
   readonly #ttlMs: number;
   readonly #maxRooms: number;
   readonly #maxUsersPerRoom: number;
+  readonly #maxSanctions: number;
   /** In least recently used order (a Map iterates in insertion order; a hit re-inserts). */
   readonly #entries = new Map<RoomId, Entry>();
+  /** Sanctions held by the entries in #entries (dropped entries no longer count). */
+  #sanctionCount = 0;
 
   constructor(options: RoomPolicyCacheOptions) {
     this.#store = options.store;
@@ -56,6 +61,7 @@ export class RoomPolicyCache {
     this.#ttlMs = options.ttlMs ?? 5_000;
     this.#maxRooms = options.maxRooms ?? 10_000;
     this.#maxUsersPerRoom = options.maxUsersPerRoom ?? 1_000;
+    this.#maxSanctions = options.maxSanctions ?? 100_000;
   }
 
   /** The room's policy, or undefined when there is no such room (absence is not cached). */
@@ -82,12 +88,13 @@ export class RoomPolicyCache {
 
   /** The room changed (settings, roles, sanctions): the next read of it goes to the store. */
   invalidate(id: RoomId): void {
-    this.#entries.delete(id);
+    this.#drop(id);
   }
 
   /** Everything may have changed (invalidations may have been lost). */
   clear(): void {
     this.#entries.clear();
+    this.#sanctionCount = 0;
   }
 
   /** Rooms currently cached. */
@@ -108,12 +115,19 @@ export class RoomPolicyCache {
       .findSanctions(roomId, userId, new Date(this.#clock.now()))
       .then(toLoadedSanctions);
     sanctions.set(userId, load);
+    this.#sanctionCount++;
     if (sanctions.size > this.#maxUsersPerRoom) {
       const oldest = sanctions.keys().next();
-      if (oldest.done !== true) sanctions.delete(oldest.value);
+      if (oldest.done !== true) {
+        sanctions.delete(oldest.value);
+        this.#sanctionCount--;
+      }
     }
+    this.#evict(roomId);
     load.catch(() => {
-      if (sanctions.get(userId) === load) sanctions.delete(userId);
+      if (sanctions.get(userId) !== load) return;
+      sanctions.delete(userId);
+      if (this.#entries.get(roomId) === entry) this.#sanctionCount--;
     });
     return load;
   }
@@ -122,17 +136,32 @@ export class RoomPolicyCache {
   #entry(id: RoomId): Entry {
     const now = this.#clock.now();
     const found = this.#entries.get(id);
-    if (found !== undefined) this.#entries.delete(id);
-    const entry =
-      found !== undefined && now - found.createdAtMs < this.#ttlMs
-        ? found
-        : { createdAtMs: now, room: undefined, sanctions: new Map<UserId, Promise<LoadedSanctions>>() };
-    this.#entries.set(id, entry);
-    if (this.#entries.size > this.#maxRooms) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    if (found !== undefined && now - found.createdAtMs < this.#ttlMs) {
+      this.#entries.delete(id);
+      this.#entries.set(id, found);
+      return found;
     }
+    this.#drop(id);
+    const entry: Entry = { createdAtMs: now, room: undefined, sanctions: new Map() };
+    this.#entries.set(id, entry);
+    this.#evict(id);
     return entry;
+  }
+
+  /** Drops least recently used rooms (never `keep`) while over a bound. */
+  #evict(keep: RoomId): void {
+    while (this.#entries.size > this.#maxRooms || this.#sanctionCount > this.#maxSanctions) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done === true || oldest.value === keep) return;
+      this.#drop(oldest.value);
+    }
+  }
+
+  #drop(id: RoomId): void {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    this.#entries.delete(id);
+    this.#sanctionCount -= entry.sanctions.size;
   }
 }
 
