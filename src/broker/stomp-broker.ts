@@ -59,6 +59,13 @@ const ERRORS_DESTINATION = '/user/queue/errors';
 
 type SubscriptionState = 'replaying' | 'live' | 'removed';
 
+/**
+ * What a subscription holds while nothing is held: shared, never written to (`#hold` gives the
+ * subscription its own arrays first), so the many subscriptions that never hold anything own none.
+ */
+const NOTHING_HELD: OutboundMessage[] = [];
+const NO_HELD_IDS: string[] = [];
+
 interface ConnectionState<P extends Principal> {
   readonly session: BrokerSession;
   readonly connection: Connection<P>;
@@ -447,8 +454,8 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
       state: 'replaying',
       unsubscribedPending: false,
       lastSeq: Number.NEGATIVE_INFINITY,
-      heldMessages: [],
-      heldIds: [],
+      heldMessages: NOTHING_HELD,
+      heldIds: NO_HELD_IDS,
     };
     group.members.add(subscription);
     state.subscriptions.set(request.id, subscription);
@@ -463,6 +470,8 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     subscription.state = 'removed';
     subscription.heldMessages.length = 0;
     subscription.heldIds.length = 0;
+    subscription.heldMessages = NOTHING_HELD;
+    subscription.heldIds = NO_HELD_IDS;
     const { group, owner } = subscription;
     group.members.delete(subscription);
     if (group.members.size === 0) {
@@ -527,6 +536,8 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     }
     heldMessages.length = 0;
     heldIds.length = 0;
+    subscription.heldMessages = NOTHING_HELD;
+    subscription.heldIds = NO_HELD_IDS;
     if (subscription.state === 'replaying') subscription.state = 'live';
   }
 
@@ -583,6 +594,11 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         'held queue overflowed while replaying',
       );
       subscription.owner.session.close('slow_consumer', 'Too many messages arrived while replaying history.');
+      return;
+    }
+    if (subscription.heldMessages === NOTHING_HELD) {
+      subscription.heldMessages = [message];
+      subscription.heldIds = [messageId];
       return;
     }
     subscription.heldMessages.push(message);

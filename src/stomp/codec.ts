@@ -19,6 +19,13 @@ const COLON = 0x3a;
 const KNOWN_COMMANDS: ReadonlySet<string> = new Set<Command>(COMMANDS);
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Between frames a parser holds these shared empties instead of its own: an idle connection's parser
+ * then owns no scratch (a null-prototype header object alone is ~180 bytes). Never written to: every
+ * write path first replaces them (`#startFrame`, or the `push` of a part after a length check).
+ */
+const NO_PARTS: Buffer[] = [];
+const NO_HEADERS: Record<string, string> = Object.freeze(Object.create(null));
 const DIGITS = /^[0-9]{1,15}$/;
 
 /** The spec exempts the connection handshake from escaping so that a version can be negotiated first. */
@@ -50,15 +57,15 @@ export class FrameParser {
   #failure: unknown;
 
   // Partial line (command or header) carried across chunks; bounded by maxHeaderLineBytes + 1.
-  #lineParts: Buffer[] = [];
+  #lineParts: Buffer[] = NO_PARTS;
   #lineBytes = 0;
 
   #frameBytes = 0;
   #command: Command | undefined;
-  #headers: Record<string, string> = Object.create(null);
+  #headers: Record<string, string> = NO_HEADERS;
   #headerCount = 0;
   #contentLength: number | undefined;
-  #bodyParts: Buffer[] = [];
+  #bodyParts: Buffer[] = NO_PARTS;
   #bodyBytes = 0;
 
   constructor(limits: FrameLimits) {
@@ -73,8 +80,9 @@ export class FrameParser {
       // Any throw (ours or a callback's) leaves the byte stream at an unknown position.
       this.#state = 'failed';
       this.#failure = error;
-      this.#lineParts = [];
-      this.#bodyParts = [];
+      this.#lineParts = NO_PARTS;
+      this.#bodyParts = NO_PARTS;
+      this.#headers = NO_HEADERS;
       throw error;
     }
   }
@@ -133,7 +141,7 @@ export class FrameParser {
     this.#headers = Object.create(null);
     this.#headerCount = 0;
     this.#contentLength = undefined;
-    this.#bodyParts = [];
+    this.#bodyParts = NO_PARTS;
     this.#bodyBytes = 0;
   }
 
@@ -154,7 +162,7 @@ export class FrameParser {
     this.#count(lf === -1 ? taken : taken + 1);
     if (lf === -1) {
       if (taken > 0) {
-        this.#lineParts.push(chunk.subarray(pos, end));
+        this.#addLinePart(chunk.subarray(pos, end));
         this.#lineBytes += taken;
       }
       return end;
@@ -166,7 +174,7 @@ export class FrameParser {
     if (this.#lineParts.length > 0) {
       this.#lineParts.push(chunk.subarray(pos, end));
       line = Buffer.concat(this.#lineParts, this.#lineBytes + taken);
-      this.#lineParts = [];
+      this.#lineParts = NO_PARTS;
       start = 0;
       stop = line.length;
     }
@@ -176,6 +184,16 @@ export class FrameParser {
     if (this.#state === 'command') this.#readCommand(line, start, stop);
     else this.#readHeader(line, start, stop);
     return lf + 1;
+  }
+
+  #addLinePart(part: Buffer): void {
+    if (this.#lineParts === NO_PARTS) this.#lineParts = [part];
+    else this.#lineParts.push(part);
+  }
+
+  #addBodyPart(part: Buffer): void {
+    if (this.#bodyParts === NO_PARTS) this.#bodyParts = [part];
+    else this.#bodyParts.push(part);
   }
 
   #lineTooLong(): ParleyError {
@@ -232,7 +250,7 @@ export class FrameParser {
       const taken = Math.min(wanted, chunk.length - pos);
       if (taken > 0) {
         this.#count(taken);
-        this.#bodyParts.push(chunk.subarray(pos, pos + taken));
+        this.#addBodyPart(chunk.subarray(pos, pos + taken));
         this.#bodyBytes += taken;
       }
       if (this.#bodyBytes === this.#contentLength) {
@@ -245,7 +263,7 @@ export class FrameParser {
     const end = nul === -1 ? chunk.length : nul;
     this.#count(nul === -1 ? end - pos : end - pos + 1);
     if (end > pos) {
-      this.#bodyParts.push(chunk.subarray(pos, end));
+      this.#addBodyPart(chunk.subarray(pos, end));
       this.#bodyBytes += end - pos;
     }
     if (nul === -1) return end;
@@ -265,8 +283,8 @@ export class FrameParser {
           ? (parts[0] ?? EMPTY)
           : Buffer.concat(parts, this.#bodyBytes);
     const frame: Frame = { command, headers: this.#headers, body };
-    this.#bodyParts = [];
-    this.#headers = Object.create(null);
+    this.#bodyParts = NO_PARTS;
+    this.#headers = NO_HEADERS;
     onFrame(frame);
   }
 }

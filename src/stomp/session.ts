@@ -121,8 +121,11 @@ type SessionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
 interface Subscription {
   readonly id: string;
   readonly ack: AckMode;
-  /** Delivered, not yet acknowledged message ids, in delivery order (only for non-auto modes). */
-  readonly pending: Set<string>;
+  /**
+   * Delivered, not yet acknowledged message ids, in delivery order; only `client`/`client-individual`
+   * subscriptions get one (at their first delivery), so an auto subscription costs no Set.
+   */
+  pending: Set<string> | undefined;
 }
 
 function protocolError(message: string): ParleyError {
@@ -162,12 +165,15 @@ export class StompSession {
   #connectSucceeded = false;
   #disconnectNotified = false;
 
-  readonly #inbox: Frame[] = [];
+  // Idle connections are the common case: the inbox, ack index and transactions exist only while in use
+  // (an empty Map or a grown array costs ~150 bytes each, times every connection).
+  /** Frames waiting for earlier async work; dropped once drained. */
+  #inbox: Frame[] | undefined;
   #draining = false;
   readonly #subscriptions = new Map<string, Subscription>();
   /** Pending ack id → its subscription, for 1.0/1.2 ACKs that name no subscription. */
-  readonly #ackIndex = new Map<string, Subscription>();
-  readonly #transactions = new Map<string, Frame[]>();
+  #ackIndex: Map<string, Subscription> | undefined;
+  #transactions: Map<string, Frame[]> | undefined;
 
   #connectTimer: Timer | undefined;
   #sendTimer: Timer | undefined;
@@ -240,11 +246,13 @@ export class StompSession {
       return false;
     }
     if (subscription.ack !== 'auto') {
+      subscription.pending ??= new Set();
       if (subscription.pending.size >= (this.#limits.maxPendingAcks ?? 1024)) {
         this.#closeWithError('slow_consumer', 'Too many messages are waiting for an ACK.', undefined);
         return false;
       }
       subscription.pending.add(messageId);
+      this.#ackIndex ??= new Map();
       this.#ackIndex.set(messageId, subscription);
     }
     this.#write(frame, 'MESSAGE');
@@ -261,6 +269,7 @@ export class StompSession {
   readonly #onFrame = (frame: Frame): void => {
     if (this.#state === 'closed') return;
     this.#observer?.frameReceived(frame.command);
+    this.#inbox ??= [];
     if (this.#inbox.length >= (this.#limits.maxQueuedFrames ?? 1024)) {
       this.#closeWithError('protocol_error', 'Too many frames are waiting to be handled.', undefined);
       return;
@@ -273,7 +282,7 @@ export class StompSession {
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      for (let frame = this.#inbox.shift(); frame !== undefined; frame = this.#inbox.shift()) {
+      for (let frame = this.#inbox?.shift(); frame !== undefined; frame = this.#inbox?.shift()) {
         if (this.#state === 'closed') break;
         const receipt = frame.headers.receipt;
         try {
@@ -284,6 +293,8 @@ export class StompSession {
       }
     } finally {
       this.#draining = false;
+      // The array (grown to its first capacity) would otherwise stay with the idle connection.
+      if (this.#inbox?.length === 0) this.#inbox = undefined;
     }
   }
 
@@ -334,7 +345,7 @@ export class StompSession {
         await this.#commit(frame);
         break;
       case 'ABORT':
-        this.#transactions.delete(this.#transactionOf(frame));
+        this.#endTransaction(this.#transactionOf(frame));
         break;
       case 'DISCONNECT':
         if (receipt !== undefined) this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }), 'RECEIPT');
@@ -420,7 +431,7 @@ export class StompSession {
       );
     }
     const ack = parseAckMode(frame.headers.ack, version);
-    const subscription: Subscription = { id, ack, pending: new Set() };
+    const subscription: Subscription = { id, ack, pending: undefined };
     this.#subscriptions.set(id, subscription);
     try {
       await this.#handler.subscribe(this, { id, destination, ack, headers: frame.headers });
@@ -441,10 +452,15 @@ export class StompSession {
 
   #forget(subscription: Subscription): void {
     this.#subscriptions.delete(subscription.id);
-    for (const messageId of subscription.pending) {
-      if (this.#ackIndex.get(messageId) === subscription) this.#ackIndex.delete(messageId);
+    const { pending } = subscription;
+    if (pending === undefined) return;
+    subscription.pending = undefined;
+    const index = this.#ackIndex;
+    if (index === undefined) return;
+    for (const messageId of pending) {
+      if (index.get(messageId) === subscription) index.delete(messageId);
     }
-    subscription.pending.clear();
+    if (index.size === 0) this.#ackIndex = undefined;
   }
 
   #ack(frame: Frame): void {
@@ -465,32 +481,37 @@ export class StompSession {
       if (messageId === undefined) {
         throw protocolError(`${frame.command} needs ${version === '1.2' ? 'id' : 'message-id'}.`);
       }
-      subscription = this.#ackIndex.get(messageId);
+      subscription = this.#ackIndex?.get(messageId);
     }
-    if (subscription === undefined || !subscription.pending.has(messageId)) {
+    const pending = subscription?.pending;
+    if (subscription === undefined || pending === undefined || !pending.has(messageId)) {
       throw protocolError(`${frame.command} for an unknown or settled message ${JSON.stringify(messageId)}.`);
     }
     const settled: string[] = [];
     if (subscription.ack === 'client') {
       // Cumulative: this id and every earlier one still pending on the subscription.
-      for (const pendingId of subscription.pending) {
+      for (const pendingId of pending) {
         settled.push(pendingId);
         if (pendingId === messageId) break;
       }
     } else {
       settled.push(messageId);
     }
+    const index = this.#ackIndex;
     for (const id of settled) {
-      subscription.pending.delete(id);
-      if (this.#ackIndex.get(id) === subscription) this.#ackIndex.delete(id);
+      pending.delete(id);
+      if (index?.get(id) === subscription) index.delete(id);
     }
+    // Settled up: the next delivery allocates afresh rather than an idle subscriber keeping the tables.
+    if (pending.size === 0) subscription.pending = undefined;
+    if (index?.size === 0) this.#ackIndex = undefined;
     this.#handler.ack?.(this, subscription.id, settled, accepted);
   }
 
   #transactionOf(frame: Frame): string {
     const transaction = frame.headers.transaction;
     if (transaction === undefined) throw protocolError(`${frame.command} needs a transaction.`);
-    if (!this.#transactions.has(transaction)) {
+    if (this.#transactions?.has(transaction) !== true) {
       throw protocolError(`Unknown transaction ${JSON.stringify(transaction)}.`);
     }
     return transaction;
@@ -499,7 +520,9 @@ export class StompSession {
   /** Holds a transactional SEND/ACK/NACK until COMMIT; false when the frame has no transaction. */
   #hold(frame: Frame): boolean {
     if (frame.headers.transaction === undefined) return false;
-    const held = this.#transactions.get(this.#transactionOf(frame));
+    // Evaluated first: optional chaining would skip the unknown-transaction check when none is open.
+    const transaction = this.#transactionOf(frame);
+    const held = this.#transactions?.get(transaction);
     if (held === undefined) return false;
     if (held.length >= this.#limits.maxTransactionFrames) {
       throw protocolError(`A transaction holds at most ${this.#limits.maxTransactionFrames} frames.`);
@@ -515,19 +538,26 @@ export class StompSession {
   #begin(frame: Frame): void {
     const transaction = frame.headers.transaction;
     if (transaction === undefined) throw protocolError('BEGIN needs a transaction.');
-    if (this.#transactions.has(transaction)) {
+    this.#transactions ??= new Map();
+    const transactions = this.#transactions;
+    if (transactions.has(transaction)) {
       throw protocolError(`Transaction ${JSON.stringify(transaction)} is already open.`);
     }
-    if (this.#transactions.size >= MAX_OPEN_TRANSACTIONS) {
+    if (transactions.size >= MAX_OPEN_TRANSACTIONS) {
       throw protocolError(`At most ${MAX_OPEN_TRANSACTIONS} open transactions.`);
     }
-    this.#transactions.set(transaction, []);
+    transactions.set(transaction, []);
+  }
+
+  #endTransaction(transaction: string): void {
+    this.#transactions?.delete(transaction);
+    if (this.#transactions?.size === 0) this.#transactions = undefined;
   }
 
   async #commit(frame: Frame): Promise<void> {
     const transaction = this.#transactionOf(frame);
-    const held = this.#transactions.get(transaction) ?? [];
-    this.#transactions.delete(transaction);
+    const held = this.#transactions?.get(transaction) ?? [];
+    this.#endTransaction(transaction);
     for (const heldFrame of held) {
       if (this.#state !== 'connected') return;
       const heldReceipt = heldFrame.headers.receipt;
@@ -589,10 +619,10 @@ export class StompSession {
     this.#connectTimer?.cancel();
     this.#sendTimer?.cancel();
     this.#receiveTimer?.cancel();
-    this.#inbox.length = 0;
-    this.#transactions.clear();
+    this.#inbox = undefined;
+    this.#transactions = undefined;
     this.#subscriptions.clear();
-    this.#ackIndex.clear();
+    this.#ackIndex = undefined;
     if (closeTransport) {
       if (lastFrame !== undefined) this.#write(lastFrame, 'ERROR');
       this.#transport.close(code);

@@ -3,7 +3,7 @@
 // Closes every open socket on `close()`.
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Clock, systemClock } from '../clock.js';
-import { ERROR_CATALOGUE } from '../errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { encodeFrame } from '../stomp/codec.js';
 import type { SessionTransport } from '../stomp/session.js';
 import {
@@ -13,6 +13,7 @@ import {
   type SessionFactory,
   sessionFactoryOf,
   type TransportLogger,
+  type TransportSession,
 } from './listener-options.js';
 
 const TOO_MANY_CONNECTIONS = encodeFrame(
@@ -21,6 +22,39 @@ const TOO_MANY_CONNECTIONS = encodeFrame(
   ERROR_CATALOGUE.too_many_connections.summary,
 );
 
+/**
+ * One open socket: its session's transport, and the session it feeds. A class rather than an object
+ * literal with closures, so an idle connection carries no per-connection functions.
+ */
+class TcpConnection implements SessionTransport {
+  readonly #socket: Socket;
+  /** The listener's flush-then-end, shared by its connections. */
+  readonly #end: (socket: Socket) => void;
+  readonly remoteAddress: string;
+  /** Set once, right after the session is created around this transport. */
+  session: TransportSession | undefined;
+
+  constructor(socket: Socket, end: (socket: Socket) => void, remoteAddress: string) {
+    this.#socket = socket;
+    this.#end = end;
+    this.remoteAddress = remoteAddress;
+  }
+
+  write(bytes: Buffer): void {
+    if (this.#socket.writable) this.#socket.write(bytes);
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  close(code: ErrorCode | undefined): void {
+    // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
+    if (code === 'slow_consumer') this.#socket.destroy();
+    else this.#end(this.#socket);
+  }
+}
+
 export class TcpListener {
   readonly #server: Server;
   readonly #createSession: SessionFactory;
@@ -28,7 +62,12 @@ export class TcpListener {
   readonly #clock: Clock;
   readonly #closeTimeoutMs: number;
   readonly #logger: TransportLogger | undefined;
-  readonly #sockets = new Set<Socket>();
+  /** Open sockets; the listeners below, shared by every socket (`this` is the socket), look them up here. */
+  readonly #sockets = new Map<Socket, TcpConnection>();
+  readonly #onData: (this: Socket, chunk: Buffer) => void;
+  readonly #onClose: (this: Socket) => void;
+  readonly #onError: (error: Error) => void;
+  readonly #endSocket = (socket: Socket): void => this.#end(socket, undefined);
   #port = 0;
   #closing: Promise<void> | undefined;
 
@@ -38,6 +77,19 @@ export class TcpListener {
     this.#clock = options.clock ?? systemClock;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
     this.#logger = options.logger;
+    const sockets = this.#sockets;
+    const limiter = this.#limiter;
+    this.#onData = function onData(chunk) {
+      sockets.get(this)?.session?.receive(chunk);
+    };
+    this.#onClose = function onClose() {
+      const connection = sockets.get(this);
+      if (connection === undefined) return;
+      sockets.delete(this);
+      limiter.release(connection.remoteAddress);
+      connection.session?.transportClosed();
+    };
+    this.#onError = (error) => this.#logger?.debug({ err: error }, 'tcp socket error');
     this.#server = createServer((socket) => this.#accept(socket));
     this.#server.on('error', (error) => this.#logger?.warn({ err: error }, 'tcp listener error'));
   }
@@ -66,35 +118,18 @@ export class TcpListener {
   }
 
   #accept(socket: Socket): void {
-    socket.on('error', (error) => this.#logger?.debug({ err: error }, 'tcp socket error'));
+    socket.on('error', this.#onError);
     const address = socket.remoteAddress ?? 'unknown';
     if (this.#closing !== undefined || !this.#limiter.acquire(address)) {
       this.#end(socket, this.#closing === undefined ? TOO_MANY_CONNECTIONS : undefined);
       return;
     }
     socket.setNoDelay(true);
-    this.#sockets.add(socket);
-    const transport: SessionTransport = {
-      write(bytes) {
-        if (socket.writable) socket.write(bytes);
-      },
-      get bufferedBytes() {
-        return socket.writableLength;
-      },
-      close: (code) => {
-        // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
-        if (code === 'slow_consumer') socket.destroy();
-        else this.#end(socket, undefined);
-      },
-      remoteAddress: address,
-    };
-    const session = this.#createSession(transport, undefined, newSessionId());
-    socket.on('data', (chunk) => session.receive(chunk));
-    socket.once('close', () => {
-      this.#sockets.delete(socket);
-      this.#limiter.release(address);
-      session.transportClosed();
-    });
+    const connection = new TcpConnection(socket, this.#endSocket, address);
+    this.#sockets.set(socket, connection);
+    connection.session = this.#createSession(connection, undefined, newSessionId());
+    socket.on('data', this.#onData);
+    socket.on('close', this.#onClose);
   }
 
   /** Ends after flushing; destroys it if the peer does not let it finish in time. */
@@ -114,7 +149,7 @@ export class TcpListener {
 
   async #closeAll(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    const sockets = [...this.#sockets].map(
+    const sockets = [...this.#sockets.keys()].map(
       (socket) =>
         new Promise<void>((resolve) => {
           socket.once('close', () => resolve());

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock, type Timer } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
 import type { StompVersion } from '../stomp/frame.js';
 import type { SessionTransport } from '../stomp/session.js';
 import {
@@ -14,6 +15,7 @@ import {
   type SessionFactory,
   sessionFactoryOf,
   type TransportLogger,
+  type TransportSession,
   webSocketCloseCode,
 } from './listener-options.js';
 
@@ -41,12 +43,29 @@ export type WebSocketListenerOptions = ListenerOptions & {
   readonly trustProxy?: boolean;
 };
 
-function offeredVersionsOf(request: IncomingMessage): StompVersion[] | undefined {
+/**
+ * Every possible offer, by a bitmask over SUBPROTOCOLS: a session keeps its offer for its whole life,
+ * so it gets one of these shared frozen arrays rather than its own copy.
+ */
+const OFFERS: readonly (readonly StompVersion[] | undefined)[] = Array.from(
+  { length: 1 << SUBPROTOCOLS.length },
+  (_, mask) => {
+    const versions = SUBPROTOCOLS.filter((_entry, i) => (mask & (1 << i)) !== 0).map(
+      ([, version]) => version,
+    );
+    return versions.length === 0 ? undefined : Object.freeze(versions);
+  },
+);
+
+function offeredVersionsOf(request: IncomingMessage): readonly StompVersion[] | undefined {
   const header = request.headers['sec-websocket-protocol'];
   if (header === undefined) return undefined;
   const offered = new Set(header.split(',').map((p) => p.trim()));
-  const versions = SUBPROTOCOLS.filter(([name]) => offered.has(name)).map(([, version]) => version);
-  return versions.length === 0 ? undefined : versions;
+  let mask = 0;
+  SUBPROTOCOLS.forEach(([name], i) => {
+    if (offered.has(name)) mask |= 1 << i;
+  });
+  return OFFERS[mask];
 }
 
 /** The leftmost X-Forwarded-For address, or undefined when the header is absent or empty. */
@@ -68,6 +87,76 @@ export const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 
 type Refusal = readonly [status: number, reason: string];
 
+/**
+ * One open WebSocket: its session's transport, and the session it feeds. A class rather than an object
+ * literal with closures: with thousands of idle connections, per-connection closures and an accessor
+ * literal (dictionary mode, ~450 bytes) were a large part of each connection's memory.
+ */
+class WebSocketConnection implements SessionTransport {
+  readonly #ws: WebSocket;
+  readonly #binary: boolean;
+  readonly remoteAddress: string;
+  /** Set once, right after the session is created around this transport. */
+  session: TransportSession | undefined;
+
+  constructor(ws: WebSocket, binary: boolean, remoteAddress: string) {
+    this.#ws = ws;
+    this.#binary = binary;
+    this.remoteAddress = remoteAddress;
+  }
+
+  write(bytes: Buffer): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(bytes, { binary: this.#binary });
+  }
+
+  get bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  close(code: ErrorCode | undefined): void {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
+    if (code === 'slow_consumer') ws.terminate();
+    else ws.close(webSocketCloseCode(code), code ?? '');
+  }
+}
+
+/**
+ * Gives the per-address slot back when the TCP socket closes (`close` fires once). A function of its
+ * own so the closure keeps only `limiter` and `address` alive, not the whole upgrade scope.
+ */
+function releaseOnClose(socket: Duplex, limiter: ConnectionLimiter, address: string): void {
+  socket.on('close', () => limiter.release(address));
+}
+
+// The WebSocket event listeners are made once per listener and shared by every socket (`this` is the
+// emitting socket), instead of three closures per connection.
+type Open = ReadonlyMap<WebSocket, WebSocketConnection>;
+
+function messageListener(open: Open): (this: WebSocket, data: RawData) => void {
+  return function onMessage(data) {
+    open.get(this)?.session?.receive(toBuffer(data));
+  };
+}
+
+function closeListener(open: Map<WebSocket, WebSocketConnection>): (this: WebSocket) => void {
+  return function onClose() {
+    const connection = open.get(this);
+    open.delete(this);
+    connection?.session?.transportClosed();
+  };
+}
+
+function errorListener(
+  open: Open,
+  logger: TransportLogger | undefined,
+): (this: WebSocket, error: Error) => void {
+  return function onError(error) {
+    logger?.debug({ err: error, address: open.get(this)?.remoteAddress }, 'websocket error');
+  };
+}
+
 function refuse(socket: Duplex, [status, reason]: Refusal): void {
   // Destroy only once the response is flushed; destroying at once could drop it.
   socket.once('finish', () => socket.destroy());
@@ -86,7 +175,11 @@ export class WebSocketListener {
   readonly #clock: Clock;
   readonly #closeTimeoutMs: number;
   readonly #logger: TransportLogger | undefined;
-  readonly #sockets = new Set<WebSocket>();
+  /** Open sockets; the shared event listeners find a socket's session here. */
+  readonly #sockets = new Map<WebSocket, WebSocketConnection>();
+  readonly #onMessage = messageListener(this.#sockets);
+  readonly #onClose = closeListener(this.#sockets);
+  readonly #onError: (this: WebSocket, error: Error) => void;
   #closing: Promise<void> | undefined;
 
   constructor(options: WebSocketListenerOptions) {
@@ -100,6 +193,7 @@ export class WebSocketListener {
     this.#clock = options.clock ?? systemClock;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
     this.#logger = options.logger;
+    this.#onError = errorListener(this.#sockets, this.#logger);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayloadBytes ?? options.limits.maxFrameBytes + 64,
@@ -118,8 +212,13 @@ export class WebSocketListener {
     return this.#limiter.total;
   }
 
+  /** Shared by every upgrading socket (it is removed once the handshake is done). */
+  readonly #onUpgradeError = (error: Error): void => {
+    this.#logger?.debug({ err: error }, 'socket error during upgrade');
+  };
+
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const onError = (error: Error) => this.#logger?.debug({ err: error }, 'socket error during upgrade');
+    const onError = this.#onUpgradeError;
     socket.on('error', onError);
     const socketAddress = request.socket.remoteAddress ?? 'unknown';
     const address = this.#trustProxy
@@ -131,7 +230,7 @@ export class WebSocketListener {
       return;
     }
     // The slot lives as long as the TCP socket, so failed handshakes give it back too.
-    socket.once('close', () => this.#limiter.release(address));
+    releaseOnClose(socket, this.#limiter, address);
     const offered = offeredVersionsOf(request);
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       socket.off('error', onError);
@@ -154,30 +253,12 @@ export class WebSocketListener {
       ws.close(1001, 'shutting_down');
       return;
     }
-    this.#sockets.add(ws);
-    const binary = this.#binary;
-    const transport: SessionTransport = {
-      write(bytes) {
-        if (ws.readyState === WebSocket.OPEN) ws.send(bytes, { binary });
-      },
-      get bufferedBytes() {
-        return ws.bufferedAmount;
-      },
-      close: (code) => {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
-        if (code === 'slow_consumer') ws.terminate();
-        else ws.close(webSocketCloseCode(code), code ?? '');
-      },
-      remoteAddress: address,
-    };
-    const session = this.#createSession(transport, offered, newSessionId());
-    ws.on('message', (data) => session.receive(toBuffer(data)));
-    ws.on('error', (error) => this.#logger?.debug({ err: error, address }, 'websocket error'));
-    ws.on('close', () => {
-      this.#sockets.delete(ws);
-      session.transportClosed();
-    });
+    const connection = new WebSocketConnection(ws, this.#binary, address);
+    this.#sockets.set(ws, connection);
+    connection.session = this.#createSession(connection, offered, newSessionId());
+    ws.on('message', this.#onMessage);
+    ws.on('error', this.#onError);
+    ws.on('close', this.#onClose);
   }
 
   /** Stops accepting, closes every open socket with 1001 (destroyed if it does not close in time). */
@@ -188,7 +269,7 @@ export class WebSocketListener {
 
   async #closeAll(): Promise<void> {
     this.#server.off('upgrade', this.#onUpgrade);
-    const sockets = [...this.#sockets];
+    const sockets = [...this.#sockets.keys()];
     await Promise.all(sockets.map((ws) => this.#closeSocket(ws)));
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
