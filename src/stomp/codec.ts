@@ -72,10 +72,19 @@ export class FrameParser {
     this.#limits = limits;
   }
 
-  push(chunk: Buffer, onFrame: (frame: Frame) => void, onHeartbeat: () => void): void {
+  /**
+   * `context` is handed to the callbacks: a long-lived owner (a session) can pass shared functions
+   * and itself instead of keeping a closure per parser.
+   */
+  push<T = undefined>(
+    chunk: Buffer,
+    onFrame: (frame: Frame, context: T) => void,
+    onHeartbeat: (context: T) => void,
+    context?: T,
+  ): void {
     if (this.#state === 'failed') throw this.#failure;
     try {
-      this.#consume(chunk, onFrame, onHeartbeat);
+      this.#consume(chunk, onFrame, onHeartbeat, context);
     } catch (error) {
       // Any throw (ours or a callback's) leaves the byte stream at an unknown position.
       this.#state = 'failed';
@@ -87,7 +96,12 @@ export class FrameParser {
     }
   }
 
-  #consume(chunk: Buffer, onFrame: (frame: Frame) => void, onHeartbeat: () => void): void {
+  #consume<T>(
+    chunk: Buffer,
+    onFrame: (frame: Frame, context: T) => void,
+    onHeartbeat: (context: T) => void,
+    context: T | undefined,
+  ): void {
     const length = chunk.length;
     let pos = 0;
     while (pos < length) {
@@ -96,7 +110,7 @@ export class FrameParser {
           const byte = chunk[pos];
           if (byte === LF) {
             pos += 1;
-            onHeartbeat();
+            onHeartbeat(context as T);
           } else if (byte === CR) {
             pos += 1;
             this.#state = 'between-cr';
@@ -109,7 +123,7 @@ export class FrameParser {
           if (chunk[pos] !== LF) throw invalid('a CR between frames must be followed by LF');
           pos += 1;
           this.#state = 'between';
-          onHeartbeat();
+          onHeartbeat(context as T);
           break;
         }
         case 'command':
@@ -118,14 +132,14 @@ export class FrameParser {
           break;
         }
         case 'body': {
-          pos = this.#consumeBody(chunk, pos, onFrame);
+          pos = this.#consumeBody(chunk, pos, onFrame, context);
           break;
         }
         case 'body-nul': {
           if (chunk[pos] !== NUL) throw invalid('the body is longer than its content-length');
           pos += 1;
           this.#state = 'between';
-          this.#emit(onFrame);
+          this.#emit(onFrame, context);
           break;
         }
         case 'failed':
@@ -244,7 +258,12 @@ export class FrameParser {
     this.#state = 'body';
   }
 
-  #consumeBody(chunk: Buffer, pos: number, onFrame: (frame: Frame) => void): number {
+  #consumeBody<T>(
+    chunk: Buffer,
+    pos: number,
+    onFrame: (frame: Frame, context: T) => void,
+    context: T | undefined,
+  ): number {
     if (this.#contentLength !== undefined) {
       const wanted = this.#contentLength - this.#bodyBytes;
       const taken = Math.min(wanted, chunk.length - pos);
@@ -268,11 +287,11 @@ export class FrameParser {
     }
     if (nul === -1) return end;
     this.#state = 'between';
-    this.#emit(onFrame);
+    this.#emit(onFrame, context);
     return nul + 1;
   }
 
-  #emit(onFrame: (frame: Frame) => void): void {
+  #emit<T>(onFrame: (frame: Frame, context: T) => void, context: T | undefined): void {
     const command = this.#command;
     if (command === undefined) throw invalid('a frame has no command');
     const parts = this.#bodyParts;
@@ -285,7 +304,7 @@ export class FrameParser {
     const frame: Frame = { command, headers: this.#headers, body };
     this.#bodyParts = NO_PARTS;
     this.#headers = NO_HEADERS;
-    onFrame(frame);
+    onFrame(frame, context as T);
   }
 }
 

@@ -219,7 +219,7 @@ export class StompSession {
     if (this.#state === 'closed') return;
     this.#lastReceivedAt = this.#clock.now();
     try {
-      this.#parser.push(chunk, this.#onFrame, noop);
+      this.#parser.push(chunk, StompSession.#onFrame, noop, this);
     } catch (error) {
       const failure = toParleyError(error);
       // Whatever the parser hit, the byte stream is lost: every parser failure ends the connection.
@@ -266,7 +266,13 @@ export class StompSession {
 
   // ---- inbound ----
 
-  readonly #onFrame = (frame: Frame): void => {
+  // Shared by every session (the parser hands the session back): a per-session arrow function and its
+  // context would be ~100 bytes on every connection.
+  static #onFrame(frame: Frame, session: StompSession): void {
+    session.#frameArrived(frame);
+  }
+
+  #frameArrived(frame: Frame): void {
     if (this.#state === 'closed') return;
     this.#observer?.frameReceived(frame.command);
     this.#inbox ??= [];
@@ -276,7 +282,7 @@ export class StompSession {
     }
     this.#inbox.push(frame);
     if (!this.#draining) void this.#drain();
-  };
+  }
 
   /** Handles queued frames one at a time; runs synchronously until the first asynchronous handler. */
   async #drain(): Promise<void> {
