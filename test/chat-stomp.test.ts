@@ -15,7 +15,7 @@ import {
   startTestParley,
   type TestParley,
 } from './support/parley.js';
-import { activate, createStompClient } from './support/stompjs-client.js';
+import { activate, createStompClient, receiptOf } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 const SECRET = 'integration-test-secret-of-at-least-32-bytes';
@@ -170,6 +170,44 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
       expect(messages.map((m) => m.body)).toEqual(Array.from({ length: 100 }, (_, i) => `n${i}`));
       for (let i = 1; i < messages.length; i++)
         expect(messages[i]?.seq).toBe((messages[i - 1]?.seq ?? 0) + 1);
+    });
+
+    it('keeps one connection’s pipelined SENDs in order when their preludes differ; refusals stay in place', async () => {
+      const sender = await connect(alice);
+      const listener = await connect(bob);
+      const inbox = await subscribed(listener, `/topic/rooms.${room.id}`);
+      const errors = await subscribed(sender, '/user/queue/errors');
+      // Mentions add a store lookup before the append; over-long bodies are refused before it.
+      const bodyOf = (i: number): string =>
+        i % 7 === 3 ? 'x'.repeat(4001) : i % 3 === 0 ? `n${i} @bob#${bob.user.tag}` : `n${i}`;
+      const total = 120;
+      const receipted: number[] = [];
+      const accepted: Promise<unknown>[] = [];
+      for (let i = 0; i < total; i++) {
+        const receipt = `pipelined-${i}`;
+        if (i % 7 !== 3) accepted.push(receiptOf(sender, receipt).then(() => receipted.push(i)));
+        sender.publish({
+          destination: `/app/rooms.${room.id}`,
+          body: JSON.stringify({ body: bodyOf(i) }),
+          headers: { 'content-type': 'application/json', receipt },
+        });
+      }
+      await Promise.all(accepted);
+      const expected = Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 !== 3);
+      expect(receipted).toEqual(expected);
+      const messages = (await inbox.waitFor(expected.length)).map(parse);
+      expect(messages.map((m) => m.body)).toEqual(expected.map(bodyOf));
+      for (let i = 1; i < messages.length; i++)
+        expect(messages[i]?.seq).toBe((messages[i - 1]?.seq ?? 0) + 1);
+      const refused = await errors.waitFor(total - expected.length);
+      expect(refused.map((m) => m.headers['receipt-id'])).toEqual(
+        Array.from({ length: total }, (_, i) => i)
+          .filter((i) => i % 7 === 3)
+          .map((i) => `pipelined-${i}`),
+      );
+      expect(refused.every((m) => (JSON.parse(m.body) as { code: string }).code === 'message_too_long')).toBe(
+        true,
+      );
     });
   });
 

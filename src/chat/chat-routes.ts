@@ -5,6 +5,7 @@
 //   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → see RoomModeration
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
+// The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
 import type { Broker, OutboundMessage } from '../broker/types.js';
 import { assertNever, ParleyError } from '../errors.js';
 import { type ChatService, parseMessageInput } from './chat-service.js';
@@ -110,11 +111,74 @@ function splitAction(path: string): { roomId: string; action: Action | undefined
   return { roomId: path.slice(0, dot), action };
 }
 
+/**
+ * One connection's room SENDs in flight. A message's admission (rules, rate limits, queueing its append)
+ * waits for the previous admissions, so its seq follows the earlier messages', but not for their
+ * commits. Any other action (edit, react, moderate…) waits until everything before it is stored, and
+ * everything after it waits for it, as when SENDs were handled one at a time.
+ */
+interface SendOrder {
+  /** Settles when every earlier message is admitted and every earlier action done. */
+  admitted: Promise<void>;
+  /** Settles when everything earlier has fully settled. */
+  completed: Promise<void>;
+  pending: number;
+}
+
+function ignore(): void {}
+
+class SendOrdering {
+  readonly #orders = new WeakMap<object, SendOrder>();
+
+  /** `admit` resolves once the message's append is queued; the result resolves after `stored`. */
+  async message<T>(connection: object, admit: () => Promise<{ readonly stored: Promise<T> }>): Promise<T> {
+    const order = this.#enter(connection);
+    const admission = order.admitted.then(admit);
+    const stored = admission.then((admitted) => admitted.stored);
+    order.admitted = admission.then(ignore, ignore);
+    order.completed = Promise.all([order.completed, stored.then(ignore, ignore)]).then(ignore);
+    try {
+      return await stored;
+    } finally {
+      this.#leave(connection, order);
+    }
+  }
+
+  async action<T>(connection: object, run: () => Promise<T>): Promise<T> {
+    const order = this.#enter(connection);
+    const result = order.completed.then(run);
+    order.completed = order.admitted = result.then(ignore, ignore);
+    try {
+      return await result;
+    } finally {
+      this.#leave(connection, order);
+    }
+  }
+
+  #enter(connection: object): SendOrder {
+    let order = this.#orders.get(connection);
+    if (order === undefined) {
+      const settled = Promise.resolve();
+      order = { admitted: settled, completed: settled, pending: 0 };
+      this.#orders.set(connection, order);
+    }
+    order.pending += 1;
+    return order;
+  }
+
+  /** The last one out drops the entry, so an idle connection keeps nothing here. */
+  #leave(connection: object, order: SendOrder): void {
+    order.pending -= 1;
+    if (order.pending === 0 && this.#orders.get(connection) === order) this.#orders.delete(connection);
+  }
+}
+
 export function registerChatRoutes(
   broker: Broker<User>,
   chat: ChatService,
   moderation?: RoomModeration,
 ): void {
+  const ordering = new SendOrdering();
   broker.route(ROOM_APP_PREFIX, {
     async send(connection, message) {
       const { roomId, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
@@ -123,33 +187,38 @@ export function registerChatRoutes(
         return;
       }
       const user = connection.principal;
+      const contentType = message.headers['content-type'];
       if (moderation === undefined) {
-        const input = parseMessageInput(message.body, message.headers['content-type']);
-        await chat.postMessage(user, roomId, input);
+        await ordering.message(connection, async () =>
+          chat.admitMessage(user, roomId, parseMessageInput(message.body, contentType)),
+        );
         return;
       }
       const { roomId: id, action } = splitAction(message.path);
-      switch (action) {
-        case undefined:
-          await moderation.post(user, id, message.body, message.headers['content-type']);
-          return;
-        case 'edit':
-          return moderation.edit(user, id, message.body);
-        case 'delete':
-          return moderation.remove(user, id, message.body);
-        case 'react':
-          return moderation.react(user, id, message.body);
-        case 'report':
-          await moderation.report(user, id, message.body);
-          return;
-        case 'read':
-          await moderation.markRead(user, id, message.body);
-          return;
-        case 'moderate':
-          return moderation.moderate(user, id, message.body);
-        default:
-          assertNever(action);
+      if (action === undefined) {
+        await ordering.message(connection, () => moderation.admitPost(user, id, message.body, contentType));
+        return;
       }
+      await ordering.action(connection, async () => {
+        switch (action) {
+          case 'edit':
+            return moderation.edit(user, id, message.body);
+          case 'delete':
+            return moderation.remove(user, id, message.body);
+          case 'react':
+            return moderation.react(user, id, message.body);
+          case 'report':
+            await moderation.report(user, id, message.body);
+            return;
+          case 'read':
+            await moderation.markRead(user, id, message.body);
+            return;
+          case 'moderate':
+            return moderation.moderate(user, id, message.body);
+          default:
+            assertNever(action);
+        }
+      });
     },
   });
 

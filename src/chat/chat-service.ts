@@ -7,7 +7,7 @@ import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus
 import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
-import type { MessageRange, RoomQuery, Store } from '../store/store.js';
+import type { AppendResult, MessageRange, RoomQuery, Store } from '../store/store.js';
 import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { RoomCache } from './room-cache.js';
@@ -223,6 +223,20 @@ export class ChatService {
    * the same clientMsgId resolves with the stored original and is not broadcast again.
    */
   async postMessage(author: User, roomId: string, input: MessageInput): Promise<Message> {
+    const { stored } = await this.admitMessage(author, roomId, input);
+    return stored;
+  }
+
+  /**
+   * postMessage in two phases: resolves once the message is admitted (validated, rate-limited) and its
+   * append is queued, which takes the room's next seq in call order; `stored` then resolves after commit
+   * and fan-out. Callers that serialise admissions get seqs in their order without waiting for commits.
+   */
+  async admitMessage(
+    author: User,
+    roomId: string,
+    input: MessageInput,
+  ): Promise<{ readonly stored: Promise<Message> }> {
     const body = input.body.trim();
     if (body.length === 0) throw new ParleyError('invalid_message', 'The message is empty.');
     if (FORBIDDEN_CONTROL.test(body))
@@ -240,7 +254,8 @@ export class ChatService {
     const id = parseRoomId(roomId);
     await this.#take(`send:${author.id}`, this.#sendRule);
     const startedMs = this.#deps.clock.now();
-    const { message, duplicate } = await this.#deps.store.appendMessage({
+    // Called synchronously here, so the append is queued before this admission resolves.
+    const appended = this.#deps.store.appendMessage({
       id: randomUUID() as MessageId,
       roomId: id,
       author,
@@ -250,6 +265,11 @@ export class ChatService {
       ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
       ...(input.mentions === undefined ? {} : { mentions: input.mentions }),
     });
+    return { stored: this.#afterAppend(id, appended, startedMs) };
+  }
+
+  async #afterAppend(id: RoomId, appended: Promise<AppendResult>, startedMs: number): Promise<Message> {
+    const { message, duplicate } = await appended;
     // Before the caller acknowledges: a read on any node that starts after the RECEIPT sees the message.
     // Also for a retry, in case the original's node died between its commit and this step.
     await this.#roomCache?.advanced(id, message.seq).catch((error: unknown) => {

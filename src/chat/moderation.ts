@@ -269,6 +269,20 @@ export class RoomModeration {
     body: Buffer,
     contentType: string | undefined,
   ): Promise<Message> {
+    const { stored } = await this.admitPost(author, rawRoomId, body, contentType);
+    return stored;
+  }
+
+  /**
+   * `post` in two phases (see ChatService.admitMessage): resolves once the message passed every rule and
+   * its append is queued; `stored` resolves after commit, fan-out and mention notices.
+   */
+  async admitPost(
+    author: User,
+    rawRoomId: string,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<{ readonly stored: Promise<Message> }> {
     const { input, fields } = readMessageInput(body, contentType);
     const rawReplyTo = fields?.replyTo;
     const replyTo =
@@ -296,15 +310,20 @@ export class RoomModeration {
     }
     const handles = resolveMentionHandles(input.body);
     const mentioned = handles.length === 0 ? [] : await this.#deps.store.findUsersByHandle(handles);
-    const message = await this.#deps.chat.postMessage(author, room.id, {
+    const { stored } = await this.#deps.chat.admitMessage(author, room.id, {
       ...input,
       ...(replyTo === undefined ? {} : { replyTo }),
       ...(mentioned.length === 0 ? {} : { mentions: mentioned }),
     });
+    return { stored: this.#notifyMentions(author, room.id, stored) };
+  }
+
+  async #notifyMentions(author: User, roomId: RoomId, stored: Promise<Message>): Promise<Message> {
+    const message = await stored;
     const notify = (message.mentions ?? []).filter((u) => u.id !== author.id).map((u) => u.id);
     if (notify.length > 0) {
       await this.#deps.bus
-        .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId: room.id, message }))
+        .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
         .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
     }
     return message;

@@ -367,6 +367,142 @@ describe('StompSession SEND and receipts', () => {
     expect(handler.disconnects).toBe(1);
   });
 
+  it('dispatches plain SENDs without waiting for earlier ones, writing RECEIPTs in SEND order', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const gates = [deferred(), deferred(), deferred()];
+    handler.onSend = (request) => gates[Number(request.body.toString())]?.promise ?? Promise.resolve();
+    for (let i = 0; i < 3; i++) send('SEND', { destination: '/a', receipt: `r${i}` }, String(i));
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1', 'send 2']);
+    gates[2]?.resolve();
+    gates[1]?.resolve();
+    await settle();
+    expect(transport.commands()).toEqual(['CONNECTED']);
+    gates[0]?.resolve();
+    await settle();
+    expect(transport.frames().map((f) => f.headers['receipt-id'])).toEqual([undefined, 'r0', 'r1', 'r2']);
+  });
+
+  it('reports a refused pipelined SEND in its place without holding back the others', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const first = deferred();
+    const order: string[] = [];
+    handler.failed = (_session, error, receipt) => {
+      order.push(`${error.code} ${receipt}`);
+    };
+    handler.onSend = (request) => {
+      const body = request.body.toString();
+      if (body === '0') return first.promise;
+      if (body === '1') return Promise.reject(new ParleyError('rate_limited'));
+      return Promise.resolve();
+    };
+    for (let i = 0; i < 3; i++) send('SEND', { destination: '/a', receipt: `r${i}` }, String(i));
+    await settle();
+    expect(order).toEqual([]);
+    first.resolve();
+    await settle();
+    const receiptOf = (f: Frame) => f.headers['receipt-id'];
+    expect(transport.frames().map(receiptOf)).toEqual([undefined, 'r0', 'r2']);
+    expect(order).toEqual(['rate_limited r1']);
+    expect(transport.closedWith).toBe('open');
+  });
+
+  it('waits for a free slot above maxInflightSends instead of failing', async () => {
+    const { transport, handler, send, connect } = setup({ limits: { maxInflightSends: 2 } });
+    await connect();
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    handler.onSend = (request) => gates[Number(request.body.toString())]?.promise ?? Promise.resolve();
+    for (let i = 0; i < 4; i++) send('SEND', { destination: '/a', receipt: `r${i}` }, String(i));
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1']);
+    gates[1]?.resolve();
+    await settle();
+    // A slot frees only when the oldest SEND's outcome is written, which keeps RECEIPTs in order.
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1']);
+    gates[0]?.resolve();
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1', 'send 2', 'send 3']);
+    gates[2]?.resolve();
+    gates[3]?.resolve();
+    await settle();
+    expect(transport.frames().map((f) => f.headers['receipt-id'])).toEqual([
+      undefined,
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+    ]);
+    expect(transport.closedWith).toBe('open');
+  });
+
+  it('makes every other frame wait until all pipelined SENDs settled (a barrier)', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const gates = [deferred(), deferred()];
+    handler.onSend = (request) => gates[Number(request.body.toString())]?.promise ?? Promise.resolve();
+    send('SEND', { destination: '/a', receipt: 'r0' }, '0');
+    send('SEND', { destination: '/a', receipt: 'r1' }, '1');
+    send('SUBSCRIBE', { id: 's', destination: '/topic/a', receipt: 'sub' });
+    send('SEND', { destination: '/a', receipt: 'r2' }, '2');
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1']);
+    gates[0]?.resolve();
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1']);
+    gates[1]?.resolve();
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send 0', 'send 1', 'subscribe s', 'send 2']);
+    expect(transport.frames().map((f) => f.headers['receipt-id'])).toEqual([
+      undefined,
+      'r0',
+      'r1',
+      'sub',
+      'r2',
+    ]);
+  });
+
+  it('ends the session on a pipelined fatal error: no later RECEIPT, nothing more handled', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const first = deferred();
+    handler.onSend = (request) => {
+      const body = request.body.toString();
+      if (body === '0') return first.promise;
+      if (body === '1') return Promise.reject(new ParleyError('unauthorized', 'Token revoked.'));
+      return Promise.resolve();
+    };
+    send('SEND', { destination: '/a', receipt: 'r0' }, '0');
+    send('SEND', { destination: '/a', receipt: 'r1' }, '1');
+    send('SEND', { destination: '/a', receipt: 'r2' }, '2');
+    send('SUBSCRIBE', { id: 's', destination: '/topic/a' });
+    first.resolve();
+    await settle();
+    const frames = transport.frames();
+    expect(frames.map((f) => f.command)).toEqual(['CONNECTED', 'RECEIPT', 'ERROR']);
+    expect(frames[2]?.headers['receipt-id']).toBe('r1');
+    expect(transport.closedWith).toBe('unauthorized');
+    expect(handler.subscribes).toEqual([]);
+    expect(handler.disconnects).toBe(1);
+  });
+
+  it('keeps transactional SENDs sequential behind pipelined ones', async () => {
+    const { transport, handler, send, connect } = setup();
+    await connect();
+    const gate = deferred();
+    handler.onSend = (request) => (request.body.toString() === 'plain' ? gate.promise : Promise.resolve());
+    send('SEND', { destination: '/a', receipt: 'p' }, 'plain');
+    send('BEGIN', { transaction: 't' });
+    send('SEND', { destination: '/a', transaction: 't', receipt: 'held' }, 'held');
+    send('COMMIT', { transaction: 't', receipt: 'c' });
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send plain']);
+    gate.resolve();
+    await settle();
+    expect(handler.calls.slice(1)).toEqual(['send plain', 'send held']);
+    expect(transport.frames().map((f) => f.headers['receipt-id'])).toEqual([undefined, 'p', 'held', 'c']);
+  });
+
   it('refuses SEND without destination', async () => {
     const { transport, handler, send, connect } = setup();
     await connect();
@@ -757,10 +893,11 @@ describe('StompSession DISCONNECT and close', () => {
   });
 
   it('closes when too many frames wait behind a slow handler', async () => {
-    const { transport, handler, send, connect } = setup();
+    const { transport, handler, send, connect } = setup({ limits: { maxInflightSends: 1 } });
     await connect();
     handler.onSend = () => new Promise<void>(() => {});
-    for (let i = 0; i < 9; i++) send('SEND', { destination: '/a' }, String(i));
+    // One SEND in flight, one taken by the drain waiting for a slot, eight queued (the limit).
+    for (let i = 0; i < 10; i++) send('SEND', { destination: '/a' }, String(i));
     expect(transport.closedWith).toBe('open');
     send('SEND', { destination: '/a' }, 'one too many');
     expect(transport.closedWith).toBe('protocol_error');

@@ -1,7 +1,8 @@
 // One STOMP connection's state machine: CONNECT and version negotiation, heart-beats, receipts,
 // subscriptions and their pending acks, transactions, backpressure and the ERROR-then-close rules.
 // Knows nothing of chat, destinations' meaning or sockets: a `SessionHandler` decides what frames do,
-// a `SessionTransport` moves bytes. Frames are handled strictly in arrival order, one at a time.
+// a `SessionTransport` moves bytes. Frames are handled in arrival order; plain SENDs are pipelined (up to
+// `maxInflightSends`, RECEIPTs in SEND order) and every other frame waits until they have all settled.
 import type { Clock, Timer } from '../clock.js';
 import { assertNever, ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { encodeFrame, FrameParser } from './codec.js';
@@ -38,6 +39,8 @@ export interface SessionLimits extends FrameLimits {
   readonly maxPendingAcks?: number;
   /** Frames received but not yet handled (waiting on earlier async work) → `protocol_error` (default 1024). */
   readonly maxQueuedFrames?: number;
+  /** Non-transactional SENDs handed to the handler whose outcome is not written yet; more wait (default 32). */
+  readonly maxInflightSends?: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
@@ -53,6 +56,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
   maxTransactionFrames: 100,
   maxPendingAcks: 1024,
   maxQueuedFrames: 1024,
+  maxInflightSends: 32,
 });
 
 export interface SendRequest {
@@ -174,6 +178,12 @@ export class StompSession {
   /** Pending ack id → its subscription, for 1.0/1.2 ACKs that name no subscription. */
   #ackIndex: Map<string, Subscription> | undefined;
   #transactions: Map<string, Frame[]> | undefined;
+  /** Pipelined SENDs whose outcome (RECEIPT or queued error) is not written yet. */
+  #sendsInFlight = 0;
+  /** Settles once the last pipelined SEND's outcome is written, hence every earlier one's too. */
+  #lastSend: Promise<void> | undefined;
+  /** The drain loop waiting for a free in-flight slot. */
+  #slotFreed: (() => void) | undefined;
 
   #connectTimer: Timer | undefined;
   #sendTimer: Timer | undefined;
@@ -284,7 +294,10 @@ export class StompSession {
     if (!this.#draining) void this.#drain();
   }
 
-  /** Handles queued frames one at a time; runs synchronously until the first asynchronous handler. */
+  /**
+   * Handles queued frames in order; runs synchronously until the first asynchronous handler. A plain SEND
+   * is only dispatched (the next frame does not wait for it); any other frame first waits for those.
+   */
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
@@ -292,6 +305,22 @@ export class StompSession {
         if (this.#state === 'closed') break;
         const receipt = frame.headers.receipt;
         try {
+          if (this.#pipelines(frame)) {
+            const limit = this.#limits.maxInflightSends ?? 32;
+            while (this.#sendsInFlight >= limit && this.#state === 'connected') {
+              await new Promise<void>((resolve) => {
+                this.#slotFreed = resolve;
+              });
+            }
+            if (this.#state !== 'connected') break;
+            this.#dispatchSend(frame, receipt);
+            continue;
+          }
+          if (this.#lastSend !== undefined) {
+            await this.#lastSend;
+            // A pipelined SEND's fatal error may have ended the session meanwhile.
+            if (!this.connected) break;
+          }
           await this.#handle(frame);
         } catch (error) {
           this.#fail(toParleyError(error), receipt);
@@ -302,6 +331,62 @@ export class StompSession {
       // The array (grown to its first capacity) would otherwise stay with the idle connection.
       if (this.#inbox?.length === 0) this.#inbox = undefined;
     }
+  }
+
+  /** A SEND that may run alongside earlier ones: connected, not in a transaction, has a destination. */
+  #pipelines(frame: Frame): boolean {
+    if (frame.command !== 'SEND' || this.#state !== 'connected') return false;
+    if (frame.headers.transaction !== undefined) return false;
+    // Without a destination it is a protocol error, which must end the session only after earlier frames.
+    const destination = frame.headers.destination;
+    return destination !== undefined && destination !== '';
+  }
+
+  #dispatchSend(frame: Frame, receipt: string | undefined): void {
+    let handled: Promise<void>;
+    try {
+      handled = this.#send(frame);
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    this.#sendsInFlight += 1;
+    const done = this.#settleSend(handled, this.#lastSend, receipt);
+    this.#lastSend = done;
+  }
+
+  /** Writes a pipelined SEND's outcome once it has settled and every earlier SEND's outcome is written. */
+  async #settleSend(
+    handled: Promise<void>,
+    previous: Promise<void> | undefined,
+    receipt: string | undefined,
+  ): Promise<void> {
+    let failure: ParleyError | undefined;
+    try {
+      await handled;
+    } catch (error) {
+      failure = toParleyError(error);
+    }
+    if (previous !== undefined) await previous;
+    this.#sendsInFlight -= 1;
+    // None newer was dispatched (that would have counted): this is the tail, which an idle connection drops.
+    if (this.#sendsInFlight === 0) this.#lastSend = undefined;
+    this.#wakeDrain();
+    if (failure !== undefined) {
+      this.#fail(failure, receipt);
+      return;
+    }
+    if (receipt === undefined || this.#state !== 'connected') return;
+    try {
+      this.#write(this.#encode('RECEIPT', { 'receipt-id': receipt }), 'RECEIPT');
+    } catch (error) {
+      this.#fail(toParleyError(error), receipt);
+    }
+  }
+
+  #wakeDrain(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = undefined;
+    wake?.();
   }
 
   #fail(error: ParleyError, receipt: string | undefined): void {
@@ -416,10 +501,11 @@ export class StompSession {
     this.#startHeartbeats(clientSendMs, clientReceiveMs);
   }
 
-  async #send(frame: Frame): Promise<void> {
+  /** Calls the handler synchronously (pipelined SENDs reach it in arrival order). */
+  #send(frame: Frame): Promise<void> {
     const destination = frame.headers.destination;
     if (destination === undefined || destination === '') throw protocolError('SEND needs a destination.');
-    await this.#handler.send(this, { destination, headers: frame.headers, body: frame.body });
+    return this.#handler.send(this, { destination, headers: frame.headers, body: frame.body });
   }
 
   async #subscribe(frame: Frame): Promise<void> {
@@ -629,6 +715,7 @@ export class StompSession {
     this.#transactions = undefined;
     this.#subscriptions.clear();
     this.#ackIndex = undefined;
+    this.#wakeDrain();
     if (closeTransport) {
       if (lastFrame !== undefined) this.#write(lastFrame, 'ERROR');
       this.#transport.close(code);
