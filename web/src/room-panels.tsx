@@ -1,6 +1,7 @@
 // The staff panels of a room: settings (topic, member cap, slow mode, password), reports, bans and the
 // owner's audit log. Reads go over HTTP with the token; changes go out through `act` as moderate
 // commands. All user text (topics, reasons, details) is rendered as text.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, listAudit, listBans, listReports } from './api.js';
 import { settingsChanges } from './commands.js';
@@ -25,6 +26,45 @@ function useFocusOnMount<T extends HTMLElement>() {
     ref.current?.focus();
   }, []);
   return ref;
+}
+
+/** A list panel's frame: a focus target named for screen readers, then the error, loading, empty or list. */
+function ListPanel<T>({
+  title,
+  error,
+  items,
+  empty,
+  list,
+  footer,
+}: {
+  title: string;
+  error: string | undefined;
+  items: readonly T[] | undefined;
+  empty: string;
+  list: (items: readonly T[]) => ComponentChildren;
+  footer?: ComponentChildren;
+}) {
+  const { t } = useI18n();
+  const heading = useFocusOnMount<HTMLParagraphElement>();
+  return (
+    <div>
+      <p class="visually-hidden" tabIndex={-1} ref={heading}>
+        {title}
+      </p>
+      {error !== undefined ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : items === undefined ? (
+        <p class="muted">{t.loading}</p>
+      ) : items.length === 0 ? (
+        <p class="muted">{empty}</p>
+      ) : (
+        list(items)
+      )}
+      {footer}
+    </div>
+  );
 }
 
 export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
@@ -156,21 +196,13 @@ export function ReportsPanel({
 }) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<Report[]>(() => listReports(token, roomId), [token, roomId]);
-  const heading = useFocusOnMount<HTMLParagraphElement>();
   return (
-    <div>
-      <p class="visually-hidden" tabIndex={-1} ref={heading}>
-        {t.reports}
-      </p>
-      {error !== undefined ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : value === undefined ? (
-        <p class="muted">{t.loading}</p>
-      ) : value.length === 0 ? (
-        <p class="muted">{t.noReports}</p>
-      ) : (
+    <ListPanel
+      title={t.reports}
+      error={error}
+      items={value}
+      empty={t.noReports}
+      list={(value) => (
         <ul class="panel-list">
           {value.map((report) => (
             <li key={report.id}>
@@ -202,7 +234,7 @@ export function ReportsPanel({
           ))}
         </ul>
       )}
-    </div>
+    />
   );
 }
 
@@ -219,23 +251,15 @@ export function BansPanel({
 }) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<Ban[]>(() => listBans(token, roomId), [token, roomId]);
-  const heading = useFocusOnMount<HTMLParagraphElement>();
   const when = (iso: string | null): string | null =>
     iso === null ? null : formatMessageTime(iso, locale, Date.now());
   return (
-    <div>
-      <p class="visually-hidden" tabIndex={-1} ref={heading}>
-        {t.bans}
-      </p>
-      {error !== undefined ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : value === undefined ? (
-        <p class="muted">{t.loading}</p>
-      ) : value.length === 0 ? (
-        <p class="muted">{t.noBans}</p>
-      ) : (
+    <ListPanel
+      title={t.bans}
+      error={error}
+      items={value}
+      empty={t.noBans}
+      list={(value) => (
         <ul class="panel-list">
           {value.map((ban) => (
             <li key={ban.user.id}>
@@ -256,7 +280,7 @@ export function BansPanel({
           ))}
         </ul>
       )}
-    </div>
+    />
   );
 }
 
@@ -265,7 +289,6 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
   const [entries, setEntries] = useState<readonly AuditEntry[] | undefined>(undefined);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-  const heading = useFocusOnMount<HTMLParagraphElement>();
 
   const load = async (before: string | undefined): Promise<void> => {
     try {
@@ -286,19 +309,12 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
   }, [token, roomId]);
 
   return (
-    <div>
-      <p class="visually-hidden" tabIndex={-1} ref={heading}>
-        {t.auditLog}
-      </p>
-      {error !== undefined ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : entries === undefined ? (
-        <p class="muted">{t.loading}</p>
-      ) : entries.length === 0 ? (
-        <p class="muted">{t.noAudit}</p>
-      ) : (
+    <ListPanel
+      title={t.auditLog}
+      error={error}
+      items={entries}
+      empty={t.noAudit}
+      list={(entries) => (
         <ol class="panel-list audit">
           {entries.map((entry) => (
             <li key={entry.id}>
@@ -310,11 +326,13 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
           ))}
         </ol>
       )}
-      {more && entries !== undefined ? (
-        <button type="button" class="secondary" onClick={() => void load(entries.at(-1)?.id)}>
-          {t.loadMore}
-        </button>
-      ) : null}
-    </div>
+      footer={
+        more && entries !== undefined ? (
+          <button type="button" class="secondary" onClick={() => void load(entries.at(-1)?.id)}>
+            {t.loadMore}
+          </button>
+        ) : null
+      }
+    />
   );
 }
