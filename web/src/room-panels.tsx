@@ -67,6 +67,37 @@ function ListPanel<T>({
   );
 }
 
+/** A labelled whole-number input with its hint read out by screen readers. */
+function NumberField(props: {
+  id: string;
+  label: string;
+  hint: string;
+  min: number;
+  max?: number;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  const { id, label, hint, min, max, value, onInput } = props;
+  return (
+    <>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        {...(max === undefined ? {} : { max })}
+        inputMode="numeric"
+        value={value}
+        aria-describedby={`${id}-hint`}
+        onInput={(event) => onInput(event.currentTarget.value)}
+      />
+      <p id={`${id}-hint`} class="hint">
+        {hint}
+      </p>
+    </>
+  );
+}
+
 export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
   const { t } = useI18n();
   const [topic, setTopic] = useState(room.topic ?? '');
@@ -104,33 +135,23 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
         value={topic}
         onInput={(event) => setTopic(event.currentTarget.value)}
       />
-      <label for="room-cap">{t.memberCapLabel}</label>
-      <input
+      <NumberField
         id="room-cap"
-        type="number"
+        label={t.memberCapLabel}
+        hint={t.memberCapHint}
         min={1}
-        inputMode="numeric"
         value={memberCap}
-        aria-describedby="room-cap-hint"
-        onInput={(event) => setMemberCap(event.currentTarget.value)}
+        onInput={setMemberCap}
       />
-      <p id="room-cap-hint" class="hint">
-        {t.memberCapHint}
-      </p>
-      <label for="room-slow">{t.slowModeLabel}</label>
-      <input
+      <NumberField
         id="room-slow"
-        type="number"
+        label={t.slowModeLabel}
+        hint={t.slowModeHint}
         min={0}
         max={3600}
-        inputMode="numeric"
         value={slow}
-        aria-describedby="room-slow-hint"
-        onInput={(event) => setSlow(event.currentTarget.value)}
+        onInput={setSlow}
       />
-      <p id="room-slow-hint" class="hint">
-        {t.slowModeHint}
-      </p>
       <label for="room-password-new">{t.newPasswordLabel}</label>
       <input
         id="room-password-new"
