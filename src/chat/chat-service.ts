@@ -1,13 +1,14 @@
 // The chat's rules over its ports: identities, rooms, messages, presence and rate limits. Callers
 // (HTTP routes, STOMP routes) hand it validated identities and raw input; it validates the input,
 // enforces limits, stores, and fans out through the bus. Knows nothing of HTTP, STOMP or SQL.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import type { AppendResult, MessageRange, RoomQuery, Store } from '../store/store.js';
+import { MessageIdGenerator } from './message-id.js';
 import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { RoomCache } from './room-cache.js';
@@ -129,6 +130,7 @@ export class ChatService {
   readonly #deps: ChatDependencies;
   readonly #feeds = new Map<RoomId, Promise<RoomFeed>>();
   readonly #sendRule: RateRule;
+  readonly #messageIds: MessageIdGenerator;
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
   /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
@@ -143,6 +145,7 @@ export class ChatService {
         : new RoomCache({ cache: deps.cache, store: deps.store, pageSize: MAX_HISTORY_PAGE });
     const { limits } = deps;
     this.#sendRule = { capacity: limits.sendBurst, refillPerSecond: limits.sendRatePerSecond };
+    this.#messageIds = new MessageIdGenerator(() => deps.clock.now());
     this.#roomRule = {
       capacity: limits.roomsPerUserPerHour,
       refillPerSecond: limits.roomsPerUserPerHour / 3600,
@@ -256,7 +259,7 @@ export class ChatService {
     const startedMs = this.#deps.clock.now();
     // Called synchronously here, so the append is queued before this admission resolves.
     const appended = this.#deps.store.appendMessage({
-      id: randomUUID() as MessageId,
+      id: this.#messageIds.next() as MessageId,
       roomId: id,
       author,
       body,
