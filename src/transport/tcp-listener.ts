@@ -15,6 +15,7 @@ import {
   type TransportLogger,
   type TransportSession,
 } from './listener-options.js';
+import { writeCoalescer } from './write-coalescer.js';
 
 const TOO_MANY_CONNECTIONS = encodeFrame(
   'ERROR',
@@ -41,7 +42,7 @@ class TcpConnection implements SessionTransport {
   }
 
   write(bytes: Buffer): void {
-    if (this.#socket.writable) this.#socket.write(bytes);
+    if (this.#socket.writable) writeCoalescer.write(this.#socket, bytes);
   }
 
   get bufferedBytes(): number {
