@@ -9,7 +9,11 @@ import { runScenario } from './scenarios.js';
 import { repoRoot } from './targets.js';
 
 const root = repoRoot();
-const needed = [join(root, 'dist', 'src', 'main.js'), join(root, 'dist', 'bench', 'ws-server.js')];
+const needed = [
+  join(root, 'dist', 'src', 'main.js'),
+  join(root, 'dist', 'bench', 'ws-server.js'),
+  join(root, 'dist', 'bench', 'collect-garbage.js'),
+];
 
 describe('benchmark harness smoke', () => {
   beforeAll(() => {
@@ -42,6 +46,20 @@ describe('benchmark harness smoke', () => {
     const result = await runScenario({ scenario: 'fanout', target: 'ws', subscribers: 20, seconds: 1 });
     expect(result.main.delivered).toBe(result.main.published * 20);
     expect(result.main.lost).toBe(0);
+  });
+
+  it('fans out through the raw socket floor (pre-built frames) without loss', async () => {
+    const result = await runScenario({ scenario: 'fanout', target: 'floor', subscribers: 20, seconds: 1 });
+    expect(result.main.delivered).toBe(result.main.published * 20);
+    expect(result.main.lost).toBe(0);
+  });
+
+  it('reads idle memory after a full garbage collection in the server', async () => {
+    const result = await runScenario({ scenario: 'idle', target: 'parley', connections: 40 });
+    expect(result.connections).toBe(40);
+    expect(result.note ?? '').not.toContain('without a full collection');
+    expect(result.bytesPerConnection).toBeDefined();
+    expect(result.bytesPerConnectionMarginal).toBeDefined();
   });
 
   it('stores Parley SENDs with receipts', async () => {

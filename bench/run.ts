@@ -52,8 +52,11 @@ function parseArgs(argv: readonly string[]): Plan {
 function runsOf(scenario: ScenarioName, plan: Plan, idleConnections: number): ScenarioOptions[] {
   const q = plan.quick;
   const base = { pin: true, log: (line: string) => process.stderr.write(`${line}\n`) };
+  // The raw socket floor is measured where it answers a question: the fan-out cost of one write.
   const every = (options: Omit<ScenarioOptions, 'target'>) =>
-    plan.targets.map((target): ScenarioOptions => ({ ...base, ...options, target }));
+    plan.targets
+      .filter((target) => target !== 'floor' || options.scenario === 'fanout')
+      .map((target): ScenarioOptions => ({ ...base, ...options, target }));
   const parleyOnly = (options: Omit<ScenarioOptions, 'target'>) =>
     plan.targets.includes('parley') ? [{ ...base, ...options, target: 'parley' as const }] : [];
   switch (scenario) {
@@ -221,7 +224,7 @@ async function main(): Promise<void> {
             `p99 ${result.main.p99Ms.toFixed(2)} ms, ${result.main.cpuUsPerDelivery.toFixed(2)} µs CPU/unit` +
             (result.bytesPerConnection === undefined
               ? ''
-              : `, ${Math.round(result.bytesPerConnection)} B/conn`),
+              : `, ${Math.round(result.bytesPerConnection)} B/conn (marginal ${Math.round(result.bytesPerConnectionMarginal ?? 0)})`),
         );
       } catch (error) {
         const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

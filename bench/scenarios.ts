@@ -96,7 +96,10 @@ export interface ScenarioResult {
   readonly halfSaturation?: PhaseResult;
   /** `idle`. */
   readonly connections?: number;
+  /** idle: RSS growth over all the connections, divided by them (includes one-off growth). */
   readonly bytesPerConnection?: number;
+  /** idle: RSS growth per connection over the second half of the connections (the marginal cost). */
+  readonly bytesPerConnectionMarginal?: number | undefined;
   /** Something the reader must know to read the figures (a limit reached, no step sustained). */
   readonly note?: string;
 }
@@ -110,6 +113,8 @@ const SATURATE_DRAIN_MS = 1000;
 const IDENTITIES = 50;
 const LOCAL_ADDRESSES = 40;
 const IDLE_DEADLINE_MS = 45_000;
+/** Idle time after each half of the connections, before RSS is read. */
+const IDLE_SETTLE_MS = 2000;
 
 /** Runs one scenario against one target, starting and stopping the target around it. */
 export async function runScenario(requested: ScenarioOptions): Promise<ScenarioResult> {
@@ -432,36 +437,52 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
       dropped++;
     },
   };
-  // Settle first so start-up garbage is not charged to the connections.
+  // Settle first so start-up garbage is not charged to the connections; every reading of memory
+  // follows a full collection where the server is Node (see collect-garbage.ts).
   await sleep(1000);
+  const collected = await target.collectGarbage();
   const rssBefore = readRssBytesAll(target.pids);
   const cpuBefore = readCpuUsAll(target.pids);
-  const started = nowUs();
   const deadline = performance.now() + (options.idleDeadlineMs ?? IDLE_DEADLINE_MS);
   try {
     let next = 0;
-    const worker = async () => {
-      while (next < wanted && performance.now() < deadline) {
-        const i = next++;
-        try {
-          const dialect = await target.dialect(0, `i${i % IDENTITIES}`);
-          const connection = new BenchConnection(dialect, events, localAddress(i));
-          opened.push(connection);
-          await connection.ready;
-          await connection.subscribe(rooms[i % rooms.length] ?? '');
-          subscribed++;
-        } catch (error) {
-          failed++;
-          if (firstFailure === '') firstFailure = error instanceof Error ? error.message : String(error);
+    let connectUs = 0;
+    const connectUpTo = async (limit: number) => {
+      const phaseStarted = nowUs();
+      const worker = async () => {
+        while (next < limit && performance.now() < deadline) {
+          const i = next++;
+          try {
+            const dialect = await target.dialect(0, `i${i % IDENTITIES}`);
+            const connection = new BenchConnection(dialect, events, localAddress(i));
+            opened.push(connection);
+            await connection.ready;
+            await connection.subscribe(rooms[i % rooms.length] ?? '');
+            subscribed++;
+          } catch (error) {
+            failed++;
+            if (firstFailure === '') firstFailure = error instanceof Error ? error.message : String(error);
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, limit - next) }, worker));
+      connectUs += nowUs() - phaseStarted;
     };
-    await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, wanted) }, worker));
-    const connectSeconds = (nowUs() - started) / 1_000_000;
-    await sleep(2000);
+    const openCount = () => opened.filter((connection) => connection.isOpen).length;
+    // Two halves, each followed by the same settling time: the second half's growth is what one more
+    // connection costs, without what the process grows once under any load (young generation, code).
+    await connectUpTo(Math.ceil(wanted / 2));
+    await sleep(IDLE_SETTLE_MS);
+    await target.collectGarbage();
+    const rssHalf = readRssBytesAll(target.pids);
+    const liveHalf = openCount();
+    await connectUpTo(wanted);
+    const connectSeconds = connectUs / 1_000_000;
+    await sleep(IDLE_SETTLE_MS);
+    await target.collectGarbage();
     const rssAfter = readRssBytesAll(target.pids);
     const cpuUs = readCpuUsAll(target.pids) - cpuBefore;
-    const live = opened.filter((connection) => connection.isOpen).length;
+    const live = openCount();
     options.log?.(
       `  idle ${target.name}: ${subscribed}/${wanted} connections in ${connectSeconds.toFixed(1)} s, ` +
         `${failed} failed${firstFailure === '' ? '' : ` (first: ${firstFailure})`}, ${live} open at the end`,
@@ -486,7 +507,8 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
         ? `${live} of ${wanted} connections open at the end (${failed} failed to connect or subscribe` +
           `${firstFailure === '' ? '' : `, first: ${firstFailure}`}; connecting stops after ${deadlineSeconds} s)`
         : '';
-    const note = `${capped}${short}`.trim();
+    const uncollected = collected ? '' : 'memory read without a full collection first (not a Node server). ';
+    const note = `${capped}${uncollected}${short}`.trim();
     return {
       scenario: 'idle',
       target: target.name,
@@ -494,6 +516,7 @@ async function runIdle(target: RunningTarget, options: ScenarioOptions): Promise
       main,
       connections: live,
       bytesPerConnection: (rssAfter - rssBefore) / live,
+      bytesPerConnectionMarginal: live > liveHalf ? (rssAfter - rssHalf) / (live - liveHalf) : undefined,
       ...(note === '' ? {} : { note }),
     };
   } finally {

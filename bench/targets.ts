@@ -8,13 +8,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { ParleyError } from '../src/errors.js';
+import { GARBAGE_COLLECTED } from './collect-garbage.js';
 import type { Dialect } from './wire.js';
 
-export type TargetName = 'parley' | 'ws' | 'socketio' | 'rabbitmq';
-export const TARGET_NAMES: readonly TargetName[] = ['parley', 'ws', 'socketio', 'rabbitmq'];
+export type TargetName = 'parley' | 'ws' | 'socketio' | 'rabbitmq' | 'floor';
+export const TARGET_NAMES: readonly TargetName[] = ['parley', 'ws', 'socketio', 'rabbitmq', 'floor'];
 
 export interface TargetOptions {
   /** Pin the server to core 0 (the load generator pins itself to core 1). */
@@ -34,6 +35,8 @@ export interface RunningTarget {
   createRooms(count: number): Promise<string[]>;
   /** Addressing for one client identity on one node; Parley issues a token per identity. */
   dialect(node: number, identity: string): Promise<Dialect>;
+  /** A full garbage collection in every server process; false where it cannot be done (not Node). */
+  collectGarbage(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +74,8 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
   switch (name) {
     case 'ws':
       return startReference('ws', 'ws-server.js', options);
+    case 'floor':
+      return startReference('floor', 'ws-server.js', options, { SEND_MODE: 'raw' });
     case 'socketio':
       return startReference('socketio', 'socketio-server.js', options);
     case 'rabbitmq':
@@ -84,8 +89,11 @@ interface Launched {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly url: string;
+  readonly collectGarbage: () => Promise<boolean>;
   readonly stop: () => Promise<void>;
 }
+
+const GC_TIMEOUT_MS = 10_000;
 
 /** Spawns `node script` (pinned when asked) and waits for its JSON `listening` line. */
 async function launch(script: string, env: Record<string, string>, pin: boolean): Promise<Launched> {
@@ -94,10 +102,16 @@ async function launch(script: string, env: Record<string, string>, pin: boolean)
   }
   const command = pin ? 'taskset' : process.execPath;
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [
+    '--expose-gc',
+    `--import=${pathToFileURL(join(repoRoot(), 'dist', 'bench', 'collect-garbage.js')).href}`,
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  ];
   const args = pin ? ['-c', '0', process.execPath, ...nodeArgs, script] : [...nodeArgs, script];
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
+  /** Callers waiting for the server's next "garbage collected" line. */
+  const collected: (() => void)[] = [];
   const keep = (line: string) => {
     tail.push(line);
     if (tail.length > 20) tail.shift();
@@ -124,6 +138,7 @@ async function launch(script: string, env: Record<string, string>, pin: boolean)
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         keep(line);
+        if (line.includes(GARBAGE_COLLECTED)) for (const done of collected.splice(0)) done();
         const listening = listeningUrl(line);
         if (listening !== undefined) {
           clearTimeout(timer);
@@ -151,7 +166,20 @@ async function launch(script: string, env: Record<string, string>, pin: boolean)
     await exit;
     clearTimeout(timer);
   };
-  return { child, pid, url, stop };
+  const collectGarbage = () =>
+    new Promise<boolean>((resolve) => {
+      if (exited) {
+        resolve(false);
+        return;
+      }
+      const timer = setTimeout(() => resolve(false), GC_TIMEOUT_MS);
+      collected.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      child.kill('SIGUSR2');
+    });
+  return { child, pid, url, collectGarbage, stop };
 }
 
 function listeningUrl(line: string): string | undefined {
@@ -168,13 +196,15 @@ function listeningUrl(line: string): string | undefined {
 }
 
 async function startReference(
-  name: 'ws' | 'socketio',
+  name: 'ws' | 'floor' | 'socketio',
   scriptName: string,
   options: TargetOptions,
+  env: Record<string, string> = {},
 ): Promise<RunningTarget> {
-  const launched = await launch(join(repoRoot(), 'dist', 'bench', scriptName), { PORT: '0' }, options.pin);
+  const script = join(repoRoot(), 'dist', 'bench', scriptName);
+  const launched = await launch(script, { PORT: '0', ...env }, options.pin);
   const dialect: Dialect = {
-    protocol: name === 'ws' ? 'raw' : 'socketio',
+    protocol: name === 'socketio' ? 'socketio' : 'raw',
     url: launched.url,
     connectHeaders: {},
     errorDestination: undefined,
@@ -188,6 +218,7 @@ async function startReference(
     nodeCount: 1,
     createRooms: async (count) => roomNames(count),
     dialect: async () => dialect,
+    collectGarbage: launched.collectGarbage,
     stop: launched.stop,
   };
 }
@@ -277,6 +308,7 @@ async function startRabbit(options: TargetOptions): Promise<RunningTarget> {
     nodeCount: 1,
     createRooms: async (count) => roomNames(count),
     dialect: async () => dialect,
+    collectGarbage: async () => false,
     stop: async () => {
       if (previousMask !== undefined) {
         execFileSync('taskset', ['-a', '-p', previousMask, String(pid)], { stdio: 'ignore' });
@@ -365,6 +397,8 @@ async function startParley(options: TargetOptions): Promise<RunningTarget> {
         encodeBody: (text) => `{"body":${JSON.stringify(text)}}`,
       };
     },
+    collectGarbage: async () =>
+      (await Promise.all(launched.map((node) => node.collectGarbage()))).every((done) => done),
     stop: cleanup,
   };
 }
