@@ -3,10 +3,11 @@
 // Options: --quick (tiny numbers), --scenarios=a,b  --targets=a,b  --no-write  --render=<saved .json>.
 // Knows the run's plan and the machine; measuring is scenarios.ts, formatting is report.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ParleyError } from '../src/errors.js';
 import { type RunInfo, renderReport } from './report.js';
 import {
   runScenario,
@@ -188,6 +189,42 @@ function renderSaved(file: string): void {
   process.stderr.write(`rendered docs/benchmarks.md from ${file}\n`);
 }
 
+/**
+ * One measuring run per machine: two at once share the cores (every figure is wrong) and both pin and
+ * fill the one RabbitMQ node (seen: it ran out of file descriptors and had to be restarted). The lock
+ * is a file naming the holder's pid; a holder that is gone leaves a stale lock, which is taken over.
+ */
+function holdRunLock(): void {
+  const path = join(tmpdir(), 'parley-bench.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      process.on('exit', () => rmSync(path, { force: true }));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(path, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new ParleyError(
+        'internal_error',
+        `another benchmark run (pid ${holder}) is measuring on this machine; wait for it (lock ${path})`,
+      );
+    }
+    rmSync(path, { force: true });
+  }
+  throw new ParleyError('internal_error', `could not take the benchmark lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function main(): Promise<void> {
   const saved = process.argv.find((a) => a.startsWith('--render='))?.slice('--render='.length);
   if (saved !== undefined) {
@@ -197,6 +234,7 @@ async function main(): Promise<void> {
   const plan = parseArgs(process.argv.slice(2));
   const wantedIdle = plan.quick ? 300 : FULL_IDLE_CONNECTIONS;
   if (plan.scenarios.includes('idle') && raiseFileLimit(wantedIdle + 2048)) return;
+  holdRunLock();
   const limit = openFileLimit();
   const idleConnections = Math.min(wantedIdle, Math.max(100, limit - 2048));
   const started = Date.now();
