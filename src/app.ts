@@ -98,6 +98,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     const store = await openStore({
       dataDir: config.dataDir,
       poolMax: config.dbPoolMax,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
       logger,
       ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
     });

@@ -65,6 +65,11 @@ const ENV_SCHEMA = {
 
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
+  /**
+   * PostgreSQL: longest a statement may run, lock waits included, and longest a connection may sit idle
+   * inside a transaction; past it the server cancels and the operation fails as storage_unavailable.
+   */
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   PRESENCE_TTL_MS: integer(1000, 3_600_000).default(30_000),
   /** Prepended to every Redis key and channel: deployments (or tests) sharing one Redis stay apart. */
   REDIS_KEY_PREFIX: z
@@ -111,6 +116,7 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
   readonly dbPoolMax: number;
+  readonly dbStatementTimeoutMs: number;
   readonly presenceTtlMs: number;
   readonly redisKeyPrefix: string;
   readonly limits: Limits;
@@ -160,6 +166,7 @@ function toConfig(env: Env): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
     dbPoolMax: env.DB_POOL_MAX,
+    dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     limits: Object.freeze({

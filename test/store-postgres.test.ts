@@ -1,6 +1,8 @@
 // PostgreSQL across processes: several PostgresStore instances (each its own pool, as separate nodes
 // would have) appending to the same rooms at once must still give dense, unique seqs per room.
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/store/postgres-store.js';
 import type { AppendResult, Store } from '../src/store/store.js';
 import { makePostgresFixture, shouldSkipPostgres } from './fixtures/store-fixtures.js';
 import { newMessage, newRoom, type StoreFixture, user } from './store-contract.js';
@@ -66,5 +68,43 @@ describe.skipIf(skip)('PostgresStore on several nodes', () => {
       expect(new Set(results.map((r) => r.message.seq))).toEqual(new Set([round + 1]));
     }
     expect(await first.listMessages(room.id, { limit: 100 })).toHaveLength(20);
+  });
+});
+
+describe.skipIf(skip)('PostgresStore statement timeout', () => {
+  let fixture: StoreFixture & { readonly url: string };
+  let store: PostgresStore;
+  let locker: pg.Client;
+
+  beforeEach(async () => {
+    fixture = await makePostgresFixture();
+    // Migrated by the fixture's own store; this one has the short timeout under test.
+    await fixture.open();
+    store = new PostgresStore({ connectionString: fixture.url, poolMax: 2, statementTimeoutMs: 300 });
+    locker = new pg.Client({ connectionString: fixture.url });
+    locker.on('error', () => undefined);
+    await locker.connect();
+  });
+
+  afterEach(async () => {
+    await locker.end().catch(() => undefined);
+    await store.close();
+    await fixture.dispose();
+  });
+
+  it('fails an append held by another session’s lock as storage_unavailable, then works once it is gone', async () => {
+    const room = await store.createRoom(newRoom('locked'));
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE');
+    const started = performance.now();
+    await expect(store.appendMessage(newMessage(room.id, 'waits'))).rejects.toMatchObject({
+      code: 'storage_unavailable',
+    });
+    const waitedMs = performance.now() - started;
+    expect(waitedMs).toBeGreaterThanOrEqual(250);
+    expect(waitedMs).toBeLessThan(5000);
+    await locker.query('ROLLBACK');
+    const stored = await store.appendMessage(newMessage(room.id, 'after'));
+    expect(stored.message.seq).toBe(1);
   });
 });

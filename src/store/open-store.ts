@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   readonly dataDir: string;
   /** PostgreSQL pool size bound (default 10). */
   readonly poolMax?: number | undefined;
+  /** PostgreSQL statement and idle-in-transaction timeout (default 10000). */
+  readonly statementTimeoutMs?: number | undefined;
   readonly logger?: StoreLogger | undefined;
 }
 
@@ -22,6 +24,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return new PostgresStore({
       connectionString: options.databaseUrl,
       poolMax: options.poolMax,
+      statementTimeoutMs: options.statementTimeoutMs,
       logger: options.logger,
     });
   }

@@ -25,6 +25,12 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
   readonly poolMax?: number | undefined;
   /** How long to wait for a connection before an operation fails (default 5000). */
   readonly connectTimeoutMs?: number | undefined;
+  /**
+   * Longest a statement may run, waiting for locks included, and longest a connection may sit idle in
+   * an open transaction (default 10000). Without it, one stuck lock holder (another node frozen mid-
+   * transaction, a manual session) would hold every SEND of the room, and their RECEIPTs, forever.
+   */
+  readonly statementTimeoutMs?: number | undefined;
 }
 
 interface RoomState {
@@ -41,6 +47,9 @@ export class PostgresStore extends SqlStore {
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,
+      // Sent as start-up parameters, so they hold for every statement on every pooled connection.
+      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      idle_in_transaction_session_timeout: options.statementTimeoutMs ?? 10_000,
     });
     super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), {
       ...options,
