@@ -243,6 +243,36 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     await send(withRefreshed.client, `/app/rooms.${room.id}`, { body: 'thanks' });
   });
 
+  it('drops typing notices from muted and banned members, and relays everyone else’s', async () => {
+    const room = await staffedRoom('typing');
+    const watcher = await connect(owner);
+    const presence = await subscribed(watcher.client, `/topic/rooms.${room.id}.presence`);
+    const asBob = await connect(bob);
+    const asCarol = await connect(carol);
+    const asMod = await connect(mod);
+    const typing = `/app/rooms.${room.id}.typing`;
+    const typists = () =>
+      presence.messages
+        .map((m) => JSON.parse(m.body) as { type: string; user: { nickname: string } })
+        .filter((e) => e.type === 'typing')
+        .map((e) => e.user.nickname);
+
+    await send(asBob.client, typing, {});
+    await eventually(() => expect(typists()).toEqual(['bob']));
+
+    await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 600 });
+    // Each SEND is answered after its route ran, so carol's notice arriving means bob's was handled first.
+    await send(asBob.client, typing, {});
+    await send(asCarol.client, typing, {});
+    await eventually(() => expect(typists()).toEqual(['bob', 'carol']));
+
+    await send(asMod.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
+    await send(asMod.client, moderate(room.id), { action: 'ban', userId: bob.user.id });
+    await send(asBob.client, typing, {});
+    await send(asCarol.client, typing, {});
+    await eventually(() => expect(typists()).toEqual(['bob', 'carol', 'carol']));
+  });
+
   it('a timed ban ends by itself', async () => {
     const room = await staffedRoom('timed ban');
     const asOwner = await connect(owner);

@@ -183,7 +183,7 @@ export function registerChatRoutes(
     async send(connection, message) {
       const { roomId, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
       if (typing) {
-        await chat.typing(connection.principal, roomId);
+        await (moderation ?? chat).typing(connection.principal, roomId);
         return;
       }
       const user = connection.principal;

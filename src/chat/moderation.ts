@@ -318,6 +318,18 @@ export class RoomModeration {
     return { stored: this.#notifyMentions(author, room.id, stored) };
   }
 
+  /**
+   * Typing notices from a member the room has muted or banned are dropped, quietly, as extra notices
+   * are: "is typing…" from someone who may not post, or who was shown the door, is noise the room
+   * asked not to have.
+   */
+  async typing(user: User, rawRoomId: string): Promise<void> {
+    const roomId = parseRoomId(rawRoomId);
+    const sanctions = await this.#sanctions(roomId, user.id);
+    if (sanctions.ban !== undefined || sanctions.mutedUntil !== undefined) return;
+    await this.#deps.chat.typing(user, roomId);
+  }
+
   async #notifyMentions(author: User, roomId: RoomId, stored: Promise<Message>): Promise<Message> {
     const message = await stored;
     const notify = (message.mentions ?? []).filter((u) => u.id !== author.id).map((u) => u.id);
