@@ -189,6 +189,10 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       trustProxy: config.trustProxy,
       webRoot: findWebRoot(),
       metrics: metrics.registry,
+      clientLimits: {
+        messageMaxChars: config.limits.messageMaxChars,
+        editWindowSeconds: config.limits.editWindowSeconds,
+      },
       onError: (code) => metrics?.errors.inc({ code }),
       readiness: {
         storage: () => store.ping(),

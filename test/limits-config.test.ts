@@ -119,6 +119,16 @@ describe('HTTP rate limits answer 429 with Retry-After', () => {
   });
 });
 
+describe('GET /api/limits', () => {
+  it('tells clients the configured message length and edit window, without a token', async () => {
+    const configured = await fetch(`${parley.url}/api/limits`);
+    expect(configured.status).toBe(200);
+    expect(await configured.json()).toEqual({ messageMaxChars: 10, editWindowSeconds: 900 });
+    const defaults = await fetch(`${untrusted.url}/api/limits`);
+    expect(await defaults.json()).toEqual({ messageMaxChars: 4000, editWindowSeconds: 900 });
+  });
+});
+
 describe('STOMP limits', () => {
   it('MESSAGE_MAX_CHARS counts characters (code points), refuses on /user/queue/errors and keeps the connection', async () => {
     const user = await session();

@@ -21,6 +21,12 @@ import { bearerToken } from '../chat/tokens.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import type { OriginPolicy } from './origin-policy.js';
 
+/** What a client needs to know to count characters and offer edits as this server will judge them. */
+export interface ClientLimits {
+  readonly messageMaxChars: number;
+  readonly editWindowSeconds: number;
+}
+
 export interface HttpAppOptions {
   readonly chat: ChatService;
   /** Owners, moderation and unread counts; without it those routes answer 404. */
@@ -34,6 +40,8 @@ export interface HttpAppOptions {
   /** Each named check must resolve for `/readyz` to answer 200. */
   readonly readiness: Readonly<Record<string, () => Promise<void>>>;
   readonly bodyLimitBytes?: number;
+  /** Limits a client shows before the server would refuse (GET /api/limits). */
+  readonly clientLimits: ClientLimits;
   /** Every error answered, by code (for the errors metric). */
   readonly onError?: (code: ErrorCode) => void;
 }
@@ -152,6 +160,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     await options.moderation?.rememberUser(issued.user);
     return reply.code(201).send(issued);
   });
+
+  app.get('/api/limits', async () => options.clientLimits);
 
   app.post('/api/sessions/refresh', async (request) => chat.refreshSession(await authenticate(request)));
 

@@ -17,7 +17,7 @@ import {
   startServer,
   type TestServer,
 } from './harness.js';
-import { createRoomInUi, say, WAIT_MS } from './pages.js';
+import { createRoomInUi, messageWith, say, WAIT_MS } from './pages.js';
 
 const skip = browserUnavailable();
 /** Bodies shown in the log as confirmed messages (with a seq), in order. */
@@ -316,6 +316,51 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
     }
   });
 });
+
+describe.skipIf(skip !== undefined)(
+  'web client on a server with its own limits',
+  { timeout: 120_000 },
+  () => {
+    let server: TestServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      await ensureWebBuilt();
+      server = await startServer({ MESSAGE_MAX_CHARS: '100', EDIT_WINDOW_SECONDS: '0' });
+      browser = await launchBrowser();
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.dispose();
+    });
+
+    it('counts against the server’s message limit and offers no edit when its window is closed', async () => {
+      const person = await openPage(browser);
+      try {
+        await signIn(person.page, server.url, 'ola');
+        await createRoomInUi(person.page, 'Short words');
+        const field = person.page.getByLabel('Message', { exact: true });
+        const send = person.page.getByRole('button', { name: 'Send' });
+        await field.fill('x'.repeat(95));
+        await person.page.getByText('5 characters left').waitFor();
+        await field.fill('x'.repeat(101));
+        await person.page.getByText('1 characters too long').waitFor();
+        expect(await send.isDisabled()).toBe(true);
+
+        await field.fill('');
+        await say(person.page, 'set in stone');
+        const item = messageWith(person.page, 'set in stone');
+        await item.waitFor({ timeout: WAIT_MS });
+        await item.getByRole('button', { name: 'Message actions' }).click();
+        await person.page.getByRole('menuitem', { name: 'Reply', exact: true }).waitFor();
+        expect(await person.page.getByRole('menuitem', { name: 'Edit', exact: true }).count()).toBe(0);
+      } finally {
+        await person.context.close();
+      }
+    });
+  },
+);
 
 describe.skipIf(skip !== undefined)(
   'web client when the server refuses a message',

@@ -13,7 +13,7 @@ import {
   quoteOf,
 } from '../../web/src/log-state.js';
 import { splitMentions } from '../../web/src/mentions.js';
-import { canSanction, EDIT_WINDOW_MS, roleIn, withinEditWindow } from '../../web/src/permissions.js';
+import { canSanction, roleIn, withinEditWindow } from '../../web/src/permissions.js';
 import {
   type Message,
   parseMessage,
@@ -147,10 +147,15 @@ describe('roles and windows', () => {
     expect(canSanction('member', 'member')).toBe(false);
   });
 
-  it('offers edits only inside the edit window', () => {
-    const created = Date.parse('2026-01-01T00:00:00.000Z');
-    expect(withinEditWindow('2026-01-01T00:00:00.000Z', created + EDIT_WINDOW_MS - 1)).toBe(true);
-    expect(withinEditWindow('2026-01-01T00:00:00.000Z', created + EDIT_WINDOW_MS)).toBe(false);
+  it('offers edits only inside the server’s edit window', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const created = Date.parse(at);
+    expect(withinEditWindow(at, created + 900_000 - 1, 900)).toBe(true);
+    expect(withinEditWindow(at, created + 900_000, 900)).toBe(false);
+    expect(withinEditWindow(at, created + 59_999, 60)).toBe(true);
+    expect(withinEditWindow(at, created + 60_000, 60)).toBe(false);
+    expect(withinEditWindow(at, created, 0)).toBe(false);
+    expect(withinEditWindow('not a date', created, 900)).toBe(false);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   parseAudit,
   parseBans,
   parseJson,
+  parseLimits,
   parseMembers,
   parseMessages,
   parseReports,
@@ -17,6 +18,7 @@ import {
   parseWireError,
   type Report,
   type Room,
+  type ServerLimits,
   type Session,
   type UnreadRoom,
   type User,
@@ -84,6 +86,10 @@ function shaped<T>(guard: (value: unknown) => T, value: unknown): T {
 
 export async function createSession(nickname: string): Promise<Session> {
   return shaped(parseSession, await request('POST', '/api/sessions', { body: { nickname } }));
+}
+
+export async function getLimits(): Promise<ServerLimits> {
+  return shaped(parseLimits, await request('GET', '/api/limits'));
 }
 
 export async function refreshSession(token: string): Promise<Session> {

@@ -2,15 +2,16 @@
 // room list and a room, the connection badge and the mention indicator (`/user/queue/mentions` on every
 // page). Screens get what they need as props.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { refreshSession } from './api.js';
+import { getLimits, refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
 import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
+import { DEFAULT_LIMITS, LimitsContext } from './limits-context.js';
 import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
 import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
 import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
-import { type Message, parseJson, parseMessage, type Session } from './wire.js';
+import { type Message, parseJson, parseMessage, type ServerLimits, type Session } from './wire.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
@@ -19,6 +20,18 @@ export function App() {
   const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
   const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
   const [mention, setMention] = useState<Message | undefined>(undefined);
+  const [limits, setLimits] = useState<ServerLimits>(DEFAULT_LIMITS);
+
+  useEffect(() => {
+    let current = true;
+    // Best effort: without an answer the defaults stand in, and the server still refuses what it must.
+    getLimits()
+      .then((fetched) => current && setLimits(fetched))
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, []);
 
   useEffect(() => {
     document.documentElement.lang = i18n.locale;
@@ -95,60 +108,62 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
-      <a class="skip-link" href="#main">
-        {i18n.t.skipToContent}
-      </a>
-      {session === undefined ? (
-        <NicknameScreen
-          onSession={(next) => {
-            saveSession(next);
-            setSession(next);
-          }}
-        />
-      ) : (
-        <div class="shell">
-          <header class="topbar">
-            <span class="brand">{i18n.t.appName}</span>
-            <ConnectionBadge state={connectionState} />
-            <span class="whoami">
-              <span class="visually-hidden">{i18n.t.youAre} </span>
-              <span class="nick">{session.user.nickname}</span>
-              <span class="tag">#{session.user.tag}</span>
-            </span>
-            <button type="button" class="link-button" onClick={signOut}>
-              {i18n.t.changeNickname}
-            </button>
-          </header>
-          {mention === undefined ? null : (
-            <div class="mention-flag" role="status">
-              <a
-                href={routePath({ name: 'room', roomId: mention.roomId })}
-                onClick={(event) => {
-                  if (!isPlainClick(event)) return;
-                  event.preventDefault();
-                  setMention(undefined);
-                  navigate({ name: 'room', roomId: mention.roomId });
-                }}
-              >
-                {i18n.t.mentionedYou(`${mention.author.nickname}#${mention.author.tag}`)}
-              </a>
-              <span class="quote-text">{mention.body.slice(0, 120)}</span>
-              <button type="button" class="link-button" onClick={() => setMention(undefined)}>
-                {i18n.t.dismiss}
+      <LimitsContext.Provider value={limits}>
+        <a class="skip-link" href="#main">
+          {i18n.t.skipToContent}
+        </a>
+        {session === undefined ? (
+          <NicknameScreen
+            onSession={(next) => {
+              saveSession(next);
+              setSession(next);
+            }}
+          />
+        ) : (
+          <div class="shell">
+            <header class="topbar">
+              <span class="brand">{i18n.t.appName}</span>
+              <ConnectionBadge state={connectionState} />
+              <span class="whoami">
+                <span class="visually-hidden">{i18n.t.youAre} </span>
+                <span class="nick">{session.user.nickname}</span>
+                <span class="tag">#{session.user.tag}</span>
+              </span>
+              <button type="button" class="link-button" onClick={signOut}>
+                {i18n.t.changeNickname}
               </button>
-            </div>
-          )}
-          {route.name === 'rooms' ? (
-            <RoomList session={session} />
-          ) : connection === undefined ? (
-            <main id="main" class="loading">
-              {i18n.t.loading}
-            </main>
-          ) : (
-            <RoomView key={route.roomId} roomId={route.roomId} session={session} connection={connection} />
-          )}
-        </div>
-      )}
+            </header>
+            {mention === undefined ? null : (
+              <div class="mention-flag" role="status">
+                <a
+                  href={routePath({ name: 'room', roomId: mention.roomId })}
+                  onClick={(event) => {
+                    if (!isPlainClick(event)) return;
+                    event.preventDefault();
+                    setMention(undefined);
+                    navigate({ name: 'room', roomId: mention.roomId });
+                  }}
+                >
+                  {i18n.t.mentionedYou(`${mention.author.nickname}#${mention.author.tag}`)}
+                </a>
+                <span class="quote-text">{mention.body.slice(0, 120)}</span>
+                <button type="button" class="link-button" onClick={() => setMention(undefined)}>
+                  {i18n.t.dismiss}
+                </button>
+              </div>
+            )}
+            {route.name === 'rooms' ? (
+              <RoomList session={session} />
+            ) : connection === undefined ? (
+              <main id="main" class="loading">
+                {i18n.t.loading}
+              </main>
+            ) : (
+              <RoomView key={route.roomId} roomId={route.roomId} session={session} connection={connection} />
+            )}
+          </div>
+        )}
+      </LimitsContext.Provider>
     </I18nContext.Provider>
   );
 }

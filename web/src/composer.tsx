@@ -1,8 +1,9 @@
 // The message field: Enter sends, Shift+Enter breaks the line, never sends while an IME is composing
 // (Korean, Japanese), shows a counter near the limit and reports typing. Knows nothing of STOMP.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { COUNTER_FROM_CHARS, characterCount, MAX_MESSAGE_CHARS } from './format.js';
+import { characterCount, counterFrom } from './format.js';
 import { useI18n } from './i18n-context.js';
+import { useLimits } from './limits-context.js';
 
 export interface ComposerProps {
   readonly onSend: (body: string) => void;
@@ -14,8 +15,9 @@ export function Composer({ onSend, onTyping, autoFocus }: ComposerProps) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const field = useRef<HTMLTextAreaElement>(null);
+  const { messageMaxChars } = useLimits();
   const count = characterCount(text);
-  const over = count > MAX_MESSAGE_CHARS;
+  const over = count > messageMaxChars;
   const empty = text.trim() === '';
 
   useEffect(() => {
@@ -69,11 +71,11 @@ export function Composer({ onSend, onTyping, autoFocus }: ComposerProps) {
         {t.composerHint}
       </span>
       <span id="composer-counter" class={over ? 'counter over' : 'counter'} aria-live="polite">
-        {count < COUNTER_FROM_CHARS
+        {count < counterFrom(messageMaxChars)
           ? ''
           : over
-            ? t.tooLong(count - MAX_MESSAGE_CHARS)
-            : t.charsLeft(MAX_MESSAGE_CHARS - count)}
+            ? t.tooLong(count - messageMaxChars)
+            : t.charsLeft(messageMaxChars - count)}
       </span>
     </form>
   );

@@ -32,13 +32,14 @@ export function formatRelative(iso: string, locale: string, nowMs: number): stri
   return format.format(0, 'minute');
 }
 
-/** Characters as people count them (code points), which is what the 4000 limit is about. */
+/** Characters as people count them (code points), which is what the server's limit counts. */
 export function characterCount(text: string): number {
   let count = 0;
   for (const _ of text) count++;
   return count;
 }
 
-export const MAX_MESSAGE_CHARS = 4000;
-/** The counter appears from here on, so it is not noise for normal messages. */
-export const COUNTER_FROM_CHARS = 3500;
+/** The counter appears from 7/8 of the limit on (3500 of 4000), so it is not noise for normal messages. */
+export function counterFrom(maxChars: number): number {
+  return Math.floor((maxChars * 7) / 8);
+}

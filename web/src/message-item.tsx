@@ -8,6 +8,7 @@ import type { Sanction } from './commands.js';
 import { SendError } from './connection.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
+import { useLimits } from './limits-context.js';
 import { mentions as mentionsUser } from './mentions.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
@@ -49,6 +50,7 @@ export function MessageItem({
   onReply,
 }: MessageItemProps) {
   const { t } = useI18n();
+  const { editWindowSeconds } = useLimits();
   const [mode, setMode] = useState<Mode>('none');
   const [error, setError] = useState<string | undefined>(undefined);
   const [info, setInfo] = useState<string | undefined>(undefined);
@@ -73,9 +75,9 @@ export function MessageItem({
     items.push({ key: 'reply', label: t.actionReply, onSelect: () => onReply(message) });
     items.push({ key: 'react', label: t.actionReact, onSelect: () => setMode('react') });
     // The edit window is the server's to enforce; this only hides choices that would surely be refused.
-    if (own && withinEditWindow(message.createdAt, Date.now()))
-      items.push({ key: 'edit', label: t.actionEdit, onSelect: () => setMode('edit') });
-    if ((own && withinEditWindow(message.createdAt, Date.now())) || staff)
+    const editable = own && withinEditWindow(message.createdAt, Date.now(), editWindowSeconds);
+    if (editable) items.push({ key: 'edit', label: t.actionEdit, onSelect: () => setMode('edit') });
+    if (editable || staff)
       items.push({ key: 'delete', label: t.actionDelete, onSelect: () => setMode('delete') });
     if (!own) items.push({ key: 'report', label: t.actionReport, onSelect: () => setMode('report') });
   }

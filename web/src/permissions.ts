@@ -4,9 +4,6 @@ import type { Room } from './wire.js';
 
 export type RoomRole = 'owner' | 'moderator' | 'member';
 
-/** The server's default EDIT_WINDOW_SECONDS; a server with another window still has the last word. */
-export const EDIT_WINDOW_MS = 900_000;
-
 export function roleIn(room: Room | undefined, userId: string): RoomRole {
   if (room === undefined) return 'member';
   if (room.ownerId !== '' && room.ownerId === userId) return 'owner';
@@ -19,7 +16,8 @@ export function canSanction(actor: RoomRole, target: RoomRole): boolean {
   return actor === 'owner' || target === 'member';
 }
 
-export function withinEditWindow(createdAt: string, nowMs: number): boolean {
+/** `windowSeconds` is the server's EDIT_WINDOW_SECONDS (GET /api/limits). */
+export function withinEditWindow(createdAt: string, nowMs: number, windowSeconds: number): boolean {
   const at = Date.parse(createdAt);
-  return !Number.isNaN(at) && nowMs - at < EDIT_WINDOW_MS;
+  return !Number.isNaN(at) && nowMs - at < windowSeconds * 1000;
 }

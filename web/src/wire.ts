@@ -302,6 +302,19 @@ export function parseRoomEvent(value: unknown): RoomEvent {
   }
 }
 
+export interface ServerLimits {
+  readonly messageMaxChars: number;
+  readonly editWindowSeconds: number;
+}
+
+export function parseLimits(value: unknown): ServerLimits {
+  const o = obj(value, 'limits');
+  return {
+    messageMaxChars: num(o, 'messageMaxChars', 'limits'),
+    editWindowSeconds: num(o, 'editWindowSeconds', 'limits'),
+  };
+}
+
 export function parseUnread(value: unknown): UnreadRoom[] {
   return arr(obj(value, 'unread'), 'rooms', 'unread').map((item) => {
     const o = obj(item, 'unread');

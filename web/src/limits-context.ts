@@ -1,0 +1,14 @@
+// The server's limits that the UI shows before the server would refuse (GET /api/limits): how many
+// characters a message may have and how long its author may edit it. Until they arrive, or if they
+// never do, the server defaults stand in; the server has the last word either way.
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { ServerLimits } from './wire.js';
+
+export const DEFAULT_LIMITS: ServerLimits = { messageMaxChars: 4000, editWindowSeconds: 900 };
+
+export const LimitsContext = createContext<ServerLimits>(DEFAULT_LIMITS);
+
+export function useLimits(): ServerLimits {
+  return useContext(LimitsContext);
+}
