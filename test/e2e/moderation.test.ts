@@ -5,9 +5,12 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserUnavailable,
+  createRoom,
+  createSession,
   ensureWebBuilt,
   launchBrowser,
   openPage,
+  sendMessages,
   signIn,
   startServer,
   type TestServer,
@@ -95,6 +98,40 @@ describe.skipIf(skip !== undefined)(
       } finally {
         await alice.context.close();
         await bob.context.close();
+      }
+    });
+
+    it('opens the actions menu of the last message of a full log upwards, every item in view', async () => {
+      const sam = await createSession(server, 'sam');
+      const room = await createRoom(server, sam.token, 'Busy');
+      await sendMessages(
+        server,
+        sam.token,
+        room.id,
+        Array.from({ length: 40 }, (_, i) => `line ${i + 1}`),
+      );
+      const pat = await openPage(browser);
+      try {
+        await signIn(pat.page, server.url, 'pat');
+        await enterRoom(pat.page, server.url, room.id, 'Busy');
+        const last = messageWith(pat.page, 'line 40');
+        await last.waitFor({ timeout: WAIT_MS });
+        await last.getByRole('button', { name: 'Message actions' }).click();
+        const items = pat.page.getByRole('menuitem');
+        await items.first().waitFor();
+        const log = await pat.page.getByRole('log').boundingBox();
+        if (log === null) throw new Error('the log has no box');
+        const names = await items.allTextContents();
+        expect(names).toEqual(['Reply', 'React', 'Report']);
+        for (const item of await items.all()) {
+          const box = await item.boundingBox();
+          if (box === null) throw new Error('a menu item has no box');
+          expect(box.y).toBeGreaterThanOrEqual(log.y);
+          expect(box.y + box.height).toBeLessThanOrEqual(log.y + log.height);
+        }
+        expect(pat.errors).toEqual([]);
+      } finally {
+        await pat.context.close();
       }
     });
 

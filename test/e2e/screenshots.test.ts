@@ -1,4 +1,4 @@
-// Writes docs/screenshots/{nickname,rooms,room}-{desktop,phone}.png from a seeded Parley. Runs only
+// Writes docs/screenshots/{nickname,rooms,room,features}-{desktop,phone}.png from a seeded Parley. Runs only
 // with SCREENSHOTS=1 so `npm test` never rewrites the committed images.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -59,7 +59,7 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
     ['desktop', DESKTOP],
     ['phone', PHONE],
   ] as const) {
-    it(`captures the three screens on ${label}`, async () => {
+    it(`captures the four screens on ${label}`, async () => {
       const { context, page } = await openPage(browser, { viewport });
       try {
         await page.goto(server.url);
@@ -81,6 +81,24 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
         await composer.fill('One more thing');
         await page.screenshot({ path: join(OUT, `room-${label}.png`) });
         expect(new URL(page.url()).pathname).toBe(`/rooms/${roomId}`);
+
+        // Message features: a reply quoting sam, a reaction, and the actions menu of one's own message.
+        await composer.fill('');
+        const log = page.getByRole('log');
+        const tagging = log.locator('li[data-seq]').filter({ hasText: 'Great, I will tag it' }).first();
+        await tagging.getByRole('button', { name: 'Message actions' }).click();
+        await page.getByRole('menuitem', { name: 'Reply', exact: true }).click();
+        await composer.fill('I will write the release notes.');
+        await composer.press('Enter');
+        const notes = log.locator('li.own[data-seq]').filter({ hasText: 'I will write the release notes.' });
+        await notes.locator('blockquote.quote').waitFor();
+        await tagging.getByRole('button', { name: 'Message actions' }).click();
+        await page.getByRole('menuitem', { name: 'React', exact: true }).click();
+        await page.getByRole('button', { name: 'React with 👍' }).click();
+        await tagging.getByRole('button', { name: /^👍 \d/ }).waitFor();
+        await notes.getByRole('button', { name: 'Message actions' }).click();
+        await page.getByRole('menuitem', { name: 'Edit', exact: true }).waitFor();
+        await page.screenshot({ path: join(OUT, `features-${label}.png`) });
       } finally {
         await context.close();
       }

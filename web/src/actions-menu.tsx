@@ -1,6 +1,6 @@
 // A menu button (WAI-ARIA menu pattern): the button names the menu, Enter/Space/ArrowDown open it on the
 // first item, arrows move, Escape or Tab closes and focus returns to the button. Knows no chat.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface MenuItem {
   readonly key: string;
@@ -15,12 +15,43 @@ export interface ActionsMenuProps {
   readonly class?: string;
 }
 
+/** The box that clips `element`: its nearest scrolling ancestor, or the viewport. */
+function clippingBox(element: HTMLElement): { top: number; bottom: number } {
+  for (let node = element.parentElement; node !== null; node = node.parentElement) {
+    const overflow = getComputedStyle(node).overflowY;
+    if (overflow === 'auto' || overflow === 'scroll' || overflow === 'hidden') {
+      const box = node.getBoundingClientRect();
+      return { top: box.top, bottom: box.bottom };
+    }
+  }
+  return { top: 0, bottom: window.innerHeight };
+}
+
 export function ActionsMenu({ label, items, class: className }: ActionsMenuProps) {
   const [open, setOpen] = useState(false);
+  // Opens upwards when there is no room below (the last message of a log): clipped items are unreachable.
+  const [upwards, setUpwards] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
 
   const itemButtons = (): HTMLButtonElement[] => Array.from(menu.current?.querySelectorAll('button') ?? []);
+
+  useLayoutEffect(() => {
+    const list = menu.current;
+    const anchor = button.current;
+    if (!open || list === null || anchor === null) {
+      setUpwards(false);
+      return;
+    }
+    const box = clippingBox(list);
+    const below = box.bottom - anchor.getBoundingClientRect().bottom;
+    const above = anchor.getBoundingClientRect().top - box.top;
+    const height = list.getBoundingClientRect().height;
+    const up = height > below && above > below;
+    setUpwards(up);
+    // Still not all in view (a short log): bring it in, as a platform menu would be.
+    if (height > (up ? above : below)) list.scrollIntoView({ block: 'nearest' });
+  }, [open]);
 
   useEffect(() => {
     if (open) itemButtons()[0]?.focus();
@@ -98,7 +129,13 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
         <span aria-hidden="true">⋯</span>
       </button>
       {open ? (
-        <div class="menu" role="menu" aria-label={label} ref={menu} onKeyDown={onMenuKey}>
+        <div
+          class={upwards ? 'menu upwards' : 'menu'}
+          role="menu"
+          aria-label={label}
+          ref={menu}
+          onKeyDown={onMenuKey}
+        >
           {items.map((item) => (
             <button
               key={item.key}
