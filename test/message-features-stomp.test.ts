@@ -303,6 +303,43 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     expect(aliceMentions.messages).toHaveLength(0);
   });
 
+  it('an edit re-resolves mentions: a newly named user is notified once, a dropped one no longer listed', async () => {
+    const room = await parley.createRoom(owner.token, 'edited mentions');
+    const asBob = await connect(bob);
+    const bobMentions = await subscribed(asBob.client, '/user/queue/mentions');
+    const asOwner = await connect(owner);
+    const ownerMentions = await subscribed(asOwner.client, '/user/queue/mentions');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const at = (s: Session) => `@${s.user.nickname}#${s.user.tag}`;
+    const original = await post(asAlice.client, inbox, room, { body: `ping ${at(owner)}` });
+    expect(original.mentions).toEqual([owner.user]);
+    await ownerMentions.waitFor(1);
+
+    const events = inbox.messages.length;
+    await send(asAlice.client, `/app/rooms.${room.id}.edit`, {
+      messageId: original.id,
+      body: `ping ${at(owner)} and ${at(bob)}`,
+    });
+    const [edit] = (await inbox.waitFor(events + 1)).slice(events);
+    const edited = (JSON.parse((edit as IMessage).body) as { message: Message }).message;
+    expect(edited.mentions).toHaveLength(2);
+    expect(edited.mentions).toEqual(expect.arrayContaining([owner.user, bob.user]));
+    const [notice] = await bobMentions.waitFor(1);
+    expect((JSON.parse((notice as IMessage).body) as Message).id).toBe(original.id);
+
+    await send(asAlice.client, `/app/rooms.${room.id}.edit`, { messageId: original.id, body: 'never mind' });
+    await eventually(async () => {
+      const [stored] = (await history(room)).filter((m) => m.id === original.id);
+      expect(stored?.body).toBe('never mind');
+      expect(stored?.mentions).toBeUndefined();
+    });
+    // Each was told once: the owner for the original, bob for the first edit; nobody for the last.
+    await post(asAlice.client, inbox, room, { body: 'sync' });
+    expect(ownerMentions.messages).toHaveLength(1);
+    expect(bobMentions.messages).toHaveLength(1);
+  });
+
   it('unread counts: messages after the read marker, not own, not deleted; the marker never goes down', async () => {
     const room = await parley.createRoom(owner.token, 'unread');
     const asOwner = await connect(owner);

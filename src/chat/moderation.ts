@@ -332,13 +332,22 @@ export class RoomModeration {
 
   async #notifyMentions(author: User, roomId: RoomId, stored: Promise<Message>): Promise<Message> {
     const message = await stored;
-    const notify = (message.mentions ?? []).filter((u) => u.id !== author.id).map((u) => u.id);
-    if (notify.length > 0) {
-      await this.#deps.bus
-        .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
-        .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
-    }
+    await this.#publishMentions(author, roomId, message, message.mentions ?? []);
     return message;
+  }
+
+  /** Tells `users` (but the author) they were mentioned in `message`, on every node. */
+  async #publishMentions(
+    author: User,
+    roomId: RoomId,
+    message: Message,
+    users: readonly User[],
+  ): Promise<void> {
+    const notify = users.filter((u) => u.id !== author.id).map((u) => u.id);
+    if (notify.length === 0) return;
+    await this.#deps.bus
+      .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
+      .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
   }
 
   /** Stored messages and events after `afterSeq`, page by page, for resuming subscribers. */
@@ -363,17 +372,28 @@ export class RoomModeration {
     // Editing is speaking: a muted user may not rewrite what the room already read.
     refuseSanctioned(await this.#sanctions(room.id, user.id));
     const now = this.#now();
-    await this.#append({
+    // The new text names its own mentions: added ones are notified, removed ones no longer highlight.
+    const handles = resolveMentionHandles(body);
+    const mentioned = handles.length === 0 ? [] : await this.#deps.store.findUsersByHandle(handles);
+    let before: readonly User[] = [];
+    const stored = await this.#append({
       roomId: room.id,
       actor: user,
       at: now,
-      effect: { type: 'message.edited', messageId, body },
+      effect: { type: 'message.edited', messageId, body, mentions: mentioned },
       checkMessage: (message) => {
         if (message.author.id !== user.id)
           throw new ParleyError('forbidden', 'Only the author may edit a message.');
         this.#refuseClosedWindow(message, now);
+        before = message.mentions ?? [];
       },
     });
+    const known = new Set(before.map((u) => u.id));
+    const added = mentioned.filter((u) => !known.has(u.id));
+    if (stored !== undefined && added.length > 0) {
+      const { message } = JSON.parse(stored.json) as { message: Message };
+      await this.#publishMentions(user, room.id, message, added);
+    }
   }
 
   async remove(user: User, rawRoomId: string, raw: Buffer): Promise<void> {

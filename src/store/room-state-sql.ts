@@ -126,7 +126,12 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
     case 'message.edited':
       await trx
         .updateTable('messages')
-        .set({ body: effect.body, edited_at: at })
+        .set({
+          body: effect.body,
+          edited_at: at,
+          mentions:
+            effect.mentions === undefined || effect.mentions.length === 0 ? null : usersJson(effect.mentions),
+        })
         .where('id', '=', effect.messageId)
         .execute();
       break;

@@ -36,7 +36,13 @@ export interface NewMessage {
  * event body is the actor of the NewRoomEvent.
  */
 export type RoomEventEffect =
-  | { readonly type: 'message.edited'; readonly messageId: MessageId; readonly body: string }
+  | {
+      readonly type: 'message.edited';
+      readonly messageId: MessageId;
+      readonly body: string;
+      /** The users the new body mentions (replacing the old ones); none when absent or empty. */
+      readonly mentions?: readonly User[];
+    }
   | { readonly type: 'message.deleted'; readonly messageId: MessageId }
   | {
       readonly type: 'reaction.changed';
