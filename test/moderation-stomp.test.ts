@@ -23,7 +23,7 @@ import {
   startTestParley,
   type TestParley,
 } from './support/parley.js';
-import type { Inbox } from './support/stompjs-client.js';
+import { type Inbox, receiptOf } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 
@@ -314,6 +314,34 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     await subscribed(bobAgain.client, `/topic/rooms.${room.id}`);
     // Staff are exempt.
     await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
+  });
+
+  it('member cap holds when many take the last places at once', async () => {
+    const room = await staffedRoom('rush');
+    const asOwner = await connect(owner);
+    await send(asOwner.client, moderate(room.id), { action: 'settings', memberCap: 2 });
+    const crowd = await Promise.all(Array.from({ length: 8 }, (_, i) => parley.session(`rush${i}`)));
+    const connections = await Promise.all(crowd.map((session) => connect(session)));
+    // All SUBSCRIBE at once: every one passes the early count, so the join itself must hold the cap.
+    const outcomes = await Promise.all(
+      connections.map(({ client, errors }, i) => {
+        const receipt = `rush-${i}`;
+        const admitted = receiptOf(client, receipt, 10_000).then(() => 'admitted');
+        const refused = eventually(() => {
+          const error = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+          if (error === undefined) throw new Error(`no answer to ${receipt} yet`);
+          return String(bodyOf(error).code);
+        });
+        admitted.catch(() => undefined);
+        refused.catch(() => undefined);
+        client.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt });
+        return Promise.race([admitted, refused]);
+      }),
+    );
+    expect(outcomes.filter((o) => o === 'admitted')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'room_full')).toHaveLength(6);
+    const members = await getJson<{ members: unknown[] }>(`${parley.url}/api/rooms/${room.id}/members`);
+    expect(members.members).toHaveLength(2);
   });
 
   it('password: SUBSCRIBE needs room-password; wrong or missing is wrong_password', async () => {

@@ -148,6 +148,50 @@ function describePresenceContract(
       expect(await b.members(r)).toEqual([]);
     });
 
+    it('caps distinct users atomically across nodes; a user already in may add connections', async () => {
+      const deployment = await deploy();
+      const clock = new ManualClock();
+      const [a, b] = await Promise.all([
+        deployment.node({ clock, ttlMs: TTL_MS }),
+        deployment.node({ clock, ttlMs: TTL_MS }),
+      ]);
+      const r = room();
+      const people = Array.from({ length: 12 }, (_, i) => user(`u${i}`));
+      const outcomes = await Promise.allSettled(
+        people.map((person, i) =>
+          (i % 2 === 0 ? a : b).join(r, { user: person, connectionId: `c${i}` }, { maxUsers: 3 }),
+        ),
+      );
+      const admitted = people.filter((_, i) => outcomes[i]?.status === 'fulfilled');
+      expect(admitted).toHaveLength(3);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'room_full' });
+      }
+      expect(ids(await a.members(r))).toEqual(ids(admitted));
+      const [inside] = admitted;
+      if (inside === undefined) throw new Error('nobody was admitted');
+      // The room is full, but someone already in may open another connection.
+      expect(await b.join(r, { user: inside, connectionId: 'second' }, { maxUsers: 3 })).toEqual({
+        firstForUser: false,
+      });
+      const outsider = people.find((p) => !admitted.includes(p));
+      if (outsider === undefined) throw new Error('everyone was admitted');
+      await expect(
+        a.join(r, { user: outsider, connectionId: 'late' }, { maxUsers: 3 }),
+      ).rejects.toMatchObject({
+        code: 'room_full',
+      });
+      // A refused join left nothing behind, and a place freed is a place taken.
+      expect(await a.counts([r])).toEqual(new Map([[r, 3]]));
+      const leaver = admitted.find((p) => p !== inside);
+      const leaverIndex = people.indexOf(leaver as User);
+      await (leaverIndex % 2 === 0 ? a : b).leave(r, `c${leaverIndex}`);
+      expect(await a.join(r, { user: outsider, connectionId: 'late' }, { maxUsers: 3 })).toEqual({
+        firstForUser: true,
+      });
+      expect(await b.counts([r])).toEqual(new Map([[r, 3]]));
+    });
+
     it('drops the members of a node that stopped heart-beating, within ttlMs', async () => {
       const deployment = await deploy();
       // Separate clocks: the dead node's timers never fire while the living node's time moves on.

@@ -29,8 +29,16 @@ export interface PresenceEntry {
  * heart-beating (`refresh`), so members of a dead node disappear within `ttlMs` by themselves.
  */
 export interface PresenceRegistry {
-  /** `firstForUser`: this user had no other connection in the room (announce a join). */
-  join(roomId: RoomId, entry: PresenceEntry): Promise<{ readonly firstForUser: boolean }>;
+  /**
+   * `firstForUser`: this user had no other connection in the room (announce a join). With `maxUsers`,
+   * a user not yet in the room is refused with ParleyError('room_full') when that many distinct users
+   * already are; the check and the join are one atomic step across nodes.
+   */
+  join(
+    roomId: RoomId,
+    entry: PresenceEntry,
+    limit?: { readonly maxUsers?: number | undefined },
+  ): Promise<{ readonly firstForUser: boolean }>;
   /** `lastForUser`: this user has no connection left in the room (announce a leave). */
   leave(
     roomId: RoomId,

@@ -14,7 +14,8 @@ export interface OwnedEntry {
 
 /** Storage of entries with expiry. `now` and `expiresAtMs` come from the registry's Clock. */
 export interface PresenceBackend {
-  join(entry: OwnedEntry, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  /** True when first for the user; 'full' (nothing added) when `maxUsers` > 0 distinct users are in. */
+  join(entry: OwnedEntry, expiresAtMs: number, nowMs: number, maxUsers: number): Promise<boolean | 'full'>;
   leave(roomId: RoomId, connectionId: string, nowMs: number): Promise<{ lastForUser: boolean; user?: User }>;
   members(roomId: RoomId, nowMs: number): Promise<User[]>;
   counts(roomIds: readonly RoomId[], nowMs: number): Promise<Map<RoomId, number>>;
@@ -58,7 +59,11 @@ export class HeartbeatPresence implements PresenceRegistry {
     );
   }
 
-  async join(roomId: RoomId, entry: PresenceEntry): Promise<{ readonly firstForUser: boolean }> {
+  async join(
+    roomId: RoomId,
+    entry: PresenceEntry,
+    limit?: { readonly maxUsers?: number | undefined },
+  ): Promise<{ readonly firstForUser: boolean }> {
     this.#assertOpen();
     const owned: OwnedEntry = { roomId, connectionId: entry.connectionId, user: entry.user };
     let rooms = this.#own.get(entry.connectionId);
@@ -68,12 +73,19 @@ export class HeartbeatPresence implements PresenceRegistry {
     }
     rooms.set(roomId, owned);
     const now = this.#clock.now();
+    const maxUsers = limit?.maxUsers ?? 0;
+    let joined: boolean | 'full';
     try {
-      return { firstForUser: await this.#backend.join(owned, now + this.#ttlMs, now) };
+      joined = await this.#backend.join(owned, now + this.#ttlMs, now, maxUsers);
     } catch (error) {
       this.#forget(roomId, entry.connectionId);
       throw error;
     }
+    if (joined === 'full') {
+      this.#forget(roomId, entry.connectionId);
+      throw new ParleyError('room_full', `The room allows ${maxUsers} members online at once.`);
+    }
+    return { firstForUser: joined };
   }
 
   async leave(

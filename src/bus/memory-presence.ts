@@ -15,7 +15,12 @@ interface Slot {
 export class MemoryPresenceSpace implements PresenceBackend {
   readonly #rooms = new Map<RoomId, Map<string, Slot>>();
 
-  async join(entry: OwnedEntry, expiresAtMs: number, nowMs: number): Promise<boolean> {
+  async join(
+    entry: OwnedEntry,
+    expiresAtMs: number,
+    nowMs: number,
+    maxUsers: number,
+  ): Promise<boolean | 'full'> {
     const room = this.#room(entry.roomId);
     dropExpired(room, nowMs);
     const existing = room.get(entry.connectionId);
@@ -24,6 +29,7 @@ export class MemoryPresenceSpace implements PresenceBackend {
       return false;
     }
     const first = !hasUser(room, entry.user.id);
+    if (first && maxUsers > 0 && distinctUsers(room) >= maxUsers) return 'full';
     room.set(entry.connectionId, { user: entry.user, expiresAtMs });
     return first;
   }
@@ -91,6 +97,12 @@ export class MemoryPresenceSpace implements PresenceBackend {
 
 function dropExpired(room: Map<string, Slot>, nowMs: number): void {
   for (const [connectionId, slot] of room) if (slot.expiresAtMs <= nowMs) room.delete(connectionId);
+}
+
+function distinctUsers(room: ReadonlyMap<string, Slot>): number {
+  const users = new Set<string>();
+  for (const slot of room.values()) users.add(slot.user.id);
+  return users.size;
 }
 
 function hasUser(room: ReadonlyMap<string, Slot>, userId: string): boolean {

@@ -43,9 +43,18 @@ local function keep(ttl)
 end
 `;
 
-/** ARGV: now, expiresAt, connectionId, userId, userJson, keyTtlMs → 1 when first for the user. */
+/**
+ * ARGV: now, expiresAt, connectionId, userId, userJson, keyTtlMs, maxUsers (0: none) → 1 when first for
+ * the user, 0 when not, -1 when refused: a new user and maxUsers distinct users already in.
+ */
 const JOIN = new LuaScript(`${PURGE}
 purge(ARGV[1])
+local max = tonumber(ARGV[7])
+if max > 0 and redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0
+   and redis.call('HEXISTS', KEYS[4], ARGV[4]) == 0
+   and redis.call('HLEN', KEYS[4]) >= max then
+  return -1
+end
 local first = add(ARGV[3], ARGV[4], ARGV[5], ARGV[2])
 keep(ARGV[6])
 return first
@@ -105,7 +114,12 @@ class RedisPresenceBackend implements PresenceBackend {
     this.#keyTtlMs = Math.max(2 * ttlMs, 60_000);
   }
 
-  async join(entry: OwnedEntry, expiresAtMs: number, nowMs: number): Promise<boolean> {
+  async join(
+    entry: OwnedEntry,
+    expiresAtMs: number,
+    nowMs: number,
+    maxUsers: number,
+  ): Promise<boolean | 'full'> {
     const reply = await JOIN.run(this.#client, this.#keys(entry.roomId), [
       nowMs,
       expiresAtMs,
@@ -113,7 +127,9 @@ class RedisPresenceBackend implements PresenceBackend {
       entry.user.id,
       JSON.stringify(entry.user),
       this.#keyTtlMs,
+      maxUsers,
     ]);
+    if (reply === -1) return 'full';
     return reply === 1;
   }
 

@@ -226,7 +226,7 @@ export function registerChatRoutes(
     async subscribe(context) {
       const { roomId: rawId, suffixed: presenceOnly } = splitPath(context.path, PRESENCE_SUFFIX);
       const sinceSeq = presenceOnly ? undefined : parseSinceSeq(context.headers['since-seq']);
-      await moderation?.checkJoin(context.connection.principal, rawId, {
+      const admission = await moderation?.checkJoin(context.connection.principal, rawId, {
         password: context.headers['room-password'],
         presenceOnly,
       });
@@ -239,7 +239,7 @@ export function registerChatRoutes(
           const entries = moderation?.entriesAfter(roomId, sinceSeq) ?? chat.messagesAfter(roomId, sinceSeq);
           for await (const message of entries) context.replay(messageFrame(message));
         }
-        await chat.join(roomId, context.connection.principal, context.connection.id);
+        await chat.join(roomId, context.connection.principal, context.connection.id, admission?.maxUsers);
       } catch (error) {
         chat.closeFeed(roomId);
         throw error;

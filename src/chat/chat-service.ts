@@ -394,12 +394,22 @@ export class ChatService {
     );
   }
 
-  async join(roomId: RoomId, user: User, connectionId: string): Promise<void> {
+  /** `maxUsers`: the room's member cap for this user (none for staff); refused with room_full. */
+  async join(roomId: RoomId, user: User, connectionId: string, maxUsers?: number): Promise<void> {
     const key = `${connectionId}/${roomId}`;
     const count = this.#joined.get(key) ?? 0;
     this.#joined.set(key, count + 1);
     if (count > 0) return;
-    const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId });
+    let firstForUser: boolean;
+    try {
+      ({ firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers }));
+    } catch (error) {
+      // Not in the room after all: the subscription is refused, and no leave will come for it.
+      const now = this.#joined.get(key) ?? 1;
+      if (now <= 1) this.#joined.delete(key);
+      else this.#joined.set(key, now - 1);
+      throw error;
+    }
     if (firstForUser) await this.#publishPresence(roomId, { type: 'join', user });
   }
 

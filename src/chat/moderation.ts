@@ -243,10 +243,10 @@ export class RoomModeration {
     user: User,
     rawRoomId: string,
     options: { password?: string | undefined; presenceOnly: boolean },
-  ): Promise<void> {
+  ): Promise<{ readonly maxUsers?: number }> {
     const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
-    if (options.presenceOnly || roleOf(room, user.id) !== 'member') return;
+    if (options.presenceOnly || roleOf(room, user.id) !== 'member') return {};
     if (room.hasPassword) {
       const hash = await this.#deps.store.findPasswordHash(room.id);
       const given = options.password;
@@ -254,12 +254,14 @@ export class RoomModeration {
         throw new ParleyError('wrong_password');
       }
     }
-    if (room.memberCap !== null) {
-      const members = await this.#deps.chat.members(room.id);
-      if (!members.some((m) => m.id === user.id) && members.length >= room.memberCap) {
-        throw new ParleyError('room_full', `The room allows ${room.memberCap} members online at once.`);
-      }
+    if (room.memberCap === null) return {};
+    // Refused early, before any replay; the join itself enforces the cap atomically (two users taking
+    // the last place at once both pass this check), so it gets the cap too.
+    const members = await this.#deps.chat.members(room.id);
+    if (!members.some((m) => m.id === user.id) && members.length >= room.memberCap) {
+      throw new ParleyError('room_full', `The room allows ${room.memberCap} members online at once.`);
     }
+    return { maxUsers: room.memberCap };
   }
 
   /** A chat message: sanctions and slow mode, then the chat stores and fans it out. */
