@@ -50,6 +50,14 @@ function describePresenceContract(
     afterEach(async () => {
       await Promise.all(deployments.splice(0).map((d) => d.teardown()));
     });
+    /** Two nodes of one deployment on one manual clock. */
+    const twoNodes = async (clock = new ManualClock()): Promise<[HeartbeatPresence, HeartbeatPresence]> => {
+      const deployment = await deploy();
+      return Promise.all([
+        deployment.node({ clock, ttlMs: TTL_MS }),
+        deployment.node({ clock, ttlMs: TTL_MS }),
+      ]);
+    };
 
     it('answers first/last per user, not per connection', async () => {
       const node = await (await deploy()).node({ clock: new ManualClock(), ttlMs: TTL_MS });
@@ -109,12 +117,7 @@ function describePresenceContract(
     });
 
     it("shows every node's members and answers first/last across nodes", async () => {
-      const deployment = await deploy();
-      const clock = new ManualClock();
-      const [a, b] = await Promise.all([
-        deployment.node({ clock, ttlMs: TTL_MS }),
-        deployment.node({ clock, ttlMs: TTL_MS }),
-      ]);
+      const [a, b] = await twoNodes();
       const r = room();
       const alice = user('alice');
       const bob = user('bob');
@@ -129,12 +132,7 @@ function describePresenceContract(
     });
 
     it('gives exactly one first and one last under concurrent joins and leaves on two nodes', async () => {
-      const deployment = await deploy();
-      const clock = new ManualClock();
-      const [a, b] = await Promise.all([
-        deployment.node({ clock, ttlMs: TTL_MS }),
-        deployment.node({ clock, ttlMs: TTL_MS }),
-      ]);
+      const [a, b] = await twoNodes();
       const r = room();
       const alice = user('alice');
       const connections = Array.from({ length: 20 }, (_, i) => ({ node: i % 2 === 0 ? a : b, id: `c${i}` }));
@@ -149,12 +147,7 @@ function describePresenceContract(
     });
 
     it('caps distinct users atomically across nodes; a user already in may add connections', async () => {
-      const deployment = await deploy();
-      const clock = new ManualClock();
-      const [a, b] = await Promise.all([
-        deployment.node({ clock, ttlMs: TTL_MS }),
-        deployment.node({ clock, ttlMs: TTL_MS }),
-      ]);
+      const [a, b] = await twoNodes();
       const r = room();
       const people = Array.from({ length: 12 }, (_, i) => user(`u${i}`));
       const outcomes = await Promise.allSettled(
@@ -220,12 +213,8 @@ function describePresenceContract(
     });
 
     it("keeps a heart-beating node's members well beyond ttlMs", async () => {
-      const deployment = await deploy();
       const clock = new ManualClock();
-      const [a, b] = await Promise.all([
-        deployment.node({ clock, ttlMs: TTL_MS }),
-        deployment.node({ clock, ttlMs: TTL_MS }),
-      ]);
+      const [a, b] = await twoNodes(clock);
       const r = room();
       const alice = user('alice');
       await a.join(r, { user: alice, connectionId: 'a-1' });
@@ -258,12 +247,7 @@ function describePresenceContract(
     });
 
     it("removes a node's entries when it closes, and refuses use afterwards", async () => {
-      const deployment = await deploy();
-      const clock = new ManualClock();
-      const [a, b] = await Promise.all([
-        deployment.node({ clock, ttlMs: TTL_MS }),
-        deployment.node({ clock, ttlMs: TTL_MS }),
-      ]);
+      const [a, b] = await twoNodes();
       const r = room();
       const alice = user('alice');
       await a.join(r, { user: alice, connectionId: 'a-1' });

@@ -2,20 +2,18 @@
 // kept as text, identity and history across reloads, resume after a server restart, older history on
 // scroll, Korean UI and IME-safe Enter. Driven only through accessible names, as people and AT see it.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import {
   browserUnavailable,
   createRoom,
   createSession,
-  ensureWebBuilt,
-  launchBrowser,
   openPage,
   PHONE,
   sendMessages,
   signIn,
-  startServer,
   type TestServer,
+  withServerAndBrowser,
 } from './harness.js';
 import { createRoomInUi, messageWith, say, WAIT_MS } from './pages.js';
 
@@ -44,15 +42,8 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
   let server: TestServer;
   let browser: Browser;
 
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startServer();
-    browser = await launchBrowser();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
+  withServerAndBrowser({}, (started) => {
+    ({ server, browser } = started);
   });
 
   it('lets two people chat both ways, telling own messages apart', async () => {
@@ -324,15 +315,8 @@ describe.skipIf(skip !== undefined)(
     let server: TestServer;
     let browser: Browser;
 
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      server = await startServer({ MESSAGE_MAX_CHARS: '100', EDIT_WINDOW_SECONDS: '0' });
-      browser = await launchBrowser();
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.dispose();
+    withServerAndBrowser({ MESSAGE_MAX_CHARS: '100', EDIT_WINDOW_SECONDS: '0' }, (started) => {
+      ({ server, browser } = started);
     });
 
     it('counts against the server’s message limit and offers no edit when its window is closed', async () => {
@@ -369,16 +353,9 @@ describe.skipIf(skip !== undefined)(
     let server: TestServer;
     let browser: Browser;
 
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      // One message, then one every 2 s: the second quick message is refused with rate_limited.
-      server = await startServer({ SEND_RATE_PER_SECOND: '0.5', SEND_BURST: '1' });
-      browser = await launchBrowser();
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.dispose();
+    // One message, then one every 2 s: the second quick message is refused with rate_limited.
+    withServerAndBrowser({ SEND_RATE_PER_SECOND: '0.5', SEND_BURST: '1' }, (started) => {
+      ({ server, browser } = started);
     });
 
     it('marks the refused message failed, and Retry sends it once with the same clientMsgId', async () => {

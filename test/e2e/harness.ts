@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { type RunningParley, startParley } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { eventually } from '../support/eventually.js';
@@ -125,6 +126,28 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
   '--no-first-run',
 ];
+
+/**
+ * For the enclosing describe: builds the web client if needed, starts a Parley (the test defaults plus
+ * `env`) and Chromium before its tests and hands both to `use`; closes them after its tests.
+ */
+export function withServerAndBrowser(
+  env: Readonly<Record<string, string>>,
+  use: (started: { server: TestServer; browser: Browser }) => void,
+): void {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startServer(env);
+    browser = await launchBrowser();
+    use({ server, browser });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

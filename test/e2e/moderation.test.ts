@@ -2,18 +2,16 @@
 // after a reload), and an owner muting and banning someone, seen from both sides — the muted send is
 // refused, the banned person cannot get back in. Two Chromium contexts, driven by accessible names.
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   browserUnavailable,
   createRoom,
   createSession,
-  ensureWebBuilt,
-  launchBrowser,
   openPage,
   sendMessages,
   signIn,
-  startServer,
   type TestServer,
+  withServerAndBrowser,
 } from './harness.js';
 import { createRoomInUi, enterRoom, messageWith, say, WAIT_MS } from './pages.js';
 
@@ -30,15 +28,8 @@ describe.skipIf(skip !== undefined)(
     let server: TestServer;
     let browser: Browser;
 
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      server = await startServer();
-      browser = await launchBrowser();
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.dispose();
+    withServerAndBrowser({}, (started) => {
+      ({ server, browser } = started);
     });
 
     it('shows edits, replies, reactions and deletes to the other person, live and after a reload', async () => {

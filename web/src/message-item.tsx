@@ -117,7 +117,7 @@ export function MessageItem({
           {message.replyTo.body === '' ? (
             <em>{t.quotedDeleted}</em>
           ) : (
-            <MessageText text={message.replyTo.body} />
+            <MessageText key={message.replyTo.body} text={message.replyTo.body} />
           )}
         </blockquote>
       )}
@@ -133,7 +133,7 @@ export function MessageItem({
         />
       ) : (
         <p class="body">
-          <MessageText text={message.body} mentions={message.mentions} selfId={self.id} />
+          <MessageText key={message.body} text={message.body} mentions={message.mentions} selfId={self.id} />
         </p>
       )}
       {message.reactions === undefined || deleted ? null : (

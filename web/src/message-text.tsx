@@ -1,6 +1,6 @@
 // User text as text nodes plus safe anchors for http(s) links and highlighted mentions. Never sets HTML
 // from user input.
-import { Fragment, type JSX } from 'preact';
+import type { JSX } from 'preact';
 import { splitLinks } from './linkify.js';
 import { splitMentions } from './mentions.js';
 import type { User } from './wire.js';
@@ -12,8 +12,10 @@ export interface MessageTextProps {
 }
 
 export function MessageText({ text, mentions = [], selfId }: MessageTextProps) {
-  // One flat list of pieces under a fragment keyed by the text: an edited body (or quote) is rendered
-  // afresh rather than reconciled piece by piece, which once left the old text beside the new one.
+  // The pieces live in one element of their own. They used to be a fragment keyed by the text, which
+  // under load sometimes left the old text beside the new one after an edit ('orignal textoriginal
+  // text' in a reply's quote, 2 of 5 runs of the e2e suite beside other tests); callers key this
+  // component by its text instead, so a changed text is a new element, never a patched fragment.
   const pieces: Array<string | JSX.Element> = [];
   splitLinks(text).forEach((part, index) => {
     if (part.kind !== 'text') {
@@ -36,5 +38,5 @@ export function MessageText({ text, mentions = [], selfId }: MessageTextProps) {
       );
     });
   });
-  return <Fragment key={text}>{pieces}</Fragment>;
+  return <span class="text">{pieces}</span>;
 }
