@@ -182,6 +182,50 @@ describe.skipIf(skip !== undefined)(
       }
     });
 
+    it('lets the owner turn on slow mode and kick someone, who sees why and may rejoin', async () => {
+      const owner = await openPage(browser);
+      const member = await openPage(browser);
+      try {
+        await signIn(owner.page, server.url, 'rita');
+        const roomId = await createRoomInUi(owner.page, 'Calm');
+        await signIn(member.page, server.url, 'tom');
+        await enterRoom(member.page, server.url, roomId, 'Calm');
+
+        // Slow mode from the settings panel: the member sees the flag and a quick second message fails.
+        await owner.page.getByRole('button', { name: 'Room settings' }).click();
+        await owner.page.getByLabel('Slow mode (seconds)').fill('30');
+        await owner.page.getByRole('button', { name: 'Save', exact: true }).click();
+        await owner.page.getByText('Settings saved.').waitFor({ timeout: WAIT_MS });
+        await member.page.getByText('Slow mode: one message every 30 s').waitFor({ timeout: WAIT_MS });
+        await say(member.page, 'first words');
+        await messageWith(owner.page, 'first words').waitFor({ timeout: WAIT_MS });
+        await say(member.page, 'too soon');
+        const refused = member.page.getByRole('log').locator('li.pending[data-status="failed"]');
+        await refused.getByText('too soon').waitFor({ timeout: WAIT_MS });
+        await refused.getByText(/Slow mode is on/).waitFor({ timeout: WAIT_MS });
+
+        // A kick ends the member's subscription with a notice; Rejoin brings them back in.
+        await choose(owner.page, messageWith(owner.page, 'first words'), 'Kick');
+        await owner.page.getByRole('button', { name: 'Kick', exact: true }).click();
+        await owner.page
+          .getByRole('log')
+          .getByText(/rita#\d{4} kicked tom#\d{4}/)
+          .waitFor({ timeout: WAIT_MS });
+        await member.page
+          .getByText('A moderator removed you from this room. You may rejoin.')
+          .waitFor({ timeout: WAIT_MS });
+        expect(await member.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+        await member.page.getByRole('button', { name: 'Rejoin' }).click();
+        await member.page.getByLabel('Message', { exact: true }).waitFor({ timeout: WAIT_MS });
+        await messageWith(member.page, 'first words').waitFor({ timeout: WAIT_MS });
+        expect(owner.errors).toEqual([]);
+        expect(member.errors).toEqual([]);
+      } finally {
+        await owner.context.close();
+        await member.context.close();
+      }
+    });
+
     it('asks for the room password, highlights mentions with a flag elsewhere, and counts unread', async () => {
       const owner = await openPage(browser);
       const guest = await openPage(browser);

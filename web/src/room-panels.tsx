@@ -108,6 +108,15 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
   const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>(undefined);
   const first = useFocusOnMount<HTMLInputElement>();
 
+  // A change to the room (another moderator's, or this save echoed back as room.updated) shows in the
+  // fields. The panel itself stays mounted, so "Settings saved." is not lost with it, as it was when
+  // the panel was keyed by the room and remounted on every update.
+  useEffect(() => {
+    setTopic(room.topic ?? '');
+    setMemberCap(room.memberCap === null ? '' : String(room.memberCap));
+    setSlow(String(room.slowModeSeconds));
+  }, [room.topic, room.memberCap, room.slowModeSeconds]);
+
   const save = async (event: Event): Promise<void> => {
     event.preventDefault();
     const body = settingsChanges(room, { topic, memberCap, slowModeSeconds: slow, password, removePassword });

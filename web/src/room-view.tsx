@@ -530,7 +530,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             </button>
           </div>
           {openPanel.name === 'settings' ? (
-            <SettingsPanel key={JSON.stringify(current)} room={current} act={act} />
+            <SettingsPanel room={current} act={act} />
           ) : openPanel.name === 'reports' ? (
             <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
           ) : openPanel.name === 'bans' ? (
