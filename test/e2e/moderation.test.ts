@@ -3,6 +3,7 @@
 // refused, the banned person cannot get back in. Two Chromium contexts, driven by accessible names.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import {
   browserUnavailable,
   createRoom,
@@ -223,6 +224,61 @@ describe.skipIf(skip !== undefined)(
       } finally {
         await owner.context.close();
         await member.context.close();
+      }
+    });
+
+    it('lets the owner appoint a moderator who handles a report, then dismiss them; the audit log shows both', async () => {
+      const owner = await openPage(browser);
+      const helper = await openPage(browser);
+      const troll = await openPage(browser);
+      try {
+        await signIn(owner.page, server.url, 'uma');
+        const roomId = await createRoomInUi(owner.page, 'Team');
+        await signIn(helper.page, server.url, 'vic');
+        await enterRoom(helper.page, server.url, roomId, 'Team');
+        await signIn(troll.page, server.url, 'wen');
+        await enterRoom(troll.page, server.url, roomId, 'Team');
+        await say(troll.page, 'buy cheap watches');
+        await messageWith(helper.page, 'buy cheap watches').waitFor({ timeout: WAIT_MS });
+
+        // Appoint from the member list; the new moderator gets the staff panels.
+        await owner.page.getByRole('button', { name: /^Member actions for vic#\d{4}$/ }).click();
+        await owner.page.getByRole('menuitem', { name: 'Make moderator', exact: true }).click();
+        await helper.page
+          .getByRole('log')
+          .getByText(/uma#\d{4} made vic#\d{4} a moderator/)
+          .waitFor({ timeout: WAIT_MS });
+        const reportsButton = helper.page.getByRole('button', { name: 'Reports', exact: true });
+        await reportsButton.waitFor({ timeout: WAIT_MS });
+
+        // The troll's message is reported by the owner; the moderator sees it in the Reports panel.
+        await choose(owner.page, messageWith(owner.page, 'buy cheap watches'), 'Report');
+        await owner.page.getByLabel('Reason').fill('spam');
+        await owner.page.getByRole('button', { name: 'Send report', exact: true }).click();
+        await owner.page.getByText('Report sent to the moderators.').waitFor({ timeout: WAIT_MS });
+        await reportsButton.click();
+        const reports = helper.page.getByRole('region', { name: 'Reports' });
+        await reports.getByText('buy cheap watches').waitFor({ timeout: WAIT_MS });
+        await reports.getByText('spam', { exact: true }).waitFor();
+        await reports.getByText(/reported by uma#\d{4}/).waitFor();
+
+        // Dismissed, the helper loses the staff panels; the owner's audit log has both changes.
+        await owner.page.getByRole('button', { name: /^Member actions for vic#\d{4}$/ }).click();
+        await owner.page.getByRole('menuitem', { name: 'Remove moderator', exact: true }).click();
+        await helper.page
+          .getByRole('log')
+          .getByText(/uma#\d{4} removed vic#\d{4} as moderator/)
+          .waitFor({ timeout: WAIT_MS });
+        await eventually(async () => expect(await reportsButton.count()).toBe(0));
+        await owner.page.getByRole('button', { name: 'Audit log', exact: true }).click();
+        const audit = owner.page.getByRole('region', { name: 'Audit log' });
+        await audit.getByText('moderator.removed', { exact: true }).waitFor({ timeout: WAIT_MS });
+        await audit.getByText('moderator.added', { exact: true }).waitFor();
+        for (const page of [owner, helper, troll]) expect(page.errors).toEqual([]);
+      } finally {
+        await owner.context.close();
+        await helper.context.close();
+        await troll.context.close();
       }
     });
 
