@@ -287,6 +287,57 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
     }
   });
 
+  it('works the message menu from the keyboard: ArrowDown opens it, arrows wrap, Escape returns focus', async () => {
+    const person = await openPage(browser);
+    try {
+      await signIn(person.page, server.url, 'kay');
+      await createRoomInUi(person.page, 'Keys');
+      await say(person.page, 'menu by keyboard');
+      const item = messageWith(person.page, 'menu by keyboard');
+      await item.waitFor({ timeout: WAIT_MS });
+      const button = item.getByRole('button', { name: 'Message actions' });
+      await button.focus();
+      await person.page.keyboard.press('ArrowDown');
+      // Expressions as strings: the tests are type-checked without the DOM library.
+      const focusedItem = () =>
+        person.page.evaluate("document.activeElement?.textContent ?? ''") as Promise<string>;
+      await eventually(async () => expect(await focusedItem()).toBe('Reply'));
+      expect(await button.getAttribute('aria-expanded')).toBe('true');
+      await person.page.keyboard.press('ArrowUp');
+      expect(await focusedItem()).toBe('Delete');
+      await person.page.keyboard.press('ArrowDown');
+      expect(await focusedItem()).toBe('Reply');
+      await person.page.keyboard.press('End');
+      expect(await focusedItem()).toBe('Delete');
+      await person.page.keyboard.press('Escape');
+      expect(await person.page.getByRole('menu').count()).toBe(0);
+      expect(await button.getAttribute('aria-expanded')).toBe('false');
+      expect(await person.page.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe(
+        'Message actions',
+      );
+    } finally {
+      await person.context.close();
+    }
+  });
+
+  it('follows a dark colour scheme: dark background, light text', async () => {
+    const person = await openPage(browser, { colorScheme: 'dark' });
+    try {
+      await signIn(person.page, server.url, 'night');
+      const colours = (await person.page.evaluate(
+        '(() => { const s = getComputedStyle(document.body); return { background: s.backgroundColor, text: s.color }; })()',
+      )) as { background: string; text: string };
+      const luminance = (rgb: string): number => {
+        const [r = 0, g = 0, b = 0] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      expect(luminance(colours.background)).toBeLessThan(60);
+      expect(luminance(colours.text)).toBeGreaterThan(180);
+    } finally {
+      await person.context.close();
+    }
+  });
+
   it('counts characters near the limit and refuses to send past it', async () => {
     const person = await openPage(browser);
     try {
