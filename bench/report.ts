@@ -527,9 +527,10 @@ export function renderReport(results: readonly ScenarioResult[], info: RunInfo):
       : []),
     '## Running it',
     '',
-    '`npm run bench` builds and runs everything (about 8 minutes; no new run starts after 8). Options after ' +
-      '`npm run bench --`: `--quick` (tiny numbers, about 2 minutes), `--scenarios=fanout,saturate`, ' +
-      '`--targets=parley,ws` (of parley, ws, socketio, rabbitmq), `--no-write` (print instead of writing this ' +
+    `\`npm run bench\` builds and runs everything (this run: ${formatNumber(info.durationSeconds)} s; no new ` +
+      'scenario starts after 8 minutes). Options after ' +
+      '`npm run bench --`: `--quick` (tiny numbers), `--scenarios=fanout,saturate`, ' +
+      '`--targets=parley,ws` (of parley, ws, socketio, rabbitmq, floor), `--no-write` (print instead of writing this ' +
       'file), `--render=bench/results/<time>.json` (rewrite this file from a saved run without measuring). Raw figures of every run go to `bench/results/<time>.json`. RabbitMQ is measured when a node runs ' +
       'on this machine (Web-STOMP is enabled if needed: port 15674, path /ws, guest/guest).',
     '',
