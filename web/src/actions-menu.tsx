@@ -53,7 +53,7 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
     if (height > (up ? above : below)) list.scrollIntoView({ block: 'nearest' });
   }, [open]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (open) itemButtons()[0]?.focus();
   }, [open]);
 

@@ -1,6 +1,6 @@
 // The message field: Enter sends, Shift+Enter breaks the line, never sends while an IME is composing
 // (Korean, Japanese), shows a counter near the limit and reports typing. Knows nothing of STOMP.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { characterCount, counterFrom } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { useLimits } from './limits-context.js';
@@ -20,7 +20,7 @@ export function Composer({ onSend, onTyping, autoFocus }: ComposerProps) {
   const over = count > messageMaxChars;
   const empty = text.trim() === '';
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (autoFocus) field.current?.focus();
   }, [autoFocus]);
 

@@ -2,7 +2,7 @@
 // deleted state and reactions, plus the "Message actions" menu and the inline forms it opens (edit,
 // react, report, delete, mute/kick/ban). Commands go out through `act`; the log changes only when the
 // server's events come back, so every viewer (this one included) sees the same thing.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import type { Sanction } from './commands.js';
 import { SendError } from './connection.js';
@@ -220,7 +220,11 @@ function EditForm({
   const { t } = useI18n();
   const [text, setText] = useState(initial);
   const field = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
+  // A layout effect, like every focus-on-mount here: it runs before the browser paints or handles
+  // input. As a plain effect it ran after the first frame, so a select-all made by then (Playwright's
+  // fill, a fast Ctrl+A) lost its selection to the caret-to-end, and the new text was appended to the
+  // old: 'orignal textoriginal text'.
+  useLayoutEffect(() => {
     const element = field.current;
     if (element === null) return;
     element.focus();
@@ -275,7 +279,7 @@ function EditForm({
 function ReactPalette({ onPick, onCancel }: { onPick: (emoji: string) => void; onCancel: () => void }) {
   const { t } = useI18n();
   const first = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
   return (
@@ -309,7 +313,7 @@ function ReactPalette({ onPick, onCancel }: { onPick: (emoji: string) => void; o
 function ConfirmDelete({ onConfirm, onCancel }: { onConfirm: () => void; onCancel: () => void }) {
   const { t } = useI18n();
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     button.current?.focus();
   }, []);
   return (
@@ -329,7 +333,7 @@ function ReportForm({ onSend, onCancel }: { onSend: (reason: string) => void; on
   const { t } = useI18n();
   const [reason, setReason] = useState('');
   const field = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     field.current?.focus();
   }, []);
   return (

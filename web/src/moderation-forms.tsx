@@ -1,7 +1,7 @@
 // The small forms behind moderation actions: mute, kick or ban one user (duration and reason), as used
 // from a message's menu and from the member list. They build the `/app/rooms.<id>.moderate` body and
 // hand it to the caller; they know no STOMP and no room state.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Sanction, sanctionBody } from './commands.js';
 import type { Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
@@ -42,7 +42,7 @@ export function SanctionForm({ sanction, userId, who, onSubmit, onCancel }: Sanc
   const ids = useRef(newLocalId('sanction')).current;
   const first = useRef<HTMLSelectElement & HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
 

@@ -1,5 +1,5 @@
 // The first screen: pick a nickname, get a session. Knows the session endpoint, not what comes after.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, createSession } from './api.js';
 import { useI18n } from './i18n-context.js';
 import type { Session } from './wire.js';
@@ -11,7 +11,7 @@ export function NicknameScreen({ onSession }: { onSession: (session: Session) =>
   const [error, setError] = useState<string | undefined>(undefined);
   const input = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = `${t.nicknameTitle} — ${t.appName}`;
     input.current?.focus();
   }, [t]);

@@ -1,6 +1,6 @@
 // The lobby: search rooms, page through them, create one (Enter in "Room name" creates and opens it).
 // Knows the rooms endpoints and the router; nothing about STOMP.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, createRoom, listRooms, listUnread } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
@@ -27,7 +27,7 @@ export function RoomList({ session }: { session: Session }) {
   const pagedRef = useRef(false);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = `${t.roomsTitle} — ${t.appName}`;
     heading.current?.focus();
   }, [t]);

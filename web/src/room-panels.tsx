@@ -2,7 +2,7 @@
 // owner's audit log. Reads go over HTTP with the token; changes go out through `act` as moderate
 // commands. All user text (topics, reasons, details) is rendered as text.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, listAudit, listBans, listReports } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
@@ -22,7 +22,7 @@ function name(user: User): string {
 
 function useFocusOnMount<T extends HTMLElement>() {
   const ref = useRef<T>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.focus();
   }, []);
   return ref;

@@ -694,7 +694,7 @@ function GatePanel({
   const { t } = useI18n();
   const [password, setPassword] = useState('');
   const field = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     field.current?.focus();
   }, []);
   if (gate.kind === 'password') {
