@@ -134,7 +134,11 @@ export class ChatService {
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
   /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
-  readonly #joined = new Map<string, number>();
+  /**
+   * Per connection and room: how many subscriptions are in, and the presence join they all wait for.
+   * A second subscription shares the first's join, so a refusal (room_full) refuses both.
+   */
+  readonly #joined = new Map<string, { count: number; readonly entered: Promise<void> }>();
   readonly #roomCache: RoomCache | undefined;
 
   constructor(deps: ChatDependencies) {
@@ -397,31 +401,43 @@ export class ChatService {
   /** `maxUsers`: the room's member cap for this user (none for staff); refused with room_full. */
   async join(roomId: RoomId, user: User, connectionId: string, maxUsers?: number): Promise<void> {
     const key = `${connectionId}/${roomId}`;
-    const count = this.#joined.get(key) ?? 0;
-    this.#joined.set(key, count + 1);
-    if (count > 0) return;
-    let firstForUser: boolean;
+    let entry = this.#joined.get(key);
+    if (entry === undefined) {
+      entry = { count: 0, entered: this.#enter(roomId, user, connectionId, maxUsers) };
+      this.#joined.set(key, entry);
+    }
+    entry.count += 1;
     try {
-      ({ firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers }));
+      await entry.entered;
     } catch (error) {
-      // Not in the room after all: the subscription is refused, and no leave will come for it.
-      const now = this.#joined.get(key) ?? 1;
-      if (now <= 1) this.#joined.delete(key);
-      else this.#joined.set(key, now - 1);
+      // Not in the room after all: this subscription is refused, and no leave will come for it.
+      entry.count -= 1;
+      if (entry.count <= 0 && this.#joined.get(key) === entry) this.#joined.delete(key);
       throw error;
     }
+  }
+
+  async #enter(
+    roomId: RoomId,
+    user: User,
+    connectionId: string,
+    maxUsers: number | undefined,
+  ): Promise<void> {
+    const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers });
     if (firstForUser) await this.#publishPresence(roomId, { type: 'join', user });
   }
 
   async leave(roomId: RoomId, connectionId: string): Promise<void> {
     const key = `${connectionId}/${roomId}`;
-    const count = this.#joined.get(key) ?? 0;
-    if (count > 1) {
-      this.#joined.set(key, count - 1);
+    const entry = this.#joined.get(key);
+    if (entry === undefined) return;
+    if (entry.count > 1) {
+      entry.count -= 1;
       return;
     }
     this.#joined.delete(key);
-    if (count === 0) return;
+    // A join still in flight would otherwise land after this leave and stay.
+    await entry.entered.catch(() => undefined);
     const { lastForUser, user } = await this.#deps.presence.leave(roomId, connectionId);
     if (lastForUser && user !== undefined) await this.#publishPresence(roomId, { type: 'leave', user });
   }
