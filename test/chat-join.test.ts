@@ -1,25 +1,10 @@
-// ChatService.join per connection and room: subscriptions share one presence join, so when the join is
-// refused (room_full) every subscription waiting on it is refused too and nothing stays counted; the
-// user leaves the room with the last subscription.
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../src/bus/memory-bus.js';
 import { MemoryPresence } from '../src/bus/memory-presence.js';
-import { MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
-import { ChatService } from '../src/chat/chat-service.js';
+import type { ChatService } from '../src/chat/chat-service.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
-import { TokenService } from '../src/chat/tokens.js';
 import { systemClock } from '../src/clock.js';
 import { makeSqliteFixture } from './fixtures/store-fixtures.js';
-
-const LIMITS = {
-  messageMaxChars: 4000,
-  sendRatePerSecond: 1000,
-  sendBurst: 1000,
-  sessionsPerIpPerMinute: 1000,
-  roomsPerUserPerHour: 1000,
-};
+import { makeChatService } from './support/chat-service.js';
 
 const person = (nickname: string, n: number): User => ({
   id: `00000000-0000-4000-8000-00000000000${n}` as UserId,
@@ -38,17 +23,7 @@ describe('ChatService.join', () => {
   beforeEach(async () => {
     fixture = await makeSqliteFixture();
     presence = new MemoryPresence({ clock: systemClock });
-    chat = new ChatService({
-      store: await fixture.open(),
-      bus: new MemoryBus(),
-      presence,
-      rateLimiter: new MemoryRateLimiter({ clock: systemClock }),
-      tokens: new TokenService({ secret: randomBytes(32), clock: systemClock, ttlSeconds: 3600 }),
-      clock: systemClock,
-      limits: LIMITS,
-      logger: pino({ level: 'silent' }),
-      sink: { message: () => undefined, presence: () => undefined },
-    });
+    chat = makeChatService(await fixture.open(), { presence });
   });
 
   afterEach(async () => {

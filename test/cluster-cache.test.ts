@@ -1,21 +1,12 @@
-// What the shared cache saves, measured: two chat nodes (two ChatService instances on one PostgreSQL
-// database) run the same seeded read/write mix with and without a RedisCache, through a Store wrapper
-// that counts calls. Every cached history answer is checked against the store. docs/deploy.md reports
-// the numbers this prints.
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../src/bus/bus.js';
 import { MemoryBus } from '../src/bus/memory-bus.js';
-import { MemoryPresence } from '../src/bus/memory-presence.js';
-import { MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
 import { RedisCache } from '../src/bus/redis-cache.js';
-import { ChatService } from '../src/chat/chat-service.js';
+import type { ChatService } from '../src/chat/chat-service.js';
 import type { Message, RoomId, User } from '../src/chat/model.js';
-import { TokenService } from '../src/chat/tokens.js';
-import { systemClock } from '../src/clock.js';
 import type { Store } from '../src/store/store.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
+import { makeChatService } from './support/chat-service.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 import { prng } from './support/seeded-random.js';
@@ -37,14 +28,6 @@ function countingStore(store: Store): { store: Store; counts: Map<string, number
   });
   return { store: proxy, counts };
 }
-
-const LIMITS = {
-  messageMaxChars: 4000,
-  sendRatePerSecond: 1_000_000,
-  sendBurst: 1_000_000,
-  sessionsPerIpPerMinute: 1_000_000,
-  roomsPerUserPerHour: 1_000_000,
-};
 
 interface Run {
   readonly reads: number;
@@ -81,18 +64,7 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
         caches.push(redisCache);
         cache = redisCache;
       }
-      return new ChatService({
-        store,
-        bus,
-        presence: new MemoryPresence({ clock: systemClock }),
-        rateLimiter: new MemoryRateLimiter({ clock: systemClock }),
-        tokens: new TokenService({ secret: randomBytes(32), clock: systemClock, ttlSeconds: 3600 }),
-        clock: systemClock,
-        limits: LIMITS,
-        logger: pino({ level: 'silent' }),
-        sink: { message: () => undefined, presence: () => undefined },
-        ...(cache === undefined ? {} : { cache }),
-      });
+      return makeChatService(store, { bus, ...(cache === undefined ? {} : { cache }) });
     };
     const nodes = [await node(), await node()];
     try {
