@@ -136,6 +136,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       clock,
       logger,
       nodeId,
+      logSampling: { lines: config.limits.logSampleLines, windowMs: config.limits.logSampleWindowMs },
       hooks: {
         published: (deliveries) => metrics?.deliveries.inc(deliveries),
       },
@@ -213,6 +214,9 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       heartbeatGraceFactor: 1.5,
       connectTimeoutMs: limits.connectTimeoutMs,
       maxTransactionFrames: 100,
+      frameTimeoutMs: limits.frameTimeoutMs,
+      refusalBurst: limits.refusalBurst,
+      refusalRatePerSecond: limits.refusalRatePerSecond,
     };
     const listenerOptions = {
       handler: broker,

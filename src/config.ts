@@ -51,6 +51,14 @@ const ENV_SCHEMA = {
   MAX_OUTBOUND_BYTES: integer(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   HEARTBEAT_MS: integer(0, 3_600_000).default(10_000),
   CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+  /** Longest a STOMP frame may take to arrive once its first byte came (dribbled frames). */
+  FRAME_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  /** Per-connection token bucket of refused frames (/user/queue/errors); empty → `too_many_errors`. */
+  REFUSAL_BURST: integer(1, 1_000_000).default(500),
+  REFUSAL_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+  /** Log lines of one kind written per window; the rest are counted in one "suppressed" line. */
+  LOG_SAMPLE_LINES: integer(1, 1_000_000).default(10),
+  LOG_SAMPLE_WINDOW_MS: integer(100, 3_600_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
 
   // Chat limits.
@@ -92,6 +100,11 @@ export interface Limits {
   readonly maxOutboundBytes: number;
   readonly heartbeatMs: number;
   readonly connectTimeoutMs: number;
+  readonly frameTimeoutMs: number;
+  readonly refusalBurst: number;
+  readonly refusalRatePerSecond: number;
+  readonly logSampleLines: number;
+  readonly logSampleWindowMs: number;
   readonly messageMaxChars: number;
   readonly sendRatePerSecond: number;
   readonly sendBurst: number;
@@ -178,6 +191,11 @@ function toConfig(env: Env): Config {
       maxOutboundBytes: env.MAX_OUTBOUND_BYTES,
       heartbeatMs: env.HEARTBEAT_MS,
       connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+      frameTimeoutMs: env.FRAME_TIMEOUT_MS,
+      refusalBurst: env.REFUSAL_BURST,
+      refusalRatePerSecond: env.REFUSAL_RATE_PER_SECOND,
+      logSampleLines: env.LOG_SAMPLE_LINES,
+      logSampleWindowMs: env.LOG_SAMPLE_WINDOW_MS,
       messageMaxChars: env.MESSAGE_MAX_CHARS,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,
       sendBurst: env.SEND_BURST,

@@ -51,6 +51,17 @@ export const ERROR_CATALOGUE = {
     stomp: 'fatal',
     summary: 'The server is shutting down; reconnect elsewhere.',
   },
+  invalid_header: {
+    status: 400,
+    stomp: 'fatal',
+    summary: 'A header value could not be written back in the negotiated STOMP version.',
+  },
+  frame_timeout: { status: 408, stomp: 'fatal', summary: 'A frame took too long to arrive once it began.' },
+  too_many_errors: {
+    status: 429,
+    stomp: 'fatal',
+    summary: 'Too many frames of this connection were refused; it was closed.',
+  },
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: {

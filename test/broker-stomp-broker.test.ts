@@ -282,6 +282,117 @@ describe('StompBroker fan-out', () => {
   });
 });
 
+describe('StompBroker fan-out isolation', () => {
+  /** A session whose transport fails in a way the broker did not foresee. */
+  class ThrowingSession extends FakeSession {
+    override deliver(): boolean {
+      throw new Error('deliver exploded');
+    }
+  }
+
+  function isolatedBroker() {
+    const { broker } = makeBroker();
+    const ended: string[] = [];
+    broker.route('/topic/', {
+      subscribe: async () => {},
+      unsubscribed: (connection) => void ended.push(connection.principal.id),
+    });
+    return { broker, ended };
+  }
+
+  it('drops only the group whose frame cannot be encoded; groups after it get every message', async () => {
+    const { broker, ended } = isolatedBroker();
+    const before = await connect(broker, 'before');
+    // A STOMP 1.0 id with a raw CR: no 1.0 MESSAGE can carry it (the session refuses it at the door; the
+    // broker must survive it anyway).
+    const attacker = await connect(broker, 'mallory', { version: '1.0' });
+    const after = await connect(broker, 'after');
+    const after10 = await connect(broker, 'after10', { version: '1.0' });
+    await subscribe(broker, before, 's', '/topic/t');
+    await subscribe(broker, attacker, 'x\ry', '/topic/t');
+    await subscribe(broker, after, 'z', '/topic/t');
+    await subscribe(broker, after10, 'ok', '/topic/t');
+
+    broker.publish('/topic/t', text('m1', 1));
+    broker.publish('/topic/t', text('m2', 2));
+    expect(attacker.closedWith?.code).toBe('invalid_header');
+    expect(attacker.deliveries).toHaveLength(0);
+    for (const session of [before, after, after10]) expect(session.bodies()).toEqual(['m1', 'm2']);
+    expect(broker.stats()).toEqual({ connections: 3, subscriptions: 3 });
+    expect(ended).toEqual(['mallory']);
+
+    // Kicks and unsubscribes still end subscriptions afterwards.
+    expect(broker.endSubscriptions('after', '/topic/t')).toBe(1);
+    broker.unsubscribe(after10, 'ok');
+    broker.publish('/topic/t', text('m3', 3));
+    expect(before.bodies()).toEqual(['m1', 'm2', 'm3']);
+    expect(after.bodies()).toEqual(['m1', 'm2']);
+    expect(after10.bodies()).toEqual(['m1', 'm2']);
+    expect(ended).toEqual(['mallory', 'after', 'after10']);
+  });
+
+  it('drops a subscriber whose deliver throws and serves the rest of its group and the groups after', async () => {
+    const { broker } = isolatedBroker();
+    const first = await connect(broker, 'first');
+    const broken = new ThrowingSession();
+    broken.onClose((s) => broker.disconnected(s));
+    await broker.connect(broken, { passcode: 'broken' });
+    const sameGroup = await connect(broker, 'same');
+    const otherGroup = await connect(broker, 'other');
+    for (const session of [first, broken, sameGroup]) await subscribe(broker, session, 'sub-0', '/topic/t');
+    await subscribe(broker, otherGroup, 'sub-1', '/topic/t');
+    broker.publish('/topic/t', text('hello'));
+    expect(broken.closedWith?.code).toBe('internal_error');
+    for (const session of [first, sameGroup, otherGroup]) expect(session.bodies()).toEqual(['hello']);
+    broker.publish('/topic/t', text('again'));
+    expect(otherGroup.bodies()).toEqual(['hello', 'again']);
+  });
+
+  it('isolates sendToUser, replayed, held and error-report deliveries the same way', async () => {
+    const { broker } = makeBroker();
+    let replayTo: SubscribeContext<TestPrincipal> | undefined;
+    let finish: () => void = () => {};
+    broker.route('/topic/rooms.', {
+      subscribe: (ctx) => {
+        replayTo = ctx;
+        return new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      },
+    });
+    // A header value no STOMP 1.0 frame can carry (a line break): 1.0 subscribers cannot be served it.
+    const multiline: OutboundMessage = { headers: { note: 'a\nb' }, body: Buffer.from('x'), seq: 1 };
+
+    const old = await connect(broker, 'alice', { version: '1.0' });
+    const modern = await connect(broker, 'alice');
+    await subscribe(broker, old, 'm', '/user/queue/mentions');
+    await subscribe(broker, modern, 'm', '/user/queue/mentions');
+    broker.sendToUser('alice', '/user/queue/mentions', multiline);
+    expect(old.closedWith?.code).toBe('invalid_header');
+    expect(modern.bodies()).toEqual(['x']);
+
+    const replayed = await connect(broker, 'bob', { version: '1.0' });
+    const pending = subscribe(broker, replayed, 's', '/topic/rooms.1');
+    replayTo?.replay(multiline);
+    expect(replayed.closedWith?.code).toBe('invalid_header');
+    finish();
+    await pending;
+
+    const held = await connect(broker, 'carol', { version: '1.0' });
+    const holding = subscribe(broker, held, 's', '/topic/rooms.2');
+    broker.publish('/topic/rooms.2', multiline);
+    finish();
+    await holding;
+    expect(held.closedWith?.code).toBe('invalid_header');
+
+    const reporter = await connect(broker, 'erin', { version: '1.0' });
+    await subscribe(broker, reporter, 'e', '/user/queue/errors');
+    expect(() => broker.failed(reporter, new ParleyError('rate_limited'), 'r\r')).not.toThrow();
+    expect(reporter.closedWith?.code).toBe('invalid_header');
+    expect(broker.stats().connections).toBe(1);
+  });
+});
+
 describe('StompBroker replay', () => {
   it('holds live messages while the route replays, then delivers those above the last replayed seq', async () => {
     const { broker } = makeBroker();

@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.js';
-import { ERROR_CATALOGUE, type ErrorCode, ParleyError } from '../errors.js';
+import { ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { encodeFrame } from '../stomp/codec.js';
 import type { Headers, StompVersion } from '../stomp/frame.js';
 import type { AckMode, SendRequest, SessionHandler, SubscribeRequest } from '../stomp/session.js';
+import { LogSampler, type LogSampling } from './log-sampler.js';
 import type {
   Authenticator,
   Broker,
@@ -51,6 +52,8 @@ export interface StompBrokerOptions<P extends Principal> {
   readonly maxHeldMessages?: number;
   /** `close()` resolves at the latest after this long, even if sessions have not reported closing. */
   readonly closeTimeoutMs?: number;
+  /** Lines peers can cause (unreported errors, dropped subscribers) are sampled per kind like this. */
+  readonly logSampling?: Partial<LogSampling>;
 }
 
 /** Destinations under this prefix are per connection: no route needed, delivered via `sendToUser`. */
@@ -130,6 +133,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   readonly #authenticate: Authenticator<P>;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
+  readonly #sampledLog: LogSampler | undefined;
   readonly #hooks: BrokerHooks;
   readonly #nodeId: string;
   readonly #maxHeldMessages: number;
@@ -152,6 +156,10 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     this.#authenticate = options.authenticate;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#sampledLog =
+      options.logger === undefined
+        ? undefined
+        : new LogSampler(options.logger, options.clock, options.logSampling);
     this.#hooks = options.hooks ?? {};
     this.#nodeId = options.nodeId ?? randomUUID().slice(0, 8);
     this.#maxHeldMessages = options.maxHeldMessages ?? 1000;
@@ -209,6 +217,14 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
 
   async close(): Promise<void> {
     this.#closing = true;
+    try {
+      await this.#closeSessions();
+    } finally {
+      this.#sampledLog?.flush();
+    }
+  }
+
+  async #closeSessions(): Promise<void> {
     if (this.#connections.size === 0) return;
     if (this.#sendsInFlight > 0) await this.#drainSends();
     const closed = new Promise<void>((resolve) => {
@@ -362,15 +378,15 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         const messageId = this.#nextMessageId();
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (receiptId !== undefined) headers['receipt-id'] = receiptId;
-        const deliveryId = this.#deliveryId(subscription.group, messageId);
-        const frame = this.#encode(subscription.group, deliveryId, { headers, body });
-        session.deliver(subscription.id, frame, deliveryId);
         delivered = true;
+        this.#deliverOne(subscription, { headers, body }, messageId);
       }
     }
     if (!delivered) {
-      this.#logger?.info(
-        { connectionId: session.id, code: error.code, receiptId },
+      // Sampled: a peer without an errors subscription could otherwise write one line per refused frame.
+      this.#sampledLog?.log(
+        'info',
+        { connectionId: session.id, code: error.code },
         'error not reported: no /user/queue/errors subscription',
       );
     }
@@ -500,7 +516,11 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         subscription.path,
       );
     } catch (error) {
-      this.#logger?.error({ err: error, destination: subscription.destination }, 'unsubscribed hook threw');
+      this.#sampledLog?.log(
+        'error',
+        { err: error, destination: subscription.destination },
+        'unsubscribed hook threw',
+      );
     }
   }
 
@@ -541,10 +561,44 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     if (subscription.state === 'replaying') subscription.state = 'live';
   }
 
+  /** Replay, held and error-report deliveries: one subscriber, so a failure drops that subscriber only. */
   #deliverOne(subscription: Subscription<P>, message: OutboundMessage, messageId: string): boolean {
-    const deliveryId = this.#deliveryId(subscription.group, messageId);
-    const frame = this.#encode(subscription.group, deliveryId, message);
-    return subscription.owner.session.deliver(subscription.id, frame, deliveryId);
+    try {
+      const deliveryId = this.#deliveryId(subscription.group, messageId);
+      const frame = this.#encode(subscription.group, deliveryId, message);
+      return subscription.owner.session.deliver(subscription.id, frame, deliveryId);
+    } catch (error) {
+      this.#dropSubscriber(subscription, error);
+      return false;
+    }
+  }
+
+  /**
+   * A frame that cannot be encoded for a subscriber (or a `deliver` that throws) must cost that
+   * subscriber its connection, never the others of the destination their messages: the fan-out goes on.
+   * The connection gets an ERROR with the failure's code and its subscriptions end on `disconnected`.
+   */
+  #dropSubscriber(subscription: Subscription<P>, error: unknown): void {
+    const failure = toParleyError(error);
+    const code: ErrorCode = failure.disposition === 'fatal' ? failure.code : 'internal_error';
+    this.#sampledLog?.log(
+      'warn',
+      {
+        err: error,
+        connectionId: subscription.owner.connection.id,
+        subscriptionId: subscription.id,
+        destination: subscription.destination,
+        code,
+      },
+      'dropped a subscriber whose delivery failed',
+    );
+    // Even if the session has no `disconnected` to report (or closing throws), it gets nothing more here.
+    this.#removeSubscription(subscription);
+    try {
+      subscription.owner.session.close(code, 'A message could not be delivered to this subscription.');
+    } catch (closeError) {
+      this.#logger?.error({ err: closeError }, 'closing a session threw');
+    }
   }
 
   /** The id a group's members see as message-id (and ack): unique per session for acked groups. */
@@ -573,14 +627,20 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
           if (seq <= subscription.lastSeq) continue;
           subscription.lastSeq = seq;
         }
-        if (frame === undefined) {
-          deliveryId = this.#deliveryId(group, messageId);
-          frame = this.#encode(group, deliveryId, message);
-          encodings += 1;
+        // Per subscriber, never per destination: a throw here used to end the loop, and every group
+        // after the failing one missed the message for good (the feed had already moved on).
+        try {
+          if (frame === undefined) {
+            deliveryId = this.#deliveryId(group, messageId);
+            frame = this.#encode(group, deliveryId, message);
+            encodings += 1;
+          }
+          // A false return means the session dropped itself as a slow consumer; `disconnected` cleans up.
+          subscription.owner.session.deliver(group.subscriptionId, frame, deliveryId);
+          deliveries += 1;
+        } catch (error) {
+          this.#dropSubscriber(subscription, error);
         }
-        // A false return means the session dropped itself as a slow consumer; `disconnected` cleans up.
-        subscription.owner.session.deliver(group.subscriptionId, frame, deliveryId);
-        deliveries += 1;
       }
     }
     this.#hooks.published?.(deliveries, encodings);
@@ -589,7 +649,8 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   #hold(subscription: Subscription<P>, message: OutboundMessage, messageId: string): void {
     if (subscription.heldMessages.length >= this.#maxHeldMessages) {
       this.#hooks.replayOverflowed?.(subscription.owner.connection.id);
-      this.#logger?.warn(
+      this.#sampledLog?.log(
+        'warn',
         { connectionId: subscription.owner.connection.id, destination: subscription.destination },
         'held queue overflowed while replaying',
       );

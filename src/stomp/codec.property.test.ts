@@ -1,10 +1,13 @@
 // Property tests of the STOMP codec: encode→parse round trips under arbitrary chunking, and arbitrary
-// bytes yield only frames or a ParleyError. Seeded by fast-check, which prints the seed on failure.
+// bytes yield only frames or a ParleyError; whatever a session accepts can be written back to it.
+// Seeded by fast-check, which prints the seed on failure.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { encodeFrame, FrameParser, headersOf } from './codec.js';
 import { COMMANDS, type Command, type Frame, type FrameLimits, type StompVersion } from './frame.js';
+import { DEFAULT_SESSION_LIMITS, type SessionHandler, StompSession } from './session.js';
 
 const BIG: FrameLimits = { maxFrameBytes: 1 << 20, maxHeaders: 1000, maxHeaderLineBytes: 1 << 16 };
 
@@ -15,8 +18,9 @@ const unit = fc.oneof(
 );
 const text = fc.string({ unit, maxLength: 12 });
 
-/** What survives a version's escaping rules (1.0 and the handshake have none; 1.1 has no \r). */
+/** What survives a version's escaping rules (1.0 and the handshake have none; 1.1 has no \r; no NUL ever). */
 function representable(value: string, version: StompVersion | undefined, isName: boolean): boolean {
+  if (value.includes('\0')) return false;
   if (version === '1.2') return true;
   if (version === '1.1') return !value.includes('\r');
   return !value.includes('\n') && !value.includes('\r') && !(isName && value.includes(':'));
@@ -218,6 +222,96 @@ describe('codec properties', () => {
         expect(outcome(cut(input, cuts))).toEqual(outcome([input]));
       }),
       { numRuns: 10_000 },
+    );
+  });
+});
+
+describe('what a session accepts, the server can write back', () => {
+  /** Raw header text as a hostile client writes it: any escape-ish sequence, raw CR, colon, NUL. */
+  const rawUnit = fc.constantFrom(
+    'a',
+    'é',
+    '😀',
+    ':',
+    '\\',
+    '\\n',
+    '\\r',
+    '\\c',
+    '\\\\',
+    '\\t',
+    '\r',
+    '\0',
+    ' ',
+  );
+  const rawValue = fc.string({ unit: rawUnit, minLength: 1, maxLength: 8 });
+  const echoing = fc.constantFrom('SUBSCRIBE', 'SEND', 'UNSUBSCRIBE', 'BEGIN', 'DISCONNECT', 'ACK');
+
+  it('for any frame accepted from a session of any version, every MESSAGE/RECEIPT/ERROR it may send encodes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        version,
+        echoing,
+        fc.record({ id: rawValue, destination: rawValue, receipt: rawValue, transaction: rawValue }),
+        async (v, command, values) => {
+          const accepted: Record<string, string>[] = [];
+          const writes: Buffer[] = [];
+          let closedWith: string | undefined;
+          const handler: SessionHandler = {
+            connect: async () => {},
+            subscribe: async (_s, request) => {
+              accepted.push({ ...request.headers, id: request.id, destination: request.destination });
+            },
+            unsubscribe: () => {},
+            send: async (_s, request) => {
+              accepted.push({ ...request.headers });
+            },
+            failed: () => {},
+            disconnected: () => {},
+          };
+          const session = new StompSession({
+            id: 's',
+            transport: {
+              write: (bytes) => void writes.push(bytes),
+              bufferedBytes: 0,
+              close: (code) => {
+                closedWith = code ?? 'normal';
+              },
+              remoteAddress: '127.0.0.1',
+            },
+            handler,
+            limits: DEFAULT_SESSION_LIMITS,
+            clock: new ManualClock(),
+            serverName: 'parley/test',
+          });
+          session.receive(Buffer.from(v === '1.0' ? 'CONNECT\n\n\0' : `CONNECT\naccept-version:${v}\n\n\0`));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          const headers = ['destination', 'id', 'receipt', 'transaction']
+            .map((name) => `${name}:${values[name as keyof typeof values]}\n`)
+            .join('');
+          session.receive(Buffer.from(`${command}\n${headers}\nbody\0`, 'utf8'));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          // Whatever else happened (a parse error, a refusal), what the server wrote parses…
+          const parser = new FrameParser(BIG);
+          parser.version = v;
+          parser.push(
+            Buffer.concat(writes),
+            () => {},
+            () => {},
+          );
+          // …and every value it accepted can go back in each server frame that may echo it.
+          for (const frameHeaders of accepted) {
+            for (const value of Object.values(frameHeaders)) {
+              expect(() =>
+                encodeFrame('MESSAGE', { subscription: value, destination: value }, 'x', v),
+              ).not.toThrow();
+              expect(() => encodeFrame('RECEIPT', { 'receipt-id': value }, undefined, v)).not.toThrow();
+              expect(() => encodeFrame('ERROR', { message: 'x', 'receipt-id': value }, 'x', v)).not.toThrow();
+            }
+          }
+          if (closedWith === 'invalid_header') expect(accepted).toEqual([]);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

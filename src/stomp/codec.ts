@@ -72,6 +72,11 @@ export class FrameParser {
     this.#limits = limits;
   }
 
+  /** Some bytes of a frame have arrived but not its end (heart-beat EOLs between frames do not count). */
+  get inFrame(): boolean {
+    return this.#state !== 'between' && this.#state !== 'between-cr' && this.#state !== 'failed';
+  }
+
   /**
    * `context` is handed to the callbacks: a long-lived owner (a session) can pass shared functions
    * and itself instead of keeping a closure per parser.
@@ -351,22 +356,47 @@ const ESCAPE_12 = /[\\\r\n:]/g;
 const ESCAPE_11 = /[\\\n:]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\r': '\\r', '\n': '\\n', ':': '\\c' };
 const replaceEscape = (c: string): string => ESCAPES[c] ?? c;
+/**
+ * What no escaping of a version can carry in a header. A NUL ends a frame for the many parsers that scan
+ * for it; 1.1 has no escape for CR (a raw one would be eaten as part of a CRLF line end); 1.0 (and the
+ * handshake) has no escaping at all.
+ */
+const UNENCODABLE_12 = /\0/;
+const UNENCODABLE_11 = /[\0\r]/;
+const UNENCODABLE_10 = /[\0\r\n]/;
+
+/**
+ * Whether `encodeFrame` can write `value` as a header value under `version` (undefined: unescaped, as
+ * the handshake). The session refuses, at the door, any header a client sends that fails this, since the
+ * server may have to write it back (subscription id, receipt, destination).
+ */
+export function isEncodableHeaderValue(value: string, version: StompVersion | undefined): boolean {
+  const unencodable =
+    version === '1.2' ? UNENCODABLE_12 : version === '1.1' ? UNENCODABLE_11 : UNENCODABLE_10;
+  return !unencodable.test(value);
+}
 
 function escapeHeader(text: string, version: StompVersion | undefined, isName: boolean): string {
-  if (version === '1.2') return NEEDS_ESCAPE_12.test(text) ? text.replace(ESCAPE_12, replaceEscape) : text;
-  if (version === '1.1') return NEEDS_ESCAPE_11.test(text) ? text.replace(ESCAPE_11, replaceEscape) : text;
-  // Without escaping, a line break (or a colon in a name) would change the frame's structure.
-  if (text.includes('\n') || text.includes('\r') || (isName && text.includes(':'))) {
-    throw new ParleyError('invalid_frame', 'A header cannot be represented without STOMP 1.1+ escaping.');
-  }
-  return text;
+  if (version === '1.2' && !text.includes('\0'))
+    return NEEDS_ESCAPE_12.test(text) ? text.replace(ESCAPE_12, replaceEscape) : text;
+  if (version === '1.1' && isEncodableHeaderValue(text, version))
+    return NEEDS_ESCAPE_11.test(text) ? text.replace(ESCAPE_11, replaceEscape) : text;
+  // Unescaped, a line break (or a colon in a name) would change the frame's structure.
+  if (
+    version !== '1.2' &&
+    version !== '1.1' &&
+    isEncodableHeaderValue(text, version) &&
+    !(isName && text.includes(':'))
+  )
+    return text;
+  throw new ParleyError('invalid_header', `A header cannot be represented in STOMP ${version ?? '1.0'}.`);
 }
 
 /**
  * Encodes one frame as one Buffer, ready to be written unchanged to many sockets. Escapes headers per
  * `version` (never for CONNECT/STOMP/CONNECTED) and sets `content-length` itself when a body is given
- * (a `content-length` in `headers` is ignored). Throws `invalid_frame` for a header that cannot be
- * represented (a line break without escaping).
+ * (a `content-length` in `headers` is ignored). Throws `invalid_header` for a header that cannot be
+ * represented (a NUL; a CR in 1.1; a line break without escaping).
  */
 export function encodeFrame(
   command: Command,

@@ -1019,3 +1019,163 @@ describe('StompSession heart-beats', () => {
     expect(transport.writes).toHaveLength(written);
   });
 });
+
+describe('StompSession header values it could not write back', () => {
+  // Raw bytes: what a hostile client writes, unescaped and unchecked.
+  const raw = (text: string) => Buffer.from(text, 'latin1');
+
+  it.each([
+    ['1.0', 'a raw CR in a 1.0 subscription id', 'SUBSCRIBE\nid:a\rb\ndestination:/topic/a\n\n\0'],
+    ['1.0', 'a raw CR in a 1.0 destination (the default id)', 'SUBSCRIBE\ndestination:/topic/a\rb\n\n\0'],
+    ['1.0', 'a CR ending a 1.0 receipt', 'SEND\ndestination:/a\nreceipt:r\r\r\n\nx\0'],
+    ['1.1', 'a raw CR in a 1.1 subscription id', 'SUBSCRIBE\nid:a\rb\ndestination:/topic/a\n\n\0'],
+    ['1.1', 'a raw CR in a 1.1 transaction id', 'BEGIN\ntransaction:t\rx\n\n\0'],
+    ['1.2', 'a NUL in a 1.2 subscription id', 'SUBSCRIBE\nid:a\0b\ndestination:/topic/a\n\n\0'],
+    ['1.2', 'a NUL in a 1.2 SEND destination', 'SEND\ndestination:/a\0\n\nx\0'],
+  ] as const)(
+    '%s: refuses %s with ERROR invalid_header, before the handler sees it',
+    async (version, _name, frame) => {
+      const { transport, handler, session, connect } = setup();
+      await connect(version === '1.0' ? {} : { 'accept-version': version });
+      session.receive(raw(frame));
+      await settle();
+      expect(transport.closedWith).toBe('invalid_header');
+      expect(transport.frames(version).at(-1)?.headers.message).toBe('invalid_header');
+      expect(handler.subscribes).toEqual([]);
+      expect(handler.sends).toEqual([]);
+    },
+  );
+
+  it('accepts what the version can carry back, and writes it back intact', async () => {
+    const { transport, handler, session, connect } = setup();
+    await connect({ 'accept-version': '1.2' });
+    // 1.2 escapes CR, LF, colon and backslash; a raw CR or colon inside a value is escaped on the way back.
+    session.receive(raw('SUBSCRIBE\nid:a\\r\\n\\c\\\\b\rc:d\ndestination:/topic/a\nreceipt:x\\ry\n\n\0'));
+    await settle();
+    expect(handler.subscribes.map((s) => s.id)).toEqual(['a\r\n:\\b\rc:d']);
+    expect(transport.frames('1.2').at(-1)?.headers['receipt-id']).toBe('x\ry');
+    expect(transport.closedWith).toBe('open');
+
+    const old = setup();
+    await old.connect({});
+    old.session.receive(raw('SUBSCRIBE\nid:a:b\\c\ndestination:/topic/a\nreceipt:p:q\\\n\n\0'));
+    await settle();
+    expect(old.handler.subscribes.map((s) => s.id)).toEqual(['a:b\\c']);
+    expect(old.transport.frames('1.0').at(-1)?.headers['receipt-id']).toBe('p:q\\');
+  });
+
+  it('lets the SENDs pipelined before a refused frame finish first', async () => {
+    const { transport, handler, session, connect } = setup();
+    await connect({ 'accept-version': '1.1' });
+    const gate = deferred();
+    handler.onSend = () => gate.promise;
+    session.receive(
+      raw('SEND\ndestination:/a\nreceipt:ok\n\nx\0SEND\ndestination:/a\nreceipt:bad\r\r\n\ny\0'),
+    );
+    await settle();
+    expect(handler.sends).toHaveLength(1);
+    expect(transport.closedWith).toBe('open');
+    gate.resolve();
+    await settle();
+    const frames = transport.frames('1.1');
+    expect(frames.map((f) => f.command)).toEqual(['CONNECTED', 'RECEIPT', 'ERROR']);
+    expect(frames[1]?.headers['receipt-id']).toBe('ok');
+    expect(frames[2]?.headers.message).toBe('invalid_header');
+    expect(handler.sends).toHaveLength(1);
+  });
+});
+
+describe('StompSession frame timeout', () => {
+  it('closes with frame_timeout when a begun frame does not end in time, however it dribbles', async () => {
+    const { transport, clock, session, connect } = setup({ limits: { frameTimeoutMs: 5000 } });
+    await connect({ 'accept-version': '1.2', 'heart-beat': '1000,0' });
+    session.receive(Buffer.from('SEND\ndestination:/a\n'));
+    for (let i = 0; i < 49; i += 1) {
+      clock.advance(100);
+      session.receive(Buffer.from('x'));
+    }
+    expect(transport.closedWith).toBe('open');
+    clock.advance(99);
+    session.receive(Buffer.from('x'));
+    expect(transport.closedWith).toBe('open');
+    clock.advance(1);
+    expect(transport.closedWith).toBe('frame_timeout');
+    expect(transport.last()?.headers.message).toBe('frame_timeout');
+  });
+
+  it('times each frame from its own first byte; heart-beat EOLs between frames never count', async () => {
+    const { transport, handler, clock, session, connect } = setup({ limits: { frameTimeoutMs: 5000 } });
+    await connect({ 'accept-version': '1.2', 'heart-beat': '1000,0' });
+    // An idle connection that only heart-beats stays open for much longer than the frame timeout.
+    for (let i = 0; i < 30; i += 1) {
+      clock.advance(1000);
+      session.receive(Buffer.from(i % 2 === 0 ? '\n' : '\r\n'));
+    }
+    // A slow frame that ends in time, then a new one begun in the same chunk: its clock starts afresh.
+    session.receive(Buffer.from('SEND\ndestination:/a\n'));
+    clock.advance(4000);
+    session.receive(Buffer.from('\nfirst\0SEND\ndestination:/a\n'));
+    clock.advance(4000);
+    session.receive(Buffer.from('\nsecond\0'));
+    clock.advance(60_000 - 8000);
+    await settle();
+    expect(handler.sends.map((s) => s.body.toString())).toEqual(['first', 'second']);
+    // Heart-beats from the peer stopped above, but its interval is 1 s: the heart-beat check ends it.
+    expect(transport.closedWith).toBe('heartbeat_timeout');
+  });
+
+  it('applies before CONNECT too, and stops its timer once closed', async () => {
+    const { transport, clock, session } = setup({
+      limits: { frameTimeoutMs: 1000, connectTimeoutMs: 60_000 },
+    });
+    session.receive(Buffer.from('CONN'));
+    clock.advance(1000);
+    expect(transport.closedWith).toBe('frame_timeout');
+    clock.advance(120_000);
+    expect(transport.commands()).toEqual(['ERROR']);
+  });
+});
+
+describe('StompSession refusal allowance', () => {
+  it('closes with too_many_errors once refusals exceed the burst, and refills with time', async () => {
+    const { transport, handler, clock, send, connect } = setup({
+      limits: { refusalBurst: 3, refusalRatePerSecond: 1 },
+    });
+    await connect();
+    handler.onSend = async () => {
+      throw new ParleyError('unknown_destination');
+    };
+    for (let i = 0; i < 3; i += 1) send('SEND', { destination: '/nowhere', receipt: `r${i}` }, 'x');
+    await settle();
+    expect(handler.failures).toHaveLength(3);
+    clock.advance(1000);
+    send('SEND', { destination: '/nowhere', receipt: 'r3' }, 'x');
+    await settle();
+    expect(handler.failures).toHaveLength(4);
+    expect(transport.closedWith).toBe('open');
+    send('SEND', { destination: '/nowhere', receipt: 'r4' }, 'x');
+    await settle();
+    expect(handler.failures).toHaveLength(4);
+    expect(transport.closedWith).toBe('too_many_errors');
+    expect(transport.last()?.headers).toMatchObject({ message: 'too_many_errors', 'receipt-id': 'r4' });
+  });
+
+  it('counts refused subscriptions and refusals inside a COMMIT alike', async () => {
+    const { transport, handler, send, connect } = setup({ limits: { refusalBurst: 2 } });
+    await connect();
+    handler.onSubscribe = async () => {
+      throw new ParleyError('room_not_found');
+    };
+    handler.onSend = async () => {
+      throw new ParleyError('rate_limited');
+    };
+    send('SUBSCRIBE', { id: 'a', destination: '/topic/a' });
+    send('BEGIN', { transaction: 't' });
+    send('SEND', { destination: '/a', transaction: 't' }, 'x');
+    send('SEND', { destination: '/a', transaction: 't' }, 'y');
+    send('COMMIT', { transaction: 't' });
+    await settle();
+    expect(handler.failures.map((f) => f.code)).toEqual(['room_not_found', 'rate_limited']);
+    expect(transport.closedWith).toBe('too_many_errors');
+  });
+});

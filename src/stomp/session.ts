@@ -5,7 +5,7 @@
 // `maxInflightSends`, RECEIPTs in SEND order) and every other frame waits until they have all settled.
 import type { Clock, Timer } from '../clock.js';
 import { assertNever, ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
-import { encodeFrame, FrameParser } from './codec.js';
+import { encodeFrame, FrameParser, isEncodableHeaderValue } from './codec.js';
 import type { Command, Frame, FrameLimits, Headers, ServerCommand, StompVersion } from './frame.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -41,6 +41,12 @@ export interface SessionLimits extends FrameLimits {
   readonly maxQueuedFrames?: number;
   /** Non-transactional SENDs handed to the handler whose outcome is not written yet; more wait (default 32). */
   readonly maxInflightSends?: number;
+  /** Longest one frame may take from its first byte to its NUL → `frame_timeout` (default 30000). */
+  readonly frameTimeoutMs?: number;
+  /** Refused frames (reported to `handler.failed`) a connection may have in a burst → `too_many_errors` (default 500). */
+  readonly refusalBurst?: number;
+  /** How fast that allowance refills (default 20 per second). */
+  readonly refusalRatePerSecond?: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
@@ -57,6 +63,9 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
   maxPendingAcks: 1024,
   maxQueuedFrames: 1024,
   maxInflightSends: 32,
+  frameTimeoutMs: 30_000,
+  refusalBurst: 500,
+  refusalRatePerSecond: 20,
 });
 
 export interface SendRequest {
@@ -190,6 +199,15 @@ export class StompSession {
   #receiveTimer: Timer | undefined;
   #lastSentAt: number;
   #lastReceivedAt: number;
+  /** When the frame the parser is in the middle of began; undefined between frames. */
+  #frameStartedAt: number | undefined;
+  /** Frames completed when `#frameStartedAt` was taken: a change means a newer frame began. */
+  #frameStartedSerial = 0;
+  #framesCompleted = 0;
+  #frameTimer: Timer | undefined;
+  /** Refusal allowance (a token bucket); full until the first refusal, so most sessions never touch it. */
+  #refusalTokens: number | undefined;
+  #refusalsUpdatedAt = 0;
 
   constructor(options: StompSessionOptions) {
     this.id = options.id;
@@ -227,14 +245,18 @@ export class StompSession {
   /** Bytes from the transport, in any chunking. Never throws. */
   receive(chunk: Buffer): void {
     if (this.#state === 'closed') return;
-    this.#lastReceivedAt = this.#clock.now();
+    const now = this.#clock.now();
+    this.#lastReceivedAt = now;
     try {
       this.#parser.push(chunk, StompSession.#onFrame, noop, this);
     } catch (error) {
       const failure = toParleyError(error);
       // Whatever the parser hit, the byte stream is lost: every parser failure ends the connection.
       this.#closeWithError(failure.code, failure.message, undefined);
+      return;
     }
+    if (this.#parser.inFrame) this.#frameBegan(now);
+    else this.#frameStartedAt = undefined;
   }
 
   /** The socket went away. Idempotent. */
@@ -279,7 +301,37 @@ export class StompSession {
   // Shared by every session (the parser hands the session back): a per-session arrow function and its
   // context would be ~100 bytes on every connection.
   static #onFrame(frame: Frame, session: StompSession): void {
+    session.#framesCompleted += 1;
     session.#frameArrived(frame);
+  }
+
+  /**
+   * A frame is open after this chunk. Bytes inside a frame count as traffic for the heart-beat, so
+   * without this bound a peer could hold a connection (and its partial frame) forever by dribbling.
+   */
+  #frameBegan(now: number): void {
+    if (this.#state === 'closed') return;
+    if (this.#frameStartedAt === undefined || this.#frameStartedSerial !== this.#framesCompleted) {
+      this.#frameStartedAt = now;
+      this.#frameStartedSerial = this.#framesCompleted;
+    }
+    if (this.#frameTimer === undefined) this.#scheduleFrameCheck(this.#limits.frameTimeoutMs ?? 30_000);
+  }
+
+  /** One timer at a time, re-armed for the frame in progress when it fires: none per frame. */
+  #scheduleFrameCheck(delayMs: number): void {
+    this.#frameTimer = this.#clock.setTimeout(() => {
+      this.#frameTimer = undefined;
+      const startedAt = this.#frameStartedAt;
+      if (this.#state === 'closed' || startedAt === undefined) return;
+      const timeoutMs = this.#limits.frameTimeoutMs ?? 30_000;
+      const elapsedMs = this.#clock.now() - startedAt;
+      if (elapsedMs >= timeoutMs) {
+        this.#closeWithError('frame_timeout', `A frame took more than ${timeoutMs} ms to arrive.`, undefined);
+      } else {
+        this.#scheduleFrameCheck(timeoutMs - elapsedMs);
+      }
+    }, delayMs);
   }
 
   #frameArrived(frame: Frame): void {
@@ -337,9 +389,24 @@ export class StompSession {
   #pipelines(frame: Frame): boolean {
     if (frame.command !== 'SEND' || this.#state !== 'connected') return false;
     if (frame.headers.transaction !== undefined) return false;
-    // Without a destination it is a protocol error, which must end the session only after earlier frames.
+    // Without a destination (or with a header refused at the door) it is a fatal error, which must end
+    // the session only after earlier frames.
     const destination = frame.headers.destination;
-    return destination !== undefined && destination !== '';
+    return destination !== undefined && destination !== '' && this.#unencodableHeader(frame) === undefined;
+  }
+
+  /**
+   * The first header whose value could not be written back in the negotiated version. Checked for every
+   * header, not only those echoed today (subscription id, destination, receipt): a value the server
+   * accepted must never make a later MESSAGE, RECEIPT or ERROR unencodable.
+   */
+  #unencodableHeader(frame: Frame): string | undefined {
+    const { headers } = frame;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && !isEncodableHeaderValue(value, this.#version)) return name;
+    }
+    return undefined;
   }
 
   #dispatchSend(frame: Frame, receipt: string | undefined): void {
@@ -395,6 +462,14 @@ export class StompSession {
       this.#closeWithError(error.code, error.message, receipt);
       return;
     }
+    if (!this.#takeRefusal()) {
+      this.#closeWithError(
+        'too_many_errors',
+        'Too many frames of this connection were refused; it was closed.',
+        receipt,
+      );
+      return;
+    }
     this.#observer?.failed(error.code);
     try {
       this.#handler.failed(this, error, receipt);
@@ -410,6 +485,13 @@ export class StompSession {
       }
       await this.#connect(frame);
       return;
+    }
+    const unencodable = this.#unencodableHeader(frame);
+    if (unencodable !== undefined) {
+      throw new ParleyError(
+        'invalid_header',
+        `The ${JSON.stringify(unencodable.slice(0, 64))} header holds a character STOMP ${this.#version ?? '1.0'} cannot carry back (NUL, or CR/LF without escaping).`,
+      );
     }
     const receipt = frame.headers.receipt;
     switch (frame.command) {
@@ -672,6 +754,27 @@ export class StompSession {
     }
   }
 
+  /**
+   * Every refusal costs the server work and a report (and, without an errors subscription, a log line):
+   * a client that keeps sending what is refused gets a bounded allowance, then is closed.
+   */
+  #takeRefusal(): boolean {
+    const capacity = this.#limits.refusalBurst ?? 500;
+    const perMs = (this.#limits.refusalRatePerSecond ?? 20) / 1000;
+    const now = this.#clock.now();
+    let tokens = this.#refusalTokens ?? capacity;
+    if (this.#refusalTokens !== undefined && now > this.#refusalsUpdatedAt) {
+      tokens = Math.min(capacity, tokens + (now - this.#refusalsUpdatedAt) * perMs);
+    }
+    this.#refusalsUpdatedAt = now;
+    if (tokens < 1) {
+      this.#refusalTokens = tokens;
+      return false;
+    }
+    this.#refusalTokens = tokens - 1;
+    return true;
+  }
+
   // ---- outbound ----
 
   /** `command` undefined: a heart-beat. */
@@ -711,6 +814,9 @@ export class StompSession {
     this.#connectTimer?.cancel();
     this.#sendTimer?.cancel();
     this.#receiveTimer?.cancel();
+    this.#frameTimer?.cancel();
+    this.#frameTimer = undefined;
+    this.#frameStartedAt = undefined;
     this.#inbox = undefined;
     this.#transactions = undefined;
     this.#subscriptions.clear();

@@ -123,6 +123,7 @@ export function webSocketCloseCode(code: ErrorCode | undefined): number {
     case 'frame_too_large':
       return 1009;
     case 'invalid_frame':
+    case 'invalid_header':
     case 'too_many_headers':
     case 'header_too_long':
     case 'not_connected':
