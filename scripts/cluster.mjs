@@ -108,7 +108,8 @@ for (const [i, port] of ports.entries()) {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       JWT_SECRET: jwtSecret,
-      TRUST_PROXY: 'true',
+      // HAProxy on this machine appends the client to X-Forwarded-For; only its entry is believed.
+      TRUSTED_PROXIES: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });

@@ -181,13 +181,16 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     cleanups.push(() => moderation.close());
     registerChatRoutes(broker, chat, moderation);
 
-    const origins = createOriginPolicy(config.allowedOrigins);
+    const origins = createOriginPolicy(config.allowedOrigins, {
+      allowLocalhost: config.allowLocalhostOrigins,
+    });
     const http = await buildHttpApp({
       chat,
       moderation,
       logger,
       origins,
-      trustProxy: config.trustProxy,
+      proxyTrust: config.proxyTrust,
+      httpLimits: config.http,
       webRoot: findWebRoot(),
       metrics: metrics.registry,
       clientLimits: {
@@ -231,7 +234,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       ...listenerOptions,
       server: http.server,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
-      trustProxy: config.trustProxy,
+      proxyTrust: config.proxyTrust,
     });
     cleanups.push(() => webSockets.close());
 

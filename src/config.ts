@@ -2,6 +2,7 @@
 // reported with the variable's name; every problem is listed at once. Defaults are the safe ones for an
 // open, anonymous service; each limit is named here and documented in docs/configuration.md.
 import { z } from 'zod';
+import { type Cidr, type ProxyTrust, parseCidr } from './net/client-address.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveMs = integer(1, 24 * 3_600_000);
@@ -39,8 +40,37 @@ const ENV_SCHEMA = {
             .filter((o) => o.length > 0),
     )
     .pipe(z.array(z.url('each origin must be a URL like https://chat.example.com'))),
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** Deprecated: `true` is read as TRUST_PROXY_HOPS=1 (it once trusted the client's own X-Forwarded-For). */
+  TRUST_PROXY: z.enum(['true', 'false']).optional(),
+  /** Proxies in front of every node; the client is this many X-Forwarded-For entries from the right. */
+  TRUST_PROXY_HOPS: integer(0, 32).optional(),
+  /** Peers (addresses or CIDRs) whose X-Forwarded-For entries are believed, walking from the right. */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s, context) => {
+      const texts = s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0);
+      const cidrs: Cidr[] = [];
+      for (const text of texts) {
+        const cidr = parseCidr(text);
+        if (cidr === undefined)
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an address or CIDR` });
+        else cidrs.push(cidr);
+      }
+      return cidrs;
+    })
+    .optional(),
+  /** Browser pages on localhost/127.0.0.1/[::1] (any port) may use the API and WebSockets. */
+  ALLOW_LOCALHOST_ORIGINS: z.enum(['true', 'false']).default('false'),
+
+  // HTTP connections (the WebSocket port), before any request is read.
+  MAX_HTTP_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(64),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(5_000),
+  HTTP_IDLE_TIMEOUT_MS: integer(100, 24 * 3_600_000).default(60_000),
 
   // STOMP and connection limits.
   MAX_FRAME_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
@@ -86,7 +116,28 @@ const ENV_SCHEMA = {
     .default('parley:'),
 } as const;
 
-const envSchema = z.object(ENV_SCHEMA);
+const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
+  const ways = [
+    env.TRUST_PROXY === 'true' ? 'TRUST_PROXY=true' : undefined,
+    env.TRUST_PROXY_HOPS === undefined || env.TRUST_PROXY_HOPS === 0 ? undefined : 'TRUST_PROXY_HOPS',
+    env.TRUSTED_PROXIES === undefined || env.TRUSTED_PROXIES.length === 0 ? undefined : 'TRUSTED_PROXIES',
+  ].filter((way) => way !== undefined);
+  if (ways.length > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: ['TRUSTED_PROXIES'],
+      message: `set one way of trusting proxies, not ${ways.join(' and ')}`,
+    });
+  }
+  // Node refuses a server whose headers may take longer than the whole request.
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+    });
+  }
+});
 /** Values that may hold credentials are never echoed in error messages. */
 const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']);
 type Env = z.output<typeof envSchema>;
@@ -113,6 +164,17 @@ export interface Limits {
   readonly editWindowSeconds: number;
 }
 
+/** Limits of plain HTTP connections on the HTTP port (WebSocket ones leave them once upgraded). */
+export interface HttpLimits {
+  /** Open, not upgraded connections per socket peer (not counted for trusted proxies). */
+  readonly maxConnectionsPerIp: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -123,9 +185,13 @@ export interface Config {
   /** 0: the TCP listener is off. */
   readonly stompPort: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
-  /** Extra origins allowed to open WebSockets and call the API cross-site (same origin and localhost always are). */
+  /** Extra origins allowed to open WebSockets and call the API cross-site (the same origin always is). */
   readonly allowedOrigins: readonly string[];
-  readonly trustProxy: boolean;
+  /** Whose X-Forwarded-For is believed for the client address (src/net/client-address.ts). */
+  readonly proxyTrust: ProxyTrust;
+  /** Pages on localhost (any port) count as allowed origins; for development only. */
+  readonly allowLocalhostOrigins: boolean;
+  readonly http: HttpLimits;
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
   readonly dbPoolMax: number;
@@ -175,7 +241,15 @@ function toConfig(env: Env): Config {
     stompPort: env.STOMP_PORT,
     logLevel: env.LOG_LEVEL,
     allowedOrigins: Object.freeze([...env.ALLOWED_ORIGINS]),
-    trustProxy: env.TRUST_PROXY === 'true',
+    proxyTrust: toProxyTrust(env),
+    allowLocalhostOrigins: env.ALLOW_LOCALHOST_ORIGINS === 'true',
+    http: Object.freeze({
+      maxConnectionsPerIp: env.MAX_HTTP_CONNECTIONS_PER_IP,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+    }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
     dbPoolMax: env.DB_POOL_MAX,
@@ -204,6 +278,20 @@ function toConfig(env: Env): Config {
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
     }),
   };
+}
+
+function toProxyTrust(env: Env): ProxyTrust {
+  if (env.TRUSTED_PROXIES !== undefined && env.TRUSTED_PROXIES.length > 0) {
+    return Object.freeze({
+      kind: 'proxies',
+      proxies: Object.freeze(
+        env.TRUSTED_PROXIES.map((c) => Object.freeze({ ...c, bytes: Object.freeze([...c.bytes]) })),
+      ),
+    });
+  }
+  // The old switch, read as the single appending proxy the deployment guide has always described.
+  const hops = env.TRUST_PROXY === 'true' ? 1 : (env.TRUST_PROXY_HOPS ?? 0);
+  return Object.freeze(hops === 0 ? { kind: 'none' } : { kind: 'hops', hops });
 }
 
 /** The variables this build understands, for documentation and a test that keeps docs in step. */

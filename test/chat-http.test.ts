@@ -259,10 +259,9 @@ describe.each(backends)('HTTP API on %s', (backend) => {
     });
 
     it('sends security headers and CORS only for allowed origins', async () => {
-      const allowed = await fetch(`${parley.url}/api/rooms`, {
-        headers: { origin: 'http://localhost:5173' },
-      });
-      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      // The page's own origin (localhost on other ports only with ALLOW_LOCALHOST_ORIGINS: hostile-origin).
+      const allowed = await fetch(`${parley.url}/api/rooms`, { headers: { origin: parley.url } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(parley.url);
       expect(allowed.headers.get('x-content-type-options')).toBe('nosniff');
       const foreign = await fetch(`${parley.url}/api/rooms`, { headers: { origin: 'https://evil.example' } });
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();

@@ -1,6 +1,7 @@
 // Cross-site attacks on a real server: WebSocket hijacking (the Origin check on the upgrade, with
-// ALLOWED_ORIGINS), CORS on the API (preflight and simple requests), security headers on every answer and
-// a strict Content-Security-Policy on the web client's pages.
+// ALLOWED_ORIGINS; localhost pages only with ALLOW_LOCALHOST_ORIGINS), CORS on the API (preflight and
+// simple requests), security headers on every answer and a strict Content-Security-Policy on the web
+// client's pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from './e2e/harness.js';
 import { startTestParley, type TestParley } from './support/parley.js';
@@ -8,15 +9,18 @@ import { RawWebSocket } from './support/raw-ws.js';
 
 const ALLOWED = 'https://chat.example.com';
 let parley: TestParley;
+let development: TestParley;
 
 beforeAll(async () => {
   // The CSP is sent with the built client's pages; build it if the tree has none (as the e2e tests do).
   await ensureWebBuilt();
   parley = await startTestParley({ env: { ALLOWED_ORIGINS: `${ALLOWED}, https://other.example.org` } });
+  development = await startTestParley({ env: { ALLOW_LOCALHOST_ORIGINS: 'true' } });
 }, 120_000);
 
 afterAll(async () => {
   await parley?.dispose();
+  await development?.dispose();
 });
 
 const upgrade = (origin: string | undefined) =>
@@ -31,6 +35,9 @@ describe('the Origin check on the WebSocket upgrade', () => {
     ['a sandboxed or file page (null)', 'null'],
     ['a non-web scheme', 'chrome-extension://abcdef'],
     ['garbage', '::::'],
+    ['a localhost page (ALLOW_LOCALHOST_ORIGINS is off by default)', 'http://localhost:5555'],
+    ['a 127.0.0.1 page', 'http://127.0.0.1:5555'],
+    ['an [::1] page', 'http://[::1]:5555'],
   ])('refuses %s with 403 before the handshake', async (_name, origin) => {
     await expect(upgrade(origin)).rejects.toThrow('HTTP 403');
   });
@@ -39,11 +46,42 @@ describe('the Origin check on the WebSocket upgrade', () => {
     ['an ALLOWED_ORIGINS entry', ALLOWED],
     ['the second ALLOWED_ORIGINS entry', 'https://other.example.org'],
     ['the same origin as the page', 'SAME'],
-    ['localhost for development', 'http://localhost:5173'],
     ['a non-browser client (no Origin)', undefined],
   ])('accepts %s', async (_name, origin) => {
     const ws = await upgrade(origin === 'SAME' ? parley.url : origin);
     ws.destroy();
+  });
+});
+
+describe('ALLOW_LOCALHOST_ORIGINS', () => {
+  const LOCAL = ['http://localhost:5555', 'http://127.0.0.1:5555', 'http://[::1]:5555'];
+
+  it('off (the default): localhost pages get neither the WebSocket nor CORS', async () => {
+    for (const origin of LOCAL) {
+      await expect(upgrade(origin), origin).rejects.toThrow('HTTP 403');
+      const preflight = await fetch(`${parley.url}/api/rooms`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin'), origin).toBeNull();
+      const simple = await fetch(`${parley.url}/api/rooms`, { headers: { origin } });
+      expect(simple.headers.get('access-control-allow-origin'), origin).toBeNull();
+    }
+  });
+
+  it('on: localhost pages on any port get both; foreign sites still get neither', async () => {
+    for (const origin of LOCAL) {
+      const ws = await RawWebSocket.open(development.app.port, { origin });
+      ws.destroy();
+      const simple = await fetch(`${development.url}/api/rooms`, { headers: { origin } });
+      expect(simple.headers.get('access-control-allow-origin'), origin).toBe(origin);
+    }
+    await expect(RawWebSocket.open(development.app.port, { origin: 'https://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
+    await expect(
+      RawWebSocket.open(development.app.port, { origin: 'http://localhost.evil.example:5555' }),
+    ).rejects.toThrow('HTTP 403');
   });
 });
 

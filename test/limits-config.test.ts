@@ -1,8 +1,9 @@
 // Every configurable limit, set small through the environment of a real server and hit over real
 // sockets: sessions per IP per minute and rooms per user (HTTP 429 + Retry-After), message length,
-// subscriptions per connection, connections per IP (with and without TRUST_PROXY), the CONNECT timeout
-// and heart-beat enforcement. Frame and payload limits are in hostile-stomp, send rate and slow
-// consumers in flood-*. Behind TRUST_PROXY each test uses its own X-Forwarded-For address.
+// subscriptions per connection, connections per IP (behind a trusted proxy and without one; IPv6 by
+// /64), the CONNECT timeout and heart-beat enforcement. Frame and payload limits are in hostile-stomp,
+// send rate and slow consumers in flood-*, HTTP connection limits in http-connections. The test
+// process plays the trusted proxy (TRUSTED_PROXIES=127.0.0.1); each test uses its own client address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { eventually } from './support/eventually.js';
@@ -16,11 +17,13 @@ let untrusted: TestParley;
 let nextAddress = 1;
 /** A fresh client address, so tests do not share per-address budgets. */
 const address = (): string => `203.0.113.${nextAddress++}`;
+/** A fresh IPv6 /64 (as its network prefix, to append a host part to). */
+const network64 = (): string => `2001:db8:${(nextAddress++).toString(16)}:1`;
 
 beforeAll(async () => {
   parley = await startTestParley({
     env: {
-      TRUST_PROXY: 'true',
+      TRUSTED_PROXIES: '127.0.0.1',
       SESSIONS_PER_IP_PER_MINUTE: '3',
       ROOMS_PER_USER_PER_HOUR: '2',
       MESSAGE_MAX_CHARS: '10',
@@ -104,6 +107,23 @@ describe('HTTP rate limits answer 429 with Retry-After', () => {
     expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
     // Another address still gets its own budget.
     expect((await createSession(address())).status).toBe(201);
+  });
+
+  it('SESSIONS_PER_IP_PER_MINUTE: entries a client writes itself before the proxy appends do not count', async () => {
+    const from = address();
+    for (let i = 0; i < 3; i += 1) expect((await createSession(`198.51.100.${i}, ${from}`)).status).toBe(201);
+    expect((await createSession(`198.51.100.99,${from}`)).status).toBe(429);
+  });
+
+  it('SESSIONS_PER_IP_PER_MINUTE counts an IPv6 /64 as one address, an IPv4-mapped one as IPv4', async () => {
+    const net = network64();
+    for (const host of ['a', 'b', 'c']) expect((await createSession(`${net}::${host}`)).status).toBe(201);
+    expect((await createSession(`[${net}:ffff:1:2:3]:443`)).status).toBe(429);
+    expect((await createSession(`${network64()}::a`)).status).toBe(201);
+    const v4 = address();
+    for (let i = 0; i < 3; i += 1)
+      expect((await createSession(i === 0 ? v4 : `::ffff:${v4}`)).status).toBe(201);
+    expect((await createSession(v4)).status).toBe(429);
   });
 
   it('ROOMS_PER_USER_PER_HOUR counts per user', async () => {
@@ -200,7 +220,26 @@ describe('MAX_CONNECTIONS_PER_IP on the WebSocket upgrade', () => {
     for (const ws of [second, other, again]) ws.destroy();
   });
 
-  it('without TRUST_PROXY ignores X-Forwarded-For, so a client cannot mint addresses', async () => {
+  it('behind a trusted proxy, X-Forwarded-For entries the client wrote itself mint no addresses', async () => {
+    const from = address();
+    const first = await open(`10.0.0.1, ${from}`);
+    const second = await open(`garbage,${from}`);
+    await expect(open(`198.51.100.7, ${from}`)).rejects.toThrow('HTTP 429');
+    await expect(open(`[2001:db8::1]:80,${from}`)).rejects.toThrow('HTTP 429');
+    first.destroy();
+    second.destroy();
+  });
+
+  it('counts an IPv6 /64 as one address', async () => {
+    const net = network64();
+    const a = await open(`${net}::1`);
+    const b = await open(`[${net}:abcd::2]:5000`);
+    await expect(open(`${net}::3`)).rejects.toThrow('HTTP 429');
+    const other = await open(`${network64()}::1`);
+    for (const ws of [a, b, other]) ws.destroy();
+  });
+
+  it('without trusted proxies ignores X-Forwarded-For, so a client cannot mint addresses', async () => {
     const a = await open('198.51.100.1', untrusted);
     const b = await open('198.51.100.2', untrusted);
     await expect(open('198.51.100.3', untrusted)).rejects.toThrow('HTTP 429');

@@ -7,6 +7,7 @@ import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus
 import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
+import { addressKey } from '../net/client-address.js';
 import type { AppendResult, MessageRange, RoomQuery, Store } from '../store/store.js';
 import { MessageIdGenerator } from './message-id.js';
 import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
@@ -171,7 +172,7 @@ export class ChatService {
 
   async createSession(rawNickname: unknown, remoteAddress: string): Promise<IssuedToken> {
     const nickname = parseNickname(rawNickname);
-    await this.#take(`session:${remoteAddress}`, this.#sessionRule);
+    await this.#take(`session:${addressKey(remoteAddress)}`, this.#sessionRule);
     return this.#deps.tokens.issue(this.#deps.tokens.newUser(nickname));
   }
 

@@ -18,8 +18,21 @@ import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js'
 import type { User } from '../chat/model.js';
 import type { RoomModeration } from '../chat/moderation.js';
 import { bearerToken } from '../chat/tokens.js';
+import type { HttpLimits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
+import { clientAddress, type ProxyTrust } from '../net/client-address.js';
+import { capHttpConnections, serverTimeouts } from './http-connections.js';
 import type { OriginPolicy } from './origin-policy.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The client's address for per-address limits: the peer, or behind trusted proxies the entry they
+     * vouch for (src/net/client-address.ts). Key limits with `addressKey` of it.
+     */
+    readonly clientAddress: string;
+  }
+}
 
 /** What a client needs to know to count characters and offer edits as this server will judge them. */
 export interface ClientLimits {
@@ -33,7 +46,10 @@ export interface HttpAppOptions {
   readonly moderation?: RoomModeration;
   readonly logger: Logger;
   readonly origins: OriginPolicy;
-  readonly trustProxy: boolean;
+  /** Whose X-Forwarded-For is believed for `request.clientAddress` (never use Fastify's `request.ip`). */
+  readonly proxyTrust: ProxyTrust;
+  /** Connections per address and timeouts of the underlying server. */
+  readonly httpLimits: HttpLimits;
   /** Built web client (index.html and assets); served at `/` when it exists. */
   readonly webRoot: string;
   readonly metrics: Registry;
@@ -106,7 +122,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance,
     // Per-request lines would dominate the logs of a chat server; errors are logged where handled.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: options.trustProxy,
+    // Off: `request.ip` would follow Fastify's reading of X-Forwarded-For, not ours.
+    trustProxy: false,
+    ...serverTimeouts(options.httpLimits),
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     // Ids of our own, so log lines of one request can be found together.
     genReqId: () => crypto.randomUUID(),
@@ -120,6 +138,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           : new ParleyError('invalid_request', 'The URL is malformed.');
       options.onError?.(refusal.code);
       void reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.message } });
+    },
+  });
+
+  capHttpConnections(app.server, {
+    maxPerAddress: options.httpLimits.maxConnectionsPerIp,
+    proxyTrust: options.proxyTrust,
+  });
+  const { proxyTrust } = options;
+  app.decorateRequest('clientAddress', {
+    getter(this: FastifyRequest): string {
+      return clientAddress(this.socket.remoteAddress, this.headers['x-forwarded-for'], proxyTrust);
     },
   });
 
@@ -155,7 +184,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post('/api/sessions', async (request, reply) => {
     const { nickname } = parse(sessionBody, request.body);
-    const issued = await chat.createSession(nickname, request.ip);
+    const issued = await chat.createSession(nickname, request.clientAddress);
     // Remembered so `@nickname#tag` mentions and moderation can name this id.
     await options.moderation?.rememberUser(issued.user);
     return reply.code(201).send(issued);

@@ -1,5 +1,6 @@
-// What both STOMP listeners (WebSocket and TCP) share: how a connection gets its session, per-address
-// connection counting, and the mapping from an error code to a WebSocket close code.
+// What both STOMP listeners (WebSocket and TCP) share: how a connection gets its session, their options
+// (per-address connection counting itself is src/net/connection-limiter.ts), and the mapping from an
+// error code to a WebSocket close code.
 // Knows sockets only as far as counting and closing them; frames and their meaning live in the session.
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
@@ -33,7 +34,7 @@ export interface TransportLogger {
 
 interface CommonListenerOptions {
   readonly limits: SessionLimits;
-  /** Open connections per remote address; one more is refused (`too_many_connections`). */
+  /** Open connections per client (IPv6 by /64, see addressKey); one more is refused (`too_many_connections`). */
   readonly maxConnectionsPerIp: number;
   readonly clock?: Clock;
   readonly logger?: TransportLogger;
@@ -79,38 +80,6 @@ export function sessionFactoryOf(options: ListenerOptions): SessionFactory {
 
 export function newSessionId(): string {
   return randomUUID();
-}
-
-/** Counts open connections per remote address. */
-export class ConnectionLimiter {
-  readonly #max: number;
-  readonly #open = new Map<string, number>();
-  #total = 0;
-
-  constructor(maxPerAddress: number) {
-    this.#max = maxPerAddress;
-  }
-
-  get total(): number {
-    return this.#total;
-  }
-
-  /** Takes a slot for `address`; false (nothing taken) when it already has the maximum. */
-  acquire(address: string): boolean {
-    const open = this.#open.get(address) ?? 0;
-    if (open >= this.#max) return false;
-    this.#open.set(address, open + 1);
-    this.#total += 1;
-    return true;
-  }
-
-  release(address: string): void {
-    const open = this.#open.get(address);
-    if (open === undefined) return;
-    if (open <= 1) this.#open.delete(address);
-    else this.#open.set(address, open - 1);
-    this.#total -= 1;
-  }
 }
 
 /** RFC 6455 close code for a session's close reason. */

@@ -4,10 +4,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Clock, systemClock } from '../clock.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { clientAddress, type ProxyTrust } from '../net/client-address.js';
+import { ConnectionLimiter } from '../net/connection-limiter.js';
 import { encodeFrame } from '../stomp/codec.js';
 import type { SessionTransport } from '../stomp/session.js';
 import {
-  ConnectionLimiter,
   type ListenerOptions,
   newSessionId,
   type SessionFactory,
@@ -16,6 +17,8 @@ import {
   type TransportSession,
 } from './listener-options.js';
 import { writeCoalescer } from './write-coalescer.js';
+
+const PEER_ONLY: ProxyTrust = { kind: 'none' };
 
 const TOO_MANY_CONNECTIONS = encodeFrame(
   'ERROR',
@@ -120,7 +123,8 @@ export class TcpListener {
 
   #accept(socket: Socket): void {
     socket.on('error', this.#onError);
-    const address = socket.remoteAddress ?? 'unknown';
+    // No proxy headers on raw TCP (and no PROXY protocol): the peer is the client.
+    const address = clientAddress(socket.remoteAddress, undefined, PEER_ONLY);
     if (this.#closing !== undefined || !this.#limiter.acquire(address)) {
       this.#end(socket, this.#closing === undefined ? TOO_MANY_CONNECTIONS : undefined);
       return;

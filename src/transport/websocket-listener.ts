@@ -6,10 +6,11 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock, type Timer } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
+import { clientAddress, type ProxyTrust } from '../net/client-address.js';
+import { ConnectionLimiter } from '../net/connection-limiter.js';
 import type { StompVersion } from '../stomp/frame.js';
 import type { SessionTransport } from '../stomp/session.js';
 import {
-  ConnectionLimiter,
   type ListenerOptions,
   newSessionId,
   type SessionFactory,
@@ -39,10 +40,10 @@ export type WebSocketListenerOptions = ListenerOptions & {
   /** Send frames as binary WebSocket messages (default: text, which every STOMP client reads). */
   readonly binaryFrames?: boolean;
   /**
-   * Behind a reverse proxy: the client address (for per-address limits) is the first X-Forwarded-For
-   * entry, as Fastify's `trustProxy: true` reads it. Only safe when the proxy overwrites that header.
+   * Whose X-Forwarded-For is believed for the client address (per-address limits, logs): the same
+   * rule the HTTP API applies (`clientAddress`). Default: none, the socket peer is the client.
    */
-  readonly trustProxy?: boolean;
+  readonly proxyTrust?: ProxyTrust;
 };
 
 /**
@@ -68,14 +69,6 @@ function offeredVersionsOf(request: IncomingMessage): readonly StompVersion[] | 
     if (offered.has(name)) mask |= 1 << i;
   });
   return OFFERS[mask];
-}
-
-/** The leftmost X-Forwarded-For address, or undefined when the header is absent or empty. */
-export function forwardedFor(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return undefined;
-  const first = value.split(',', 1)[0]?.trim() ?? '';
-  return first === '' ? undefined : first;
 }
 
 function toBuffer(data: RawData): Buffer {
@@ -182,7 +175,7 @@ export class WebSocketListener {
   readonly #limiter: ConnectionLimiter;
   readonly #wss: WebSocketServer;
   readonly #binary: boolean;
-  readonly #trustProxy: boolean;
+  readonly #proxyTrust: ProxyTrust;
   readonly #clock: Clock;
   readonly #closeTimeoutMs: number;
   readonly #logger: TransportLogger | undefined;
@@ -200,7 +193,7 @@ export class WebSocketListener {
     this.#createSession = sessionFactoryOf(options);
     this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
     this.#binary = options.binaryFrames ?? false;
-    this.#trustProxy = options.trustProxy ?? false;
+    this.#proxyTrust = options.proxyTrust ?? { kind: 'none' };
     this.#clock = options.clock ?? systemClock;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
     this.#logger = options.logger;
@@ -231,10 +224,11 @@ export class WebSocketListener {
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const onError = this.#onUpgradeError;
     socket.on('error', onError);
-    const socketAddress = request.socket.remoteAddress ?? 'unknown';
-    const address = this.#trustProxy
-      ? (forwardedFor(request.headers['x-forwarded-for']) ?? socketAddress)
-      : socketAddress;
+    const address = clientAddress(
+      request.socket.remoteAddress,
+      request.headers['x-forwarded-for'],
+      this.#proxyTrust,
+    );
     const refusal = this.#vet(request, address);
     if (refusal !== undefined) {
       refuse(socket, refusal);
