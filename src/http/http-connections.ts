@@ -64,7 +64,6 @@ export function capHttpConnections(
     if (isTrustedPeer(socket.remoteAddress, options.proxyTrust)) return;
     const address = clientAddress(socket.remoteAddress, undefined, PEER_ONLY);
     if (!limiter.acquire(address)) {
-      options.onRefused?.();
       socket.destroy();
       return;
     }
