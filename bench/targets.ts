@@ -60,6 +60,7 @@ export function repoRoot(): string {
 /** Limits of Parley raised so the benchmark measures the server, not its abuse protection. */
 export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
   MAX_CONNECTIONS_PER_IP: '1000000',
+  MAX_HTTP_CONNECTIONS_PER_IP: '1000000',
   MAX_SUBSCRIPTIONS: '10000',
   MAX_OUTBOUND_BYTES: String(256 * 1024 * 1024),
   SEND_RATE_PER_SECOND: '1000000',

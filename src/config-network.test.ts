@@ -37,6 +37,10 @@ describe('proxy trust', () => {
     expect(bad).toHaveLength(2);
     expect(bad[0]).toMatch(/^TRUSTED_PROXIES: "proxy.local" is not an address or CIDR/);
     expect(bad[1]).toMatch(/^TRUSTED_PROXIES: "10.0.0.0\/33"/);
+    expect(problems({ TRUSTED_PROXIES: '0.0.0.0/0' })[0]).toMatch(
+      /^TRUSTED_PROXIES: .*would trust every peer/,
+    );
+    expect(problems({ TRUSTED_PROXIES: '::/0' })[0]).toMatch(/would trust every peer/);
     expect(problems({ TRUST_PROXY_HOPS: '-1' })[0]).toMatch(/^TRUST_PROXY_HOPS:/);
     expect(problems({ TRUST_PROXY_HOPS: '33' })[0]).toMatch(/^TRUST_PROXY_HOPS:/);
     expect(problems({ TRUST_PROXY: 'yes' })[0]).toMatch(/^TRUST_PROXY:/);

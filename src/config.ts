@@ -57,6 +57,9 @@ const ENV_SCHEMA = {
         const cidr = parseCidr(text);
         if (cidr === undefined)
           context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an address or CIDR` });
+        // Trusting every peer would believe the client's own entries again: list the proxies.
+        else if (cidr.prefix === 0)
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} would trust every peer` });
         else cidrs.push(cidr);
       }
       return cidrs;

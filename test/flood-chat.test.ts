@@ -20,6 +20,8 @@ beforeAll(async () => {
       SEND_RATE_PER_SECOND: '5',
       SEND_BURST: String(SEND_BURST),
       MAX_CONNECTIONS_PER_IP: '1000',
+      // The storm's 300 handshakes are plain HTTP connections until upgraded.
+      MAX_HTTP_CONNECTIONS_PER_IP: '1000',
     },
   });
 });

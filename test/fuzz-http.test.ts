@@ -1,7 +1,9 @@
 // Seeded random requests against the HTTP API of a real server: methods, paths (with odd ids and
 // encodings), query strings, headers and bodies (random JSON, broken JSON, bytes, oversized) drawn from
 // a fixed-seed generator. Invariants: never a 5xx; every API refusal is the error envelope with a
-// catalogue code; 429 carries Retry-After. Reproduce a failure with FUZZ_SEED=<the printed seed>.
+// catalogue code; 429 carries Retry-After. The test process is a trusted proxy, so forged, malformed
+// and overlong X-Forwarded-For chains reach the client-address walk. Reproduce a failure with
+// FUZZ_SEED=<the printed seed>.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { ERROR_CATALOGUE } from '../src/errors.js';
@@ -18,7 +20,7 @@ let room: Room;
 
 beforeAll(async () => {
   console.log(`fuzz-http seed ${SEED} (reproduce with FUZZ_SEED=${SEED})`);
-  parley = await startTestParley();
+  parley = await startTestParley({ env: { TRUSTED_PROXIES: '127.0.0.1' } });
   session = await parley.session('fuzzer');
   room = await parley.createRoom(session.token, 'fuzz room');
 });
@@ -114,6 +116,26 @@ function generator(random: () => number) {
     if (auth === 3) headers.authorization = 'Basic YWxhZGRpbjpvcGVuc2VzYW1l';
     if (auth === 4) headers.authorization = `Bearer ${session.token.slice(0, -2)}xx`;
     if (random() < 0.3) headers.origin = pick(['https://evil.example', 'http://localhost:1', 'null']);
+    if (random() < 0.4) {
+      const entries = Array.from({ length: 1 + int(4) }, () =>
+        pick([
+          '203.0.113.7',
+          '203.0.113.7:8080',
+          '[2001:db8::1]:443',
+          '2001:db8::1',
+          '::ffff:10.0.0.1',
+          '127.0.0.1',
+          'unknown',
+          '',
+          '[',
+          '1.2.3.4%eth0',
+          ',,,'.repeat(1 + int(500)),
+          'x'.repeat(1 + int(1500)),
+          pick(strings.filter((s) => /^[\x20-\x7e]*$/.test(s))),
+        ]),
+      );
+      headers['x-forwarded-for'] = entries.join(pick([',', ', ', ' ,']));
+    }
     let body: string | Buffer | undefined;
     if (method !== 'GET' && method !== 'HEAD' && random() < 0.85) {
       headers['content-type'] = pick([

@@ -20,6 +20,8 @@ export function serverTimeouts(limits: HttpLimits): HttpServerTimeouts {
   return {
     http: {
       headersTimeout: limits.headersTimeoutMs,
+      // Node checks headersTimeout against this at construction, before Fastify sets it again.
+      requestTimeout: limits.requestTimeoutMs,
       // Node checks header and request deadlines on this timer (30 s by default, which would let a
       // slowloris hold a socket up to 30 s past its deadline).
       connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(limits.headersTimeoutMs / 4))),
@@ -64,7 +66,6 @@ export function capHttpConnections(
     if (isTrustedPeer(socket.remoteAddress, options.proxyTrust)) return;
     const address = clientAddress(socket.remoteAddress, undefined, PEER_ONLY);
     if (!limiter.acquire(address)) {
-      options.onRefused?.();
       socket.destroy();
       return;
     }
