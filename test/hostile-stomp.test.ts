@@ -3,15 +3,22 @@
 // violations, forged tokens, SEND to /topic, spoofed authors and markup bodies. Every case checks the
 // coded refusal, that the server stays healthy, and that a control user in another connection keeps
 // chatting. Frame limits are set small through the environment, so the configuration is tested too.
+// Also: header values the server could not write back (every version × echoing command × character),
+// floods of refused frames (bounded work and log lines) and frames dribbled byte by byte.
+import { Writable } from 'node:stream';
 import type { Client } from '@stomp/stompjs';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/app.js';
 import type { Message, Room } from '../src/chat/model.js';
 import { TokenService } from '../src/chat/tokens.js';
 import { ManualClock } from '../src/clock.js';
+import { encodeFrame } from '../src/stomp/codec.js';
+import type { StompVersion } from '../src/stomp/frame.js';
 import { MAX_FRAGMENTS_PER_MESSAGE } from '../src/transport/websocket-listener.js';
 import { eventually } from './support/eventually.js';
 import { getJson, type Session, startTestParley, type TestParley } from './support/parley.js';
+import { RawStompClient } from './support/raw-stomp.js';
 import { OPCODE, RawWebSocket, wsFrame } from './support/raw-ws.js';
 import { stompText } from './support/stomp-text.js';
 import { Inbox, receiptOf } from './support/stompjs-client.js';
@@ -21,6 +28,23 @@ const MAX_FRAME_BYTES = 4096;
 const MAX_HEADERS = 16;
 // Must fit the CONNECT Authorization line (a JWT is about 300 bytes).
 const MAX_HEADER_LINE_BYTES = 1024;
+const REFUSAL_BURST = 50;
+const LOG_SAMPLE_LINES = 5;
+const FRAME_TIMEOUT_MS = 800;
+
+/** Every line the server logs (info and above), as parsed JSON. */
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, callback) {
+    logLines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.length > 0),
+    );
+    callback();
+  },
+});
 
 let parley: TestParley;
 let control: Session;
@@ -37,6 +61,15 @@ beforeAll(async () => {
       MAX_FRAME_BYTES: String(MAX_FRAME_BYTES),
       MAX_HEADERS: String(MAX_HEADERS),
       MAX_HEADER_LINE_BYTES: String(MAX_HEADER_LINE_BYTES),
+      REFUSAL_BURST: String(REFUSAL_BURST),
+      REFUSAL_RATE_PER_SECOND: '1',
+      LOG_SAMPLE_LINES: String(LOG_SAMPLE_LINES),
+      LOG_SAMPLE_WINDOW_MS: '600000',
+      FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS),
+    },
+    overrides: {
+      ephemeralStompPort: true,
+      logger: createLogger({ logLevel: 'info' }, 'hostile', logSink),
     },
   });
   control = await parley.session('control');
@@ -412,5 +445,247 @@ describe('application abuse is refused on /user/queue/errors and the connection 
     const { messages } = (await response.json()) as { messages: Message[] };
     expect(messages.map((m) => m.body)).toContain(markup);
     ws.destroy();
+  });
+});
+
+/** A TCP connection that completed CONNECT as `session` in `version` (1.0: no accept-version at all). */
+async function tcpConnected(version: StompVersion, session: Session = attacker): Promise<RawStompClient> {
+  const client = await RawStompClient.open(parley.app.stompPort);
+  const accept = version === '1.0' ? '' : `accept-version:${version}\n`;
+  client.writeRaw(`CONNECT\n${accept}passcode:${session.token}\n\n\u0000`);
+  await client.waitFor((f) => f.command === 'CONNECTED');
+  client.readAs(version);
+  return client;
+}
+
+/** The ERROR frame's code after waiting for it and for the close. */
+async function tcpRefusal(client: RawStompClient): Promise<string | undefined> {
+  const error = await client.waitFor((f) => f.command === 'ERROR');
+  await client.waitClosed();
+  return error.headers.message;
+}
+
+/** A SEND from the control user, once stored. */
+async function controlSays(body: string): Promise<void> {
+  controlCount += 1;
+  const receipt = receiptOf(controlClient, `ctl-${controlCount}`);
+  controlClient.publish({
+    destination: `/app/rooms.${room.id}`,
+    body: JSON.stringify({ body }),
+    headers: { 'content-type': 'application/json', receipt: `ctl-${controlCount}` },
+  });
+  await receipt;
+}
+
+describe('a header value the server could not write back silences nobody', () => {
+  it('TCP, STOMP 1.0: a CR in a subscription id is refused, and subscribers who came after still receive', async () => {
+    const mallory = await tcpConnected('1.0');
+    mallory.writeRaw(`SUBSCRIBE\nid:x\ry\ndestination:/topic/rooms.${room.id}\n\n\u0000`);
+    expect(await tcpRefusal(mallory)).toBe('invalid_header');
+    // A subscriber whose group is newer than the attacker's: it starved when fan-out threw.
+    const victim = await tcpConnected('1.0', control);
+    victim.write('SUBSCRIBE', { id: 'later', destination: `/topic/rooms.${room.id}`, receipt: 'v' });
+    await victim.waitFor((f) => f.command === 'RECEIPT');
+    await controlSays('after the CR');
+    const got = await victim.waitFor((f) => f.command === 'MESSAGE' && f.body.includes('after the CR'));
+    expect(got.headers.subscription).toBe('later');
+    victim.destroy();
+    await expectHealthy();
+  });
+
+  it('WebSocket v10.stomp: the same subscription is refused with invalid_header and close 1002', async () => {
+    const ws = await RawWebSocket.open(parley.app.port, { protocols: ['v10.stomp'] });
+    expect(ws.responseHeaders['sec-websocket-protocol']).toBe('v10.stomp');
+    ws.send(stompText('CONNECT', { passcode: attacker.token }));
+    await ws.waitFor((t) => t.startsWith('CONNECTED\nversion:1.0\n'), 'CONNECTED 1.0');
+    ws.send(`SUBSCRIBE\nid:x\ry\ndestination:/topic/rooms.${room.id}\nreceipt:r\n\n\u0000`);
+    expect(await refusal(ws)).toEqual({ code: 'invalid_header', close: 1002 });
+    expect(ws.text).not.toContain('RECEIPT');
+    await expectHealthy();
+  });
+
+  // The class, not only the case: every version × every command that echoes a value × characters that
+  // stress framing and escaping. Written raw, so the server sees exactly these bytes.
+  const VARIANTS: readonly string[] = [
+    'a\rb', // raw CR inside
+    'ab\r', // followed by the line's LF: a CRLF line end, so the value is "ab"
+    'ab\r\r', // a CR that stays at the end of the value
+    'a\u0000b', // NUL
+    'a:b', // raw colon
+    'a\\cb', // escaped colon
+    'a\\nb', // escaped LF
+    'a\\rb', // escaped CR (1.2 only)
+    'a\\\\b', // escaped backslash
+    'a\\b', // backslash and a letter that is no escape
+    'ab\\', // dangling backslash
+    'a\\tb', // undefined escape
+    'é\r한', // multi-byte around a CR
+  ];
+  const VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
+  const SLOTS = [
+    'SUBSCRIBE id',
+    'SUBSCRIBE destination',
+    'SUBSCRIBE receipt',
+    'SEND receipt',
+    'BEGIN/COMMIT transaction',
+    'DISCONNECT receipt',
+  ] as const;
+  type Slot = (typeof SLOTS)[number];
+
+  /** What the rules say: the value the server reads, or the code it refuses with. */
+  function expected(version: StompVersion, raw: string): { value: string } | { code: string } {
+    // The LF ends the line; one CR right before it belongs to the line end.
+    let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (version !== '1.0') {
+      let out = '';
+      for (let i = 0; i < text.length; i += 1) {
+        const c = text[i];
+        if (c !== '\\') {
+          out += c;
+          continue;
+        }
+        const next = text[i + 1];
+        i += 1;
+        if (next === 'n') out += '\n';
+        else if (next === 'c') out += ':';
+        else if (next === '\\') out += '\\';
+        else if (next === 'r' && version === '1.2') out += '\r';
+        else return { code: 'invalid_frame' };
+      }
+      text = out;
+    }
+    const unwritable = version === '1.2' ? /\0/ : version === '1.1' ? /[\0\r]/ : /[\0\r\n]/;
+    return unwritable.test(text) ? { code: 'invalid_header' } : { value: text };
+  }
+
+  function frameFor(slot: Slot, version: StompVersion, raw: string): string {
+    const topic = `/topic/rooms.${room.id}`;
+    switch (slot) {
+      case 'SUBSCRIBE id':
+        return `SUBSCRIBE\nid:${raw}\ndestination:${topic}\nreceipt:ok\n\n\u0000`;
+      case 'SUBSCRIBE destination':
+        // 1.0 uses the destination as the id when there is none.
+        return `SUBSCRIBE\n${version === '1.0' ? '' : 'id:d\n'}destination:${topic}${raw}\nreceipt:ok\n\n\u0000`;
+      case 'SUBSCRIBE receipt':
+        return `SUBSCRIBE\nid:e\ndestination:/user/queue/errors\nreceipt:${raw}\n\n\u0000`;
+      case 'SEND receipt':
+        return `SEND\ndestination:/app/rooms.${room.id}\ncontent-type:text/plain\nreceipt:${raw}\n\nclass\u0000`;
+      case 'BEGIN/COMMIT transaction':
+        return `BEGIN\ntransaction:${raw}\nreceipt:ok\n\n\u0000COMMIT\ntransaction:${raw}\nreceipt:done\n\n\u0000`;
+      case 'DISCONNECT receipt':
+        return `DISCONNECT\nreceipt:${raw}\n\n\u0000`;
+    }
+  }
+
+  const cases = VERSIONS.flatMap((version) =>
+    SLOTS.flatMap((slot) => VARIANTS.map((raw) => [version, slot, raw] as const)),
+  );
+  it(`covers ${cases.length} cases: 3 versions × ${SLOTS.length} echoing slots × ${VARIANTS.length} values`, () => {
+    expect(cases).toHaveLength(3 * 6 * 13);
+  });
+
+  it.each(cases)('STOMP %s, %s = %j', async (version, slot, raw) => {
+    const client = await tcpConnected(version);
+    client.writeRaw(Buffer.from(frameFor(slot, version, raw), 'utf8'));
+    const outcome = expected(version, raw);
+    if ('code' in outcome) {
+      expect(await tcpRefusal(client)).toBe(outcome.code);
+      expect(client.frames.some((f) => f.command === 'RECEIPT')).toBe(false);
+      return;
+    }
+    const { value } = outcome;
+    switch (slot) {
+      case 'SUBSCRIBE id': {
+        await client.waitFor((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'ok');
+        client.write('SEND', { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain' }, 'echo');
+        const message = await client.waitFor((f) => f.command === 'MESSAGE');
+        expect(message.headers.subscription).toBe(value);
+        break;
+      }
+      case 'SUBSCRIBE destination':
+      case 'SUBSCRIBE receipt':
+      case 'SEND receipt': {
+        // An odd destination is an unknown room: refused on /user/queue/errors, the connection stays.
+        const receipt = slot === 'SUBSCRIBE destination' ? undefined : value;
+        if (receipt !== undefined) {
+          const got = await client.waitFor((f) => f.command === 'RECEIPT');
+          expect(got.headers['receipt-id']).toBe(receipt);
+        }
+        client.writeRaw('DISCONNECT\nreceipt:bye\n\n\u0000');
+        await client.waitFor((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'bye');
+        break;
+      }
+      case 'BEGIN/COMMIT transaction':
+        await client.waitFor((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'done');
+        break;
+      case 'DISCONNECT receipt': {
+        const got = await client.waitFor((f) => f.command === 'RECEIPT');
+        expect(got.headers['receipt-id']).toBe(value);
+        break;
+      }
+    }
+    expect(client.frames.some((f) => f.command === 'ERROR')).toBe(false);
+    client.destroy();
+  });
+
+  it('after all of them, the server is healthy and no connection is left behind', async () => {
+    await expectHealthy();
+    await eventually(async () => expect(await stompConnections()).toBe(1));
+  });
+});
+
+describe('a flood of refused frames costs bounded work and bounded log lines', () => {
+  it(`5,000 SENDs to unknown rooms: closed with too_many_errors after ${REFUSAL_BURST}, a handful of log lines`, async () => {
+    const client = await tcpConnected('1.2');
+    const linesBefore = logLines.length;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 5000; i += 1) {
+      frames.push(encodeFrame('SEND', { destination: `/app/rooms.nope${i}`, receipt: `f${i}` }, 'x', '1.2'));
+    }
+    for (let i = 0; i < frames.length; i += 500) client.writeRaw(Buffer.concat(frames.slice(i, i + 500)));
+    const error = await client.waitFor((f) => f.command === 'ERROR', 10_000);
+    expect(error.headers.message).toBe('too_many_errors');
+    await client.waitClosed();
+    // Sampled per kind for the whole window: this flood and every refusal of the cases above together.
+    const unreported = logLines.filter((line) => line.includes('error not reported'));
+    expect(unreported.length).toBeLessThanOrEqual(LOG_SAMPLE_LINES);
+    expect(logLines.length - linesBefore).toBeLessThanOrEqual(LOG_SAMPLE_LINES);
+    await expectHealthy();
+  });
+});
+
+describe('a frame dribbled byte by byte', () => {
+  it('is ended with frame_timeout; heart-beat EOLs between frames keep a connection open as before', async () => {
+    const dribbler = await tcpConnected('1.2');
+    const beater = await tcpConnected('1.2');
+    dribbler.writeRaw(`SEND\ndestination:/app/rooms.${room.id}\n`);
+    const startedAt = Date.now();
+    let ended = false;
+    void dribbler.waitClosed(10_000).then(() => {
+      ended = true;
+    });
+    await eventually(
+      () => {
+        if (!ended) {
+          dribbler.writeRaw('x');
+          beater.writeRaw('\n');
+          throw new Error('still open');
+        }
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const error = dribbler.frames.find((f) => f.command === 'ERROR');
+    expect(error?.headers.message).toBe('frame_timeout');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(FRAME_TIMEOUT_MS - 50);
+    // The heart-beating connection outlived the timeout and still works.
+    beater.write(
+      'SEND',
+      { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: 'hb' },
+      'hi',
+    );
+    await beater.waitFor((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'hb');
+    expect(beater.closed).toBe(false);
+    beater.destroy();
+    await expectHealthy();
   });
 });

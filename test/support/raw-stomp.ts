@@ -70,6 +70,17 @@ export class RawStompClient {
     this.#socket.write(encodeFrame(command, headers, body, this.#version));
   }
 
+  /** Exact bytes, neither escaped nor checked: for frames no well-behaved client would write. */
+  writeRaw(bytes: Buffer | string): void {
+    this.#socket.write(bytes);
+  }
+
+  /** After a CONNECT written by hand: read the server's frames with `version`'s escaping. */
+  readAs(version: StompVersion): void {
+    this.#version = version;
+    this.#parser.version = version;
+  }
+
   /** Stops reading: the kernel buffers fill and the server's outbound queue grows. */
   stopReading(): void {
     this.#socket.pause();
