@@ -85,6 +85,8 @@ export const ERROR_CATALOGUE = {
     summary: 'The time to edit or delete this message has passed.',
   },
   message_not_found: { status: 404, stomp: 'queue', summary: 'No such message in this room.' },
+  not_muted: { status: 409, stomp: 'queue', summary: 'That user is not muted in this room.' },
+  not_banned: { status: 409, stomp: 'queue', summary: 'That user is not banned from this room.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -401,9 +401,12 @@ export class RoomModeration {
   async remove(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
     const messageId = messageIdField(parseBody(raw).messageId);
     const room = await this.#policyRoom(rawRoomId);
-    await this.#refuseBanned(room.id, user);
-    const staff = roleOf(room, user.id) !== 'member';
     const now = this.#now();
+    const sanctions = await this.#sanctions(room.id, user.id);
+    if (sanctions.ban !== undefined) throw new ParleyError('banned');
+    // A muted moderator may still remove their own words, like any muted member, but not others'.
+    const mutedStaff = roleOf(room, user.id) !== 'member' && sanctions.mutedUntil !== undefined;
+    const staff = roleOf(room, user.id) !== 'member' && !mutedStaff;
     const target = await this.#deps.store.findMessage(room.id, messageId);
     if (target === undefined || target.deleted === true) throw new ParleyError('message_not_found');
     const ownInWindow = target.author.id === user.id && this.#inWindow(target, now);
@@ -414,8 +417,10 @@ export class RoomModeration {
       effect: { type: 'message.deleted', messageId },
       checkMessage: (message) => {
         if (staff) return;
-        if (message.author.id !== user.id)
+        if (message.author.id !== user.id) {
+          if (mutedStaff) refuseSanctioned(sanctions);
           throw new ParleyError('forbidden', 'Only the author or staff may delete a message.');
+        }
         this.#refuseClosedWindow(message, now);
       },
       // Authors removing their own words are not moderation; staff removing anything else is.
@@ -472,8 +477,9 @@ export class RoomModeration {
     const room = await this.#room(rawRoomId);
     const role = roleOf(room, actor.id);
     if (role === 'member') throw new ParleyError('forbidden', 'Only the owner and moderators may moderate.');
-    await this.#take(`moderate:${actor.id}`, MODERATE_RULE);
     const now = this.#now();
+    await this.#refuseSanctionedStaff(room, actor, now);
+    await this.#take(`moderate:${actor.id}`, MODERATE_RULE);
     const { action } = fields;
     let effect: RoomEventEffect;
     let details: Record<string, unknown>;
@@ -508,7 +514,11 @@ export class RoomModeration {
       }
       case 'unmute':
       case 'unban': {
-        const target = await this.#user(fields.userId);
+        if (fields.userId === actor.id)
+          throw new ParleyError('forbidden', 'Nobody lifts their own sanction.');
+        // Lifting is sanctioning in reverse: a moderator may not undo the owner's word on a moderator.
+        // The store refuses `not_muted`/`not_banned` in the event's transaction, against the current rows.
+        const target = await this.#sanctionTarget(room, role, fields.userId);
         effect = { type: action === 'unmute' ? 'member.unmuted' : 'member.unbanned', user: target };
         details = {};
         break;
@@ -674,7 +684,18 @@ export class RoomModeration {
     const room = await this.#room(rawRoomId);
     if (roleOf(room, user.id) === 'member')
       throw new ParleyError('forbidden', 'Only the owner and moderators may see this.');
+    await this.#refuseSanctionedStaff(room, user, this.#now());
     return room;
+  }
+
+  /**
+   * Staff powers are suspended while their holder is muted or banned in the room (the owner can never be
+   * sanctioned, so this concerns moderators). Read from the store, not the cache: a sanction just laid
+   * on a moderator must stop the very next action on any node.
+   */
+  async #refuseSanctionedStaff(room: StoredRoom, actor: User, now: Date): Promise<void> {
+    if (roleOf(room, actor.id) !== 'moderator') return;
+    refuseSanctioned(await this.#deps.store.findSanctions(room.id, actor.id, now));
   }
 
   async #refuseBanned(roomId: RoomId, user: User): Promise<void> {

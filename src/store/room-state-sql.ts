@@ -198,14 +198,27 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       break;
     }
     case 'member.unmuted':
-    case 'member.unbanned':
+    case 'member.unbanned': {
+      const kind = effect.type === 'member.unmuted' ? 'mute' : 'ban';
+      // Lifting what is not in force (never laid, lifted already, run out) would only add noise to the
+      // room and the audit log: refused, against the rows as this transaction sees them.
+      const inForce = await trx
+        .selectFrom('sanctions')
+        .select('user_id')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', kind)
+        .where((eb) => eb.or([eb('until_at', 'is', null), eb('until_at', '>', at)]))
+        .executeTakeFirst();
+      if (inForce === undefined) throw new ParleyError(kind === 'mute' ? 'not_muted' : 'not_banned');
       await trx
         .deleteFrom('sanctions')
         .where('room_id', '=', e.roomId)
         .where('user_id', '=', effect.user.id)
-        .where('kind', '=', effect.type === 'member.unmuted' ? 'mute' : 'ban')
+        .where('kind', '=', kind)
         .execute();
       break;
+    }
     case 'room.updated':
     case 'member.kicked':
     case 'moderator.added':
