@@ -170,6 +170,12 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       chat,
       editWindowSeconds: config.limits.editWindowSeconds,
       messageMaxChars: config.limits.messageMaxChars,
+      reactions: {
+        emojisPerMessage: config.limits.maxReactionEmojisPerMessage,
+        perUserPerMessage: config.limits.maxReactionsPerUserPerMessage,
+        ratePerSecond: config.limits.reactionRatePerSecond,
+        burst: config.limits.reactionBurst,
+      },
       deliverMention: (userId, roomId, json) =>
         broker.sendToUser(userId, MENTIONS_DESTINATION, {
           headers: { 'content-type': 'application/json', 'room-id': roomId },

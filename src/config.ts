@@ -61,6 +61,12 @@ const ENV_SCHEMA = {
   ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
   /** How long authors may edit and delete their own messages. */
   EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
+  /** Distinct emojis one message may carry; every reaction event and history page is bounded by it. */
+  MAX_REACTION_EMOJIS_PER_MESSAGE: integer(1, 1000).default(20),
+  MAX_REACTIONS_PER_USER_PER_MESSAGE: integer(1, 1000).default(5),
+  /** Per-user token bucket for reactions (each one is a stored event sent to every subscriber). */
+  REACTION_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
+  REACTION_BURST: integer(1, 1_000_000).default(20),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
 
   // Storage and cluster.
@@ -98,6 +104,10 @@ export interface Limits {
   readonly sessionsPerIpPerMinute: number;
   readonly roomsPerUserPerHour: number;
   readonly editWindowSeconds: number;
+  readonly maxReactionEmojisPerMessage: number;
+  readonly maxReactionsPerUserPerMessage: number;
+  readonly reactionRatePerSecond: number;
+  readonly reactionBurst: number;
 }
 
 export interface Config {
@@ -184,6 +194,10 @@ function toConfig(env: Env): Config {
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
+      maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,
+      maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
+      reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,
+      reactionBurst: env.REACTION_BURST,
     }),
   };
 }

@@ -85,6 +85,11 @@ export const ERROR_CATALOGUE = {
     summary: 'The time to edit or delete this message has passed.',
   },
   message_not_found: { status: 404, stomp: 'queue', summary: 'No such message in this room.' },
+  too_many_reactions: {
+    status: 409,
+    stomp: 'queue',
+    summary: 'The message has as many reactions as allowed (emojis, or yours on it).',
+  },
   not_muted: { status: 409, stomp: 'queue', summary: 'That user is not muted in this room.' },
   not_banned: { status: 409, stomp: 'queue', summary: 'That user is not banned from this room.' },
 } as const satisfies Record<string, ErrorSpec>;

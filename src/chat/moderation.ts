@@ -43,8 +43,17 @@ export interface ModerationDependencies {
   /** How long authors may edit and delete their own messages. */
   readonly editWindowSeconds: number;
   readonly messageMaxChars: number;
+  /** Caps on one message's reactions and the per-user reaction rate. */
+  readonly reactions: ReactionLimits;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
   readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
+}
+
+export interface ReactionLimits {
+  readonly emojisPerMessage: number;
+  readonly perUserPerMessage: number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
 }
 
 /** The bus channel mentions travel on; every node delivers to its own connections. */
@@ -64,7 +73,6 @@ const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
   'moderator.removed',
 ]);
 
-const REACT_RULE: RateRule = { capacity: 30, refillPerSecond: 5 };
 const REPORT_RULE: RateRule = { capacity: 10, refillPerSecond: 1 / 60 };
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
 const ENTRY_PAGE = 200;
@@ -436,12 +444,19 @@ export class RoomModeration {
       throw new ParleyError('invalid_request', 'The field "on" must be true or false.');
     const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
-    await this.#take(`react:${user.id}`, REACT_RULE);
+    const limits = this.#deps.reactions;
+    await this.#take(`react:${user.id}`, { capacity: limits.burst, refillPerSecond: limits.ratePerSecond });
     await this.#append({
       roomId: room.id,
       actor: user,
       at: this.#now(),
-      effect: { type: 'reaction.changed', messageId, emoji, added: fields.on },
+      effect: {
+        type: 'reaction.changed',
+        messageId,
+        emoji,
+        added: fields.on,
+        caps: { emojisPerMessage: limits.emojisPerMessage, perUserPerMessage: limits.perUserPerMessage },
+      },
     });
   }
 

@@ -49,6 +49,11 @@ export type RoomEventEffect =
       readonly messageId: MessageId;
       readonly emoji: string;
       readonly added: boolean;
+      /**
+       * Refuses an addition (`too_many_reactions`) that would give the message more distinct emojis, or
+       * the actor more reactions on it, than this; checked under the room's lock. Absent: no cap.
+       */
+      readonly caps?: ReactionCaps;
     }
   | {
       readonly type: 'room.updated';
@@ -78,6 +83,11 @@ export type RoomEventEffect =
   | { readonly type: 'member.unbanned'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
   | { readonly type: 'moderator.removed'; readonly user: User };
+
+export interface ReactionCaps {
+  readonly emojisPerMessage: number;
+  readonly perUserPerMessage: number;
+}
 
 export interface NewRoomEvent {
   readonly roomId: RoomId;
