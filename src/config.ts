@@ -68,6 +68,12 @@ const ENV_SCHEMA = {
   REACTION_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
   REACTION_BURST: integer(1, 1_000_000).default(20),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  /** How far a token's `iat` may be ahead of this server's clock (other nodes' clocks drift). */
+  TOKEN_MAX_CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
+  /** How long a node trusts its copy of a user's revocation stamp when a bus message was lost. */
+  TOKEN_REVOCATION_CACHE_MS: integer(0, 3_600_000).default(10_000),
+  REFRESHES_PER_USER_PER_HOUR: integer(1, 1_000_000).default(10),
+  REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
 
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
@@ -108,6 +114,8 @@ export interface Limits {
   readonly maxReactionsPerUserPerMessage: number;
   readonly reactionRatePerSecond: number;
   readonly reactionBurst: number;
+  readonly refreshesPerUserPerHour: number;
+  readonly refreshesPerIpPerMinute: number;
 }
 
 export interface Config {
@@ -125,6 +133,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
+  readonly tokenMaxClockSkewSeconds: number;
+  readonly tokenRevocationCacheMs: number;
   readonly dbPoolMax: number;
   readonly dbStatementTimeoutMs: number;
   readonly presenceTtlMs: number;
@@ -175,6 +185,8 @@ function toConfig(env: Env): Config {
     trustProxy: env.TRUST_PROXY === 'true',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    tokenMaxClockSkewSeconds: env.TOKEN_MAX_CLOCK_SKEW_SECONDS,
+    tokenRevocationCacheMs: env.TOKEN_REVOCATION_CACHE_MS,
     dbPoolMax: env.DB_POOL_MAX,
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
@@ -198,6 +210,8 @@ function toConfig(env: Env): Config {
       maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
       reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,
       reactionBurst: env.REACTION_BURST,
+      refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
+      refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
     }),
   };
 }

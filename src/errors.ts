@@ -51,6 +51,11 @@ export const ERROR_CATALOGUE = {
     stomp: 'fatal',
     summary: 'The server is shutting down; reconnect elsewhere.',
   },
+  session_revoked: {
+    status: 401,
+    stomp: 'fatal',
+    summary: "The connection's token was revoked (signed out everywhere); sign in again.",
+  },
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: {

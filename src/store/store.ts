@@ -233,6 +233,13 @@ export interface Store {
   /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
   markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
   listUnread(userId: UserId): Promise<UnreadRoom[]>;
+  /** Tokens of the user issued before this are revoked; undefined: none ever was. */
+  findTokensValidAfter(userId: UserId): Promise<Date | undefined>;
+  /**
+   * Revokes the user's tokens issued before `validAfter` (the stamp only ever moves forward, also when
+   * two nodes revoke at once); resolves with the stamp now stored.
+   */
+  revokeTokens(userId: UserId, validAfter: Date): Promise<Date>;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   /** Flushes pending appends, then releases connections. */
