@@ -1,14 +1,17 @@
 // Tokens after issue, over real sockets: refreshes rationed per user and per address (429 with
 // Retry-After, refilled by the manual clock), a token dated in the future refused, and "sign out
 // everywhere": older tokens refused on HTTP and CONNECT, open connections closed with session_revoked,
-// the fresh token and its connections untouched.
+// the fresh token and its connections untouched; and across two nodes (PostgreSQL + Redis), the other
+// node closing its connections and refusing the old token over the bus, well within its cache time.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { Frame } from '../src/stomp/frame.js';
+import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
-import { type Session, startTestParley, type TestParley } from './support/parley.js';
+import { postJson, type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
+import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
 const SECRET = 'integration-test-secret-of-at-least-32-bytes';
 const PER_USER_PER_HOUR = 4;
@@ -175,5 +178,64 @@ describe('token refresh, clock skew and sign-out-everywhere', () => {
     }
     expect(statuses).toEqual([...Array(PER_USER_PER_HOUR).fill(200), 429]);
     await eventually(async () => expect((await post(parley, '/api/rooms', dave.token)).status).toBe(401));
+  });
+});
+
+describe.skipIf((await clusterSkipReason()) !== undefined)('sign out everywhere across two nodes', () => {
+  const prefix = uniqueKeyPrefix('sessions-cluster');
+  let a: TestParley;
+  let b: TestParley;
+  const raw: RawStompClient[] = [];
+
+  beforeAll(async () => {
+    a = await startTestParley({
+      backend: 'postgres',
+      env: { REDIS_URL: REDIS_TEST_URL },
+      overrides: { redisKeyPrefix: prefix },
+    });
+    const databaseUrl = a.databaseUrl;
+    if (databaseUrl === undefined) throw new Error('node A has no database');
+    b = await startTestParley({
+      env: { REDIS_URL: REDIS_TEST_URL, DATABASE_URL: databaseUrl },
+      overrides: { redisKeyPrefix: prefix, ephemeralStompPort: true },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    for (const client of raw) client.destroy();
+    await b?.dispose();
+    await a?.dispose();
+    await deleteKeys(prefix);
+  });
+
+  it('a revocation on node A closes the connection on node B and B refuses the old token well within its cache time', async () => {
+    const bob = await a.session('bob');
+    const client = await RawStompClient.open(b.app.stompPort);
+    raw.push(client);
+    client.write('CONNECT', { 'accept-version': '1.2', host: 'parley', passcode: bob.token });
+    await client.waitFor((f) => f.command === 'CONNECTED');
+    // Node B has read (and cached) bob's stamp: the old token works there.
+    const before = await fetch(`${b.url}/api/me/unread`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(before.status).toBe(200);
+
+    // A millisecond later than the token, so the stamp is after it with the system clock too.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const revoked = await postJson<Session>(`${a.url}/api/sessions/revoke`, {}, bob.token);
+    const error = await client.waitFor((f) => f.command === 'ERROR', 3000);
+    expect(error.headers.message).toBe('session_revoked');
+    await eventually(
+      async () => {
+        const after = await fetch(`${b.url}/api/me/unread`, {
+          headers: { authorization: `Bearer ${bob.token}` },
+        });
+        expect(after.status).toBe(401);
+      },
+      { timeoutMs: 3000 },
+    );
+    const fresh = await fetch(`${b.url}/api/me/unread`, {
+      headers: { authorization: `Bearer ${revoked.token}` },
+    });
+    expect(fresh.status).toBe(200);
   });
 });
