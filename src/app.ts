@@ -199,6 +199,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       chat,
       editWindowSeconds: config.limits.editWindowSeconds,
       messageMaxChars: config.limits.messageMaxChars,
+      sendRule: { capacity: config.limits.sendBurst, refillPerSecond: config.limits.sendRatePerSecond },
       reactions: {
         emojisPerMessage: config.limits.maxReactionEmojisPerMessage,
         perUserPerMessage: config.limits.maxReactionsPerUserPerMessage,

@@ -506,3 +506,47 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     ]);
   });
 });
+
+describe('edits spend from the send budget', () => {
+  let parley: TestParley;
+  const clock = new ManualClock(Date.now());
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    parley = await startTestParley({
+      overrides: { clock },
+      env: { SEND_BURST: '3', SEND_RATE_PER_SECOND: '1' },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.deactivate()));
+    await parley?.dispose();
+  });
+
+  it('one message edited in a loop is refused with rate_limited once the burst is spent', async () => {
+    const alice = await parley.session('alice');
+    const room = await parley.createRoom(alice.token, 'edit loop');
+    const client = await parley.connect(alice.token);
+    clients.push(client);
+    const errors = await subscribed(client, '/user/queue/errors');
+    const inbox = await subscribed(client, `/topic/rooms.${room.id}`);
+    await send(client, `/app/rooms.${room.id}`, { body: 'v0' });
+    const [posted] = await inbox.waitFor(1);
+    const { id } = JSON.parse((posted as IMessage).body) as Message;
+    const editTo = (body: string) => ({ messageId: id, body });
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v1'));
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v2'));
+    expect(await refusal(client, errors, `/app/rooms.${room.id}.edit`, editTo('v3'))).toBe('rate_limited');
+    expect(await refusal(client, errors, `/app/rooms.${room.id}`, { body: 'and a message' })).toBe(
+      'rate_limited',
+    );
+    clock.advance(1000);
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v4'));
+    expect((await inbox.waitFor(4)).map((m) => m.headers.event)).toEqual([
+      undefined,
+      'message.edited',
+      'message.edited',
+      'message.edited',
+    ]);
+  });
+});

@@ -43,6 +43,11 @@ export interface ModerationDependencies {
   /** How long authors may edit and delete their own messages. */
   readonly editWindowSeconds: number;
   readonly messageMaxChars: number;
+  /**
+   * The chat's per-user SEND bucket (same key and rule as ChatService): an edit is sent to every
+   * subscriber with the whole message, so edits spend from the budget of speaking.
+   */
+  readonly sendRule: RateRule;
   /** Caps on one message's reactions and the per-user reaction rate. */
   readonly reactions: ReactionLimits;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
@@ -379,8 +384,10 @@ export class RoomModeration {
     const messageId = messageIdField(fields.messageId);
     const body = this.#messageBody(fields.body);
     const room = await this.#policyRoom(rawRoomId);
-    // Editing is speaking: a muted user may not rewrite what the room already read.
+    // Editing is speaking: a muted user may not rewrite what the room already read, and each edit
+    // spends from the sender's rate budget (else one message edited in a loop floods every subscriber).
     refuseSanctioned(await this.#sanctions(room.id, user.id));
+    await this.#take(`send:${user.id}`, this.#deps.sendRule);
     const now = this.#now();
     // The new text names its own mentions: added ones are notified, removed ones no longer highlight.
     const handles = resolveMentionHandles(body);
