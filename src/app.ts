@@ -20,6 +20,7 @@ import { ChatService } from './chat/chat-service.js';
 import type { User } from './chat/model.js';
 import { RoomModeration } from './chat/moderation.js';
 import type { FeedSink } from './chat/room-feed.js';
+import { Sessions } from './chat/sessions.js';
 import { bearerToken, TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -117,16 +118,35 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       secret: await loadTokenSecret(config.jwtSecret, config.dataDir),
       clock,
       ttlSeconds: config.tokenTtlSeconds,
+      maxClockSkewSeconds: config.tokenMaxClockSkewSeconds,
     });
+    const sessions = new Sessions({
+      store,
+      bus: shared.bus,
+      rateLimiter: shared.rateLimiter,
+      tokens,
+      clock,
+      logger,
+      limits: {
+        refreshesPerUserPerHour: config.limits.refreshesPerUserPerHour,
+        refreshesPerIpPerMinute: config.limits.refreshesPerIpPerMinute,
+        revocationCacheMs: config.tokenRevocationCacheMs,
+      },
+    });
+    await sessions.start();
+    cleanups.push(() => sessions.close());
+    /** When each connection's token was issued, so a revocation closes only the connections it revokes. */
+    const tokenIssuedAtMs = new WeakMap<User, number>();
 
     // The metrics read the broker's counts and the broker reports to the metrics: created in that order.
     let metrics: Metrics | undefined;
     const broker: StompBroker<User> = new StompBroker<User>({
       // STOMP header names are case-sensitive; clients spell this one both ways.
       authenticate: async (headers) => {
-        const user = await chat.authenticate(
+        const { user, issuedAtMs } = await sessions.authenticate(
           bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode,
         );
+        tokenIssuedAtMs.set(user, issuedAtMs);
         // Identities issued before users were recorded become mentionable once they connect.
         void moderation.rememberUser(user).catch((error: unknown) => {
           logger.warn({ err: error }, 'remembering a user failed');
@@ -142,6 +162,15 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       },
     });
     metrics = new Metrics(() => broker.stats());
+    // On every node: connections opened with a token the user has just revoked end now.
+    sessions.onRevoked((userId, validAfterMs) =>
+      broker.disconnectUser(
+        userId,
+        'session_revoked',
+        'Signed out everywhere: this token no longer works.',
+        (principal) => (tokenIssuedAtMs.get(principal) ?? 0) < validAfterMs,
+      ),
+    );
 
     const chat: ChatService = new ChatService({
       store,
@@ -171,6 +200,13 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       chat,
       editWindowSeconds: config.limits.editWindowSeconds,
       messageMaxChars: config.limits.messageMaxChars,
+      sendRule: { capacity: config.limits.sendBurst, refillPerSecond: config.limits.sendRatePerSecond },
+      reactions: {
+        emojisPerMessage: config.limits.maxReactionEmojisPerMessage,
+        perUserPerMessage: config.limits.maxReactionsPerUserPerMessage,
+        ratePerSecond: config.limits.reactionRatePerSecond,
+        burst: config.limits.reactionBurst,
+      },
       deliverMention: (userId, roomId, json) =>
         broker.sendToUser(userId, MENTIONS_DESTINATION, {
           headers: { 'content-type': 'application/json', 'room-id': roomId },
@@ -186,6 +222,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     const http = await buildHttpApp({
       chat,
+      sessions,
       moderation,
       logger,
       origins,

@@ -102,7 +102,19 @@ const ENV_SCHEMA = {
   ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
   /** How long authors may edit and delete their own messages. */
   EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
+  /** Distinct emojis one message may carry; every reaction event and history page is bounded by it. */
+  MAX_REACTION_EMOJIS_PER_MESSAGE: integer(1, 1000).default(20),
+  MAX_REACTIONS_PER_USER_PER_MESSAGE: integer(1, 1000).default(5),
+  /** Per-user token bucket for reactions (each one is a stored event sent to every subscriber). */
+  REACTION_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
+  REACTION_BURST: integer(1, 1_000_000).default(20),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  /** How far a token's `iat` may be ahead of this server's clock (other nodes' clocks drift). */
+  TOKEN_MAX_CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
+  /** How long a node trusts its copy of a user's revocation stamp when a bus message was lost. */
+  TOKEN_REVOCATION_CACHE_MS: integer(0, 3_600_000).default(10_000),
+  REFRESHES_PER_USER_PER_HOUR: integer(1, 1_000_000).default(10),
+  REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
 
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
@@ -165,6 +177,12 @@ export interface Limits {
   readonly sessionsPerIpPerMinute: number;
   readonly roomsPerUserPerHour: number;
   readonly editWindowSeconds: number;
+  readonly maxReactionEmojisPerMessage: number;
+  readonly maxReactionsPerUserPerMessage: number;
+  readonly reactionRatePerSecond: number;
+  readonly reactionBurst: number;
+  readonly refreshesPerUserPerHour: number;
+  readonly refreshesPerIpPerMinute: number;
 }
 
 /** Limits of plain HTTP connections on the HTTP port (WebSocket ones leave them once upgraded). */
@@ -197,6 +215,8 @@ export interface Config {
   readonly http: HttpLimits;
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
+  readonly tokenMaxClockSkewSeconds: number;
+  readonly tokenRevocationCacheMs: number;
   readonly dbPoolMax: number;
   readonly dbStatementTimeoutMs: number;
   readonly presenceTtlMs: number;
@@ -255,6 +275,8 @@ function toConfig(env: Env): Config {
     }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    tokenMaxClockSkewSeconds: env.TOKEN_MAX_CLOCK_SKEW_SECONDS,
+    tokenRevocationCacheMs: env.TOKEN_REVOCATION_CACHE_MS,
     dbPoolMax: env.DB_POOL_MAX,
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
@@ -279,6 +301,12 @@ function toConfig(env: Env): Config {
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
+      maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,
+      maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
+      reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,
+      reactionBurst: env.REACTION_BURST,
+      refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
+      refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
     }),
   };
 }

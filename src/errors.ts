@@ -62,6 +62,11 @@ export const ERROR_CATALOGUE = {
     stomp: 'fatal',
     summary: 'Too many frames of this connection were refused; it was closed.',
   },
+  session_revoked: {
+    status: 401,
+    stomp: 'fatal',
+    summary: "The connection's token was revoked (signed out everywhere); sign in again.",
+  },
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: {
@@ -96,6 +101,13 @@ export const ERROR_CATALOGUE = {
     summary: 'The time to edit or delete this message has passed.',
   },
   message_not_found: { status: 404, stomp: 'queue', summary: 'No such message in this room.' },
+  too_many_reactions: {
+    status: 409,
+    stomp: 'queue',
+    summary: 'The message has as many reactions as allowed (emojis, or yours on it).',
+  },
+  not_muted: { status: 409, stomp: 'queue', summary: 'That user is not muted in this room.' },
+  not_banned: { status: 409, stomp: 'queue', summary: 'That user is not banned from this room.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

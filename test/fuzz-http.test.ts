@@ -87,6 +87,7 @@ function generator(random: () => number) {
   const paths = [
     () => '/api/sessions',
     () => '/api/sessions/refresh',
+    () => '/api/sessions/revoke',
     () => '/api/rooms',
     () => `/api/rooms/${encodeURIComponent(id())}`,
     () => `/api/rooms/${encodeURIComponent(id())}/messages`,

@@ -18,6 +18,9 @@ import type { Inbox } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
 const EDIT_WINDOW_SECONDS = 900;
+const MAX_EMOJIS = 6;
+const MAX_PER_USER = 3;
+const REACTION_BURST = 30;
 
 describe.each(backends)('message features over STOMP on %s', (backend) => {
   let parley: TestParley;
@@ -53,7 +56,13 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     parley = await startTestParley({
       backend,
       overrides: { clock },
-      env: { EDIT_WINDOW_SECONDS: String(EDIT_WINDOW_SECONDS) },
+      env: {
+        EDIT_WINDOW_SECONDS: String(EDIT_WINDOW_SECONDS),
+        MAX_REACTION_EMOJIS_PER_MESSAGE: String(MAX_EMOJIS),
+        MAX_REACTIONS_PER_USER_PER_MESSAGE: String(MAX_PER_USER),
+        REACTION_BURST: String(REACTION_BURST),
+        REACTION_RATE_PER_SECOND: '1',
+      },
     });
     owner = await parley.session('owner');
     alice = await parley.session('alice');
@@ -225,21 +234,26 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     const changes = (await inbox.waitFor(5)).slice(1);
     expect(changes.every((m) => m.headers.event === 'reaction.changed')).toBe(true);
     expect(changes.map((m) => Number(m.headers.seq))).toEqual([2, 3, 4, 5]);
-    expect(bodyOf(changes[2] as IMessage)).toEqual({
-      type: 'reaction.changed',
-      messageId: message.id,
-      reactions: [
-        { emoji: '👍', count: 2, users: [bob.user, alice.user] },
-        { emoji: '👨‍👩‍👧', count: 1, users: [alice.user] },
-      ],
-      by: alice.user,
-      emoji: '👨‍👩‍👧',
-      added: true,
-    });
-    expect(bodyOf(changes[3] as IMessage)).toMatchObject({
-      added: false,
-      reactions: [{ emoji: '👍', count: 2 }],
-    });
+    expect(changes.map(bodyOf)).toEqual([
+      { type: 'reaction.changed', messageId: message.id, emoji: '👍', added: true, count: 1, by: bob.user },
+      { type: 'reaction.changed', messageId: message.id, emoji: '👍', added: true, count: 2, by: alice.user },
+      {
+        type: 'reaction.changed',
+        messageId: message.id,
+        emoji: '👨‍👩‍👧',
+        added: true,
+        count: 1,
+        by: alice.user,
+      },
+      {
+        type: 'reaction.changed',
+        messageId: message.id,
+        emoji: '👨‍👩‍👧',
+        added: false,
+        count: 0,
+        by: alice.user,
+      },
+    ]);
     expect((await history(room))[0]?.reactions).toEqual([
       { emoji: '👍', count: 2, users: [bob.user, alice.user] },
     ]);
@@ -252,6 +266,100 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
         }),
       ).toBe('invalid_request');
     }
+  });
+
+  it('caps distinct emojis per message and reactions per user per message, with too_many_reactions', async () => {
+    const room = await parley.createRoom(owner.token, 'reaction caps');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const message = await post(asAlice.client, inbox, room, { body: 'pile on' });
+    const asBob = await connect(bob);
+    const asOwner = await connect(owner);
+    const react = (who: { client: Client }, emoji: string, on = true) =>
+      send(who.client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on });
+    const refused = (who: { client: Client; errors: Inbox }, emoji: string) =>
+      refusal(who.client, who.errors, `/app/rooms.${room.id}.react`, {
+        messageId: message.id,
+        emoji,
+        on: true,
+      });
+
+    for (const emoji of ['😀', '😁', '😂']) await react(asAlice, emoji);
+    expect(await refused(asAlice, '🤣')).toBe('too_many_reactions');
+    // Adding one already there is no change, not a refusal; removing one makes room.
+    await react(asAlice, '😀');
+    await react(asAlice, '😂', false);
+    await react(asAlice, '🤣');
+    for (const emoji of ['😃', '😄', '😅']) await react(asBob, emoji);
+    // Six distinct emojis now: a seventh is refused to anyone, joining an existing one is not.
+    expect(await refused(asOwner, '😆')).toBe('too_many_reactions');
+    await react(asOwner, '😅');
+    const [stored] = await history(room);
+    expect(stored?.reactions?.map((r) => [r.emoji, r.count])).toEqual([
+      ['😀', 1],
+      ['😁', 1],
+      ['🤣', 1],
+      ['😃', 1],
+      ['😄', 1],
+      ['😅', 2],
+    ]);
+  });
+
+  it('rate-limits reactions per user (REACTION_BURST, then REACTION_RATE_PER_SECOND)', async () => {
+    const room = await parley.createRoom(owner.token, 'reaction rate');
+    const asAlice = await connect(alice);
+    const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const message = await post(asAlice.client, inbox, room, { body: 'click me' });
+    const flipper = await parley.session('flipper');
+    const asFlipper = await connect(flipper);
+    const flip = (on: boolean) => ({ messageId: message.id, emoji: '🔁', on });
+    for (let i = 0; i < REACTION_BURST; i++)
+      await send(asFlipper.client, `/app/rooms.${room.id}.react`, flip(i % 2 === 0));
+    expect(await refusal(asFlipper.client, asFlipper.errors, `/app/rooms.${room.id}.react`, flip(true))).toBe(
+      'rate_limited',
+    );
+    clock.advance(1000);
+    await send(asFlipper.client, `/app/rooms.${room.id}.react`, flip(true));
+  });
+
+  it('a reaction event carries the change, not the list: its size does not grow with the reactions', async () => {
+    const room = await parley.createRoom(owner.token, 'reaction bytes');
+    const asAlice = await connect(alice);
+    const watcher = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
+    const message = await post(asAlice.client, watcher, room, { body: 'popular' });
+    const crowd = await Promise.all(
+      Array.from({ length: 14 }, (_, i) => parley.session(`fan ${String(i).padStart(2, '0')}`)),
+    );
+    const emojis = ['👍', '🎉', '❤️'];
+    for (const fan of crowd) {
+      const { client } = await connect(fan);
+      for (const emoji of emojis) {
+        await send(client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on: true });
+      }
+    }
+    const total = 1 + crowd.length * emojis.length;
+    const events = (await watcher.waitFor(total)).slice(1);
+    // ~200 bytes each (ids, one emoji, one user): the 42nd is no bigger than the 1st, bar the count's digits.
+    for (const emoji of emojis) {
+      const sizes = events.filter((m) => bodyOf(m).emoji === emoji).map((m) => Buffer.byteLength(m.body));
+      expect(sizes).toHaveLength(crowd.length);
+      expect(Math.max(...sizes)).toBeLessThan(400);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    }
+    expect(bodyOf(events.at(-1) as IMessage)).toEqual({
+      type: 'reaction.changed',
+      messageId: message.id,
+      emoji: '❤️',
+      added: true,
+      count: crowd.length,
+      by: crowd.at(-1)?.user,
+    });
+    // History shows exact counts and a bounded list of who: the first 10, in order.
+    const [stored] = await history(room);
+    expect(stored?.reactions?.map((r) => [r.emoji, r.count, r.users.length])).toEqual(
+      emojis.map((e) => [e, crowd.length, 10]),
+    );
+    expect(stored?.reactions?.[0]?.users).toEqual(crowd.slice(0, 10).map((f) => f.user));
   });
 
   it('reports reach staff only', async () => {
@@ -395,6 +503,50 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
         reactions: [{ emoji: '🎉', count: 1, users: [alice.user] }],
       },
       { ...b, body: '', deleted: true },
+    ]);
+  });
+});
+
+describe('edits spend from the send budget', () => {
+  let parley: TestParley;
+  const clock = new ManualClock(Date.now());
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    parley = await startTestParley({
+      overrides: { clock },
+      env: { SEND_BURST: '3', SEND_RATE_PER_SECOND: '1' },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.deactivate()));
+    await parley?.dispose();
+  });
+
+  it('one message edited in a loop is refused with rate_limited once the burst is spent', async () => {
+    const alice = await parley.session('alice');
+    const room = await parley.createRoom(alice.token, 'edit loop');
+    const client = await parley.connect(alice.token);
+    clients.push(client);
+    const errors = await subscribed(client, '/user/queue/errors');
+    const inbox = await subscribed(client, `/topic/rooms.${room.id}`);
+    await send(client, `/app/rooms.${room.id}`, { body: 'v0' });
+    const [posted] = await inbox.waitFor(1);
+    const { id } = JSON.parse((posted as IMessage).body) as Message;
+    const editTo = (body: string) => ({ messageId: id, body });
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v1'));
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v2'));
+    expect(await refusal(client, errors, `/app/rooms.${room.id}.edit`, editTo('v3'))).toBe('rate_limited');
+    expect(await refusal(client, errors, `/app/rooms.${room.id}`, { body: 'and a message' })).toBe(
+      'rate_limited',
+    );
+    clock.advance(1000);
+    await send(client, `/app/rooms.${room.id}.edit`, editTo('v4'));
+    expect((await inbox.waitFor(4)).map((m) => m.headers.event)).toEqual([
+      undefined,
+      'message.edited',
+      'message.edited',
+      'message.edited',
     ]);
   });
 });

@@ -421,6 +421,105 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     expect(resumed.bodies().slice(3)).toEqual(live.bodies().slice(1));
   });
 
+  it('a muted or banned moderator cannot act, cannot lift their own sanction, and sees no staff lists', async () => {
+    const room = await staffedRoom('sanctioned staff');
+    const asOwner = await connect(owner);
+    const asMod = await connect(mod);
+    const asMod2 = await connect(mod2);
+    await send(asMod2.client, `/app/rooms.${room.id}`, { body: 'mod two speaks' });
+    const [spoken] = (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`))
+      .messages;
+    await send(asOwner.client, moderate(room.id), { action: 'mute', userId: mod.user.id, seconds: 600 });
+    const actions: Array<Record<string, unknown>> = [
+      { action: 'unmute', userId: mod.user.id },
+      { action: 'mute', userId: bob.user.id, seconds: 60 },
+      { action: 'kick', userId: bob.user.id },
+      { action: 'ban', userId: bob.user.id },
+      { action: 'settings', slowModeSeconds: 5 },
+    ];
+    for (const body of actions) {
+      expect(await refusal(asMod.client, asMod.errors, moderate(room.id), body), JSON.stringify(body)).toBe(
+        'muted',
+      );
+    }
+    // Staff may delete anyone's message; a muted moderator may not.
+    expect(
+      await refusal(asMod.client, asMod.errors, `/app/rooms.${room.id}.delete`, { messageId: spoken?.id }),
+    ).toBe('muted');
+    for (const path of ['bans', 'reports']) {
+      const read = await getWithToken(`${parley.url}/api/rooms/${room.id}/${path}`, mod.token);
+      expect(read.status, path).toBe(403);
+      expect(read.body, path).toMatchObject({ error: { code: 'muted' } });
+    }
+    // Another moderator may not lift the owner's sanction on a moderator either.
+    expect(
+      await refusal(asMod2.client, asMod2.errors, moderate(room.id), {
+        action: 'unmute',
+        userId: mod.user.id,
+      }),
+    ).toBe('forbidden');
+
+    await send(asOwner.client, moderate(room.id), { action: 'ban', userId: mod.user.id });
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unban', userId: mod.user.id }),
+    ).toBe('banned');
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'kick', userId: bob.user.id }),
+    ).toBe('banned');
+    const bans = await getWithToken(`${parley.url}/api/rooms/${room.id}/bans`, mod.token);
+    expect(bans).toMatchObject({ status: 403, body: { error: { code: 'banned' } } });
+    // Nothing the sanctioned moderator tried reached the room or the audit log.
+    const audit = await getWithToken(`${parley.url}/api/rooms/${room.id}/audit`, owner.token);
+    expect((audit.body.entries as Array<{ actor: { id: string } }>).map((e) => e.actor.id)).not.toContain(
+      mod.user.id,
+    );
+
+    // Once the owner lifts both, the moderator acts again.
+    await send(asOwner.client, moderate(room.id), { action: 'unban', userId: mod.user.id });
+    await send(asOwner.client, moderate(room.id), { action: 'unmute', userId: mod.user.id });
+    await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 60 });
+  });
+
+  it('nobody lifts their own sanction; unmute and unban need a sanction in force', async () => {
+    const room = await staffedRoom('lifting');
+    const asOwner = await connect(owner);
+    const asMod = await connect(mod);
+    for (const action of ['unmute', 'unban']) {
+      expect(
+        await refusal(asOwner.client, asOwner.errors, moderate(room.id), { action, userId: owner.user.id }),
+      ).toBe('forbidden');
+      expect(
+        await refusal(asMod.client, asMod.errors, moderate(room.id), { action, userId: mod.user.id }),
+      ).toBe('forbidden');
+    }
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unmute', userId: bob.user.id }),
+    ).toBe('not_muted');
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unban', userId: bob.user.id }),
+    ).toBe('not_banned');
+    // Muted is not banned, and a mute that ran out is not a mute.
+    await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 30 });
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unban', userId: bob.user.id }),
+    ).toBe('not_banned');
+    clock.advance(31_000);
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unmute', userId: bob.user.id }),
+    ).toBe('not_muted');
+    await send(asMod.client, moderate(room.id), { action: 'ban', userId: bob.user.id, seconds: 60 });
+    await send(asMod.client, moderate(room.id), { action: 'unban', userId: bob.user.id });
+    expect(
+      await refusal(asMod.client, asMod.errors, moderate(room.id), { action: 'unban', userId: bob.user.id }),
+    ).toBe('not_banned');
+    const audit = await getWithToken(`${parley.url}/api/rooms/${room.id}/audit`, owner.token);
+    expect((audit.body.entries as Array<{ action: string }>).map((e) => e.action).slice(0, 3)).toEqual([
+      'member.unbanned',
+      'member.banned',
+      'member.muted',
+    ]);
+  });
+
   it('the audit log: newest first, owner only, pages with before', async () => {
     const room = await staffedRoom('audited');
     const asMod = await connect(mod);

@@ -2,7 +2,7 @@
 // race (and, on PostgreSQL, when two stores — two nodes — race); a refused event leaves no trace; a
 // reaction that changes nothing takes no seq; sanctions expire; read markers never go down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageId, RoomEntry, UserId } from '../src/chat/model.js';
+import { type MessageId, REACTION_USERS_SHOWN, type RoomEntry, type UserId } from '../src/chat/model.js';
 import { ParleyError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
 import { makePostgresFixture, makeSqliteFixture, postgresUnavailable } from './fixtures/store-fixtures.js';
@@ -67,8 +67,52 @@ describe.each(engines)('room events in the %s store', (engine) => {
     expect(entries.filter((e) => e.kind === 'event')).toHaveLength(40);
     expect((await store.findRoom(room.id))?.lastSeq).toBe(101);
     const last = entries.filter((e) => e.kind === 'event').at(-1);
-    expect(last?.kind === 'event' ? JSON.parse(last.event.json).reactions[0].count : 0).toBe(40);
-    expect((await store.findMessage(room.id, target.id))?.reactions?.[0]?.users).toHaveLength(40);
+    expect(last?.kind === 'event' ? JSON.parse(last.event.json).count : 0).toBe(40);
+    const [reaction] = (await store.findMessage(room.id, target.id))?.reactions ?? [];
+    expect(reaction?.count).toBe(40);
+    expect(reaction?.users).toHaveLength(REACTION_USERS_SHOWN);
+  });
+
+  it('holds the reaction caps when many add at once', async () => {
+    const room = await store.createRoom(newRoom('caps race'));
+    const target = (await store.appendMessage(newMessage(room.id, 'target'))).message;
+    const caps = { emojisPerMessage: 5, perUserPerMessage: 3 };
+    const emojis = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆'];
+    const crowd = Array.from({ length: 16 }, (_, i) => user(`c${i}`));
+    const greedy = user('greedy');
+    const outcomes = await Promise.allSettled([
+      ...crowd.map((actor, i) =>
+        store.appendEvent({
+          roomId: room.id,
+          actor,
+          at: new Date(),
+          effect: {
+            type: 'reaction.changed',
+            messageId: target.id,
+            emoji: emojis[i % 8] ?? '😀',
+            added: true,
+            caps,
+          },
+        }),
+      ),
+      ...emojis.map((emoji) =>
+        store.appendEvent({
+          roomId: room.id,
+          actor: greedy,
+          at: new Date(),
+          effect: { type: 'reaction.changed', messageId: target.id, emoji, added: true, caps },
+        }),
+      ),
+    ]);
+    const refused = outcomes.flatMap((o) =>
+      o.status === 'rejected' ? [o.reason instanceof ParleyError ? o.reason.code : String(o.reason)] : [],
+    );
+    expect(new Set(refused)).toEqual(new Set(['too_many_reactions']));
+    const reactions = (await store.findMessage(room.id, target.id))?.reactions ?? [];
+    expect(reactions).toHaveLength(5);
+    expect(reactions.filter((r) => r.users.some((u) => u.id === greedy.id)).length).toBeLessThanOrEqual(3);
+    const total = reactions.reduce((n, r) => n + r.count, 0);
+    expect((await store.findRoom(room.id))?.lastSeq).toBe(1 + total);
   });
 
   it('a refused event takes no seq and changes nothing; an unchanged reaction takes none either', async () => {

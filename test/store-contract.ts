@@ -344,6 +344,26 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       });
     });
 
+    describe('token revocation', () => {
+      it('keeps one stamp per user that only moves forward, also when revoked at once, and across reopen', async () => {
+        const alice = user('alice');
+        const bob = user('bob');
+        expect(await store.findTokensValidAfter(alice.id)).toBeUndefined();
+        expect(await store.revokeTokens(alice.id, new Date(T0 + 5000))).toEqual(new Date(T0 + 5000));
+        // An older stamp (a node with a slow clock, a late retry) never reopens what was closed.
+        expect(await store.revokeTokens(alice.id, new Date(T0 + 1000))).toEqual(new Date(T0 + 5000));
+        const racing = await Promise.all(
+          range(1, 20).map((i) => store.revokeTokens(bob.id, new Date(T0 + i))),
+        );
+        expect(racing.every((d) => d.getTime() <= T0 + 20)).toBe(true);
+        expect(await store.findTokensValidAfter(bob.id)).toEqual(new Date(T0 + 20));
+        await store.close();
+        const reopened = await fixture.open();
+        expect(await reopened.findTokensValidAfter(alice.id)).toEqual(new Date(T0 + 5000));
+        expect(await reopened.findTokensValidAfter(user('carol').id)).toBeUndefined();
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps rooms and messages across close and reopen', async () => {
         const room = await store.createRoom(newRoom('durable'));

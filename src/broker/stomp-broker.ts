@@ -203,12 +203,15 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     return ended;
   }
 
-  disconnectUser(userId: string, code: string, message: string): void {
+  /** Closes the user's connections (those whose principal `which` accepts, when given). */
+  disconnectUser(userId: string, code: string, message: string, which?: (principal: P) => boolean): void {
     const connections = this.#byUser.get(userId);
     if (connections === undefined) return;
     const errorCode: ErrorCode = isErrorCode(code) ? code : 'unauthorized';
     // Copy: closing may report `disconnected` synchronously, which edits the set.
-    for (const state of [...connections]) state.session.close(errorCode, message);
+    for (const state of [...connections]) {
+      if (which === undefined || which(state.connection.principal)) state.session.close(errorCode, message);
+    }
   }
 
   stats(): BrokerStats {

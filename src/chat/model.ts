@@ -48,10 +48,16 @@ export interface ReplyQuote {
   readonly body: string;
 }
 
+/**
+ * A message's JSON names at most this many users per emoji (`count` is exact): a popular message must
+ * not grow every history page and every subscriber's copy without bound.
+ */
+export const REACTION_USERS_SHOWN = 10;
+
 export interface Reaction {
   readonly emoji: string;
   readonly count: number;
-  /** In the order they reacted. */
+  /** Some of them (at most REACTION_USERS_SHOWN), in the order they reacted. */
   readonly users: readonly User[];
 }
 

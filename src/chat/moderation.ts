@@ -43,8 +43,22 @@ export interface ModerationDependencies {
   /** How long authors may edit and delete their own messages. */
   readonly editWindowSeconds: number;
   readonly messageMaxChars: number;
+  /**
+   * The chat's per-user SEND bucket (same key and rule as ChatService): an edit is sent to every
+   * subscriber with the whole message, so edits spend from the budget of speaking.
+   */
+  readonly sendRule: RateRule;
+  /** Caps on one message's reactions and the per-user reaction rate. */
+  readonly reactions: ReactionLimits;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
   readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
+}
+
+export interface ReactionLimits {
+  readonly emojisPerMessage: number;
+  readonly perUserPerMessage: number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
 }
 
 /** The bus channel mentions travel on; every node delivers to its own connections. */
@@ -64,7 +78,6 @@ const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
   'moderator.removed',
 ]);
 
-const REACT_RULE: RateRule = { capacity: 30, refillPerSecond: 5 };
 const REPORT_RULE: RateRule = { capacity: 10, refillPerSecond: 1 / 60 };
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
 const ENTRY_PAGE = 200;
@@ -371,8 +384,10 @@ export class RoomModeration {
     const messageId = messageIdField(fields.messageId);
     const body = this.#messageBody(fields.body);
     const room = await this.#policyRoom(rawRoomId);
-    // Editing is speaking: a muted user may not rewrite what the room already read.
+    // Editing is speaking: a muted user may not rewrite what the room already read, and each edit
+    // spends from the sender's rate budget (else one message edited in a loop floods every subscriber).
     refuseSanctioned(await this.#sanctions(room.id, user.id));
+    await this.#take(`send:${user.id}`, this.#deps.sendRule);
     const now = this.#now();
     // The new text names its own mentions: added ones are notified, removed ones no longer highlight.
     const handles = resolveMentionHandles(body);
@@ -401,9 +416,12 @@ export class RoomModeration {
   async remove(user: User, rawRoomId: string, raw: Buffer): Promise<void> {
     const messageId = messageIdField(parseBody(raw).messageId);
     const room = await this.#policyRoom(rawRoomId);
-    await this.#refuseBanned(room.id, user);
-    const staff = roleOf(room, user.id) !== 'member';
     const now = this.#now();
+    const sanctions = await this.#sanctions(room.id, user.id);
+    if (sanctions.ban !== undefined) throw new ParleyError('banned');
+    // A muted moderator may still remove their own words, like any muted member, but not others'.
+    const mutedStaff = roleOf(room, user.id) !== 'member' && sanctions.mutedUntil !== undefined;
+    const staff = roleOf(room, user.id) !== 'member' && !mutedStaff;
     const target = await this.#deps.store.findMessage(room.id, messageId);
     if (target === undefined || target.deleted === true) throw new ParleyError('message_not_found');
     const ownInWindow = target.author.id === user.id && this.#inWindow(target, now);
@@ -414,8 +432,10 @@ export class RoomModeration {
       effect: { type: 'message.deleted', messageId },
       checkMessage: (message) => {
         if (staff) return;
-        if (message.author.id !== user.id)
+        if (message.author.id !== user.id) {
+          if (mutedStaff) refuseSanctioned(sanctions);
           throw new ParleyError('forbidden', 'Only the author or staff may delete a message.');
+        }
         this.#refuseClosedWindow(message, now);
       },
       // Authors removing their own words are not moderation; staff removing anything else is.
@@ -431,12 +451,19 @@ export class RoomModeration {
       throw new ParleyError('invalid_request', 'The field "on" must be true or false.');
     const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
-    await this.#take(`react:${user.id}`, REACT_RULE);
+    const limits = this.#deps.reactions;
+    await this.#take(`react:${user.id}`, { capacity: limits.burst, refillPerSecond: limits.ratePerSecond });
     await this.#append({
       roomId: room.id,
       actor: user,
       at: this.#now(),
-      effect: { type: 'reaction.changed', messageId, emoji, added: fields.on },
+      effect: {
+        type: 'reaction.changed',
+        messageId,
+        emoji,
+        added: fields.on,
+        caps: { emojisPerMessage: limits.emojisPerMessage, perUserPerMessage: limits.perUserPerMessage },
+      },
     });
   }
 
@@ -472,8 +499,9 @@ export class RoomModeration {
     const room = await this.#room(rawRoomId);
     const role = roleOf(room, actor.id);
     if (role === 'member') throw new ParleyError('forbidden', 'Only the owner and moderators may moderate.');
-    await this.#take(`moderate:${actor.id}`, MODERATE_RULE);
     const now = this.#now();
+    await this.#refuseSanctionedStaff(room, actor, now);
+    await this.#take(`moderate:${actor.id}`, MODERATE_RULE);
     const { action } = fields;
     let effect: RoomEventEffect;
     let details: Record<string, unknown>;
@@ -508,7 +536,11 @@ export class RoomModeration {
       }
       case 'unmute':
       case 'unban': {
-        const target = await this.#user(fields.userId);
+        if (fields.userId === actor.id)
+          throw new ParleyError('forbidden', 'Nobody lifts their own sanction.');
+        // Lifting is sanctioning in reverse: a moderator may not undo the owner's word on a moderator.
+        // The store refuses `not_muted`/`not_banned` in the event's transaction, against the current rows.
+        const target = await this.#sanctionTarget(room, role, fields.userId);
         effect = { type: action === 'unmute' ? 'member.unmuted' : 'member.unbanned', user: target };
         details = {};
         break;
@@ -674,7 +706,18 @@ export class RoomModeration {
     const room = await this.#room(rawRoomId);
     if (roleOf(room, user.id) === 'member')
       throw new ParleyError('forbidden', 'Only the owner and moderators may see this.');
+    await this.#refuseSanctionedStaff(room, user, this.#now());
     return room;
+  }
+
+  /**
+   * Staff powers are suspended while their holder is muted or banned in the room (the owner can never be
+   * sanctioned, so this concerns moderators). Read from the store, not the cache: a sanction just laid
+   * on a moderator must stop the very next action on any node.
+   */
+  async #refuseSanctionedStaff(room: StoredRoom, actor: User, now: Date): Promise<void> {
+    if (roleOf(room, actor.id) !== 'moderator') return;
+    refuseSanctioned(await this.#deps.store.findSanctions(room.id, actor.id, now));
   }
 
   async #refuseBanned(roomId: RoomId, user: User): Promise<void> {

@@ -7,6 +7,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import {
   type Message,
+  REACTION_USERS_SHOWN,
   ROOM_EVENT_TYPES,
   type RoomEntry,
   type RoomEvent,
@@ -271,7 +272,11 @@ export class RoomFeed {
     const index = this.#recent.findIndex((m) => messageIdOf(m.json) === update.messageId);
     const held = this.#recent[index];
     if (held !== undefined) {
-      const json = update.message ?? withReactions(held.json, update.reactions);
+      const json =
+        update.message ??
+        (update.reaction === undefined
+          ? withReactions(held.json, update.reactions)
+          : withReactionChange(held.json, update.reaction));
       if (json !== undefined) this.#recent[index] = { seq: held.seq, json };
     }
     // Replies quote the message as it is now, so their held copies change with it.
@@ -290,7 +295,17 @@ interface MessageUpdate {
   readonly message?: string;
   /** Its current body, for edits and deletions ("" once deleted). */
   readonly body?: string;
+  /** The whole list, as reaction events carried it before 2026-12-02 (still replayed from the store). */
   readonly reactions?: unknown;
+  /** What one reaction event changed. */
+  readonly reaction?: ReactionChange;
+}
+
+interface ReactionChange {
+  readonly emoji: string;
+  readonly added: boolean;
+  readonly count: number;
+  readonly by: unknown;
 }
 
 /** The message an edit, deletion or reaction event changes, read from the event body. */
@@ -306,9 +321,51 @@ function messageUpdate(json: string): MessageUpdate | undefined {
       ...(body === undefined ? {} : { body }),
     };
   }
-  return typeof body.messageId === 'string'
-    ? { messageId: body.messageId, reactions: body.reactions }
-    : undefined;
+  if (typeof body.messageId !== 'string') return undefined;
+  const { emoji, added, count, by } = body;
+  if (
+    typeof emoji === 'string' &&
+    typeof added === 'boolean' &&
+    typeof count === 'number' &&
+    !('reactions' in body)
+  ) {
+    return { messageId: body.messageId, reaction: { emoji, added, count, by } };
+  }
+  return { messageId: body.messageId, reactions: body.reactions };
+}
+
+/**
+ * The held message with one reaction change applied: the emoji's total from the event, the reactor
+ * added to (while fewer than REACTION_USERS_SHOWN are shown) or removed from its users.
+ */
+function withReactionChange(json: string, change: ReactionChange): string | undefined {
+  const message = parseObject(json);
+  const by = change.by;
+  if (message === undefined || typeof by !== 'object' || by === null || !('id' in by)) return undefined;
+  const current = Array.isArray(message.reactions) ? (message.reactions as unknown[]) : [];
+  const isUser = (u: unknown): boolean => typeof u === 'object' && u !== null && 'id' in u && u.id === by.id;
+  let found = false;
+  const next: unknown[] = [];
+  for (const entry of current) {
+    if (typeof entry !== 'object' || entry === null || !('emoji' in entry) || entry.emoji !== change.emoji) {
+      next.push(entry);
+      continue;
+    }
+    found = true;
+    if (change.count === 0) continue;
+    const users = 'users' in entry && Array.isArray(entry.users) ? (entry.users as unknown[]) : [];
+    const others = users.filter((u) => !isUser(u));
+    const shown =
+      change.added && others.length < REACTION_USERS_SHOWN && others.length === users.length
+        ? [...others, by]
+        : change.added
+          ? users
+          : others;
+    next.push({ emoji: change.emoji, count: change.count, users: shown });
+  }
+  if (!found && change.added && change.count > 0)
+    next.push({ emoji: change.emoji, count: change.count, users: [by] });
+  return withReactions(json, next);
 }
 
 function messageIdOf(json: string): string | undefined {

@@ -1,4 +1,4 @@
-import { base64url } from 'jose';
+import { base64url, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
@@ -54,6 +54,43 @@ describe('TokenService', () => {
 
     clock.advance(3_601_000);
     expect(await refusal(tokens.verify(token))).toBe('unauthorized');
+  });
+
+  it('refuses a token issued more than the allowed skew ahead of its clock, and an iatMs that disagrees with iat', async () => {
+    const now = new ManualClock(Date.UTC(2026, 0, 1));
+    const verifier = new TokenService({ secret, clock: now, ttlSeconds: 3600, maxClockSkewSeconds: 60 });
+    const ahead = (ms: number) =>
+      new TokenService({ secret, clock: new ManualClock(now.now() + ms), ttlSeconds: 3600 });
+    const user = verifier.newUser('skewed');
+    const slightly = await ahead(59_000).issue(user);
+    await expect(verifier.verify(slightly.token)).resolves.toEqual(user);
+    const minted = await ahead(61_000).issue(user);
+    expect(await refusal(verifier.verify(minted.token))).toBe('unauthorized');
+    // Far in the future with a long life: still refused, not merely "not yet".
+    const longLived = new TokenService({
+      secret,
+      clock: new ManualClock(now.now() + 30 * 24 * 3_600_000),
+      ttlSeconds: 365 * 24 * 3600,
+    });
+    expect(await refusal(verifier.verify((await longLived.issue(user)).token))).toBe('unauthorized');
+
+    const key = secret;
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ nick: 'x', tag: '0001', ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(user.id)
+        .setIssuer('parley')
+        .setAudience('parley')
+        .setIssuedAt(Math.floor(now.now() / 1000))
+        .setExpirationTime(Math.floor(now.now() / 1000) + 60)
+        .sign(key);
+    expect(await refusal(verifier.verify(await sign({ iatMs: now.now() - 5000 })))).toBe('unauthorized');
+    expect(await refusal(verifier.verify(await sign({ iatMs: 'soon' })))).toBe('unauthorized');
+    // Tokens from before iatMs existed are as old as their iat.
+    expect((await verifier.verifyClaims(await sign({}))).issuedAtMs).toBe(
+      Math.floor(now.now() / 1000) * 1000,
+    );
+    expect((await verifier.verifyClaims(slightly.token)).issuedAtMs).toBe(now.now() + 59_000);
   });
 
   it('refuses secrets shorter than 32 bytes', () => {

@@ -12,6 +12,15 @@ export const TOKEN_AUDIENCE = 'parley';
 const ALGORITHM = 'HS256';
 export const MIN_SECRET_BYTES = 32;
 
+/** Accepted by default: how far ahead of this server's clock a token's `iat` may be (other nodes' clocks). */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 60;
+
+/** What a verified token says: the user, and when it was issued (ms; for revocation stamps). */
+export interface VerifiedToken {
+  readonly user: User;
+  readonly issuedAtMs: number;
+}
+
 export interface IssuedToken {
   readonly token: string;
   readonly user: User;
@@ -24,8 +33,14 @@ export class TokenService {
   readonly #key: Promise<webcrypto.CryptoKey>;
   readonly #clock: Clock;
   readonly #ttlSeconds: number;
+  readonly #maxClockSkewSeconds: number;
 
-  constructor(options: { secret: Uint8Array; clock: Clock; ttlSeconds: number }) {
+  constructor(options: {
+    secret: Uint8Array;
+    clock: Clock;
+    ttlSeconds: number;
+    maxClockSkewSeconds?: number;
+  }) {
     if (options.secret.byteLength < MIN_SECRET_BYTES) {
       throw new Error(`the token secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
@@ -37,6 +52,7 @@ export class TokenService {
     this.#key.catch(() => undefined);
     this.#clock = options.clock;
     this.#ttlSeconds = options.ttlSeconds;
+    this.#maxClockSkewSeconds = options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS;
   }
 
   /** A new identity for a nickname that has already passed `parseNickname`. */
@@ -45,9 +61,12 @@ export class TokenService {
   }
 
   async issue(user: User): Promise<IssuedToken> {
-    const nowSeconds = Math.floor(this.#clock.now() / 1000);
+    const nowMs = this.#clock.now();
+    const nowSeconds = Math.floor(nowMs / 1000);
     const exp = nowSeconds + this.#ttlSeconds;
-    const token = await new SignJWT({ nick: user.nickname, tag: user.tag })
+    // `iatMs`: `iat` to the millisecond, so "sign out everywhere" can tell the tokens issued before it
+    // from the fresh one it hands out within the same second.
+    const token = await new SignJWT({ nick: user.nickname, tag: user.tag, iatMs: nowMs })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(TOKEN_ISSUER)
@@ -60,6 +79,14 @@ export class TokenService {
 
   /** The user a token speaks for, or ParleyError('unauthorized'). */
   async verify(token: string): Promise<User> {
+    return (await this.verifyClaims(token)).user;
+  }
+
+  /**
+   * The user and issue time of a valid token, or ParleyError('unauthorized'). Also refuses an `iat`
+   * more than the allowed skew ahead of this server's clock: no token is minted for later use.
+   */
+  async verifyClaims(token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: [ALGORITHM],
@@ -68,7 +95,7 @@ export class TokenService {
         requiredClaims: ['exp', 'iat', 'sub'],
         currentDate: new Date(this.#clock.now()),
       });
-      const { sub, nick, tag } = payload;
+      const { sub, nick, tag, iat, iatMs } = payload;
       if (
         typeof sub !== 'string' ||
         typeof nick !== 'string' ||
@@ -77,7 +104,16 @@ export class TokenService {
       ) {
         throw new ParleyError('unauthorized', 'The token does not describe a user.');
       }
-      return { id: sub as UserId, nickname: nick, tag };
+      const nowSeconds = this.#clock.now() / 1000;
+      if (typeof iat !== 'number' || iat > nowSeconds + this.#maxClockSkewSeconds) {
+        throw new ParleyError('unauthorized', 'The token was issued in the future.');
+      }
+      // Tokens from before `iatMs` existed are as old as their `iat`; a given `iatMs` must agree with it.
+      const issuedAtMs = iatMs === undefined ? iat * 1000 : iatMs;
+      if (typeof issuedAtMs !== 'number' || Math.floor(issuedAtMs / 1000) !== Math.floor(iat)) {
+        throw new ParleyError('unauthorized', 'The token is not valid.');
+      }
+      return { user: { id: sub as UserId, nickname: nick, tag }, issuedAtMs };
     } catch (error) {
       if (error instanceof ParleyError) throw error;
       const reason =

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
 import type { User } from '../chat/model.js';
 import type { RoomModeration } from '../chat/moderation.js';
+import type { Sessions } from '../chat/sessions.js';
 import { bearerToken } from '../chat/tokens.js';
 import type { HttpLimits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
@@ -42,6 +43,8 @@ export interface ClientLimits {
 
 export interface HttpAppOptions {
   readonly chat: ChatService;
+  /** Who a bearer token speaks for (signature, revocation), refresh limits, sign-out-everywhere. */
+  readonly sessions: Sessions;
   /** Owners, moderation and unread counts; without it those routes answer 404. */
   readonly moderation?: RoomModeration;
   readonly logger: Logger;
@@ -179,8 +182,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       .send({ error: { code: parleyError.code, message: parleyError.message } });
   });
 
+  const { sessions } = options;
   const authenticate = async (request: FastifyRequest): Promise<User> =>
-    chat.authenticate(bearerToken(request.headers.authorization));
+    (await sessions.authenticate(bearerToken(request.headers.authorization))).user;
 
   app.post('/api/sessions', async (request, reply) => {
     const { nickname } = parse(sessionBody, request.body);
@@ -192,7 +196,19 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.get('/api/limits', async () => options.clientLimits);
 
-  app.post('/api/sessions/refresh', async (request) => chat.refreshSession(await authenticate(request)));
+  app.post('/api/sessions/refresh', async (request) => {
+    const user = await authenticate(request);
+    await sessions.admitRefresh(user, request.ip);
+    return chat.refreshSession(user);
+  });
+
+  // Sign out everywhere: every token of the user issued until now stops working (open connections are
+  // closed by the caller of `sessions.onRevoked`); the answer is a fresh session for this client.
+  app.post('/api/sessions/revoke', async (request) => {
+    const user = await authenticate(request);
+    await sessions.revokeAll(user, request.ip);
+    return chat.refreshSession(user);
+  });
 
   app.get('/api/rooms', async (request) => {
     const query = parse(roomsQuery, request.query);

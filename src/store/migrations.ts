@@ -162,6 +162,16 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'token revocation stamps',
+    statements: [
+      `CREATE TABLE token_revocations (
+        user_id text PRIMARY KEY,
+        valid_after bigint NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

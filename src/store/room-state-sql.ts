@@ -3,16 +3,17 @@
 // sanctions, audit, reports, users and read markers. Callers own the transaction and its serialisation
 // with message appends; this module knows nothing of connections, STOMP or who may do what.
 import { type Kysely, sql } from 'kysely';
-import type {
-  Message,
-  MessageId,
-  Reaction,
-  ReplyQuote,
-  RoomEntry,
-  RoomEvent,
-  RoomId,
-  User,
-  UserId,
+import {
+  type Message,
+  type MessageId,
+  REACTION_USERS_SHOWN,
+  type Reaction,
+  type ReplyQuote,
+  type RoomEntry,
+  type RoomEvent,
+  type RoomId,
+  type User,
+  type UserId,
 } from '../chat/model.js';
 import { assertNever, ParleyError } from '../errors.js';
 import {
@@ -55,43 +56,109 @@ export async function hydrate(db: Db, rows: readonly MessageRow[]): Promise<Mess
           .select(['id', 'seq', 'author_id', 'author_nick', 'author_tag', 'body', 'deleted'])
           .where('id', 'in', replyIds)
           .execute(),
-    liveIds.length === 0
-      ? Promise.resolve([])
-      : db
-          .selectFrom('reactions')
-          .selectAll()
-          .where('message_id', 'in', liveIds)
-          .orderBy('seq')
-          .orderBy('created_at')
-          .orderBy('user_id')
-          .execute(),
+    liveIds.length === 0 ? Promise.resolve([]) : shownReactions(db, liveIds),
   ]);
   const quotes = new Map<string, ReplyQuote>(quoted.map((q) => [q.id, quoteOf(q)]));
-  const reactions = new Map<string, Map<string, User[]>>();
+  const reactions = new Map<string, Map<string, { count: number; users: User[] }>>();
   for (const r of reactionRows) {
     let byEmoji = reactions.get(r.message_id);
     if (byEmoji === undefined) {
       byEmoji = new Map();
       reactions.set(r.message_id, byEmoji);
     }
-    let users = byEmoji.get(r.emoji);
-    if (users === undefined) {
-      users = [];
-      byEmoji.set(r.emoji, users);
+    let entry = byEmoji.get(r.emoji);
+    if (entry === undefined) {
+      entry = { count: toInt(r.total), users: [] };
+      byEmoji.set(r.emoji, entry);
     }
-    users.push(userOf(r.user_id, r.user_nick, r.user_tag));
+    entry.users.push(userOf(r.user_id, r.user_nick, r.user_tag));
   }
   return rows.map((row) => {
     const byEmoji = reactions.get(row.id);
     const list: Reaction[] =
-      byEmoji === undefined
-        ? []
-        : [...byEmoji].map(([emoji, users]) => ({ emoji, count: users.length, users }));
+      byEmoji === undefined ? [] : [...byEmoji].map(([emoji, { count, users }]) => ({ emoji, count, users }));
     return messageFromRow(row, {
       replyTo: row.reply_to_id === null ? undefined : quotes.get(row.reply_to_id),
       reactions: list,
     });
   });
+}
+
+interface ShownReactionRow {
+  readonly message_id: string;
+  readonly emoji: string;
+  readonly user_id: string;
+  readonly user_nick: string;
+  readonly user_tag: string;
+  readonly total: number | string;
+}
+
+/**
+ * The first REACTION_USERS_SHOWN reactors of each (message, emoji), in the order they reacted, with the
+ * emoji's total: the rows sent back stay bounded however many reacted. Ordered so each message's
+ * emojis come in the order they were first used.
+ */
+async function shownReactions(db: Db, messageIds: readonly string[]): Promise<ShownReactionRow[]> {
+  const { rows } = await sql<ShownReactionRow>`
+    SELECT message_id, emoji, user_id, user_nick, user_tag, total FROM (
+      SELECT message_id, emoji, user_id, user_nick, user_tag, seq, created_at,
+        ROW_NUMBER() OVER (PARTITION BY message_id, emoji ORDER BY seq, created_at, user_id) AS shown,
+        COUNT(*) OVER (PARTITION BY message_id, emoji) AS total
+      FROM reactions
+      WHERE message_id IN (${sql.join(messageIds)})
+    ) ranked
+    WHERE shown <= ${REACTION_USERS_SHOWN}
+    ORDER BY seq, created_at, user_id`.execute(db);
+  return rows;
+}
+
+async function countReactions(
+  trx: Db,
+  messageId: MessageId,
+  where: { readonly emoji?: string; readonly userId?: UserId },
+): Promise<number> {
+  let q = trx
+    .selectFrom('reactions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('message_id', '=', messageId);
+  if (where.emoji !== undefined) q = q.where('emoji', '=', where.emoji);
+  if (where.userId !== undefined) q = q.where('user_id', '=', where.userId);
+  return toInt((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** Refuses an addition past the caps; the caller holds the room's lock, so racing additions queue. */
+async function checkReactionCaps(
+  trx: Db,
+  effect: Extract<NewRoomEvent['effect'], { type: 'reaction.changed' }>,
+  actor: UserId,
+): Promise<void> {
+  const { caps } = effect;
+  if (caps === undefined) return;
+  if ((await countReactions(trx, effect.messageId, { userId: actor })) >= caps.perUserPerMessage) {
+    throw new ParleyError(
+      'too_many_reactions',
+      `You have ${caps.perUserPerMessage} reactions on this message already; remove one first.`,
+    );
+  }
+  const emojiUsed = await trx
+    .selectFrom('reactions')
+    .select('user_id')
+    .where('message_id', '=', effect.messageId)
+    .where('emoji', '=', effect.emoji)
+    .limit(1)
+    .executeTakeFirst();
+  if (emojiUsed !== undefined) return;
+  const { n } = await trx
+    .selectFrom('reactions')
+    .select((eb) => eb.fn.count<number | string>('emoji').distinct().as('n'))
+    .where('message_id', '=', effect.messageId)
+    .executeTakeFirstOrThrow();
+  if (toInt(n) >= caps.emojisPerMessage) {
+    throw new ParleyError(
+      'too_many_reactions',
+      `A message carries at most ${caps.emojisPerMessage} different emojis; react with one already there.`,
+    );
+  }
 }
 
 async function messageRow(db: Db, roomId: RoomId, id: MessageId): Promise<MessageRow | undefined> {
@@ -114,6 +181,15 @@ export async function findMessage(db: Db, roomId: RoomId, id: MessageId): Promis
 export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | undefined> {
   const { effect } = e;
   const at = e.at.getTime();
+  // The room's row first, for every event: the lock message appends take, taken before any other row,
+  // so the checks below (reaction caps, sanctions in force) see no racing change, and the lock order
+  // stays room → rows (two events on one message cannot deadlock). Takes no seq yet.
+  const locked = await trx
+    .updateTable('rooms')
+    .set({ last_seq: sql<number>`last_seq` })
+    .where('id', '=', e.roomId)
+    .executeTakeFirst();
+  if (locked.numUpdatedRows === 0n) throw new ParleyError('room_not_found');
   let target: MessageRow | undefined;
   if ('messageId' in effect) {
     target = await messageRow(trx, e.roomId, effect.messageId);
@@ -144,6 +220,18 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       await trx.deleteFrom('reactions').where('message_id', '=', effect.messageId).execute();
       break;
     case 'reaction.changed': {
+      if (effect.added) {
+        const already = await trx
+          .selectFrom('reactions')
+          .select('user_id')
+          .where('message_id', '=', effect.messageId)
+          .where('emoji', '=', effect.emoji)
+          .where('user_id', '=', e.actor.id)
+          .executeTakeFirst();
+        // Adding what is there changes nothing, whatever the caps say.
+        if (already !== undefined) return undefined;
+        await checkReactionCaps(trx, effect, e.actor.id);
+      }
       const changed = effect.added
         ? (
             await trx
@@ -198,14 +286,27 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       break;
     }
     case 'member.unmuted':
-    case 'member.unbanned':
+    case 'member.unbanned': {
+      const kind = effect.type === 'member.unmuted' ? 'mute' : 'ban';
+      // Lifting what is not in force (never laid, lifted already, run out) would only add noise to the
+      // room and the audit log: refused, against the rows as this transaction sees them.
+      const inForce = await trx
+        .selectFrom('sanctions')
+        .select('user_id')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', kind)
+        .where((eb) => eb.or([eb('until_at', 'is', null), eb('until_at', '>', at)]))
+        .executeTakeFirst();
+      if (inForce === undefined) throw new ParleyError(kind === 'mute' ? 'not_muted' : 'not_banned');
       await trx
         .deleteFrom('sanctions')
         .where('room_id', '=', e.roomId)
         .where('user_id', '=', effect.user.id)
-        .where('kind', '=', effect.type === 'member.unmuted' ? 'mute' : 'ban')
+        .where('kind', '=', kind)
         .execute();
       break;
+    }
     case 'room.updated':
     case 'member.kicked':
     case 'moderator.added':
@@ -248,25 +349,27 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
   let body: Record<string, unknown>;
   switch (effect.type) {
     case 'message.edited':
-    case 'message.deleted':
-    case 'reaction.changed': {
+    case 'message.deleted': {
       const message = await findMessage(trx, e.roomId, effect.messageId);
       if (message === undefined) throw new ParleyError('message_not_found');
       body =
         effect.type === 'message.edited'
           ? { type: effect.type, message }
-          : effect.type === 'message.deleted'
-            ? { type: effect.type, message, by }
-            : {
-                type: effect.type,
-                messageId: effect.messageId,
-                reactions: message.reactions ?? [],
-                by,
-                emoji: effect.emoji,
-                added: effect.added,
-              };
+          : { type: effect.type, message, by };
       break;
     }
+    case 'reaction.changed':
+      // What changed and the emoji's new total, never the message's whole reaction list: an event's
+      // size must not grow with the number of reactions (every subscriber receives every event).
+      body = {
+        type: effect.type,
+        messageId: effect.messageId,
+        emoji: effect.emoji,
+        added: effect.added,
+        count: await countReactions(trx, effect.messageId, { emoji: effect.emoji }),
+        by,
+      };
+      break;
     case 'room.updated': {
       const { lastSeq: _lastSeq, ...stored } = roomFromRow(room);
       body = { type: effect.type, room: { ...stored, online: effect.online }, by };

@@ -135,6 +135,12 @@ export interface ReadMarkersTable {
   last_read_seq: Int;
 }
 
+/** Per user: tokens issued before `valid_after` (epoch ms) are refused ("sign out everywhere"). */
+export interface TokenRevocationsTable {
+  user_id: string;
+  valid_after: Int;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -151,6 +157,7 @@ export interface Database {
   reports: ReportsTable;
   users: UsersTable;
   read_markers: ReadMarkersTable;
+  token_revocations: TokenRevocationsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

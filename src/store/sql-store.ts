@@ -321,6 +321,42 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => state.listUnread(this.db, userId));
   }
 
+  async findTokensValidAfter(userId: UserId): Promise<Date | undefined> {
+    this.#assertOpen();
+    const row = await this.#guard(() =>
+      this.db
+        .selectFrom('token_revocations')
+        .select('valid_after')
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+    );
+    return row === undefined ? undefined : new Date(toInt(row.valid_after));
+  }
+
+  async revokeTokens(userId: UserId, validAfter: Date): Promise<Date> {
+    this.#assertOpen();
+    const ms = validAfter.getTime();
+    if (!Number.isFinite(ms)) throw new ParleyError('invalid_request', 'The stamp is not a valid date.');
+    return this.#guard(async () => {
+      await this.db
+        .insertInto('token_revocations')
+        .values({ user_id: userId, valid_after: ms })
+        .onConflict((oc) =>
+          oc
+            .column('user_id')
+            .doUpdateSet({ valid_after: ms })
+            .where('token_revocations.valid_after', '<', ms),
+        )
+        .execute();
+      const row = await this.db
+        .selectFrom('token_revocations')
+        .select('valid_after')
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow();
+      return new Date(toInt(row.valid_after));
+    });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#appends.drain();

@@ -49,6 +49,11 @@ export type RoomEventEffect =
       readonly messageId: MessageId;
       readonly emoji: string;
       readonly added: boolean;
+      /**
+       * Refuses an addition (`too_many_reactions`) that would give the message more distinct emojis, or
+       * the actor more reactions on it, than this; checked under the room's lock. Absent: no cap.
+       */
+      readonly caps?: ReactionCaps;
     }
   | {
       readonly type: 'room.updated';
@@ -78,6 +83,11 @@ export type RoomEventEffect =
   | { readonly type: 'member.unbanned'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
   | { readonly type: 'moderator.removed'; readonly user: User };
+
+export interface ReactionCaps {
+  readonly emojisPerMessage: number;
+  readonly perUserPerMessage: number;
+}
 
 export interface NewRoomEvent {
   readonly roomId: RoomId;
@@ -223,6 +233,13 @@ export interface Store {
   /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
   markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
   listUnread(userId: UserId): Promise<UnreadRoom[]>;
+  /** Tokens of the user issued before this are revoked; undefined: none ever was. */
+  findTokensValidAfter(userId: UserId): Promise<Date | undefined>;
+  /**
+   * Revokes the user's tokens issued before `validAfter` (the stamp only ever moves forward, also when
+   * two nodes revoke at once); resolves with the stamp now stored.
+   */
+  revokeTokens(userId: UserId, validAfter: Date): Promise<Date>;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   /** Flushes pending appends, then releases connections. */

@@ -20,6 +20,7 @@ import {
   parseRoom,
   parseRoomEvent,
   type Room,
+  type User,
   WireShapeError,
 } from '../../web/src/wire.js';
 import { alice, bob, message } from './wire-fixtures.js';
@@ -64,20 +65,77 @@ describe('room events in the log', () => {
     expect(logEntries(state).map((e) => e.key)).toEqual(['m:1', 'm:2', 'n:e:4', 'm:5']);
   });
 
-  it('sets and clears reactions from the full array the event carries', () => {
+  it('applies reaction changes: count from the event, the user added or removed, the emoji gone at 0', () => {
+    let state = addMessages(emptyLog, [message(1)]);
+    const change = (seq: number, emoji: string, added: boolean, count: number, by: User) => {
+      state = applyEvent(
+        state,
+        seq,
+        { type: 'reaction.changed', messageId: 'm-1', emoji, added, count, by },
+        0,
+      );
+    };
+    change(2, '👍', true, 1, alice);
+    change(3, '🎉', true, 1, bob);
+    change(4, '👍', true, 2, bob);
+    expect(state.messages[0]?.reactions).toEqual([
+      { emoji: '👍', count: 2, users: [alice, bob] },
+      { emoji: '🎉', count: 1, users: [bob] },
+    ]);
+    // A history page showed 10 of 40 reactors: the count follows the server, the list what is known.
+    change(5, '👍', false, 39, alice);
+    change(6, '🎉', false, 0, bob);
+    expect(state.messages[0]?.reactions).toEqual([{ emoji: '👍', count: 39, users: [bob] }]);
+    change(7, '👍', false, 0, bob);
+    expect(state.messages[0]).not.toHaveProperty('reactions');
+  });
+
+  it('parses a reaction change, and an old stored event with the whole list', () => {
+    expect(
+      parseRoomEvent({
+        type: 'reaction.changed',
+        messageId: 'm',
+        emoji: '👍',
+        added: true,
+        count: 3,
+        by: alice,
+      }),
+    ).toEqual({ type: 'reaction.changed', messageId: 'm', emoji: '👍', added: true, count: 3, by: alice });
+    const reactions = [{ emoji: '👍', count: 2, users: [alice, bob] }];
+    expect(
+      parseRoomEvent({
+        type: 'reaction.changed',
+        messageId: 'm',
+        reactions,
+        by: bob,
+        emoji: '👍',
+        added: true,
+      }),
+    ).toMatchObject({ count: 2, reactions });
+  });
+
+  it('sets and clears reactions from the full array an old stored event carries', () => {
     let state = addMessages(emptyLog, [message(1)]);
     const reactions = [{ emoji: '👍', count: 2, users: [alice, bob] }];
     state = applyEvent(
       state,
       2,
-      { type: 'reaction.changed', messageId: 'm-1', reactions, by: bob, emoji: '👍', added: true },
+      { type: 'reaction.changed', messageId: 'm-1', reactions, by: bob, emoji: '👍', added: true, count: 2 },
       0,
     );
     expect(state.messages[0]?.reactions).toEqual(reactions);
     state = applyEvent(
       state,
       3,
-      { type: 'reaction.changed', messageId: 'm-1', reactions: [], by: bob, emoji: '👍', added: false },
+      {
+        type: 'reaction.changed',
+        messageId: 'm-1',
+        reactions: [],
+        by: bob,
+        emoji: '👍',
+        added: false,
+        count: 0,
+      },
       0,
     );
     expect(state.messages[0]).not.toHaveProperty('reactions');

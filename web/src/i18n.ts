@@ -316,6 +316,9 @@ const en: Strings = {
       wrong_password: 'That room password is not right.',
       edit_window_closed: 'The time to edit or delete this message has passed.',
       message_not_found: 'That message no longer exists.',
+      too_many_reactions: 'That message has as many reactions as it can take.',
+      not_muted: 'That person is not muted.',
+      not_banned: 'That person is not banned.',
       invalid_request: 'That request was not accepted.',
     })[code] ?? 'Something went wrong. Please try again.',
 };
@@ -484,6 +487,9 @@ const ko: Strings = {
       wrong_password: '방 비밀번호가 맞지 않습니다.',
       edit_window_closed: '수정하거나 삭제할 수 있는 시간이 지났습니다.',
       message_not_found: '그 메시지는 더 이상 없습니다.',
+      too_many_reactions: '그 메시지에는 반응을 더 달 수 없습니다.',
+      not_muted: '그 사람은 음소거 상태가 아닙니다.',
+      not_banned: '그 사람은 차단 상태가 아닙니다.',
       invalid_request: '요청이 받아들여지지 않았습니다.',
     })[code] ?? '문제가 생겼습니다. 다시 시도하세요.',
 };

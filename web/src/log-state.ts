@@ -134,6 +134,34 @@ function withReactions(message: Message, reactions: readonly Reaction[]): Messag
   return reactions.length === 0 ? rest : { ...rest, reactions };
 }
 
+/**
+ * One reaction change applied: the emoji's count as the server counted it, `by` added to or removed
+ * from its users (the list may name fewer than `count`: the server sends at most 10 per emoji).
+ */
+function withReactionChange(
+  message: Message,
+  change: Extract<RoomEvent, { type: 'reaction.changed' }>,
+): Message {
+  const current = message.reactions ?? [];
+  const existing = current.find((r) => r.emoji === change.emoji);
+  if (change.count === 0)
+    return withReactions(
+      message,
+      current.filter((r) => r.emoji !== change.emoji),
+    );
+  const users = existing?.users ?? [];
+  const others = users.filter((u) => u.id !== change.by.id);
+  const next: Reaction = {
+    emoji: change.emoji,
+    count: change.count,
+    users: !change.added ? others : others.length < users.length ? users : [...users, change.by],
+  };
+  return withReactions(
+    message,
+    existing === undefined ? [...current, next] : current.map((r) => (r.emoji === change.emoji ? next : r)),
+  );
+}
+
 /** Replaces the message with the same id (and refreshes replies quoting it); unknown ids change nothing. */
 function replaceMessage(messages: readonly Message[], updated: Message): readonly Message[] {
   if (!messages.some((m) => m.id === updated.id)) return messages;
@@ -174,8 +202,8 @@ export function isNoticeEvent(
 }
 
 /**
- * Applies a room event with its seq. Events carry full state (the whole message, the whole reactions
- * array), so applying the same one twice, or an older one before a newer one, ends where the server is.
+ * Applies a room event with its seq. Events carry full state (the whole message) or, for reactions, the
+ * change with the emoji's new count, so applying the same one twice ends where the server is.
  * A seq at or below the last one applied is ignored, so replays do not repeat notices.
  */
 export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs: number): LogState {
@@ -189,7 +217,13 @@ export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs:
       break;
     case 'reaction.changed': {
       const target = messages.find((m) => m.id === event.messageId);
-      if (target !== undefined) messages = replaceMessage(messages, withReactions(target, event.reactions));
+      if (target !== undefined) {
+        const updated =
+          event.reactions === undefined
+            ? withReactionChange(target, event)
+            : withReactions(target, event.reactions);
+        messages = replaceMessage(messages, updated);
+      }
       break;
     }
     default:

@@ -57,10 +57,14 @@ export type RoomEvent =
   | {
       readonly type: 'reaction.changed';
       readonly messageId: string;
-      readonly reactions: readonly Reaction[];
       readonly by: User;
       readonly emoji: string;
+      /** True: `by` added `emoji`; false: removed it. */
       readonly added: boolean;
+      /** How many have `emoji` on the message now (0: gone). */
+      readonly count: number;
+      /** Only in events stored before 2026-12-02, which carried the whole list instead of the change. */
+      readonly reactions?: readonly Reaction[];
     }
   | { readonly type: 'room.updated'; readonly room: Room; readonly by: User }
   | {
@@ -275,15 +279,19 @@ export function parseRoomEvent(value: unknown): RoomEvent {
       return { type, message: parseMessage(o.message) };
     case 'message.deleted':
       return { type, message: parseMessage(o.message), by: by() };
-    case 'reaction.changed':
-      return {
+    case 'reaction.changed': {
+      const emoji = str(o, 'emoji', 'event');
+      const change = {
         type,
         messageId: str(o, 'messageId', 'event'),
-        reactions: arr(o, 'reactions', 'event').map(parseReaction),
         by: by(),
-        emoji: str(o, 'emoji', 'event'),
+        emoji,
         added: bool(o, 'added', 'event'),
-      };
+      } as const;
+      if (!Array.isArray(o.reactions)) return { ...change, count: num(o, 'count', 'event') };
+      const reactions = o.reactions.map(parseReaction);
+      return { ...change, count: reactions.find((r) => r.emoji === emoji)?.count ?? 0, reactions };
+    }
     case 'room.updated':
       return { type, room: parseRoom(o.room), by: by() };
     case 'member.muted':
