@@ -170,6 +170,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       chat,
       editWindowSeconds: config.limits.editWindowSeconds,
       messageMaxChars: config.limits.messageMaxChars,
+      maxCombiningMarks: config.limits.maxCombiningMarks,
       deliverMention: (userId, roomId, json) =>
         broker.sendToUser(userId, MENTIONS_DESTINATION, {
           headers: { 'content-type': 'application/json', 'room-id': roomId },

@@ -129,6 +129,14 @@ export interface UsersTable {
   created_at: Int;
 }
 
+export interface IdentityTagsTable {
+  /** nameKey(nickname): look-alike nicknames share one tag space. */
+  name_key: string;
+  tag: string;
+  user_id: string;
+  expires_at: Int;
+}
+
 export interface ReadMarkersTable {
   user_id: string;
   room_id: string;
@@ -151,6 +159,7 @@ export interface Database {
   reports: ReportsTable;
   users: UsersTable;
   read_markers: ReadMarkersTable;
+  identity_tags: IdentityTagsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
