@@ -42,10 +42,11 @@ async function tryClaim(db: Db, claim: TagClaim, tag: string): Promise<boolean> 
 
 export async function reserveTag(db: Db, claim: TagClaim): Promise<string> {
   const space = Math.max(1, Math.min(10_000, Math.trunc(claim.tagSpace)));
+  // Best effort: a prune racing another node's (lock wait, deadlock victim) must not cost a session.
   await sql`DELETE FROM identity_tags WHERE (name_key, tag) IN (
-      SELECT name_key, tag FROM identity_tags WHERE expires_at <= ${claim.now.getTime()} LIMIT ${PRUNE_BATCH})`.execute(
-    db,
-  );
+      SELECT name_key, tag FROM identity_tags WHERE expires_at <= ${claim.now.getTime()} LIMIT ${PRUNE_BATCH})`
+    .execute(db)
+    .catch(() => undefined);
   for (let i = 0; i < Math.min(BLIND_PROBES, space); i++) {
     const tag = formatTag(randomInt(0, space));
     if (await tryClaim(db, claim, tag)) return tag;
