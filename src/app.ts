@@ -207,6 +207,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         ratePerSecond: config.limits.reactionRatePerSecond,
         burst: config.limits.reactionBurst,
       },
+      maxCombiningMarks: config.limits.maxCombiningMarks,
       deliverMention: (userId, roomId, json) =>
         broker.sendToUser(userId, MENTIONS_DESTINATION, {
           headers: { 'content-type': 'application/json', 'room-id': roomId },

@@ -96,6 +96,8 @@ const ENV_SCHEMA = {
 
   // Chat limits.
   MESSAGE_MAX_CHARS: integer(1, 100_000).default(4000),
+  /** Combining marks one character may carry in a message body or name (stacked marks paint over rows). */
+  MAX_COMBINING_MARKS: integer(1, 64).default(3),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(5),
   SEND_BURST: integer(1, 1_000_000).default(20),
   SESSIONS_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
@@ -172,6 +174,7 @@ export interface Limits {
   readonly logSampleLines: number;
   readonly logSampleWindowMs: number;
   readonly messageMaxChars: number;
+  readonly maxCombiningMarks: number;
   readonly sendRatePerSecond: number;
   readonly sendBurst: number;
   readonly sessionsPerIpPerMinute: number;
@@ -296,6 +299,7 @@ function toConfig(env: Env): Config {
       logSampleLines: env.LOG_SAMPLE_LINES,
       logSampleWindowMs: env.LOG_SAMPLE_WINDOW_MS,
       messageMaxChars: env.MESSAGE_MAX_CHARS,
+      maxCombiningMarks: env.MAX_COMBINING_MARKS,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,
       sendBurst: env.SEND_BURST,
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,

@@ -85,6 +85,21 @@ export const ERROR_CATALOGUE = {
     summary: 'The message could not be stored; it was not delivered.',
   },
   invalid_nickname: { status: 400, stomp: 'queue', summary: 'The nickname breaks the nickname rules.' },
+  nickname_reserved: {
+    status: 400,
+    stomp: 'queue',
+    summary: 'The nickname is reserved (admin, moderator, system, …) or looks like one that is.',
+  },
+  nickname_unavailable: {
+    status: 409,
+    stomp: 'queue',
+    summary: 'Every tag of this nickname is held by a live identity; pick another nickname.',
+  },
+  unsafe_text: {
+    status: 400,
+    stomp: 'queue',
+    summary: 'The text has a bidi override, an unclosed direction control, or stacked combining marks.',
+  },
   invalid_room: { status: 400, stomp: 'queue', summary: 'The room name or topic breaks the room rules.' },
   invalid_request: { status: 400, stomp: 'queue', summary: 'The request is malformed.' },
   not_found: { status: 404, stomp: 'queue', summary: 'No such resource.' },

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageId, RoomId, User, UserId } from '../src/chat/model.js';
 import { ParleyError } from '../src/errors.js';
-import type { AppendResult, NewMessage, NewRoom, Store } from '../src/store/store.js';
+import type { AppendResult, NewMessage, NewRoom, Store, TagClaim } from '../src/store/store.js';
 
 export interface StoreFixture {
   /** Opens a migrated store on this fixture's database; several may be open at once. */
@@ -440,6 +440,80 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           'before',
           'after',
         ]);
+      });
+    });
+
+    // Issue #12: two live identities must never share nickname#tag (mentions would reach both).
+    describe('identity tags', () => {
+      const claim = (nameKey: string, nowMs: number, ttlMs: number, tagSpace = 10_000): TagClaim => ({
+        userId: randomUUID() as UserId,
+        nameKey,
+        expiresAt: new Date(nowMs + ttlMs),
+        now: new Date(nowMs),
+        tagSpace,
+      });
+
+      it('gives concurrent identities of one name key distinct tags, across two stores, until none is left', async () => {
+        const other = await fixture.open();
+        const claims = Array.from({ length: 40 }, () => claim('alice', T0, 60_000, 40));
+        const tags = await Promise.all(claims.map((c, i) => (i % 2 === 0 ? store : other).reserveTag(c)));
+        expect(new Set(tags).size).toBe(40);
+        for (const tag of tags) expect(tag).toMatch(/^00[0-3]\d$/);
+        const full = await rejection(store.reserveTag(claim('alice', T0 + 1, 60_000, 40)));
+        expect(full.code).toBe('nickname_unavailable');
+        // Another name key has its own tag space.
+        expect(await other.reserveTag(claim('bob', T0, 60_000, 40))).toMatch(/^\d{4}$/);
+      });
+
+      it('hands out four-digit tags over the whole space', async () => {
+        const tags = await Promise.all(
+          Array.from({ length: 30 }, () => store.reserveTag(claim('zed', T0, 1000))),
+        );
+        expect(new Set(tags).size).toBe(30);
+        for (const tag of tags) expect(tag).toMatch(/^\d{4}$/);
+      });
+
+      it('lets a tag be reused once its holder has expired, not before', async () => {
+        const first = claim('carol', T0, 1000, 1);
+        expect(await store.reserveTag(first)).toBe('0000');
+        const early = await rejection(store.reserveTag(claim('carol', T0 + 999, 1000, 1)));
+        expect(early.code).toBe('nickname_unavailable');
+        const later = claim('carol', T0 + 1000, 1000, 1);
+        expect(await store.reserveTag(later)).toBe('0000');
+        // The old holder cannot renew what is now someone else's.
+        expect(await store.renewTag({ ...first, tag: '0000', now: new Date(T0 + 1500) })).toBe(false);
+        expect(await store.renewTag({ ...later, tag: '0000', now: new Date(T0 + 1500) })).toBe(true);
+      });
+
+      it('renewTag extends the hold (never shortens it) and claims an unheld pair', async () => {
+        const held = claim('dave', T0, 1000, 1);
+        expect(await store.reserveTag(held)).toBe('0000');
+        expect(
+          await store.renewTag({
+            ...held,
+            tag: '0000',
+            now: new Date(T0 + 500),
+            expiresAt: new Date(T0 + 5000),
+          }),
+        ).toBe(true);
+        // A renewal computed from an older clock does not pull the expiry back.
+        expect(
+          await store.renewTag({
+            ...held,
+            tag: '0000',
+            now: new Date(T0 + 600),
+            expiresAt: new Date(T0 + 2000),
+          }),
+        ).toBe(true);
+        const during = await rejection(store.reserveTag(claim('dave', T0 + 4999, 1000, 1)));
+        expect(during.code).toBe('nickname_unavailable');
+        expect(await store.reserveTag(claim('dave', T0 + 5000, 1000, 1))).toBe('0000');
+        // An identity made before reservations existed holds its pair from its first refresh.
+        const legacy = claim('erin', T0, 1000, 1);
+        expect(await store.renewTag({ ...legacy, tag: '0000' })).toBe(true);
+        expect((await rejection(store.reserveTag(claim('erin', T0 + 1, 1000, 1)))).code).toBe(
+          'nickname_unavailable',
+        );
       });
     });
   });

@@ -8,9 +8,10 @@ import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
-import type { AppendResult, MessageRange, RoomQuery, Store } from '../store/store.js';
+import type { AppendResult, MessageRange, RoomQuery, Store, TagClaim } from '../store/store.js';
 import { MessageIdGenerator } from './message-id.js';
 import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
+import { nameKey } from './name-scripts.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { RoomCache } from './room-cache.js';
 import {
@@ -22,12 +23,17 @@ import {
   RoomFeed,
   roomChannel,
 } from './room-feed.js';
+import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
 import type { IssuedToken, TokenService } from './tokens.js';
 
 export type ChatLimits = Pick<
   Limits,
   'messageMaxChars' | 'sendRatePerSecond' | 'sendBurst' | 'sessionsPerIpPerMinute' | 'roomsPerUserPerHour'
->;
+> &
+  Partial<Pick<Limits, 'maxCombiningMarks'>>;
+
+/** Tags are four digits: each look-alike nickname has 10,000 ("0000"–"9999"). */
+export const TAGS_PER_NICKNAME = 10_000;
 
 export interface ChatDependencies {
   readonly store: Store;
@@ -134,6 +140,7 @@ export class ChatService {
   readonly #messageIds: MessageIdGenerator;
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
+  readonly #nameOptions: { readonly maxCombiningMarks: number };
   /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
   /**
    * Per connection and room: how many subscriptions are in, and the presence join they all wait for.
@@ -155,6 +162,7 @@ export class ChatService {
       capacity: limits.roomsPerUserPerHour,
       refillPerSecond: limits.roomsPerUserPerHour / 3600,
     };
+    this.#nameOptions = { maxCombiningMarks: limits.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS };
     this.#sessionRule = {
       capacity: limits.sessionsPerIpPerMinute,
       refillPerSecond: limits.sessionsPerIpPerMinute / 60,
@@ -171,13 +179,30 @@ export class ChatService {
   // Identity -----------------------------------------------------------------------------------------
 
   async createSession(rawNickname: unknown, remoteAddress: string): Promise<IssuedToken> {
-    const nickname = parseNickname(rawNickname);
+    const nickname = parseNickname(rawNickname, this.#nameOptions);
     await this.#take(`session:${addressKey(remoteAddress)}`, this.#sessionRule);
-    return this.#deps.tokens.issue(this.#deps.tokens.newUser(nickname));
+    // newUser's random tag is only a draft: the store reserves the real one, unique among live holders.
+    const draft = this.#deps.tokens.newUser(nickname);
+    const tag = await this.#deps.store.reserveTag(this.#tagClaim(draft));
+    return this.#deps.tokens.issue({ ...draft, tag });
   }
 
-  refreshSession(user: User): Promise<IssuedToken> {
+  async refreshSession(user: User): Promise<IssuedToken> {
+    // A refreshed identity keeps its tag for the new token's life. False only for an identity older
+    // than tag reservations whose pair a newer identity holds: it keeps working, as it did before.
+    await this.#deps.store.renewTag({ ...this.#tagClaim(user), tag: user.tag });
     return this.#deps.tokens.issue(user);
+  }
+
+  #tagClaim(user: User): TagClaim {
+    const now = this.#deps.clock.now();
+    return {
+      userId: user.id,
+      nameKey: nameKey(user.nickname),
+      expiresAt: new Date(now + this.#deps.tokens.ttlSeconds * 1000),
+      now: new Date(now),
+      tagSpace: TAGS_PER_NICKNAME,
+    };
   }
 
   authenticate(token: string | undefined): Promise<User> {
@@ -190,8 +215,8 @@ export class ChatService {
   // Rooms --------------------------------------------------------------------------------------------
 
   async createRoom(user: User, input: { name: unknown; topic?: unknown }): Promise<Room> {
-    const name = parseRoomName(input.name);
-    const topic = parseRoomTopic(input.topic);
+    const name = parseRoomName(input.name, this.#nameOptions);
+    const topic = parseRoomTopic(input.topic, this.#nameOptions);
     await this.#take(`room:${user.id}`, this.#roomRule);
     const stored = await this.#deps.store.createRoom({
       id: randomBytes(9).toString('base64url') as RoomId,
@@ -249,6 +274,7 @@ export class ChatService {
     if (body.length === 0) throw new ParleyError('invalid_message', 'The message is empty.');
     if (FORBIDDEN_CONTROL.test(body))
       throw new ParleyError('invalid_message', 'The message contains control characters.');
+    checkBodyText(body, this.#nameOptions.maxCombiningMarks);
     // Count code points, not UTF-16 units: an emoji is one character to the person typing it.
     if (
       body.length > this.#deps.limits.messageMaxChars &&

@@ -32,6 +32,7 @@ import type {
 import { parseRoomTopic } from './nickname.js';
 import { type EncodedMessage, encodeEntry } from './room-feed.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
+import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
 
 export interface ModerationDependencies {
   readonly store: Store;
@@ -50,6 +51,8 @@ export interface ModerationDependencies {
   readonly sendRule: RateRule;
   /** Caps on one message's reactions and the per-user reaction rate. */
   readonly reactions: ReactionLimits;
+  /** Most combining marks on one character of an edited body (MAX_COMBINING_MARKS). */
+  readonly maxCombiningMarks?: number;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
   readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
 }
@@ -740,6 +743,8 @@ export class RoomModeration {
     if (body.length === 0) throw new ParleyError('invalid_message', 'The message is empty.');
     if (FORBIDDEN_CONTROL.test(body))
       throw new ParleyError('invalid_message', 'The message contains control characters.');
+    // An edit must not smuggle in what a new message may not carry.
+    checkBodyText(body, this.#deps.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS);
     if ([...body].length > this.#deps.messageMaxChars) {
       throw new ParleyError(
         'message_too_long',

@@ -2,10 +2,12 @@
 // clock-skew checks, then the user's revocation stamp), how often a user may refresh, and "sign out
 // everywhere". Owns the per-node cache of revocation stamps, kept in step across nodes over the bus.
 // Knows nothing of HTTP or STOMP: callers close the connections of users whose tokens were revoked.
+
 import type { Logger } from 'pino';
 import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import { ParleyError } from '../errors.js';
+import { addressKey } from '../net/client-address.js';
 import type { Store } from '../store/store.js';
 import type { User, UserId } from './model.js';
 import type { TokenService, VerifiedToken } from './tokens.js';
@@ -101,7 +103,7 @@ export class Sessions {
    */
   async admitRefresh(user: User, remoteAddress: string): Promise<void> {
     await this.#take(`refresh:${user.id}`, this.#userRule);
-    await this.#take(`refresh-ip:${remoteAddress}`, this.#ipRule);
+    await this.#take(`refresh-ip:${addressKey(remoteAddress)}`, this.#ipRule);
   }
 
   /**

@@ -60,6 +60,11 @@ export class TokenService {
     return { id: randomUUID() as UserId, nickname, tag: String(randomInt(0, 10_000)).padStart(4, '0') };
   }
 
+  /** How long an issued token lives; an identity holds its tag (store.reserveTag) as long. */
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
   async issue(user: User): Promise<IssuedToken> {
     const nowMs = this.#clock.now();
     const nowSeconds = Math.floor(nowMs / 1000);

@@ -198,7 +198,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post('/api/sessions/refresh', async (request) => {
     const user = await authenticate(request);
-    await sessions.admitRefresh(user, request.ip);
+    await sessions.admitRefresh(user, request.clientAddress);
     return chat.refreshSession(user);
   });
 
@@ -206,7 +206,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // closed by the caller of `sessions.onRevoked`); the answer is a fresh session for this client.
   app.post('/api/sessions/revoke', async (request) => {
     const user = await authenticate(request);
-    await sessions.revokeAll(user, request.ip);
+    await sessions.revokeAll(user, request.clientAddress);
     return chat.refreshSession(user);
   });
 

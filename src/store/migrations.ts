@@ -172,6 +172,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'tags unique among live identities',
+    statements: [
+      // One row per (look-alike nickname, tag) ever handed out; the holder keeps it until expires_at
+      // (the token's expiry, pushed on by refreshes). A new identity may take the pair only once it
+      // has expired, checked in the same upsert, so two nodes can never hand out one pair twice.
+      `CREATE TABLE identity_tags (
+        name_key text NOT NULL,
+        tag text NOT NULL,
+        user_id text NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (name_key, tag)
+      )`,
+      'CREATE INDEX identity_tags_expiry_idx ON identity_tags (expires_at)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

@@ -129,6 +129,14 @@ export interface UsersTable {
   created_at: Int;
 }
 
+export interface IdentityTagsTable {
+  /** nameKey(nickname): look-alike nicknames share one tag space. */
+  name_key: string;
+  tag: string;
+  user_id: string;
+  expires_at: Int;
+}
+
 export interface ReadMarkersTable {
   user_id: string;
   room_id: string;
@@ -158,6 +166,7 @@ export interface Database {
   users: UsersTable;
   read_markers: ReadMarkersTable;
   token_revocations: TokenRevocationsTable;
+  identity_tags: IdentityTagsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

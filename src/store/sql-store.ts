@@ -15,6 +15,7 @@ import type {
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 import { GroupCommitter, type Outcome } from './group-commit.js';
+import * as tags from './identity-tags-sql.js';
 import { applyMigrations, type Engine } from './migrations.js';
 import * as state from './room-state-sql.js';
 import {
@@ -42,6 +43,7 @@ import type {
   RoomPage,
   RoomQuery,
   Store,
+  TagClaim,
   UnreadRoom,
 } from './store.js';
 
@@ -266,6 +268,16 @@ export abstract class SqlStore implements Store {
   async findUser(id: UserId): Promise<User | undefined> {
     this.#assertOpen();
     return this.#guard(() => state.findUser(this.db, id));
+  }
+
+  async reserveTag(claim: TagClaim): Promise<string> {
+    this.#assertOpen();
+    return this.#guard(() => tags.reserveTag(this.db, claim));
+  }
+
+  async renewTag(claim: TagClaim & { readonly tag: string }): Promise<boolean> {
+    this.#assertOpen();
+    return this.#guard(() => tags.renewTag(this.db, claim));
   }
 
   async findUsersByHandle(handles: readonly { nickname: string; tag: string }[]): Promise<User[]> {

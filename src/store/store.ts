@@ -19,6 +19,18 @@ export interface NewRoom {
   readonly createdAt: Date;
 }
 
+export interface TagClaim {
+  readonly userId: UserId;
+  /** Look-alike nicknames share a key, so they share one tag space (see nameKey in src/chat). */
+  readonly nameKey: string;
+  /** Usually the token's expiry: the identity is live, and holds its tag, until then. */
+  readonly expiresAt: Date;
+  /** Holds ending at or before this are expired. */
+  readonly now: Date;
+  /** How many tags a key has: 10,000 ("0000"–"9999"); smaller in tests. */
+  readonly tagSpace: number;
+}
+
 export interface NewMessage {
   readonly id: MessageId;
   readonly roomId: RoomId;
@@ -215,6 +227,18 @@ export interface Store {
   /** Records who an id is (once: an id keeps its nickname and tag), so mentions and moderation can name it. */
   rememberUser(user: User, at: Date): Promise<void>;
   findUser(id: UserId): Promise<User | undefined>;
+  /**
+   * Hands a new identity a tag in 0..tagSpace-1 (4 digits) that no live identity holds under the same
+   * name key, atomically also across nodes; an expired holder's tag may be reused. Rejects with
+   * ParleyError('nickname_unavailable') when every tag of the key is held.
+   */
+  reserveTag(claim: TagClaim): Promise<string>;
+  /**
+   * Extends the identity's hold on its tag to `expiresAt` (never shortens it); claims the pair when
+   * nobody live holds it (identities older than the reservations). False when another live identity
+   * holds it.
+   */
+  renewTag(claim: TagClaim & { readonly tag: string }): Promise<boolean>;
   /** Every user with one of these nickname#tag handles (nickname compared case-insensitively). */
   findUsersByHandle(handles: readonly { readonly nickname: string; readonly tag: string }[]): Promise<User[]>;
   findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions>;

@@ -300,7 +300,11 @@ const en: Strings = {
   },
   error: (code) =>
     ({
-      invalid_nickname: 'That nickname is not allowed. Use 1–32 letters, digits, punctuation or emoji.',
+      invalid_nickname:
+        'That nickname is not allowed. Use 1–32 letters of one script, digits, punctuation or emoji; no # and nothing invisible.',
+      nickname_reserved: 'That nickname is reserved. Pick another one.',
+      nickname_unavailable: 'Too many people use that nickname right now. Pick another one.',
+      unsafe_text: 'The message has direction controls or stacked accents that would hide what it says.',
       invalid_room: 'That room name is not allowed.',
       room_not_found: 'This room does not exist.',
       message_too_long: 'The message is too long.',
@@ -471,7 +475,11 @@ const ko: Strings = {
   },
   error: (code) =>
     ({
-      invalid_nickname: '사용할 수 없는 닉네임입니다. 1–32자의 글자, 숫자, 문장 부호, 이모지를 쓰세요.',
+      invalid_nickname:
+        '사용할 수 없는 닉네임입니다. 한 가지 문자 체계의 글자, 숫자, 문장 부호, 이모지로 1–32자를 쓰세요. #과 보이지 않는 문자는 쓸 수 없습니다.',
+      nickname_reserved: '예약된 닉네임입니다. 다른 닉네임을 고르세요.',
+      nickname_unavailable: '지금 그 닉네임을 쓰는 사람이 너무 많습니다. 다른 닉네임을 고르세요.',
+      unsafe_text: '메시지에 내용을 가리는 방향 제어 문자나 겹친 발음 기호가 있습니다.',
       invalid_room: '사용할 수 없는 방 이름입니다.',
       room_not_found: '존재하지 않는 대화방입니다.',
       message_too_long: '메시지가 너무 깁니다.',

@@ -5,7 +5,8 @@ export type TextPart =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'link'; readonly text: string; readonly href: string };
 
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+// A link ends at a bidi control: one inside it could make it read other than where it goes.
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gi;
 // Punctuation that usually closes the sentence around a link rather than belonging to it.
 const TRAILING = /[.,;:!?)\]}'"»›]+$/;
 

@@ -96,7 +96,7 @@ export function MessageItem({
     <li class={classes.join(' ')} data-seq={message.seq} data-id={message.id}>
       <div class="meta">
         <span class="author">
-          {message.author.nickname}
+          <bdi class="name">{message.author.nickname}</bdi>
           <span class="tag">#{message.author.tag}</span>
         </span>
         {own ? <span class="you">({t.you})</span> : null}
@@ -132,7 +132,7 @@ export function MessageItem({
           onCancel={() => setMode('none')}
         />
       ) : (
-        <p class="body">
+        <p class="body" dir="auto">
           <MessageText key={message.body} text={message.body} mentions={message.mentions} selfId={self.id} />
         </p>
       )}
