@@ -2,7 +2,9 @@
 // SUBSCRIBE, ACK, transactions, heart-beats) are mutated (bit flips, inserted delimiters, deleted and
 // duplicated ranges, truncation, splices) and fed to a real server over TCP. Invariants: every ERROR
 // carries a catalogue code and is followed by a close, every byte the server sends parses, nothing ends
-// as internal_error, and afterwards the server is healthy with no connection left behind.
+// as internal_error, and afterwards the server is healthy with no connection left behind. Connections
+// negotiate STOMP 1.0, 1.1 or 1.2 at random, so inserted CR, LF, NUL and backslash bytes meet every
+// version's escaping rules (and the server's refusal of values it could not write back).
 // Reproduce a failure with FUZZ_SEED=<the printed seed>.
 import net from 'node:net';
 import type { Client } from '@stomp/stompjs';
@@ -10,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { ERROR_CATALOGUE } from '../src/errors.js';
 import { FrameParser } from '../src/stomp/codec.js';
-import type { Frame } from '../src/stomp/frame.js';
+import type { Frame, StompVersion } from '../src/stomp/frame.js';
 import { eventually } from './support/eventually.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
 import { prng } from './support/seeded-random.js';
@@ -129,7 +131,14 @@ interface Outcome {
 
 /** One connection: a CONNECT (mutated sometimes), then mutated frames; resolves when closed or quiet. */
 function run(random: () => number, pool: readonly Buffer[], port: number): Promise<Outcome> {
-  const connect = frame('CONNECT', { 'accept-version': '1.2', passcode: user.token, host: 'fuzz' });
+  const version: StompVersion = (['1.0', '1.1', '1.2'] as const)[Math.floor(random() * 3)] ?? '1.2';
+  // A 1.0 client sends no accept-version at all.
+  const connect = frame(
+    'CONNECT',
+    version === '1.0'
+      ? { passcode: user.token, host: 'fuzz' }
+      : { 'accept-version': version, passcode: user.token, host: 'fuzz' },
+  );
   const chunks: Buffer[] = [random() < 0.1 ? mutate(connect, random, pool) : connect];
   const count = 1 + Math.floor(random() * 6);
   for (let i = 0; i < count; i += 1) {
@@ -147,7 +156,8 @@ function run(random: () => number, pool: readonly Buffer[], port: number): Promi
     const frames: Frame[] = [];
     let unparseable: string | undefined;
     const parser = new FrameParser({ maxFrameBytes: 1 << 20, maxHeaders: 100, maxHeaderLineBytes: 1 << 16 });
-    parser.version = '1.2';
+    // CONNECTED (and an ERROR before it) are not escaped; everything after is, per the version.
+    parser.version = version;
     const socket = net.connect({ port, host: '127.0.0.1' });
     let quiet: NodeJS.Timeout | undefined;
     const finish = (closed: boolean) => {
