@@ -219,7 +219,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     registerChatRoutes(broker, chat, moderation);
 
     const origins = createOriginPolicy(config.allowedOrigins, {
-      allowLocalhost: config.allowLocalhostOrigins,
+      localhost: config.allowLocalhostOrigins,
     });
     const http = await buildHttpApp({
       chat,

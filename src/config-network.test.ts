@@ -54,7 +54,7 @@ describe('proxy trust', () => {
 describe('origins and HTTP connections', () => {
   it('has safe defaults', () => {
     const config = loadConfig({});
-    expect(config.allowLocalhostOrigins).toBe(false);
+    expect(config.allowLocalhostOrigins).toBe('auto');
     expect(config.http).toEqual({
       maxConnectionsPerIp: 64,
       headersTimeoutMs: 10_000,
@@ -74,7 +74,8 @@ describe('origins and HTTP connections', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '3000',
       HTTP_IDLE_TIMEOUT_MS: '4000',
     });
-    expect(config.allowLocalhostOrigins).toBe(true);
+    expect(config.allowLocalhostOrigins).toBe('always');
+    expect(loadConfig({ ALLOW_LOCALHOST_ORIGINS: 'false' }).allowLocalhostOrigins).toBe('never');
     expect(config.http).toEqual({
       maxConnectionsPerIp: 5,
       headersTimeoutMs: 1000,

@@ -66,7 +66,7 @@ const ENV_SCHEMA = {
     })
     .optional(),
   /** Browser pages on localhost/127.0.0.1/[::1] (any port) may use the API and WebSockets. */
-  ALLOW_LOCALHOST_ORIGINS: z.enum(['true', 'false']).default('false'),
+  ALLOW_LOCALHOST_ORIGINS: z.enum(['auto', 'true', 'false']).default('auto'),
 
   // HTTP connections (the WebSocket port), before any request is read.
   MAX_HTTP_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(64),
@@ -199,6 +199,8 @@ export interface HttpLimits {
   readonly idleTimeoutMs: number;
 }
 
+export type LocalhostOrigins = 'auto' | 'always' | 'never';
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -214,7 +216,8 @@ export interface Config {
   /** Whose X-Forwarded-For is believed for the client address (src/net/client-address.ts). */
   readonly proxyTrust: ProxyTrust;
   /** Pages on localhost (any port) count as allowed origins; for development only. */
-  readonly allowLocalhostOrigins: boolean;
+  /** Localhost pages on other ports: `auto` only while the server itself is reached as localhost. */
+  readonly allowLocalhostOrigins: LocalhostOrigins;
   readonly http: HttpLimits;
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
@@ -268,7 +271,12 @@ function toConfig(env: Env): Config {
     logLevel: env.LOG_LEVEL,
     allowedOrigins: Object.freeze([...env.ALLOWED_ORIGINS]),
     proxyTrust: toProxyTrust(env),
-    allowLocalhostOrigins: env.ALLOW_LOCALHOST_ORIGINS === 'true',
+    allowLocalhostOrigins:
+      env.ALLOW_LOCALHOST_ORIGINS === 'auto'
+        ? 'auto'
+        : env.ALLOW_LOCALHOST_ORIGINS === 'true'
+          ? 'always'
+          : 'never',
     http: Object.freeze({
       maxConnectionsPerIp: env.MAX_HTTP_CONNECTIONS_PER_IP,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

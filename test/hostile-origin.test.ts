@@ -1,7 +1,8 @@
 // Cross-site attacks on a real server: WebSocket hijacking (the Origin check on the upgrade, with
-// ALLOWED_ORIGINS; localhost pages only with ALLOW_LOCALHOST_ORIGINS), CORS on the API (preflight and
+// ALLOWED_ORIGINS; localhost pages per ALLOW_LOCALHOST_ORIGINS), CORS on the API (preflight and
 // simple requests), security headers on every answer and a strict Content-Security-Policy on the web
 // client's pages.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from './e2e/harness.js';
 import { startTestParley, type TestParley } from './support/parley.js';
@@ -10,21 +11,27 @@ import { RawWebSocket } from './support/raw-ws.js';
 const ALLOWED = 'https://chat.example.com';
 let parley: TestParley;
 let development: TestParley;
+let closed: TestParley;
 
 beforeAll(async () => {
   // The CSP is sent with the built client's pages; build it if the tree has none (as the e2e tests do).
   await ensureWebBuilt();
   parley = await startTestParley({ env: { ALLOWED_ORIGINS: `${ALLOWED}, https://other.example.org` } });
   development = await startTestParley({ env: { ALLOW_LOCALHOST_ORIGINS: 'true' } });
+  closed = await startTestParley({ env: { ALLOW_LOCALHOST_ORIGINS: 'false' } });
 }, 120_000);
 
 afterAll(async () => {
   await parley?.dispose();
   await development?.dispose();
+  await closed?.dispose();
 });
 
-const upgrade = (origin: string | undefined) =>
-  RawWebSocket.open(parley.app.port, origin === undefined ? {} : { origin });
+const upgrade = (origin: string | undefined, host?: string) =>
+  RawWebSocket.open(parley.app.port, {
+    ...(origin === undefined ? {} : { origin }),
+    ...(host ? { host } : {}),
+  });
 
 describe('the Origin check on the WebSocket upgrade', () => {
   it.each([
@@ -35,11 +42,12 @@ describe('the Origin check on the WebSocket upgrade', () => {
     ['a sandboxed or file page (null)', 'null'],
     ['a non-web scheme', 'chrome-extension://abcdef'],
     ['garbage', '::::'],
-    ['a localhost page (ALLOW_LOCALHOST_ORIGINS is off by default)', 'http://localhost:5555'],
+    ['a localhost page (by default only for a server reached as localhost)', 'http://localhost:5555'],
     ['a 127.0.0.1 page', 'http://127.0.0.1:5555'],
     ['an [::1] page', 'http://[::1]:5555'],
   ])('refuses %s with 403 before the handshake', async (_name, origin) => {
-    await expect(upgrade(origin)).rejects.toThrow('HTTP 403');
+    // Reached by its public name, as a visitor's browser reaches a production server.
+    await expect(upgrade(origin, 'chat.parley.example')).rejects.toThrow('HTTP 403');
   });
 
   it.each([
@@ -55,26 +63,52 @@ describe('the Origin check on the WebSocket upgrade', () => {
 
 describe('ALLOW_LOCALHOST_ORIGINS', () => {
   const LOCAL = ['http://localhost:5555', 'http://127.0.0.1:5555', 'http://[::1]:5555'];
+  /** The name a production server is reached by: what a visitor's browser sends as Host. */
+  const PUBLIC_HOST = 'chat.parley.example';
 
-  it('off (the default): localhost pages get neither the WebSocket nor CORS', async () => {
+  /** Access-Control-Allow-Origin of a simple GET with this Origin and Host (fetch cannot set Host). */
+  const corsGrant = (app: TestParley, origin: string, host?: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const request = http.get(
+        {
+          host: '127.0.0.1',
+          port: app.app.port,
+          path: '/api/rooms',
+          headers: { origin, ...(host ? { host } : {}) },
+        },
+        (response) => {
+          response.resume();
+          const grant = response.headers['access-control-allow-origin'];
+          resolve(Array.isArray(grant) ? grant[0] : grant);
+        },
+      );
+      request.on('error', reject);
+    });
+
+  it('auto (the default), reached by a public name: localhost pages get neither the WebSocket nor CORS', async () => {
     for (const origin of LOCAL) {
-      await expect(upgrade(origin), origin).rejects.toThrow('HTTP 403');
-      const preflight = await fetch(`${parley.url}/api/rooms`, {
-        method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST' },
-      });
-      expect(preflight.headers.get('access-control-allow-origin'), origin).toBeNull();
-      const simple = await fetch(`${parley.url}/api/rooms`, { headers: { origin } });
-      expect(simple.headers.get('access-control-allow-origin'), origin).toBeNull();
+      await expect(upgrade(origin, PUBLIC_HOST), origin).rejects.toThrow('HTTP 403');
+      expect(await corsGrant(parley, origin, PUBLIC_HOST), origin).toBeUndefined();
     }
+    // The page's own origin still works behind that name.
+    const ws = await upgrade(`https://${PUBLIC_HOST}`, PUBLIC_HOST);
+    ws.destroy();
   });
 
-  it('on: localhost pages on any port get both; foreign sites still get neither', async () => {
+  it('auto, reached as localhost (a developer running it): localhost pages on any port get both', async () => {
     for (const origin of LOCAL) {
-      const ws = await RawWebSocket.open(development.app.port, { origin });
+      const ws = await upgrade(origin);
       ws.destroy();
-      const simple = await fetch(`${development.url}/api/rooms`, { headers: { origin } });
-      expect(simple.headers.get('access-control-allow-origin'), origin).toBe(origin);
+      expect(await corsGrant(parley, origin), origin).toBe(origin);
+    }
+    await expect(upgrade('http://localhost.evil.example:5555')).rejects.toThrow('HTTP 403');
+  });
+
+  it('true: localhost pages get both whatever the Host; foreign sites still get neither', async () => {
+    for (const origin of LOCAL) {
+      const ws = await RawWebSocket.open(development.app.port, { origin, host: PUBLIC_HOST });
+      ws.destroy();
+      expect(await corsGrant(development, origin, PUBLIC_HOST), origin).toBe(origin);
     }
     await expect(RawWebSocket.open(development.app.port, { origin: 'https://evil.example' })).rejects.toThrow(
       'HTTP 403',
@@ -82,6 +116,13 @@ describe('ALLOW_LOCALHOST_ORIGINS', () => {
     await expect(
       RawWebSocket.open(development.app.port, { origin: 'http://localhost.evil.example:5555' }),
     ).rejects.toThrow('HTTP 403');
+  });
+
+  it('false: localhost pages are refused even when the server is reached as localhost', async () => {
+    for (const origin of LOCAL) {
+      await expect(RawWebSocket.open(closed.app.port, { origin }), origin).rejects.toThrow('HTTP 403');
+      expect(await corsGrant(closed, origin), origin).toBeUndefined();
+    }
   });
 });
 

@@ -42,6 +42,8 @@ export function wsFrame(opcode: number, payload: Buffer, options: RawFrameOption
 export interface HandshakeOptions {
   readonly path?: string;
   readonly origin?: string;
+  /** The Host header (default `127.0.0.1:<port>`): a name a production server is reached by. */
+  readonly host?: string;
   readonly protocols?: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -76,7 +78,7 @@ export class RawWebSocket {
     const key = randomBytes(16).toString('base64');
     const lines = [
       `GET ${options.path ?? '/ws'} HTTP/1.1`,
-      `Host: 127.0.0.1:${port}`,
+      `Host: ${options.host ?? `127.0.0.1:${port}`}`,
       'Upgrade: websocket',
       'Connection: Upgrade',
       `Sec-WebSocket-Key: ${key}`,
