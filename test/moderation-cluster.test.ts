@@ -1,7 +1,8 @@
 // Moderation across nodes: two in-process Parleys on one PostgreSQL database and one Redis (unique key
 // prefix). A kick or ban issued on one node ends the target's subscriptions on the other; bans refuse
 // there too; events arrive live on both with their headers; mentions reach the other node's connections;
-// a sanction or setting changed on one node holds on the other at the very next SEND (policy caches).
+// a sanction or setting changed on one node holds on the other at the very next SEND (policy caches);
+// a moderator muted on one node loses staff powers on the other at once.
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusal, send, subscribed } from './support/chat-client.js';
@@ -112,6 +113,38 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     };
     expect(history.messages.map((m) => m.body)).toEqual(['dave 1', 'erin 1', 'dave 2', 'dave 3']);
     expect(daveErrors.messages.map(codeOf)).toEqual(['muted', 'slow_mode']);
+  });
+
+  it('a moderator muted on node A can neither moderate nor delete others’ messages on node B, at once', async () => {
+    const owner = await a.session('owner');
+    const mod = await b.session('mod');
+    const frank = await b.session('frank');
+    const room = await a.createRoom(owner.token, 'staff across');
+    const moderate = `/app/rooms.${room.id}.moderate`;
+    const ownerClient = await connect(a, owner);
+    await send(ownerClient, moderate, { action: 'appoint', userId: mod.user.id });
+    const frankClient = await connect(b, frank);
+    await send(frankClient, `/app/rooms.${room.id}`, { body: 'frank speaks' });
+    const modClient = await connect(b, mod);
+    const modErrors = await subscribed(modClient, '/user/queue/errors');
+    // Node B has acted for the moderator (and cached the room's policy) before the mute.
+    await send(modClient, moderate, { action: 'mute', userId: frank.user.id, seconds: 60 });
+
+    await send(ownerClient, moderate, { action: 'mute', userId: mod.user.id, seconds: 600 });
+    expect(await refusal(modClient, modErrors, moderate, { action: 'unmute', userId: frank.user.id })).toBe(
+      'muted',
+    );
+    expect(await refusal(modClient, modErrors, moderate, { action: 'unmute', userId: mod.user.id })).toBe(
+      'muted',
+    );
+    const history = (await (await fetch(`${b.url}/api/rooms/${room.id}/messages`)).json()) as {
+      messages: Array<{ id: string }>;
+    };
+    expect(
+      await refusal(modClient, modErrors, `/app/rooms.${room.id}.delete`, {
+        messageId: history.messages[0]?.id,
+      }),
+    ).toBe('muted');
   });
 
   it('mentions posted on node A reach the mentioned user on node B', async () => {

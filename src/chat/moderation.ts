@@ -420,11 +420,16 @@ export class RoomModeration {
     const messageId = messageIdField(parseBody(raw).messageId);
     const room = await this.#policyRoom(rawRoomId);
     const now = this.#now();
-    const sanctions = await this.#sanctions(room.id, user.id);
+    const role = roleOf(room, user.id);
+    // Staff powers are checked against the store (see #refuseSanctionedStaff), members' against the cache.
+    const sanctions =
+      role === 'member'
+        ? await this.#sanctions(room.id, user.id)
+        : await this.#deps.store.findSanctions(room.id, user.id, now);
     if (sanctions.ban !== undefined) throw new ParleyError('banned');
     // A muted moderator may still remove their own words, like any muted member, but not others'.
-    const mutedStaff = roleOf(room, user.id) !== 'member' && sanctions.mutedUntil !== undefined;
-    const staff = roleOf(room, user.id) !== 'member' && !mutedStaff;
+    const mutedStaff = role !== 'member' && sanctions.mutedUntil !== undefined;
+    const staff = role !== 'member' && !mutedStaff;
     const target = await this.#deps.store.findMessage(room.id, messageId);
     if (target === undefined || target.deleted === true) throw new ParleyError('message_not_found');
     const ownInWindow = target.author.id === user.id && this.#inWindow(target, now);

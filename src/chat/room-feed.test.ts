@@ -106,6 +106,47 @@ describe('RoomFeed with room events', () => {
     expect(delivered).toHaveLength(3);
   });
 
+  it('keeps the held copy in step with reaction changes: counts, users, emojis gone at 0', async () => {
+    await feed.start();
+    const target = await post('react to me');
+    await bus.publish(roomChannel(roomId), encodeBusMessage(target, 0).payload);
+    const users = Array.from(
+      { length: 12 },
+      (_, i): User => ({ id: `u${i}` as UserId, nickname: `u${i}`, tag: '0001' }),
+    );
+    const react = async (actor: User, emoji: string, added: boolean): Promise<void> => {
+      const event = await store.appendEvent({
+        roomId,
+        actor,
+        at: new Date(1_700_000_002_000),
+        effect: { type: 'reaction.changed', messageId: target.id, emoji, added },
+      });
+      if (event !== undefined) await bus.publish(roomChannel(roomId), encodeBusEvent(event, 0).payload);
+    };
+    for (const user of users) await react(user, '👍', true);
+    await react(users[0] as User, '🎉', true);
+    await react(users[3] as User, '👍', false);
+    await react(users[0] as User, '🎉', false);
+    await expect.poll(() => feed.lastSeq).toBe(16);
+    const held = JSON.parse(feed.recent({ limit: 1 })?.[0]?.json ?? '{}') as Message;
+    const stored = await store.findMessage(roomId, target.id);
+    expect(held.reactions?.map((r) => [r.emoji, r.count])).toEqual([['👍', 11]]);
+    expect(stored?.reactions?.map((r) => [r.emoji, r.count])).toEqual([['👍', 11]]);
+    // Both name at most 10 users; the held copy those it has seen arrive and stay.
+    expect(held.reactions?.[0]?.users.map((u) => u.id)).toEqual([
+      'u0',
+      'u1',
+      'u2',
+      'u4',
+      'u5',
+      'u6',
+      'u7',
+      'u8',
+      'u9',
+    ]);
+    expect(stored?.reactions?.[0]?.users).toHaveLength(10);
+  });
+
   it('answers pages over messages whose seqs have gaps, and sends older pages to the store', async () => {
     const messages: Message[] = [];
     for (const body of ['a', 'b', 'c', 'd']) {
