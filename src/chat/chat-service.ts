@@ -205,13 +205,6 @@ export class ChatService {
     };
   }
 
-  authenticate(token: string | undefined): Promise<User> {
-    if (token === undefined || token === '') {
-      return Promise.reject(new ParleyError('unauthorized', 'A token is required.'));
-    }
-    return this.#deps.tokens.verify(token);
-  }
-
   // Rooms --------------------------------------------------------------------------------------------
 
   async createRoom(user: User, input: { name: unknown; topic?: unknown }): Promise<Room> {
