@@ -5,7 +5,12 @@ describe('createOriginPolicy', () => {
   const policy = createOriginPolicy(['https://chat.example.com']);
   const always = createOriginPolicy([], { localhost: 'always' });
   const never = createOriginPolicy([], { localhost: 'never' });
-  const LOCAL_PAGES = ['http://localhost:5173', 'http://127.0.0.1:9', 'http://[::1]:3000', 'https://localhost'];
+  const LOCAL_PAGES = [
+    'http://localhost:5173',
+    'http://127.0.0.1:9',
+    'http://[::1]:3000',
+    'https://localhost',
+  ];
 
   it('allows no origin, the same origin and listed origins', () => {
     expect(policy.isAllowed(undefined, 'parley.example.org')).toBe(true);
