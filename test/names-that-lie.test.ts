@@ -160,6 +160,7 @@ describe('bodies that would disguise themselves', () => {
     ['x\u0301\u0300\u0302\u0303', 'four marks on one character'],
     ['x\u0301\u200c\u0300\u200c\u0302\u200c\u0303', 'four marks with non-joiners between'],
     ['x\u20dd\u20dd\u20dd\u20dd', 'four enclosing marks'],
+    [`x${'\u0301\u0300\u1160'.repeat(6)}`, 'marks split by zero-width Hangul fillers'],
   ])('refuses %j (%s) with unsafe_text, and the connection stays', async (body) => {
     expect(await send(body)).toBe('unsafe_text');
   });
