@@ -160,6 +160,7 @@ describe('bodies that would disguise themselves', () => {
     ['x\u0301\u0300\u0302\u0303', 'four marks on one character'],
     ['x\u0301\u200c\u0300\u200c\u0302\u200c\u0303', 'four marks with non-joiners between'],
     ['x\u20dd\u20dd\u20dd\u20dd', 'four enclosing marks'],
+    [`x${'\u0301\u0300\u1160'.repeat(6)}`, 'marks split by zero-width Hangul fillers'],
   ])('refuses %j (%s) with unsafe_text, and the connection stays', async (body) => {
     expect(await send(body)).toBe('unsafe_text');
   });
@@ -205,5 +206,45 @@ describe('bodies that would disguise themselves', () => {
     expect(await edit(`x${'\u0336'.repeat(9)}`)).toBe('unsafe_text');
     expect(await edit('fine')).toBe('stored');
     expect(ws.ended).toBe(false);
+  });
+});
+
+describe('MAX_COMBINING_MARKS', () => {
+  let parley: TestParley;
+  beforeAll(async () => {
+    parley = await startTestParley({ env: { MAX_COMBINING_MARKS: '1' } });
+  });
+  afterAll(async () => {
+    await parley?.dispose();
+  });
+
+  it('bounds marks per character in bodies and nicknames as configured', async () => {
+    expect((await parley.session('Zoë')).user.nickname).toBe('Zoë');
+    expect(await codeOf(await post(`${parley.url}/api/sessions`, { nickname: 'x\u0301\u0300' }))).toEqual({
+      status: 400,
+      code: 'invalid_nickname',
+    });
+    const user = await parley.session('marks');
+    const room = await parley.createRoom(user.token, 'marks');
+    const ws = await RawWebSocket.open(parley.app.port);
+    try {
+      ws.send(stompText('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${user.token}` }));
+      ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
+      const send = (body: string, receipt: string): void =>
+        ws.send(
+          stompText(
+            'SEND',
+            { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt },
+            body,
+          ),
+        );
+      send('x\u0301', 'one');
+      await ws.waitFor((t) => t.includes('RECEIPT\nreceipt-id:one\n'), 'one mark stored');
+      send('x\u0301\u0300', 'two');
+      await ws.waitFor((t) => /receipt-id:two\n[^\0]*"code":"unsafe_text"/.test(t), 'two marks refused');
+      expect(ws.ended).toBe(false);
+    } finally {
+      ws.destroy();
+    }
   });
 });

@@ -485,6 +485,20 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(await store.renewTag({ ...later, tag: '0000', now: new Date(T0 + 1500) })).toBe(true);
       });
 
+      it('resolves a handle to its holder only, not to ids that held it before', async () => {
+        const holder = user('Frank', '0000');
+        const before = user('frank', '0000');
+        await store.rememberUser(before, new Date(T0));
+        await store.rememberUser(holder, new Date(T0 + 1));
+        expect(await store.findUsersByHandle([{ nickname: 'FRANK', tag: '0000' }])).toEqual([before, holder]);
+        expect(await store.reserveTag({ ...claim('frank', T0, 1000, 1), userId: holder.id })).toBe('0000');
+        expect(await store.findUsersByHandle([{ nickname: 'FRANK', tag: '0000' }])).toEqual([holder]);
+        // Handles nobody holds resolve as before.
+        const legacy = user('gina', '0001');
+        await store.rememberUser(legacy, new Date(T0));
+        expect(await store.findUsersByHandle([{ nickname: 'gina', tag: '0001' }])).toEqual([legacy]);
+      });
+
       it('renewTag extends the hold (never shortens it) and claims an unheld pair', async () => {
         const held = claim('dave', T0, 1000, 1);
         expect(await store.reserveTag(held)).toBe('0000');

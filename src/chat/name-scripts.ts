@@ -1,6 +1,7 @@
-// Whether a name mixes scripts the way spoofed names do (Unicode TR39, "highly restrictive"), and the
-// small confusable skeleton reserved names are compared under. Pure; knows nothing of users or storage.
-// A deliberately small table, not all of confusables.txt: it covers the letters of the reserved names.
+// Whether a name mixes scripts the way spoofed names do (Unicode TR39, "highly restrictive"); the
+// confusable skeleton reserved names are compared under; the key look-alike nicknames share tags by.
+// Pure; knows nothing of users or storage. The look-alike table is deliberately small (Cyrillic,
+// Greek, small capitals, digits as letters), not all of confusables.txt.
 
 /** Scripts told apart; a letter of any other script counts as one script named 'other'. */
 const SCRIPTS = [

@@ -5,14 +5,16 @@ import { ParleyError } from '../errors.js';
 
 export const DEFAULT_MAX_COMBINING_MARKS = 3;
 
-// Counted as a run of nonspacing or enclosing marks on one base, ignoring the format characters
-// (joiners) an attacker would slip between them. Not per grapheme cluster: since Unicode 15.1 an
-// Indic conjunct such as र्त्स्न्य is one cluster holding four viramas, yet nothing in it stacks.
+// Counted as a run of nonspacing or enclosing marks on one base, ignoring what an attacker would
+// slip between them that draws nothing: format characters (joiners) and default-ignorable letters
+// (the Hangul filler U+1160 is a base of no width, so marks after it stack on the same spot). Not per
+// grapheme cluster: since Unicode 15.1 an Indic conjunct such as र्त्स्न्य is one cluster holding
+// four viramas, yet nothing in it stacks.
 const markRuns = new Map<number, RegExp>();
 function markRunOver(max: number): RegExp {
   let pattern = markRuns.get(max);
   if (pattern === undefined) {
-    pattern = new RegExp(`(?:[\\p{Mn}\\p{Me}]\\p{Cf}*){${max + 1}}`, 'u');
+    pattern = new RegExp(`(?:[\\p{Mn}\\p{Me}][\\p{Cf}\\p{Default_Ignorable_Code_Point}]*){${max + 1}}`, 'u');
     markRuns.set(max, pattern);
   }
   return pattern;

@@ -536,12 +536,26 @@ export async function findUsersByHandle(
   const keys = [...new Set(handles.map((h) => handleKey(h.nickname, h.tag)))];
   const rows = await db
     .selectFrom('users')
-    .select(['id', 'nickname', 'tag'])
-    .where('handle_key', 'in', keys)
-    .orderBy('created_at')
-    .orderBy('id')
+    .leftJoin('identity_tags', (join) =>
+      join.onRef('identity_tags.user_id', '=', 'users.id').onRef('identity_tags.tag', '=', 'users.tag'),
+    )
+    .select([
+      'users.id',
+      'users.nickname',
+      'users.tag',
+      'users.handle_key',
+      'identity_tags.user_id as holder',
+    ])
+    .where('users.handle_key', 'in', keys)
+    .orderBy('users.created_at')
+    .orderBy('users.id')
     .execute();
-  return rows.map((r) => userOf(r.id, r.nickname, r.tag));
+  // Since tags are reserved (identity_tags), one identity holds a handle at a time; ids that had it
+  // before (expired) or that share it from before reservations must not be mentioned beside it.
+  const held = new Set(rows.filter((r) => r.holder !== null).map((r) => r.handle_key));
+  return rows
+    .filter((r) => r.holder !== null || !held.has(r.handle_key))
+    .map((r) => userOf(r.id, r.nickname, r.tag));
 }
 
 export async function findSanctions(

@@ -112,6 +112,27 @@ describe('splitLinks', () => {
     expect(splitLinks('')).toEqual([]);
     expect(splitLinks('안녕 👋')).toEqual([{ kind: 'text', text: '안녕 👋' }]);
   });
+
+  it('ends a link at any bidi control, so none can make it read other than where it goes', () => {
+    for (const control of [
+      '\u200e',
+      '\u200f',
+      '\u202a',
+      '\u202b',
+      '\u202c',
+      '\u202d',
+      '\u202e',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+    ]) {
+      expect(splitLinks(`https://example.com/${control}gpj.exe`)).toEqual([
+        { kind: 'link', text: 'https://example.com/', href: 'https://example.com/' },
+        { kind: 'text', text: `${control}gpj.exe` },
+      ]);
+    }
+  });
 });
 
 describe('typing throttle', () => {
