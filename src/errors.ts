@@ -85,6 +85,21 @@ export const ERROR_CATALOGUE = {
     summary: 'The time to edit or delete this message has passed.',
   },
   message_not_found: { status: 404, stomp: 'queue', summary: 'No such message in this room.' },
+  not_joined: {
+    status: 403,
+    stomp: 'queue',
+    summary: 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).',
+  },
+  too_many_attempts: {
+    status: 429,
+    stomp: 'queue',
+    summary: 'Too many room password attempts; wait and try again.',
+  },
+  server_busy: {
+    status: 503,
+    stomp: 'queue',
+    summary: 'The server is busy checking passwords; try again shortly.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
