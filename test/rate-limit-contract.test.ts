@@ -145,6 +145,30 @@ function describeRateLimiterContract(
       await limiter.forgive('never-seen');
     });
 
+    it('refund takes one attempt back and ends a delay once the count is within the free ones', async () => {
+      const clock = new ManualClock();
+      const limiter = await (await deploy()).node(clock);
+      const rule: BackoffRule = {
+        freeAttempts: 2,
+        baseDelayMs: 1000,
+        maxDelayMs: 8000,
+        resetAfterMs: 60_000,
+      };
+      for (let i = 0; i < 3; i++) expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(false);
+      await limiter.refund('room:r', rule);
+      // Two counted now, within the free ones: the delay is over and the next attempt starts a new one.
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      expect(await limiter.attempt('room:r', rule)).toEqual({ allowed: false, retryAfterMs: 1000 });
+      clock.advance(1000);
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      await limiter.refund('room:r', rule);
+      // Four counted, still past the free ones: the running 2 s delay stays.
+      expect(await limiter.attempt('room:r', rule)).toEqual({ allowed: false, retryAfterMs: 2000 });
+      await limiter.refund('never-seen', rule);
+      expect((await limiter.attempt('never-seen', rule)).allowed).toBe(true);
+    });
+
     it('attempt: concurrent attempts on two nodes pass only the free ones and one more', async () => {
       const deployment = await deploy();
       const clock = new ManualClock();

@@ -87,6 +87,11 @@ export interface RateLimiter {
   attempt(key: string, rule: BackoffRule): Promise<RateDecision>;
   /** Forgets the key's attempts (they ended well). */
   forgive(key: string): Promise<void>;
+  /**
+   * Takes back one counted attempt (it turned out right, so it was no guess); a running delay ends
+   * when the count is back within `rule.freeAttempts`.
+   */
+  refund(key: string, rule: BackoffRule): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import {
   assertRule,
   attemptAt,
   type BucketState,
+  refundAt,
   takeTokens,
 } from './token-bucket.js';
 
@@ -118,6 +119,17 @@ export class MemoryRateLimiter implements RateLimiter {
   async forgive(key: string): Promise<void> {
     if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
     this.#buckets.saveAttempts(key, undefined, this.#clock.now());
+  }
+
+  async refund(key: string, rule: BackoffRule): Promise<void> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertBackoffRule(rule);
+    const outcome = refundAt(this.#buckets.findAttempts(key), rule);
+    this.#buckets.saveAttempts(
+      key,
+      outcome === undefined ? undefined : { ...outcome.state, expiresAtMs: outcome.expiresAtMs },
+      this.#clock.now(),
+    );
   }
 
   async close(): Promise<void> {

@@ -94,6 +94,24 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(delayed, now + reset) - now) +
 return {1, 0}
 `);
 
+/** Mirrors token-bucket.ts refundAt. KEYS: attempts. ARGV: freeAttempts. */
+const REFUND = new LuaScript(`
+local free = tonumber(ARGV[1])
+local stored = redis.call('HMGET', KEYS[1], 'n', 'until', 'last')
+local count = tonumber(stored[1])
+local delayed = tonumber(stored[2])
+local last = tonumber(stored[3])
+if count == nil or delayed == nil or last == nil or count <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+count = count - 1
+if count <= free then delayed = math.min(delayed, last) end
+-- The key's expiry stays: the delay only shrinks, so it never ends before the state is worthless.
+redis.call('HSET', KEYS[1], 'n', count, 'until', string.format('%.17g', delayed))
+return 1
+`);
+
 export interface RedisRateLimiterOptions extends RedisConnectionOptions {
   /** Names the connection in `CLIENT LIST`. Default `parley-rate`. */
   readonly connectionName?: string;
@@ -122,7 +140,7 @@ export class RedisRateLimiter implements RateLimiter {
       delayMs: this.#options.connectDelayMs,
       clock: this.#options.clock,
     });
-    await Promise.all([TAKE.load(this.#client), ATTEMPT.load(this.#client)]);
+    await Promise.all([TAKE.load(this.#client), ATTEMPT.load(this.#client), REFUND.load(this.#client)]);
   }
 
   async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
@@ -164,6 +182,12 @@ export class RedisRateLimiter implements RateLimiter {
   async forgive(key: string): Promise<void> {
     if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
     await this.#client.del(`${this.#prefix}attempt:${key}`);
+  }
+
+  async refund(key: string, rule: BackoffRule): Promise<void> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertBackoffRule(rule);
+    await REFUND.run(this.#client, [`${this.#prefix}attempt:${key}`], [rule.freeAttempts]);
   }
 
   async close(): Promise<void> {

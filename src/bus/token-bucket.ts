@@ -125,3 +125,21 @@ export function attemptAt(
 function attemptExpiry(state: AttemptState, rule: BackoffRule): number {
   return Math.max(state.delayedUntilMs, state.lastMs + rule.resetAfterMs);
 }
+
+/** One attempt taken back (see RateLimiter.refund); undefined when nothing is left to remember. */
+export function refundAt(
+  previous: AttemptState | undefined,
+  rule: BackoffRule,
+): { state: AttemptState; expiresAtMs: number } | undefined {
+  if (previous === undefined || previous.count <= 1) return undefined;
+  const count = previous.count - 1;
+  const state: AttemptState = {
+    count,
+    delayedUntilMs:
+      count <= rule.freeAttempts
+        ? Math.min(previous.delayedUntilMs, previous.lastMs)
+        : previous.delayedUntilMs,
+    lastMs: previous.lastMs,
+  };
+  return { state, expiresAtMs: attemptExpiry(state, rule) };
+}

@@ -97,8 +97,9 @@ export class RoomAccess {
    * Checks a password guess against the room's hash. Each guess first counts against the user, then
    * the address, then the room (a guess refused early does not count further on, so an attacker's
    * refused guesses do not lock the room for others); any running delay refuses it with
-   * too_many_attempts and retry-after. The right password forgives the user and the address, never the
-   * room (its delays are the defence against many identities on many addresses).
+   * too_many_attempts and retry-after. The right password forgives the user and the address, and takes
+   * back its own count on the room (whose delays are the defence against many identities on many
+   * addresses: only wrong guesses add up there).
    */
   async checkPassword(
     user: User,
@@ -108,19 +109,29 @@ export class RoomAccess {
     hash: string,
   ): Promise<void> {
     if (given === undefined || given === '' || given.length > 1024) throw new ParleyError('wrong_password');
-    const keys = [
-      { key: `pw:user:${user.id}`, rule: this.#userRule },
-      { key: `pw:ip:${addressGroup(address)}`, rule: this.#ipRule },
-      { key: `pw:room:${roomId}`, rule: this.#roomRule },
-    ];
-    for (const { key, rule } of keys) {
-      refuseDelayed(await this.#options.rateLimiter.attempt(key, rule));
-    }
-    if (!(await this.#options.hasher.verify(given, hash))) throw new ParleyError('wrong_password');
-    const [userKey, ipKey] = keys;
-    await Promise.all(
-      [userKey, ipKey].map((k) => (k === undefined ? undefined : this.#options.rateLimiter.forgive(k.key))),
-    );
+    const userKey = `pw:user:${user.id}`;
+    const ipKey = `pw:ip:${addressGroup(address)}`;
+    const roomKey = `pw:room:${roomId}`;
+    refuseDelayed(await this.#options.rateLimiter.attempt(userKey, this.#userRule));
+    refuseDelayed(await this.#options.rateLimiter.attempt(ipKey, this.#ipRule));
+    refuseDelayed(await this.#options.rateLimiter.attempt(roomKey, this.#roomRule));
+    const { rateLimiter } = this.#options;
+    const right = await this.#options.hasher.verify(given, hash).catch(async (error: unknown) => {
+      // Not checked at all (server_busy): it was no guess, so it counts nowhere.
+      await Promise.all([
+        rateLimiter.refund(userKey, this.#userRule),
+        rateLimiter.refund(ipKey, this.#ipRule),
+        rateLimiter.refund(roomKey, this.#roomRule),
+      ]);
+      throw error;
+    });
+    if (!right) throw new ParleyError('wrong_password');
+    await Promise.all([
+      rateLimiter.forgive(userKey),
+      rateLimiter.forgive(ipKey),
+      // A right password was no guess: members joining a busy room never pile up its count.
+      rateLimiter.refund(roomKey, this.#roomRule),
+    ]);
   }
 
   async issueGrant(userId: UserId, roomId: RoomId, passwordHash: string | null): Promise<IssuedGrant> {
