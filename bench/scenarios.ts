@@ -306,8 +306,12 @@ class LoadSession {
         await connection.subscribe(rooms[i % rooms.length] ?? '');
       });
       for (let p = 0; p < topology.publishers; p++) {
-        const connection = await load.connect(0, `p${p}`, total + p);
+        const connection = await load.connect(0, `p${p}`, total + p, false);
         connection.subscribeErrors();
+        // Parley lets only members talk: each publisher joins the rooms it publishes to (room r is
+        // published by publisher r mod P); what it receives there is not counted as a delivery.
+        for (let r = p; r < rooms.length; r += topology.publishers)
+          await connection.subscribe(rooms[r] ?? '');
         load.#publishers.push(connection);
       }
       return load;
@@ -317,10 +321,12 @@ class LoadSession {
     }
   }
 
-  async connect(node: number, identity: string, index: number): Promise<BenchConnection> {
+  /** `counted`: false for publishers, whose copies of their own messages are no deliveries. */
+  async connect(node: number, identity: string, index: number, counted = true): Promise<BenchConnection> {
     const dialect = await this.#target.dialect(node, identity);
     const events: ConnectionEvents = {
       delivered: (sentUs) => {
+        if (!counted) return;
         if (sentUs < this.phaseStartUs) {
           this.late++;
           return;
@@ -570,6 +576,8 @@ async function runPersist(
       };
       self = await connectWith(target, `w${c}`, events, c);
       self.subscribeErrors();
+      // Talking needs joining (Parley); deliveries to the writer are ignored above.
+      await self.subscribe(room);
       connections.push(self);
     }
     const cpuBefore = readCpuUsAll(target.pids);

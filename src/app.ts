@@ -19,6 +19,8 @@ import { brokerFeedSink, MENTIONS_DESTINATION, registerChatRoutes } from './chat
 import { ChatService } from './chat/chat-service.js';
 import type { User } from './chat/model.js';
 import { RoomModeration } from './chat/moderation.js';
+import { PasswordHasher } from './chat/password-hasher.js';
+import { RoomAccess } from './chat/room-access.js';
 import type { FeedSink } from './chat/room-feed.js';
 import { Sessions } from './chat/sessions.js';
 import { bearerToken, TokenService } from './chat/tokens.js';
@@ -114,8 +116,9 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     cleanups.push(shared.close);
 
+    const secret = await loadTokenSecret(config.jwtSecret, config.dataDir);
     const tokens = new TokenService({
-      secret: await loadTokenSecret(config.jwtSecret, config.dataDir),
+      secret,
       clock,
       ttlSeconds: config.tokenTtlSeconds,
       maxClockSkewSeconds: config.tokenMaxClockSkewSeconds,
@@ -191,7 +194,29 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       },
     });
     cleanups.push(() => chat.close());
+    const { limits } = config;
+    const hasher = new PasswordHasher({
+      concurrency: limits.passwordHashConcurrency,
+      maxQueued: limits.passwordHashQueue,
+    });
+    const access = new RoomAccess({
+      secret,
+      clock,
+      rateLimiter: shared.rateLimiter,
+      hasher,
+      grantTtlSeconds: limits.roomGrantTtlSeconds,
+      limits: {
+        freeAttemptsPerUser: limits.passwordFreeAttemptsPerUser,
+        freeAttemptsPerIp: limits.passwordFreeAttemptsPerIp,
+        freeAttemptsPerRoom: limits.passwordFreeAttemptsPerRoom,
+        backoffBaseMs: limits.passwordBackoffBaseMs,
+        backoffMaxMs: limits.passwordBackoffMaxMs,
+        resetAfterMs: limits.passwordAttemptsResetMs,
+      },
+    });
     const moderation = new RoomModeration({
+      access,
+      hasher,
       store,
       bus: shared.bus,
       rateLimiter: shared.rateLimiter,
@@ -243,7 +268,6 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     cleanups.push(() => http.close());
 
-    const { limits } = config;
     const sessionLimits: SessionLimits = {
       maxFrameBytes: limits.maxFrameBytes,
       maxHeaders: limits.maxHeaders,

@@ -118,6 +118,18 @@ const ENV_SCHEMA = {
   REFRESHES_PER_USER_PER_HOUR: integer(1, 1_000_000).default(10),
   REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
 
+  // Room passwords: how long a room grant lasts, how guesses slow down, how much hashing runs at once.
+  ROOM_GRANT_TTL_SECONDS: integer(60, 30 * 24 * 3600).default(12 * 3600),
+  PASSWORD_FREE_ATTEMPTS_PER_USER: integer(0, 1_000_000).default(5),
+  PASSWORD_FREE_ATTEMPTS_PER_IP: integer(0, 1_000_000).default(10),
+  PASSWORD_FREE_ATTEMPTS_PER_ROOM: integer(0, 1_000_000).default(50),
+  PASSWORD_BACKOFF_BASE_MS: integer(1, 3_600_000).default(1000),
+  PASSWORD_BACKOFF_MAX_MS: integer(1, 24 * 3_600_000).default(15 * 60_000),
+  PASSWORD_ATTEMPTS_RESET_MS: integer(1000, 7 * 24 * 3_600_000).default(3_600_000),
+  /** Below libuv's 4 pool threads, so scrypt never takes every thread token checks need. */
+  PASSWORD_HASH_CONCURRENCY: integer(1, 64).default(2),
+  PASSWORD_HASH_QUEUE: integer(0, 100_000).default(32),
+
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
   /**
@@ -186,6 +198,15 @@ export interface Limits {
   readonly reactionBurst: number;
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
+  readonly roomGrantTtlSeconds: number;
+  readonly passwordFreeAttemptsPerUser: number;
+  readonly passwordFreeAttemptsPerIp: number;
+  readonly passwordFreeAttemptsPerRoom: number;
+  readonly passwordBackoffBaseMs: number;
+  readonly passwordBackoffMaxMs: number;
+  readonly passwordAttemptsResetMs: number;
+  readonly passwordHashConcurrency: number;
+  readonly passwordHashQueue: number;
 }
 
 /** Limits of plain HTTP connections on the HTTP port (WebSocket ones leave them once upgraded). */
@@ -319,6 +340,16 @@ function toConfig(env: Env): Config {
       reactionBurst: env.REACTION_BURST,
       refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
       refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
+      roomGrantTtlSeconds: env.ROOM_GRANT_TTL_SECONDS,
+      passwordFreeAttemptsPerUser: env.PASSWORD_FREE_ATTEMPTS_PER_USER,
+      passwordFreeAttemptsPerIp: env.PASSWORD_FREE_ATTEMPTS_PER_IP,
+      passwordFreeAttemptsPerRoom: env.PASSWORD_FREE_ATTEMPTS_PER_ROOM,
+      // A maximum below the base would be a delay that never grows; the base wins.
+      passwordBackoffBaseMs: env.PASSWORD_BACKOFF_BASE_MS,
+      passwordBackoffMaxMs: Math.max(env.PASSWORD_BACKOFF_BASE_MS, env.PASSWORD_BACKOFF_MAX_MS),
+      passwordAttemptsResetMs: env.PASSWORD_ATTEMPTS_RESET_MS,
+      passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
+      passwordHashQueue: env.PASSWORD_HASH_QUEUE,
     }),
   };
 }

@@ -123,6 +123,21 @@ export const ERROR_CATALOGUE = {
   },
   not_muted: { status: 409, stomp: 'queue', summary: 'That user is not muted in this room.' },
   not_banned: { status: 409, stomp: 'queue', summary: 'That user is not banned from this room.' },
+  not_joined: {
+    status: 403,
+    stomp: 'queue',
+    summary: 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).',
+  },
+  too_many_attempts: {
+    status: 429,
+    stomp: 'queue',
+    summary: 'Too many room password attempts; wait and try again.',
+  },
+  server_busy: {
+    status: 503,
+    stomp: 'queue',
+    summary: 'The server is busy checking passwords; try again shortly.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

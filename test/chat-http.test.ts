@@ -1,6 +1,7 @@
 // The HTTP API of the contract, on every storage backend: sessions, rooms, history, members, errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
+import { join } from './support/chat-client.js';
 import { availableBackends, getJson, postJson, startTestParley, type TestParley } from './support/parley.js';
 
 const backends = await availableBackends();
@@ -146,6 +147,7 @@ describe.each(backends)('HTTP API on %s', (backend) => {
       // Activity in room 1 moves it to the front.
       const client = await parley.connect(token);
       try {
+        await join(client, rooms[1]?.id ?? '');
         await new Promise<void>((resolve, reject) => {
           client.watchForReceipt('r1', () => resolve());
           client.publish({
@@ -190,6 +192,7 @@ describe.each(backends)('HTTP API on %s', (backend) => {
       room = await parley.createRoom(token, 'history');
       const client = await parley.connect(token);
       try {
+        await join(client, room.id);
         const receipts: Promise<void>[] = [];
         for (let i = 1; i <= 260; i++) {
           receipts.push(

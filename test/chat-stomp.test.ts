@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { TokenService } from '../src/chat/tokens.js';
 import { ManualClock } from '../src/clock.js';
-import { sendWithReceipt, subscribe, subscribed } from './support/chat-client.js';
+import { join, sendWithReceipt, subscribe, subscribed } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -105,6 +105,7 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
   describe('messages', () => {
     it('stores, assigns seq and broadcasts with the server-set author; RECEIPT after storing', async () => {
       const sender = await connect(alice);
+      await join(sender, room.id);
       const listener = await connect(bob);
       const inbox = await subscribed(listener, `/topic/rooms.${room.id}`);
       const spoof = JSON.stringify({
@@ -160,6 +161,7 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
 
     it('delivers each sender’s messages in order with strictly increasing seq', async () => {
       const sender = await connect(alice);
+      await join(sender, room.id);
       const other = await connect(bob);
       const inbox = await subscribed(other, `/topic/rooms.${room.id}`);
       const sends: Promise<string>[] = [];
@@ -174,6 +176,7 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
 
     it('keeps one connection’s pipelined SENDs in order when their preludes differ; refusals stay in place', async () => {
       const sender = await connect(alice);
+      await join(sender, room.id);
       const listener = await connect(bob);
       const inbox = await subscribed(listener, `/topic/rooms.${room.id}`);
       const errors = await subscribed(sender, '/user/queue/errors');
@@ -253,6 +256,7 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
         const target = await limited.createRoom(session.token, 'floodable');
         const client = await limited.connect(session.token);
         const errors = await subscribed(client, '/user/queue/errors');
+        await join(client, target.id);
         for (let i = 0; i < 6; i++) {
           client.publish({
             destination: `/app/rooms.${target.id}`,
@@ -282,10 +286,12 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
     it('replays what was missed, then goes live, with no gap and no duplicate while others keep sending', async () => {
       const resumeRoom = await parley.createRoom(alice.token, 'resume');
       const writer = await connect(alice);
+      await join(writer, resumeRoom.id);
       for (let i = 1; i <= 30; i++)
         await sendWithReceipt(writer, `/app/rooms.${resumeRoom.id}`, JSON.stringify({ body: `a${i}` }));
       // A second writer keeps sending while the reader subscribes and replays.
       const writer2 = await connect(bob);
+      await join(writer2, resumeRoom.id);
       let stop = false;
       let sent = 30;
       const background = (async () => {
@@ -308,6 +314,7 @@ describe.each(backends)('chat over STOMP on %s', (backend) => {
     it('replays nothing when the client is up to date and everything from since-seq 0', async () => {
       const fresh = await parley.createRoom(alice.token, 'fresh');
       const client = await connect(alice);
+      await join(client, fresh.id);
       for (let i = 1; i <= 3; i++)
         await sendWithReceipt(client, `/app/rooms.${fresh.id}`, JSON.stringify({ body: `x${i}` }));
       const all = await subscribed(client, `/topic/rooms.${fresh.id}`, { 'since-seq': '0' });

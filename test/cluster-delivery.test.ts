@@ -124,7 +124,8 @@ describe.skipIf(skip)('cluster of three nodes', () => {
     clients.push(await connectRoomClient(node(1), watcher.token, room.id));
     const writers = await Promise.all(
       [0, 1, 2].map(async (i) => {
-        const client = await connectRoomClient(node(i), owner.token, undefined);
+        // In the room, since talking needs joining.
+        const client = await connectRoomClient(node(i), owner.token, room.id);
         clients.push(client);
         return client;
       }),
@@ -170,8 +171,8 @@ describe.skipIf(skip)('rate limits across nodes', () => {
     if (a === undefined || b === undefined) throw new Error('two nodes expected');
     const user = await newSession(a, 'flooder');
     const room = await newRoom(a, user.token, 'limited');
-    const onA = await connectRoomClient(a, user.token, undefined);
-    const onB = await connectRoomClient(b, user.token, undefined);
+    const onA = await connectRoomClient(a, user.token, room.id);
+    const onB = await connectRoomClient(b, user.token, room.id);
     try {
       const outcomes = await Promise.all(
         range1(8).flatMap((k) => [

@@ -80,7 +80,7 @@ describe.skipIf(skip)('cluster faults', () => {
       [0, 1].map(async (i) => {
         const session = await newSession(a, `sender${i}`);
         const ids = range1(perSender).map((k) => `s${i}-${k}`);
-        return { session, ids, connection: await client(a, session.token, undefined) };
+        return { session, ids, connection: await client(a, session.token, room.id) };
       }),
     );
     const acked = new Set<string>();
@@ -124,7 +124,7 @@ describe.skipIf(skip)('cluster faults', () => {
     const resumedA = await resume(onA, b, watcherA.token, room.id);
     await Promise.all(
       senders.map(async ({ session, ids }) => {
-        const again = await client(b, session.token, undefined);
+        const again = await client(b, session.token, room.id);
         for (const id of ids.filter((id) => !ackedAtKill.has(id))) await again.send(room.id, id);
       }),
     );
@@ -144,7 +144,7 @@ describe.skipIf(skip)('cluster faults', () => {
     const user = await newSession(a, 'mover');
     const room = await newRoom(a, user.token, 'drain');
     const subscriber = await client(a, user.token, room.id);
-    const writer = await client(b, user.token, undefined);
+    const writer = await client(b, user.token, room.id);
     await writer.send(room.id, 'before');
     await subscriber.waitForCount(1);
     const closeCode = new Promise<number | undefined>((resolve) => {

@@ -29,6 +29,10 @@ beforeAll(async () => {
   publisherSession = await parley.session('publisher');
   room = await parley.createRoom(publisherSession.token, 'slow consumers');
   publisher = await parley.connect(publisherSession.token);
+  // Talking needs joining; the publisher reads its own messages like any member.
+  const joined = receiptOf(publisher, 'publisher-sub');
+  publisher.subscribe(`/topic/rooms.${room.id}`, () => undefined, { receipt: 'publisher-sub' });
+  await joined;
   healthy = await parley.connect((await parley.session('healthy')).token);
   const ready = receiptOf(healthy, 'healthy-sub');
   healthy.subscribe(

@@ -101,13 +101,21 @@ async function expectHealthy(): Promise<void> {
   await eventually(() => expect(controlInbox.bodies().some((b) => b.includes(body))).toBe(true));
 }
 
-/** A raw WebSocket that completed CONNECT as `session` (STOMP 1.2). */
-async function connected(session: Session = attacker): Promise<RawWebSocket> {
+/**
+ * A raw WebSocket that completed CONNECT as `session` (STOMP 1.2) and, unless `inRoom` is false, joined
+ * the room (talking needs joining), so each case's SEND reaches the rule it attacks.
+ */
+async function connected(session: Session = attacker, inRoom = true): Promise<RawWebSocket> {
   const ws = await RawWebSocket.open(parley.app.port, { protocols: ['v12.stomp'] });
   ws.send(
     stompText('CONNECT', { 'accept-version': '1.2', host: 'x', Authorization: `Bearer ${session.token}` }),
   );
   await ws.waitFor((t) => t.startsWith('CONNECTED\n'), 'CONNECTED');
+  if (!inRoom) return ws;
+  ws.send(
+    stompText('SUBSCRIBE', { id: 'in-room', destination: `/topic/rooms.${room.id}`, receipt: 'in-room' }),
+  );
+  await ws.waitFor((t) => t.includes('receipt-id:in-room'), 'joined');
   return ws;
 }
 
@@ -380,6 +388,105 @@ describe('application abuse is refused on /user/queue/errors and the connection 
     ).toBe(false);
     expect(ws.ended).toBe(false);
     ws.destroy();
+  });
+
+  it('every room action from a connection not in the room is refused with not_joined; nothing is broadcast', async () => {
+    const ws = await connected(attacker, false);
+    const before = controlInbox.messages.length;
+    ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'sub-e' }));
+    await ws.waitFor((t) => t.includes('receipt-id:sub-e'), 'subscribed');
+    const actions: Array<[string, unknown]> = [
+      ['', { body: 'drive-by' }],
+      ['.typing', {}],
+      ['.edit', { messageId: 'x', body: 'y' }],
+      ['.delete', { messageId: 'x' }],
+      ['.react', { messageId: 'x', emoji: '👍', on: true }],
+      ['.report', { messageId: 'x', reason: 'r' }],
+      ['.read', { seq: 1 }],
+    ];
+    // Pipelined, as fast as a client can: each is refused in its place, none reaches the room.
+    ws.send(
+      actions
+        .map(([suffix, body], i) =>
+          stompText(
+            'SEND',
+            {
+              destination: `/app/rooms.${room.id}${suffix}`,
+              'content-type': 'application/json',
+              receipt: `out-${i}`,
+            },
+            JSON.stringify(body),
+          ),
+        )
+        .join(''),
+    );
+    await ws.waitFor(
+      (t) => (t.match(/"code":"not_joined"/g) ?? []).length === actions.length,
+      'every refusal',
+    );
+    for (const i of actions.keys()) expect(ws.text).toContain(`receipt-id:out-${i}`);
+    // The one RECEIPT is the error queue's SUBSCRIBE.
+    expect(ws.text.split('RECEIPT\n').length - 1).toBe(1);
+    await expectHealthy();
+    expect(
+      controlInbox
+        .bodies()
+        .slice(before)
+        .filter((b) => b.includes('drive-by')),
+    ).toEqual([]);
+    // An unsubscribe leaves the room: talking is refused again.
+    ws.send(stompText('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}`, receipt: 'in' }));
+    await ws.waitFor((t) => t.includes('receipt-id:in'), 'joined');
+    ws.send(
+      stompText('UNSUBSCRIBE', { id: 'r' }) +
+        stompText('SEND', { destination: `/app/rooms.${room.id}`, receipt: 'after-leave' }, 'left already'),
+    );
+    await ws.waitFor((t) => (t.match(/"code":"not_joined"/g) ?? []).length === actions.length + 1, 'refused');
+    expect(ws.ended).toBe(false);
+    ws.destroy();
+  });
+
+  it('a password room takes no forged, foreign, expired-looking or oversized proof, for messages or presence', async () => {
+    const owner = await parley.session('vault owner');
+    const vault = await parley.createRoom(owner.token, 'vault');
+    const ownerWs = await connected(owner, false);
+    ownerWs.send(
+      stompText(
+        'SEND',
+        { destination: `/app/rooms.${vault.id}.moderate`, 'content-type': 'application/json', receipt: 'pw' },
+        JSON.stringify({ action: 'settings', password: 'sesame' }),
+      ),
+    );
+    await ownerWs.waitFor((t) => t.includes('receipt-id:pw'), 'password set');
+    const ws = await connected(attacker, false);
+    ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors', receipt: 'sub-e' }));
+    await ws.waitFor((t) => t.includes('receipt-id:sub-e'), 'subscribed');
+    const proofs: Array<Record<string, string>> = [
+      {},
+      { 'room-grant': 'x' },
+      { 'room-grant': control.token },
+      { 'room-grant': `${'a'.repeat(900)}.b.c` },
+      { 'room-grant': owner.token, 'room-password': '' },
+      { 'room-password': 'x'.repeat(900) },
+    ];
+    const frames = proofs.flatMap((proof, i) =>
+      ['', '.presence'].map((suffix) =>
+        stompText('SUBSCRIBE', {
+          id: `v${i}${suffix}`,
+          destination: `/topic/rooms.${vault.id}${suffix}`,
+          ...proof,
+        }),
+      ),
+    );
+    // One WebSocket message each: together they would pass the (small) payload limit of this suite.
+    for (const frame of frames) ws.send(frame);
+    await ws.waitFor(
+      (t) => (t.match(/"code":"wrong_password"/g) ?? []).length === frames.length,
+      'every SUBSCRIBE refused',
+    );
+    await expectHealthy();
+    ws.destroy();
+    ownerWs.destroy();
   });
 
   it('spoofed author, seq, id and time are replaced by the server', async () => {

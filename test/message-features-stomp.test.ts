@@ -5,7 +5,15 @@ import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
-import { bodyOf, getWithToken, refusal, send, sendWithReceipt, subscribed } from './support/chat-client.js';
+import {
+  bodyOf,
+  getWithToken,
+  join,
+  refusal,
+  send,
+  sendWithReceipt,
+  subscribed,
+} from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -30,10 +38,13 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
   let alice: Session;
   let bob: Session;
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
+  /** Connected and in the room (talking needs joining), with the connection's error queue. */
+  const connect = async (session: Session, room: Room): Promise<{ client: Client; errors: Inbox }> => {
     const client = await parley.connect(session.token);
     clients.push(client);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
+    const errors = await subscribed(client, '/user/queue/errors');
+    await join(client, room.id);
+    return { client, errors };
   };
 
   /** Posts and returns the stored message as a live subscriber saw it. */
@@ -75,9 +86,9 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('edits: the author within the window, seen live by others and in history', async () => {
     const room = await parley.createRoom(owner.token, 'edits');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const aliceInbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     const bobInbox = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
     const original = await post(asAlice.client, aliceInbox, room, { body: 'helo' });
     await send(asAlice.client, `/app/rooms.${room.id}.edit`, { messageId: original.id, body: ' hello ' });
@@ -97,7 +108,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     expect(await history(room)).toEqual([event.message]);
 
     // Not someone else's message, not even as the owner, and not after the window.
-    const asOwner = await connect(owner);
+    const asOwner = await connect(owner, room);
     expect(
       await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.edit`, {
         messageId: original.id,
@@ -132,17 +143,17 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('deletes: the author within the window, staff at any time; history keeps a tombstone', async () => {
     const room = await parley.createRoom(owner.token, 'deletes');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const first = await post(asAlice.client, inbox, room, { body: 'oops' });
     const second = await post(asAlice.client, inbox, room, { body: 'keep for now' });
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     expect(
       await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.delete`, { messageId: first.id }),
     ).toBe('forbidden');
     await send(asAlice.client, `/app/rooms.${room.id}.delete`, { messageId: first.id });
     clock.advance((EDIT_WINDOW_SECONDS + 1) * 1000);
-    const asOwner = await connect(owner);
+    const asOwner = await connect(owner, room);
     await send(asOwner.client, `/app/rooms.${room.id}.delete`, { messageId: second.id });
     const deletions = (await inbox.waitFor(4)).slice(2);
     expect(deletions.map((m) => m.headers.event)).toEqual(['message.deleted', 'message.deleted']);
@@ -179,7 +190,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('replies quote the message (first 200 characters, empty once deleted)', async () => {
     const room = await parley.createRoom(owner.token, 'replies');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const long = 'x'.repeat(250);
     const quoted = await post(asAlice.client, inbox, room, { body: long });
@@ -199,6 +210,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
       body: '',
     });
     const other = await parley.createRoom(owner.token, 'elsewhere');
+    await join(asAlice.client, other.id);
     expect(
       await refusal(asAlice.client, asAlice.errors, `/app/rooms.${other.id}`, {
         body: 'x',
@@ -209,7 +221,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('takes a text/plain body that looks like JSON as text', async () => {
     const room = await parley.createRoom(owner.token, 'plain');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     await sendWithReceipt(asAlice.client, `/app/rooms.${room.id}`, '{"replyTo": nope', {
       'content-type': 'text/plain',
@@ -220,10 +232,10 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('reactions toggle per user and emoji, live and in history', async () => {
     const room = await parley.createRoom(owner.token, 'reactions');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const message = await post(asAlice.client, inbox, room, { body: 'vote' });
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     const react = (client: Client, emoji: string, on: boolean) =>
       send(client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on });
     await react(asBob.client, '👍', true);
@@ -270,11 +282,11 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('caps distinct emojis per message and reactions per user per message, with too_many_reactions', async () => {
     const room = await parley.createRoom(owner.token, 'reaction caps');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const message = await post(asAlice.client, inbox, room, { body: 'pile on' });
-    const asBob = await connect(bob);
-    const asOwner = await connect(owner);
+    const asBob = await connect(bob, room);
+    const asOwner = await connect(owner, room);
     const react = (who: { client: Client }, emoji: string, on = true) =>
       send(who.client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on });
     const refused = (who: { client: Client; errors: Inbox }, emoji: string) =>
@@ -307,11 +319,11 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('rate-limits reactions per user (REACTION_BURST, then REACTION_RATE_PER_SECOND)', async () => {
     const room = await parley.createRoom(owner.token, 'reaction rate');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const message = await post(asAlice.client, inbox, room, { body: 'click me' });
     const flipper = await parley.session('flipper');
-    const asFlipper = await connect(flipper);
+    const asFlipper = await connect(flipper, room);
     const flip = (on: boolean) => ({ messageId: message.id, emoji: '🔁', on });
     for (let i = 0; i < REACTION_BURST; i++)
       await send(asFlipper.client, `/app/rooms.${room.id}.react`, flip(i % 2 === 0));
@@ -324,7 +336,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('a reaction event carries the change, not the list: its size does not grow with the reactions', async () => {
     const room = await parley.createRoom(owner.token, 'reaction bytes');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const watcher = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const message = await post(asAlice.client, watcher, room, { body: 'popular' });
     const crowd = await Promise.all(
@@ -332,7 +344,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     );
     const emojis = ['👍', '🎉', '❤️'];
     for (const fan of crowd) {
-      const { client } = await connect(fan);
+      const { client } = await connect(fan, room);
       for (const emoji of emojis) {
         await send(client, `/app/rooms.${room.id}.react`, { messageId: message.id, emoji, on: true });
       }
@@ -364,10 +376,10 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('reports reach staff only', async () => {
     const room = await parley.createRoom(owner.token, 'reports');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const message = await post(asAlice.client, inbox, room, { body: 'rude words' });
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     await send(asBob.client, `/app/rooms.${room.id}.report`, { messageId: message.id, reason: 'rude' });
     expect(
       await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}.report`, {
@@ -389,11 +401,11 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('mentions reach every connection of the mentioned identity on /user/queue/mentions', async () => {
     const room = await parley.createRoom(owner.token, 'mentions');
-    const bob1 = await connect(bob);
-    const bob2 = await connect(bob);
+    const bob1 = await connect(bob, room);
+    const bob2 = await connect(bob, room);
     const mentions1 = await subscribed(bob1.client, '/user/queue/mentions');
     const mentions2 = await subscribed(bob2.client, '/user/queue/mentions');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const aliceMentions = await subscribed(asAlice.client, '/user/queue/mentions');
     const message = await post(asAlice.client, inbox, room, {
@@ -413,11 +425,11 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('an edit re-resolves mentions: a newly named user is notified once, a dropped one no longer listed', async () => {
     const room = await parley.createRoom(owner.token, 'edited mentions');
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     const bobMentions = await subscribed(asBob.client, '/user/queue/mentions');
-    const asOwner = await connect(owner);
+    const asOwner = await connect(owner, room);
     const ownerMentions = await subscribed(asOwner.client, '/user/queue/mentions');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const at = (s: Session) => `@${s.user.nickname}#${s.user.tag}`;
     const original = await post(asAlice.client, inbox, room, { body: `ping ${at(owner)}` });
@@ -450,11 +462,11 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('unread counts: messages after the read marker, not own, not deleted; the marker never goes down', async () => {
     const room = await parley.createRoom(owner.token, 'unread');
-    const asOwner = await connect(owner);
+    const asOwner = await connect(owner, room);
     const inbox = await subscribed(asOwner.client, `/topic/rooms.${room.id}`);
     const first = await post(asOwner.client, inbox, room, { body: 'one' });
-    const bob1 = await connect(bob);
-    const bob2 = await connect(bob);
+    const bob1 = await connect(bob, room);
+    const bob2 = await connect(bob, room);
     await send(bob1.client, `/app/rooms.${room.id}.read`, { seq: first.seq });
     await send(bob1.client, `/app/rooms.${room.id}`, { body: 'bob speaks' });
     await post(asOwner.client, inbox, room, { body: 'two' });
@@ -476,7 +488,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 
   it('resume with since-seq replays edits, deletes and reactions in seq order', async () => {
     const room = await parley.createRoom(owner.token, 'resume');
-    const asAlice = await connect(alice);
+    const asAlice = await connect(alice, room);
     const inbox = await subscribed(asAlice.client, `/topic/rooms.${room.id}`);
     const a = await post(asAlice.client, inbox, room, { body: 'a' });
     const b = await post(asAlice.client, inbox, room, { body: 'b' });
@@ -484,7 +496,7 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     await send(asAlice.client, `/app/rooms.${room.id}.react`, { messageId: a.id, emoji: '🎉', on: true });
     await send(asAlice.client, `/app/rooms.${room.id}.delete`, { messageId: b.id });
     await inbox.waitFor(5);
-    const asBob = await connect(bob);
+    const asBob = await connect(bob, room);
     const resumed = await subscribed(asBob.client, `/topic/rooms.${room.id}`, { 'since-seq': String(a.seq) });
     await resumed.waitFor(4);
     expect(resumed.messages.map((m) => [Number(m.headers.seq), m.headers.event])).toEqual([

@@ -5,7 +5,7 @@
 // a moderator muted on one node loses staff powers on the other at once.
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refusal, send, subscribed } from './support/chat-client.js';
+import { join, refusal, send, subscribed } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
@@ -92,6 +92,8 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const daveErrors = await subscribed(daveClient, '/user/queue/errors');
     const erinClient = await connect(b, erin);
     const erinErrors = await subscribed(erinClient, '/user/queue/errors');
+    await join(daveClient, room.id);
+    await join(erinClient, room.id);
     // Node B now holds the room's policy and both users' (absent) sanctions.
     await send(daveClient, path, { body: 'dave 1' });
     await send(erinClient, path, { body: 'erin 1' });
@@ -117,7 +119,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
 
   it('a moderator muted on node A can neither moderate nor delete others’ messages on node B, at once', async () => {
     const owner = await a.session('owner');
-    const mod = await b.session('mod');
+    const mod = await b.session('mod one');
     const frank = await b.session('frank');
     const room = await a.createRoom(owner.token, 'staff across');
     const moderate = `/app/rooms.${room.id}.moderate`;
@@ -154,6 +156,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const carolClient = await connect(b, carol);
     const mentions = await subscribed(carolClient, '/user/queue/mentions');
     const aliceClient = await connect(a, alice);
+    await join(aliceClient, room.id);
     await send(aliceClient, `/app/rooms.${room.id}`, { body: `ping @carol#${carol.user.tag}` });
     const [mention] = await mentions.waitFor(1);
     expect(JSON.parse((mention as IMessage).body)).toMatchObject({
@@ -166,6 +169,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const owner = await a.session('settler');
     const room = await a.createRoom(owner.token, 'settings across');
     const ownerClient = await connect(a, owner);
+    await join(ownerClient, room.id);
     await send(ownerClient, `/app/rooms.${room.id}`, { body: 'typo' });
     const fromB = async () =>
       (await (await fetch(`${b.url}/api/rooms/${room.id}`)).json()) as Record<string, unknown>;

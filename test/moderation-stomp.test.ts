@@ -8,6 +8,7 @@ import { ManualClock } from '../src/clock.js';
 import {
   bodyOf,
   getWithToken,
+  join,
   refusal,
   refusalError,
   send,
@@ -85,7 +86,10 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
       memberCap: 10,
       topic: 'be kind',
     });
-    const read = await fetch(`${parley.url}/api/rooms/${room.id}`);
+    // The whole room for staff; others see a password room's outline only (test/room-privacy).
+    const read = await fetch(`${parley.url}/api/rooms/${room.id}`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
     const text = await read.text();
     expect(JSON.parse(text)).toMatchObject({
       ownerId: owner.user.id,
@@ -151,6 +155,7 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
   it('mutes: SENDs are refused with muted until unmuted or the mute ends', async () => {
     const room = await staffedRoom('mutes');
     const asBob = await connect(bob);
+    await join(asBob.client, room.id);
     const asMod = await connect(mod);
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'before' });
     await send(asMod.client, moderate(room.id), {
@@ -249,6 +254,8 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     const presence = await subscribed(watcher.client, `/topic/rooms.${room.id}.presence`);
     const asBob = await connect(bob);
     const asCarol = await connect(carol);
+    await join(asBob.client, room.id);
+    await join(asCarol.client, room.id);
     const asMod = await connect(mod);
     const typing = `/app/rooms.${room.id}.typing`;
     const typists = () =>
@@ -268,7 +275,8 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
 
     await send(asMod.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
     await send(asMod.client, moderate(room.id), { action: 'ban', userId: bob.user.id });
-    await send(asBob.client, typing, {});
+    // The ban ended bob's subscription: no longer in the room, his notices are refused outright.
+    expect(await refusal(asBob.client, asBob.errors, typing, {})).toBe('banned');
     await send(asCarol.client, typing, {});
     await eventually(() => expect(typists()).toEqual(['bob', 'carol', 'carol']));
   });
@@ -288,11 +296,13 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     const asOwner = await connect(owner);
     await send(asOwner.client, moderate(room.id), { action: 'settings', slowModeSeconds: 30 });
     const asBob = await connect(bob);
+    await join(asBob.client, room.id);
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'one' });
     const error = await refusalError(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'two' });
     expect(error.code).toBe('slow_mode');
     expect(String(error.message)).toMatch(/30 s/);
     const asMod = await connect(mod);
+    await join(asMod.client, room.id);
     await send(asMod.client, `/app/rooms.${room.id}`, { body: 'staff 1' });
     await send(asMod.client, `/app/rooms.${room.id}`, { body: 'staff 2' });
     clock.advance(30_000);

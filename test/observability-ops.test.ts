@@ -67,6 +67,7 @@ describe('metrics, readiness and logs after real traffic', () => {
     const sender = await RawWebSocket.open(parley.app.port);
     sender.send(stompText('CONNECT', { 'accept-version': '1.2', passcode: alice.token }));
     sender.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
+    sender.send(stompText('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}` }));
     for (let i = 0; i < 3; i += 1) {
       sender.send(
         stompText(
@@ -95,14 +96,15 @@ describe('metrics, readiness and logs after real traffic', () => {
 
     const text = await scrape();
     expect(value(text, 'parley_stomp_connections')).toBe(2);
-    expect(value(text, 'parley_stomp_subscriptions')).toBe(2);
+    // The sender is in the room too (talking needs joining).
+    expect(value(text, 'parley_stomp_subscriptions')).toBe(3);
     expect(value(text, 'parley_stomp_frames_in_total{command="CONNECT"}')).toBe(3);
-    expect(value(text, 'parley_stomp_frames_in_total{command="SUBSCRIBE"}')).toBe(2);
+    expect(value(text, 'parley_stomp_frames_in_total{command="SUBSCRIBE"}')).toBe(3);
     expect(value(text, 'parley_stomp_frames_in_total{command="SEND"}')).toBe(4);
     expect(value(text, 'parley_stomp_frames_out_total{command="CONNECTED"}')).toBe(2);
     expect(value(text, 'parley_stomp_frames_out_total{command="RECEIPT"}')).toBe(4);
-    // 3 chat messages to the listener, 1 error report to the sender.
-    expect(value(text, 'parley_stomp_frames_out_total{command="MESSAGE"}')).toBe(4);
+    // 3 chat messages to the listener and to the sender, 1 error report to the sender.
+    expect(value(text, 'parley_stomp_frames_out_total{command="MESSAGE"}')).toBe(7);
     expect(value(text, 'parley_stomp_frames_out_total{command="ERROR"}')).toBe(1);
     expect(value(text, 'parley_messages_stored_total')).toBe(3);
     expect(value(text, 'parley_fanout_deliveries_total')).toBeGreaterThanOrEqual(3);

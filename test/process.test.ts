@@ -8,6 +8,7 @@ import type { Client } from '@stomp/stompjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../src/chat/model.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
+import { join as joinRoom } from './support/chat-client.js';
 import { availableBackends, getJson, postJson, type Session } from './support/parley.js';
 import { type ParleyProcess, runParleyProcess, startParleyProcess } from './support/parley-process.js';
 import { connectStompClient } from './support/stompjs-client.js';
@@ -86,6 +87,7 @@ describe('graceful shutdown', () => {
     );
     const room = await postJson<Room>(`${first.url}/api/rooms`, { name: 'draining' }, session.token, 201);
     const client: Client = await connectStompClient({ url: first.wsUrl, token: session.token });
+    await joinRoom(client, room.id);
     let errorCode: string | undefined;
     client.onStompError = (frame) => {
       errorCode = frame.headers.message;
@@ -153,6 +155,7 @@ describe.each(backends)('kill -9 on %s', (backend) => {
     );
     const room = await postJson<Room>(`${first.url}/api/rooms`, { name: 'durable' }, session.token, 201);
     const client: Client = await connectStompClient({ url: first.wsUrl, token: session.token });
+    await joinRoom(client, room.id);
     client.onWebSocketClose = () => {};
 
     const acknowledged = new Set<string>();

@@ -3,7 +3,7 @@
 // test), both on a ManualClock; then what only one of them promises (memory bounds, Redis TIME, expiry).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RateLimiter, RateRule } from '../src/bus/bus.js';
+import type { BackoffRule, RateLimiter, RateRule } from '../src/bus/bus.js';
 import { MemoryBuckets, MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
 import { RedisRateLimiter } from '../src/bus/redis-rate-limiter.js';
 import { type Clock, ManualClock } from '../src/clock.js';
@@ -101,6 +101,91 @@ function describeRateLimiterContract(
         Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).take('burst', rule)),
       );
       expect(decisions.filter((d) => d.allowed)).toHaveLength(7);
+    });
+
+    it('attempt: free attempts pass, then each one starts a doubling delay (capped) that refuses', async () => {
+      const clock = new ManualClock();
+      const limiter = await (await deploy()).node(clock);
+      const rule: BackoffRule = {
+        freeAttempts: 2,
+        baseDelayMs: 1000,
+        maxDelayMs: 3000,
+        resetAfterMs: 60_000,
+      };
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      // The third starts a 1 s delay; attempts refused during it are not counted.
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: false, retryAfterMs: 1000 });
+      clock.advance(999);
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: false, retryAfterMs: 1 });
+      clock.advance(1);
+      expect((await limiter.attempt('guess:u1', rule)).allowed).toBe(true);
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: false, retryAfterMs: 2000 });
+      clock.advance(2000);
+      expect((await limiter.attempt('guess:u1', rule)).allowed).toBe(true);
+      expect(await limiter.attempt('guess:u1', rule)).toEqual({ allowed: false, retryAfterMs: 3000 });
+      expect((await limiter.attempt('guess:u2', rule)).allowed).toBe(true);
+    });
+
+    it('attempt: forgive and a quiet resetAfterMs start a key over', async () => {
+      const clock = new ManualClock();
+      const limiter = await (await deploy()).node(clock);
+      const rule: BackoffRule = { freeAttempts: 1, baseDelayMs: 500, maxDelayMs: 500, resetAfterMs: 10_000 };
+      await limiter.attempt('k', rule);
+      await limiter.attempt('k', rule);
+      expect((await limiter.attempt('k', rule)).allowed).toBe(false);
+      await limiter.forgive('k');
+      expect((await limiter.attempt('k', rule)).allowed).toBe(true);
+      expect((await limiter.attempt('k', rule)).allowed).toBe(true);
+      expect((await limiter.attempt('k', rule)).allowed).toBe(false);
+      clock.advance(10_000);
+      expect((await limiter.attempt('k', rule)).allowed).toBe(true);
+      expect((await limiter.attempt('k', rule)).allowed).toBe(true);
+      await limiter.forgive('never-seen');
+    });
+
+    it('refund takes one attempt back and ends a delay once the count is within the free ones', async () => {
+      const clock = new ManualClock();
+      const limiter = await (await deploy()).node(clock);
+      const rule: BackoffRule = {
+        freeAttempts: 2,
+        baseDelayMs: 1000,
+        maxDelayMs: 8000,
+        resetAfterMs: 60_000,
+      };
+      for (let i = 0; i < 3; i++) expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(false);
+      await limiter.refund('room:r', rule);
+      // Two counted now, within the free ones: the delay is over and the next attempt starts a new one.
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      expect(await limiter.attempt('room:r', rule)).toEqual({ allowed: false, retryAfterMs: 1000 });
+      clock.advance(1000);
+      expect((await limiter.attempt('room:r', rule)).allowed).toBe(true);
+      await limiter.refund('room:r', rule);
+      // Four counted, still past the free ones: the running 2 s delay stays.
+      expect(await limiter.attempt('room:r', rule)).toEqual({ allowed: false, retryAfterMs: 2000 });
+      await limiter.refund('never-seen', rule);
+      expect((await limiter.attempt('never-seen', rule)).allowed).toBe(true);
+    });
+
+    it('attempt: concurrent attempts on two nodes pass only the free ones and one more', async () => {
+      const deployment = await deploy();
+      const clock = new ManualClock();
+      const [a, b] = await Promise.all([deployment.node(clock), deployment.node(clock)]);
+      const rule: BackoffRule = {
+        freeAttempts: 5,
+        baseDelayMs: 1000,
+        maxDelayMs: 60_000,
+        resetAfterMs: 60_000,
+      };
+      const decisions = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).attempt('room:r1', rule)),
+      );
+      expect(decisions.filter((d) => d.allowed)).toHaveLength(6);
+      await expect(a.attempt('k', { ...rule, baseDelayMs: 0 })).rejects.toMatchObject({
+        code: 'internal_error',
+      });
     });
 
     it('rejects a rule or cost that can never be met, and use after close', async () => {

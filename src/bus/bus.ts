@@ -64,9 +64,34 @@ export interface RateDecision {
   readonly retryAfterMs: number;
 }
 
+/**
+ * Growing delays after repeated attempts (password guesses): the first `freeAttempts` pass at once;
+ * the n-th attempt past them starts a delay of `baseDelayMs`·2^(n−1), at most `maxDelayMs`, during
+ * which every attempt is refused. A key with no attempt for `resetAfterMs` starts over.
+ */
+export interface BackoffRule {
+  readonly freeAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly resetAfterMs: number;
+}
+
 /** Token buckets keyed by the caller (e.g. `send:<userId>`); shared by all nodes when on Redis. */
 export interface RateLimiter {
   take(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /**
+   * Counts one attempt under `key` unless a delay is running (then refused, `retryAfterMs` until it
+   * ends; a refused attempt is not counted). Check and count are one atomic step across nodes, so
+   * attempts racing each other are serialised by the delays they start.
+   */
+  attempt(key: string, rule: BackoffRule): Promise<RateDecision>;
+  /** Forgets the key's attempts (they ended well). */
+  forgive(key: string): Promise<void>;
+  /**
+   * Takes back one counted attempt (it turned out right, so it was no guess); a running delay ends
+   * when the count is back within `rule.freeAttempts`.
+   */
+  refund(key: string, rule: BackoffRule): Promise<void>;
   close(): Promise<void>;
 }
 

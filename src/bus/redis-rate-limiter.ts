@@ -3,7 +3,7 @@
 // bucket is deleted and every bucket key expires when it would be full, so idle keys cost nothing.
 import type { Redis } from 'ioredis';
 import { ParleyError } from '../errors.js';
-import type { RateDecision, RateLimiter, RateRule } from './bus.js';
+import type { BackoffRule, RateDecision, RateLimiter, RateRule } from './bus.js';
 import {
   closeRedis,
   connectRedis,
@@ -12,7 +12,7 @@ import {
   LuaScript,
   type RedisConnectionOptions,
 } from './redis-client.js';
-import { assertRule } from './token-bucket.js';
+import { assertBackoffRule, assertRule } from './token-bucket.js';
 
 /** Mirrors token-bucket.ts. KEYS: bucket. ARGV: capacity, refillPerSecond, cost, nowMs or -1 → {allowed, retryAfterMs}. */
 const TAKE = new LuaScript(`
@@ -58,6 +58,60 @@ end
 return {allowed, retry}
 `);
 
+/**
+ * Mirrors token-bucket.ts attemptAt. KEYS: attempts. ARGV: freeAttempts, baseDelayMs, maxDelayMs,
+ * resetAfterMs, nowMs or -1 → {allowed, retryAfterMs}.
+ */
+const ATTEMPT = new LuaScript(`
+local free = tonumber(ARGV[1])
+local base = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local reset = tonumber(ARGV[4])
+local now = tonumber(ARGV[5])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local stored = redis.call('HMGET', KEYS[1], 'n', 'until', 'last')
+local count = tonumber(stored[1])
+local delayed = tonumber(stored[2])
+local last = tonumber(stored[3])
+if count ~= nil and delayed ~= nil and last ~= nil then
+  if now >= delayed and now - last >= reset then count = nil end
+else
+  count = nil
+end
+if count ~= nil and now < delayed then
+  return {0, delayed - now}
+end
+count = (count or 0) + 1
+local extra = count - free
+local delay = 0
+if extra > 0 then delay = math.min(max, base * 2 ^ math.min(extra - 1, 60)) end
+delayed = now + delay
+redis.call('HSET', KEYS[1], 'n', count, 'until', string.format('%.17g', delayed), 'last', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(delayed, now + reset) - now) + 1)
+return {1, 0}
+`);
+
+/** Mirrors token-bucket.ts refundAt. KEYS: attempts. ARGV: freeAttempts. */
+const REFUND = new LuaScript(`
+local free = tonumber(ARGV[1])
+local stored = redis.call('HMGET', KEYS[1], 'n', 'until', 'last')
+local count = tonumber(stored[1])
+local delayed = tonumber(stored[2])
+local last = tonumber(stored[3])
+if count == nil or delayed == nil or last == nil or count <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+count = count - 1
+if count <= free then delayed = math.min(delayed, last) end
+-- The key's expiry stays: the delay only shrinks, so it never ends before the state is worthless.
+redis.call('HSET', KEYS[1], 'n', count, 'until', string.format('%.17g', delayed))
+return 1
+`);
+
 export interface RedisRateLimiterOptions extends RedisConnectionOptions {
   /** Names the connection in `CLIENT LIST`. Default `parley-rate`. */
   readonly connectionName?: string;
@@ -86,7 +140,7 @@ export class RedisRateLimiter implements RateLimiter {
       delayMs: this.#options.connectDelayMs,
       clock: this.#options.clock,
     });
-    await TAKE.load(this.#client);
+    await Promise.all([TAKE.load(this.#client), ATTEMPT.load(this.#client), REFUND.load(this.#client)]);
   }
 
   async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
@@ -105,6 +159,35 @@ export class RedisRateLimiter implements RateLimiter {
       );
     }
     return { allowed: reply[0] === 1, retryAfterMs: reply[1] };
+  }
+
+  async attempt(key: string, rule: BackoffRule): Promise<RateDecision> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertBackoffRule(rule);
+    const now = this.#options.clock?.now() ?? -1;
+    const reply = await ATTEMPT.run(
+      this.#client,
+      [`${this.#prefix}attempt:${key}`],
+      [rule.freeAttempts, rule.baseDelayMs, rule.maxDelayMs, rule.resetAfterMs, now],
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
+      throw new ParleyError(
+        'internal_error',
+        `unexpected attempt reply from Redis: ${JSON.stringify(reply)}`,
+      );
+    }
+    return { allowed: reply[0] === 1, retryAfterMs: reply[1] };
+  }
+
+  async forgive(key: string): Promise<void> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    await this.#client.del(`${this.#prefix}attempt:${key}`);
+  }
+
+  async refund(key: string, rule: BackoffRule): Promise<void> {
+    if (this.#closed) throw new ParleyError('shutting_down', 'The rate limiter is closed.');
+    assertBackoffRule(rule);
+    await REFUND.run(this.#client, [`${this.#prefix}attempt:${key}`], [rule.freeAttempts]);
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
 import type { Broker, OutboundMessage } from '../broker/types.js';
 import { assertNever, ParleyError } from '../errors.js';
-import { type ChatService, parseMessageInput } from './chat-service.js';
+import { type ChatService, isRoomId, parseMessageInput } from './chat-service.js';
 import type { RoomId, User } from './model.js';
 import type { RoomModeration } from './moderation.js';
 import type { EncodedMessage, FeedSink } from './room-feed.js';
@@ -183,23 +183,45 @@ export function registerChatRoutes(
     async send(connection, message) {
       const { roomId, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
       if (typing) {
+        await chat.requireJoined(connection.id, roomId).catch(async (error: unknown) => {
+          await moderation?.refuseBannedFrom(connection.principal, roomId);
+          throw error;
+        });
         await (moderation ?? chat).typing(connection.principal, roomId);
         return;
       }
       const user = connection.principal;
       const contentType = message.headers['content-type'];
       if (moderation === undefined) {
-        await ordering.message(connection, async () =>
-          chat.admitMessage(user, roomId, parseMessageInput(message.body, contentType)),
-        );
+        const joined = chat.requireJoined(connection.id, roomId);
+        joined.catch(() => undefined);
+        await ordering.message(connection, async () => {
+          await joined;
+          return chat.admitMessage(user, roomId, parseMessageInput(message.body, contentType));
+        });
         return;
       }
       const { roomId: id, action } = splitAction(message.path);
+      // Staff moderate a room without being in it; everything else is said from inside the room. The
+      // banned, who cannot be in it, are told they are banned.
+      const joined =
+        action === 'moderate'
+          ? Promise.resolve()
+          : chat.requireJoined(connection.id, id).catch(async (error: unknown) => {
+              await moderation.refuseBannedFrom(user, id);
+              throw error;
+            });
+      // Settled here too, so a refusal is never an unhandled rejection while earlier SENDs still run.
+      joined.catch(() => undefined);
       if (action === undefined) {
-        await ordering.message(connection, () => moderation.admitPost(user, id, message.body, contentType));
+        await ordering.message(connection, async () => {
+          await joined;
+          return moderation.admitPost(user, id, message.body, contentType);
+        });
         return;
       }
       await ordering.action(connection, async () => {
+        await joined;
         switch (action) {
           case 'edit':
             return moderation.edit(user, id, message.body);
@@ -228,6 +250,10 @@ export function registerChatRoutes(
       const sinceSeq = presenceOnly ? undefined : parseSinceSeq(context.headers['since-seq']);
       const admission = await moderation?.checkJoin(context.connection.principal, rawId, {
         password: context.headers['room-password'],
+        grant: context.headers['room-grant'],
+        address: context.connection.remoteAddress,
+        // The presence of a room this connection is in needs no second proof.
+        joined: isRoomId(rawId) && chat.isJoined(context.connection.id, rawId),
         presenceOnly,
       });
       const roomId = await chat.openFeed(rawId);

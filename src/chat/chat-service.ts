@@ -141,12 +141,12 @@ export class ChatService {
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
   readonly #nameOptions: { readonly maxCombiningMarks: number };
-  /** connectionId/roomId → subscriptions of that connection to the room (joins count once). */
   /**
    * Per connection and room: how many subscriptions are in, and the presence join they all wait for.
-   * A second subscription shares the first's join, so a refusal (room_full) refuses both.
+   * A second subscription shares the first's join, so a refusal (room_full) refuses both. `in` turns
+   * true once the join succeeded: from then on the connection is a member and may talk in the room.
    */
-  readonly #joined = new Map<string, { count: number; readonly entered: Promise<void> }>();
+  readonly #joined = new Map<string, { count: number; readonly entered: Promise<void>; in: boolean }>();
   readonly #roomCache: RoomCache | undefined;
 
   constructor(deps: ChatDependencies) {
@@ -423,7 +423,14 @@ export class ChatService {
     const key = `${connectionId}/${roomId}`;
     let entry = this.#joined.get(key);
     if (entry === undefined) {
-      entry = { count: 0, entered: this.#enter(roomId, user, connectionId, maxUsers) };
+      const created = { count: 0, entered: this.#enter(roomId, user, connectionId, maxUsers), in: false };
+      created.entered.then(
+        () => {
+          created.in = true;
+        },
+        () => undefined,
+      );
+      entry = created;
       this.#joined.set(key, entry);
     }
     entry.count += 1;
@@ -445,6 +452,21 @@ export class ChatService {
   ): Promise<void> {
     const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers });
     if (firstForUser) await this.#publishPresence(roomId, { type: 'join', user });
+  }
+
+  /**
+   * Talking needs joining: SEND, typing, edits, reactions… come only from a connection whose
+   * subscription to the room's messages is live (which passed the password, ban and member cap).
+   */
+  async requireJoined(connectionId: string, roomId: string): Promise<void> {
+    // Read now, synchronously: what counts is the subscriptions in place when the frame arrived.
+    if (this.#joined.get(`${connectionId}/${roomId}`)?.in === true) return;
+    const id = await this.#findRoom(roomId);
+    throw new ParleyError('not_joined', `Subscribe to /topic/rooms.${id} before sending to the room.`);
+  }
+
+  isJoined(connectionId: string, roomId: RoomId): boolean {
+    return this.#joined.get(`${connectionId}/${roomId}`)?.in === true;
   }
 
   async leave(roomId: RoomId, connectionId: string): Promise<void> {

@@ -30,6 +30,8 @@ import type {
   UserId,
 } from './model.js';
 import { parseRoomTopic } from './nickname.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { IssuedGrant, RoomAccess } from './room-access.js';
 import { type EncodedMessage, encodeEntry } from './room-feed.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
@@ -55,6 +57,15 @@ export interface ModerationDependencies {
   readonly maxCombiningMarks?: number;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
   readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
+  /** Room passwords: guess limits, bounded hashing and room grants. */
+  readonly access: RoomAccess;
+  readonly hasher: PasswordHasher;
+}
+
+/** Who reads a room over HTTP: a bearer identity and/or a room grant, both optional. */
+export interface RoomViewer {
+  readonly user?: User | undefined;
+  readonly grant?: string | undefined;
 }
 
 export interface ReactionLimits {
@@ -252,25 +263,31 @@ export class RoomModeration {
   // Joining and posting ------------------------------------------------------------------------------
 
   /**
-   * May the user subscribe to the room? Bans apply to every room destination; the password and the
-   * member cap to the room's message topic only, and staff are exempt from both.
+   * May the user subscribe to the room? Bans apply to every room destination; the password to the
+   * messages and the presence (a room grant of the user, or the password itself, or for the presence a
+   * live subscription of this connection to the messages); the member cap to the messages only. Staff
+   * are exempt from the password and the cap.
    */
   async checkJoin(
     user: User,
     rawRoomId: string,
-    options: { password?: string | undefined; presenceOnly: boolean },
+    options: {
+      password?: string | undefined;
+      grant?: string | undefined;
+      /** Where the connection comes from: password guesses are limited per address too. */
+      address: string;
+      /** This connection already holds a live subscription to the room's messages. */
+      joined: boolean;
+      presenceOnly: boolean;
+    },
   ): Promise<{ readonly maxUsers?: number }> {
     const room = await this.#policyRoom(rawRoomId);
     await this.#refuseBanned(room.id, user);
-    if (options.presenceOnly || roleOf(room, user.id) !== 'member') return {};
-    if (room.hasPassword) {
-      const hash = await this.#deps.store.findPasswordHash(room.id);
-      const given = options.password;
-      if (typeof hash === 'string' && (given === undefined || !(await verifyPassword(given, hash)))) {
-        throw new ParleyError('wrong_password');
-      }
+    if (roleOf(room, user.id) !== 'member') return {};
+    if (room.hasPassword && !(options.presenceOnly && options.joined)) {
+      await this.#passPassword(user, room.id, options.password, options.grant, options.address);
     }
-    if (room.memberCap === null) return {};
+    if (options.presenceOnly || room.memberCap === null) return {};
     // Refused early, before any replay; the join itself enforces the cap atomically (two users taking
     // the last place at once both pass this check), so it gets the cap too.
     const members = await this.#deps.chat.members(room.id);
@@ -278,6 +295,49 @@ export class RoomModeration {
       throw new ParleyError('room_full', `The room allows ${room.memberCap} members online at once.`);
     }
     return { maxUsers: room.memberCap };
+  }
+
+  /**
+   * `POST /api/rooms/:id/join`: the room grant HTTP reads (and SUBSCRIBE) accept instead of the
+   * password. Refused to the banned; staff and open rooms need no password; guesses are limited.
+   */
+  async grantFor(
+    user: User,
+    rawRoomId: string,
+    password: string | undefined,
+    address: string,
+  ): Promise<IssuedGrant> {
+    const room = await this.#policyRoom(rawRoomId);
+    await this.#refuseBanned(room.id, user);
+    const hash = room.hasPassword ? await this.#deps.store.findPasswordHash(room.id) : null;
+    if (typeof hash === 'string' && roleOf(room, user.id) === 'member') {
+      await this.#deps.access.checkPassword(user, address, room.id, password, hash);
+    }
+    return this.#deps.access.issueGrant(user.id, room.id, typeof hash === 'string' ? hash : null);
+  }
+
+  /**
+   * What an HTTP reader may see of a room: `full` (history, members, topic…) or `outline` (a password
+   * room to someone without its grant: name and settings only). The banned read nothing, whichever
+   * identity (bearer or grant) names them; anonymous readers of an open room read it as before.
+   */
+  async readAccess(rawRoomId: string, viewer: RoomViewer): Promise<'full' | 'outline'> {
+    const room = await this.#policyRoom(rawRoomId);
+    const hash =
+      viewer.grant !== undefined && room.hasPassword
+        ? await this.#deps.store.findPasswordHash(room.id)
+        : null;
+    const holder =
+      viewer.grant === undefined
+        ? undefined
+        : await this.#deps.access.grantHolder(viewer.grant, room.id, typeof hash === 'string' ? hash : null);
+    const ids = new Set<UserId>();
+    if (viewer.user !== undefined) ids.add(viewer.user.id);
+    if (holder !== undefined) ids.add(holder);
+    const sanctions = await Promise.all([...ids].map((id) => this.#sanctions(room.id, id)));
+    if (sanctions.some((s) => s.ban !== undefined)) throw new ParleyError('banned');
+    if (!room.hasPassword || holder !== undefined) return 'full';
+    return [...ids].some((id) => roleOf(room, id) !== 'member') ? 'full' : 'outline';
   }
 
   /** A chat message: sanctions and slow mode, then the chat stores and fans it out. */
@@ -361,8 +421,15 @@ export class RoomModeration {
     message: Message,
     users: readonly User[],
   ): Promise<void> {
-    const notify = users.filter((u) => u.id !== author.id).map((u) => u.id);
+    let notify = users.filter((u) => u.id !== author.id).map((u) => u.id);
     if (notify.length === 0) return;
+    const room = await this.#policyRoom(roomId);
+    if (room.hasPassword) {
+      // A password room's words reach only those inside it: members online now, and staff.
+      const present = new Set((await this.#deps.chat.members(roomId)).map((m) => m.id));
+      notify = notify.filter((id) => present.has(id) || roleOf(room, id) !== 'member');
+      if (notify.length === 0) return;
+    }
     await this.#deps.bus
       .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
       .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
@@ -646,7 +713,7 @@ export class RoomModeration {
         effect = { ...effect, passwordHash: null };
         details.password = 'cleared';
       } else if (typeof password === 'string' && password.length >= 1 && password.length <= 128) {
-        effect = { ...effect, passwordHash: await hashPassword(password) };
+        effect = { ...effect, passwordHash: await this.#deps.hasher.hash(password) };
         details.password = 'set';
       } else {
         throw new ParleyError('invalid_request', 'The field "password" must be 1–128 characters, or null.');
@@ -726,6 +793,25 @@ export class RoomModeration {
   async #refuseSanctionedStaff(room: StoredRoom, actor: User, now: Date): Promise<void> {
     if (roleOf(room, actor.id) !== 'moderator') return;
     refuseSanctioned(await this.#deps.store.findSanctions(room.id, actor.id, now));
+  }
+
+  /** Refuses with `banned` when the user is banned from the room (to say why they are not in it). */
+  async refuseBannedFrom(user: User, rawRoomId: string): Promise<void> {
+    await this.#refuseBanned(parseRoomId(rawRoomId), user);
+  }
+
+  /** A room grant of this user, or else the password (each guess limited); wrong_password otherwise. */
+  async #passPassword(
+    user: User,
+    roomId: RoomId,
+    password: string | undefined,
+    grant: string | undefined,
+    address: string,
+  ): Promise<void> {
+    const hash = await this.#deps.store.findPasswordHash(roomId);
+    if (typeof hash !== 'string') return;
+    if (grant !== undefined && (await this.#deps.access.grantHolder(grant, roomId, hash)) === user.id) return;
+    await this.#deps.access.checkPassword(user, address, roomId, password, hash);
   }
 
   async #refuseBanned(roomId: RoomId, user: User): Promise<void> {

@@ -16,7 +16,8 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
 import type { User } from '../chat/model.js';
-import type { RoomModeration } from '../chat/moderation.js';
+import type { RoomModeration, RoomViewer } from '../chat/moderation.js';
+import { outlineRoom } from '../chat/room-access.js';
 import type { Sessions } from '../chat/sessions.js';
 import { bearerToken } from '../chat/tokens.js';
 import type { HttpLimits } from '../config.js';
@@ -107,6 +108,9 @@ const auditQuery = z.object({
 });
 const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
 const roomBody = z.object({ name: z.unknown(), topic: z.unknown().optional() });
+const joinBody = z.object({ password: z.string().max(1024).optional() });
+/** The header carrying a room grant (docs/protocol.md, "Password rooms"). */
+const ROOM_GRANT_HEADER = 'x-room-grant';
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
@@ -162,7 +166,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       if (origins.isAllowed(origin, request.headers.host)) {
         reply.header('access-control-allow-origin', origin);
         reply.header('vary', 'Origin');
-        reply.header('access-control-allow-headers', 'authorization, content-type');
+        reply.header('access-control-allow-headers', 'authorization, content-type, x-room-grant');
         reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
         reply.header('access-control-max-age', '600');
       }
@@ -185,6 +189,26 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const { sessions } = options;
   const authenticate = async (request: FastifyRequest): Promise<User> =>
     (await sessions.authenticate(bearerToken(request.headers.authorization))).user;
+
+  /** Who reads: an identity when a bearer token is given (a bad one is 401), a room grant when given. */
+  const viewerOf = async (request: FastifyRequest): Promise<RoomViewer> => {
+    const rawGrant = request.headers[ROOM_GRANT_HEADER];
+    const grant = typeof rawGrant === 'string' && rawGrant !== '' ? rawGrant : undefined;
+    const user = request.headers.authorization === undefined ? undefined : await authenticate(request);
+    return { user, grant };
+  };
+
+  /** History and members: the whole room or nothing (not_joined, banned). */
+  const requireFullAccess = async (request: FastifyRequest, roomId: string): Promise<void> => {
+    if (options.moderation === undefined) return;
+    const access = await options.moderation.readAccess(roomId, await viewerOf(request));
+    if (access !== 'full') {
+      throw new ParleyError(
+        'not_joined',
+        'This room has a password: join it (POST /api/rooms/:id/join) and send its grant as X-Room-Grant.',
+      );
+    }
+  };
 
   app.post('/api/sessions', async (request, reply) => {
     const { nickname } = parse(sessionBody, request.body);
@@ -212,11 +236,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.get('/api/rooms', async (request) => {
     const query = parse(roomsQuery, request.query);
-    return chat.listRooms({
+    const page = await chat.listRooms({
       limit: query.limit,
       ...(query.q === undefined || query.q === '' ? {} : { query: query.q }),
       ...(query.cursor === undefined || query.cursor === '' ? {} : { cursor: query.cursor }),
     });
+    return { ...page, rooms: page.rooms.map(outlineRoom) };
   });
 
   app.post('/api/rooms', async (request, reply) => {
@@ -225,10 +250,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return reply.code(201).send(await chat.createRoom(user, body));
   });
 
-  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (request) => chat.getRoom(request.params.id));
+  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (request) => {
+    const { moderation } = options;
+    const room = await chat.getRoom(request.params.id);
+    if (moderation === undefined) return room;
+    // The banned still learn the room exists (their client says why it stays shut), nothing more.
+    const access = await moderation.readAccess(room.id, await viewerOf(request)).catch((error: unknown) => {
+      if (error instanceof ParleyError && error.code === 'banned') return 'outline' as const;
+      throw error;
+    });
+    return access === 'full' ? room : outlineRoom(room);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/rooms/:id/join', async (request) => {
+    const user = await authenticate(request);
+    const { password } = parse(joinBody, request.body);
+    if (options.moderation === undefined) throw new ParleyError('not_found');
+    return options.moderation.grantFor(user, request.params.id, password, request.clientAddress);
+  });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request, reply) => {
     const query = parse(historyQuery, request.query);
+    await requireFullAccess(request, request.params.id);
     const messages = await chat.history(request.params.id, {
       limit: query.limit,
       ...(query.before === undefined ? {} : { beforeSeq: query.before }),
@@ -238,9 +281,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return reply.type('application/json; charset=utf-8').send(`{"messages":[${messages.join(',')}]}`);
   });
 
-  app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => ({
-    members: await chat.members(request.params.id),
-  }));
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => {
+    await requireFullAccess(request, request.params.id);
+    return { members: await chat.members(request.params.id) };
+  });
 
   const { moderation } = options;
   if (moderation !== undefined) {

@@ -224,6 +224,10 @@ export async function sendMessages(
 ): Promise<void> {
   const client = await connectStompClient({ url: `${server.url.replace(/^http/, 'ws')}/ws`, token });
   try {
+    // Talking needs joining (not_joined otherwise): subscribe first, waited for by its receipt.
+    const joined = receiptOf(client, 'seed-join', 10_000);
+    client.subscribe(`/topic/rooms.${roomId}`, () => undefined, { receipt: 'seed-join' });
+    await joined;
     for (const [index, body] of bodies.entries()) {
       const receipt = `seed-${index}`;
       const confirmed = receiptOf(client, receipt, 10_000);

@@ -106,3 +106,15 @@ export async function getWithToken(
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/**
+ * Joins a room on this connection (a SUBSCRIBE to its messages, waited for): talking in a room needs it.
+ * `headers` carries `room-password` or `room-grant` for a password room.
+ */
+export async function join(
+  client: Client,
+  roomId: string,
+  headers: Record<string, string> = {},
+): Promise<Inbox> {
+  return subscribed(client, `/topic/rooms.${roomId}`, headers);
+}

@@ -12,6 +12,7 @@ import {
   parseMessages,
   parseReports,
   parseRoom,
+  parseRoomGrant,
   parseRoomPage,
   parseSession,
   parseUnread,
@@ -37,9 +38,23 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+/**
+ * Who reads a room: the identity (staff read password rooms with it alone, bans are checked against it)
+ * and the room grant a password room needs (docs/protocol.md).
+ */
+export interface RoomAuth {
+  readonly token?: string | undefined;
+  readonly grant?: string | undefined;
+}
+
+async function request(
+  method: string,
+  path: string,
+  options: { token?: string | undefined; grant?: string | undefined; body?: unknown } = {},
+) {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.grant !== undefined) headers['x-room-grant'] = options.grant;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -114,13 +129,28 @@ export async function createRoom(token: string, name: string): Promise<Room> {
   return shaped(parseRoom, await request('POST', '/api/rooms', { token, body: { name } }));
 }
 
-export async function getRoom(id: string): Promise<Room> {
-  return shaped(parseRoom, await request('GET', `/api/rooms/${encodeURIComponent(id)}`));
+export async function getRoom(id: string, auth: RoomAuth = {}): Promise<Room> {
+  return shaped(parseRoom, await request('GET', `/api/rooms/${encodeURIComponent(id)}`, auth));
+}
+
+export interface RoomGrant {
+  readonly grant: string;
+  readonly expiresAt: string;
+}
+
+/** Enters a room with its password (none for open rooms and staff): the grant its reads need. */
+export async function joinRoom(token: string, roomId: string, password?: string): Promise<RoomGrant> {
+  const reply = await request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, {
+    token,
+    body: password === undefined ? {} : { password },
+  });
+  return shaped(parseRoomGrant, reply);
 }
 
 export async function listMessages(
   roomId: string,
   page: { before?: number; after?: number; limit?: number },
+  auth: RoomAuth = {},
 ): Promise<Message[]> {
   const params = new URLSearchParams();
   if (page.before !== undefined) params.set('before', String(page.before));
@@ -129,12 +159,12 @@ export async function listMessages(
   const suffix = params.size > 0 ? `?${params.toString()}` : '';
   return shaped(
     parseMessages,
-    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`),
+    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`, auth),
   );
 }
 
-export async function listMembers(roomId: string): Promise<User[]> {
-  return shaped(parseMembers, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`));
+export async function listMembers(roomId: string, auth: RoomAuth = {}): Promise<User[]> {
+  return shaped(parseMembers, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`, auth));
 }
 
 export async function listUnread(token: string): Promise<UnreadRoom[]> {

@@ -5,7 +5,7 @@
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
-import { ApiError, getRoom, listMembers, listMessages } from './api.js';
+import { ApiError, getRoom, joinRoom, listMembers, listMessages, type RoomAuth } from './api.js';
 import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
@@ -32,6 +32,7 @@ import { type Act, MessageItem, type RoomCommand } from './message-item.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
+import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 import { createThrottle } from './throttle.js';
@@ -60,7 +61,7 @@ const READ_MARK_DELAY_MS = 800;
 /** Why this person is not (or no longer) in the room's live feed. */
 type Gate =
   | { readonly kind: 'open' }
-  | { readonly kind: 'password'; readonly wrong: boolean }
+  | { readonly kind: 'password'; readonly wrong: boolean; readonly error?: string }
   | { readonly kind: 'refused'; readonly code: string; readonly message: string };
 
 interface Typist {
@@ -97,7 +98,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [panel, setPanel] = useState<PanelName | undefined>(undefined);
   const [memberForm, setMemberForm] = useState<{ user: User; sanction: Sanction } | undefined>(undefined);
   const [roomError, setRoomError] = useState<string | undefined>(undefined);
-  const passwordRef = useRef<string | undefined>(undefined);
+  // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
+  const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
+  const tokenRef = useRef(session.token);
+  tokenRef.current = session.token;
+  const auth = useCallback((): RoomAuth => ({ token: tokenRef.current, grant: grantRef.current }), []);
   const readSentRef = useRef(0);
   const composerRef = useRef<HTMLDivElement>(null);
 
@@ -129,12 +134,30 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     setHistory('loading');
     const load = async (): Promise<void> => {
       try {
-        const [found, messages] = await Promise.all([
-          getRoom(roomId),
-          listMessages(roomId, { limit: PAGE_SIZE }),
-        ]);
+        const page = listMessages(roomId, { limit: PAGE_SIZE }, auth()).then(
+          (messages) => ({ messages }),
+          (error: unknown) => ({ error }),
+        );
+        const found = await getRoom(roomId, auth());
+        const read = await page;
         if (cancelled) return;
         setRoom(found);
+        if ('error' in read) {
+          const { error } = read;
+          // A password room without its grant, or a ban: the gate says so; nothing to show behind it.
+          if (!(error instanceof ApiError) || (error.code !== 'not_joined' && error.code !== 'banned')) {
+            throw error;
+          }
+          if (error.code === 'banned') setGate({ kind: 'refused', code: 'banned', message: error.message });
+          else {
+            grantRef.current = undefined;
+            forgetGrant(selfId, roomId);
+            setGate({ kind: 'password', wrong: false });
+          }
+          setHistory('ready');
+          return;
+        }
+        const { messages } = read;
         update((state) => addMessages(state, messages));
         setHasOlder(messages.length >= PAGE_SIZE);
         setNowMs(Date.now());
@@ -149,7 +172,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     return () => {
       cancelled = true;
     };
-  }, [roomId, update, attempt]);
+  }, [roomId, update, attempt, auth, selfId]);
 
   const dispatch = useCallback(
     (clientMsgId: string): void => {
@@ -219,13 +242,15 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
       () => {
         const headers: Record<string, string> = { 'since-seq': String(highestSeq(logRef.current)) };
-        if (passwordRef.current !== undefined) headers['room-password'] = passwordRef.current;
+        if (grantRef.current !== undefined) headers['room-grant'] = grantRef.current;
         return headers;
       },
       (code, message) => {
         if (code === 'wrong_password') {
-          setGate({ kind: 'password', wrong: passwordRef.current !== undefined });
-          passwordRef.current = undefined;
+          // The grant ended (its time, or a new password): ask again.
+          grantRef.current = undefined;
+          forgetGrant(selfId, roomId);
+          setGate({ kind: 'password', wrong: false });
         } else {
           setGate({ kind: 'refused', code, message });
         }
@@ -236,47 +261,53 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       if (headers['room-id'] !== roomId || (code !== 'kicked' && code !== 'banned')) return;
       setGate({ kind: 'refused', code, message });
     });
-    const offPresence = connection.subscribe(`${topic}.presence`, (body) => {
-      let event: ReturnType<typeof parsePresence>;
-      try {
-        event = parsePresence(parseJson(body));
-      } catch {
-        return;
-      }
-      const { user } = event;
-      switch (event.type) {
-        case 'join':
-          setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
-          if (user.id !== selfId) {
-            update((state) =>
-              addNotice(state, { id: newLocalId('join'), kind: 'join', user, atMs: Date.now() }),
-            );
-          }
-          break;
-        case 'leave':
-          setMembers((current) => current.filter((m) => m.id !== user.id));
-          setTypists((current) => withoutTypist(current, user.id));
-          if (user.id !== selfId) {
-            update((state) =>
-              addNotice(state, { id: newLocalId('leave'), kind: 'leave', user, atMs: Date.now() }),
-            );
-          }
-          break;
-        case 'typing':
-          if (user.id === selfId) break;
-          setTypists((current) =>
-            new Map(current).set(user.id, { user, untilMs: Date.now() + TYPING_SHOW_MS }),
-          );
-          break;
-        default: {
-          const unreachable: never = event;
-          return unreachable;
+    const presenceHeaders = (): Record<string, string> =>
+      grantRef.current === undefined ? {} : { 'room-grant': grantRef.current };
+    const offPresence = connection.subscribe(
+      `${topic}.presence`,
+      (body) => {
+        let event: ReturnType<typeof parsePresence>;
+        try {
+          event = parsePresence(parseJson(body));
+        } catch {
+          return;
         }
-      }
-    });
+        const { user } = event;
+        switch (event.type) {
+          case 'join':
+            setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+            if (user.id !== selfId) {
+              update((state) =>
+                addNotice(state, { id: newLocalId('join'), kind: 'join', user, atMs: Date.now() }),
+              );
+            }
+            break;
+          case 'leave':
+            setMembers((current) => current.filter((m) => m.id !== user.id));
+            setTypists((current) => withoutTypist(current, user.id));
+            if (user.id !== selfId) {
+              update((state) =>
+                addNotice(state, { id: newLocalId('leave'), kind: 'leave', user, atMs: Date.now() }),
+              );
+            }
+            break;
+          case 'typing':
+            if (user.id === selfId) break;
+            setTypists((current) =>
+              new Map(current).set(user.id, { user, untilMs: Date.now() + TYPING_SHOW_MS }),
+            );
+            break;
+          default: {
+            const unreachable: never = event;
+            return unreachable;
+          }
+        }
+      },
+      presenceHeaders,
+    );
     const afterConnect = (): void => {
       // Presence events missed while away are not replayed, so the member list is read again.
-      listMembers(roomId).then(setMembers, () => {});
+      listMembers(roomId, auth()).then(setMembers, () => {});
       for (const pending of logRef.current.pending) {
         if (pending.status === 'queued') dispatch(pending.clientMsgId);
       }
@@ -290,7 +321,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       offConnected();
     };
     // joinKey: "Rejoin" and a password attempt subscribe afresh.
-  }, [history, roomId, connection, update, dispatch, selfId, gate.kind, joinKey]);
+  }, [history, roomId, connection, update, dispatch, selfId, gate.kind, joinKey, auth]);
 
   // Typing notices expire on their own; one timer for the soonest.
   useEffect(() => {
@@ -335,7 +366,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     loadingOlderRef.current = true;
     setLoadingOlder(true);
     try {
-      const older = await listMessages(roomId, { before: lowest, limit: PAGE_SIZE });
+      const older = await listMessages(roomId, { before: lowest, limit: PAGE_SIZE }, auth());
       const element = listRef.current;
       if (element !== null)
         prependAnchorRef.current = { height: element.scrollHeight, top: element.scrollTop };
@@ -347,7 +378,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       loadingOlderRef.current = false;
       setLoadingOlder(false);
     }
-  }, [roomId, update]);
+  }, [roomId, update, auth]);
 
   const onScroll = (): void => {
     const element = listRef.current;
@@ -619,9 +650,23 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             <GatePanel
               gate={gate}
               onPassword={(password) => {
-                passwordRef.current = password;
-                setGate({ kind: 'open' });
-                setJoinKey((n) => n + 1);
+                // The password buys a grant over HTTP; history and the live feed then use the grant.
+                joinRoom(tokenRef.current, roomId, password).then(
+                  ({ grant }) => {
+                    grantRef.current = grant;
+                    saveGrant(selfId, roomId, grant);
+                    setGate({ kind: 'open' });
+                    setAttempt((n) => n + 1);
+                  },
+                  (error: unknown) => {
+                    const code = error instanceof ApiError ? error.code : 'network';
+                    setGate(
+                      code === 'wrong_password'
+                        ? { kind: 'password', wrong: true }
+                        : { kind: 'password', wrong: false, error: code },
+                    );
+                  },
+                );
               }}
               onRejoin={() => {
                 setGate({ kind: 'open' });
@@ -706,7 +751,13 @@ function GatePanel({
           if (password !== '') onPassword(password);
         }}
       >
-        <p role="alert">{gate.wrong ? t.error('wrong_password') : t.passwordNeeded}</p>
+        <p role="alert">
+          {gate.error !== undefined
+            ? t.error(gate.error)
+            : gate.wrong
+              ? t.error('wrong_password')
+              : t.passwordNeeded}
+        </p>
         <label for="room-password">{t.roomPasswordLabel}</label>
         <input
           id="room-password"

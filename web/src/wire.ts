@@ -397,6 +397,12 @@ export function parseRoomPage(value: unknown): { rooms: Room[]; nextCursor: stri
   return { rooms: arr(o, 'rooms', 'rooms').map(parseRoom), nextCursor: strOrNull(o, 'nextCursor', 'rooms') };
 }
 
+/** `POST /api/rooms/:id/join`: the room grant and when it ends. */
+export function parseRoomGrant(value: unknown): { grant: string; expiresAt: string } {
+  const o = obj(value, 'grant');
+  return { grant: str(o, 'grant', 'grant'), expiresAt: str(o, 'expiresAt', 'grant') };
+}
+
 export function parseMessages(value: unknown): Message[] {
   return arr(obj(value, 'messages'), 'messages', 'messages').map(parseMessage);
 }
