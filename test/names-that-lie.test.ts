@@ -207,6 +207,33 @@ describe('bodies that would disguise themselves', () => {
     expect(await edit('fine')).toBe('stored');
     expect(ws.ended).toBe(false);
   });
+  it('refuses the same in report and sanction reasons, which staff and the sanctioned see', async () => {
+    const refusal = async (destination: string, fields: Record<string, unknown>): Promise<string> => {
+      const receipt = `m${n++}`;
+      const at = ws.text.length;
+      ws.send(
+        stompText(
+          'SEND',
+          { destination, 'content-type': 'application/json', receipt },
+          JSON.stringify(fields),
+        ),
+      );
+      await ws.waitFor((t) => t.slice(at).includes(`receipt-id:${receipt}\n`), receipt);
+      const code = new RegExp(`receipt-id:${receipt}\\n[^\\0]*?"code":"([a-z_]+)"`).exec(ws.text.slice(at));
+      return code?.[1] ?? 'accepted';
+    };
+    const messageId = '00000000-0000-7000-8000-000000000000';
+    const report = `/app/rooms.${room.id}.report`;
+    expect(await refusal(report, { messageId, reason: 'spam \u202egpj.exe' })).toBe('unsafe_text');
+    expect(await refusal(report, { messageId, reason: `z${'\u0336'.repeat(9)}` })).toBe('unsafe_text');
+    const other = await parley.session('target');
+    const moderate = `/app/rooms.${room.id}.moderate`;
+    expect(await refusal(moderate, { action: 'kick', userId: other.user.id, reason: 'bye \u202d' })).toBe(
+      'unsafe_text',
+    );
+    expect(await refusal(report, { messageId, reason: 'spam' })).not.toBe('unsafe_text');
+    expect(ws.ended).toBe(false);
+  });
 });
 
 describe('MAX_COMBINING_MARKS', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../errors.js';
 import type { StoredRoom, UserId } from './model.js';
-import { hashPassword, parseEmoji, roleOf, verifyPassword } from './moderation.js';
+import { parseEmoji, roleOf } from './moderation.js';
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -35,17 +35,5 @@ describe('roleOf', () => {
   } as Pick<StoredRoom, 'ownerId' | 'moderators'> as StoredRoom;
   it('tells owner, moderator and member apart', () => {
     expect(['o', 'm', 'x'].map((id) => roleOf(room, id as UserId))).toEqual(['owner', 'moderator', 'member']);
-  });
-});
-
-describe('room passwords', () => {
-  it('are stored as salted scrypt hashes and verified in constant time', async () => {
-    const hash = await hashPassword('open sesame');
-    expect(hash).toMatch(/^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
-    expect(hash).not.toContain('sesame');
-    expect(await hashPassword('open sesame')).not.toBe(hash);
-    expect(await verifyPassword('open sesame', hash)).toBe(true);
-    expect(await verifyPassword('open sesame!', hash)).toBe(false);
-    expect(await verifyPassword('open sesame', 'plain')).toBe(false);
   });
 });

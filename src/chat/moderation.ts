@@ -2,7 +2,7 @@
 // enforced for every frame whatever the client sends. Turns allowed actions into room events (stored
 // with the room's next seq, then fanned out on the bus) and resolves mentions. Knows nothing of STOMP
 // frames, HTTP or SQL: routes hand it identities and raw bodies, the store keeps the state.
-import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
@@ -134,24 +134,6 @@ export function parseEmoji(value: unknown): string {
   return emoji;
 }
 
-const scryptAsync = (password: string, salt: Buffer): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    scrypt(password, salt, 32, (error, key) => (error === null ? resolve(key) : reject(error)));
-  });
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('hex')}$${(await scryptAsync(password, salt)).toString('hex')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, saltHex, hashHex] = stored.split('$');
-  if (scheme !== 'scrypt' || saltHex === undefined || hashHex === undefined) return false;
-  const expected = Buffer.from(hashHex, 'hex');
-  const actual = await scryptAsync(password, Buffer.from(saltHex, 'hex'));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
 function parseBody(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
@@ -189,7 +171,7 @@ function integerField(value: unknown, field: string, min: number, max: number): 
   return value;
 }
 
-function reasonField(value: unknown, required: boolean): string | null {
+function reasonField(value: unknown, required: boolean, maxMarks: number): string | null {
   if (value === undefined || value === null) {
     if (required) throw new ParleyError('invalid_request', 'A reason is required.');
     return null;
@@ -204,6 +186,8 @@ function reasonField(value: unknown, required: boolean): string | null {
       `A reason is at most ${MAX_REASON_CHARS} characters, without control characters.`,
     );
   }
+  // Reasons are shown to the sanctioned member, in Reports and in the audit log: the same rules as bodies.
+  checkBodyText(reason, maxMarks);
   return reason.length === 0 ? null : reason;
 }
 
@@ -216,6 +200,10 @@ function refuseSanctioned(sanctions: MemberSanctions): void {
 
 export class RoomModeration {
   readonly #deps: ModerationDependencies;
+  /** MAX_COMBINING_MARKS for bodies and reasons. */
+  get #maxMarks(): number {
+    return this.#deps.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS;
+  }
   readonly #policy: RoomPolicyCache;
   /** The policy cache is used only while invalidations from other nodes are being received. */
   #policyLive = false;
@@ -545,7 +533,7 @@ export class RoomModeration {
   async report(user: User, rawRoomId: string, raw: Buffer): Promise<Report> {
     const fields = parseBody(raw);
     const messageId = messageIdField(fields.messageId);
-    const reason = reasonField(fields.reason, true) ?? '';
+    const reason = reasonField(fields.reason, true, this.#maxMarks) ?? '';
     const room = await this.#policyRoom(rawRoomId);
     await this.#take(`report:${user.id}`, REPORT_RULE);
     return this.#deps.store.addReport({
@@ -584,7 +572,7 @@ export class RoomModeration {
       case 'mute': {
         const target = await this.#sanctionTarget(room, role, fields.userId);
         const seconds = integerField(fields.seconds, 'seconds', 1, MAX_SANCTION_SECONDS);
-        const reason = reasonField(fields.reason, false);
+        const reason = reasonField(fields.reason, false, this.#maxMarks);
         const until = new Date(now.getTime() + seconds * 1000);
         effect = { type: 'member.muted', user: target, until, reason };
         details = { seconds, until: until.toISOString(), reason };
@@ -592,7 +580,7 @@ export class RoomModeration {
       }
       case 'kick': {
         const target = await this.#sanctionTarget(room, role, fields.userId);
-        const reason = reasonField(fields.reason, false);
+        const reason = reasonField(fields.reason, false, this.#maxMarks);
         effect = { type: 'member.kicked', user: target, reason };
         details = { reason };
         break;
@@ -603,7 +591,7 @@ export class RoomModeration {
           fields.seconds === undefined || fields.seconds === null
             ? null
             : integerField(fields.seconds, 'seconds', 1, MAX_SANCTION_SECONDS);
-        const reason = reasonField(fields.reason, false);
+        const reason = reasonField(fields.reason, false, this.#maxMarks);
         const until = seconds === null ? null : new Date(now.getTime() + seconds * 1000);
         effect = { type: 'member.banned', user: target, until, reason };
         details = { seconds, until: until?.toISOString() ?? null, reason };
@@ -835,7 +823,7 @@ export class RoomModeration {
     if (FORBIDDEN_CONTROL.test(body))
       throw new ParleyError('invalid_message', 'The message contains control characters.');
     // An edit must not smuggle in what a new message may not carry.
-    checkBodyText(body, this.#deps.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS);
+    checkBodyText(body, this.#maxMarks);
     if ([...body].length > this.#deps.messageMaxChars) {
       throw new ParleyError(
         'message_too_long',
