@@ -676,7 +676,8 @@ describe('a header value the server could not write back silences nobody', () =>
       case 'SUBSCRIBE receipt':
         return `SUBSCRIBE\nid:e\ndestination:/user/queue/errors\nreceipt:${raw}\n\n\u0000`;
       case 'SEND receipt':
-        return `SEND\ndestination:/app/rooms.${room.id}\ncontent-type:text/plain\nreceipt:${raw}\n\nclass\u0000`;
+        // Joined first: a SEND from outside the room is refused (not_joined) and gets no RECEIPT.
+        return `SUBSCRIBE\nid:j\ndestination:${topic}\n\n\u0000SEND\ndestination:/app/rooms.${room.id}\ncontent-type:text/plain\nreceipt:${raw}\n\nclass\u0000`;
       case 'BEGIN/COMMIT transaction':
         return `BEGIN\ntransaction:${raw}\nreceipt:ok\n\n\u0000COMMIT\ntransaction:${raw}\nreceipt:done\n\n\u0000`;
       case 'DISCONNECT receipt':
@@ -784,7 +785,8 @@ describe('a frame dribbled byte by byte', () => {
     const error = dribbler.frames.find((f) => f.command === 'ERROR');
     expect(error?.headers.message).toBe('frame_timeout');
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(FRAME_TIMEOUT_MS - 50);
-    // The heart-beating connection outlived the timeout and still works.
+    // The heart-beating connection outlived the timeout and still works (joined first, to talk).
+    beater.write('SUBSCRIBE', { id: 'j', destination: `/topic/rooms.${room.id}` });
     beater.write(
       'SEND',
       { destination: `/app/rooms.${room.id}`, 'content-type': 'text/plain', receipt: 'hb' },

@@ -126,8 +126,10 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const ownerClient = await connect(a, owner);
     await send(ownerClient, moderate, { action: 'appoint', userId: mod.user.id });
     const frankClient = await connect(b, frank);
+    await join(frankClient, room.id);
     await send(frankClient, `/app/rooms.${room.id}`, { body: 'frank speaks' });
     const modClient = await connect(b, mod);
+    await join(modClient, room.id);
     const modErrors = await subscribed(modClient, '/user/queue/errors');
     // Node B has acted for the moderator (and cached the room's policy) before the mute.
     await send(modClient, moderate, { action: 'mute', userId: frank.user.id, seconds: 60 });

@@ -436,6 +436,8 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     const asOwner = await connect(owner);
     const asMod = await connect(mod);
     const asMod2 = await connect(mod2);
+    await join(asMod.client, room.id);
+    await join(asMod2.client, room.id);
     await send(asMod2.client, `/app/rooms.${room.id}`, { body: 'mod two speaks' });
     const [spoken] = (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`))
       .messages;

@@ -655,6 +655,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   ({ grant }) => {
                     grantRef.current = grant;
                     saveGrant(selfId, roomId, grant);
+                    // In one render with the gate opening: the live subscription waits for the history
+                    // read with the grant, instead of joining now and leaving when that read starts
+                    // (peers saw "joined", "left", "joined").
+                    setHistory('loading');
                     setGate({ kind: 'open' });
                     setAttempt((n) => n + 1);
                   },
