@@ -193,6 +193,28 @@ describe('room privacy and joining', () => {
     expect((await call('GET', path, { grant: await grantFor(owner, room.id) })).status).toBe(200);
   });
 
+  it('a grant staff got without the password ends when they are dismissed (HTTP and SUBSCRIBE)', async () => {
+    const { room, ownerClient } = await secretRoom('vault staff grant');
+    const path = `/api/rooms/${room.id}/messages`;
+    const moderate = `/app/rooms.${room.id}.moderate`;
+    await send(ownerClient, moderate, { action: 'appoint', userId: alice.user.id });
+    const staffGrant = await grantFor(alice, room.id);
+    expect((await call('GET', path, { grant: staffGrant })).status).toBe(200);
+    await send(ownerClient, moderate, { action: 'dismiss', userId: alice.user.id });
+    await eventually(async () => {
+      expect(codeOf(await call('GET', path, { grant: staffGrant }))).toBe('not_joined');
+    });
+    expect(codeOf(await call('GET', `/api/rooms/${room.id}/members`, { grant: staffGrant }))).toBe(
+      'not_joined',
+    );
+    const { client, errors } = await connect(alice);
+    expect(
+      await subscribeRefusal(client, errors, `/topic/rooms.${room.id}`, { 'room-grant': staffGrant }),
+    ).toBe('wrong_password');
+    // A grant earned with the password still works for the member she is now.
+    expect((await call('GET', path, { grant: await grantFor(alice, room.id, 'sesame') })).status).toBe(200);
+  });
+
   it('STOMP: outsiders and the banned can neither subscribe nor say anything; a grant or the password lets a member in', async () => {
     const { room } = await secretRoom('vault stomp');
     const [message] = (await call('GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body
