@@ -215,6 +215,21 @@ describe('room privacy and joining', () => {
     expect((await call('GET', path, { grant: await grantFor(alice, room.id, 'sesame') })).status).toBe(200);
   });
 
+  it('sign out everywhere ends the room grants issued before it; a grant from the fresh token works', async () => {
+    const { room } = await secretRoom('vault revoked grant');
+    const path = `/api/rooms/${room.id}/messages`;
+    const carol = await parley.session('carol');
+    const stolen = await grantFor(carol, room.id, 'sesame');
+    expect((await call('GET', path, { grant: stolen })).status).toBe(200);
+    clock.advance(1000); // the manual clock stands still: the revocation comes later than the grant
+    const revoked = await call('POST', '/api/sessions/revoke', { token: carol.token });
+    expect(revoked.status).toBe(200);
+    expect(codeOf(await call('GET', path, { grant: stolen }))).toBe('not_joined');
+    expect(codeOf(await call('GET', `/api/rooms/${room.id}/members`, { grant: stolen }))).toBe('not_joined');
+    const fresh = await grantFor({ ...carol, token: String(revoked.body.token) }, room.id, 'sesame');
+    expect((await call('GET', path, { grant: fresh })).status).toBe(200);
+  });
+
   it('STOMP: outsiders and the banned can neither subscribe nor say anything; a grant or the password lets a member in', async () => {
     const { room } = await secretRoom('vault stomp');
     const [message] = (await call('GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body

@@ -34,6 +34,11 @@ export interface RoomAccessOptions {
   readonly hasher: PasswordHasher;
   readonly grantTtlSeconds: number;
   readonly limits: PasswordLimits;
+  /**
+   * When the user's identity tokens issued before it were revoked (sign out everywhere), in ms; their
+   * grants issued before it are refused too, so a thief's grant ends with the thief's token.
+   */
+  readonly tokensValidAfterMs?: (userId: UserId) => Promise<number>;
 }
 
 export interface IssuedGrant {
@@ -127,7 +132,13 @@ export class RoomAccess {
   ): Promise<IssuedGrant> {
     const nowSeconds = Math.floor(this.#options.clock.now() / 1000);
     const exp = nowSeconds + this.#options.grantTtlSeconds;
-    const claims = { room: roomId, pw: passwordStamp(passwordHash), ...(byRole ? { staff: true } : {}) };
+    const claims = {
+      room: roomId,
+      pw: passwordStamp(passwordHash),
+      // Milliseconds, like identity tokens' iatMs: a grant issued just after a revocation stays good.
+      iatMs: this.#options.clock.now(),
+      ...(byRole ? { staff: true } : {}),
+    };
     const grant = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(userId)
@@ -163,6 +174,16 @@ export class RoomAccess {
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
       const holder = payload.sub as UserId;
       if (payload.staff !== undefined && !(payload.staff === true && isStaff(holder))) return undefined;
+      const { tokensValidAfterMs } = this.#options;
+      if (tokensValidAfterMs !== undefined) {
+        const issuedAtMs =
+          typeof payload.iatMs === 'number'
+            ? payload.iatMs
+            : typeof payload.iat === 'number'
+              ? payload.iat * 1000
+              : 0;
+        if (issuedAtMs < (await tokensValidAfterMs(holder))) return undefined;
+      }
       return holder;
     } catch {
       return undefined;

@@ -91,7 +91,7 @@ export class Sessions {
   async authenticate(token: string | undefined): Promise<VerifiedToken> {
     if (token === undefined || token === '') throw new ParleyError('unauthorized', 'A token is required.');
     const verified = await this.#deps.tokens.verifyClaims(token);
-    if (verified.issuedAtMs < (await this.#validAfterMs(verified.user.id))) {
+    if (verified.issuedAtMs < (await this.validAfterMs(verified.user.id))) {
       throw new ParleyError('unauthorized', 'The token was revoked (signed out everywhere).');
     }
     return verified;
@@ -123,7 +123,8 @@ export class Sessions {
       });
   }
 
-  async #validAfterMs(userId: UserId): Promise<number> {
+  /** Tokens (and room grants) of the user issued before this instant (ms) are revoked; 0: none. */
+  async validAfterMs(userId: UserId): Promise<number> {
     const now = this.#deps.clock.now();
     const cached = this.#stamps.get(userId);
     if (this.#live && cached !== undefined && now - cached.readAtMs < this.#deps.limits.revocationCacheMs) {
