@@ -108,10 +108,13 @@ export class Sessions {
 
   /**
    * Every token of the user issued until now stops working, on every node; the caller then issues the
-   * fresh one (its `iatMs` is not before the stamp). Counts as a refresh against the same limits.
+   * fresh one (its `iatMs` is not before the stamp). Rationed like refreshes, per address in the same
+   * budget, per user in a budget of its own (refreshes never starve it).
    */
   async revokeAll(user: User, remoteAddress: string): Promise<void> {
-    await this.admitRefresh(user, remoteAddress);
+    // Its own per-user budget: a thief refreshing a stolen token must not use up the owner's way out.
+    await this.#take(`revoke:${user.id}`, this.#userRule);
+    await this.#take(`refresh-ip:${addressKey(remoteAddress)}`, this.#ipRule);
     const stamp = await this.#deps.store.revokeTokens(user.id, new Date(this.#deps.clock.now()));
     const validAfterMs = stamp.getTime();
     this.#revoked(user.id, validAfterMs);
