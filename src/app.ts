@@ -205,6 +205,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       rateLimiter: shared.rateLimiter,
       hasher,
       grantTtlSeconds: limits.roomGrantTtlSeconds,
+      tokensValidAfterMs: (userId) => sessions.validAfterMs(userId),
       limits: {
         freeAttemptsPerUser: limits.passwordFreeAttemptsPerUser,
         freeAttemptsPerIp: limits.passwordFreeAttemptsPerIp,

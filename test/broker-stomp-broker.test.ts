@@ -423,6 +423,32 @@ describe('StompBroker replay', () => {
     expect(session.messages().every((m) => m.headers.subscription === 's')).toBe(true);
   });
 
+  it('tells the route to stop replaying once the subscription ended (unsubscribed, disconnected)', async () => {
+    const { broker } = makeBroker();
+    const contexts: SubscribeContext<TestPrincipal>[] = [];
+    const finishers: (() => void)[] = [];
+    broker.route('/topic/rooms.', {
+      subscribe: (ctx) => {
+        contexts.push(ctx);
+        return new Promise<void>((resolve) => finishers.push(resolve));
+      },
+    });
+    const session = await connect(broker, 'a');
+    const first = subscribe(broker, session, 's', '/topic/rooms.1', 'auto', { 'since-seq': '0' });
+    expect(contexts[0]?.replay(text('m1', 1))).toBe(true);
+    broker.unsubscribe(session, 's');
+    expect(contexts[0]?.replay(text('m2', 2))).toBe(false);
+    finishers[0]?.();
+    await first;
+    const second = subscribe(broker, session, 't', '/topic/rooms.2', 'auto', { 'since-seq': '0' });
+    expect(contexts[1]?.replay(text('n1', 1))).toBe(true);
+    broker.disconnected(session);
+    expect(contexts[1]?.replay(text('n2', 2))).toBe(false);
+    finishers[1]?.();
+    await second.catch(() => undefined);
+    expect(session.bodies()).toEqual(['m1', 'n1']);
+  });
+
   it('resumes with no gap and no duplicate for any interleaving of storing, publishing and replaying', async () => {
     const ticks = async (n: number) => {
       for (let i = 0; i < n; i += 1) await Promise.resolve();

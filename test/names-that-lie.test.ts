@@ -257,6 +257,7 @@ describe('MAX_COMBINING_MARKS', () => {
     try {
       ws.send(stompText('CONNECT', { 'accept-version': '1.2', Authorization: `Bearer ${user.token}` }));
       ws.send(stompText('SUBSCRIBE', { id: 'e', destination: '/user/queue/errors' }));
+      // Talking needs joining: the SEND below waits for this SUBSCRIBE.
       ws.send(stompText('SUBSCRIBE', { id: 'r', destination: `/topic/rooms.${room.id}` }));
       const send = (body: string, receipt: string): void =>
         ws.send(

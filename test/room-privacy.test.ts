@@ -193,6 +193,43 @@ describe('room privacy and joining', () => {
     expect((await call('GET', path, { grant: await grantFor(owner, room.id) })).status).toBe(200);
   });
 
+  it('a grant staff got without the password ends when they are dismissed (HTTP and SUBSCRIBE)', async () => {
+    const { room, ownerClient } = await secretRoom('vault staff grant');
+    const path = `/api/rooms/${room.id}/messages`;
+    const moderate = `/app/rooms.${room.id}.moderate`;
+    await send(ownerClient, moderate, { action: 'appoint', userId: alice.user.id });
+    const staffGrant = await grantFor(alice, room.id);
+    expect((await call('GET', path, { grant: staffGrant })).status).toBe(200);
+    await send(ownerClient, moderate, { action: 'dismiss', userId: alice.user.id });
+    await eventually(async () => {
+      expect(codeOf(await call('GET', path, { grant: staffGrant }))).toBe('not_joined');
+    });
+    expect(codeOf(await call('GET', `/api/rooms/${room.id}/members`, { grant: staffGrant }))).toBe(
+      'not_joined',
+    );
+    const { client, errors } = await connect(alice);
+    expect(
+      await subscribeRefusal(client, errors, `/topic/rooms.${room.id}`, { 'room-grant': staffGrant }),
+    ).toBe('wrong_password');
+    // A grant earned with the password still works for the member she is now.
+    expect((await call('GET', path, { grant: await grantFor(alice, room.id, 'sesame') })).status).toBe(200);
+  });
+
+  it('sign out everywhere ends the room grants issued before it; a grant from the fresh token works', async () => {
+    const { room } = await secretRoom('vault revoked grant');
+    const path = `/api/rooms/${room.id}/messages`;
+    const carol = await parley.session('carol');
+    const stolen = await grantFor(carol, room.id, 'sesame');
+    expect((await call('GET', path, { grant: stolen })).status).toBe(200);
+    clock.advance(1000); // the manual clock stands still: the revocation comes later than the grant
+    const revoked = await call('POST', '/api/sessions/revoke', { token: carol.token });
+    expect(revoked.status).toBe(200);
+    expect(codeOf(await call('GET', path, { grant: stolen }))).toBe('not_joined');
+    expect(codeOf(await call('GET', `/api/rooms/${room.id}/members`, { grant: stolen }))).toBe('not_joined');
+    const fresh = await grantFor({ ...carol, token: String(revoked.body.token) }, room.id, 'sesame');
+    expect((await call('GET', path, { grant: fresh })).status).toBe(200);
+  });
+
   it('STOMP: outsiders and the banned can neither subscribe nor say anything; a grant or the password lets a member in', async () => {
     const { room } = await secretRoom('vault stomp');
     const [message] = (await call('GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body

@@ -164,6 +164,25 @@ describe('token refresh, clock skew and sign-out-everywhere', () => {
     expect(bystander.client.frames.some((f) => f.command === 'ERROR')).toBe(false);
   });
 
+  it('a thief who spends the refresh budget cannot keep the owner from signing out everywhere', async () => {
+    const erin = await parley.session('erin');
+    const thief = { 'x-forwarded-for': '198.51.100.7' };
+    let stolen = erin.token;
+    for (let i = 0; i < PER_USER_PER_HOUR; i++) {
+      clock.advance(1);
+      const answer = await post(parley, '/api/sessions/refresh', stolen, thief);
+      expect(answer.status).toBe(200);
+      stolen = (answer.body as unknown as Session).token;
+    }
+    expect((await post(parley, '/api/sessions/refresh', stolen, thief)).status).toBe(429);
+    clock.advance(1);
+    const revoked = await post(parley, '/api/sessions/revoke', erin.token, {
+      'x-forwarded-for': '198.51.100.8',
+    });
+    expect(revoked.status).toBe(200);
+    await eventually(async () => expect((await post(parley, '/api/rooms', stolen)).status).toBe(401));
+  });
+
   it('refuses revoke without a valid token, and counts it as a refresh', async () => {
     expect((await post(parley, '/api/sessions/revoke', 'garbage')).status).toBe(401);
     const dave = await parley.session('dave');

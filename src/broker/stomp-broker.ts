@@ -527,13 +527,15 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     }
   }
 
-  #replay(subscription: Subscription<P>, message: OutboundMessage): void {
-    if (subscription.state !== 'replaying') return;
+  /** False once the subscription no longer replays (ended, or dropped by this very delivery). */
+  #replay(subscription: Subscription<P>, message: OutboundMessage): boolean {
+    if (subscription.state !== 'replaying') return false;
     if (message.seq !== undefined) {
-      if (message.seq <= subscription.lastSeq) return;
+      if (message.seq <= subscription.lastSeq) return true;
       subscription.lastSeq = message.seq;
     }
     this.#deliverOne(subscription, message, this.#nextMessageId());
+    return subscription.state === 'replaying';
   }
 
   /** The route's subscribe resolved: deliver what was held (skipping replayed seqs), then go live. */

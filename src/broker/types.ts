@@ -45,8 +45,10 @@ export interface SubscribeContext<P extends Principal> {
   /**
    * Delivers history to this subscription only, before it goes live. Live messages published to the
    * destination meanwhile are held and then delivered if their seq is above the last replayed one.
+   * False once the subscription has ended (UNSUBSCRIBE, disconnect, dropped as a slow consumer): the
+   * route must stop reading history nobody will receive.
    */
-  replay(message: OutboundMessage): void;
+  replay(message: OutboundMessage): boolean;
   /**
    * The client already has every seq up to `seq` (e.g. its `since-seq`): none of them is delivered to
    * this subscription, live or replayed.

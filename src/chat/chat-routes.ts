@@ -20,6 +20,8 @@ const PRESENCE_SUFFIX = '.presence';
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 export const MENTIONS_DESTINATION = '/user/queue/mentions';
 const ERRORS_DESTINATION = '/user/queue/errors';
+/** Replayed messages between two turns of the event loop. */
+const REPLAY_YIELD_EVERY = 200;
 const ACTION_SUFFIXES = ['edit', 'delete', 'react', 'report', 'read', 'moderate'] as const;
 type Action = (typeof ACTION_SUFFIXES)[number];
 
@@ -263,7 +265,15 @@ export function registerChatRoutes(
           // The client has everything up to since-seq: a late live message at or below it is not news.
           context.resumeAfter(sinceSeq);
           const entries = moderation?.entriesAfter(roomId, sinceSeq) ?? chat.messagesAfter(roomId, sinceSeq);
-          for await (const message of entries) context.replay(messageFrame(message));
+          // Stops once nobody receives it (unsubscribed, gone, dropped): a SUBSCRIBE since-seq:0 and a
+          // hang-up must not make the server read a long history for nothing. Yields between pages so
+          // a hang-up (and everyone else) is heard while a long history streams.
+          let replayed = 0;
+          for await (const message of entries) {
+            if (!context.replay(messageFrame(message))) break;
+            replayed += 1;
+            if (replayed % REPLAY_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
         }
         await chat.join(roomId, context.connection.principal, context.connection.id, admission?.maxUsers);
       } catch (error) {

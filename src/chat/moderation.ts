@@ -301,7 +301,9 @@ export class RoomModeration {
     if (typeof hash === 'string' && roleOf(room, user.id) === 'member') {
       await this.#deps.access.checkPassword(user, address, room.id, password, hash);
     }
-    return this.#deps.access.issueGrant(user.id, room.id, typeof hash === 'string' ? hash : null);
+    // Staff enter without the password by role: their grant lasts only while they are staff.
+    const byRole = typeof hash === 'string' && roleOf(room, user.id) !== 'member';
+    return this.#deps.access.issueGrant(user.id, room.id, typeof hash === 'string' ? hash : null, byRole);
   }
 
   /**
@@ -318,7 +320,12 @@ export class RoomModeration {
     const holder =
       viewer.grant === undefined
         ? undefined
-        : await this.#deps.access.grantHolder(viewer.grant, room.id, typeof hash === 'string' ? hash : null);
+        : await this.#deps.access.grantHolder(
+            viewer.grant,
+            room.id,
+            typeof hash === 'string' ? hash : null,
+            (id) => roleOf(room, id) !== 'member',
+          );
     const ids = new Set<UserId>();
     if (viewer.user !== undefined) ids.add(viewer.user.id);
     if (holder !== undefined) ids.add(holder);

@@ -127,7 +127,27 @@ const CONFUSABLE: Readonly<Record<string, string>> = {
   'ᴛ': 't', 'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ʏ': 'y', 'ᴢ': 'z', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ħ': 'h',
   // Strokes and digits that pass for letters in a name
   '|': 'l', '!': 'i', '0': 'o', '1': 'l', '$': 's', '@': 'a',
+  // Lisu: a whole script of Latin capitals (ꓮꓓꓟꓲꓠ passes the one-script rule and reads ADMIN)
+  'ꓮ': 'a', 'ꓐ': 'b', 'ꓚ': 'c', 'ꓓ': 'd', 'ꓰ': 'e', 'ꓝ': 'f', 'ꓖ': 'g', 'ꓧ': 'h', 'ꓲ': 'i', 'ꓙ': 'j',
+  'ꓗ': 'k', 'ꓡ': 'l', 'ꓟ': 'm', 'ꓠ': 'n', 'ꓳ': 'o', 'ꓑ': 'p', 'ꓣ': 'r', 'ꓢ': 's', 'ꓔ': 't', 'ꓴ': 'u',
+  'ꓦ': 'v', 'ꓪ': 'w', 'ꓫ': 'x', 'ꓬ': 'y', 'ꓜ': 'z',
 };
+
+/**
+ * Latin capitals drawn in a box, a circle or as regional indicators that NFKC leaves alone (🅰🅳🅼🅸🅽,
+ * 🅐🅓🅜🅘🅝, 🇦🇩🇲🇮🇳): symbols, not letters, so neither the script rule nor NFKC sees through them.
+ */
+const SYMBOL_ALPHABETS: readonly number[] = [0x1f150, 0x1f170, 0x1f1e6];
+
+function lookAlike(ch: string): string {
+  const mapped = CONFUSABLE[ch];
+  if (mapped !== undefined) return mapped;
+  const code = ch.codePointAt(0) ?? 0;
+  for (const start of SYMBOL_ALPHABETS) {
+    if (code >= start && code < start + 26) return String.fromCharCode(0x61 + code - start);
+  }
+  return ch;
+}
 
 /**
  * A loose skeleton for comparing against reserved names: NFKC, case folded, accents removed,
@@ -137,8 +157,8 @@ const CONFUSABLE: Readonly<Record<string, string>> = {
 export function skeletons(name: string): string[] {
   const base = name.normalize('NFKC').toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
   const merge = (s: string): string => s.replace(/l/g, 'i').replace(/[^\p{L}]/gu, '');
-  const asLetters = [...base].map((ch) => CONFUSABLE[ch] ?? ch).join('');
-  const lettersOnly = [...base.replace(/[^\p{L}]/gu, '')].map((ch) => CONFUSABLE[ch] ?? ch).join('');
+  const asLetters = [...base].map(lookAlike).join('');
+  const lettersOnly = [...base.replace(/[^\p{L}]/gu, '')].map(lookAlike).join('');
   // Digits and signs read as letters ("r00t", "adm!n"), or as decoration ("root99", "운영진!"):
   // either reading may be the disguise.
   return [...new Set([merge(asLetters), merge(lettersOnly)])];
@@ -151,9 +171,5 @@ export function skeletons(name: string): string[] {
  */
 export function nameKey(nickname: string): string {
   const base = nickname.normalize('NFKC').toLowerCase();
-  return [...base]
-    .map((ch) => CONFUSABLE[ch] ?? ch)
-    .join('')
-    .replace(/l/g, 'i')
-    .normalize('NFC');
+  return [...base].map(lookAlike).join('').replace(/l/g, 'i').normalize('NFC');
 }

@@ -164,6 +164,12 @@ describe('names that lie are refused', () => {
     '운영진!',
     '시스템 ',
     '모더레이터',
+    '\u{1f170}\u{1f173}\u{1f17c}\u{1f178}\u{1f17d}', // 🅰🅳🅼🅸🅽 negative squared letters (symbols)
+    '\u{1f150}\u{1f153}\u{1f15c}\u{1f158}\u{1f15d}', // 🅐🅓🅜🅘🅝 negative circled letters
+    '\u{1f1f8}\u{1f1fe}\u{1f1f8}\u{1f1f9}\u{1f1ea}\u{1f1f2}', // regional indicators S Y S T E M
+    '\u{1f181}\u{1f17e}\u{1f17e}\u{1f183}', // 🆁🅾🅾🆃
+    'ꓮꓓꓟꓲꓠ', // Lisu: one script, reads ADMIN
+    'ꓢꓔꓮꓝꓝ', // Lisu STAFF
   ])('refuses the reserved %j with nickname_reserved', (raw) => {
     expect(codeOf(() => parseNickname(raw))).toBe('nickname_reserved');
   });

@@ -34,6 +34,11 @@ export interface RoomAccessOptions {
   readonly hasher: PasswordHasher;
   readonly grantTtlSeconds: number;
   readonly limits: PasswordLimits;
+  /**
+   * When the user's identity tokens issued before it were revoked (sign out everywhere), in ms; their
+   * grants issued before it are refused too, so a thief's grant ends with the thief's token.
+   */
+  readonly tokensValidAfterMs?: (userId: UserId) => Promise<number>;
 }
 
 export interface IssuedGrant {
@@ -115,10 +120,26 @@ export class RoomAccess {
     ]);
   }
 
-  async issueGrant(userId: UserId, roomId: RoomId, passwordHash: string | null): Promise<IssuedGrant> {
+  /**
+   * `byRole`: issued to staff of a password room without the password; such a grant admits its holder
+   * only while they are still staff (a dismissed moderator must not keep the room for the grant's TTL).
+   */
+  async issueGrant(
+    userId: UserId,
+    roomId: RoomId,
+    passwordHash: string | null,
+    byRole = false,
+  ): Promise<IssuedGrant> {
     const nowSeconds = Math.floor(this.#options.clock.now() / 1000);
     const exp = nowSeconds + this.#options.grantTtlSeconds;
-    const grant = await new SignJWT({ room: roomId, pw: passwordStamp(passwordHash) })
+    const claims = {
+      room: roomId,
+      pw: passwordStamp(passwordHash),
+      // Milliseconds, like identity tokens' iatMs: a grant issued just after a revocation stays good.
+      iatMs: this.#options.clock.now(),
+      ...(byRole ? { staff: true } : {}),
+    };
+    const grant = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(GRANT_ISSUER)
@@ -131,9 +152,15 @@ export class RoomAccess {
 
   /**
    * The user a grant admits to this room under its current password, or undefined when it is forged,
-   * expired, for another room, or from before the password changed.
+   * expired, for another room, or from before the password changed; a grant issued to staff without the
+   * password, once its holder is no longer staff (`isStaff` says who is now).
    */
-  async grantHolder(grant: string, roomId: RoomId, passwordHash: string | null): Promise<UserId | undefined> {
+  async grantHolder(
+    grant: string,
+    roomId: RoomId,
+    passwordHash: string | null,
+    isStaff: (userId: UserId) => boolean = () => false,
+  ): Promise<UserId | undefined> {
     if (grant.length > 2048) return undefined;
     try {
       const { payload } = await jwtVerify(grant, await this.#key, {
@@ -144,7 +171,20 @@ export class RoomAccess {
         currentDate: new Date(this.#options.clock.now()),
       });
       if (payload.room !== roomId || payload.pw !== passwordStamp(passwordHash)) return undefined;
-      return typeof payload.sub === 'string' && payload.sub.length > 0 ? (payload.sub as UserId) : undefined;
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
+      const holder = payload.sub as UserId;
+      if (payload.staff !== undefined && !(payload.staff === true && isStaff(holder))) return undefined;
+      const { tokensValidAfterMs } = this.#options;
+      if (tokensValidAfterMs !== undefined) {
+        const issuedAtMs =
+          typeof payload.iatMs === 'number'
+            ? payload.iatMs
+            : typeof payload.iat === 'number'
+              ? payload.iat * 1000
+              : 0;
+        if (issuedAtMs < (await tokensValidAfterMs(holder))) return undefined;
+      }
+      return holder;
     } catch {
       return undefined;
     }

@@ -91,7 +91,7 @@ export class Sessions {
   async authenticate(token: string | undefined): Promise<VerifiedToken> {
     if (token === undefined || token === '') throw new ParleyError('unauthorized', 'A token is required.');
     const verified = await this.#deps.tokens.verifyClaims(token);
-    if (verified.issuedAtMs < (await this.#validAfterMs(verified.user.id))) {
+    if (verified.issuedAtMs < (await this.validAfterMs(verified.user.id))) {
       throw new ParleyError('unauthorized', 'The token was revoked (signed out everywhere).');
     }
     return verified;
@@ -108,10 +108,13 @@ export class Sessions {
 
   /**
    * Every token of the user issued until now stops working, on every node; the caller then issues the
-   * fresh one (its `iatMs` is not before the stamp). Counts as a refresh against the same limits.
+   * fresh one (its `iatMs` is not before the stamp). Rationed like refreshes, per address in the same
+   * budget, per user in a budget of its own (refreshes never starve it).
    */
   async revokeAll(user: User, remoteAddress: string): Promise<void> {
-    await this.admitRefresh(user, remoteAddress);
+    // Its own per-user budget: a thief refreshing a stolen token must not use up the owner's way out.
+    await this.#take(`revoke:${user.id}`, this.#userRule);
+    await this.#take(`refresh-ip:${addressKey(remoteAddress)}`, this.#ipRule);
     const stamp = await this.#deps.store.revokeTokens(user.id, new Date(this.#deps.clock.now()));
     const validAfterMs = stamp.getTime();
     this.#revoked(user.id, validAfterMs);
@@ -123,7 +126,8 @@ export class Sessions {
       });
   }
 
-  async #validAfterMs(userId: UserId): Promise<number> {
+  /** Tokens (and room grants) of the user issued before this instant (ms) are revoked; 0: none. */
+  async validAfterMs(userId: UserId): Promise<number> {
     const now = this.#deps.clock.now();
     const cached = this.#stamps.get(userId);
     if (this.#live && cached !== undefined && now - cached.readAtMs < this.#deps.limits.revocationCacheMs) {
