@@ -102,6 +102,8 @@ const ENV_SCHEMA = {
   SEND_BURST: integer(1, 1_000_000).default(20),
   SESSIONS_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
   ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
+  /** Joins of one room by one user (its first subscription on a connection): presence churn is broadcast. */
+  ROOM_JOINS_PER_USER_PER_MINUTE: integer(1, 1_000_000).default(30),
   /** How long authors may edit and delete their own messages. */
   EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
   /** Distinct emojis one message may carry; every reaction event and history page is bounded by it. */
@@ -191,6 +193,7 @@ export interface Limits {
   readonly sendBurst: number;
   readonly sessionsPerIpPerMinute: number;
   readonly roomsPerUserPerHour: number;
+  readonly roomJoinsPerUserPerMinute: number;
   readonly editWindowSeconds: number;
   readonly maxReactionEmojisPerMessage: number;
   readonly maxReactionsPerUserPerMessage: number;
@@ -333,6 +336,7 @@ function toConfig(env: Env): Config {
       sendBurst: env.SEND_BURST,
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
+      roomJoinsPerUserPerMinute: env.ROOM_JOINS_PER_USER_PER_MINUTE,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
       maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,
       maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,

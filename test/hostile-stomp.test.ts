@@ -66,6 +66,8 @@ beforeAll(async () => {
       LOG_SAMPLE_LINES: String(LOG_SAMPLE_LINES),
       LOG_SAMPLE_WINDOW_MS: '600000',
       FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS),
+      // The class cases below enter the same room a few hundred times; test/presence-churn bounds that.
+      ROOM_JOINS_PER_USER_PER_MINUTE: '100000',
     },
     overrides: {
       ephemeralStompPort: true,

@@ -30,7 +30,7 @@ export type ChatLimits = Pick<
   Limits,
   'messageMaxChars' | 'sendRatePerSecond' | 'sendBurst' | 'sessionsPerIpPerMinute' | 'roomsPerUserPerHour'
 > &
-  Partial<Pick<Limits, 'maxCombiningMarks'>>;
+  Partial<Pick<Limits, 'maxCombiningMarks' | 'roomJoinsPerUserPerMinute'>>;
 
 /** Tags are four digits: each look-alike nickname has 10,000 ("0000"–"9999"). */
 export const TAGS_PER_NICKNAME = 10_000;
@@ -140,6 +140,7 @@ export class ChatService {
   readonly #messageIds: MessageIdGenerator;
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
+  readonly #joinRule: RateRule;
   readonly #nameOptions: { readonly maxCombiningMarks: number };
   /**
    * Per connection and room: how many subscriptions are in, and the presence join they all wait for.
@@ -167,6 +168,8 @@ export class ChatService {
       capacity: limits.sessionsPerIpPerMinute,
       refillPerSecond: limits.sessionsPerIpPerMinute / 60,
     };
+    const joinsPerMinute = limits.roomJoinsPerUserPerMinute ?? 30;
+    this.#joinRule = { capacity: joinsPerMinute, refillPerSecond: joinsPerMinute / 60 };
     deps.bus.onResync(() => {
       for (const feed of this.#feeds.values())
         void feed.then(
@@ -450,6 +453,8 @@ export class ChatService {
     connectionId: string,
     maxUsers: number | undefined,
   ): Promise<void> {
+    // Each entry and exit is broadcast to the room: churning subscriptions must not flood its members.
+    await this.#take(`join:${user.id}:${roomId}`, this.#joinRule);
     const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers });
     if (firstForUser) await this.#publishPresence(roomId, { type: 'join', user });
   }
