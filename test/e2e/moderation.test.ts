@@ -296,8 +296,15 @@ describe.skipIf(skip !== undefined)(
         await owner.page.getByText('Password protected').waitFor({ timeout: WAIT_MS });
 
         await signIn(guest.page, server.url, 'quinn');
+        // The list withholds who is in a password room and when it was active: it says it is locked
+        // rather than "0 online · no messages yet".
+        const card = guest.page.locator('.room-card').filter({ hasText: 'Locked' });
+        await card.getByText('Password protected').waitFor({ timeout: WAIT_MS });
+        expect(await card.textContent()).not.toMatch(/online|no messages yet/);
         await guest.page.goto(`${server.url}/rooms/${roomId}`);
         await guest.page.getByText('This room has a password.').waitFor({ timeout: WAIT_MS });
+        // Nothing of the room is shown behind the password, so the log does not claim it begins here.
+        expect(await guest.page.getByText('This is the beginning of the room.').count()).toBe(0);
         await guest.page.getByLabel('Room password').fill('wrong');
         await guest.page.getByRole('button', { name: 'Enter', exact: true }).click();
         await guest.page.getByText('That room password is not right.').waitFor({ timeout: WAIT_MS });
@@ -308,6 +315,16 @@ describe.skipIf(skip !== undefined)(
           .getByRole('log')
           .getByText(/quinn#\d{4} joined/)
           .waitFor({ timeout: WAIT_MS });
+        // Entering with the password subscribes once: no "joined, left, joined" for the owner.
+        // (A second subscription would follow the first within milliseconds; a short settle shows it.)
+        await guest.page.getByRole('log').getByText('This is the beginning of the room.').waitFor();
+        await owner.page.waitForTimeout(1500);
+        expect(
+          await owner.page
+            .getByRole('log')
+            .getByText(/quinn#\d{4} (joined|left)/)
+            .count(),
+        ).toBe(1);
 
         // The owner leaves for the room list; a mention there raises the flag, and the room counts unread.
         await owner.page.getByRole('link', { name: /All rooms/ }).click();

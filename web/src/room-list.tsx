@@ -168,15 +168,21 @@ export function RoomList({ session }: { session: Session }) {
                 <span class="unread">{t.unread(unread.get(room.id) ?? 0)}</span>
               ) : null}
               {room.topic === null || room.topic === '' ? null : <span class="topic">{room.topic}</span>}
-              <span class="meta">
-                <span class={room.online > 0 ? 'online live' : 'online'}>{t.online(room.online)}</span>
-                <span aria-hidden="true"> · </span>
-                <span>
-                  {room.lastMessageAt === null
-                    ? t.noActivity
-                    : t.lastActive(formatRelative(room.lastMessageAt, locale, nowMs))}
+              {room.hasPassword ? (
+                // The list outlines a password room: who is in it and when it was last active are withheld,
+                // so "0 online · no messages yet" would be a guess; say it is locked instead.
+                <span class="meta">🔒 {t.passwordProtected}</span>
+              ) : (
+                <span class="meta">
+                  <span class={room.online > 0 ? 'online live' : 'online'}>{t.online(room.online)}</span>
+                  <span aria-hidden="true"> · </span>
+                  <span>
+                    {room.lastMessageAt === null
+                      ? t.noActivity
+                      : t.lastActive(formatRelative(room.lastMessageAt, locale, nowMs))}
+                  </span>
                 </span>
-              </span>
+              )}
             </li>
           ))}
         </ul>

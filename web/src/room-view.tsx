@@ -596,7 +596,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                 {loadingOlder ? t.loadingOlder : t.loadOlder}
               </button>
             ) : history === 'ready' ? (
-              <p class="beginning">{t.beginning}</p>
+              // Behind a password or a ban the log is not the room's: saying it begins here would be wrong.
+              gate.kind === 'open' ? (
+                <p class="beginning">{t.beginning}</p>
+              ) : null
             ) : (
               <p class="muted">{t.loading}</p>
             )}
@@ -627,7 +630,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           ) : null}
           <p class="typing">{typingNames.length === 0 ? '' : t.typing(typingNames)}</p>
           {roomError === undefined ? null : (
-            <p class="error" role="alert">
+            <p class="error room-error" role="alert">
               {roomError}
             </p>
           )}
@@ -655,9 +658,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   ({ grant }) => {
                     grantRef.current = grant;
                     saveGrant(selfId, roomId, grant);
-                    // In one render with the gate opening: the live subscription waits for the history
-                    // read with the grant, instead of joining now and leaving when that read starts
-                    // (peers saw "joined", "left", "joined").
+                    // History reloads with the grant before the live feed subscribes: opening the gate
+                    // over the gated (empty) history would subscribe, drop it for the reload and subscribe
+                    // again, announcing this person as joined, left and joined.
                     setHistory('loading');
                     setGate({ kind: 'open' });
                     setAttempt((n) => n + 1);
