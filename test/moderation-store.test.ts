@@ -189,6 +189,36 @@ describe.each(engines)('room events in the %s store', (engine) => {
     expect(await store.markRead(reader, room.id, 1)).toBe(3);
     expect(await store.listUnread(reader)).toEqual([{ roomId: room.id, lastReadSeq: 3, unread: 1 }]);
   });
+
+  it('a kick or a ban ends the member’s unread count: a room they are out of counts nothing for them', async () => {
+    const room = await store.createRoom(newRoom('out'));
+    const staff = room.createdBy;
+    const [kicked, banned] = [user('kicked'), user('banned')];
+    await store.appendMessage(newMessage(room.id, 'one'));
+    for (const member of [kicked, banned]) await store.markRead(member.id, room.id, 1);
+    await store.appendMessage(newMessage(room.id, 'two'));
+    for (const member of [kicked, banned]) {
+      expect(await store.listUnread(member.id)).toEqual([{ roomId: room.id, lastReadSeq: 1, unread: 1 }]);
+    }
+    const at = new Date(Date.UTC(2025, 5, 1));
+    await store.appendEvent({
+      roomId: room.id,
+      actor: staff,
+      at,
+      effect: { type: 'member.kicked', user: kicked, reason: null },
+      audit: { details: {} },
+    });
+    await store.appendEvent({
+      roomId: room.id,
+      actor: staff,
+      at,
+      effect: { type: 'member.banned', user: banned, until: null, reason: null },
+      audit: { details: {} },
+    });
+    await store.appendMessage(newMessage(room.id, 'three, said after they were out'));
+    expect(await store.listUnread(kicked.id)).toEqual([]);
+    expect(await store.listUnread(banned.id)).toEqual([]);
+  });
 });
 
 describe.skipIf(pgReason !== undefined && process.env.CI !== 'true')(

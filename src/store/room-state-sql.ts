@@ -283,6 +283,9 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
           created_at: at,
         })
         .execute();
+      // Out of the room: its unread count must not keep telling them how much was said (a password room
+      // too, after its password changed).
+      if (effect.type === 'member.banned') await forgetReadMarker(trx, e.roomId, effect.user.id);
       break;
     }
     case 'member.unmuted':
@@ -307,8 +310,10 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
         .execute();
       break;
     }
-    case 'room.updated':
     case 'member.kicked':
+      await forgetReadMarker(trx, e.roomId, effect.user.id);
+      break;
+    case 'room.updated':
     case 'moderator.added':
     case 'moderator.removed':
       break;
@@ -702,6 +707,10 @@ export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: numb
     .where('room_id', '=', roomId)
     .executeTakeFirstOrThrow();
   return toInt(row.last_read_seq);
+}
+
+async function forgetReadMarker(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
+  await trx.deleteFrom('read_markers').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
 }
 
 export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> {
