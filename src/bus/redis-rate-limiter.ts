@@ -14,16 +14,19 @@ import {
 } from './redis-client.js';
 import { assertBackoffRule, assertRule } from './token-bucket.js';
 
+/** Lua: `now` in ms from ARGV[n], or Redis's own clock when the caller passes -1 (no manual clock). */
+const nowFromArg = (n: number): string => `local now = tonumber(ARGV[${n}])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end`;
+
 /** Mirrors token-bucket.ts. KEYS: bucket. ARGV: capacity, refillPerSecond, cost, nowMs or -1 → {allowed, retryAfterMs}. */
 const TAKE = new LuaScript(`
 local capacity = tonumber(ARGV[1])
 local perMs = tonumber(ARGV[2]) / 1000
 local cost = tonumber(ARGV[3])
-local now = tonumber(ARGV[4])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+${nowFromArg(4)}
 local stored = redis.call('HMGET', KEYS[1], 't', 'ts')
 local tokens = tonumber(stored[1])
 local ts = tonumber(stored[2])
@@ -67,11 +70,7 @@ local free = tonumber(ARGV[1])
 local base = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local reset = tonumber(ARGV[4])
-local now = tonumber(ARGV[5])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+${nowFromArg(5)}
 local stored = redis.call('HMGET', KEYS[1], 'n', 'until', 'last')
 local count = tonumber(stored[1])
 local delayed = tonumber(stored[2])

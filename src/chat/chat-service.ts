@@ -1,6 +1,7 @@
 // The chat's rules over its ports: identities, rooms, messages, presence and rate limits. Callers
 // (HTTP routes, STOMP routes) hand it validated identities and raw input; it validates the input,
 // enforces limits, stores, and fans out through the bus. Knows nothing of HTTP, STOMP or SQL.
+
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
@@ -13,6 +14,7 @@ import { MessageIdGenerator } from './message-id.js';
 import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
 import { nameKey } from './name-scripts.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
+import { takeOrRefuse } from './rate-limit.js';
 import { RoomCache } from './room-cache.js';
 import {
   type EncodedMessage,
@@ -522,14 +524,8 @@ export class ChatService {
     await this.#deps.bus.publish(presenceChannel(roomId), JSON.stringify(event));
   }
 
-  async #take(key: string, rule: RateRule): Promise<void> {
-    const decision = await this.#deps.rateLimiter.take(key, rule);
-    if (!decision.allowed) {
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new ParleyError('rate_limited', `Too many requests; retry in ${seconds} s.`, {
-        retryAfterSeconds: seconds,
-      });
-    }
+  #take(key: string, rule: RateRule): Promise<void> {
+    return takeOrRefuse(this.#deps.rateLimiter, key, rule);
   }
 }
 

@@ -2,6 +2,7 @@
 // enforced for every frame whatever the client sends. Turns allowed actions into room events (stored
 // with the room's next seq, then fanned out on the bus) and resolves mentions. Knows nothing of STOMP
 // frames, HTTP or SQL: routes hand it identities and raw bodies, the store keeps the state.
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
@@ -31,6 +32,7 @@ import type {
 } from './model.js';
 import { parseRoomTopic } from './nickname.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { takeOrRefuse } from './rate-limit.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
 import { type EncodedMessage, encodeEntry } from './room-feed.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
@@ -842,14 +844,8 @@ export class RoomModeration {
     return body;
   }
 
-  async #take(key: string, rule: RateRule): Promise<void> {
-    const decision = await this.#deps.rateLimiter.take(key, rule);
-    if (!decision.allowed) {
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new ParleyError('rate_limited', `Too many requests; retry in ${seconds} s.`, {
-        retryAfterSeconds: seconds,
-      });
-    }
+  #take(key: string, rule: RateRule): Promise<void> {
+    return takeOrRefuse(this.#deps.rateLimiter, key, rule);
   }
 
   #now(): Date {

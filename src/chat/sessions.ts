@@ -10,6 +10,7 @@ import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { Store } from '../store/store.js';
 import type { User, UserId } from './model.js';
+import { takeOrRefuse } from './rate-limit.js';
 import type { TokenService, VerifiedToken } from './tokens.js';
 
 /** The bus channel on which `{"userId","validAfterMs"}` says "this user's older tokens are revoked". */
@@ -177,13 +178,7 @@ export class Sessions {
     this.#revoked(userId as UserId, validAfterMs);
   }
 
-  async #take(key: string, rule: RateRule): Promise<void> {
-    const decision = await this.#deps.rateLimiter.take(key, rule);
-    if (!decision.allowed) {
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new ParleyError('rate_limited', `Too many token refreshes; retry in ${seconds} s.`, {
-        retryAfterSeconds: seconds,
-      });
-    }
+  #take(key: string, rule: RateRule): Promise<void> {
+    return takeOrRefuse(this.#deps.rateLimiter, key, rule, 'token refreshes');
   }
 }
