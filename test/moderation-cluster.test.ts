@@ -9,7 +9,7 @@ import { join, refusal, send, subscribed } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
-import { startTestParley } from './support/parley.js';
+import { startNodePair } from './support/parley.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
 const skip = (await clusterSkipReason()) !== undefined;
@@ -28,17 +28,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
   };
 
   beforeAll(async () => {
-    a = await startTestParley({
-      backend: 'postgres',
-      env: { REDIS_URL: REDIS_TEST_URL },
-      overrides: { redisKeyPrefix: prefix },
-    });
-    const databaseUrl = a.databaseUrl;
-    if (databaseUrl === undefined) throw new Error('node A has no database');
-    b = await startTestParley({
-      env: { REDIS_URL: REDIS_TEST_URL, DATABASE_URL: databaseUrl },
-      overrides: { redisKeyPrefix: prefix },
-    });
+    ({ a, b } = await startNodePair({ redisUrl: REDIS_TEST_URL, redisKeyPrefix: prefix }));
   }, 30_000);
 
   afterAll(async () => {

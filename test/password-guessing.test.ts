@@ -9,7 +9,7 @@ import { ManualClock } from '../src/clock.js';
 import { join, send, subscribed, subscribeRefusal } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
-import { type Session, startTestParley, type TestParley } from './support/parley.js';
+import { type Session, startNodePair, startTestParley, type TestParley } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
@@ -198,16 +198,12 @@ describe.skipIf(clusterSkip)('password guesses across two nodes sharing Redis', 
   let b: TestParley;
 
   beforeAll(async () => {
-    a = await startTestParley({
-      backend: 'postgres',
-      env: { ...GUESS_ENV, REDIS_URL: REDIS_TEST_URL },
-      overrides: { redisKeyPrefix: prefix, clock },
-    });
-    if (a.databaseUrl === undefined) throw new Error('node A has no database');
-    b = await startTestParley({
-      env: { ...GUESS_ENV, REDIS_URL: REDIS_TEST_URL, DATABASE_URL: a.databaseUrl },
-      overrides: { redisKeyPrefix: prefix, clock },
-    });
+    ({ a, b } = await startNodePair({
+      redisUrl: REDIS_TEST_URL,
+      redisKeyPrefix: prefix,
+      env: GUESS_ENV,
+      overrides: { clock },
+    }));
   }, 30_000);
   afterAll(async () => {
     await b?.dispose();

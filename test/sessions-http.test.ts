@@ -9,7 +9,7 @@ import { ManualClock } from '../src/clock.js';
 import type { Frame } from '../src/stomp/frame.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
-import { postJson, type Session, startTestParley, type TestParley } from './support/parley.js';
+import { postJson, type Session, startNodePair, startTestParley, type TestParley } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
@@ -207,17 +207,11 @@ describe.skipIf((await clusterSkipReason()) !== undefined)('sign out everywhere 
   const raw: RawStompClient[] = [];
 
   beforeAll(async () => {
-    a = await startTestParley({
-      backend: 'postgres',
-      env: { REDIS_URL: REDIS_TEST_URL },
-      overrides: { redisKeyPrefix: prefix },
-    });
-    const databaseUrl = a.databaseUrl;
-    if (databaseUrl === undefined) throw new Error('node A has no database');
-    b = await startTestParley({
-      env: { REDIS_URL: REDIS_TEST_URL, DATABASE_URL: databaseUrl },
-      overrides: { redisKeyPrefix: prefix, ephemeralStompPort: true },
-    });
+    ({ a, b } = await startNodePair({
+      redisUrl: REDIS_TEST_URL,
+      redisKeyPrefix: prefix,
+      b: { ephemeralStompPort: true },
+    }));
   }, 30_000);
   afterAll(async () => {
     for (const client of raw) client.destroy();

@@ -145,3 +145,34 @@ export async function getJson<T>(url: string, expectStatus = 200): Promise<T> {
   }
   return JSON.parse(text) as T;
 }
+
+/**
+ * Two in-process nodes of one deployment: node A on a fresh PostgreSQL database, node B on the same
+ * database, both on the machine's Redis under `redisKeyPrefix`. `env` and `overrides` go to both;
+ * `b` adds to node B's overrides (e.g. its TCP listener).
+ */
+export async function startNodePair(options: {
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly overrides?: StartOverrides;
+  readonly b?: StartOverrides;
+}): Promise<{ readonly a: TestParley; readonly b: TestParley }> {
+  const env = { ...options.env, REDIS_URL: options.redisUrl };
+  const overrides = { ...options.overrides, redisKeyPrefix: options.redisKeyPrefix };
+  const a = await startTestParley({ backend: 'postgres', env, overrides });
+  if (a.databaseUrl === undefined) {
+    await a.dispose();
+    throw new Error('node A has no database');
+  }
+  try {
+    const b = await startTestParley({
+      env: { ...env, DATABASE_URL: a.databaseUrl },
+      overrides: { ...overrides, ...options.b },
+    });
+    return { a, b };
+  } catch (error) {
+    await a.dispose();
+    throw error;
+  }
+}
