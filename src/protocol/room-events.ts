@@ -1,0 +1,62 @@
+// Room events: the changes that take a room's next seq beside messages (MESSAGE frames on
+// `/topic/rooms.<id>` whose `event` header names the type). One discriminated union, used by the
+// domain, the store, the fan-out and the web client alike.
+import * as z from 'zod/mini';
+import { MessageSchema, RoomStateSchema, UserSchema } from './values.js';
+import type { Wire } from './wire-type.js';
+
+const by = UserSchema;
+/** Null when none was given (an empty reason is no reason). */
+const reason = z.nullable(z.string());
+
+export const RoomEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message.edited'), message: MessageSchema }),
+  z.object({ type: z.literal('message.deleted'), message: MessageSchema, by }),
+  z.object({
+    type: z.literal('reaction.changed'),
+    messageId: z.string(),
+    by,
+    emoji: z.string(),
+    /** True: `by` added `emoji`; false: removed it. */
+    added: z.boolean(),
+    /** How many have `emoji` on the message now (0: gone). */
+    count: z.number().check(z.int(), z.minimum(0)),
+  }),
+  z.object({ type: z.literal('room.updated'), room: RoomStateSchema, by }),
+  z.object({ type: z.literal('member.muted'), user: UserSchema, until: z.string(), reason, by }),
+  z.object({ type: z.literal('member.unmuted'), user: UserSchema, by }),
+  z.object({ type: z.literal('member.kicked'), user: UserSchema, reason, by }),
+  z.object({
+    type: z.literal('member.banned'),
+    user: UserSchema,
+    /** Null: for good. */
+    until: z.nullable(z.string()),
+    reason,
+    by,
+  }),
+  z.object({ type: z.literal('member.unbanned'), user: UserSchema, by }),
+  z.object({ type: z.literal('moderator.added'), user: UserSchema, by }),
+  z.object({ type: z.literal('moderator.removed'), user: UserSchema, by }),
+]);
+export type RoomEvent = Wire<typeof RoomEventSchema>;
+export type RoomEventType = RoomEvent['type'];
+export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly type: T }>;
+
+export const ROOM_EVENT_TYPES = [
+  'message.edited',
+  'message.deleted',
+  'reaction.changed',
+  'room.updated',
+  'member.muted',
+  'member.unmuted',
+  'member.kicked',
+  'member.banned',
+  'member.unbanned',
+  'moderator.added',
+  'moderator.removed',
+] as const satisfies readonly RoomEventType[];
+
+/** Compile-time: the list above names every member of the union. */
+type Missing = Exclude<RoomEventType, (typeof ROOM_EVENT_TYPES)[number]>;
+const everyTypeListed: Missing extends never ? true : Missing = true;
+void everyTypeListed;

@@ -1,0 +1,105 @@
+// The chat's nouns as they appear on the wire (HTTP bodies and STOMP MESSAGE bodies): user, room,
+// message, reaction, presence. One schema per value; the server's own types (src/chat/model.ts) must
+// stay assignable to these (src/protocol/server-types.test.ts holds them together).
+import * as z from 'zod/mini';
+import type { Wire } from './wire-type.js';
+
+/** Room ids are URL- and destination-safe and never contain a dot (`/app/rooms.<id>.<action>`). */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Message ids: UUIDv7 today; any id of this shape is accepted so older ids stay addressable. */
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** A client's own id for a message it sends (echoed back so it can match its optimistic copy). */
+export const CLIENT_MSG_ID_PATTERN = /^[\x21-\x7e]{1,100}$/;
+
+const isoTime = z.string();
+const positiveSeq = z.number().check(z.int(), z.minimum(1));
+
+export const UserSchema = z.object({
+  id: z.string(),
+  nickname: z.string(),
+  /** Four digits that tell two people with the same nickname apart: `alice#0412`. */
+  tag: z.string(),
+});
+export type User = Wire<typeof UserSchema>;
+
+/** A room's state as stored: what `room.updated` carries (presence is not part of the log). */
+export const RoomStateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  topic: z.nullable(z.string()),
+  createdAt: isoTime,
+  lastMessageAt: z.nullable(isoTime),
+  ownerId: z.string(),
+  moderators: z.array(UserSchema),
+  /** Most distinct users online at once; null: no cap. */
+  memberCap: z.nullable(z.number().check(z.int(), z.minimum(1))),
+  /** 0: off. */
+  slowModeSeconds: z.number().check(z.int(), z.minimum(0)),
+  hasPassword: z.boolean(),
+});
+export type RoomState = Wire<typeof RoomStateSchema>;
+
+/** A room as listed and fetched: its state and how many distinct users are online now. */
+export const RoomSchema = z.extend(RoomStateSchema, {
+  online: z.number().check(z.int(), z.minimum(0)),
+});
+export type Room = Wire<typeof RoomSchema>;
+
+export const ReplyQuoteSchema = z.object({
+  id: z.string(),
+  seq: positiveSeq,
+  author: UserSchema,
+  /** The first 200 characters of the quoted message as it is now ("" once deleted). */
+  body: z.string(),
+});
+export type ReplyQuote = Wire<typeof ReplyQuoteSchema>;
+
+export const ReactionSchema = z.object({
+  emoji: z.string(),
+  count: z.number().check(z.int(), z.minimum(0)),
+  /** Some of them (at most REACTION_USERS_SHOWN), in the order they reacted. */
+  users: z.array(UserSchema),
+});
+export type Reaction = Wire<typeof ReactionSchema>;
+
+/**
+ * A message's JSON names at most this many users per emoji (`count` is exact): a popular message must
+ * not grow every history page and every subscriber's copy without bound.
+ */
+export const REACTION_USERS_SHOWN = 10;
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  /** Dense over messages and room events together, so the messages alone may have gaps. */
+  seq: positiveSeq,
+  author: UserSchema,
+  /** The current body: edits applied, "" once deleted. */
+  body: z.string(),
+  createdAt: isoTime,
+  clientMsgId: z.optional(z.string()),
+  replyTo: z.optional(ReplyQuoteSchema),
+  editedAt: z.optional(isoTime),
+  deleted: z.optional(z.literal(true)),
+  /** Absent when there are none. */
+  reactions: z.optional(z.array(ReactionSchema)),
+  /** Users mentioned as `@nickname#1234`; absent when none. */
+  mentions: z.optional(z.array(UserSchema)),
+});
+export type Message = Wire<typeof MessageSchema>;
+
+/** `/topic/rooms.<id>.presence`: not stored, not sequenced. */
+export const PresenceEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('join'), user: UserSchema }),
+  z.object({ type: z.literal('leave'), user: UserSchema }),
+  z.object({ type: z.literal('typing'), user: UserSchema }),
+]);
+export type PresenceEvent = Wire<typeof PresenceEventSchema>;
+
+/** `/user/queue/errors` bodies, and `{"error": …}` in HTTP responses. */
+export const WireErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryAfterSeconds: z.optional(z.number()),
+});
+export type WireError = Wire<typeof WireErrorSchema>;
