@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../src/config.js';
-import { ERROR_CATALOGUE } from '../src/errors.js';
+import { ERROR_CATALOGUE } from '../src/protocol/index.js';
 
 const docs = join(import.meta.dirname, '..', 'docs');
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.js';
-import { ERROR_CATALOGUE, type ErrorCode, ParleyError, toParleyError } from '../errors.js';
+import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { encodeFrame } from '../stomp/codec.js';
 import type { Headers, StompVersion } from '../stomp/frame.js';
 import type { AckMode, SendRequest, SessionHandler, SubscribeRequest } from '../stomp/session.js';
@@ -120,10 +120,6 @@ interface RouteEntry<P extends Principal> {
   readonly route: Route<P>;
 }
 
-function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(ERROR_CATALOGUE, code);
-}
-
 function userChannelKey(userId: string, destination: string): string {
   // NUL cannot occur in a STOMP header value, so user keys never collide with topic destinations.
   return `\u0000${userId}\u0000${destination}`;
@@ -204,13 +200,12 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   }
 
   /** Closes the user's connections (those whose principal `which` accepts, when given). */
-  disconnectUser(userId: string, code: string, message: string, which?: (principal: P) => boolean): void {
+  disconnectUser(userId: string, code: ErrorCode, message: string, which?: (principal: P) => boolean): void {
     const connections = this.#byUser.get(userId);
     if (connections === undefined) return;
-    const errorCode: ErrorCode = isErrorCode(code) ? code : 'unauthorized';
     // Copy: closing may report `disconnected` synchronously, which edits the set.
     for (const state of [...connections]) {
-      if (which === undefined || which(state.connection.principal)) state.session.close(errorCode, message);
+      if (which === undefined || which(state.connection.principal)) state.session.close(code, message);
     }
   }
 

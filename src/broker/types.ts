@@ -1,5 +1,6 @@
 // The broker as the application sees it: routes for `/app/...` SENDs and for subscriptions, local
 // fan-out to `/topic/...`, and per-user queues. Generic over the authenticated principal; knows no chat.
+import type { ErrorCode } from '../errors.js';
 import type { Headers } from '../stomp/frame.js';
 
 export interface Principal {
@@ -91,7 +92,7 @@ export interface Broker<P extends Principal> {
    */
   endSubscriptions(userId: string, destination: string): number;
   /** Ends every local connection of the user with an ERROR frame carrying `code`. */
-  disconnectUser(userId: string, code: string, message: string): void;
+  disconnectUser(userId: string, code: ErrorCode, message: string): void;
   stats(): BrokerStats;
   /** Sends ERROR `shutting_down` to every connection and closes them (WebSocket code 1001). */
   close(): Promise<void>;

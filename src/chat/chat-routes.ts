@@ -7,7 +7,7 @@
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
 import type { Broker, OutboundMessage } from '../broker/types.js';
-import { assertNever, ParleyError } from '../errors.js';
+import { assertNever, type ErrorCode, ParleyError } from '../errors.js';
 import { type ChatService, isRoomId, parseMessageInput } from './chat-service.js';
 import type { RoomId, User } from './model.js';
 import type { RoomModeration } from './moderation.js';
@@ -66,7 +66,8 @@ export function brokerFeedSink(
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}`) +
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`);
       if (ended === 0) return;
-      const code = message.event === 'member.banned' ? 'banned' : 'kicked';
+      // A catalogue code, typed so: a code the catalogue (and docs/errors.md) lacks cannot be sent.
+      const code: ErrorCode = message.event === 'member.banned' ? 'banned' : 'kicked';
       broker.sendToUser(userId, ERRORS_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(

@@ -2,6 +2,7 @@
 // message, reaction, presence. One schema per value; the server's own types (src/chat/model.ts) must
 // stay assignable to these (src/protocol/server-types.test.ts holds them together).
 import * as z from 'zod/mini';
+import { ERROR_CODES } from './error-codes.js';
 import type { Wire } from './wire-type.js';
 
 /** Room ids are URL- and destination-safe and never contain a dot (`/app/rooms.<id>.<action>`). */
@@ -28,6 +29,7 @@ export const RoomStateSchema = z.object({
   name: z.string(),
   topic: z.nullable(z.string()),
   createdAt: isoTime,
+  createdBy: UserSchema,
   lastMessageAt: z.nullable(isoTime),
   ownerId: z.string(),
   moderators: z.array(UserSchema),
@@ -96,10 +98,9 @@ export const PresenceEventSchema = z.discriminatedUnion('type', [
 ]);
 export type PresenceEvent = Wire<typeof PresenceEventSchema>;
 
-/** `/user/queue/errors` bodies, and `{"error": …}` in HTTP responses. */
+/** `/user/queue/errors` bodies, and `{"error": …}` in HTTP responses; the code is one of the catalogue. */
 export const WireErrorSchema = z.object({
-  code: z.string(),
+  code: z.enum(ERROR_CODES),
   message: z.string(),
-  retryAfterSeconds: z.optional(z.number()),
 });
 export type WireError = Wire<typeof WireErrorSchema>;

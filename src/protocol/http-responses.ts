@@ -1,0 +1,109 @@
+// The bodies of the JSON HTTP API's answers, one schema per route (docs/protocol.md, "HTTP API").
+// The web client reads every answer through these; test/protocol-http.test.ts drives a real server and
+// holds each body to its schema with no field more or less, so server and contract cannot drift apart.
+import * as z from 'zod/mini';
+import { ROOM_EVENT_TYPES } from './room-events.js';
+import { MessageSchema, RoomSchema, UserSchema, WireErrorSchema } from './values.js';
+import type { Wire } from './wire-type.js';
+
+const isoTime = z.string();
+const count = z.number().check(z.int(), z.minimum(0));
+
+/** `POST /api/sessions` (201), `/api/sessions/refresh` and `/api/sessions/revoke` (200). */
+export const SessionSchema = z.object({ token: z.string(), user: UserSchema, expiresAt: isoTime });
+export type Session = Wire<typeof SessionSchema>;
+
+/** `GET /api/limits`: what this server refuses, so a client can say so first. */
+export const ClientLimitsSchema = z.object({
+  messageMaxChars: z.number().check(z.int(), z.minimum(1)),
+  editWindowSeconds: count,
+});
+export type ClientLimits = Wire<typeof ClientLimitsSchema>;
+
+/** `GET /api/rooms`: most recently active first; `nextCursor` is null on the last page. */
+export const RoomPageSchema = z.object({ rooms: z.array(RoomSchema), nextCursor: z.nullable(z.string()) });
+export type RoomPage = Wire<typeof RoomPageSchema>;
+
+/** `POST /api/rooms/:id/join`: the room grant (send it as `X-Room-Grant` / `room-grant`). */
+export const RoomGrantSchema = z.object({ grant: z.string(), expiresAt: isoTime });
+export type RoomGrant = Wire<typeof RoomGrantSchema>;
+
+/** `GET /api/rooms/:id/messages`: ascending by seq. */
+export const MessagesPageSchema = z.object({ messages: z.array(MessageSchema) });
+export type MessagesPage = Wire<typeof MessagesPageSchema>;
+
+/** `GET /api/rooms/:id/members`: who is online now, across all nodes. */
+export const MembersSchema = z.object({ members: z.array(UserSchema) });
+export type Members = Wire<typeof MembersSchema>;
+
+export const UnreadRoomSchema = z.object({
+  roomId: z.string(),
+  lastReadSeq: count,
+  /** Messages (not events, not deleted, not the user's own) after lastReadSeq. */
+  unread: count,
+});
+export type UnreadRoom = Wire<typeof UnreadRoomSchema>;
+
+/** `GET /api/me/unread`: the rooms the user has read in. */
+export const UnreadSchema = z.object({ rooms: z.array(UnreadRoomSchema) });
+export type Unread = Wire<typeof UnreadSchema>;
+
+export const AuditEntrySchema = z.object({
+  /** The seq of the room event the action produced; `before` pages by it. */
+  id: z.number().check(z.int(), z.minimum(1)),
+  /** The room event type the action produced. */
+  action: z.enum(ROOM_EVENT_TYPES),
+  actor: UserSchema,
+  target: z.optional(UserSchema),
+  messageId: z.optional(z.string()),
+  /** What the action set (seconds, until, reason, settings); never a password, only "set"/"cleared". */
+  details: z.record(z.string(), z.unknown()),
+  createdAt: isoTime,
+});
+export type AuditEntry = Wire<typeof AuditEntrySchema>;
+
+/** `GET /api/rooms/:id/audit`: newest first. */
+export const AuditPageSchema = z.object({ entries: z.array(AuditEntrySchema) });
+export type AuditPage = Wire<typeof AuditPageSchema>;
+
+export const ReportSchema = z.object({
+  id: z.string(),
+  message: MessageSchema,
+  reporter: UserSchema,
+  reason: z.string(),
+  createdAt: isoTime,
+});
+export type Report = Wire<typeof ReportSchema>;
+
+/** `GET /api/rooms/:id/reports`: newest first. */
+export const ReportsSchema = z.object({ reports: z.array(ReportSchema) });
+export type Reports = Wire<typeof ReportsSchema>;
+
+export const BanSchema = z.object({
+  user: UserSchema,
+  /** Null: for good. */
+  until: z.nullable(isoTime),
+  reason: z.nullable(z.string()),
+  by: UserSchema,
+  createdAt: isoTime,
+});
+export type Ban = Wire<typeof BanSchema>;
+
+/** `GET /api/rooms/:id/bans`: bans in force, newest first. */
+export const BansSchema = z.object({ bans: z.array(BanSchema) });
+export type Bans = Wire<typeof BansSchema>;
+
+/** `GET /healthz`: the process runs. */
+export const HealthSchema = z.object({ status: z.literal('ok') });
+export type Health = Wire<typeof HealthSchema>;
+
+/** `GET /readyz`: 200 `ready`, or 503 `unavailable` when a named check failed. */
+export const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+});
+export type Readiness = Wire<typeof ReadinessSchema>;
+
+/** Every refusal, with the catalogue's status (docs/errors.md). */
+export const ErrorBodySchema = z.object({ error: WireErrorSchema });
+export type ErrorBody = Wire<typeof ErrorBodySchema>;
