@@ -2,6 +2,13 @@
 // live frames and resume; pending own messages; link splitting; typing throttle; locale choice; wire
 // guards. These sit here because the root Vitest config collects tests from test/, not web/.
 import { describe, expect, it } from 'vitest';
+import {
+  ErrorBodySchema,
+  MessageSchema,
+  PresenceEventSchema,
+  WireErrorSchema,
+} from '../../src/protocol/index.js';
+import { frameBody, read, readJson, WireShapeError } from '../../web/src/decode.js';
 import { pickLocale, stringsFor } from '../../web/src/i18n.js';
 import { splitLinks } from '../../web/src/linkify.js';
 import {
@@ -16,7 +23,6 @@ import {
   setPendingStatus,
 } from '../../web/src/log-state.js';
 import { createThrottle, msUntilRefresh } from '../../web/src/throttle.js';
-import { parseMessage, parsePresence, parseWireError, WireShapeError } from '../../web/src/wire.js';
 import { alice, bob, message } from './wire-fixtures.js';
 
 const seqs = (state: LogState): number[] => state.messages.map((m) => m.seq);
@@ -184,33 +190,48 @@ describe('locale', () => {
   });
 });
 
-describe('wire guards', () => {
+describe('reading the wire (src/protocol schemas through web/src/decode.ts)', () => {
   it('reads a message with and without clientMsgId', () => {
     const raw = { ...message(4), clientMsgId: 'c9' };
-    expect(parseMessage(raw)).toEqual(raw);
+    expect(read(MessageSchema, raw, 'message')).toEqual(raw);
     const { clientMsgId: _omit, ...bare } = raw;
-    expect(parseMessage(bare)).toEqual(bare);
+    expect(read(MessageSchema, bare, 'message')).toEqual(bare);
   });
 
-  it('refuses a message with a bad seq or a missing author', () => {
-    expect(() => parseMessage({ ...message(1), seq: 0 })).toThrow(WireShapeError);
-    expect(() => parseMessage({ ...message(1), seq: 1.5 })).toThrow(WireShapeError);
-    expect(() => parseMessage({ ...message(1), author: undefined })).toThrow(WireShapeError);
+  it('refuses a message with a bad seq or a missing author, naming the field', () => {
+    expect(() => read(MessageSchema, { ...message(1), seq: 0 }, 'message')).toThrow(WireShapeError);
+    expect(() => read(MessageSchema, { ...message(1), seq: 1.5 }, 'message')).toThrow(/message\.seq/);
+    expect(() => read(MessageSchema, { ...message(1), author: undefined }, 'message')).toThrow(
+      WireShapeError,
+    );
   });
 
   it('reads presence events and refuses unknown types', () => {
-    expect(parsePresence({ type: 'typing', user: alice })).toEqual({ type: 'typing', user: alice });
-    expect(() => parsePresence({ type: 'dance', user: alice })).toThrow(WireShapeError);
+    expect(read(PresenceEventSchema, { type: 'typing', user: alice }, 'presence')).toEqual({
+      type: 'typing',
+      user: alice,
+    });
+    expect(() => read(PresenceEventSchema, { type: 'dance', user: alice }, 'presence')).toThrow(
+      WireShapeError,
+    );
   });
 
-  it('reads both error shapes: queue body and HTTP envelope', () => {
-    expect(parseWireError({ code: 'rate_limited', message: 'slow' })).toEqual({
+  it('reads both error shapes: queue body and HTTP envelope, with catalogue codes only', () => {
+    expect(readJson(WireErrorSchema, '{"code":"rate_limited","message":"slow"}', 'error')).toEqual({
       code: 'rate_limited',
       message: 'slow',
     });
-    expect(parseWireError({ error: { code: 'room_not_found', message: 'gone' } })).toEqual({
-      code: 'room_not_found',
-      message: 'gone',
+    expect(read(ErrorBodySchema, { error: { code: 'room_not_found', message: 'gone' } }, 'error')).toEqual({
+      error: { code: 'room_not_found', message: 'gone' },
     });
+    expect(() => readJson(WireErrorSchema, '{"code":"made_up","message":"?"}', 'error')).toThrow(
+      WireShapeError,
+    );
+  });
+
+  it('drops a live frame that is not JSON or not the shape, instead of throwing at the view', () => {
+    expect(frameBody(MessageSchema, '{"id":')).toBeUndefined();
+    expect(frameBody(MessageSchema, JSON.stringify({ ...message(1), seq: -1 }))).toBeUndefined();
+    expect(frameBody(MessageSchema, JSON.stringify(message(1)))).toEqual(message(1));
   });
 });

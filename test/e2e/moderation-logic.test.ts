@@ -1,8 +1,17 @@
 // The web client's pure rules for issue 8 under Node: room events applied to the log (edits, deletes,
 // reactions, notices, replays), reply quotes, mention splitting, role rules, command bodies, the new
-// wire guards and the Korean labels that must not collide with the contract's "Message".
+// wire reads and the Korean labels that must not collide with the contract's "Message".
 import { describe, expect, it } from 'vitest';
+import {
+  type Message,
+  MessageSchema,
+  type Room,
+  RoomEventSchema,
+  RoomSchema,
+  type User,
+} from '../../src/protocol/index.js';
 import { sanctionBody, settingsChanges } from '../../web/src/commands.js';
+import { read, WireShapeError } from '../../web/src/decode.js';
 import { stringsFor } from '../../web/src/i18n.js';
 import {
   addMessages,
@@ -14,15 +23,7 @@ import {
 } from '../../web/src/log-state.js';
 import { splitMentions } from '../../web/src/mentions.js';
 import { canSanction, roleIn, withinEditWindow } from '../../web/src/permissions.js';
-import {
-  type Message,
-  parseMessage,
-  parseRoom,
-  parseRoomEvent,
-  type Room,
-  type User,
-  WireShapeError,
-} from '../../web/src/wire.js';
+import { roomAfter } from '../../web/src/room-after.js';
 import { alice, bob, message } from './wire-fixtures.js';
 
 const carol = { id: 'u-carol', nickname: 'carol smith', tag: '0001' };
@@ -32,6 +33,7 @@ const room: Room = {
   name: 'Room',
   topic: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  createdBy: alice,
   online: 1,
   lastMessageAt: null,
   ownerId: alice.id,
@@ -90,55 +92,20 @@ describe('room events in the log', () => {
     expect(state.messages[0]).not.toHaveProperty('reactions');
   });
 
-  it('parses a reaction change, and an old stored event with the whole list', () => {
-    expect(
-      parseRoomEvent({
-        type: 'reaction.changed',
-        messageId: 'm',
-        emoji: '👍',
-        added: true,
-        count: 3,
-        by: alice,
-      }),
-    ).toEqual({ type: 'reaction.changed', messageId: 'm', emoji: '👍', added: true, count: 3, by: alice });
+  it('reads a reaction change; one without its count (the list stored before 2026-12-02) is refused', () => {
+    const change = {
+      type: 'reaction.changed',
+      messageId: 'm',
+      emoji: '👍',
+      added: true,
+      count: 3,
+      by: alice,
+    };
+    expect(read(RoomEventSchema, change, 'event')).toEqual(change);
+    // The server upgrades old stored rows when it reads them; the contract has only the count.
+    const { count: _count, ...old } = change;
     const reactions = [{ emoji: '👍', count: 2, users: [alice, bob] }];
-    expect(
-      parseRoomEvent({
-        type: 'reaction.changed',
-        messageId: 'm',
-        reactions,
-        by: bob,
-        emoji: '👍',
-        added: true,
-      }),
-    ).toMatchObject({ count: 2, reactions });
-  });
-
-  it('sets and clears reactions from the full array an old stored event carries', () => {
-    let state = addMessages(emptyLog, [message(1)]);
-    const reactions = [{ emoji: '👍', count: 2, users: [alice, bob] }];
-    state = applyEvent(
-      state,
-      2,
-      { type: 'reaction.changed', messageId: 'm-1', reactions, by: bob, emoji: '👍', added: true, count: 2 },
-      0,
-    );
-    expect(state.messages[0]?.reactions).toEqual(reactions);
-    state = applyEvent(
-      state,
-      3,
-      {
-        type: 'reaction.changed',
-        messageId: 'm-1',
-        reactions: [],
-        by: bob,
-        emoji: '👍',
-        added: false,
-        count: 0,
-      },
-      0,
-    );
-    expect(state.messages[0]).not.toHaveProperty('reactions');
+    expect(() => read(RoomEventSchema, { ...old, reactions }, 'event')).toThrow(/event\.count/);
   });
 
   it('ignores a replayed event and events for messages not loaded', () => {
@@ -247,7 +214,7 @@ describe('command bodies', () => {
   });
 });
 
-describe('issue 8 wire guards', () => {
+describe('issue 8 wire reads', () => {
   it('reads message additions and leaves absent ones absent', () => {
     const raw = {
       ...message(4),
@@ -256,27 +223,41 @@ describe('issue 8 wire guards', () => {
       reactions: [{ emoji: '🎉', count: 1, users: [alice] }],
       mentions: [alice],
     };
-    expect(parseMessage(raw)).toEqual(raw);
-    expect(Object.keys(parseMessage(message(4)))).not.toContain('reactions');
-    expect(parseMessage({ ...message(4), body: '', deleted: true }).deleted).toBe(true);
+    expect(read(MessageSchema, raw, 'message')).toEqual(raw);
+    expect(Object.keys(read(MessageSchema, message(4), 'message'))).not.toContain('reactions');
+    expect(read(MessageSchema, { ...message(4), body: '', deleted: true }, 'message').deleted).toBe(true);
   });
 
-  it('reads room additions with safe defaults for an older server', () => {
-    const { ownerId: _o, moderators: _m, memberCap: _c, slowModeSeconds: _s, hasPassword: _h, ...old } = room;
-    expect(parseRoom(old)).toEqual({
-      ...old,
-      ownerId: '',
-      moderators: [],
-      memberCap: null,
-      slowModeSeconds: 0,
-      hasPassword: false,
-    });
-    expect(parseRoom(room)).toEqual(room);
+  it('reads a room whole and refuses one without its owner fields (the server always sends them)', () => {
+    expect(read(RoomSchema, room, 'room')).toEqual(room);
+    const { ownerId: _o, ...old } = room;
+    expect(() => read(RoomSchema, old, 'room')).toThrow(/room\.ownerId/);
+  });
+
+  it('applies room.updated from a room without an online count, keeping the count it holds', () => {
+    const { online: _online, ...state } = { ...room, topic: 'news', slowModeSeconds: 30 };
+    const event = read(RoomEventSchema, { type: 'room.updated', room: state, by: alice }, 'event');
+    expect(roomAfter(room, event)).toEqual({ ...room, topic: 'news', slowModeSeconds: 30, online: 1 });
+    // A room that still carries `online` (rows stored before the change) is read without it.
+    const legacy = read(
+      RoomEventSchema,
+      { type: 'room.updated', room: { ...state, online: 9 }, by: alice },
+      'e',
+    );
+    expect(roomAfter(room, legacy).online).toBe(1);
+    expect(roomAfter(room, { type: 'moderator.added', user: carol, by: alice }).moderators).toEqual([
+      bob,
+      carol,
+    ]);
   });
 
   it('reads every event type and refuses unknown ones', () => {
     expect(
-      parseRoomEvent({ type: 'member.banned', user: bob, until: null, reason: 'spam', by: alice }),
+      read(
+        RoomEventSchema,
+        { type: 'member.banned', user: bob, until: null, reason: 'spam', by: alice },
+        'e',
+      ),
     ).toEqual({
       type: 'member.banned',
       user: bob,
@@ -284,13 +265,15 @@ describe('issue 8 wire guards', () => {
       reason: 'spam',
       by: alice,
     });
-    expect(parseRoomEvent({ type: 'moderator.added', user: bob, by: alice })).toEqual({
+    expect(read(RoomEventSchema, { type: 'moderator.added', user: bob, by: alice }, 'e')).toEqual({
       type: 'moderator.added',
       user: bob,
       by: alice,
     });
-    expect(() => parseRoomEvent({ type: 'member.hugged', user: bob, by: alice })).toThrow(WireShapeError);
-    expect(() => parseRoomEvent({ type: 'reaction.changed', messageId: 'm', by: alice })).toThrow(
+    expect(() => read(RoomEventSchema, { type: 'member.hugged', user: bob, by: alice }, 'e')).toThrow(
+      WireShapeError,
+    );
+    expect(() => read(RoomEventSchema, { type: 'reaction.changed', messageId: 'm', by: alice }, 'e')).toThrow(
       WireShapeError,
     );
   });

@@ -1,6 +1,6 @@
-// Users and messages in the web client's wire shapes for the suites that test its pure rules under
+// Users and messages in the wire shapes (src/protocol) for the suites that test its pure rules under
 // Node. Plain data only: no browser, no server.
-import type { Message } from '../../web/src/wire.js';
+import type { Message } from '../../src/protocol/index.js';
 
 export const alice = { id: 'u-alice', nickname: 'alice', tag: '0412' };
 export const bob = { id: 'u-bob', nickname: 'bob', tag: '7731' };

@@ -1,30 +1,34 @@
-// The HTTP API as typed calls: one function per endpoint the client uses, every body checked by the
-// guards in wire.ts. Owns fetch and the error envelope; knows nothing about views or STOMP.
+// The HTTP API as typed calls: one function per endpoint the client uses, every answer read through its
+// schema in src/protocol. Owns fetch and the error envelope; knows nothing about views or STOMP.
+
+import type * as z from 'zod/mini';
 import {
   type AuditEntry,
+  AuditPageSchema,
   type Ban,
+  BansSchema,
+  type ClientLimits,
+  ClientLimitsSchema,
+  ErrorBodySchema,
+  MembersSchema,
   type Message,
-  parseAudit,
-  parseBans,
-  parseJson,
-  parseLimits,
-  parseMembers,
-  parseMessages,
-  parseReports,
-  parseRoom,
-  parseRoomGrant,
-  parseRoomPage,
-  parseSession,
-  parseUnread,
-  parseWireError,
+  MessagesPageSchema,
   type Report,
+  ReportsSchema,
   type Room,
-  type ServerLimits,
+  type RoomGrant,
+  RoomGrantSchema,
+  type RoomPage,
+  RoomPageSchema,
+  RoomSchema,
   type Session,
+  SessionSchema,
   type UnreadRoom,
+  UnreadSchema,
   type User,
-  WireShapeError,
-} from './wire.js';
+  type Wire,
+} from '../../src/protocol/index.js';
+import { readJson, WireShapeError } from './decode.js';
 
 /** A refused or failed request; `code` is the server's catalogue code, or `network` when nothing came back. */
 export class ApiError extends Error {
@@ -47,11 +51,13 @@ export interface RoomAuth {
   readonly grant?: string | undefined;
 }
 
-async function request(
+/** One call: the answer read through `schema`, or an ApiError (the server's code, or why there is none). */
+async function request<S extends z.ZodMiniType>(
   method: string,
   path: string,
+  schema: S,
   options: { token?: string | undefined; grant?: string | undefined; body?: unknown } = {},
-) {
+): Promise<Wire<S>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.grant !== undefined) headers['x-room-grant'] = options.grant;
@@ -68,20 +74,17 @@ async function request(
   }
   const text = await response.text();
   if (!response.ok) {
+    let refusal: { readonly code: string; readonly message: string };
     try {
-      const error = parseWireError(parseJson(text));
-      throw new ApiError(error.code, response.status, error.message);
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw new ApiError(
-        response.status >= 500 ? 'internal_error' : 'invalid_request',
-        response.status,
-        text,
-      );
+      refusal = readJson(ErrorBodySchema, text, 'error').error;
+    } catch {
+      // No envelope (a proxy's page, a crash): the status alone says what kind of failure it was.
+      refusal = { code: response.status >= 500 ? 'internal_error' : 'invalid_request', message: text };
     }
+    throw new ApiError(refusal.code, response.status, refusal.message);
   }
   try {
-    return parseJson(text);
+    return readJson(schema, text, path);
   } catch (error) {
     if (error instanceof WireShapeError)
       throw new ApiError('invalid_response', response.status, error.message);
@@ -89,31 +92,16 @@ async function request(
   }
 }
 
-/** Runs a guard and turns a shape mismatch into an ApiError, so callers catch one type. */
-function shaped<T>(guard: (value: unknown) => T, value: unknown): T {
-  try {
-    return guard(value);
-  } catch (error) {
-    if (error instanceof WireShapeError) throw new ApiError('invalid_response', 200, error.message);
-    throw error;
-  }
-}
-
 export async function createSession(nickname: string): Promise<Session> {
-  return shaped(parseSession, await request('POST', '/api/sessions', { body: { nickname } }));
+  return request('POST', '/api/sessions', SessionSchema, { body: { nickname } });
 }
 
-export async function getLimits(): Promise<ServerLimits> {
-  return shaped(parseLimits, await request('GET', '/api/limits'));
+export async function getLimits(): Promise<ClientLimits> {
+  return request('GET', '/api/limits', ClientLimitsSchema);
 }
 
 export async function refreshSession(token: string): Promise<Session> {
-  return shaped(parseSession, await request('POST', '/api/sessions/refresh', { token }));
-}
-
-export interface RoomPage {
-  readonly rooms: Room[];
-  readonly nextCursor: string | null;
+  return request('POST', '/api/sessions/refresh', SessionSchema, { token });
 }
 
 export async function listRooms(query: { q?: string; cursor?: string; limit?: number }): Promise<RoomPage> {
@@ -122,78 +110,85 @@ export async function listRooms(query: { q?: string; cursor?: string; limit?: nu
   if (query.cursor !== undefined) params.set('cursor', query.cursor);
   if (query.limit !== undefined) params.set('limit', String(query.limit));
   const suffix = params.size > 0 ? `?${params.toString()}` : '';
-  return shaped(parseRoomPage, await request('GET', `/api/rooms${suffix}`));
+  return request('GET', `/api/rooms${suffix}`, RoomPageSchema);
 }
 
 export async function createRoom(token: string, name: string): Promise<Room> {
-  return shaped(parseRoom, await request('POST', '/api/rooms', { token, body: { name } }));
+  return request('POST', '/api/rooms', RoomSchema, { token, body: { name } });
 }
 
 export async function getRoom(id: string, auth: RoomAuth = {}): Promise<Room> {
-  return shaped(parseRoom, await request('GET', `/api/rooms/${encodeURIComponent(id)}`, auth));
-}
-
-export interface RoomGrant {
-  readonly grant: string;
-  readonly expiresAt: string;
+  return request('GET', `/api/rooms/${encodeURIComponent(id)}`, RoomSchema, auth);
 }
 
 /** Enters a room with its password (none for open rooms and staff): the grant its reads need. */
 export async function joinRoom(token: string, roomId: string, password?: string): Promise<RoomGrant> {
-  const reply = await request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, {
+  return request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, RoomGrantSchema, {
     token,
     body: password === undefined ? {} : { password },
   });
-  return shaped(parseRoomGrant, reply);
 }
 
 export async function listMessages(
   roomId: string,
   page: { before?: number; after?: number; limit?: number },
   auth: RoomAuth = {},
-): Promise<Message[]> {
+): Promise<readonly Message[]> {
   const params = new URLSearchParams();
   if (page.before !== undefined) params.set('before', String(page.before));
   if (page.after !== undefined) params.set('after', String(page.after));
   if (page.limit !== undefined) params.set('limit', String(page.limit));
   const suffix = params.size > 0 ? `?${params.toString()}` : '';
-  return shaped(
-    parseMessages,
-    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`, auth),
+  const reply = await request(
+    'GET',
+    `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`,
+    MessagesPageSchema,
+    auth,
   );
+  return reply.messages;
 }
 
-export async function listMembers(roomId: string, auth: RoomAuth = {}): Promise<User[]> {
-  return shaped(parseMembers, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`, auth));
+export async function listMembers(roomId: string, auth: RoomAuth = {}): Promise<readonly User[]> {
+  const reply = await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/members`, MembersSchema, auth);
+  return reply.members;
 }
 
-export async function listUnread(token: string): Promise<UnreadRoom[]> {
-  return shaped(parseUnread, await request('GET', '/api/me/unread', { token }));
+export async function listUnread(token: string): Promise<readonly UnreadRoom[]> {
+  return (await request('GET', '/api/me/unread', UnreadSchema, { token })).rooms;
 }
 
-/** Newest first; `before` is the id of the oldest entry already shown. Owner only (`forbidden`). */
+/** Newest first; `before` is the id (the event's seq) of the oldest entry already shown. Owner only (`forbidden`). */
 export async function listAudit(
   token: string,
   roomId: string,
-  page: { before?: string; limit?: number } = {},
-): Promise<AuditEntry[]> {
+  page: { before?: number; limit?: number } = {},
+): Promise<readonly AuditEntry[]> {
   const params = new URLSearchParams();
-  if (page.before !== undefined) params.set('before', page.before);
+  if (page.before !== undefined) params.set('before', String(page.before));
   if (page.limit !== undefined) params.set('limit', String(page.limit));
   const suffix = params.size > 0 ? `?${params.toString()}` : '';
-  return shaped(
-    parseAudit,
-    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/audit${suffix}`, { token }),
+  const reply = await request(
+    'GET',
+    `/api/rooms/${encodeURIComponent(roomId)}/audit${suffix}`,
+    AuditPageSchema,
+    { token },
   );
+  return reply.entries;
 }
 
-export async function listReports(token: string, roomId: string): Promise<Report[]> {
-  return shaped(
-    parseReports,
-    await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/reports`, { token }),
-  );
+export async function listReports(token: string, roomId: string): Promise<readonly Report[]> {
+  const reply = await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/reports`, ReportsSchema, {
+    token,
+  });
+  return reply.reports;
 }
 
-export async function listBans(token: string, roomId: string): Promise<Ban[]> {
-  return shaped(parseBans, await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, { token }));
+export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
+  return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
+}
+
+/** The page after the audit entries shown (newest first): entries older than the last one's id. */
+export function olderAuditPage(shown: readonly AuditEntry[]): { readonly before: number } | undefined {
+  const oldest = shown.at(-1);
+  return oldest === undefined ? undefined : { before: oldest.id };
 }

@@ -2,8 +2,10 @@
 // room list and a room, the connection badge and the mention indicator (`/user/queue/mentions` on every
 // page). Screens get what they need as props.
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { type ClientLimits, type Message, MessageSchema, type Session } from '../../src/protocol/index.js';
 import { getLimits, refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
+import { frameBody } from './decode.js';
 import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
 import { DEFAULT_LIMITS, LimitsContext } from './limits-context.js';
 import { NicknameScreen } from './nickname-screen.js';
@@ -11,7 +13,6 @@ import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
 import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
 import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
-import { type Message, parseJson, parseMessage, type ServerLimits, type Session } from './wire.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
@@ -20,7 +21,7 @@ export function App() {
   const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
   const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
   const [mention, setMention] = useState<Message | undefined>(undefined);
-  const [limits, setLimits] = useState<ServerLimits>(DEFAULT_LIMITS);
+  const [limits, setLimits] = useState<ClientLimits>(DEFAULT_LIMITS);
 
   useEffect(() => {
     let current = true;
@@ -88,13 +89,11 @@ export function App() {
   useEffect(() => {
     if (connection === undefined) return;
     return connection.subscribe('/user/queue/mentions', (body) => {
-      try {
-        const message = parseMessage(parseJson(body));
-        const now = parseRoute(location.pathname);
-        if (now.name !== 'room' || now.roomId !== message.roomId) setMention(message);
-      } catch {
-        // A mention we cannot read is not worth an error on screen.
-      }
+      // A mention we cannot read is not worth an error on screen.
+      const message = frameBody(MessageSchema, body);
+      if (message === undefined) return;
+      const now = parseRoute(location.pathname);
+      if (now.name !== 'room' || now.roomId !== message.roomId) setMention(message);
     });
   }, [connection]);
   useEffect(() => {

@@ -1,6 +1,6 @@
 // The bodies of the room commands the client sends (`/app/rooms.<id>.moderate`), built from form
 // values. Pure, so the rules (leave out blank reasons, send only changed settings) are tested under Node.
-import type { Room } from './wire.js';
+import type { Room } from '../../src/protocol/index.js';
 
 export type Sanction = 'mute' | 'kick' | 'ban';
 

@@ -2,7 +2,8 @@
 // every registered destination on each (re)connect with headers computed at that moment (since-seq),
 // and turns RECEIPT / `/user/queue/errors` into a settled promise per SEND. Knows no view or room state.
 import { Client, type IMessage, ReconnectionTimeMode } from '@stomp/stompjs';
-import { parseJson, parseWireError } from './wire.js';
+import { WireErrorSchema } from '../../src/protocol/index.js';
+import { frameBody } from './decode.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -233,15 +234,10 @@ export class ChatConnection {
   }
 
   #queueError(message: IMessage): void {
-    let code = 'internal_error';
-    let text = message.body;
-    try {
-      const error = parseWireError(parseJson(message.body));
-      code = error.code;
-      text = error.message;
-    } catch {
-      // An error body we cannot read still fails the matching SEND, with a generic code.
-    }
+    // An error body we cannot read still fails the matching SEND, with a generic code.
+    const error = frameBody(WireErrorSchema, message.body);
+    const code: string = error?.code ?? 'internal_error';
+    const text = error?.message ?? message.body;
     const receiptId = message.headers['receipt-id'];
     if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text))) return;
     const refused = receiptId === undefined ? undefined : this.#subscribeReceipts.get(receiptId);

@@ -3,12 +3,12 @@
 // never do, the server defaults stand in; the server has the last word either way.
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { ServerLimits } from './wire.js';
+import type { ClientLimits } from '../../src/protocol/index.js';
 
-export const DEFAULT_LIMITS: ServerLimits = { messageMaxChars: 4000, editWindowSeconds: 900 };
+export const DEFAULT_LIMITS: ClientLimits = { messageMaxChars: 4000, editWindowSeconds: 900 };
 
-export const LimitsContext = createContext<ServerLimits>(DEFAULT_LIMITS);
+export const LimitsContext = createContext<ClientLimits>(DEFAULT_LIMITS);
 
-export function useLimits(): ServerLimits {
+export function useLimits(): ClientLimits {
   return useContext(LimitsContext);
 }

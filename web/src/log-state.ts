@@ -1,7 +1,7 @@
 // The room log as data: confirmed messages keyed by seq, own messages still in flight keyed by
 // clientMsgId, and join/leave notices. Pure functions over immutable values; knows nothing of STOMP
 // or the DOM, so resume and dedupe rules are tested under Node.
-import type { Message, Reaction, ReplyQuote, RoomEvent, User } from './wire.js';
+import type { Message, Reaction, ReplyQuote, RoomEvent, User } from '../../src/protocol/index.js';
 
 export type PendingStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -217,13 +217,7 @@ export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs:
       break;
     case 'reaction.changed': {
       const target = messages.find((m) => m.id === event.messageId);
-      if (target !== undefined) {
-        const updated =
-          event.reactions === undefined
-            ? withReactionChange(target, event)
-            : withReactions(target, event.reactions);
-        messages = replaceMessage(messages, updated);
-      }
+      if (target !== undefined) messages = replaceMessage(messages, withReactionChange(target, event));
       break;
     }
     default:

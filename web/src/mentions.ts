@@ -1,6 +1,6 @@
 // Finds the `@nickname#1234` handles the server resolved for a message inside its body, so the view can
 // highlight them (and the reader's own more strongly). Pure: works on text and user lists only.
-import type { User } from './wire.js';
+import type { User } from '../../src/protocol/index.js';
 
 export type MentionPart =
   | { readonly kind: 'text'; readonly text: string }

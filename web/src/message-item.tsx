@@ -3,6 +3,7 @@
 // react, report, delete, mute/kick/ban). Commands go out through `act`; the log changes only when the
 // server's events come back, so every viewer (this one included) sees the same thing.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Message, User } from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import type { Sanction } from './commands.js';
 import { SendError } from './connection.js';
@@ -13,7 +14,6 @@ import { mentions as mentionsUser } from './mentions.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, type RoomRole, withinEditWindow } from './permissions.js';
-import type { Message, User } from './wire.js';
 
 export type RoomCommand = 'edit' | 'delete' | 'react' | 'report' | 'moderate';
 

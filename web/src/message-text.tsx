@@ -2,9 +2,9 @@
 // from user input. The text is its own bidi isolate and every link a left-to-right one inside it, and
 // bidi overrides are shown, not obeyed: nothing in a body can reorder its link or the text around it.
 import type { JSX } from 'preact';
+import type { User } from '../../src/protocol/index.js';
 import { splitLinks } from './linkify.js';
 import { splitMentions } from './mentions.js';
-import type { User } from './wire.js';
 
 export interface MessageTextProps {
   readonly text: string;

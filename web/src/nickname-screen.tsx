@@ -1,8 +1,8 @@
 // The first screen: pick a nickname, get a session. Knows the session endpoint, not what comes after.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Session } from '../../src/protocol/index.js';
 import { ApiError, createSession } from './api.js';
 import { useI18n } from './i18n-context.js';
-import type { Session } from './wire.js';
 
 export function NicknameScreen({ onSession }: { onSession: (session: Session) => void }) {
   const { t } = useI18n();

@@ -1,6 +1,6 @@
 // Who may do what in a room, as the client shows it (the server decides; this only hides choices that
 // would surely be refused). Pure: roles from the room JSON, times passed in.
-import type { Room } from './wire.js';
+import type { Room } from '../../src/protocol/index.js';
 
 export type RoomRole = 'owner' | 'moderator' | 'member';
 

@@ -1,11 +1,11 @@
 // The lobby: search rooms, page through them, create one (Enter in "Room name" creates and opens it).
 // Knows the rooms endpoints and the router; nothing about STOMP.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Room, Session } from '../../src/protocol/index.js';
 import { ApiError, createRoom, listRooms, listUnread } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { isPlainClick, navigate, routePath } from './router.js';
-import type { Room, Session } from './wire.js';
 
 const PAGE_SIZE = 20;
 const SEARCH_DEBOUNCE_MS = 250;

@@ -3,14 +3,14 @@
 // commands. All user text (topics, reasons, details) is rendered as text.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, listAudit, listBans, listReports } from './api.js';
+import type { AuditEntry, Ban, Report, Room, User } from '../../src/protocol/index.js';
+import { ApiError, listAudit, listBans, listReports, olderAuditPage } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import type { Act } from './message-item.js';
 import { MessageText } from './message-text.js';
-import type { AuditEntry, Ban, Report, Room, User } from './wire.js';
 
 export type PanelName = 'settings' | 'reports' | 'bans' | 'audit';
 
@@ -225,7 +225,10 @@ export function ReportsPanel({
   act: Act;
 }) {
   const { t } = useI18n();
-  const { value, error, reload } = useLoad<Report[]>(() => listReports(token, roomId), [token, roomId]);
+  const { value, error, reload } = useLoad<readonly Report[]>(
+    () => listReports(token, roomId),
+    [token, roomId],
+  );
   return (
     <ListPanel
       title={t.reports}
@@ -280,7 +283,7 @@ export function BansPanel({
   act: Act;
 }) {
   const { t } = useI18n();
-  const { value, error, reload } = useLoad<Ban[]>(() => listBans(token, roomId), [token, roomId]);
+  const { value, error, reload } = useLoad<readonly Ban[]>(() => listBans(token, roomId), [token, roomId]);
   const when = (iso: string | null): string | null =>
     iso === null ? null : formatMessageTime(iso, locale, Date.now());
   return (
@@ -320,14 +323,11 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
 
-  const load = async (before: string | undefined): Promise<void> => {
+  /** The first page, or the one after `older` (the entries shown, newest first). */
+  const load = async (older: { readonly before: number } | undefined): Promise<void> => {
     try {
-      const page = await listAudit(
-        token,
-        roomId,
-        before === undefined ? { limit: AUDIT_PAGE } : { before, limit: AUDIT_PAGE },
-      );
-      setEntries((current) => [...(before === undefined ? [] : (current ?? [])), ...page]);
+      const page = await listAudit(token, roomId, { ...older, limit: AUDIT_PAGE });
+      setEntries((current) => [...(older === undefined ? [] : (current ?? [])), ...page]);
       setMore(page.length >= AUDIT_PAGE);
     } catch (caught) {
       setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
@@ -351,14 +351,16 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
               <time dateTime={entry.createdAt}>{formatMessageTime(entry.createdAt, locale, Date.now())}</time>{' '}
               <span class="author">{name(entry.actor)}</span> <code>{entry.action}</code>
               {entry.target === undefined ? null : <span> → {name(entry.target)}</span>}
-              {entry.details === '' || entry.details === '{}' ? null : <p class="details">{entry.details}</p>}
+              {Object.keys(entry.details).length === 0 ? null : (
+                <p class="details">{JSON.stringify(entry.details)}</p>
+              )}
             </li>
           ))}
         </ol>
       )}
       footer={
         more && entries !== undefined ? (
-          <button type="button" class="secondary" onClick={() => void load(entries.at(-1)?.id)}>
+          <button type="button" class="secondary" onClick={() => void load(olderAuditPage(entries))}>
             {t.loadMore}
           </button>
         ) : null

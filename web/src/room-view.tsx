@@ -4,11 +4,22 @@
 // deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  type Message,
+  MessageSchema,
+  PresenceEventSchema,
+  type Room,
+  type RoomEvent,
+  RoomEventSchema,
+  type Session,
+  type User,
+} from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import { ApiError, getRoom, joinRoom, listMembers, listMessages, type RoomAuth } from './api.js';
 import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
+import { frameBody } from './decode.js';
 import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
@@ -32,21 +43,11 @@ import { type Act, MessageItem, type RoomCommand } from './message-item.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
+import { roomAfter } from './room-after.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 import { createThrottle } from './throttle.js';
-import {
-  type Message,
-  parseJson,
-  parseMessage,
-  parsePresence,
-  parseRoomEvent,
-  type Room,
-  type RoomEvent,
-  type Session,
-  type User,
-} from './wire.js';
 
 const PAGE_SIZE = 50;
 const RECEIPT_TIMEOUT_MS = 10_000;
@@ -219,24 +220,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const eventType = headers.event;
         if (eventType !== undefined) {
           const seq = Number(headers.seq);
-          let event: RoomEvent;
-          try {
-            event = parseRoomEvent(parseJson(body));
-          } catch {
-            return;
-          }
-          if (!Number.isInteger(seq) || seq < 1) return;
+          const event = frameBody(RoomEventSchema, body);
+          if (event === undefined || !Number.isInteger(seq) || seq < 1) return;
           update((state) => applyEvent(state, seq, event, Date.now()));
           setRoom((current) => (typeof current === 'object' ? roomAfter(current, event) : current));
           return;
         }
-        let message: ReturnType<typeof parseMessage>;
-        try {
-          message = parseMessage(parseJson(body));
-        } catch {
-          return;
-        }
-        if (message.roomId !== roomId) return;
+        const message = frameBody(MessageSchema, body);
+        if (message === undefined || message.roomId !== roomId) return;
         update((state) => addMessages(state, [message]));
         setTypists((current) => withoutTypist(current, message.author.id));
       },
@@ -266,12 +257,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const offPresence = connection.subscribe(
       `${topic}.presence`,
       (body) => {
-        let event: ReturnType<typeof parsePresence>;
-        try {
-          event = parsePresence(parseJson(body));
-        } catch {
-          return;
-        }
+        const event = frameBody(PresenceEventSchema, body);
+        if (event === undefined) return;
         const { user } = event;
         switch (event.type) {
           case 'join':
@@ -715,23 +702,6 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       </div>
     </main>
   );
-}
-
-/** The room as it is after an event that changes it; other events leave it as it was. */
-function roomAfter(room: Room, event: RoomEvent): Room {
-  switch (event.type) {
-    case 'room.updated':
-      // The event carries the room without a live online count; keep ours.
-      return { ...event.room, online: room.online };
-    case 'moderator.added':
-      return room.moderators.some((m) => m.id === event.user.id)
-        ? room
-        : { ...room, moderators: [...room.moderators, event.user] };
-    case 'moderator.removed':
-      return { ...room, moderators: room.moderators.filter((m) => m.id !== event.user.id) };
-    default:
-      return room;
-  }
 }
 
 function GatePanel({

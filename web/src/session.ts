@@ -1,8 +1,10 @@
 // The anonymous identity kept across reloads: token and user in localStorage, refreshed before the
 // token expires. Knows the HTTP refresh call, nothing about rooms or STOMP.
+
+import { type Session, SessionSchema } from '../../src/protocol/index.js';
 import { ApiError, refreshSession } from './api.js';
+import { readJson } from './decode.js';
 import { msUntilRefresh } from './throttle.js';
-import { parseJson, parseSession, type Session } from './wire.js';
 
 const KEY = 'parley.session';
 const RETRY_MS = 15_000;
@@ -12,7 +14,7 @@ export function loadSession(): Session | undefined {
   try {
     const raw = localStorage.getItem(KEY);
     if (raw === null) return undefined;
-    const session = parseSession(parseJson(raw));
+    const session = readJson(SessionSchema, raw, 'stored session');
     return Date.parse(session.expiresAt) > Date.now() ? session : undefined;
   } catch {
     // Storage blocked or a corrupt entry: start over with a new nickname.

@@ -1,0 +1,21 @@
+// The room as the client holds it after a room event: settings and staff follow the events, the online
+// count follows presence (a `room.updated` event carries the room's stored state, never who is online).
+// Pure, so the rule is tested under Node.
+import type { Room, RoomEvent } from '../../src/protocol/index.js';
+
+/** The room as it is after an event that changes it; other events leave it as it was. */
+export function roomAfter(room: Room, event: RoomEvent): Room {
+  switch (event.type) {
+    case 'room.updated':
+      // The event's room has no online count (it is not part of the log): keep ours.
+      return { ...event.room, online: room.online };
+    case 'moderator.added':
+      return room.moderators.some((m) => m.id === event.user.id)
+        ? room
+        : { ...room, moderators: [...room.moderators, event.user] };
+    case 'moderator.removed':
+      return { ...room, moderators: room.moderators.filter((m) => m.id !== event.user.id) };
+    default:
+      return room;
+  }
+}
