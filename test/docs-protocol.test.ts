@@ -1,17 +1,29 @@
-// docs/protocol.md held to src/protocol, both ways: the room event table, the command bodies and the
-// `moderate` actions name exactly the schemas' fields (and which are optional), and every error code the
-// page names is one of the catalogue. A doc that names a field the schema lacks, or misses one, fails.
+// docs/protocol.md held to src/protocol, both ways: the room event table, the command bodies, the
+// `moderate` actions and the HTTP answers it writes out name exactly the schemas' fields (and which are
+// optional), and every error code the page names is one of the catalogue. A doc that names a field the
+// schema lacks, or misses one, fails.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import {
+  AuditPageSchema,
+  BansSchema,
+  ClientLimitsSchema,
   ERROR_CATALOGUE,
+  HealthSchema,
+  MembersSchema,
+  MessagesPageSchema,
   ModerateBodySchema,
   PostMessageBodySchema,
+  ReadinessSchema,
+  ReportsSchema,
   ROOM_ACTION_BODIES,
   ROOM_EVENT_TYPES,
   RoomEventSchema,
+  RoomGrantSchema,
+  RoomPageSchema,
+  UnreadSchema,
 } from '../src/protocol/index.js';
 
 const page = await readFile(join(import.meta.dirname, '..', 'docs', 'protocol.md'), 'utf8');
@@ -32,23 +44,84 @@ function literals(schema: z.ZodMiniObject, discriminator: string): string[] {
   return [...(schema.shape[discriminator]?._zod.values ?? [])].map(String);
 }
 
-/** The markdown table whose header row is `header`: its rows as cells (outer pipes dropped). */
+/** Every markdown table whose header row is `header`: their rows as cells (outer pipes dropped). */
 function table(header: string): string[][] {
   const lines = page.split('\n');
-  const start = lines.indexOf(header);
-  if (start < 0) throw new Error(`no table "${header}" in docs/protocol.md`);
   const rows: string[][] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(
-      line
-        .slice(1, -1)
-        .split(/(?<!\\)\|/)
-        .map((cell) => cell.trim()),
-    );
-  }
+  lines.forEach((line, start) => {
+    if (line !== header) return;
+    for (const row of lines.slice(start + 2)) {
+      if (!row.startsWith('|')) break;
+      rows.push(
+        row
+          .slice(1, -1)
+          .split(/(?<!\\)\|/)
+          .map((cell) => cell.trim()),
+      );
+    }
+  });
+  if (rows.length === 0) throw new Error(`no table "${header}" in docs/protocol.md`);
   return rows;
 }
+
+/**
+ * The keys an answer's sketch names: top-level ones, and `key[].field` for objects written out inside
+ * an array (`{"entries":[{"id",…}]}`). Named shapes (`[room]`) and nested objects are not looked into.
+ */
+function answerSketchFields(sketch: string): Fields {
+  const fields: Fields = {};
+  const open: string[] = [];
+  let topKey = '';
+  for (let i = 0; i < sketch.length; i++) {
+    const c = sketch[i] ?? '';
+    if (c === '{' || c === '[') open.push(c);
+    else if (c === '}' || c === ']') open.pop();
+    else if (c === '"') {
+      const end = sketch.indexOf('"', i + 1);
+      const name = sketch.slice(i + 1, end);
+      const previous = sketch.slice(0, i).trimEnd().at(-1);
+      const optional = sketch[end + 1] === '?';
+      i = end;
+      if (previous !== '{' && previous !== ',') continue; // a value, not a key
+      const depth = open.join('');
+      if (depth === '{') {
+        topKey = name;
+        fields[name] = optional;
+      } else if (depth === '{[{') fields[`${topKey}[].${name}`] = optional;
+    }
+  }
+  return fields;
+}
+
+/** A response schema's fields at the levels `documented` names (see answerSketchFields). */
+function answerSchemaFields(schema: z.ZodMiniObject, documented: Fields): Fields {
+  const fields = schemaFields(schema);
+  for (const [name, field] of Object.entries(schema.shape)) {
+    if (!Object.keys(documented).some((key) => key.startsWith(`${name}[].`))) continue;
+    if (!(field instanceof z.ZodMiniArray) || !(field._zod.def.element instanceof z.ZodMiniObject)) {
+      throw new Error(`docs/protocol.md writes out "${name}" as an array of objects; the schema does not`);
+    }
+    for (const [inner, optional] of Object.entries(schemaFields(field._zod.def.element))) {
+      fields[`${name}[].${inner}`] = optional;
+    }
+  }
+  return fields;
+}
+
+/** The answers docs/protocol.md writes out as JSON, by route, and the schema of each. */
+const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
+  'GET /api/limits': ClientLimitsSchema,
+  'GET /api/rooms': RoomPageSchema,
+  'POST /api/rooms/:id/join': RoomGrantSchema,
+  'GET /api/rooms/:id/messages': MessagesPageSchema,
+  'GET /api/rooms/:id/members': MembersSchema,
+  'GET /healthz': HealthSchema,
+  'GET /readyz': ReadinessSchema,
+  'GET /api/rooms/:id/audit': AuditPageSchema,
+  'GET /api/rooms/:id/reports': ReportsSchema,
+  'GET /api/rooms/:id/bans': BansSchema,
+  'GET /api/me/unread': UnreadSchema,
+};
 
 const backticked = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
 
@@ -113,6 +186,20 @@ describe('docs/protocol.md in step with src/protocol', () => {
     }
     expect([...documented.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [action, fields] of expected) expect(documented.get(action), action).toEqual(fields);
+  });
+
+  it('the HTTP tables write out each answer with exactly its schema’s fields', () => {
+    const documented = new Map<string, Fields>();
+    for (const [route = '', , result = ''] of table('| method, path | auth | result |')) {
+      const [path = ''] = backticked(route);
+      const sketch = backticked(result).find((b) => b.startsWith('{'));
+      if (sketch !== undefined) documented.set(path.replace(/\?.*$/, ''), answerSketchFields(sketch));
+    }
+    expect([...documented.keys()].sort()).toEqual(Object.keys(ANSWERS).sort());
+    for (const [route, schema] of Object.entries(ANSWERS)) {
+      const fields = documented.get(route) ?? {};
+      expect(fields, route).toEqual(answerSchemaFields(schema, fields));
+    }
   });
 
   it('names only error codes of the catalogue', () => {
