@@ -2,6 +2,7 @@
 // (checked where it enters) and the read-only type it yields (used inward). The server, the web client
 // and the docs tests import from here; nothing here knows Node, the DOM or how a value is carried.
 export * from './decode.js';
+export * from './http-requests.js';
 export * from './room-events.js';
 export * from './send-bodies.js';
 export * from './values.js';
