@@ -11,7 +11,7 @@ import { assertNever, ParleyError } from '../errors.js';
 import { type ChatService, isRoomId, parseMessageInput } from './chat-service.js';
 import type { RoomId, User } from './model.js';
 import type { RoomModeration } from './moderation.js';
-import type { EncodedMessage, FeedSink } from './room-feed.js';
+import type { FeedEntry, FeedSink } from './room-feed.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
 export const ROOM_APP_PREFIX = '/app/rooms.';
@@ -25,30 +25,24 @@ const REPLAY_YIELD_EVERY = 200;
 const ACTION_SUFFIXES = ['edit', 'delete', 'react', 'report', 'read', 'moderate'] as const;
 type Action = (typeof ACTION_SUFFIXES)[number];
 
-export function messageFrame(message: EncodedMessage): OutboundMessage {
+/** The MESSAGE of a room entry; its JSON is the entry's, encoded once however many frames use it. */
+export function messageFrame(entry: FeedEntry): OutboundMessage {
+  const event = entry.eventType;
   return {
     headers:
-      message.event === undefined
-        ? { 'content-type': 'application/json', seq: String(message.seq) }
-        : { 'content-type': 'application/json', seq: String(message.seq), event: message.event },
-    body: Buffer.from(message.json),
-    seq: message.seq,
+      event === undefined
+        ? { 'content-type': 'application/json', seq: String(entry.seq) }
+        : { 'content-type': 'application/json', seq: String(entry.seq), event },
+    body: Buffer.from(entry.json),
+    seq: entry.seq,
   };
 }
 
 /** The user a `member.kicked`/`member.banned` event removes. */
-function removedUserId(message: EncodedMessage): string | undefined {
-  if (message.event !== 'member.kicked' && message.event !== 'member.banned') return undefined;
-  try {
-    const body: unknown = JSON.parse(message.json);
-    if (typeof body !== 'object' || body === null || !('user' in body)) return undefined;
-    const { user } = body;
-    return typeof user === 'object' && user !== null && 'id' in user && typeof user.id === 'string'
-      ? user.id
-      : undefined;
-  } catch {
-    return undefined;
-  }
+function removedUserId(entry: FeedEntry): string | undefined {
+  if (entry.entry.kind !== 'event') return undefined;
+  const { event } = entry.entry.event;
+  return event.type === 'member.kicked' || event.type === 'member.banned' ? event.user.id : undefined;
 }
 
 /** Where room feeds deliver on this node: the broker's room topics. */
@@ -66,7 +60,7 @@ export function brokerFeedSink(
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}`) +
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`);
       if (ended === 0) return;
-      const code = message.event === 'member.banned' ? 'banned' : 'kicked';
+      const code = message.eventType === 'member.banned' ? 'banned' : 'kicked';
       broker.sendToUser(userId, ERRORS_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(

@@ -11,16 +11,17 @@ import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { AppendResult, MessageRange, RoomQuery, Store, TagClaim } from '../store/store.js';
 import { MessageIdGenerator } from './message-id.js';
-import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
+import type { Message, MessageId, Room, RoomId, StoredRoom, StoredRoomEvent, User } from './model.js';
 import { nameKey } from './name-scripts.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { takeOrRefuse } from './rate-limit.js';
 import { RoomCache } from './room-cache.js';
 import {
-  type EncodedMessage,
-  encodeBusEvent,
-  encodeBusMessage,
+  busPayload,
+  FeedEntry,
   type FeedSink,
+  liveEvent,
+  liveMessage,
   presenceChannel,
   RoomFeed,
   roomChannel,
@@ -310,11 +311,13 @@ export class ChatService {
     if (!duplicate) {
       const storedAtMs = this.#deps.clock.now();
       this.#deps.observer?.messageStored(storedAtMs - startedMs);
-      const { payload, encoded } = encodeBusMessage(message, storedAtMs);
+      // Encoded once here: the bus payload and every local frame share the JSON.
+      const entry = liveMessage(message, storedAtMs);
+      const payload = busPayload(entry);
       const localFeed = this.#feeds.get(id);
       if (localFeed !== undefined)
         void localFeed.then(
-          (feed) => feed.offer(encoded),
+          (feed) => feed.offer(entry),
           () => undefined,
         );
       // The RECEIPT does not wait for the bus: stored is what counts. Other nodes fill a missed message
@@ -330,16 +333,17 @@ export class ChatService {
    * A stored room event (see RoomModeration): raises the shared head before the caller acknowledges,
    * delivers it to this node's feed at once and to the other nodes through the bus.
    */
-  async roomEventStored(event: RoomEvent): Promise<void> {
+  async roomEventStored(event: StoredRoomEvent): Promise<void> {
     const id = event.roomId;
     await this.#roomCache?.advanced(id, event.seq).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'raising the cached room head failed');
     });
-    const { payload, encoded } = encodeBusEvent(event, this.#deps.clock.now());
+    const entry = liveEvent(event, this.#deps.clock.now());
+    const payload = busPayload(entry);
     const localFeed = this.#feeds.get(id);
     if (localFeed !== undefined)
       void localFeed.then(
-        (feed) => feed.offer(encoded),
+        (feed) => feed.offer(entry),
         () => undefined,
       );
     void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
@@ -350,7 +354,7 @@ export class ChatService {
   async history(
     roomId: string,
     range: { beforeSeq?: number; afterSeq?: number; limit?: number },
-  ): Promise<string[]> {
+  ): Promise<Message[]> {
     const id = await this.#findRoom(roomId);
     const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
     const normalized: MessageRange = {
@@ -365,22 +369,21 @@ export class ChatService {
     if (feed !== undefined) {
       const live = await feed;
       const cached = head === undefined || live.lastSeq >= head.lastSeq ? live.recent(normalized) : undefined;
-      if (cached !== undefined) return cached.map((m) => m.json);
+      if (cached !== undefined) return cached;
     }
     if (this.#roomCache !== undefined && head !== undefined) {
       const page = await this.#roomCache.page(id, head, normalized);
       if (page !== undefined) return page;
     }
-    const messages = await this.#deps.store.listMessages(id, normalized);
-    return messages.map((m) => JSON.stringify(m));
+    return this.#deps.store.listMessages(id, normalized);
   }
 
   /** Stored messages after `afterSeq`, page by page, for resuming subscribers. */
-  async *messagesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
+  async *messagesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<FeedEntry> {
     let cursor = afterSeq;
     for (;;) {
       const page = await this.#deps.store.listMessages(roomId, { afterSeq: cursor, limit: MAX_HISTORY_PAGE });
-      for (const message of page) yield { seq: message.seq, json: JSON.stringify(message) };
+      for (const message of page) yield new FeedEntry({ kind: 'message', message });
       const last = page.at(-1);
       if (last === undefined || page.length < MAX_HISTORY_PAGE) return;
       cursor = last.seq;

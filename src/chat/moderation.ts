@@ -20,21 +20,22 @@ import type {
 } from '../store/store.js';
 import { type ChatService, isRoomId, parseRoomId, readMessageInput } from './chat-service.js';
 import { resolveMentionHandles } from './mentions.js';
-import type {
-  Message,
-  MessageId,
-  RoomEvent,
-  RoomEventType,
-  RoomId,
-  StoredRoom,
-  User,
-  UserId,
+import {
+  entrySeq,
+  type Message,
+  type MessageId,
+  type RoomEventType,
+  type RoomId,
+  type StoredRoom,
+  type StoredRoomEvent,
+  type User,
+  type UserId,
 } from './model.js';
 import { parseRoomTopic } from './nickname.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
-import { type EncodedMessage, encodeEntry } from './room-feed.js';
+import { FeedEntry } from './room-feed.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
 
@@ -433,14 +434,14 @@ export class RoomModeration {
   }
 
   /** Stored messages and events after `afterSeq`, page by page, for resuming subscribers. */
-  async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
+  async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<FeedEntry> {
     let cursor = afterSeq;
     for (;;) {
       const page = await this.#deps.store.listEntries(roomId, { afterSeq: cursor, limit: ENTRY_PAGE });
-      for (const entry of page) yield encodeEntry(entry);
+      for (const entry of page) yield new FeedEntry(entry);
       const last = page.at(-1);
       if (last === undefined || page.length < ENTRY_PAGE) return;
-      cursor = last.kind === 'message' ? last.message.seq : last.event.seq;
+      cursor = entrySeq(last);
     }
   }
 
@@ -474,9 +475,8 @@ export class RoomModeration {
     });
     const known = new Set(before.map((u) => u.id));
     const added = mentioned.filter((u) => !known.has(u.id));
-    if (stored !== undefined && added.length > 0) {
-      const { message } = JSON.parse(stored.json) as { message: Message };
-      await this.#publishMentions(user, room.id, message, added);
+    if (stored?.event.type === 'message.edited' && added.length > 0) {
+      await this.#publishMentions(user, room.id, stored.event.message, added);
     }
   }
 
@@ -630,8 +630,7 @@ export class RoomModeration {
       }
       case 'settings': {
         const settings = await this.#settings(fields);
-        const online = (await this.#deps.chat.members(room.id)).length;
-        effect = { type: 'room.updated', ...settings.effect, online };
+        effect = { type: 'room.updated', ...settings.effect };
         details = settings.details;
         break;
       }
@@ -673,20 +672,20 @@ export class RoomModeration {
 
   // ---------------------------------------------------------------------------------------------------
 
-  async #append(event: NewRoomEvent): Promise<RoomEvent | undefined> {
+  async #append(event: NewRoomEvent): Promise<StoredRoomEvent | undefined> {
     const stored = await this.#deps.store.appendEvent(event);
     if (stored === undefined) return undefined;
-    if (POLICY_EVENTS.has(stored.type)) await this.#policyChanged(stored.roomId);
+    if (POLICY_EVENTS.has(stored.event.type)) await this.#policyChanged(stored.roomId);
     // Stored is what matters: feeds that miss the publication fill the gap from the store.
     await this.#deps.chat.roomEventStored(stored);
     return stored;
   }
 
   async #settings(fields: Record<string, unknown>): Promise<{
-    effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type' | 'online'>;
+    effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type'>;
     details: Record<string, unknown>;
   }> {
-    let effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type' | 'online'> = {};
+    let effect: Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type'> = {};
     const details: Record<string, unknown> = {};
     if ('topic' in fields) {
       const topic = parseRoomTopic(fields.topic);
