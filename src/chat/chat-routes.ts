@@ -14,7 +14,7 @@ import { readActionCommand, readPostCommand } from './commands.js';
 import type { Identity } from './identity.js';
 import type { RoomId, User } from './model.js';
 import type { RoomDomain } from './room-domain.js';
-import type { EncodedMessage } from './room-feed.js';
+import type { FeedEntry } from './room-feed.js';
 import { isRoomId, parseRoomId } from './room-id.js';
 import type { RoomOutput } from './room-output.js';
 import { bearerToken } from './tokens.js';
@@ -30,30 +30,24 @@ const ERRORS_DESTINATION = '/user/queue/errors';
 const REPLAY_YIELD_EVERY = 200;
 const ACTION_SUFFIXES = Object.keys(ROOM_ACTION_BODIES) as readonly RoomAction[];
 
-export function messageFrame(message: EncodedMessage): OutboundMessage {
+/** The MESSAGE of a room entry; its JSON is the entry's, encoded once however many frames use it. */
+export function messageFrame(entry: FeedEntry): OutboundMessage {
+  const event = entry.eventType;
   return {
     headers:
-      message.event === undefined
-        ? { 'content-type': 'application/json', seq: String(message.seq) }
-        : { 'content-type': 'application/json', seq: String(message.seq), event: message.event },
-    body: Buffer.from(message.json),
-    seq: message.seq,
+      event === undefined
+        ? { 'content-type': 'application/json', seq: String(entry.seq) }
+        : { 'content-type': 'application/json', seq: String(entry.seq), event },
+    body: Buffer.from(entry.json),
+    seq: entry.seq,
   };
 }
 
 /** The user a `member.kicked`/`member.banned` event removes. */
-function removedUserId(message: EncodedMessage): string | undefined {
-  if (message.event !== 'member.kicked' && message.event !== 'member.banned') return undefined;
-  try {
-    const body: unknown = JSON.parse(message.json);
-    if (typeof body !== 'object' || body === null || !('user' in body)) return undefined;
-    const { user } = body;
-    return typeof user === 'object' && user !== null && 'id' in user && typeof user.id === 'string'
-      ? user.id
-      : undefined;
-  } catch {
-    return undefined;
-  }
+function removedUserId(entry: FeedEntry): string | undefined {
+  if (entry.entry.kind !== 'event') return undefined;
+  const { event } = entry.entry.event;
+  return event.type === 'member.kicked' || event.type === 'member.banned' ? event.user.id : undefined;
 }
 
 /** Who a CONNECT speaks for: its bearer token (`Authorization`, either spelling) or `passcode`. */
@@ -78,7 +72,7 @@ export function brokerRoomOutput(
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}`) +
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`);
       if (ended === 0) return;
-      const code = message.event === 'member.banned' ? 'banned' : 'kicked';
+      const code = message.eventType === 'member.banned' ? 'banned' : 'kicked';
       broker.sendToUser(userId, ERRORS_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(

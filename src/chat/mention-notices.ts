@@ -8,7 +8,7 @@ import type { Bus, PresenceRegistry } from '../bus/bus.js';
 import { decodeJson } from '../protocol/index.js';
 import type { Store } from '../store/store.js';
 import { type MentionHandle, resolveMentionHandles } from './mentions.js';
-import type { RoomEvent, RoomId, User, UserId } from './model.js';
+import type { Message, RoomId, User, UserId } from './model.js';
 import { type Permissions, roleOf } from './permissions.js';
 import { isRoomId } from './room-id.js';
 import type { RoomOutput } from './room-output.js';
@@ -71,13 +71,13 @@ export class MentionNotices {
     }
     const { mentioned } = entry;
     if (mentioned === undefined || mentioned.length === 0) return undefined;
-    const message = editedMessage(entry.event);
-    if (message === undefined) return undefined;
-    return this.#publish(entry.actor, entry.event.roomId, message, mentioned);
+    const { event, roomId } = entry.event;
+    if (event.type !== 'message.edited') return undefined;
+    return this.#publish(entry.actor, roomId, event.message, mentioned);
   };
 
   /** Tells `users` (but the author) they were mentioned in `message`, on every node. */
-  async #publish(author: User, roomId: RoomId, message: object, users: readonly User[]): Promise<void> {
+  async #publish(author: User, roomId: RoomId, message: Message, users: readonly User[]): Promise<void> {
     let notify = users.filter((u) => u.id !== author.id).map((u) => u.id);
     if (notify.length === 0) return;
     const room = await this.#deps.permissions.policyRoom(roomId);
@@ -101,13 +101,4 @@ export class MentionNotices {
     const json = JSON.stringify(message);
     for (const id of userIds) this.#deps.output.mention(id as UserId, roomId, json);
   }
-}
-
-const EditedSchema = z.object({ message: z.record(z.string(), z.unknown()) });
-
-/** The message as an edit left it. */
-function editedMessage(event: RoomEvent): object | undefined {
-  if (event.type !== 'message.edited') return undefined;
-  const decoded = decodeJson(EditedSchema, event.json);
-  return decoded.ok ? decoded.value.message : undefined;
 }

@@ -2,7 +2,7 @@
 // changing the room's settings, and the staff's reads (audit log, reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
-import type { PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
+import type { RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import { assertNever, ParleyError } from '../errors.js';
 import type { AuditEntry, Ban, Report, RoomEventEffect, Store } from '../store/store.js';
@@ -24,12 +24,11 @@ import type { RoomWriter } from './room-writer.js';
 
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
 type SettingsAction = Extract<ModerationAction, { readonly action: 'settings' }>;
-type RoomUpdate = Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type' | 'online'>;
+type RoomUpdate = Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type'>;
 
 export interface ModerationDependencies {
   readonly store: Store;
   readonly rateLimiter: RateLimiter;
-  readonly presence: PresenceRegistry;
   readonly clock: Clock;
   readonly permissions: Permissions;
   readonly writer: RoomWriter;
@@ -106,8 +105,7 @@ export class Moderation {
       }
       case 'settings': {
         const settings = await this.#settings(command);
-        const online = (await deps.presence.members(room.id)).length;
-        effect = { type: 'room.updated', ...settings.update, online };
+        effect = { type: 'room.updated', ...settings.update };
         details = settings.details;
         break;
       }

@@ -239,7 +239,7 @@ export class Permissions {
    * the cache's TTL).
    */
   readonly onAppended = (entry: Appended): Promise<void> | undefined => {
-    if (entry.kind !== 'event' || !POLICY_EVENTS.has(entry.event.type)) return undefined;
+    if (entry.kind !== 'event' || !POLICY_EVENTS.has(entry.event.event.type)) return undefined;
     const { roomId } = entry.event;
     this.#cache.invalidate(roomId);
     return this.#deps.bus.publish(POLICY_CHANNEL, roomId).catch((error: unknown) => {

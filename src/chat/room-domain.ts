@@ -151,7 +151,6 @@ export class RoomDomain {
     this.moderation = new Moderation({
       store,
       rateLimiter,
-      presence,
       clock,
       permissions: this.permissions,
       writer: this.#writer,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import type { RoomId } from './model.js';
-import { type EncodedMessage, type FeedSink, RoomFeed } from './room-feed.js';
+import { type FeedEntry, type FeedSink, RoomFeed } from './room-feed.js';
 
 export interface RoomFeedsDependencies {
   readonly store: Store;
@@ -64,7 +64,7 @@ export class RoomFeeds {
   }
 
   /** An entry this node stored: delivered here without waiting for the bus round trip. */
-  offer(id: RoomId, entry: EncodedMessage): void {
+  offer(id: RoomId, entry: FeedEntry): void {
     const feed = this.#feeds.get(id);
     if (feed !== undefined)
       void feed.then(

@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import type { AppendResult, NewMessage, NewRoomEvent, Store } from '../store/store.js';
-import type { Message, RoomEvent, RoomId, User } from './model.js';
+import type { Message, RoomId, StoredRoomEvent, User } from './model.js';
 import type { RoomCache } from './room-cache.js';
-import { type EncodedMessage, encodeBusEvent, encodeBusMessage, roomChannel } from './room-feed.js';
+import { busPayload, type FeedEntry, liveEvent, liveMessage, roomChannel } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
 
 /** What was appended, as the observers hear it (after commit, before fan-out). */
@@ -23,7 +23,7 @@ export type Appended =
     }
   | {
       readonly kind: 'event';
-      readonly event: RoomEvent;
+      readonly event: StoredRoomEvent;
       readonly actor: User;
       /** Users the event newly mentions (an edit's added mentions), to be told. */
       readonly mentioned?: readonly User[];
@@ -71,7 +71,10 @@ export class RoomWriter {
    * Applies and stores a room event (refusals come from the store's checks); undefined when it changed
    * nothing. `mentioned`, asked once the event is stored: users to tell they are now mentioned (edits).
    */
-  async appendEvent(event: NewRoomEvent, mentioned?: () => readonly User[]): Promise<RoomEvent | undefined> {
+  async appendEvent(
+    event: NewRoomEvent,
+    mentioned?: () => readonly User[],
+  ): Promise<StoredRoomEvent | undefined> {
     const stored = await this.#deps.store.appendEvent(event);
     if (stored === undefined) return undefined;
     const id = stored.roomId;
@@ -82,8 +85,7 @@ export class RoomWriter {
       actor: event.actor,
       ...(mentioned === undefined ? {} : { mentioned: mentioned() }),
     });
-    const { payload, encoded } = encodeBusEvent(stored, this.#deps.clock.now());
-    this.#fanOut(id, payload, encoded);
+    this.#fanOut(id, liveEvent(stored, this.#deps.clock.now()));
     if (pending !== undefined) await pending;
     return stored;
   }
@@ -96,8 +98,7 @@ export class RoomWriter {
     const storedAtMs = this.#deps.clock.now();
     const pending = this.#notify({ kind: 'message', message, duplicate, appendMs: storedAtMs - startedMs });
     if (!duplicate) {
-      const { payload, encoded } = encodeBusMessage(message, storedAtMs);
-      this.#fanOut(id, payload, encoded);
+      this.#fanOut(id, liveMessage(message, storedAtMs));
     }
     if (pending !== undefined) await pending;
     return message;
@@ -114,9 +115,10 @@ export class RoomWriter {
    * the bus: stored is what counts. Other nodes fill a missed entry from the store on their next one or
    * on resync, and resuming clients read it with since-seq.
    */
-  #fanOut(id: RoomId, payload: string, encoded: EncodedMessage): void {
-    this.#deps.feeds.offer(id, encoded);
-    void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+  #fanOut(id: RoomId, entry: FeedEntry): void {
+    // Encoded once: the bus payload and every local frame share the entry's JSON.
+    this.#deps.feeds.offer(id, entry);
+    void this.#deps.bus.publish(roomChannel(id), busPayload(entry)).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a room entry failed');
     });
   }

@@ -8,11 +8,11 @@ import type { Clock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from '../protocol/index.js';
 import type { MessageRange, RoomQuery, Store } from '../store/store.js';
-import type { Room, RoomId, StoredRoom, User } from './model.js';
+import { entrySeq, type Message, type Room, type RoomId, type StoredRoom, type User } from './model.js';
 import { parseRoomName, parseRoomTopic } from './nickname.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { RoomCache } from './room-cache.js';
-import { type EncodedMessage, encodeEntry } from './room-feed.js';
+import { FeedEntry } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
 import { parseRoomId } from './room-id.js';
 
@@ -83,11 +83,11 @@ export class Rooms {
     return id;
   }
 
-  /** A history page, as JSON texts ascending by seq (kept encoded: joined, never re-serialised). */
+  /** A history page, ascending by seq, in the messages' current state. */
   async history(
     roomId: string,
     range: { beforeSeq?: number; afterSeq?: number; limit?: number },
-  ): Promise<string[]> {
+  ): Promise<Message[]> {
     const id = await this.requireRoom(roomId);
     const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
     const normalized: MessageRange = {
@@ -103,25 +103,24 @@ export class Rooms {
     if (feed !== undefined) {
       const live = await feed;
       const cached = head === undefined || live.lastSeq >= head.lastSeq ? live.recent(normalized) : undefined;
-      if (cached !== undefined) return cached.map((m) => m.json);
+      if (cached !== undefined) return cached;
     }
     if (cache !== undefined && head !== undefined) {
       const page = await cache.page(id, head, normalized);
       if (page !== undefined) return page;
     }
-    const messages = await this.#deps.store.listMessages(id, normalized);
-    return messages.map((m) => JSON.stringify(m));
+    return this.#deps.store.listMessages(id, normalized);
   }
 
   /** Stored messages and events after `afterSeq`, page by page, for resuming subscribers. */
-  async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
+  async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<FeedEntry> {
     let cursor = afterSeq;
     for (;;) {
       const page = await this.#deps.store.listEntries(roomId, { afterSeq: cursor, limit: MAX_HISTORY_PAGE });
-      for (const entry of page) yield encodeEntry(entry);
+      for (const entry of page) yield new FeedEntry(entry);
       const last = page.at(-1);
       if (last === undefined || page.length < MAX_HISTORY_PAGE) return;
-      cursor = last.kind === 'message' ? last.message.seq : last.event.seq;
+      cursor = entrySeq(last);
     }
   }
 }

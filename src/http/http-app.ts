@@ -246,7 +246,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return permissions.grantFor(user, parseRoomId(request.params.id), password, request.clientAddress);
   });
 
-  app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request) => {
     const query = parse(HistoryQuerySchema, request.query);
     await requireFullAccess(request, request.params.id);
     const messages = await rooms.rooms.history(request.params.id, {
@@ -254,8 +254,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       ...(query.before === undefined ? {} : { beforeSeq: query.before }),
       ...(query.after === undefined ? {} : { afterSeq: query.after }),
     });
-    // Messages are already JSON (kept encoded by the room feed): join them instead of re-serializing.
-    return reply.type('application/json; charset=utf-8').send(`{"messages":[${messages.join(',')}]}`);
+    // Typed values: serialised once, here, by fastify.
+    return { messages };
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => {

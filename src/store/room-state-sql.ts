@@ -4,6 +4,7 @@
 // with message appends; this module knows nothing of connections, STOMP or who may do what.
 import { type Kysely, sql } from 'kysely';
 import {
+  entrySeq,
   type Message,
   type MessageId,
   REACTION_USERS_SHOWN,
@@ -12,10 +13,12 @@ import {
   type RoomEntry,
   type RoomEvent,
   type RoomId,
+  type StoredRoomEvent,
   type User,
   type UserId,
 } from '../chat/model.js';
 import { assertNever, ParleyError } from '../errors.js';
+import { decodeRoomEvent, encodeRoomEvent } from './room-event-codec.js';
 import {
   type Database,
   handleKey,
@@ -178,7 +181,7 @@ export async function findMessage(db: Db, roomId: RoomId, id: MessageId): Promis
 }
 
 /** Applies the effect, takes the room's next seq and stores the event (and audit entry). In a transaction. */
-export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | undefined> {
+export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEvent | undefined> {
   const { effect } = e;
   const at = e.at.getTime();
   // The room's row first, for every event: the lock message appends take, taken before any other row,
@@ -351,13 +354,13 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
   }
 
   const by = userJson(e.actor);
-  let body: Record<string, unknown>;
+  let event: RoomEvent;
   switch (effect.type) {
     case 'message.edited':
     case 'message.deleted': {
       const message = await findMessage(trx, e.roomId, effect.messageId);
       if (message === undefined) throw new ParleyError('message_not_found');
-      body =
+      event =
         effect.type === 'message.edited'
           ? { type: effect.type, message }
           : { type: effect.type, message, by };
@@ -366,22 +369,24 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
     case 'reaction.changed':
       // What changed and the emoji's new total, never the message's whole reaction list: an event's
       // size must not grow with the number of reactions (every subscriber receives every event).
-      body = {
+      // Keys in the schema's order, as a stored event reads back: live and replayed JSON are alike.
+      event = {
         type: effect.type,
         messageId: effect.messageId,
+        by,
         emoji: effect.emoji,
         added: effect.added,
         count: await countReactions(trx, effect.messageId, { emoji: effect.emoji }),
-        by,
       };
       break;
     case 'room.updated': {
-      const { lastSeq: _lastSeq, ...stored } = roomFromRow(room);
-      body = { type: effect.type, room: { ...stored, online: effect.online }, by };
+      // The stored state only: who is online is presence, which the log does not record.
+      const { lastSeq: _lastSeq, createdBy: _createdBy, ...state } = roomFromRow(room);
+      event = { type: effect.type, room: state, by };
       break;
     }
     case 'member.muted':
-      body = {
+      event = {
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until.toISOString(),
@@ -390,7 +395,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       };
       break;
     case 'member.banned':
-      body = {
+      event = {
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until === null ? null : effect.until.toISOString(),
@@ -399,11 +404,11 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       };
       break;
     case 'member.kicked':
-      body = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
+      event = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
       break;
     case 'member.unmuted':
     case 'member.unbanned':
-      body = { type: effect.type, user: userJson(effect.user), by };
+      event = { type: effect.type, user: userJson(effect.user), by };
       break;
     case 'moderator.added':
     case 'moderator.removed': {
@@ -414,17 +419,16 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
         .set({ moderators: usersJson(next) })
         .where('id', '=', e.roomId)
         .execute();
-      body = { type: effect.type, user: userJson(effect.user), by };
+      event = { type: effect.type, user: userJson(effect.user), by };
       break;
     }
     default:
       assertNever(effect);
   }
 
-  const json = JSON.stringify(body);
   await trx
     .insertInto('room_events')
-    .values({ room_id: e.roomId, seq, type: effect.type, body: json, created_at: at })
+    .values({ room_id: e.roomId, seq, type: effect.type, body: encodeRoomEvent(event), created_at: at })
     .execute();
   if (e.audit !== undefined) {
     const subject: User | undefined =
@@ -451,7 +455,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       })
       .execute();
   }
-  return { roomId: e.roomId, seq, type: effect.type, json, createdAt: e.at.toISOString() };
+  return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
 }
 
 export async function listEntries(
@@ -486,16 +490,13 @@ export async function listEntries(
         event: {
           roomId,
           seq: toInt(row.seq),
-          type: row.type as RoomEvent['type'],
-          json: row.body,
           createdAt: iso(row.created_at),
+          event: decodeRoomEvent(row.body, { roomId, seq: toInt(row.seq) }),
         },
       }),
     ),
   ];
-  const seqOf = (entry: RoomEntry): number =>
-    entry.kind === 'message' ? entry.message.seq : entry.event.seq;
-  return entries.sort((a, b) => seqOf(a) - seqOf(b)).slice(0, range.limit);
+  return entries.sort((a, b) => entrySeq(a) - entrySeq(b)).slice(0, range.limit);
 }
 
 export async function rememberUser(db: Db, user: User, at: Date): Promise<void> {

@@ -7,9 +7,9 @@ import type {
   MessageId,
   ReplyQuote,
   RoomEntry,
-  RoomEvent,
   RoomId,
   StoredRoom,
+  StoredRoomEvent,
   User,
   UserId,
 } from '../chat/model.js';
@@ -239,7 +239,7 @@ export abstract class SqlStore implements Store {
     return range.afterSeq === undefined ? messages.reverse() : messages;
   }
 
-  async appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined> {
+  async appendEvent(event: NewRoomEvent): Promise<StoredRoomEvent | undefined> {
     this.#assertOpen();
     return this.#exclusive(() =>
       this.#guard(() => this.db.transaction().execute((trx) => state.applyEvent(trx, event))),

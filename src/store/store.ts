@@ -4,9 +4,9 @@ import type {
   Message,
   MessageId,
   RoomEntry,
-  RoomEvent,
   RoomId,
   StoredRoom,
+  StoredRoomEvent,
   User,
   UserId,
 } from '../chat/model.js';
@@ -74,8 +74,6 @@ export type RoomEventEffect =
       readonly slowModeSeconds?: number;
       /** Already hashed; null clears the password. */
       readonly passwordHash?: string | null;
-      /** Shown in the event's room JSON (the store does not know presence). */
-      readonly online: number;
     }
   | {
       readonly type: 'member.muted';
@@ -217,7 +215,7 @@ export interface Store {
    * effect changes nothing (a reaction already in that state): no seq is taken.
    * Rejects with room_not_found, message_not_found, the checkMessage refusal or storage_unavailable.
    */
-  appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined>;
+  appendEvent(event: NewRoomEvent): Promise<StoredRoomEvent | undefined>;
   /** Messages (current state) and events with seq > afterSeq, ascending by seq, at most `limit`. */
   listEntries(
     roomId: RoomId,
