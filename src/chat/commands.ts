@@ -51,8 +51,6 @@ export type RoomCommand =
   | { readonly kind: 'read'; readonly roomId: RoomId; readonly seq: number }
   | { readonly kind: 'moderate'; readonly roomId: RoomId; readonly action: ModerationAction };
 
-export type RoomCommandKind = RoomCommand['kind'];
-
 /** Refuses a body the schema did not accept, with the code clients have always been given for it. */
 function refuse(
   decoded: Extract<Decoded<unknown>, { ok: false }>,
