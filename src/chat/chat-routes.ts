@@ -1,7 +1,7 @@
 // The chat's STOMP face: which destinations exist and what a SEND or SUBSCRIBE there means.
 //   SEND /app/rooms.<id>            → store and broadcast a message
 //   SEND /app/rooms.<id>.typing     → typing notice
-//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq`), joins the room
+//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq` in `epoch`), joins the room
 //   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → see RoomModeration
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
@@ -11,6 +11,7 @@ import { assertNever, ParleyError } from '../errors.js';
 import { type ChatService, isRoomId, parseMessageInput } from './chat-service.js';
 import type { RoomId, User } from './model.js';
 import type { RoomModeration } from './moderation.js';
+import { historyResetFrame, resumeFrom } from './resume.js';
 import type { FeedEntry, FeedSink } from './room-feed.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
@@ -255,10 +256,19 @@ export function registerChatRoutes(
       const roomId = await chat.openFeed(rawId);
       try {
         if (presenceOnly) return;
-        if (sinceSeq !== undefined) {
+        const resume =
+          sinceSeq === undefined
+            ? undefined
+            : resumeFrom(await chat.logHead(roomId), sinceSeq, context.headers.epoch);
+        if (resume?.kind === 'reset') {
+          // Another history than the client's: say so, replay nothing; it reloads over HTTP.
+          context.resumeAfter(resume.notice.lastSeq);
+          context.replay(historyResetFrame(resume.notice));
+        } else if (resume !== undefined) {
+          const { afterSeq } = resume;
           // The client has everything up to since-seq: a late live message at or below it is not news.
-          context.resumeAfter(sinceSeq);
-          const entries = moderation?.entriesAfter(roomId, sinceSeq) ?? chat.messagesAfter(roomId, sinceSeq);
+          context.resumeAfter(afterSeq);
+          const entries = moderation?.entriesAfter(roomId, afterSeq) ?? chat.messagesAfter(roomId, afterSeq);
           // Stops once nobody receives it (unsubscribed, gone, dropped): a SUBSCRIBE since-seq:0 and a
           // hang-up must not make the server read a long history for nothing. Yields between pages so
           // a hang-up (and everyone else) is heard while a long history streams.

@@ -15,6 +15,7 @@ import type { Message, MessageId, Room, RoomId, StoredRoom, StoredRoomEvent, Use
 import { nameKey } from './name-scripts.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { takeOrRefuse } from './rate-limit.js';
+import type { LogHead } from './resume.js';
 import { RoomCache } from './room-cache.js';
 import {
   busPayload,
@@ -376,6 +377,13 @@ export class ChatService {
       if (page !== undefined) return page;
     }
     return this.#deps.store.listMessages(id, normalized);
+  }
+
+  /** Where the room's history stands (epoch, last seq), from the store: what a resume is checked against. */
+  async logHead(roomId: RoomId): Promise<LogHead> {
+    const stored = await this.#deps.store.findRoom(roomId);
+    if (stored === undefined) throw new ParleyError('room_not_found');
+    return { epoch: stored.epoch, lastSeq: stored.lastSeq };
   }
 
   /** Stored messages after `afterSeq`, page by page, for resuming subscribers. */

@@ -380,8 +380,9 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       };
       break;
     case 'room.updated': {
-      // The stored state only: who is online is presence, which the log does not record.
-      const { lastSeq: _lastSeq, createdBy: _createdBy, ...state } = roomFromRow(room);
+      // The stored state only: who is online is presence, which the log does not record; the epoch
+      // names the log itself.
+      const { lastSeq: _lastSeq, createdBy: _createdBy, epoch: _epoch, ...state } = roomFromRow(room);
       event = { type: effect.type, room: state, by };
       break;
     }

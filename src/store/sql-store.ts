@@ -1,6 +1,7 @@
 // What SqliteStore and PostgresStore share: the read queries (one Kysely query layer for both engines),
 // input checks, error mapping and the group-commit front of appendMessage. Each engine supplies only
 // its batch transaction, migrate locking and ping. Knows nothing of STOMP or HTTP.
+import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type {
   Message,
@@ -152,6 +153,7 @@ export abstract class SqlStore implements Store {
           last_message_at: null,
           last_seq: 0,
           active_at: createdAt,
+          epoch: room.epoch ?? newEpoch(),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -405,6 +407,11 @@ export abstract class SqlStore implements Store {
       throw new ParleyError('storage_unavailable', undefined, { cause: error });
     }
   }
+}
+
+/** 72 random bits, URL- and header-safe. */
+function newEpoch(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function checkLimit(limit: number): number {

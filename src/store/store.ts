@@ -17,6 +17,8 @@ export interface NewRoom {
   readonly topic: string | null;
   readonly createdBy: User;
   readonly createdAt: Date;
+  /** The room's history epoch; the store draws a random one when absent. */
+  readonly epoch?: string;
 }
 
 export interface TagClaim {
