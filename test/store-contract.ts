@@ -93,9 +93,14 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     });
 
     describe('rooms', () => {
-      it('creates and finds a room, with ISO times and lastSeq 0', async () => {
+      it('creates and finds a room, with ISO times, lastSeq 0 and an epoch', async () => {
         const input = newRoom('General', T0, 'Anything goes');
         const created = await store.createRoom(input);
+        const other = await store.createRoom(newRoom('Other', T0));
+        expect(created.epoch).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+        expect(other.epoch).not.toBe(created.epoch);
+        const given = await store.createRoom({ ...newRoom('Given', T0), epoch: 'given-epoch' });
+        expect(given.epoch).toBe('given-epoch');
         expect(created).toEqual({
           id: input.id,
           name: 'General',
@@ -109,6 +114,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           memberCap: null,
           slowModeSeconds: 0,
           hasPassword: false,
+          epoch: created.epoch,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
         expect(await store.findRoom(randomUUID() as RoomId)).toBeUndefined();

@@ -3,7 +3,7 @@
 //   SEND /app/rooms.<id>            → post a message (JSON body or plain text)
 //   SEND /app/rooms.<id>.typing     → typing notice
 //   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → that command (JSON body)
-//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq`), joins the room
+//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq` in `epoch`), joins the room
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
@@ -13,6 +13,7 @@ import { ROOM_ACTION_BODIES, type RoomAction } from '../protocol/index.js';
 import { readActionCommand, readPostCommand } from './commands.js';
 import type { Identity } from './identity.js';
 import type { RoomId, User } from './model.js';
+import { historyResetFrame, resumeFrom } from './resume.js';
 import type { RoomDomain } from './room-domain.js';
 import type { FeedEntry } from './room-feed.js';
 import { isRoomId, parseRoomId } from './room-id.js';
@@ -256,14 +257,23 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
       const roomId = await domain.openFeed(rawId);
       try {
         if (presenceOnly) return;
-        if (sinceSeq !== undefined) {
+        const resume =
+          sinceSeq === undefined
+            ? undefined
+            : resumeFrom(await domain.rooms.logHead(roomId), sinceSeq, context.headers.epoch);
+        if (resume?.kind === 'reset') {
+          // Another history than the client's: say so, replay nothing; it reloads over HTTP.
+          context.resumeAfter(resume.notice.lastSeq);
+          context.replay(historyResetFrame(resume.notice));
+        } else if (resume !== undefined) {
+          const { afterSeq } = resume;
           // The client has everything up to since-seq: a late live message at or below it is not news.
-          context.resumeAfter(sinceSeq);
+          context.resumeAfter(afterSeq);
           // Stops once nobody receives it (unsubscribed, gone, dropped): a SUBSCRIBE since-seq:0 and a
           // hang-up must not make the server read a long history for nothing. Yields between pages so
           // a hang-up (and everyone else) is heard while a long history streams.
           let replayed = 0;
-          for await (const entry of domain.rooms.entriesAfter(roomId, sinceSeq)) {
+          for await (const entry of domain.rooms.entriesAfter(roomId, afterSeq)) {
             if (!context.replay(messageFrame(entry))) break;
             replayed += 1;
             if (replayed % REPLAY_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));

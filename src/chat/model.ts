@@ -33,6 +33,11 @@ export interface StoredRoom {
   readonly slowModeSeconds: number;
   /** The password itself (a scrypt hash) never leaves the store. */
   readonly hasPassword: boolean;
+  /**
+   * Names this run of the room's history, set when it starts: seqs are meaningful within one epoch only
+   * (a resuming client that names another is told the history was reset; see docs/protocol.md).
+   */
+  readonly epoch: string;
 }
 
 export interface Room extends Omit<StoredRoom, 'lastSeq'> {
@@ -124,7 +129,7 @@ export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly
 export { ROOM_EVENT_TYPES } from '../protocol/room-events.js';
 
 /** A room's stored state as `room.updated` carries it: no presence (not part of the log), no seq. */
-export type RoomState = Omit<StoredRoom, 'lastSeq' | 'createdBy'>;
+export type RoomState = Omit<StoredRoom, 'lastSeq' | 'createdBy' | 'epoch'>;
 
 /** A room event as stored: it takes the room's next seq, like a message. */
 export interface StoredRoomEvent {

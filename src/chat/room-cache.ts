@@ -176,7 +176,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // Cached values come from a store shared with other nodes (and other builds): check what is relied on.
 function parseRoom(json: string | undefined, id: RoomId): StoredRoom | undefined {
   const value = parseJson(json);
-  if (!isRecord(value) || value.id !== id || typeof value.lastSeq !== 'number') return undefined;
+  // A room cached by a build without epochs reads as a miss.
+  if (
+    !isRecord(value) ||
+    value.id !== id ||
+    typeof value.lastSeq !== 'number' ||
+    typeof value.epoch !== 'string'
+  )
+    return undefined;
   return value as unknown as StoredRoom;
 }
 

@@ -11,6 +11,7 @@ import type { MessageRange, RoomQuery, Store } from '../store/store.js';
 import { entrySeq, type Message, type Room, type RoomId, type StoredRoom, type User } from './model.js';
 import { parseRoomName, parseRoomTopic } from './nickname.js';
 import { takeOrRefuse } from './rate-limit.js';
+import type { LogHead } from './resume.js';
 import type { RoomCache } from './room-cache.js';
 import { FeedEntry } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
@@ -110,6 +111,13 @@ export class Rooms {
       if (page !== undefined) return page;
     }
     return this.#deps.store.listMessages(id, normalized);
+  }
+
+  /** Where the room's history stands (epoch, last seq), from the store: what a resume is checked against. */
+  async logHead(roomId: RoomId): Promise<LogHead> {
+    const stored = await this.#deps.store.findRoom(roomId);
+    if (stored === undefined) throw new ParleyError('room_not_found');
+    return { epoch: stored.epoch, lastSeq: stored.lastSeq };
   }
 
   /** Stored messages and events after `afterSeq`, page by page, for resuming subscribers. */

@@ -20,6 +20,8 @@ export interface Room {
   readonly memberCap: number | null;
   readonly slowModeSeconds: number;
   readonly hasPassword: boolean;
+  /** Names this run of the room's history; sent with since-seq on resume. Absent from older servers. */
+  readonly epoch?: string;
 }
 
 export interface ReplyQuote {
@@ -214,6 +216,7 @@ export function parseRoom(value: unknown): Room {
     memberCap: typeof cap === 'number' && Number.isInteger(cap) && cap >= 1 ? cap : null,
     slowModeSeconds: typeof slow === 'number' && Number.isFinite(slow) && slow > 0 ? slow : 0,
     hasPassword: o.hasPassword === true,
+    ...(typeof o.epoch === 'string' ? { epoch: o.epoch } : {}),
   };
 }
 
