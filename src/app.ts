@@ -15,15 +15,15 @@ import { RedisBus } from './bus/redis-bus.js';
 import { RedisCache } from './bus/redis-cache.js';
 import { RedisPresence } from './bus/redis-presence.js';
 import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
-import { brokerFeedSink, MENTIONS_DESTINATION, registerChatRoutes } from './chat/chat-routes.js';
-import { ChatService } from './chat/chat-service.js';
+import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './chat/chat-routes.js';
+import { Identity } from './chat/identity.js';
 import type { User } from './chat/model.js';
-import { RoomModeration } from './chat/moderation.js';
 import { PasswordHasher } from './chat/password-hasher.js';
 import { RoomAccess } from './chat/room-access.js';
-import type { FeedSink } from './chat/room-feed.js';
+import { RoomDomain } from './chat/room-domain.js';
+import type { RoomOutput } from './chat/room-output.js';
 import { Sessions } from './chat/sessions.js';
-import { bearerToken, TokenService } from './chat/tokens.js';
+import { TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
@@ -138,63 +138,42 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     await sessions.start();
     cleanups.push(() => sessions.close());
-    /** When each connection's token was issued, so a revocation closes only the connections it revokes. */
-    const tokenIssuedAtMs = new WeakMap<User, number>();
+    const { limits } = config;
+    const identity = new Identity({
+      store,
+      rateLimiter: shared.rateLimiter,
+      tokens,
+      sessions,
+      clock,
+      logger,
+      sessionsPerIpPerMinute: limits.sessionsPerIpPerMinute,
+      maxCombiningMarks: limits.maxCombiningMarks,
+    });
 
+    // Wired one way: identity → broker → domain (its output is the broker) → routes (the domain).
     // The metrics read the broker's counts and the broker reports to the metrics: created in that order.
     let metrics: Metrics | undefined;
     const broker: StompBroker<User> = new StompBroker<User>({
-      // STOMP header names are case-sensitive; clients spell this one both ways.
-      authenticate: async (headers) => {
-        const { user, issuedAtMs } = await sessions.authenticate(
-          bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode,
-        );
-        tokenIssuedAtMs.set(user, issuedAtMs);
-        // Identities issued before users were recorded become mentionable once they connect.
-        void moderation.rememberUser(user).catch((error: unknown) => {
-          logger.warn({ err: error }, 'remembering a user failed');
-        });
-        return user;
-      },
+      authenticate: stompAuthenticator(identity),
       clock,
       logger,
       nodeId,
-      logSampling: { lines: config.limits.logSampleLines, windowMs: config.limits.logSampleWindowMs },
+      logSampling: { lines: limits.logSampleLines, windowMs: limits.logSampleWindowMs },
       hooks: {
         published: (deliveries) => metrics?.deliveries.inc(deliveries),
       },
     });
     metrics = new Metrics(() => broker.stats());
     // On every node: connections opened with a token the user has just revoked end now.
-    sessions.onRevoked((userId, validAfterMs) =>
+    identity.onRevoked((userId, validAfterMs) =>
       broker.disconnectUser(
         userId,
         'session_revoked',
         'Signed out everywhere: this token no longer works.',
-        (principal) => (tokenIssuedAtMs.get(principal) ?? 0) < validAfterMs,
+        (principal) => identity.issuedBefore(principal, validAfterMs),
       ),
     );
 
-    const chat: ChatService = new ChatService({
-      store,
-      bus: shared.bus,
-      presence: shared.presence,
-      rateLimiter: shared.rateLimiter,
-      ...(shared.cache === undefined ? {} : { cache: shared.cache }),
-      tokens,
-      clock,
-      limits: config.limits,
-      logger,
-      sink: observedSink(brokerFeedSink(broker), metrics, clock),
-      observer: {
-        messageStored: (appendMs) => {
-          metrics?.messagesStored.inc();
-          metrics?.storeLatency.observe(appendMs / 1000);
-        },
-      },
-    });
-    cleanups.push(() => chat.close());
-    const { limits } = config;
     const hasher = new PasswordHasher({
       concurrency: limits.passwordHashConcurrency,
       maxQueued: limits.passwordHashQueue,
@@ -215,42 +194,38 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         resetAfterMs: limits.passwordAttemptsResetMs,
       },
     });
-    const moderation = new RoomModeration({
-      access,
-      hasher,
+    const rooms = new RoomDomain({
       store,
       bus: shared.bus,
+      presence: shared.presence,
       rateLimiter: shared.rateLimiter,
+      cache: shared.cache,
       clock,
       logger,
-      chat,
-      editWindowSeconds: config.limits.editWindowSeconds,
-      messageMaxChars: config.limits.messageMaxChars,
-      sendRule: { capacity: config.limits.sendBurst, refillPerSecond: config.limits.sendRatePerSecond },
-      reactions: {
-        emojisPerMessage: config.limits.maxReactionEmojisPerMessage,
-        perUserPerMessage: config.limits.maxReactionsPerUserPerMessage,
-        ratePerSecond: config.limits.reactionRatePerSecond,
-        burst: config.limits.reactionBurst,
-      },
-      maxCombiningMarks: config.limits.maxCombiningMarks,
-      deliverMention: (userId, roomId, json) =>
-        broker.sendToUser(userId, MENTIONS_DESTINATION, {
-          headers: { 'content-type': 'application/json', 'room-id': roomId },
-          body: Buffer.from(json),
-        }),
+      limits,
+      access,
+      hasher,
+      output: observedOutput(brokerRoomOutput(broker), metrics, clock),
     });
-    await moderation.start();
-    cleanups.push(() => moderation.close());
-    registerChatRoutes(broker, chat, moderation);
+    const stored = metrics.messagesStored;
+    const storeLatency = metrics.storeLatency;
+    rooms.onAppended((entry) => {
+      if (entry.kind === 'message' && !entry.duplicate) {
+        stored.inc();
+        storeLatency.observe(entry.appendMs / 1000);
+      }
+      return undefined;
+    });
+    await rooms.start();
+    cleanups.push(() => rooms.close());
+    registerChatRoutes(broker, rooms);
 
     const origins = createOriginPolicy(config.allowedOrigins, {
       localhost: config.allowLocalhostOrigins,
     });
     const http = await buildHttpApp({
-      chat,
-      sessions,
-      moderation,
+      rooms,
+      identity,
       logger,
       origins,
       proxyTrust: config.proxyTrust,
@@ -339,15 +314,16 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
 }
 
 /** Counts delivery latency (store commit → fan-out on this node) on the way to the broker. */
-function observedSink(sink: FeedSink, metrics: Metrics, clock: Clock): FeedSink {
+function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): RoomOutput {
   return {
     message(roomId, message) {
       if (message.storedAtMs !== undefined) {
         metrics.deliveryLatency.observe(Math.max(0, clock.now() - message.storedAtMs) / 1000);
       }
-      sink.message(roomId, message);
+      output.message(roomId, message);
     },
-    presence: (roomId, json) => sink.presence(roomId, json),
+    presence: (roomId, json) => output.presence(roomId, json),
+    mention: (userId, roomId, json) => output.mention(userId, roomId, json),
   };
 }
 

@@ -109,6 +109,7 @@ describe.each(backends)('HTTP API on %s', (backend) => {
           'memberCap',
           'slowModeSeconds',
           'hasPassword',
+          'epoch',
         ].sort(),
       );
       expect(await getJson<Room>(`${parley.url}/api/rooms/${room.id}`)).toEqual(room);

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPresence } from '../src/bus/memory-presence.js';
-import type { ChatService } from '../src/chat/chat-service.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
+import type { RoomDomain } from '../src/chat/room-domain.js';
 import { systemClock } from '../src/clock.js';
 import { makeSqliteFixture } from './fixtures/store-fixtures.js';
-import { makeChatService } from './support/chat-service.js';
+import { makeRoomDomain } from './support/room-domain.js';
 
 const person = (nickname: string, n: number): User => ({
   id: `00000000-0000-4000-8000-00000000000${n}` as UserId,
@@ -15,18 +15,19 @@ const ana = person('ana', 1);
 const ben = person('ben', 2);
 const room = 'joinroom01' as RoomId;
 
-describe('ChatService.join', () => {
+describe('Membership.join', () => {
   let fixture: Awaited<ReturnType<typeof makeSqliteFixture>>;
   let presence: MemoryPresence;
-  let chat: ChatService;
+  let domain: RoomDomain;
 
   beforeEach(async () => {
     fixture = await makeSqliteFixture();
     presence = new MemoryPresence({ clock: systemClock });
-    chat = makeChatService(await fixture.open(), { presence });
+    domain = await makeRoomDomain(await fixture.open(), { presence });
   });
 
   afterEach(async () => {
+    await domain.close();
     await presence.close();
     await fixture.dispose();
   });
@@ -36,8 +37,8 @@ describe('ChatService.join', () => {
   it('refuses both subscriptions of a connection that share a refused join, and counts neither', async () => {
     await presence.join(room, { user: ana, connectionId: 'ana-1' });
     const outcomes = await Promise.allSettled([
-      chat.join(room, ben, 'ben-1', 1),
-      chat.join(room, ben, 'ben-1', 1),
+      domain.membership.join(room, ben, 'ben-1', 1),
+      domain.membership.join(room, ben, 'ben-1', 1),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     for (const outcome of outcomes) {
@@ -46,21 +47,24 @@ describe('ChatService.join', () => {
     expect(await members()).toEqual([ana.id]);
     // Nothing was left counted: with a place free, the next subscription joins for real.
     await presence.leave(room, 'ana-1');
-    await chat.join(room, ben, 'ben-1', 1);
+    await domain.membership.join(room, ben, 'ben-1', 1);
     expect(await members()).toEqual([ben.id]);
-    await chat.leave(room, 'ben-1');
+    await domain.membership.leave(room, 'ben-1');
     expect(await members()).toEqual([]);
   });
 
   it('keeps the user in while any of their subscriptions is, out with the last', async () => {
-    await Promise.all([chat.join(room, ben, 'ben-1'), chat.join(room, ben, 'ben-1')]);
+    await Promise.all([
+      domain.membership.join(room, ben, 'ben-1'),
+      domain.membership.join(room, ben, 'ben-1'),
+    ]);
     expect(await members()).toEqual([ben.id]);
-    await chat.leave(room, 'ben-1');
+    await domain.membership.leave(room, 'ben-1');
     expect(await members()).toEqual([ben.id]);
-    await chat.leave(room, 'ben-1');
+    await domain.membership.leave(room, 'ben-1');
     expect(await members()).toEqual([]);
     // A leave with nothing joined is ignored.
-    await chat.leave(room, 'ben-1');
+    await domain.membership.leave(room, 'ben-1');
     expect(await members()).toEqual([]);
   });
 });

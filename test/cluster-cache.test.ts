@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../src/bus/bus.js';
 import { MemoryBus } from '../src/bus/memory-bus.js';
 import { RedisCache } from '../src/bus/redis-cache.js';
-import type { ChatService } from '../src/chat/chat-service.js';
-import type { Message, RoomId, User } from '../src/chat/model.js';
+import type { RoomId, User } from '../src/chat/model.js';
+import type { RoomDomain } from '../src/chat/room-domain.js';
 import type { Store } from '../src/store/store.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
-import { makeChatService } from './support/chat-service.js';
 import { clusterSkipReason } from './support/cluster.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+import { makeRoomDomain } from './support/room-domain.js';
 import { prng } from './support/seeded-random.js';
 
 const skip = (await clusterSkipReason()) !== undefined;
@@ -56,7 +56,7 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
     prefixes.push(prefix);
     const caches: RedisCache[] = [];
     const bus = new MemoryBus();
-    const node = async (): Promise<ChatService> => {
+    const node = async (): Promise<RoomDomain> => {
       let cache: Cache | undefined;
       if (withCache) {
         const redisCache = new RedisCache({ redis: REDIS_TEST_URL, keyPrefix: prefix });
@@ -64,7 +64,7 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
         caches.push(redisCache);
         cache = redisCache;
       }
-      return makeChatService(store, { bus, ...(cache === undefined ? {} : { cache }) });
+      return makeRoomDomain(store, { bus, ...(cache === undefined ? {} : { cache }) });
     };
     const nodes = [await node(), await node()];
     try {
@@ -81,12 +81,12 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
       }));
       const rooms: RoomId[] = [];
       for (const name of ['lobby', 'news', 'help', 'random']) {
-        rooms.push((await pick(nodes).createRoom(pick(users), { name })).id);
+        rooms.push((await pick(nodes).rooms.createRoom(pick(users), { name })).id);
       }
       // Each room starts with some history, as a live deployment's rooms have.
       for (const roomId of rooms) {
         for (let k = 0; k < 60; k++)
-          await pick(nodes).postMessage(pick(users), roomId, { body: `seed ${k}` });
+          await pick(nodes).execute(pick(users), { kind: 'post', roomId, body: `seed ${k}` });
       }
       counts.clear();
       let writes = 0;
@@ -95,16 +95,16 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
         const roomId = pick(rooms);
         const roll = random();
         if (roll < 0.1) {
-          await chat.postMessage(pick(users), roomId, { body: `message ${op}` });
+          await chat.execute(pick(users), { kind: 'post', roomId, body: `message ${op}` });
           writes++;
           continue;
         }
         if (roll < 0.3) {
-          expect((await chat.getRoom(roomId)).id).toBe(roomId);
+          expect((await chat.rooms.getRoom(roomId)).id).toBe(roomId);
           continue;
         }
         if (roll < 0.4) {
-          await chat.members(roomId);
+          await chat.membership.members(roomId);
           continue;
         }
         // History: mostly the latest page (opening a room), some scrolling back, some catching up.
@@ -116,7 +116,7 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
             : kind < 0.85
               ? { beforeSeq: Math.max(1, head - Math.floor(random() * 120)), limit: 50 }
               : { afterSeq: Math.max(0, head - 1 - Math.floor(random() * 10)), limit: 50 };
-        const answer = (await chat.history(roomId, range)).map((json) => (JSON.parse(json) as Message).seq);
+        const answer = (await chat.rooms.history(roomId, range)).map((m) => m.seq);
         const truth = (await reference.listMessages(roomId, range)).map((m) => m.seq);
         expect(answer).toEqual(truth);
       }

@@ -12,6 +12,8 @@ export interface StoreFixture {
   open(): Promise<Store>;
   /** Makes the database unavailable to this fixture's stores; the returned function restores it. */
   breakDatabase(): Promise<() => Promise<void>>;
+  /** Runs one SQL statement on this fixture's database, outside any store (rows older versions wrote). */
+  execute(statement: string): Promise<void>;
   /** From now on, inserting a message with this body fails inside the write transaction. */
   poisonBody(body: string): Promise<void>;
   /** Closes every store opened here and removes the database. */
@@ -91,9 +93,14 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     });
 
     describe('rooms', () => {
-      it('creates and finds a room, with ISO times and lastSeq 0', async () => {
+      it('creates and finds a room, with ISO times, lastSeq 0 and an epoch', async () => {
         const input = newRoom('General', T0, 'Anything goes');
         const created = await store.createRoom(input);
+        const other = await store.createRoom(newRoom('Other', T0));
+        expect(created.epoch).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+        expect(other.epoch).not.toBe(created.epoch);
+        const given = await store.createRoom({ ...newRoom('Given', T0), epoch: 'given-epoch' });
+        expect(given.epoch).toBe('given-epoch');
         expect(created).toEqual({
           id: input.id,
           name: 'General',
@@ -107,6 +114,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           memberCap: null,
           slowModeSeconds: 0,
           hasPassword: false,
+          epoch: created.epoch,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
         expect(await store.findRoom(randomUUID() as RoomId)).toBeUndefined();
@@ -341,6 +349,150 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           (await rejection(store.listMessages(room.id, { beforeSeq: 5, afterSeq: 1, limit: 5 }))).code,
         ).toBe('invalid_request');
         expect((await rejection(store.listMessages(room.id, { limit: -1 }))).code).toBe('invalid_request');
+      });
+    });
+
+    describe('room events', () => {
+      it('stores typed events and returns them as given, live and read back', async () => {
+        const room = await store.createRoom(newRoom('events'));
+        const alice = user('alice');
+        const bob = user('bob', '0001');
+        const { message } = await store.appendMessage(newMessage(room.id, 'hi', { author: alice }));
+        const edited = await store.appendEvent({
+          roomId: room.id,
+          actor: alice,
+          at: new Date(T0 + 2000),
+          effect: { type: 'message.edited', messageId: message.id, body: 'hi!' },
+        });
+        const reacted = await store.appendEvent({
+          roomId: room.id,
+          actor: bob,
+          at: new Date(T0 + 3000),
+          effect: { type: 'reaction.changed', messageId: message.id, emoji: '👍', added: true },
+        });
+        const muted = await store.appendEvent({
+          roomId: room.id,
+          actor: alice,
+          at: new Date(T0 + 4000),
+          effect: { type: 'member.muted', user: bob, until: new Date(T0 + 60_000), reason: null },
+        });
+        expect(edited?.event).toEqual({
+          type: 'message.edited',
+          message: { ...message, body: 'hi!', editedAt: new Date(T0 + 2000).toISOString() },
+        });
+        expect(reacted).toEqual({
+          roomId: room.id,
+          seq: 3,
+          createdAt: new Date(T0 + 3000).toISOString(),
+          event: {
+            type: 'reaction.changed',
+            messageId: message.id,
+            emoji: '👍',
+            added: true,
+            count: 1,
+            by: bob,
+          },
+        });
+        expect(muted?.event).toEqual({
+          type: 'member.muted',
+          user: bob,
+          until: new Date(T0 + 60_000).toISOString(),
+          reason: null,
+          by: alice,
+        });
+        // The message in its current state (the edit and the reaction applied), then the events as given.
+        const entries = await store.listEntries(room.id, { afterSeq: 0, limit: 10 });
+        expect(entries).toEqual([
+          {
+            kind: 'message',
+            message: {
+              ...message,
+              body: 'hi!',
+              editedAt: new Date(T0 + 2000).toISOString(),
+              reactions: [{ emoji: '👍', count: 1, users: [bob] }],
+            },
+          },
+          { kind: 'event', event: edited },
+          { kind: 'event', event: reacted },
+          { kind: 'event', event: muted },
+        ]);
+      });
+
+      it('room.updated carries the stored room state, never an online count', async () => {
+        const room = await store.createRoom(newRoom('settings'));
+        const owner = user('owner');
+        const updated = await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 2000),
+          effect: { type: 'room.updated', topic: 'new topic', slowModeSeconds: 5 },
+        });
+        const event = updated?.event;
+        expect(event?.type).toBe('room.updated');
+        if (event?.type !== 'room.updated') return;
+        expect(event.room).not.toHaveProperty('online');
+        expect(event.room).toMatchObject({ id: room.id, topic: 'new topic', slowModeSeconds: 5 });
+        const [entry] = await store.listEntries(room.id, { afterSeq: 0, limit: 1 });
+        expect(entry).toEqual({ kind: 'event', event: updated });
+      });
+
+      it('reads rows older versions wrote: a reaction list becomes the count, a room online count is dropped', async () => {
+        const room = await store.createRoom(newRoom('legacy'));
+        const alice = user('alice');
+        const { message } = await store.appendMessage(newMessage(room.id, 'old', { author: alice }));
+        const by = { id: alice.id, nickname: alice.nickname, tag: alice.tag };
+        const reaction = {
+          type: 'reaction.changed',
+          messageId: message.id,
+          reactions: [
+            { emoji: '🎉', count: 1, users: [by] },
+            { emoji: '👍', count: 2, users: [by, by] },
+          ],
+          by,
+          emoji: '👍',
+          added: true,
+        };
+        const roomState = {
+          id: room.id,
+          name: room.name,
+          topic: 't',
+          createdAt: room.createdAt,
+          createdBy: room.createdBy,
+          lastMessageAt: null,
+          ownerId: room.ownerId,
+          moderators: [],
+          memberCap: null,
+          slowModeSeconds: 0,
+          hasPassword: false,
+          online: 7,
+        };
+        const quote = (value: unknown): string => `'${JSON.stringify(value).replaceAll("'", "''")}'`;
+        await fixture.execute(
+          `INSERT INTO room_events (room_id, seq, type, body, created_at) VALUES
+             ('${room.id}', 2, 'reaction.changed', ${quote(reaction)}, ${T0 + 2000}),
+             ('${room.id}', 3, 'room.updated', ${quote({ type: 'room.updated', room: roomState, by })}, ${T0 + 3000})`,
+        );
+        await fixture.execute(`UPDATE rooms SET last_seq = 3 WHERE id = '${room.id}'`);
+        const entries = await store.listEntries(room.id, { afterSeq: 1, limit: 10 });
+        expect(entries.map((e) => (e.kind === 'event' ? e.event.event : undefined))).toEqual([
+          { type: 'reaction.changed', messageId: message.id, by, emoji: '👍', added: true, count: 2 },
+          {
+            type: 'room.updated',
+            room: {
+              id: room.id,
+              name: room.name,
+              topic: 't',
+              createdAt: room.createdAt,
+              lastMessageAt: null,
+              ownerId: room.ownerId,
+              moderators: [],
+              memberCap: null,
+              slowModeSeconds: 0,
+              hasPassword: false,
+            },
+            by,
+          },
+        ]);
       });
     });
 

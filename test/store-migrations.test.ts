@@ -39,6 +39,48 @@ describe('migrations', () => {
     }
   });
 
+  const roomsGetEpochs = async (db: Kysely<Database>, engine: 'sqlite' | 'postgres'): Promise<void> => {
+    await applyMigrations(db, engine, () => 42, 5);
+    for (const id of ['r1', 'r2']) {
+      await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
+        active_at) VALUES (${id}, ${id}, ${id}, 1, 'u', 'n', '0001', 1)`.execute(db);
+    }
+    expect(await applyMigrations(db, engine, () => 43)).toEqual([6]);
+    const epochs = (await db.selectFrom('rooms').select('epoch').orderBy('id').execute()).map((r) => r.epoch);
+    expect(epochs).toHaveLength(2);
+    for (const epoch of epochs) expect(epoch).toMatch(/^[0-9a-f]{18}$/);
+    expect(epochs[0]).not.toBe(epochs[1]);
+  };
+
+  it('SQLite: version 6 gives every existing room its own random epoch', async () => {
+    const sqlite = await makeSqliteFixture();
+    fixture = sqlite;
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
+    });
+    try {
+      await roomsGetEpochs(db, 'sqlite');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it.skipIf(skipPostgres)(
+    'PostgreSQL: version 6 gives every existing room its own random epoch',
+    async () => {
+      const postgres = await makePostgresFixture();
+      fixture = postgres;
+      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+      pool.on('error', () => {});
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      try {
+        await roomsGetEpochs(db, 'postgres');
+      } finally {
+        await db.destroy();
+      }
+    },
+  );
+
   it.skipIf(skipPostgres)('PostgreSQL: concurrent migrators apply each version exactly once', async () => {
     const postgres = await makePostgresFixture();
     fixture = postgres;

@@ -1,17 +1,24 @@
-// The chat's STOMP face: which destinations exist and what a SEND or SUBSCRIBE there means.
-//   SEND /app/rooms.<id>            → store and broadcast a message
+// The room domain's STOMP adapter: which destinations exist, what a SEND or SUBSCRIBE there means as a
+// typed command, and the RoomOutput the domain delivers through (the broker's topics and user queues).
+//   SEND /app/rooms.<id>            → post a message (JSON body or plain text)
 //   SEND /app/rooms.<id>.typing     → typing notice
-//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq`), joins the room
-//   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → see RoomModeration
+//   SEND /app/rooms.<id>.{edit,delete,react,report,read,moderate} → that command (JSON body)
+//   SUBSCRIBE /topic/rooms.<id>     → live messages (after replaying `since-seq` in `epoch`), joins the room
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
-import type { Broker, OutboundMessage } from '../broker/types.js';
-import { assertNever, type ErrorCode, ParleyError } from '../errors.js';
-import { type ChatService, isRoomId, parseMessageInput } from './chat-service.js';
+import type { Authenticator, Broker, OutboundMessage } from '../broker/types.js';
+import { type ErrorCode, ParleyError } from '../errors.js';
+import { ROOM_ACTION_BODIES, type RoomAction } from '../protocol/index.js';
+import { readActionCommand, readPostCommand } from './commands.js';
+import type { Identity } from './identity.js';
 import type { RoomId, User } from './model.js';
-import type { RoomModeration } from './moderation.js';
-import type { EncodedMessage, FeedSink } from './room-feed.js';
+import { historyResetFrame, resumeFrom } from './resume.js';
+import type { RoomDomain } from './room-domain.js';
+import type { FeedEntry } from './room-feed.js';
+import { isRoomId, parseRoomId } from './room-id.js';
+import type { RoomOutput } from './room-output.js';
+import { bearerToken } from './tokens.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
 export const ROOM_APP_PREFIX = '/app/rooms.';
@@ -22,39 +29,39 @@ export const MENTIONS_DESTINATION = '/user/queue/mentions';
 const ERRORS_DESTINATION = '/user/queue/errors';
 /** Replayed messages between two turns of the event loop. */
 const REPLAY_YIELD_EVERY = 200;
-const ACTION_SUFFIXES = ['edit', 'delete', 'react', 'report', 'read', 'moderate'] as const;
-type Action = (typeof ACTION_SUFFIXES)[number];
+const ACTION_SUFFIXES = Object.keys(ROOM_ACTION_BODIES) as readonly RoomAction[];
 
-export function messageFrame(message: EncodedMessage): OutboundMessage {
+/** The MESSAGE of a room entry; its JSON is the entry's, encoded once however many frames use it. */
+export function messageFrame(entry: FeedEntry): OutboundMessage {
+  const event = entry.eventType;
   return {
     headers:
-      message.event === undefined
-        ? { 'content-type': 'application/json', seq: String(message.seq) }
-        : { 'content-type': 'application/json', seq: String(message.seq), event: message.event },
-    body: Buffer.from(message.json),
-    seq: message.seq,
+      event === undefined
+        ? { 'content-type': 'application/json', seq: String(entry.seq) }
+        : { 'content-type': 'application/json', seq: String(entry.seq), event },
+    body: Buffer.from(entry.json),
+    seq: entry.seq,
   };
 }
 
 /** The user a `member.kicked`/`member.banned` event removes. */
-function removedUserId(message: EncodedMessage): string | undefined {
-  if (message.event !== 'member.kicked' && message.event !== 'member.banned') return undefined;
-  try {
-    const body: unknown = JSON.parse(message.json);
-    if (typeof body !== 'object' || body === null || !('user' in body)) return undefined;
-    const { user } = body;
-    return typeof user === 'object' && user !== null && 'id' in user && typeof user.id === 'string'
-      ? user.id
-      : undefined;
-  } catch {
-    return undefined;
-  }
+function removedUserId(entry: FeedEntry): string | undefined {
+  if (entry.entry.kind !== 'event') return undefined;
+  const { event } = entry.entry.event;
+  return event.type === 'member.kicked' || event.type === 'member.banned' ? event.user.id : undefined;
 }
 
-/** Where room feeds deliver on this node: the broker's room topics. */
-export function brokerFeedSink(
+/** Who a CONNECT speaks for: its bearer token (`Authorization`, either spelling) or `passcode`. */
+export function stompAuthenticator(identity: Identity): Authenticator<User> {
+  // STOMP header names are case-sensitive; clients spell this one both ways.
+  return (headers) =>
+    identity.connect(bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode);
+}
+
+/** Where the room domain delivers on this node: the broker's room topics and user queues. */
+export function brokerRoomOutput(
   broker: Pick<Broker<User>, 'publish' | 'endSubscriptions' | 'sendToUser'>,
-): FeedSink {
+): RoomOutput {
   return {
     message(roomId, message) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}`, messageFrame(message));
@@ -67,7 +74,7 @@ export function brokerFeedSink(
         broker.endSubscriptions(userId, `${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`);
       if (ended === 0) return;
       // A catalogue code, typed so: a code the catalogue (and docs/errors.md) lacks cannot be sent.
-      const code: ErrorCode = message.event === 'member.banned' ? 'banned' : 'kicked';
+      const code: ErrorCode = message.eventType === 'member.banned' ? 'banned' : 'kicked';
       broker.sendToUser(userId, ERRORS_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(
@@ -82,6 +89,12 @@ export function brokerFeedSink(
     presence(roomId, json) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`, {
         headers: JSON_HEADERS,
+        body: Buffer.from(json),
+      });
+    },
+    mention(userId, roomId, json) {
+      broker.sendToUser(userId, MENTIONS_DESTINATION, {
+        headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(json),
       });
     },
@@ -104,7 +117,7 @@ function splitPath(path: string, suffix: string): { roomId: string; suffixed: bo
 }
 
 /** `<id>.<action>` for the room actions; room ids never contain a dot. */
-function splitAction(path: string): { roomId: string; action: Action | undefined } {
+function splitAction(path: string): { roomId: string; action: RoomAction | undefined } {
   const dot = path.indexOf('.');
   if (dot < 0) return { roomId: path, action: undefined };
   const suffix = path.slice(dot + 1);
@@ -176,117 +189,108 @@ class SendOrdering {
   }
 }
 
-export function registerChatRoutes(
-  broker: Broker<User>,
-  chat: ChatService,
-  moderation?: RoomModeration,
-): void {
+export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): void {
   const ordering = new SendOrdering();
+  const { membership, permissions } = domain;
+  /** Talking needs joining; the banned, who cannot be in the room, are told they are banned. */
+  const requireJoined = (connectionId: string, user: User, roomId: string): Promise<void> => {
+    const joined = membership.requireJoined(connectionId, roomId).catch(async (error: unknown) => {
+      await permissions.refuseBannedFrom(user, parseRoomId(roomId));
+      throw error;
+    });
+    // Settled here too, so a refusal is never an unhandled rejection while earlier SENDs still run.
+    joined.catch(() => undefined);
+    return joined;
+  };
+
   broker.route(ROOM_APP_PREFIX, {
     async send(connection, message) {
-      const { roomId, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
-      if (typing) {
-        await chat.requireJoined(connection.id, roomId).catch(async (error: unknown) => {
-          await moderation?.refuseBannedFrom(connection.principal, roomId);
-          throw error;
-        });
-        await (moderation ?? chat).typing(connection.principal, roomId);
-        return;
-      }
       const user = connection.principal;
-      const contentType = message.headers['content-type'];
-      if (moderation === undefined) {
-        const joined = chat.requireJoined(connection.id, roomId);
-        joined.catch(() => undefined);
-        await ordering.message(connection, async () => {
-          await joined;
-          return chat.admitMessage(user, roomId, parseMessageInput(message.body, contentType));
-        });
+      const { roomId: typingRoom, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
+      if (typing) {
+        await requireJoined(connection.id, user, typingRoom);
+        await domain.execute(user, { kind: 'typing', roomId: typingRoom as RoomId });
         return;
       }
-      const { roomId: id, action } = splitAction(message.path);
-      // Staff moderate a room without being in it; everything else is said from inside the room. The
-      // banned, who cannot be in it, are told they are banned.
-      const joined =
-        action === 'moderate'
-          ? Promise.resolve()
-          : chat.requireJoined(connection.id, id).catch(async (error: unknown) => {
-              await moderation.refuseBannedFrom(user, id);
-              throw error;
-            });
-      // Settled here too, so a refusal is never an unhandled rejection while earlier SENDs still run.
-      joined.catch(() => undefined);
+      const { roomId, action } = splitAction(message.path);
       if (action === undefined) {
+        const joined = requireJoined(connection.id, user, roomId);
         await ordering.message(connection, async () => {
           await joined;
-          return moderation.admitPost(user, id, message.body, contentType);
+          const command = readPostCommand(
+            roomId as RoomId,
+            message.body.toString('utf8'),
+            message.headers['content-type'],
+          );
+          return domain.admitPost(user, command);
         });
         return;
       }
+      // Staff moderate a room without being in it; everything else is said from inside the room.
+      const joined = action === 'moderate' ? undefined : requireJoined(connection.id, user, roomId);
       await ordering.action(connection, async () => {
-        await joined;
-        switch (action) {
-          case 'edit':
-            return moderation.edit(user, id, message.body);
-          case 'delete':
-            return moderation.remove(user, id, message.body);
-          case 'react':
-            return moderation.react(user, id, message.body);
-          case 'report':
-            await moderation.report(user, id, message.body);
-            return;
-          case 'read':
-            await moderation.markRead(user, id, message.body);
-            return;
-          case 'moderate':
-            return moderation.moderate(user, id, message.body);
-          default:
-            assertNever(action);
+        let id: RoomId;
+        if (joined === undefined) {
+          id = parseRoomId(roomId);
+        } else {
+          await joined;
+          // The connection is in the room: its id is well-formed.
+          id = roomId as RoomId;
         }
+        await domain.execute(user, readActionCommand(action, id, message.body.toString('utf8')));
       });
     },
   });
 
   broker.route(ROOM_TOPIC_PREFIX, {
     async subscribe(context) {
+      const { connection } = context;
       const { roomId: rawId, suffixed: presenceOnly } = splitPath(context.path, PRESENCE_SUFFIX);
       const sinceSeq = presenceOnly ? undefined : parseSinceSeq(context.headers['since-seq']);
-      const admission = await moderation?.checkJoin(context.connection.principal, rawId, {
+      const admission = await permissions.checkJoin(connection.principal, parseRoomId(rawId), {
         password: context.headers['room-password'],
         grant: context.headers['room-grant'],
-        address: context.connection.remoteAddress,
+        address: connection.remoteAddress,
         // The presence of a room this connection is in needs no second proof.
-        joined: isRoomId(rawId) && chat.isJoined(context.connection.id, rawId),
+        joined: isRoomId(rawId) && membership.isJoined(connection.id, rawId),
         presenceOnly,
       });
-      const roomId = await chat.openFeed(rawId);
+      const roomId = await domain.openFeed(rawId);
       try {
         if (presenceOnly) return;
-        if (sinceSeq !== undefined) {
+        const resume =
+          sinceSeq === undefined
+            ? undefined
+            : resumeFrom(await domain.rooms.logHead(roomId), sinceSeq, context.headers.epoch);
+        if (resume?.kind === 'reset') {
+          // Another history than the client's: say so, replay nothing; it reloads over HTTP.
+          context.resumeAfter(resume.notice.lastSeq);
+          context.replay(historyResetFrame(resume.notice));
+        } else if (resume !== undefined) {
+          const { afterSeq } = resume;
           // The client has everything up to since-seq: a late live message at or below it is not news.
-          context.resumeAfter(sinceSeq);
-          const entries = moderation?.entriesAfter(roomId, sinceSeq) ?? chat.messagesAfter(roomId, sinceSeq);
+          context.resumeAfter(afterSeq);
           // Stops once nobody receives it (unsubscribed, gone, dropped): a SUBSCRIBE since-seq:0 and a
           // hang-up must not make the server read a long history for nothing. Yields between pages so
           // a hang-up (and everyone else) is heard while a long history streams.
           let replayed = 0;
-          for await (const message of entries) {
-            if (!context.replay(messageFrame(message))) break;
+          for await (const entry of domain.rooms.entriesAfter(roomId, afterSeq)) {
+            if (!context.replay(messageFrame(entry))) break;
             replayed += 1;
             if (replayed % REPLAY_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
           }
         }
-        await chat.join(roomId, context.connection.principal, context.connection.id, admission?.maxUsers);
+        await membership.join(roomId, connection.principal, connection.id, admission.maxUsers);
       } catch (error) {
-        chat.closeFeed(roomId);
+        domain.closeFeed(roomId);
         throw error;
       }
     },
     unsubscribed(connection, _destination, path) {
       const { roomId, suffixed: presenceOnly } = splitPath(path, PRESENCE_SUFFIX);
       const id = roomId as RoomId;
-      chat.closeFeed(id);
-      if (!presenceOnly) void chat.leave(id, connection.id).catch(() => undefined);
+      domain.closeFeed(id);
+      if (!presenceOnly) void membership.leave(id, connection.id).catch(() => undefined);
     },
   });
 }

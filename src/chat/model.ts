@@ -33,6 +33,11 @@ export interface StoredRoom {
   readonly slowModeSeconds: number;
   /** The password itself (a scrypt hash) never leaves the store. */
   readonly hasPassword: boolean;
+  /**
+   * Names this run of the room's history, set when it starts: seqs are meaningful within one epoch only
+   * (a resuming client that names another is told the history was reset; see docs/protocol.md).
+   */
+  readonly epoch: string;
 }
 
 export interface Room extends Omit<StoredRoom, 'lastSeq'> {
@@ -83,34 +88,61 @@ export interface Message {
   readonly mentions?: readonly User[];
 }
 
-/** A change clients see live and on resume; it takes the room's next seq, like a message. */
-export interface RoomEvent {
+/** A change of a room's state, as clients receive it (the `{"type", ...}` body; see docs/protocol.md). */
+export type RoomEvent =
+  | { readonly type: 'message.edited'; readonly message: Message }
+  | { readonly type: 'message.deleted'; readonly message: Message; readonly by: User }
+  | {
+      readonly type: 'reaction.changed';
+      readonly messageId: MessageId;
+      readonly by: User;
+      readonly emoji: string;
+      /** True: `by` added `emoji`; false: removed it. */
+      readonly added: boolean;
+      /** How many have `emoji` on the message now (0: gone). */
+      readonly count: number;
+    }
+  | { readonly type: 'room.updated'; readonly room: RoomState; readonly by: User }
+  | {
+      readonly type: 'member.muted';
+      readonly user: User;
+      readonly until: string;
+      readonly reason: string | null;
+      readonly by: User;
+    }
+  | { readonly type: 'member.unmuted'; readonly user: User; readonly by: User }
+  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null; readonly by: User }
+  | {
+      readonly type: 'member.banned';
+      readonly user: User;
+      /** Null: for good. */
+      readonly until: string | null;
+      readonly reason: string | null;
+      readonly by: User;
+    }
+  | { readonly type: 'member.unbanned'; readonly user: User; readonly by: User }
+  | { readonly type: 'moderator.added'; readonly user: User; readonly by: User }
+  | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User };
+
+export type RoomEventType = RoomEvent['type'];
+export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly type: T }>;
+export { ROOM_EVENT_TYPES } from '../protocol/room-events.js';
+
+/** A room's stored state as `room.updated` carries it: no presence (not part of the log), no seq. */
+export type RoomState = Omit<StoredRoom, 'lastSeq' | 'createdBy' | 'epoch'>;
+
+/** A room event as stored: it takes the room's next seq, like a message. */
+export interface StoredRoomEvent {
   readonly roomId: RoomId;
   readonly seq: number;
-  /** `message.edited`, `member.banned`, … (see docs/protocol.md). */
-  readonly type: RoomEventType;
-  /** The event body as sent: `{"type", ...}`. */
-  readonly json: string;
   readonly createdAt: string;
+  readonly event: RoomEvent;
 }
-
-export const ROOM_EVENT_TYPES = [
-  'message.edited',
-  'message.deleted',
-  'reaction.changed',
-  'room.updated',
-  'member.muted',
-  'member.unmuted',
-  'member.kicked',
-  'member.banned',
-  'member.unbanned',
-  'moderator.added',
-  'moderator.removed',
-] as const;
-
-export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
 /** What a room's seq counts, in seq order: for replay (since-seq) and live gap fill. */
 export type RoomEntry =
   | { readonly kind: 'message'; readonly message: Message }
-  | { readonly kind: 'event'; readonly event: RoomEvent };
+  | { readonly kind: 'event'; readonly event: StoredRoomEvent };
+
+export const entrySeq = (entry: RoomEntry): number =>
+  entry.kind === 'message' ? entry.message.seq : entry.event.seq;

@@ -1,7 +1,7 @@
 // Who may enter a password room, and the proof they did: room grants (short-lived signed tokens naming
 // user, room and the password they were issued under) and the slowing of password guesses per user,
 // per address and per room through the shared RateLimiter, so the limits hold across nodes. Knows no
-// roles, bans or transport: RoomModeration decides when to ask, this decides whether the answer holds.
+// roles, bans or transport: Permissions decide when to ask, this decides whether the answer holds.
 
 import { createHash, createHmac, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';

@@ -4,7 +4,7 @@
 // pages are keyed by head, so a cached value never changes. Knows nothing of Redis, HTTP or STOMP.
 import type { Cache } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
-import type { RoomId, StoredRoom } from './model.js';
+import type { Message, RoomId, StoredRoom } from './model.js';
 
 export interface RoomHead {
   /** The room's last seq (messages and room events): never behind a write that was acknowledged. */
@@ -21,7 +21,7 @@ export interface PageRange {
 interface CachedPage {
   readonly complete: boolean;
   readonly seqs: number[];
-  readonly messages: string[];
+  readonly messages: Message[];
 }
 
 export interface RoomCacheOptions {
@@ -43,7 +43,8 @@ export interface RoomCacheOptions {
 const existsKey = (id: RoomId): string => `room:${id}`;
 const headKey = (id: RoomId): string => `head:${id}`;
 const roomKey = (id: RoomId, lastSeq: number): string => `room:${id}:${lastSeq}`;
-const pageKey = (id: RoomId, lastSeq: number): string => `page:${id}:${lastSeq}`;
+/** `page2`: pages hold message values since 2026-12-02 (JSON strings before), so builds never mix. */
+const pageKey = (id: RoomId, lastSeq: number): string => `page2:${id}:${lastSeq}`;
 
 export class RoomCache {
   readonly #cache: Cache;
@@ -89,9 +90,9 @@ export class RoomCache {
 
   /**
    * A history page answered from the cached latest page as of `head`, or undefined when that page does
-   * not hold the whole answer (the caller asks the store). Message JSON strings, ascending by seq.
+   * not hold the whole answer (the caller asks the store). Ascending by seq.
    */
-  async page(id: RoomId, head: RoomHead, range: PageRange): Promise<string[] | undefined> {
+  async page(id: RoomId, head: RoomHead, range: PageRange): Promise<Message[] | undefined> {
     const key = pageKey(id, head.lastSeq);
     let page = parsePage(await this.#cache.get(key));
     if (page === undefined) {
@@ -102,7 +103,7 @@ export class RoomCache {
       page = {
         complete: latest.length < this.#pageSize,
         seqs: upToHead.map((m) => m.seq),
-        messages: upToHead.map((m) => JSON.stringify(m)),
+        messages: upToHead,
       };
       await this.#cache.set(key, JSON.stringify(page), this.#versionedTtlMs);
     }
@@ -146,7 +147,7 @@ export class RoomCache {
  * The part of a cached latest page that answers `range`, or undefined when messages outside the page
  * could belong to the answer. Seqs need not be dense (room events take seqs too).
  */
-function slicePage(page: CachedPage, range: PageRange): string[] | undefined {
+function slicePage(page: CachedPage, range: PageRange): Message[] | undefined {
   const { seqs, messages, complete } = page;
   if (range.afterSeq !== undefined) {
     const afterSeq = range.afterSeq;
@@ -175,7 +176,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // Cached values come from a store shared with other nodes (and other builds): check what is relied on.
 function parseRoom(json: string | undefined, id: RoomId): StoredRoom | undefined {
   const value = parseJson(json);
-  if (!isRecord(value) || value.id !== id || typeof value.lastSeq !== 'number') return undefined;
+  // A room cached by a build without epochs reads as a miss.
+  if (
+    !isRecord(value) ||
+    value.id !== id ||
+    typeof value.lastSeq !== 'number' ||
+    typeof value.epoch !== 'string'
+  )
+    return undefined;
   return value as unknown as StoredRoom;
 }
 
@@ -184,10 +192,10 @@ function parsePage(json: string | undefined): CachedPage | undefined {
   if (!isRecord(value) || typeof value.complete !== 'boolean') return undefined;
   const { seqs, messages } = value;
   if (!Array.isArray(seqs) || !seqs.every((seq): seq is number => typeof seq === 'number')) return undefined;
-  if (!Array.isArray(messages) || !messages.every((m): m is string => typeof m === 'string'))
-    return undefined;
-  if (seqs.length !== messages.length) return undefined;
-  return { complete: value.complete, seqs, messages };
+  if (!Array.isArray(messages) || seqs.length !== messages.length) return undefined;
+  // Each message must be the one its seq names; the rest of its shape is what this build wrote.
+  if (!messages.every((m: unknown, i) => isRecord(m) && m.seq === seqs[i])) return undefined;
+  return { complete: value.complete, seqs, messages: messages as Message[] };
 }
 
 function parseJson(json: string | undefined): unknown {

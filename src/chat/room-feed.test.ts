@@ -8,8 +8,11 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory-bus.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import type { Message, MessageId, RoomEvent, RoomId, User, UserId } from './model.js';
-import { type EncodedMessage, encodeBusEvent, encodeBusMessage, RoomFeed, roomChannel } from './room-feed.js';
+import type { Message, MessageId, RoomId, StoredRoomEvent, User, UserId } from './model.js';
+import { busPayload, type FeedEntry, liveEvent, liveMessage, RoomFeed, roomChannel } from './room-feed.js';
+
+const messagePayload = (message: Message): string => busPayload(liveMessage(message, 0));
+const eventPayload = (event: StoredRoomEvent): string => busPayload(liveEvent(event, 0));
 
 const alice: User = { id: 'alice-id' as UserId, nickname: 'alice', tag: '0001' };
 
@@ -19,7 +22,7 @@ describe('RoomFeed with room events', () => {
   let bus: MemoryBus;
   let feed: RoomFeed;
   let roomId: RoomId;
-  const delivered: EncodedMessage[] = [];
+  const delivered: FeedEntry[] = [];
   let counter = 0;
 
   const post = async (body: string): Promise<Message> =>
@@ -32,7 +35,7 @@ describe('RoomFeed with room events', () => {
         createdAt: new Date(1_700_000_000_000),
       })
     ).message;
-  const edit = async (message: Message, body: string): Promise<RoomEvent> => {
+  const edit = async (message: Message, body: string): Promise<StoredRoomEvent> => {
     const event = await store.appendEvent({
       roomId,
       actor: alice,
@@ -42,8 +45,7 @@ describe('RoomFeed with room events', () => {
     if (event === undefined) throw new Error('no event');
     return event;
   };
-  const bodies = (messages: readonly EncodedMessage[] | undefined): string[] =>
-    (messages ?? []).map((m) => (JSON.parse(m.json) as Message).body);
+  const bodies = (messages: readonly Message[] | undefined): string[] => (messages ?? []).map((m) => m.body);
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'parley-feed-'));
@@ -87,29 +89,30 @@ describe('RoomFeed with room events', () => {
   it('delivers events with their type, and fills a gap over events from the store', async () => {
     await feed.start();
     const first = await post('one');
-    await bus.publish(roomChannel(roomId), encodeBusMessage(first, 0).payload);
+    await bus.publish(roomChannel(roomId), messagePayload(first));
     const edited = await edit(first, 'one!');
     const second = await post('two');
     // The edit's publication is lost: the feed learns of it from the store when seq 3 arrives.
-    await bus.publish(roomChannel(roomId), encodeBusMessage(second, 0).payload);
+    await bus.publish(roomChannel(roomId), messagePayload(second));
     await expect
-      .poll(() => delivered.map((m) => [m.seq, m.event]))
+      .poll(() => delivered.map((m) => [m.seq, m.eventType]))
       .toEqual([
         [1, undefined],
         [2, 'message.edited'],
         [3, undefined],
       ]);
-    expect(delivered[1]?.json).toBe(edited.json);
+    expect(delivered[1]?.entry).toEqual({ kind: 'event', event: edited });
+    expect(JSON.parse(delivered[1]?.json ?? '{}')).toEqual(edited.event);
     expect(bodies(feed.recent({ limit: 10 }))).toEqual(['one!', 'two']);
     // A duplicate of the event from the bus is dropped by seq.
-    await bus.publish(roomChannel(roomId), encodeBusEvent(edited, 0).payload);
+    await bus.publish(roomChannel(roomId), eventPayload(edited));
     expect(delivered).toHaveLength(3);
   });
 
   it('keeps the held copy in step with reaction changes: counts, users, emojis gone at 0', async () => {
     await feed.start();
     const target = await post('react to me');
-    await bus.publish(roomChannel(roomId), encodeBusMessage(target, 0).payload);
+    await bus.publish(roomChannel(roomId), messagePayload(target));
     const users = Array.from(
       { length: 12 },
       (_, i): User => ({ id: `u${i}` as UserId, nickname: `u${i}`, tag: '0001' }),
@@ -121,19 +124,19 @@ describe('RoomFeed with room events', () => {
         at: new Date(1_700_000_002_000),
         effect: { type: 'reaction.changed', messageId: target.id, emoji, added },
       });
-      if (event !== undefined) await bus.publish(roomChannel(roomId), encodeBusEvent(event, 0).payload);
+      if (event !== undefined) await bus.publish(roomChannel(roomId), eventPayload(event));
     };
     for (const user of users) await react(user, '👍', true);
     await react(users[0] as User, '🎉', true);
     await react(users[3] as User, '👍', false);
     await react(users[0] as User, '🎉', false);
     await expect.poll(() => feed.lastSeq).toBe(16);
-    const held = JSON.parse(feed.recent({ limit: 1 })?.[0]?.json ?? '{}') as Message;
+    const [held] = feed.recent({ limit: 1 }) ?? [];
     const stored = await store.findMessage(roomId, target.id);
-    expect(held.reactions?.map((r) => [r.emoji, r.count])).toEqual([['👍', 11]]);
+    expect(held?.reactions?.map((r) => [r.emoji, r.count])).toEqual([['👍', 11]]);
     expect(stored?.reactions?.map((r) => [r.emoji, r.count])).toEqual([['👍', 11]]);
     // Both name at most 10 users; the held copy those it has seen arrive and stay.
-    expect(held.reactions?.[0]?.users.map((u) => u.id)).toEqual([
+    expect(held?.reactions?.[0]?.users.map((u) => u.id)).toEqual([
       'u0',
       'u1',
       'u2',

@@ -4,30 +4,59 @@
 // the room's most recent messages so history pages are served without a storage round trip.
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
+import { decodeJson, MessageSchema, RoomEventSchema } from '../protocol/index.js';
 import type { Store } from '../store/store.js';
 import {
+  entrySeq,
   type Message,
   REACTION_USERS_SHOWN,
+  type Reaction,
   ROOM_EVENT_TYPES,
   type RoomEntry,
   type RoomEvent,
+  type RoomEventOf,
   type RoomEventType,
   type RoomId,
+  type StoredRoomEvent,
 } from './model.js';
 
-/** A message as it travels: its seq and its JSON, encoded once by the node that stored it. */
-export interface EncodedMessage {
-  readonly seq: number;
-  readonly json: string;
-  /** When the storing node saw the commit (epoch ms); set on live messages, for latency metrics. */
-  readonly storedAtMs?: number;
-  /** Set on room events (`message.edited`, `member.banned`, …); absent on chat messages. */
-  readonly event?: RoomEventType;
+/**
+ * A room entry on its way to subscribers: the typed value, and its wire JSON (the MESSAGE body: the
+ * message, or the event's `{"type", ...}`), encoded at most once per node however many destination
+ * groups, bus publications and replays use it.
+ */
+export class FeedEntry {
+  readonly entry: RoomEntry;
+  /** When the storing node saw the commit (epoch ms); set on live entries, for latency metrics. */
+  readonly storedAtMs: number | undefined;
+  #json: string | undefined;
+
+  constructor(entry: RoomEntry, options: { readonly storedAtMs?: number; readonly json?: string } = {}) {
+    this.entry = entry;
+    this.storedAtMs = options.storedAtMs;
+    this.#json = options.json;
+  }
+
+  get seq(): number {
+    return entrySeq(this.entry);
+  }
+
+  /** The event's type; undefined for a chat message. */
+  get eventType(): RoomEventType | undefined {
+    return this.entry.kind === 'event' ? this.entry.event.event.type : undefined;
+  }
+
+  get json(): string {
+    this.#json ??= JSON.stringify(
+      this.entry.kind === 'message' ? this.entry.message : this.entry.event.event,
+    );
+    return this.#json;
+  }
 }
 
 export interface FeedSink {
-  /** Deliver a chat message to this node's subscribers of the room (called in seq order, once each). */
-  message(roomId: RoomId, message: EncodedMessage): void;
+  /** Deliver a message or room event to this node's subscribers of the room (in seq order, once each). */
+  message(roomId: RoomId, entry: FeedEntry): void;
   /** Deliver a presence event (JSON) to this node's subscribers of the room's presence topic. */
   presence(roomId: RoomId, json: string): void;
 }
@@ -35,36 +64,30 @@ export interface FeedSink {
 export const roomChannel = (roomId: RoomId): string => `room.${roomId}`;
 export const presenceChannel = (roomId: RoomId): string => `presence.${roomId}`;
 
-/** `<seq>:<storedAtMs>:<json>`: seq and time are readable without parsing the JSON. */
-export function encodeBusMessage(
-  message: Message,
-  storedAtMs: number,
-): { payload: string; encoded: EncodedMessage } {
-  const json = JSON.stringify(message);
-  return { payload: `${message.seq}:${storedAtMs}:${json}`, encoded: { seq: message.seq, json, storedAtMs } };
+/**
+ * A stored entry as published on the room channel, with the same JSON the local frames use:
+ * `<seq>:<storedAtMs>:<json>` for a message, `<seq>:<storedAtMs>:<type>:<createdAtMs>:<json>` for an
+ * event (a type never starts with `{`, a message's JSON does). Seq and time are read without parsing.
+ */
+export function busPayload(entry: FeedEntry): string {
+  const storedAtMs = entry.storedAtMs ?? 0;
+  if (entry.entry.kind === 'message') return `${entry.seq}:${storedAtMs}:${entry.json}`;
+  const stored = entry.entry.event;
+  return `${stored.seq}:${storedAtMs}:${stored.event.type}:${Date.parse(stored.createdAt)}:${entry.json}`;
 }
 
-/** `<seq>:<storedAtMs>:<type>:<json>`: an event; its type never starts with `{`, a message's JSON does. */
-export function encodeBusEvent(
-  event: RoomEvent,
-  storedAtMs: number,
-): { payload: string; encoded: EncodedMessage } {
-  return {
-    payload: `${event.seq}:${storedAtMs}:${event.type}:${event.json}`,
-    encoded: { seq: event.seq, json: event.json, storedAtMs, event: event.type },
-  };
-}
+/** A message this node stored, ready for its feed and the bus. */
+export const liveMessage = (message: Message, storedAtMs: number): FeedEntry =>
+  new FeedEntry({ kind: 'message', message }, { storedAtMs });
 
-/** A stored entry (replay, gap fill) as it travels. */
-export function encodeEntry(entry: RoomEntry): EncodedMessage {
-  return entry.kind === 'message'
-    ? { seq: entry.message.seq, json: JSON.stringify(entry.message) }
-    : { seq: entry.event.seq, json: entry.event.json, event: entry.event.type };
-}
+/** A room event this node stored, ready for its feed and the bus. */
+export const liveEvent = (event: StoredRoomEvent, storedAtMs: number): FeedEntry =>
+  new FeedEntry({ kind: 'event', event }, { storedAtMs });
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(ROOM_EVENT_TYPES);
 
-function decodeBusMessage(payload: string): EncodedMessage | undefined {
+/** Seq and time of a bus payload, read without touching its JSON. */
+function busHeader(payload: string): { seq: number; storedAtMs: number; rest: number } | undefined {
   const first = payload.indexOf(':');
   const second = payload.indexOf(':', first + 1);
   const seq = Number(payload.slice(0, first));
@@ -72,11 +95,38 @@ function decodeBusMessage(payload: string): EncodedMessage | undefined {
   if (first < 1 || second < 0 || !Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(storedAtMs)) {
     return undefined;
   }
-  if (payload.charAt(second + 1) === '{') return { seq, json: payload.slice(second + 1), storedAtMs };
-  const third = payload.indexOf(':', second + 1);
-  const type = payload.slice(second + 1, third);
-  if (third < 0 || !EVENT_TYPES.has(type)) return undefined;
-  return { seq, json: payload.slice(third + 1), storedAtMs, event: type as RoomEventType };
+  return { seq, storedAtMs, rest: second + 1 };
+}
+
+/** The entry of a bus payload, checked against the protocol schema (another node is an edge too). */
+function decodeBusEntry(
+  roomId: RoomId,
+  payload: string,
+  header: { seq: number; storedAtMs: number; rest: number },
+): FeedEntry | undefined {
+  const { seq, storedAtMs, rest } = header;
+  if (payload.charAt(rest) === '{') {
+    const json = payload.slice(rest);
+    const decoded = decodeJson(MessageSchema, json);
+    if (!decoded.ok || decoded.value.seq !== seq || decoded.value.roomId !== roomId) return undefined;
+    // Checked by the schema; the ids in it are ours (brands are inward).
+    return new FeedEntry({ kind: 'message', message: decoded.value as Message }, { storedAtMs, json });
+  }
+  const third = payload.indexOf(':', rest);
+  const fourth = payload.indexOf(':', third + 1);
+  const type = payload.slice(rest, third);
+  const createdAtMs = Number(payload.slice(third + 1, fourth));
+  if (third < 0 || fourth < 0 || !EVENT_TYPES.has(type) || !Number.isFinite(createdAtMs)) return undefined;
+  const json = payload.slice(fourth + 1);
+  const decoded = decodeJson(RoomEventSchema, json);
+  if (!decoded.ok || decoded.value.type !== type) return undefined;
+  const event: StoredRoomEvent = {
+    roomId,
+    seq,
+    createdAt: new Date(createdAtMs).toISOString(),
+    event: decoded.value as RoomEvent,
+  };
+  return new FeedEntry({ kind: 'event', event }, { storedAtMs, json });
 }
 
 const FILL_PAGE = 200;
@@ -89,10 +139,10 @@ export class RoomFeed {
    * Most recent messages (not events), ascending, in their current state (edits, deletions and
    * reactions applied), holding every message with a seq in [#coveredFrom, lastSeq].
    */
-  readonly #recent: EncodedMessage[] = [];
+  #recent: Message[] = [];
   #coveredFrom = 1;
-  /** Messages that arrived ahead of a gap, waiting for the fill. */
-  readonly #ahead = new Map<number, EncodedMessage>();
+  /** Entries that arrived ahead of a gap, waiting for the fill. */
+  readonly #ahead = new Map<number, FeedEntry>();
   #filling = false;
   #ready = false;
   #refs = 0;
@@ -140,7 +190,7 @@ export class RoomFeed {
       beforeSeq: this.lastSeq + 1,
       limit: this.deps.recentLimit,
     });
-    for (const message of latest) this.#recent.push({ seq: message.seq, json: JSON.stringify(message) });
+    this.#recent.push(...latest);
     this.#coveredFrom = latest.length < this.deps.recentLimit ? 1 : (latest[0]?.seq ?? 1);
     this.#ready = true;
     this.#drain();
@@ -156,7 +206,7 @@ export class RoomFeed {
    * The latest `limit` messages, or those before/after a seq, if this feed holds all of them;
    * undefined when the store must answer.
    */
-  recent(range: { beforeSeq?: number; afterSeq?: number; limit: number }): EncodedMessage[] | undefined {
+  recent(range: { beforeSeq?: number; afterSeq?: number; limit: number }): Message[] | undefined {
     if (!this.#ready || this.#filling) return undefined;
     const recent = this.#recent;
     if (range.afterSeq !== undefined) {
@@ -177,25 +227,28 @@ export class RoomFeed {
   }
 
   /**
-   * A message this node stored: delivered to local subscribers without waiting for the bus round trip
+   * An entry this node stored: delivered to local subscribers without waiting for the bus round trip
    * (or for a bus that is down); its echo from the bus is then dropped by seq.
    */
-  offer(message: EncodedMessage): void {
-    if (message.seq <= this.lastSeq) return;
-    this.#ahead.set(message.seq, message);
+  offer(entry: FeedEntry): void {
+    if (entry.seq <= this.lastSeq) return;
+    this.#ahead.set(entry.seq, entry);
     this.#drain();
   }
 
   #onBusMessage(payload: string): void {
-    const message = decodeBusMessage(payload);
-    if (message === undefined) {
+    const header = busHeader(payload);
+    // Our own echo (offered already) and anything delivered is dropped before its JSON is read.
+    if (header !== undefined && (header.seq <= this.lastSeq || this.#ahead.has(header.seq))) return;
+    const entry = header === undefined ? undefined : decodeBusEntry(this.roomId, payload, header);
+    if (entry === undefined) {
       this.deps.logger.warn({ roomId: this.roomId }, 'dropped a malformed bus message');
       return;
     }
-    this.offer(message);
+    this.offer(entry);
   }
 
-  /** Delivers contiguous messages; starts a fill from the store when the next one is missing. */
+  /** Delivers contiguous entries; starts a fill from the store when the next one is missing. */
   #drain(): void {
     if (!this.#ready || this.#filling) return;
     for (;;) {
@@ -223,10 +276,10 @@ export class RoomFeed {
           limit: FILL_PAGE,
         });
         for (const entry of page) {
-          const encoded = encodeEntry(entry);
-          if (encoded.seq === this.lastSeq + 1) {
-            this.#ahead.delete(encoded.seq);
-            this.#deliver(encoded);
+          const seq = entrySeq(entry);
+          if (seq === this.lastSeq + 1) {
+            this.#ahead.delete(seq);
+            this.#deliver(new FeedEntry(entry));
           }
         }
         if (page.length < FILL_PAGE) break;
@@ -241,166 +294,90 @@ export class RoomFeed {
     this.#drain();
   }
 
-  #deliver(message: EncodedMessage): void {
-    this.lastSeq = message.seq;
-    this.#remember(message);
-    this.deps.sink.message(this.roomId, message);
+  #deliver(entry: FeedEntry): void {
+    this.lastSeq = entry.seq;
+    this.#remember(entry.entry);
+    this.deps.sink.message(this.roomId, entry);
   }
 
-  #remember(message: EncodedMessage): void {
-    if (message.event !== undefined) {
-      this.#apply(message);
+  #remember(entry: RoomEntry): void {
+    if (entry.kind === 'event') {
+      this.#apply(entry.event.event);
       return;
     }
-    this.#recent.push(message);
+    this.#recent.push(entry.message);
     if (this.#recent.length > this.deps.recentLimit) {
       this.#recent.shift();
-      this.#coveredFrom = (this.#recent[0]?.seq ?? message.seq) as number;
+      this.#coveredFrom = this.#recent[0]?.seq ?? entry.message.seq;
     }
   }
 
   /** Keeps the held copy of a message current when an event changes it. */
-  #apply(event: EncodedMessage): void {
-    if (
-      event.event !== 'message.edited' &&
-      event.event !== 'message.deleted' &&
-      event.event !== 'reaction.changed'
-    )
-      return;
-    const update = messageUpdate(event.json);
-    if (update === undefined) return;
-    const index = this.#recent.findIndex((m) => messageIdOf(m.json) === update.messageId);
-    const held = this.#recent[index];
-    if (held !== undefined) {
-      const json =
-        update.message ??
-        (update.reaction === undefined
-          ? withReactions(held.json, update.reactions)
-          : withReactionChange(held.json, update.reaction));
-      if (json !== undefined) this.#recent[index] = { seq: held.seq, json };
-    }
-    // Replies quote the message as it is now, so their held copies change with it.
-    if (update.body === undefined) return;
-    for (const [i, m] of this.#recent.entries()) {
-      if (!m.json.includes(update.messageId)) continue;
-      const json = withQuote(m.json, update.messageId, update.body);
-      if (json !== undefined) this.#recent[i] = { seq: m.seq, json };
+  #apply(event: RoomEvent): void {
+    switch (event.type) {
+      case 'message.edited':
+      case 'message.deleted': {
+        const changed = event.message;
+        // Replies quote the message as it is now, so their held copies change with it.
+        this.#recent = this.#recent.map((m) =>
+          m.id === changed.id
+            ? changed
+            : m.replyTo?.id === changed.id
+              ? { ...m, replyTo: { ...m.replyTo, body: quoteBody(changed.body) } }
+              : m,
+        );
+        return;
+      }
+      case 'reaction.changed': {
+        const index = this.#recent.findIndex((m) => m.id === event.messageId);
+        const held = this.#recent[index];
+        if (held !== undefined) this.#recent[index] = withReactionChange(held, event);
+        return;
+      }
+      default:
+        return;
     }
   }
 }
 
-interface MessageUpdate {
-  readonly messageId: string;
-  /** The full message JSON, for edits and deletions. */
-  readonly message?: string;
-  /** Its current body, for edits and deletions ("" once deleted). */
-  readonly body?: string;
-  /** The whole list, as reaction events carried it before 2026-12-02 (still replayed from the store). */
-  readonly reactions?: unknown;
-  /** What one reaction event changed. */
-  readonly reaction?: ReactionChange;
-}
-
-interface ReactionChange {
-  readonly emoji: string;
-  readonly added: boolean;
-  readonly count: number;
-  readonly by: unknown;
-}
-
-/** The message an edit, deletion or reaction event changes, read from the event body. */
-function messageUpdate(json: string): MessageUpdate | undefined {
-  const body = parseObject(json);
-  if (body === undefined) return undefined;
-  const message = body.message;
-  if (typeof message === 'object' && message !== null && 'id' in message && typeof message.id === 'string') {
-    const body = 'body' in message && typeof message.body === 'string' ? message.body : undefined;
-    return {
-      messageId: message.id,
-      message: JSON.stringify(message),
-      ...(body === undefined ? {} : { body }),
-    };
-  }
-  if (typeof body.messageId !== 'string') return undefined;
-  const { emoji, added, count, by } = body;
-  if (
-    typeof emoji === 'string' &&
-    typeof added === 'boolean' &&
-    typeof count === 'number' &&
-    !('reactions' in body)
-  ) {
-    return { messageId: body.messageId, reaction: { emoji, added, count, by } };
-  }
-  return { messageId: body.messageId, reactions: body.reactions };
+/** What a reply quotes of a body: the first 200 characters. */
+function quoteBody(body: string): string {
+  return Array.from(body).slice(0, 200).join('');
 }
 
 /**
  * The held message with one reaction change applied: the emoji's total from the event, the reactor
- * added to (while fewer than REACTION_USERS_SHOWN are shown) or removed from its users.
+ * added to (while fewer than REACTION_USERS_SHOWN are shown) or removed from its users. Emojis keep the
+ * order they were first used in, as the store lists them.
  */
-function withReactionChange(json: string, change: ReactionChange): string | undefined {
-  const message = parseObject(json);
-  const by = change.by;
-  if (message === undefined || typeof by !== 'object' || by === null || !('id' in by)) return undefined;
-  const current = Array.isArray(message.reactions) ? (message.reactions as unknown[]) : [];
-  const isUser = (u: unknown): boolean => typeof u === 'object' && u !== null && 'id' in u && u.id === by.id;
+function withReactionChange(message: Message, change: RoomEventOf<'reaction.changed'>): Message {
+  const { by } = change;
+  const current = message.reactions ?? [];
   let found = false;
-  const next: unknown[] = [];
-  for (const entry of current) {
-    if (typeof entry !== 'object' || entry === null || !('emoji' in entry) || entry.emoji !== change.emoji) {
-      next.push(entry);
+  const next: Reaction[] = [];
+  for (const reaction of current) {
+    if (reaction.emoji !== change.emoji) {
+      next.push(reaction);
       continue;
     }
     found = true;
     if (change.count === 0) continue;
-    const users = 'users' in entry && Array.isArray(entry.users) ? (entry.users as unknown[]) : [];
-    const others = users.filter((u) => !isUser(u));
-    const shown =
-      change.added && others.length < REACTION_USERS_SHOWN && others.length === users.length
+    const others = reaction.users.filter((u) => u.id !== by.id);
+    const users =
+      change.added && others.length < REACTION_USERS_SHOWN && others.length === reaction.users.length
         ? [...others, by]
         : change.added
-          ? users
+          ? reaction.users
           : others;
-    next.push({ emoji: change.emoji, count: change.count, users: shown });
+    next.push({ emoji: change.emoji, count: change.count, users });
   }
   if (!found && change.added && change.count > 0)
     next.push({ emoji: change.emoji, count: change.count, users: [by] });
-  return withReactions(json, next);
-}
-
-function messageIdOf(json: string): string | undefined {
-  const id = parseObject(json)?.id;
-  return typeof id === 'string' ? id : undefined;
-}
-
-function withReactions(json: string, reactions: unknown): string | undefined {
-  const message = parseObject(json);
-  if (message === undefined || !Array.isArray(reactions)) return undefined;
+  // The store's key order (reactions before mentions), so a held copy reads like a stored one.
   const { reactions: _old, mentions, ...rest } = message;
-  // Same key order as the store writes: reactions before mentions.
-  return JSON.stringify({
+  return {
     ...rest,
-    ...(reactions.length === 0 ? {} : { reactions }),
+    ...(next.length === 0 ? {} : { reactions: next }),
     ...(mentions === undefined ? {} : { mentions }),
-  });
-}
-
-/** A reply's JSON with the quote of `messageId` showing `body` (first 200 characters). */
-function withQuote(json: string, messageId: string, body: string): string | undefined {
-  const message = parseObject(json);
-  const quote = message?.replyTo;
-  if (message === undefined || typeof quote !== 'object' || quote === null) return undefined;
-  if (!('id' in quote) || quote.id !== messageId) return undefined;
-  return JSON.stringify({ ...message, replyTo: { ...quote, body: Array.from(body).slice(0, 200).join('') } });
-}
-
-function parseObject(json: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  };
 }

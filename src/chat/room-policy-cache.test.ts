@@ -25,6 +25,7 @@ function storedRoom(id: RoomId, slowModeSeconds = 0): StoredRoom {
     memberCap: null,
     slowModeSeconds,
     hasPassword: false,
+    epoch: 'epoch1',
   };
 }
 

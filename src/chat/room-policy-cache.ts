@@ -1,7 +1,7 @@
 // This node's in-memory cache of what decides whether a room allows an action: the room's settings
 // and roles, and each user's sanctions, so a chat SEND needs no store read. Owns freshness (explicit
 // invalidation, a TTL, an LRU bound) and evaluates sanction expiry at use. Knows nothing of the bus,
-// STOMP or SQL: the caller decides when a room changed (see RoomModeration) and calls invalidate.
+// STOMP or SQL: the caller decides when a room changed (see Permissions) and calls invalidate.
 import type { Clock } from '../clock.js';
 import type { MemberSanctions, Store } from '../store/store.js';
 import type { RoomId, StoredRoom, UserId } from './model.js';

@@ -1,6 +1,7 @@
 // The HTTP face: the JSON API of the contract, health and metrics, CORS and security headers, and the
 // built web client. Maps every ParleyError to `{"error":{"code","message"}}` with the catalogue's status.
-// Knows nothing of STOMP; the chat service does the work.
+// The room domain's HTTP adapter: request bodies and queries are read with the src/protocol schemas;
+// the domain (identity, rooms, permissions, moderation) does the work. Knows nothing of STOMP.
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
@@ -13,16 +14,28 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
-import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
+import type * as z from 'zod/mini';
+import type { Identity } from '../chat/identity.js';
 import type { User } from '../chat/model.js';
-import type { RoomModeration, RoomViewer } from '../chat/moderation.js';
+import type { RoomViewer } from '../chat/permissions.js';
 import { outlineRoom } from '../chat/room-access.js';
-import type { Sessions } from '../chat/sessions.js';
+import type { RoomDomain } from '../chat/room-domain.js';
+import { parseRoomId } from '../chat/room-id.js';
 import { bearerToken } from '../chat/tokens.js';
 import type { HttpLimits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
+import {
+  AuditQuerySchema,
+  CreateRoomBodySchema,
+  CreateSessionBodySchema,
+  decodeValue,
+  HistoryQuerySchema,
+  JoinRoomBodySchema,
+  ReportsQuerySchema,
+  RoomsQuerySchema,
+  type Wire,
+} from '../protocol/index.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
 import type { OriginPolicy } from './origin-policy.js';
 
@@ -43,11 +56,10 @@ export interface ClientLimits {
 }
 
 export interface HttpAppOptions {
-  readonly chat: ChatService;
-  /** Who a bearer token speaks for (signature, revocation), refresh limits, sign-out-everywhere. */
-  readonly sessions: Sessions;
-  /** Owners, moderation and unread counts; without it those routes answer 404. */
-  readonly moderation?: RoomModeration;
+  /** Rooms, their reads, permissions, moderation and read markers. */
+  readonly rooms: RoomDomain;
+  /** Sessions: who a bearer token speaks for, refreshes, sign-out-everywhere. */
+  readonly identity: Identity;
   readonly logger: Logger;
   readonly origins: OriginPolicy;
   /** Whose X-Forwarded-For is believed for `request.clientAddress` (never use Fastify's `request.ip`). */
@@ -88,42 +100,19 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
 };
 
-const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const historyQuery = z
-  .object({
-    before: seqParam.optional(),
-    after: seqParam.optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_HISTORY_PAGE),
-  })
-  .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
-const roomsQuery = z.object({
-  q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
-});
-const sessionBody = z.object({ nickname: z.unknown() });
-const auditQuery = z.object({
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
-const roomBody = z.object({ name: z.unknown(), topic: z.unknown().optional() });
-const joinBody = z.object({ password: z.string().max(1024).optional() });
 /** The header carrying a room grant (docs/protocol.md, "Password rooms"). */
 const ROOM_GRANT_HEADER = 'x-room-grant';
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new ParleyError('invalid_request', `${where}${issue?.message ?? 'malformed request'}`);
-  }
-  return result.data;
+/** A request body or query read with its schema, or `invalid_request` naming the first problem. */
+function parse<S extends z.ZodMiniType>(schema: S, value: unknown): Wire<S> {
+  const decoded = decodeValue(schema, value ?? {});
+  if (!decoded.ok) throw new ParleyError('invalid_request', decoded.message);
+  return decoded.value;
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
-  const { chat, origins } = options;
+  const { rooms, identity, origins } = options;
+  const { permissions, moderation } = rooms;
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
@@ -186,9 +175,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       .send({ error: { code: parleyError.code, message: parleyError.message } });
   });
 
-  const { sessions } = options;
-  const authenticate = async (request: FastifyRequest): Promise<User> =>
-    (await sessions.authenticate(bearerToken(request.headers.authorization))).user;
+  const authenticate = (request: FastifyRequest): Promise<User> =>
+    identity.authenticate(bearerToken(request.headers.authorization));
 
   /** Who reads: an identity when a bearer token is given (a bad one is 401), a room grant when given. */
   const viewerOf = async (request: FastifyRequest): Promise<RoomViewer> => {
@@ -200,8 +188,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   /** History and members: the whole room or nothing (not_joined, banned). */
   const requireFullAccess = async (request: FastifyRequest, roomId: string): Promise<void> => {
-    if (options.moderation === undefined) return;
-    const access = await options.moderation.readAccess(roomId, await viewerOf(request));
+    const access = await permissions.readAccess(parseRoomId(roomId), await viewerOf(request));
     if (access !== 'full') {
       throw new ParleyError(
         'not_joined',
@@ -211,32 +198,25 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   };
 
   app.post('/api/sessions', async (request, reply) => {
-    const { nickname } = parse(sessionBody, request.body);
-    const issued = await chat.createSession(nickname, request.clientAddress);
-    // Remembered so `@nickname#tag` mentions and moderation can name this id.
-    await options.moderation?.rememberUser(issued.user);
-    return reply.code(201).send(issued);
+    const { nickname } = parse(CreateSessionBodySchema, request.body);
+    return reply.code(201).send(await identity.createSession(nickname, request.clientAddress));
   });
 
   app.get('/api/limits', async () => options.clientLimits);
 
-  app.post('/api/sessions/refresh', async (request) => {
-    const user = await authenticate(request);
-    await sessions.admitRefresh(user, request.clientAddress);
-    return chat.refreshSession(user);
-  });
+  app.post('/api/sessions/refresh', async (request) =>
+    identity.refreshSession(await authenticate(request), request.clientAddress),
+  );
 
   // Sign out everywhere: every token of the user issued until now stops working (open connections are
-  // closed by the caller of `sessions.onRevoked`); the answer is a fresh session for this client.
-  app.post('/api/sessions/revoke', async (request) => {
-    const user = await authenticate(request);
-    await sessions.revokeAll(user, request.clientAddress);
-    return chat.refreshSession(user);
-  });
+  // closed by the caller of `identity.onRevoked`); the answer is a fresh session for this client.
+  app.post('/api/sessions/revoke', async (request) =>
+    identity.revokeAll(await authenticate(request), request.clientAddress),
+  );
 
   app.get('/api/rooms', async (request) => {
-    const query = parse(roomsQuery, request.query);
-    const page = await chat.listRooms({
+    const query = parse(RoomsQuerySchema, request.query);
+    const page = await rooms.rooms.listRooms({
       limit: query.limit,
       ...(query.q === undefined || query.q === '' ? {} : { query: query.q }),
       ...(query.cursor === undefined || query.cursor === '' ? {} : { cursor: query.cursor }),
@@ -246,16 +226,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post('/api/rooms', async (request, reply) => {
     const user = await authenticate(request);
-    const body = parse(roomBody, request.body);
-    return reply.code(201).send(await chat.createRoom(user, body));
+    const body = parse(CreateRoomBodySchema, request.body);
+    return reply.code(201).send(await rooms.rooms.createRoom(user, body));
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id', async (request) => {
-    const { moderation } = options;
-    const room = await chat.getRoom(request.params.id);
-    if (moderation === undefined) return room;
+    const room = await rooms.rooms.getRoom(request.params.id);
     // The banned still learn the room exists (their client says why it stays shut), nothing more.
-    const access = await moderation.readAccess(room.id, await viewerOf(request)).catch((error: unknown) => {
+    const access = await permissions.readAccess(room.id, await viewerOf(request)).catch((error: unknown) => {
       if (error instanceof ParleyError && error.code === 'banned') return 'outline' as const;
       throw error;
     });
@@ -264,51 +242,47 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post<{ Params: { id: string } }>('/api/rooms/:id/join', async (request) => {
     const user = await authenticate(request);
-    const { password } = parse(joinBody, request.body);
-    if (options.moderation === undefined) throw new ParleyError('not_found');
-    return options.moderation.grantFor(user, request.params.id, password, request.clientAddress);
+    const { password } = parse(JoinRoomBodySchema, request.body);
+    return permissions.grantFor(user, parseRoomId(request.params.id), password, request.clientAddress);
   });
 
-  app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request, reply) => {
-    const query = parse(historyQuery, request.query);
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request) => {
+    const query = parse(HistoryQuerySchema, request.query);
     await requireFullAccess(request, request.params.id);
-    const messages = await chat.history(request.params.id, {
+    const messages = await rooms.rooms.history(request.params.id, {
       limit: query.limit,
       ...(query.before === undefined ? {} : { beforeSeq: query.before }),
       ...(query.after === undefined ? {} : { afterSeq: query.after }),
     });
-    // Messages are already JSON (kept encoded by the room feed): join them instead of re-serializing.
-    return reply.type('application/json; charset=utf-8').send(`{"messages":[${messages.join(',')}]}`);
+    // Typed values: serialised once, here, by fastify.
+    return { messages };
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => {
     await requireFullAccess(request, request.params.id);
-    return { members: await chat.members(request.params.id) };
+    return { members: await rooms.membership.members(request.params.id) };
   });
 
-  const { moderation } = options;
-  if (moderation !== undefined) {
-    app.get<{ Params: { id: string } }>('/api/rooms/:id/audit', async (request) => {
-      const user = await authenticate(request);
-      const query = parse(auditQuery, request.query);
-      const entries = await moderation.audit(user, request.params.id, {
-        limit: query.limit,
-        ...(query.before === undefined ? {} : { beforeId: query.before }),
-      });
-      return { entries };
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/audit', async (request) => {
+    const user = await authenticate(request);
+    const query = parse(AuditQuerySchema, request.query);
+    const entries = await moderation.audit(user, parseRoomId(request.params.id), {
+      limit: query.limit,
+      ...(query.before === undefined ? {} : { beforeId: query.before }),
     });
-    app.get<{ Params: { id: string } }>('/api/rooms/:id/reports', async (request) => {
-      const user = await authenticate(request);
-      const query = parse(reportsQuery, request.query);
-      return { reports: await moderation.reports(user, request.params.id, query.limit) };
-    });
-    app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
-      bans: await moderation.bans(await authenticate(request), request.params.id),
-    }));
-    app.get('/api/me/unread', async (request) => ({
-      rooms: await moderation.unread(await authenticate(request)),
-    }));
-  }
+    return { entries };
+  });
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/reports', async (request) => {
+    const user = await authenticate(request);
+    const query = parse(ReportsQuerySchema, request.query);
+    return { reports: await moderation.reports(user, parseRoomId(request.params.id), query.limit) };
+  });
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
+    bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
+  }));
+  app.get('/api/me/unread', async (request) => ({
+    rooms: await rooms.readMarkers.unread(await authenticate(request)),
+  }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -3,6 +3,7 @@
 // and the docs tests import from here; nothing here knows Node, the DOM or how a value is carried.
 export * from './decode.js';
 export * from './error-codes.js';
+export * from './http-requests.js';
 export * from './http-responses.js';
 export * from './room-events.js';
 export * from './send-bodies.js';

@@ -11,5 +11,7 @@ describe('server types against the wire contract', () => {
     expectTypeOf<model.Room>().toExtend<wire.Room>();
     expectTypeOf<model.Reaction>().toExtend<wire.Reaction>();
     expectTypeOf<model.ReplyQuote>().toExtend<wire.ReplyQuote>();
+    expectTypeOf<model.RoomEvent>().toExtend<wire.RoomEvent>();
+    expectTypeOf<model.RoomState>().toExtend<wire.RoomState>();
   });
 });

@@ -29,7 +29,6 @@ export const RoomStateSchema = z.object({
   name: z.string(),
   topic: z.nullable(z.string()),
   createdAt: isoTime,
-  createdBy: UserSchema,
   lastMessageAt: z.nullable(isoTime),
   ownerId: z.string(),
   moderators: z.array(UserSchema),
@@ -43,7 +42,10 @@ export type RoomState = Wire<typeof RoomStateSchema>;
 
 /** A room as listed and fetched: its state and how many distinct users are online now. */
 export const RoomSchema = z.extend(RoomStateSchema, {
+  createdBy: UserSchema,
   online: z.number().check(z.int(), z.minimum(0)),
+  /** Names this run of the room's history: send it with `since-seq` when resuming. */
+  epoch: z.string(),
 });
 export type Room = Wire<typeof RoomSchema>;
 
@@ -89,6 +91,18 @@ export const MessageSchema = z.object({
   mentions: z.optional(z.array(UserSchema)),
 });
 export type Message = Wire<typeof MessageSchema>;
+
+/**
+ * On `/topic/rooms.<id>` (header `event:history.reset`, no seq) instead of a replay, when a SUBSCRIBE's
+ * `since-seq`/`epoch` do not describe this room's history: another epoch, or a seq past the head.
+ * Nothing older is replayed; the client reloads history and resumes from `lastSeq` in `epoch`.
+ */
+export const HistoryResetSchema = z.object({
+  type: z.literal('history.reset'),
+  epoch: z.string(),
+  lastSeq: z.number().check(z.int(), z.minimum(0)),
+});
+export type HistoryReset = Wire<typeof HistoryResetSchema>;
 
 /** `/topic/rooms.<id>.presence`: not stored, not sequenced. */
 export const PresenceEventSchema = z.discriminatedUnion('type', [

@@ -189,6 +189,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX identity_tags_expiry_idx ON identity_tags (expires_at)',
     ],
   },
+  {
+    version: 6,
+    name: 'room epochs',
+    // A room's epoch names one run of its history: a resuming client that names another epoch (or a
+    // seq past the head) is told the history was reset instead of being replayed the wrong messages.
+    // Rooms that exist get a random one here; new rooms get theirs from createRoom.
+    statements: [`ALTER TABLE rooms ADD COLUMN epoch text NOT NULL DEFAULT ''`],
+    only: {
+      sqlite: [`UPDATE rooms SET epoch = lower(hex(randomblob(9)))`],
+      postgres: [`UPDATE rooms SET epoch = substr(md5(random()::text || id), 1, 18)`],
+    },
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */
@@ -199,6 +211,8 @@ export async function applyMigrations(
   db: Kysely<Database>,
   engine: Engine,
   now: () => number,
+  /** Stop after this version (tests of an upgrade from an older schema); default: all. */
+  upTo = Number.POSITIVE_INFINITY,
 ): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
     if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
@@ -212,7 +226,7 @@ export async function applyMigrations(
     );
     const applied: number[] = [];
     for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
+      if (done.has(migration.version) || migration.version > upTo) continue;
       for (const statement of [...migration.statements, ...(migration.only?.[engine] ?? [])]) {
         await sql.raw(statement).execute(trx);
       }

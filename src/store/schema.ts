@@ -36,6 +36,8 @@ export interface RoomsTable {
   slow_mode_seconds: ColumnType<number, number | undefined, number>;
   /** `scrypt$<salt hex>$<hash hex>`, or null: no password. */
   password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A random string naming this run of the room's history (see StoredRoom.epoch). */
+  epoch: ColumnType<string, string, never>;
 }
 
 export interface MessagesTable {
@@ -196,6 +198,7 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     memberCap: row.member_cap === null ? null : toInt(row.member_cap),
     slowModeSeconds: toInt(row.slow_mode_seconds),
     hasPassword: row.password_hash !== null,
+    epoch: row.epoch,
   };
 }
 

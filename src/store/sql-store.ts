@@ -1,34 +1,30 @@
 // What SqliteStore and PostgresStore share: the read queries (one Kysely query layer for both engines),
 // input checks, error mapping and the group-commit front of appendMessage. Each engine supplies only
 // its batch transaction, migrate locking and ping. Knows nothing of STOMP or HTTP.
-import { type Kysely, sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type {
   Message,
   MessageId,
   ReplyQuote,
   RoomEntry,
-  RoomEvent,
   RoomId,
   StoredRoom,
+  StoredRoomEvent,
   User,
   UserId,
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
+import * as audit from './audit-sql.js';
 import { GroupCommitter, type Outcome } from './group-commit.js';
 import * as tags from './identity-tags-sql.js';
 import { applyMigrations, type Engine } from './migrations.js';
-import * as state from './room-state-sql.js';
-import {
-  containsPattern,
-  type Database,
-  decodeRoomCursor,
-  encodeRoomCursor,
-  foldName,
-  parseUsers,
-  roomFromRow,
-  toInt,
-  usersJson,
-} from './schema.js';
+import * as markers from './read-markers-sql.js';
+import * as reports from './reports-sql.js';
+import * as log from './room-log-sql.js';
+import * as rooms from './rooms-sql.js';
+import * as sanctions from './sanctions-sql.js';
+import { type Database, decodeRoomCursor, parseUsers, usersJson } from './schema.js';
 import type {
   AppendResult,
   AuditEntry,
@@ -46,6 +42,8 @@ import type {
   TagClaim,
   UnreadRoom,
 } from './store.js';
+import * as tokens from './tokens-sql.js';
+import * as users from './users-sql.js';
 
 /** The slice of a pino logger the store uses. */
 export interface StoreLogger {
@@ -136,35 +134,12 @@ export abstract class SqlStore implements Store {
 
   async createRoom(room: NewRoom): Promise<StoredRoom> {
     this.#assertOpen();
-    const createdAt = room.createdAt.getTime();
-    return this.#guard(async () => {
-      const row = await this.db
-        .insertInto('rooms')
-        .values({
-          id: room.id,
-          name: room.name,
-          name_key: foldName(room.name),
-          topic: room.topic,
-          created_at: createdAt,
-          created_by_id: room.createdBy.id,
-          created_by_nick: room.createdBy.nickname,
-          created_by_tag: room.createdBy.tag,
-          last_message_at: null,
-          last_seq: 0,
-          active_at: createdAt,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return roomFromRow(row);
-    });
+    return this.#guard(() => rooms.createRoom(this.db, { ...room, epoch: room.epoch ?? newEpoch() }));
   }
 
   async findRoom(id: RoomId): Promise<StoredRoom | undefined> {
     this.#assertOpen();
-    const row = await this.#guard(() =>
-      this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst(),
-    );
-    return row === undefined ? undefined : roomFromRow(row);
+    return this.#guard(() => rooms.findRoom(this.db, id));
   }
 
   async listRooms(query: RoomQuery): Promise<RoomPage> {
@@ -172,32 +147,7 @@ export abstract class SqlStore implements Store {
     const limit = checkLimit(query.limit);
     const after = query.cursor === undefined ? undefined : decodeRoomCursor(query.cursor);
     if (limit === 0) return { rooms: [], nextCursor: null };
-    const rows = await this.#guard(() => {
-      let q = this.db.selectFrom('rooms').selectAll();
-      if (query.query !== undefined && query.query !== '') {
-        q = q.where(sql<boolean>`name_key LIKE ${containsPattern(query.query)} ESCAPE '\\'`);
-      }
-      if (after !== undefined) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('active_at', '<', after.activeAt),
-            eb.and([eb('active_at', '=', after.activeAt), eb('id', '<', after.id)]),
-          ]),
-        );
-      }
-      return q
-        .orderBy('active_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-    });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      rooms: page.map(roomFromRow),
-      nextCursor:
-        rows.length > limit && last !== undefined ? encodeRoomCursor(toInt(last.active_at), last.id) : null,
-    };
+    return this.#guard(() => rooms.listRooms(this.db, { ...query, limit }, after));
   }
 
   appendMessage(message: NewMessage): Promise<AppendResult> {
@@ -235,14 +185,14 @@ export abstract class SqlStore implements Store {
       const before = range.beforeSeq === undefined ? q : q.where('seq', '<', range.beforeSeq);
       return before.orderBy('seq', 'desc').execute();
     });
-    const messages = await this.#guard(() => state.hydrate(this.db, rows));
+    const messages = await this.#guard(() => log.hydrate(this.db, rows));
     return range.afterSeq === undefined ? messages.reverse() : messages;
   }
 
-  async appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined> {
+  async appendEvent(event: NewRoomEvent): Promise<StoredRoomEvent | undefined> {
     this.#assertOpen();
     return this.#exclusive(() =>
-      this.#guard(() => this.db.transaction().execute((trx) => state.applyEvent(trx, event))),
+      this.#guard(() => this.db.transaction().execute((trx) => log.applyEvent(trx, event))),
     );
   }
 
@@ -252,22 +202,22 @@ export abstract class SqlStore implements Store {
     if (!Number.isSafeInteger(range.afterSeq))
       throw new ParleyError('invalid_request', 'A seq must be an integer.');
     if (limit === 0) return [];
-    return this.#guard(() => state.listEntries(this.db, roomId, { afterSeq: range.afterSeq, limit }));
+    return this.#guard(() => log.listEntries(this.db, roomId, { afterSeq: range.afterSeq, limit }));
   }
 
   async findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined> {
     this.#assertOpen();
-    return this.#guard(() => state.findMessage(this.db, roomId, id));
+    return this.#guard(() => log.findMessage(this.db, roomId, id));
   }
 
   async rememberUser(user: User, at: Date): Promise<void> {
     this.#assertOpen();
-    await this.#guard(() => state.rememberUser(this.db, user, at));
+    await this.#guard(() => users.rememberUser(this.db, user, at));
   }
 
   async findUser(id: UserId): Promise<User | undefined> {
     this.#assertOpen();
-    return this.#guard(() => state.findUser(this.db, id));
+    return this.#guard(() => users.findUser(this.db, id));
   }
 
   async reserveTag(claim: TagClaim): Promise<string> {
@@ -282,91 +232,64 @@ export abstract class SqlStore implements Store {
 
   async findUsersByHandle(handles: readonly { nickname: string; tag: string }[]): Promise<User[]> {
     this.#assertOpen();
-    return this.#guard(() => state.findUsersByHandle(this.db, handles));
+    return this.#guard(() => users.findUsersByHandle(this.db, handles));
   }
 
   async findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions> {
     this.#assertOpen();
-    return this.#guard(() => state.findSanctions(this.db, roomId, userId, now));
+    return this.#guard(() => sanctions.findSanctions(this.db, roomId, userId, now));
   }
 
   async findPasswordHash(roomId: RoomId): Promise<string | null | undefined> {
     this.#assertOpen();
-    const row = await this.#guard(() =>
-      this.db.selectFrom('rooms').select('password_hash').where('id', '=', roomId).executeTakeFirst(),
-    );
-    return row === undefined ? undefined : row.password_hash;
+    return this.#guard(() => rooms.findPasswordHash(this.db, roomId));
   }
 
   async listBans(roomId: RoomId, now: Date): Promise<Ban[]> {
     this.#assertOpen();
-    return this.#guard(() => state.listBans(this.db, roomId, now));
+    return this.#guard(() => sanctions.listBans(this.db, roomId, now));
   }
 
   async listAudit(roomId: RoomId, range: { beforeId?: number; limit: number }): Promise<AuditEntry[]> {
     this.#assertOpen();
     checkLimit(range.limit);
-    return this.#guard(() => state.listAudit(this.db, roomId, range));
+    return this.#guard(() => audit.listAudit(this.db, roomId, range));
   }
 
   async addReport(report: NewReport): Promise<Report> {
     this.#assertOpen();
     if (report.reason.includes('\u0000'))
       throw new ParleyError('invalid_request', 'The reason contains a NUL character.');
-    return this.#guard(() => state.addReport(this.db, report));
+    return this.#guard(() => reports.addReport(this.db, report));
   }
 
   async listReports(roomId: RoomId, limit: number): Promise<Report[]> {
     this.#assertOpen();
-    return this.#guard(() => state.listReports(this.db, roomId, checkLimit(limit)));
+    return this.#guard(() => reports.listReports(this.db, roomId, checkLimit(limit)));
   }
 
   async markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number> {
     this.#assertOpen();
     if (!Number.isSafeInteger(seq) || seq < 0)
       throw new ParleyError('invalid_request', 'A seq must be a non-negative integer.');
-    return this.#guard(() => state.markRead(this.db, userId, roomId, seq));
+    return this.#guard(() => markers.markRead(this.db, userId, roomId, seq));
   }
 
   async listUnread(userId: UserId): Promise<UnreadRoom[]> {
     this.#assertOpen();
-    return this.#guard(() => state.listUnread(this.db, userId));
+    return this.#guard(() => markers.listUnread(this.db, userId));
   }
 
   async findTokensValidAfter(userId: UserId): Promise<Date | undefined> {
     this.#assertOpen();
-    const row = await this.#guard(() =>
-      this.db
-        .selectFrom('token_revocations')
-        .select('valid_after')
-        .where('user_id', '=', userId)
-        .executeTakeFirst(),
-    );
-    return row === undefined ? undefined : new Date(toInt(row.valid_after));
+    return this.#guard(() => tokens.findTokensValidAfter(this.db, userId));
   }
 
   async revokeTokens(userId: UserId, validAfter: Date): Promise<Date> {
     this.#assertOpen();
-    const ms = validAfter.getTime();
-    if (!Number.isFinite(ms)) throw new ParleyError('invalid_request', 'The stamp is not a valid date.');
-    return this.#guard(async () => {
-      await this.db
-        .insertInto('token_revocations')
-        .values({ user_id: userId, valid_after: ms })
-        .onConflict((oc) =>
-          oc
-            .column('user_id')
-            .doUpdateSet({ valid_after: ms })
-            .where('token_revocations.valid_after', '<', ms),
-        )
-        .execute();
-      const row = await this.db
-        .selectFrom('token_revocations')
-        .select('valid_after')
-        .where('user_id', '=', userId)
-        .executeTakeFirstOrThrow();
-      return new Date(toInt(row.valid_after));
-    });
+    if (!Number.isFinite(validAfter.getTime()))
+      throw new ParleyError('invalid_request', 'The stamp is not a valid date.');
+    return this.#guard(() => tokens.revokeTokens(this.db, userId, validAfter));
   }
 
   close(): Promise<void> {
@@ -405,6 +328,11 @@ export abstract class SqlStore implements Store {
       throw new ParleyError('storage_unavailable', undefined, { cause: error });
     }
   }
+}
+
+/** 72 random bits, URL- and header-safe. */
+function newEpoch(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function checkLimit(limit: number): number {

@@ -1,15 +1,18 @@
-// The storage port: rooms and messages, durable. Implementations: SqliteStore (embedded default) and
-// PostgresStore (shared by many nodes). Both pass test/store-contract.ts. Knows nothing of STOMP.
-import type {
-  Message,
-  MessageId,
-  RoomEntry,
-  RoomEvent,
-  RoomId,
-  StoredRoom,
-  User,
-  UserId,
-} from '../chat/model.js';
+// The storage ports by job: the room log (room-log.ts) and small record stores (rooms, identities,
+// moderation, reports, read markers), composed as `Store`. Implementations: SqliteStore (embedded
+// default) and PostgresStore (shared by many nodes). Both pass test/store-contract.ts. Knows nothing of STOMP.
+import type { Message, MessageId, RoomId, StoredRoom, User, UserId } from '../chat/model.js';
+import type { RoomLog } from './room-log.js';
+
+export type {
+  AppendResult,
+  MessageRange,
+  NewMessage,
+  NewRoomEvent,
+  ReactionCaps,
+  RoomEventEffect,
+  RoomLog,
+} from './room-log.js';
 
 export interface NewRoom {
   readonly id: RoomId;
@@ -17,6 +20,8 @@ export interface NewRoom {
   readonly topic: string | null;
   readonly createdBy: User;
   readonly createdAt: Date;
+  /** The room's history epoch; the store draws a random one when absent. */
+  readonly epoch?: string;
 }
 
 export interface TagClaim {
@@ -29,90 +34,6 @@ export interface TagClaim {
   readonly now: Date;
   /** How many tags a key has: 10,000 ("0000"–"9999"); smaller in tests. */
   readonly tagSpace: number;
-}
-
-export interface NewMessage {
-  readonly id: MessageId;
-  readonly roomId: RoomId;
-  readonly author: User;
-  readonly body: string;
-  readonly createdAt: Date;
-  readonly clientMsgId?: string;
-  /** A message of the same room; the append fails with `message_not_found` otherwise. */
-  readonly replyTo?: MessageId;
-  readonly mentions?: readonly User[];
-}
-
-/**
- * What a room event changes, applied in the transaction that gives the event its seq. `by` in the
- * event body is the actor of the NewRoomEvent.
- */
-export type RoomEventEffect =
-  | {
-      readonly type: 'message.edited';
-      readonly messageId: MessageId;
-      readonly body: string;
-      /** The users the new body mentions (replacing the old ones); none when absent or empty. */
-      readonly mentions?: readonly User[];
-    }
-  | { readonly type: 'message.deleted'; readonly messageId: MessageId }
-  | {
-      readonly type: 'reaction.changed';
-      readonly messageId: MessageId;
-      readonly emoji: string;
-      readonly added: boolean;
-      /**
-       * Refuses an addition (`too_many_reactions`) that would give the message more distinct emojis, or
-       * the actor more reactions on it, than this; checked under the room's lock. Absent: no cap.
-       */
-      readonly caps?: ReactionCaps;
-    }
-  | {
-      readonly type: 'room.updated';
-      readonly topic?: string | null;
-      readonly memberCap?: number | null;
-      readonly slowModeSeconds?: number;
-      /** Already hashed; null clears the password. */
-      readonly passwordHash?: string | null;
-      /** Shown in the event's room JSON (the store does not know presence). */
-      readonly online: number;
-    }
-  | {
-      readonly type: 'member.muted';
-      readonly user: User;
-      readonly until: Date;
-      readonly reason: string | null;
-    }
-  | { readonly type: 'member.unmuted'; readonly user: User }
-  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null }
-  | {
-      readonly type: 'member.banned';
-      readonly user: User;
-      /** null: forever. */
-      readonly until: Date | null;
-      readonly reason: string | null;
-    }
-  | { readonly type: 'member.unbanned'; readonly user: User }
-  | { readonly type: 'moderator.added'; readonly user: User }
-  | { readonly type: 'moderator.removed'; readonly user: User };
-
-export interface ReactionCaps {
-  readonly emojisPerMessage: number;
-  readonly perUserPerMessage: number;
-}
-
-export interface NewRoomEvent {
-  readonly roomId: RoomId;
-  readonly actor: User;
-  readonly at: Date;
-  readonly effect: RoomEventEffect;
-  /**
-   * For message effects: runs inside the transaction on the target message as it is then (authorship,
-   * edit window); throw ParleyError to refuse. A missing or deleted target is `message_not_found`.
-   */
-  readonly checkMessage?: (message: Message) => void;
-  /** Staff actions are also written to the audit log, with these details. */
-  readonly audit?: { readonly details: Readonly<Record<string, unknown>> };
 }
 
 export interface AuditEntry {
@@ -167,12 +88,6 @@ export interface UnreadRoom {
   readonly unread: number;
 }
 
-export interface AppendResult {
-  readonly message: Message;
-  /** True when (roomId, author.id, clientMsgId) was stored before: `message` is the stored original. */
-  readonly duplicate: boolean;
-}
-
 export interface RoomQuery {
   /** Case-insensitive substring of the room name. */
   readonly query?: string;
@@ -186,44 +101,18 @@ export interface RoomPage {
   readonly nextCursor: string | null;
 }
 
-/** At most one of beforeSeq/afterSeq. None: the latest `limit`. Result always ascending by seq. */
-export interface MessageRange {
-  readonly beforeSeq?: number;
-  readonly afterSeq?: number;
-  readonly limit: number;
-}
-
-export interface Store {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Applies pending migrations; called once at start-up before anything else. */
-  migrate(): Promise<void>;
+/** Rooms and their settings and staff (roles change through room events: moderator.added/removed). */
+export interface RoomRecords {
   createRoom(room: NewRoom): Promise<StoredRoom>;
   findRoom(id: RoomId): Promise<StoredRoom | undefined>;
   /** Most recently active first (last message, else creation), then id. */
   listRooms(query: RoomQuery): Promise<RoomPage>;
-  /**
-   * Assigns the room's next `seq` atomically (also across processes sharing the database), stores the
-   * message and resolves only after the transaction has committed. Calls are group-committed: many
-   * concurrent appends share one transaction, yet each promise settles only with its own outcome.
-   * Appends issued in order by one caller get increasing seqs in that order.
-   * Rejects with ParleyError('room_not_found') or ParleyError('storage_unavailable').
-   */
-  appendMessage(message: NewMessage): Promise<AppendResult>;
-  /** Messages in their current state (edits, deletions, reactions, reply quotes), never events. */
-  listMessages(roomId: RoomId, range: MessageRange): Promise<Message[]>;
-  /**
-   * Takes the room's next seq (serialised with appendMessage, also across processes), applies the
-   * effect and stores the event, in one transaction; resolves after commit. Resolves undefined when the
-   * effect changes nothing (a reaction already in that state): no seq is taken.
-   * Rejects with room_not_found, message_not_found, the checkMessage refusal or storage_unavailable.
-   */
-  appendEvent(event: NewRoomEvent): Promise<RoomEvent | undefined>;
-  /** Messages (current state) and events with seq > afterSeq, ascending by seq, at most `limit`. */
-  listEntries(
-    roomId: RoomId,
-    range: { readonly afterSeq: number; readonly limit: number },
-  ): Promise<RoomEntry[]>;
-  findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined>;
+  /** The scrypt hash; null: no password; undefined: no room. */
+  findPasswordHash(roomId: RoomId): Promise<string | null | undefined>;
+}
+
+/** Who an id is, the tags that tell equal nicknames apart, and sign-out-everywhere stamps. */
+export interface IdentityRecords {
   /** Records who an id is (once: an id keeps its nickname and tag), so mentions and moderation can name it. */
   rememberUser(user: User, at: Date): Promise<void>;
   findUser(id: UserId): Promise<User | undefined>;
@@ -241,22 +130,6 @@ export interface Store {
   renewTag(claim: TagClaim & { readonly tag: string }): Promise<boolean>;
   /** Every user with one of these nickname#tag handles (nickname compared case-insensitively). */
   findUsersByHandle(handles: readonly { readonly nickname: string; readonly tag: string }[]): Promise<User[]>;
-  findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions>;
-  /** The scrypt hash; null: no password; undefined: no room. */
-  findPasswordHash(roomId: RoomId): Promise<string | null | undefined>;
-  /** Bans in force at `now`, newest first. */
-  listBans(roomId: RoomId, now: Date): Promise<Ban[]>;
-  /** Newest first. */
-  listAudit(
-    roomId: RoomId,
-    range: { readonly beforeId?: number; readonly limit: number },
-  ): Promise<AuditEntry[]>;
-  addReport(report: NewReport): Promise<Report>;
-  /** Newest first. */
-  listReports(roomId: RoomId, limit: number): Promise<Report[]>;
-  /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
-  markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
-  listUnread(userId: UserId): Promise<UnreadRoom[]>;
   /** Tokens of the user issued before this are revoked; undefined: none ever was. */
   findTokensValidAfter(userId: UserId): Promise<Date | undefined>;
   /**
@@ -264,6 +137,48 @@ export interface Store {
    * two nodes revoke at once); resolves with the stamp now stored.
    */
   revokeTokens(userId: UserId, validAfter: Date): Promise<Date>;
+}
+
+/** Sanctions in force (laid and lifted by room events) and the staff audit log. */
+export interface ModerationRecords {
+  findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions>;
+  /** Bans in force at `now`, newest first. */
+  listBans(roomId: RoomId, now: Date): Promise<Ban[]>;
+  /** Newest first. */
+  listAudit(
+    roomId: RoomId,
+    range: { readonly beforeId?: number; readonly limit: number },
+  ): Promise<AuditEntry[]>;
+}
+
+export interface ReportRecords {
+  addReport(report: NewReport): Promise<Report>;
+  /** Newest first. */
+  listReports(roomId: RoomId, limit: number): Promise<Report[]>;
+}
+
+export interface ReadMarkers {
+  /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
+  markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
+  listUnread(userId: UserId): Promise<UnreadRoom[]>;
+}
+
+/**
+ * Everything durable, as one object for the call sites: the room log and the record stores by job.
+ * Where the SQL of each lives: room-log-sql.ts (+ the engines' message batches), rooms-sql.ts,
+ * users-sql.ts / identity-tags-sql.ts / tokens-sql.ts, sanctions-sql.ts, audit-sql.ts, reports-sql.ts,
+ * read-markers-sql.ts.
+ */
+export interface Store
+  extends RoomLog,
+    RoomRecords,
+    IdentityRecords,
+    ModerationRecords,
+    ReportRecords,
+    ReadMarkers {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; called once at start-up before anything else. */
+  migrate(): Promise<void>;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   /** Flushes pending appends, then releases connections. */

@@ -41,6 +41,7 @@ const room: Room = {
   memberCap: null,
   slowModeSeconds: 0,
   hasPassword: false,
+  epoch: 'e1',
 };
 
 describe('room events in the log', () => {

@@ -58,6 +58,14 @@ export function highestSeq(state: LogState): number {
   return Math.max(state.messages.at(-1)?.seq ?? 0, state.lastEventSeq);
 }
 
+/**
+ * The server said the room's history was reset (another epoch, or a restored backup): the seqs held mean
+ * nothing now, so sent messages and notices go; unsent ones stay (they go again as usual).
+ */
+export function resetHistory(state: LogState): LogState {
+  return { ...emptyLog, pending: state.pending };
+}
+
 export function lowestSeq(state: LogState): number | undefined {
   return state.messages[0]?.seq;
 }

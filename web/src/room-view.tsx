@@ -37,6 +37,7 @@ import {
   lowestSeq,
   type Notice,
   quoteOf,
+  resetHistory,
   setPendingStatus,
 } from './log-state.js';
 import { type Act, MessageItem, type RoomCommand } from './message-item.js';
@@ -101,6 +102,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [roomError, setRoomError] = useState<string | undefined>(undefined);
   // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
   const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
+  // The history epoch the shown seqs belong to: resumes name it, so the server can say when it changed.
+  const epochRef = useRef<string | undefined>(undefined);
   const tokenRef = useRef(session.token);
   tokenRef.current = session.token;
   const auth = useCallback((): RoomAuth => ({ token: tokenRef.current, grant: grantRef.current }), []);
@@ -142,6 +145,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const found = await getRoom(roomId, auth());
         const read = await page;
         if (cancelled) return;
+        epochRef.current = found.epoch;
         setRoom(found);
         if ('error' in read) {
           const { error } = read;
@@ -218,6 +222,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       topic,
       (body, headers) => {
         const eventType = headers.event;
+        if (eventType === 'history.reset') {
+          // What we hold is another history: forget it and load the room again over HTTP; the
+          // subscription then resumes from there in the new epoch.
+          epochRef.current = headers.epoch;
+          update(resetHistory);
+          setAttempt((n) => n + 1);
+          return;
+        }
         if (eventType !== undefined) {
           const seq = Number(headers.seq);
           const event = frameBody(RoomEventSchema, body);
@@ -233,6 +245,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
       () => {
         const headers: Record<string, string> = { 'since-seq': String(highestSeq(logRef.current)) };
+        if (epochRef.current !== undefined) headers.epoch = epochRef.current;
         if (grantRef.current !== undefined) headers['room-grant'] = grantRef.current;
         return headers;
       },

@@ -1,9 +1,10 @@
-// Room events and the room state around them, as Kysely queries shared by both engines: applying an
-// event's effect and taking its seq in one transaction, message hydration (reply quotes, reactions),
-// sanctions, audit, reports, users and read markers. Callers own the transaction and its serialisation
-// with message appends; this module knows nothing of connections, STOMP or who may do what.
+// The room log's SQL, shared by both engines: a room event's effect applied and its seq taken in one
+// transaction, entries (messages and events) read back in seq order, and message hydration (reply
+// quotes, reactions). Message appends are the engines' batch code (sqlite-store.ts, postgres-store.ts).
+// Callers own the transaction and its serialisation with message appends; knows nothing of who may act.
 import { type Kysely, sql } from 'kysely';
 import {
+  entrySeq,
   type Message,
   type MessageId,
   REACTION_USERS_SHOWN,
@@ -12,13 +13,16 @@ import {
   type RoomEntry,
   type RoomEvent,
   type RoomId,
+  type StoredRoomEvent,
   type User,
   type UserId,
 } from '../chat/model.js';
 import { assertNever, ParleyError } from '../errors.js';
+import { forgetReadMarker } from './read-markers-sql.js';
+import { decodeRoomEvent, encodeRoomEvent } from './room-event-codec.js';
+import type { NewRoomEvent } from './room-log.js';
 import {
   type Database,
-  handleKey,
   iso,
   type MessageRow,
   messageFromRow,
@@ -29,19 +33,10 @@ import {
   userOf,
   usersJson,
 } from './schema.js';
-import type {
-  AuditEntry,
-  Ban,
-  MemberSanctions,
-  NewReport,
-  NewRoomEvent,
-  Report,
-  UnreadRoom,
-} from './store.js';
 
 type Db = Kysely<Database>;
 
-const userJson = (u: User): User => ({ id: u.id, nickname: u.nickname, tag: u.tag });
+export const userJson = (u: User): User => ({ id: u.id, nickname: u.nickname, tag: u.tag });
 
 /** Reply quotes and reactions for a page of rows, in one query each. */
 export async function hydrate(db: Db, rows: readonly MessageRow[]): Promise<Message[]> {
@@ -178,7 +173,7 @@ export async function findMessage(db: Db, roomId: RoomId, id: MessageId): Promis
 }
 
 /** Applies the effect, takes the room's next seq and stores the event (and audit entry). In a transaction. */
-export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | undefined> {
+export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEvent | undefined> {
   const { effect } = e;
   const at = e.at.getTime();
   // The room's row first, for every event: the lock message appends take, taken before any other row,
@@ -351,13 +346,13 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
   }
 
   const by = userJson(e.actor);
-  let body: Record<string, unknown>;
+  let event: RoomEvent;
   switch (effect.type) {
     case 'message.edited':
     case 'message.deleted': {
       const message = await findMessage(trx, e.roomId, effect.messageId);
       if (message === undefined) throw new ParleyError('message_not_found');
-      body =
+      event =
         effect.type === 'message.edited'
           ? { type: effect.type, message }
           : { type: effect.type, message, by };
@@ -366,22 +361,25 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
     case 'reaction.changed':
       // What changed and the emoji's new total, never the message's whole reaction list: an event's
       // size must not grow with the number of reactions (every subscriber receives every event).
-      body = {
+      // Keys in the schema's order, as a stored event reads back: live and replayed JSON are alike.
+      event = {
         type: effect.type,
         messageId: effect.messageId,
+        by,
         emoji: effect.emoji,
         added: effect.added,
         count: await countReactions(trx, effect.messageId, { emoji: effect.emoji }),
-        by,
       };
       break;
     case 'room.updated': {
-      const { lastSeq: _lastSeq, ...stored } = roomFromRow(room);
-      body = { type: effect.type, room: { ...stored, online: effect.online }, by };
+      // The stored state only: who is online is presence, which the log does not record; the epoch
+      // names the log itself.
+      const { lastSeq: _lastSeq, createdBy: _createdBy, epoch: _epoch, ...state } = roomFromRow(room);
+      event = { type: effect.type, room: state, by };
       break;
     }
     case 'member.muted':
-      body = {
+      event = {
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until.toISOString(),
@@ -390,7 +388,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       };
       break;
     case 'member.banned':
-      body = {
+      event = {
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until === null ? null : effect.until.toISOString(),
@@ -399,11 +397,11 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       };
       break;
     case 'member.kicked':
-      body = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
+      event = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
       break;
     case 'member.unmuted':
     case 'member.unbanned':
-      body = { type: effect.type, user: userJson(effect.user), by };
+      event = { type: effect.type, user: userJson(effect.user), by };
       break;
     case 'moderator.added':
     case 'moderator.removed': {
@@ -414,17 +412,16 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
         .set({ moderators: usersJson(next) })
         .where('id', '=', e.roomId)
         .execute();
-      body = { type: effect.type, user: userJson(effect.user), by };
+      event = { type: effect.type, user: userJson(effect.user), by };
       break;
     }
     default:
       assertNever(effect);
   }
 
-  const json = JSON.stringify(body);
   await trx
     .insertInto('room_events')
-    .values({ room_id: e.roomId, seq, type: effect.type, body: json, created_at: at })
+    .values({ room_id: e.roomId, seq, type: effect.type, body: encodeRoomEvent(event), created_at: at })
     .execute();
   if (e.audit !== undefined) {
     const subject: User | undefined =
@@ -451,7 +448,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<RoomEvent | 
       })
       .execute();
   }
-  return { roomId: e.roomId, seq, type: effect.type, json, createdAt: e.at.toISOString() };
+  return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
 }
 
 export async function listEntries(
@@ -486,254 +483,11 @@ export async function listEntries(
         event: {
           roomId,
           seq: toInt(row.seq),
-          type: row.type as RoomEvent['type'],
-          json: row.body,
           createdAt: iso(row.created_at),
+          event: decodeRoomEvent(row.body, { roomId, seq: toInt(row.seq) }),
         },
       }),
     ),
   ];
-  const seqOf = (entry: RoomEntry): number =>
-    entry.kind === 'message' ? entry.message.seq : entry.event.seq;
-  return entries.sort((a, b) => seqOf(a) - seqOf(b)).slice(0, range.limit);
-}
-
-export async function rememberUser(db: Db, user: User, at: Date): Promise<void> {
-  await db
-    .insertInto('users')
-    .values({
-      id: user.id,
-      nickname: user.nickname,
-      tag: user.tag,
-      handle_key: handleKey(user.nickname, user.tag),
-      created_at: at.getTime(),
-    })
-    // An id's nickname and tag never change (a refreshed token keeps them): known ids are left alone.
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-}
-
-export async function findUser(db: Db, id: UserId): Promise<User | undefined> {
-  const row = await db
-    .selectFrom('users')
-    .select(['id', 'nickname', 'tag'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (row !== undefined) return userOf(row.id, row.nickname, row.tag);
-  // Someone who joined before users were recorded: their latest message names them.
-  const authored = await db
-    .selectFrom('messages')
-    .select(['author_id', 'author_nick', 'author_tag'])
-    .where('author_id', '=', id)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return authored === undefined
-    ? undefined
-    : userOf(authored.author_id, authored.author_nick, authored.author_tag);
-}
-
-export async function findUsersByHandle(
-  db: Db,
-  handles: readonly { readonly nickname: string; readonly tag: string }[],
-): Promise<User[]> {
-  if (handles.length === 0) return [];
-  const keys = [...new Set(handles.map((h) => handleKey(h.nickname, h.tag)))];
-  const rows = await db
-    .selectFrom('users')
-    .leftJoin('identity_tags', (join) =>
-      join.onRef('identity_tags.user_id', '=', 'users.id').onRef('identity_tags.tag', '=', 'users.tag'),
-    )
-    .select([
-      'users.id',
-      'users.nickname',
-      'users.tag',
-      'users.handle_key',
-      'identity_tags.user_id as holder',
-    ])
-    .where('users.handle_key', 'in', keys)
-    .orderBy('users.created_at')
-    .orderBy('users.id')
-    .execute();
-  // Since tags are reserved (identity_tags), one identity holds a handle at a time; ids that had it
-  // before (expired) or that share it from before reservations must not be mentioned beside it.
-  const held = new Set(rows.filter((r) => r.holder !== null).map((r) => r.handle_key));
-  return rows
-    .filter((r) => r.holder !== null || !held.has(r.handle_key))
-    .map((r) => userOf(r.id, r.nickname, r.tag));
-}
-
-export async function findSanctions(
-  db: Db,
-  roomId: RoomId,
-  userId: UserId,
-  now: Date,
-): Promise<MemberSanctions> {
-  const rows = await db
-    .selectFrom('sanctions')
-    .select(['kind', 'until_at'])
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute();
-  let result: { mutedUntil?: string; ban?: { until: string | null } } = {};
-  for (const row of rows) {
-    const until = row.until_at === null ? null : toInt(row.until_at);
-    if (until !== null && until <= now.getTime()) continue;
-    if (row.kind === 'mute' && until !== null) result = { ...result, mutedUntil: iso(until) };
-    if (row.kind === 'ban') result = { ...result, ban: { until: until === null ? null : iso(until) } };
-  }
-  return result;
-}
-
-export async function listBans(db: Db, roomId: RoomId, now: Date): Promise<Ban[]> {
-  const rows = await db
-    .selectFrom('sanctions')
-    .selectAll()
-    .where('room_id', '=', roomId)
-    .where('kind', '=', 'ban')
-    .where((eb) => eb.or([eb('until_at', 'is', null), eb('until_at', '>', now.getTime())]))
-    .orderBy('created_at', 'desc')
-    .execute();
-  return rows.map((r) => ({
-    user: userOf(r.user_id, r.user_nick, r.user_tag),
-    until: r.until_at === null ? null : iso(r.until_at),
-    reason: r.reason,
-    by: userOf(r.by_id, r.by_nick, r.by_tag),
-    createdAt: iso(r.created_at),
-  }));
-}
-
-export async function listAudit(
-  db: Db,
-  roomId: RoomId,
-  range: { readonly beforeId?: number; readonly limit: number },
-): Promise<AuditEntry[]> {
-  let q = db.selectFrom('audit_log').selectAll().where('room_id', '=', roomId);
-  if (range.beforeId !== undefined) q = q.where('seq', '<', range.beforeId);
-  const rows = await q.orderBy('seq', 'desc').limit(range.limit).execute();
-  return rows.map((r) => {
-    let details: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = JSON.parse(r.details);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-        details = parsed as Record<string, unknown>;
-    } catch {
-      details = {};
-    }
-    return {
-      id: toInt(r.seq),
-      action: r.action,
-      actor: userOf(r.actor_id, r.actor_nick, r.actor_tag),
-      ...(r.target_id === null || r.target_nick === null || r.target_tag === null
-        ? {}
-        : { target: userOf(r.target_id, r.target_nick, r.target_tag) }),
-      ...(r.message_id === null ? {} : { messageId: r.message_id as MessageId }),
-      details,
-      createdAt: iso(r.created_at),
-    };
-  });
-}
-
-export async function addReport(db: Db, report: NewReport): Promise<Report> {
-  const message = await findMessage(db, report.roomId, report.messageId);
-  if (message === undefined) throw new ParleyError('message_not_found');
-  await db
-    .insertInto('reports')
-    .values({
-      id: report.id,
-      room_id: report.roomId,
-      message_id: report.messageId,
-      reporter_id: report.reporter.id,
-      reporter_nick: report.reporter.nickname,
-      reporter_tag: report.reporter.tag,
-      reason: report.reason,
-      created_at: report.createdAt.getTime(),
-    })
-    .execute();
-  return {
-    id: report.id,
-    message,
-    reporter: userJson(report.reporter),
-    reason: report.reason,
-    createdAt: report.createdAt.toISOString(),
-  };
-}
-
-export async function listReports(db: Db, roomId: RoomId, limit: number): Promise<Report[]> {
-  const rows = await db
-    .selectFrom('reports')
-    .selectAll()
-    .where('room_id', '=', roomId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  const ids = [...new Set(rows.map((r) => r.message_id))];
-  const messageRows =
-    ids.length === 0 ? [] : await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
-  const messages = new Map((await hydrate(db, messageRows)).map((m) => [m.id as string, m]));
-  return rows.flatMap((r): Report[] => {
-    const message = messages.get(r.message_id);
-    if (message === undefined) return [];
-    return [
-      {
-        id: r.id,
-        message,
-        reporter: userOf(r.reporter_id, r.reporter_nick, r.reporter_tag),
-        reason: r.reason,
-        createdAt: iso(r.created_at),
-      },
-    ];
-  });
-}
-
-export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: number): Promise<number> {
-  const exists = await db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
-  if (exists === undefined) throw new ParleyError('room_not_found');
-  await db
-    .insertInto('read_markers')
-    .values({ user_id: userId, room_id: roomId, last_read_seq: seq })
-    .onConflict((oc) =>
-      oc
-        .columns(['user_id', 'room_id'])
-        .doUpdateSet({ last_read_seq: seq })
-        .where('read_markers.last_read_seq', '<', seq),
-    )
-    .execute();
-  const row = await db
-    .selectFrom('read_markers')
-    .select('last_read_seq')
-    .where('user_id', '=', userId)
-    .where('room_id', '=', roomId)
-    .executeTakeFirstOrThrow();
-  return toInt(row.last_read_seq);
-}
-
-async function forgetReadMarker(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
-  await trx.deleteFrom('read_markers').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
-}
-
-export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> {
-  const rows = await db
-    .selectFrom('read_markers as r')
-    .select((eb) => [
-      'r.room_id',
-      'r.last_read_seq',
-      eb
-        .selectFrom('messages as m')
-        .select((e2) => e2.fn.countAll().as('n'))
-        .whereRef('m.room_id', '=', 'r.room_id')
-        .whereRef('m.seq', '>', 'r.last_read_seq')
-        .where('m.deleted', '=', 0)
-        .where('m.author_id', '<>', userId)
-        .as('unread'),
-    ])
-    .where('r.user_id', '=', userId)
-    .orderBy('r.room_id')
-    .execute();
-  return rows.map((r) => ({
-    roomId: r.room_id as RoomId,
-    lastReadSeq: toInt(r.last_read_seq),
-    unread: toInt(r.unread ?? 0),
-  }));
+  return entries.sort((a, b) => entrySeq(a) - entrySeq(b)).slice(0, range.limit);
 }

@@ -1,0 +1,183 @@
+// The permission rules are pure: a room's roles and settings and a user's sanctions in, allowed (no
+// throw) or refused with a code out.
+import { describe, expect, it } from 'vitest';
+import { ParleyError } from '../errors.js';
+import type { MemberSanctions } from '../store/store.js';
+import type { Message, StoredRoom, User, UserId } from './model.js';
+import {
+  deleteRights,
+  joinNeeds,
+  readLevel,
+  refuseDelete,
+  refuseEdit,
+  refuseFull,
+  refuseOwnerAsModerator,
+  refuseSanctioned,
+  refuseSanctionTarget,
+  refuseSelfLift,
+  refuseUnlessActingStaff,
+  refuseUnlessOwner,
+  roleOf,
+  slowModeSeconds,
+} from './permissions.js';
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof ParleyError ? error.code : 'not a ParleyError';
+  }
+  return undefined;
+};
+
+const user = (id: string): User => ({ id: id as UserId, nickname: id, tag: '0001' });
+const owner = 'o' as UserId;
+const moderator = 'm' as UserId;
+const member = 'x' as UserId;
+const room = {
+  ownerId: owner,
+  moderators: [user('m')],
+  hasPassword: false,
+  memberCap: null,
+  slowModeSeconds: 0,
+} satisfies Partial<StoredRoom>;
+const none: MemberSanctions = {};
+const muted: MemberSanctions = { mutedUntil: '2030-01-01T00:00:00.000Z' };
+const banned: MemberSanctions = { ban: { until: null } };
+const now = new Date('2026-12-02T10:00:00.000Z');
+const message = (authorId: string, agoSeconds: number): Message =>
+  ({
+    id: 'm1',
+    roomId: 'r1',
+    seq: 1,
+    author: user(authorId),
+    body: 'hi',
+    createdAt: new Date(now.getTime() - agoSeconds * 1000).toISOString(),
+  }) as Message;
+
+describe('roles', () => {
+  it('tells owner, moderator and member apart', () => {
+    expect([owner, moderator, member].map((id) => roleOf(room, id))).toEqual([
+      'owner',
+      'moderator',
+      'member',
+    ]);
+  });
+});
+
+describe('speaking', () => {
+  it('is refused to the banned before the muted, and allowed otherwise', () => {
+    expect(code(() => refuseSanctioned(none))).toBeUndefined();
+    expect(code(() => refuseSanctioned(muted))).toBe('muted');
+    expect(code(() => refuseSanctioned({ ...muted, ...banned }))).toBe('banned');
+  });
+
+  it('waits out slow mode for members with something to say, never for staff', () => {
+    const slow = { ...room, slowModeSeconds: 30 };
+    expect(slowModeSeconds(slow, member, 'hello')).toBe(30);
+    expect(slowModeSeconds(slow, member, '   ')).toBe(0);
+    expect(slowModeSeconds(slow, moderator, 'hello')).toBe(0);
+    expect(slowModeSeconds(slow, owner, 'hello')).toBe(0);
+    expect(slowModeSeconds(room, member, 'hello')).toBe(0);
+  });
+});
+
+describe('staff actions', () => {
+  it('belong to the owner and moderators who are not sanctioned', () => {
+    const act = (id: UserId, sanctions: MemberSanctions) => () =>
+      refuseUnlessActingStaff(roleOf(room, id), sanctions, 'no');
+    expect(code(act(owner, none))).toBeUndefined();
+    expect(code(act(moderator, none))).toBeUndefined();
+    expect(code(act(member, none))).toBe('forbidden');
+    expect(code(act(moderator, muted))).toBe('muted');
+    expect(code(act(moderator, banned))).toBe('banned');
+  });
+
+  it('never reach the owner; reach moderators only from the owner', () => {
+    expect(code(() => refuseSanctionTarget(room, 'moderator', owner))).toBe('forbidden');
+    expect(code(() => refuseSanctionTarget(room, 'moderator', moderator))).toBe('forbidden');
+    expect(code(() => refuseSanctionTarget(room, 'owner', moderator))).toBeUndefined();
+    expect(code(() => refuseSanctionTarget(room, 'moderator', member))).toBeUndefined();
+    expect(code(() => refuseSelfLift(moderator, moderator))).toBe('forbidden');
+    expect(code(() => refuseSelfLift(owner, moderator))).toBeUndefined();
+  });
+
+  it('leave appointing and the audit log to the owner, who is no moderator', () => {
+    expect(code(() => refuseUnlessOwner('owner', 'no'))).toBeUndefined();
+    expect(code(() => refuseUnlessOwner('moderator', 'no'))).toBe('forbidden');
+    expect(code(() => refuseOwnerAsModerator(room, owner))).toBe('invalid_request');
+    expect(code(() => refuseOwnerAsModerator(room, member))).toBeUndefined();
+  });
+});
+
+describe('edits and deletions', () => {
+  it('let authors edit their own messages within the window', () => {
+    expect(code(() => refuseEdit(message('x', 10), member, now, 60))).toBeUndefined();
+    expect(code(() => refuseEdit(message('x', 61), member, now, 60))).toBe('edit_window_closed');
+    expect(code(() => refuseEdit(message('y', 10), member, now, 60))).toBe('forbidden');
+  });
+
+  it('let acting staff delete anything, muted staff only their own, the banned nothing', () => {
+    const others = message('y', 10_000);
+    expect(
+      code(() => refuseDelete(others, moderator, deleteRights('moderator', none), now, 60)),
+    ).toBeUndefined();
+    expect(code(() => refuseDelete(others, moderator, deleteRights('moderator', muted), now, 60))).toBe(
+      'muted',
+    );
+    expect(
+      code(() => refuseDelete(message('m', 10), moderator, deleteRights('moderator', muted), now, 60)),
+    ).toBe(undefined);
+    expect(code(() => refuseDelete(others, member, deleteRights('member', none), now, 60))).toBe('forbidden');
+    expect(code(() => deleteRights('member', banned))).toBe('banned');
+  });
+});
+
+describe('joining', () => {
+  const locked = { ...room, hasPassword: true, memberCap: 2 };
+
+  it('asks members of a password room for it and holds them to the cap; staff to neither', () => {
+    expect(joinNeeds(locked, member, { presenceOnly: false, joined: false })).toEqual({
+      password: true,
+      memberCap: 2,
+    });
+    expect(joinNeeds(locked, moderator, { presenceOnly: false, joined: false })).toEqual({
+      password: false,
+      memberCap: undefined,
+    });
+    expect(joinNeeds(room, member, { presenceOnly: false, joined: false })).toEqual({
+      password: false,
+      memberCap: undefined,
+    });
+  });
+
+  it('lets a connection in the room see its presence without a second proof, and never caps presence', () => {
+    expect(joinNeeds(locked, member, { presenceOnly: true, joined: true })).toEqual({
+      password: false,
+      memberCap: undefined,
+    });
+    expect(joinNeeds(locked, member, { presenceOnly: true, joined: false })).toEqual({
+      password: true,
+      memberCap: undefined,
+    });
+  });
+
+  it('refuses the place after the last unless the user is already in', () => {
+    const two = [user('a'), user('b')];
+    expect(code(() => refuseFull(2, two, 'c' as UserId))).toBe('room_full');
+    expect(code(() => refuseFull(2, two, 'a' as UserId))).toBeUndefined();
+    expect(code(() => refuseFull(3, two, 'c' as UserId))).toBeUndefined();
+  });
+});
+
+describe('reading over HTTP', () => {
+  const locked = { ...room, hasPassword: true };
+  it('shows open rooms fully, password rooms to grant holders and staff, and nothing to the banned', () => {
+    expect(readLevel(room, [], undefined)).toBe('full');
+    expect(readLevel(locked, [], undefined)).toBe('outline');
+    expect(readLevel(locked, [{ id: member, sanctions: none }], undefined)).toBe('outline');
+    expect(readLevel(locked, [{ id: member, sanctions: none }], member)).toBe('full');
+    expect(readLevel(locked, [{ id: moderator, sanctions: none }], undefined)).toBe('full');
+    expect(code(() => readLevel(room, [{ id: member, sanctions: banned }], undefined))).toBe('banned');
+  });
+});

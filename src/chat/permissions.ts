@@ -1,0 +1,454 @@
+// May this user do X in this room? The one answer, for STOMP and HTTP alike: roles (owner, moderator,
+// member), sanctions (mute, ban), password and room grants, member cap, slow mode. The rules are pure
+// functions of a room's roles, settings and a user's sanctions (tested without I/O); the Permissions
+// class loads those (cached per node, invalidated across nodes on the `policy` channel) and applies
+// them. Knows nothing of frames, HTTP or SQL, and changes nothing in a room.
+import type { Logger } from 'pino';
+import type { Bus, PresenceRegistry, RateLimiter } from '../bus/bus.js';
+import type { Clock } from '../clock.js';
+import { ParleyError } from '../errors.js';
+import type { MemberSanctions, Store } from '../store/store.js';
+import type { Message, RoomEventType, RoomId, StoredRoom, User, UserId } from './model.js';
+import type { IssuedGrant, RoomAccess } from './room-access.js';
+import { isRoomId } from './room-id.js';
+import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
+import type { Appended } from './room-writer.js';
+
+export type Role = 'owner' | 'moderator' | 'member';
+type Roles = Pick<StoredRoom, 'ownerId' | 'moderators'>;
+
+/** The bus channel on which a room id says "this room's policy changed": every node drops its copy. */
+export const POLICY_CHANNEL = 'policy';
+
+/** Events that change who may do what in a room (settings, roles, sanctions). */
+const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
+  'room.updated',
+  'member.muted',
+  'member.unmuted',
+  'member.kicked',
+  'member.banned',
+  'member.unbanned',
+  'moderator.added',
+  'moderator.removed',
+]);
+
+// The rules ----------------------------------------------------------------------------------------
+
+export function roleOf(room: Roles, userId: UserId): Role {
+  if (room.ownerId === userId) return 'owner';
+  return room.moderators.some((m) => m.id === userId) ? 'moderator' : 'member';
+}
+
+/** Speaking (posting, editing) is refused to the banned and the muted. */
+export function refuseSanctioned(sanctions: MemberSanctions): void {
+  if (sanctions.ban !== undefined) throw new ParleyError('banned');
+  if (sanctions.mutedUntil !== undefined) {
+    throw new ParleyError('muted', `You are muted in this room until ${sanctions.mutedUntil}.`);
+  }
+}
+
+/** Being in the room at all (subscribing, reading, reacting) is refused to the banned. */
+export function refuseBanned(sanctions: MemberSanctions): void {
+  if (sanctions.ban !== undefined) throw new ParleyError('banned');
+}
+
+/** Seconds of slow mode a message must respect (0: none); staff and empty bodies are exempt. */
+export function slowModeSeconds(
+  room: Pick<StoredRoom, 'slowModeSeconds'> & Roles,
+  userId: UserId,
+  body: string,
+): number {
+  if (room.slowModeSeconds <= 0 || roleOf(room, userId) !== 'member' || body.trim().length === 0) return 0;
+  return room.slowModeSeconds;
+}
+
+/**
+ * Staff powers: held by the owner and moderators, and suspended while a moderator is muted or banned
+ * in the room (`sanctions` are the actor's, read fresh; the owner can never be sanctioned).
+ */
+export function refuseUnlessActingStaff(role: Role, sanctions: MemberSanctions, what: string): void {
+  if (role === 'member') throw new ParleyError('forbidden', what);
+  if (role === 'moderator') refuseSanctioned(sanctions);
+}
+
+/** Appointing and dismissing moderators, reading the audit log: the owner's alone. */
+export function refuseUnlessOwner(role: Role, what: string): void {
+  if (role !== 'owner') throw new ParleyError('forbidden', what);
+}
+
+/** Whom staff may sanction (or lift a sanction from): never the owner; moderators only by the owner. */
+export function refuseSanctionTarget(room: Roles, actorRole: Role, targetId: UserId): void {
+  const targetRole = roleOf(room, targetId);
+  if (targetRole === 'owner') throw new ParleyError('forbidden', 'Nobody can sanction the owner.');
+  if (targetRole === 'moderator' && actorRole !== 'owner') {
+    throw new ParleyError('forbidden', 'Moderators cannot sanction moderators.');
+  }
+}
+
+/** Nobody lifts their own mute or ban. */
+export function refuseSelfLift(actorId: UserId, targetId: string): void {
+  if (actorId === targetId) throw new ParleyError('forbidden', 'Nobody lifts their own sanction.');
+}
+
+/** The owner is not one of the moderators: they can be neither appointed nor dismissed. */
+export function refuseOwnerAsModerator(room: Roles, targetId: UserId): void {
+  if (targetId === room.ownerId) throw new ParleyError('invalid_request', 'The owner is not a moderator.');
+}
+
+/** Whether `now` is still within the author's edit window of `message`. */
+export function inEditWindow(message: Pick<Message, 'createdAt'>, now: Date, windowSeconds: number): boolean {
+  return now.getTime() - Date.parse(message.createdAt) <= windowSeconds * 1000;
+}
+
+/** Editing: the author's own message, within the edit window. */
+export function refuseEdit(message: Message, userId: UserId, now: Date, windowSeconds: number): void {
+  if (message.author.id !== userId) throw new ParleyError('forbidden', 'Only the author may edit a message.');
+  if (!inEditWindow(message, now, windowSeconds)) throw new ParleyError('edit_window_closed');
+}
+
+/** What a user may delete in a room: anyone's messages (acting staff) or only their own. */
+export interface DeleteRights {
+  readonly staff: boolean;
+  /** A muted moderator: may still remove their own words, like any muted member, but not others'. */
+  readonly mutedStaff: boolean;
+  readonly sanctions: MemberSanctions;
+}
+
+export function deleteRights(role: Role, sanctions: MemberSanctions): DeleteRights {
+  refuseBanned(sanctions);
+  const mutedStaff = role !== 'member' && sanctions.mutedUntil !== undefined;
+  return { staff: role !== 'member' && !mutedStaff, mutedStaff, sanctions };
+}
+
+/** Deleting: acting staff delete anything; others their own messages within the edit window. */
+export function refuseDelete(
+  message: Message,
+  userId: UserId,
+  rights: DeleteRights,
+  now: Date,
+  windowSeconds: number,
+): void {
+  if (rights.staff) return;
+  if (message.author.id !== userId) {
+    if (rights.mutedStaff) refuseSanctioned(rights.sanctions);
+    throw new ParleyError('forbidden', 'Only the author or staff may delete a message.');
+  }
+  if (!inEditWindow(message, now, windowSeconds)) throw new ParleyError('edit_window_closed');
+}
+
+/** What entering a room's messages (or presence) asks of a user who is not banned. */
+export interface JoinNeeds {
+  /** A room grant of the user or the password. */
+  readonly password: boolean;
+  /** The most distinct users online at once this user is held to; undefined: none. */
+  readonly memberCap: number | undefined;
+}
+
+/**
+ * Staff are exempt from the password and the cap. The presence of a room this connection is in needs
+ * no second proof; the cap counts the messages subscription only.
+ */
+export function joinNeeds(
+  room: Pick<StoredRoom, 'hasPassword' | 'memberCap'> & Roles,
+  userId: UserId,
+  subscription: { readonly presenceOnly: boolean; readonly joined: boolean },
+): JoinNeeds {
+  if (roleOf(room, userId) !== 'member') return { password: false, memberCap: undefined };
+  return {
+    password: room.hasPassword && !(subscription.presenceOnly && subscription.joined),
+    memberCap: subscription.presenceOnly || room.memberCap === null ? undefined : room.memberCap,
+  };
+}
+
+/** Refuses the last-but-one place: `members` are online now (the join enforces the cap atomically). */
+export function refuseFull(cap: number, members: readonly Pick<User, 'id'>[], userId: UserId): void {
+  if (!members.some((m) => m.id === userId) && members.length >= cap) {
+    throw new ParleyError('room_full', `The room allows ${cap} members online at once.`);
+  }
+}
+
+/**
+ * What an HTTP reader sees of a room: `full` or `outline` (a password room to someone with neither its
+ * grant nor a staff role). `readers` are the identities the request names (bearer and/or grant holder),
+ * each with their sanctions: if any is banned the answer is `banned`.
+ */
+export function readLevel(
+  room: Pick<StoredRoom, 'hasPassword'> & Roles,
+  readers: readonly { readonly id: UserId; readonly sanctions: MemberSanctions }[],
+  grantHolder: UserId | undefined,
+): 'full' | 'outline' {
+  for (const reader of readers) refuseBanned(reader.sanctions);
+  if (!room.hasPassword || grantHolder !== undefined) return 'full';
+  return readers.some((r) => roleOf(room, r.id) !== 'member') ? 'full' : 'outline';
+}
+
+// Applying them ------------------------------------------------------------------------------------
+
+/** Who reads a room over HTTP: a bearer identity and/or a room grant, both optional. */
+export interface RoomViewer {
+  readonly user?: User | undefined;
+  readonly grant?: string | undefined;
+}
+
+export interface PermissionsDependencies {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly rateLimiter: RateLimiter;
+  readonly presence: PresenceRegistry;
+  /** Room passwords: guess limits and room grants. */
+  readonly access: RoomAccess;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class Permissions {
+  readonly #deps: PermissionsDependencies;
+  readonly #cache: RoomPolicyCache;
+  /** The cache is used only while invalidations from other nodes are being received. */
+  #live = false;
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(deps: PermissionsDependencies) {
+    this.#deps = deps;
+    this.#cache = new RoomPolicyCache({ store: deps.store, clock: deps.clock });
+    // Invalidations published while the bus was away are lost: forget everything.
+    deps.bus.onResync(() => this.#cache.clear());
+  }
+
+  /** Listens for policy invalidations published by any node; the cache serves reads from then on. */
+  async start(): Promise<void> {
+    this.#unsubscribe = await this.#deps.bus.subscribe(POLICY_CHANNEL, (payload) => {
+      if (isRoomId(payload)) this.#cache.invalidate(payload);
+    });
+    this.#cache.clear();
+    this.#live = true;
+  }
+
+  async close(): Promise<void> {
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    this.#live = false;
+    this.#cache.clear();
+    await unsubscribe?.();
+  }
+
+  /**
+   * Hook on the room's append path: a stored event that changes the policy is forgotten here at once
+   * and on the other nodes once the invalidation reaches them (published before the event itself, so a
+   * node that delivers the event already dropped its copy; a lost one is covered by the resync clear and
+   * the cache's TTL).
+   */
+  readonly onAppended = (entry: Appended): Promise<void> | undefined => {
+    if (entry.kind !== 'event' || !POLICY_EVENTS.has(entry.event.event.type)) return undefined;
+    const { roomId } = entry.event;
+    this.#cache.invalidate(roomId);
+    return this.#deps.bus.publish(POLICY_CHANNEL, roomId).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, roomId }, 'publishing a policy invalidation failed');
+    });
+  };
+
+  /** The room's settings and roles for a permission check (cached; no lastSeq), or room_not_found. */
+  async policyRoom(id: RoomId): Promise<RoomPolicy> {
+    const room = await (this.#live ? this.#cache.room(id) : this.#deps.store.findRoom(id));
+    if (room === undefined) throw new ParleyError('room_not_found');
+    return room;
+  }
+
+  /** The room as stored now (current roles, lastSeq), or room_not_found. */
+  async currentRoom(id: RoomId): Promise<StoredRoom> {
+    const room = await this.#deps.store.findRoom(id);
+    if (room === undefined) throw new ParleyError('room_not_found');
+    return room;
+  }
+
+  /** The user's sanctions in force now (cached, expiry evaluated now). */
+  sanctions(roomId: RoomId, userId: UserId): Promise<MemberSanctions> {
+    return this.#live
+      ? this.#cache.sanctions(roomId, userId)
+      : this.#deps.store.findSanctions(roomId, userId, new Date(this.#deps.clock.now()));
+  }
+
+  /** Refuses with `banned` when the user is banned from the room (to say why they are not in it). */
+  async refuseBannedFrom(user: User, roomId: RoomId): Promise<void> {
+    refuseBanned(await this.sanctions(roomId, user.id));
+  }
+
+  /** A new message: sanctions, then slow mode (which spends from the author's slow-mode bucket). */
+  async checkPost(author: User, roomId: RoomId, body: string): Promise<RoomPolicy> {
+    const [room, sanctions] = await Promise.all([this.policyRoom(roomId), this.sanctions(roomId, author.id)]);
+    refuseSanctioned(sanctions);
+    const seconds = slowModeSeconds(room, author.id, body);
+    if (seconds > 0) {
+      const decision = await this.#deps.rateLimiter.take(`slow:${room.id}:${author.id}:${seconds}`, {
+        capacity: 1,
+        refillPerSecond: 1 / seconds,
+      });
+      if (!decision.allowed) {
+        const wait = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        throw new ParleyError('slow_mode', `Slow mode: wait ${wait} s before your next message.`, {
+          retryAfterSeconds: wait,
+        });
+      }
+    }
+    return room;
+  }
+
+  /** An edit is speaking: refused to the muted and the banned. */
+  async checkSpeaking(user: User, roomId: RoomId): Promise<RoomPolicy> {
+    const room = await this.policyRoom(roomId);
+    refuseSanctioned(await this.sanctions(room.id, user.id));
+    return room;
+  }
+
+  /** Reacting, and the like: refused to the banned. */
+  async checkPresent(user: User, roomId: RoomId): Promise<RoomPolicy> {
+    const room = await this.policyRoom(roomId);
+    refuseBanned(await this.sanctions(room.id, user.id));
+    return room;
+  }
+
+  /**
+   * Typing notices from a member the room has muted or banned are dropped, quietly: "is typing…" from
+   * someone who may not post, or who was shown the door, is noise the room asked not to have.
+   */
+  async mayShowTyping(user: User, roomId: RoomId): Promise<boolean> {
+    const sanctions = await this.sanctions(roomId, user.id);
+    return sanctions.ban === undefined && sanctions.mutedUntil === undefined;
+  }
+
+  /** Deleting: members' rights from the cache, staff's from the store (see #actingStaff). */
+  async deleteRights(
+    user: User,
+    roomId: RoomId,
+    now: Date,
+  ): Promise<{ room: RoomPolicy; rights: DeleteRights }> {
+    const room = await this.policyRoom(roomId);
+    const role = roleOf(room, user.id);
+    const sanctions =
+      role === 'member'
+        ? await this.sanctions(room.id, user.id)
+        : await this.#deps.store.findSanctions(room.id, user.id, now);
+    return { room, rights: deleteRights(role, sanctions) };
+  }
+
+  /**
+   * May the user subscribe to the room? Bans apply to every room destination; the password to the
+   * messages and the presence (a room grant of the user, or the password itself); the member cap to the
+   * messages only (see joinNeeds).
+   */
+  async checkJoin(
+    user: User,
+    roomId: RoomId,
+    options: {
+      readonly password?: string | undefined;
+      readonly grant?: string | undefined;
+      /** Where the connection comes from: password guesses are limited per address too. */
+      readonly address: string;
+      /** This connection already holds a live subscription to the room's messages. */
+      readonly joined: boolean;
+      readonly presenceOnly: boolean;
+    },
+  ): Promise<{ readonly maxUsers?: number }> {
+    const room = await this.policyRoom(roomId);
+    await this.refuseBannedFrom(user, room.id);
+    const needs = joinNeeds(room, user.id, options);
+    if (needs.password)
+      await this.#passPassword(user, room.id, options.password, options.grant, options.address);
+    if (needs.memberCap === undefined) return {};
+    // Refused early, before any replay; the join itself enforces the cap atomically (two users taking
+    // the last place at once both pass this check), so it gets the cap too.
+    refuseFull(needs.memberCap, await this.#deps.presence.members(room.id), user.id);
+    return { maxUsers: needs.memberCap };
+  }
+
+  /**
+   * `POST /api/rooms/:id/join`: the room grant HTTP reads (and SUBSCRIBE) accept instead of the
+   * password. Refused to the banned; staff and open rooms need no password; guesses are limited.
+   */
+  async grantFor(
+    user: User,
+    roomId: RoomId,
+    password: string | undefined,
+    address: string,
+  ): Promise<IssuedGrant> {
+    const room = await this.policyRoom(roomId);
+    await this.refuseBannedFrom(user, room.id);
+    const hash = room.hasPassword ? await this.#deps.store.findPasswordHash(room.id) : null;
+    const staff = roleOf(room, user.id) !== 'member';
+    if (typeof hash === 'string' && !staff) {
+      await this.#deps.access.checkPassword(user, address, room.id, password, hash);
+    }
+    // Staff enter without the password by role: their grant lasts only while they are staff.
+    return this.#deps.access.issueGrant(
+      user.id,
+      room.id,
+      typeof hash === 'string' ? hash : null,
+      typeof hash === 'string' && staff,
+    );
+  }
+
+  /**
+   * What an HTTP reader may see of a room (see readLevel). The banned read nothing, whichever identity
+   * (bearer or grant) names them; anonymous readers of an open room read it as before.
+   */
+  async readAccess(roomId: RoomId, viewer: RoomViewer): Promise<'full' | 'outline'> {
+    const room = await this.policyRoom(roomId);
+    const hash =
+      viewer.grant !== undefined && room.hasPassword
+        ? await this.#deps.store.findPasswordHash(room.id)
+        : null;
+    const holder =
+      viewer.grant === undefined
+        ? undefined
+        : await this.#deps.access.grantHolder(
+            viewer.grant,
+            room.id,
+            typeof hash === 'string' ? hash : null,
+            (id) => roleOf(room, id) !== 'member',
+          );
+    const ids = new Set<UserId>();
+    if (viewer.user !== undefined) ids.add(viewer.user.id);
+    if (holder !== undefined) ids.add(holder);
+    const readers = await Promise.all(
+      [...ids].map(async (id) => ({ id, sanctions: await this.sanctions(room.id, id) })),
+    );
+    return readLevel(room, readers, holder);
+  }
+
+  /**
+   * Staff powers, decided on the current roles and sanctions (the store, never a cached copy: a
+   * sanction just laid on a moderator must stop their very next action on any node).
+   */
+  async actingStaff(user: User, roomId: RoomId, what: string): Promise<{ room: StoredRoom; role: Role }> {
+    const room = await this.currentRoom(roomId);
+    const role = roleOf(room, user.id);
+    if (role === 'member') throw new ParleyError('forbidden', what);
+    const sanctions =
+      role === 'moderator'
+        ? await this.#deps.store.findSanctions(room.id, user.id, new Date(this.#deps.clock.now()))
+        : {};
+    refuseUnlessActingStaff(role, sanctions, what);
+    return { room, role };
+  }
+
+  /** The owner's reads (the audit log), on the current roles. */
+  async owner(user: User, roomId: RoomId, what: string): Promise<StoredRoom> {
+    const room = await this.currentRoom(roomId);
+    refuseUnlessOwner(roleOf(room, user.id), what);
+    return room;
+  }
+
+  /** A room grant of this user, or else the password (each guess limited); wrong_password otherwise. */
+  async #passPassword(
+    user: User,
+    roomId: RoomId,
+    password: string | undefined,
+    grant: string | undefined,
+    address: string,
+  ): Promise<void> {
+    const hash = await this.#deps.store.findPasswordHash(roomId);
+    if (typeof hash !== 'string') return;
+    if (grant !== undefined && (await this.#deps.access.grantHolder(grant, roomId, hash)) === user.id) return;
+    await this.#deps.access.checkPassword(user, address, roomId, password, hash);
+  }
+}

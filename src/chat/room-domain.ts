@@ -1,0 +1,236 @@
+// The room domain, assembled: rooms and their reads, membership and presence, the one Permissions,
+// the command handlers (messages, moderation, reports, read markers) and the one append-and-publish
+// path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read its parts; it hands
+// what this node must deliver to the RoomOutput it was built with. Knows no transport.
+import type { Logger } from 'pino';
+import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../bus/bus.js';
+import type { Clock } from '../clock.js';
+import type { Limits } from '../config.js';
+import { assertNever } from '../errors.js';
+import { MAX_HISTORY_PAGE } from '../protocol/index.js';
+import type { Store } from '../store/store.js';
+import type { PostCommand, RoomCommand } from './commands.js';
+import { Membership } from './membership.js';
+import { MentionNotices } from './mention-notices.js';
+import { MessageCommands } from './message-commands.js';
+import type { Message, RoomId, User } from './model.js';
+import { Moderation } from './moderation.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { Permissions } from './permissions.js';
+import { ReadMarkers } from './read-markers.js';
+import { Reports } from './reports.js';
+import type { RoomAccess } from './room-access.js';
+import { RoomCache } from './room-cache.js';
+import { RoomFeeds } from './room-feeds.js';
+import type { RoomOutput } from './room-output.js';
+import { type AppendObserver, RoomWriter } from './room-writer.js';
+import { Rooms } from './rooms.js';
+
+export type RoomLimits = Pick<
+  Limits,
+  | 'messageMaxChars'
+  | 'maxCombiningMarks'
+  | 'sendRatePerSecond'
+  | 'sendBurst'
+  | 'roomsPerUserPerHour'
+  | 'roomJoinsPerUserPerMinute'
+  | 'editWindowSeconds'
+  | 'maxReactionEmojisPerMessage'
+  | 'maxReactionsPerUserPerMessage'
+  | 'reactionRatePerSecond'
+  | 'reactionBurst'
+>;
+
+export interface RoomDomainDependencies {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly presence: PresenceRegistry;
+  readonly rateLimiter: RateLimiter;
+  /**
+   * Shared by the nodes of a deployment: room metadata, room heads and latest history pages are read
+   * from here before the store. Without it every read goes to the store.
+   */
+  readonly cache?: Cache | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly limits: RoomLimits;
+  /** Room passwords: guess limits and room grants. */
+  readonly access: RoomAccess;
+  readonly hasher: PasswordHasher;
+  /** Where this node's rooms deliver (the STOMP broker's topics and user queues). */
+  readonly output: RoomOutput;
+  /** Recent messages kept per active room for history reads (default 200). */
+  readonly recentMessagesPerRoom?: number;
+}
+
+export class RoomDomain {
+  readonly rooms: Rooms;
+  readonly membership: Membership;
+  readonly permissions: Permissions;
+  readonly moderation: Moderation;
+  readonly readMarkers: ReadMarkers;
+  readonly #messages: MessageCommands;
+  readonly #reports: Reports;
+  readonly #writer: RoomWriter;
+  readonly #feeds: RoomFeeds;
+  readonly #mentions: MentionNotices;
+
+  constructor(deps: RoomDomainDependencies) {
+    const { store, bus, presence, rateLimiter, clock, logger, limits } = deps;
+    const roomCache =
+      deps.cache === undefined
+        ? undefined
+        : new RoomCache({ cache: deps.cache, store, pageSize: MAX_HISTORY_PAGE });
+    this.#feeds = new RoomFeeds({
+      store,
+      bus,
+      sink: deps.output,
+      logger,
+      recentLimit: deps.recentMessagesPerRoom ?? MAX_HISTORY_PAGE,
+    });
+    this.rooms = new Rooms({
+      store,
+      presence,
+      rateLimiter,
+      feeds: this.#feeds,
+      roomCache,
+      clock,
+      logger,
+      roomsPerUserPerHour: limits.roomsPerUserPerHour,
+      maxCombiningMarks: limits.maxCombiningMarks,
+    });
+    this.membership = new Membership({
+      bus,
+      presence,
+      rateLimiter,
+      rooms: this.rooms,
+      joinsPerMinute: limits.roomJoinsPerUserPerMinute,
+    });
+    this.permissions = new Permissions({
+      store,
+      bus,
+      rateLimiter,
+      presence,
+      access: deps.access,
+      clock,
+      logger,
+    });
+    this.#writer = new RoomWriter({ store, bus, feeds: this.#feeds, roomCache, clock, logger });
+    this.#mentions = new MentionNotices({
+      store,
+      bus,
+      presence,
+      permissions: this.permissions,
+      output: deps.output,
+      logger,
+    });
+    // Policy first: a node that delivers a policy event has already dropped its copy of the policy.
+    this.#writer.onAppended(this.permissions.onAppended);
+    this.#writer.onAppended(this.#mentions.onAppended);
+    this.#messages = new MessageCommands({
+      store,
+      rateLimiter,
+      clock,
+      permissions: this.permissions,
+      writer: this.#writer,
+      mentions: this.#mentions,
+      limits: {
+        messageMaxChars: limits.messageMaxChars,
+        maxCombiningMarks: limits.maxCombiningMarks,
+        sendRatePerSecond: limits.sendRatePerSecond,
+        sendBurst: limits.sendBurst,
+        editWindowSeconds: limits.editWindowSeconds,
+        reactions: {
+          emojisPerMessage: limits.maxReactionEmojisPerMessage,
+          perUserPerMessage: limits.maxReactionsPerUserPerMessage,
+          ratePerSecond: limits.reactionRatePerSecond,
+          burst: limits.reactionBurst,
+        },
+      },
+    });
+    this.moderation = new Moderation({
+      store,
+      rateLimiter,
+      clock,
+      permissions: this.permissions,
+      writer: this.#writer,
+      hasher: deps.hasher,
+      maxCombiningMarks: limits.maxCombiningMarks,
+    });
+    this.#reports = new Reports({
+      store,
+      rateLimiter,
+      clock,
+      permissions: this.permissions,
+      maxCombiningMarks: limits.maxCombiningMarks,
+    });
+    this.readMarkers = new ReadMarkers({ store, permissions: this.permissions });
+  }
+
+  /** Listens for what other nodes publish to the domain (policy invalidations, mention notices). */
+  async start(): Promise<void> {
+    await this.permissions.start();
+    try {
+      await this.#mentions.start();
+    } catch (error) {
+      await this.permissions.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.permissions.close(), this.#mentions.close(), this.#feeds.closeAll()]);
+  }
+
+  /** Observes every append (after commit, before fan-out); see AppendObserver. */
+  onAppended(observer: AppendObserver): void {
+    this.#writer.onAppended(observer);
+  }
+
+  /** A new message in two phases (see MessageCommands.admitPost). */
+  admitPost(user: User, command: PostCommand): Promise<{ readonly stored: Promise<Message> }> {
+    return this.#messages.admitPost(user, command);
+  }
+
+  /** Any room command, done when it is durably stored (or refused with a ParleyError). */
+  async execute(user: User, command: RoomCommand): Promise<void> {
+    switch (command.kind) {
+      case 'post': {
+        const { stored } = await this.#messages.admitPost(user, command);
+        await stored;
+        return;
+      }
+      case 'typing':
+        if (await this.permissions.mayShowTyping(user, command.roomId))
+          await this.membership.typing(user, command.roomId);
+        return;
+      case 'edit':
+        return this.#messages.edit(user, command);
+      case 'delete':
+        return this.#messages.remove(user, command);
+      case 'react':
+        return this.#messages.react(user, command);
+      case 'report':
+        await this.#reports.report(user, command);
+        return;
+      case 'read':
+        await this.readMarkers.markRead(user, command);
+        return;
+      case 'moderate':
+        return this.moderation.moderate(user, command.roomId, command.action);
+      default:
+        return assertNever(command);
+    }
+  }
+
+  /** Starts (or shares) this node's live feed of an existing room, delivering to the RoomOutput. */
+  async openFeed(roomId: string): Promise<RoomId> {
+    const id = await this.rooms.requireRoom(roomId);
+    await this.#feeds.open(id);
+    return id;
+  }
+
+  closeFeed(roomId: RoomId): void {
+    this.#feeds.close(roomId);
+  }
+}

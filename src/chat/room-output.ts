@@ -1,0 +1,10 @@
+// The room domain's output port: what this node's rooms hand to the people connected here (room
+// entries in seq order, presence, mention notices). The STOMP broker adapter implements it
+// (chat-routes.ts); the domain is built with it and never sees the broker, so wiring runs one way.
+import type { RoomId, UserId } from './model.js';
+import type { FeedSink } from './room-feed.js';
+
+export interface RoomOutput extends FeedSink {
+  /** A mention of the user (the message's JSON), to this node's connections of the user; at most once. */
+  mention(userId: UserId, roomId: RoomId, json: string): void;
+}

@@ -1,0 +1,75 @@
+// What clients send to the JSON API: request bodies and query strings, one schema each. Structure
+// only (types, fixed bounds, defaults); names, topics and nicknames are judged by the room domain's
+// rules, so they pass through here as given. Field messages are written for people.
+import * as z from 'zod/mini';
+import type { Wire } from './wire-type.js';
+
+const BODY_MESSAGE = 'The body must be a JSON object.';
+const integer = (name: string, min: number, max: number) => {
+  const message = `The parameter "${name}" must be an integer from ${min} to ${max}.`;
+  return z.coerce
+    .number({ error: message })
+    .check(z.int(message), z.minimum(min, message), z.maximum(max, message));
+};
+const text = (name: string, maxChars: number) => {
+  const message = `The parameter "${name}" must be at most ${maxChars} characters.`;
+  return z.string({ error: message }).check(z.maxLength(maxChars, message));
+};
+
+/** `POST /api/sessions`: the nickname is checked by the nickname rules (invalid_nickname). */
+export const CreateSessionBodySchema = z.object({ nickname: z.unknown() }, { error: BODY_MESSAGE });
+export type CreateSessionBody = Wire<typeof CreateSessionBodySchema>;
+
+/** `POST /api/rooms`: name and topic are checked by the room rules (invalid_room). */
+export const CreateRoomBodySchema = z.object(
+  { name: z.unknown(), topic: z.optional(z.unknown()) },
+  { error: BODY_MESSAGE },
+);
+export type CreateRoomBody = Wire<typeof CreateRoomBodySchema>;
+
+/** `POST /api/rooms/:id/join`: the password of a password room (none for an open one, or for staff). */
+export const JoinRoomBodySchema = z.object(
+  {
+    password: z.optional(
+      z
+        .string({ error: 'The field "password" must be a string.' })
+        .check(z.maxLength(1024, 'The field "password" must be at most 1024 characters.')),
+    ),
+  },
+  { error: BODY_MESSAGE },
+);
+export type JoinRoomBody = Wire<typeof JoinRoomBodySchema>;
+
+/** The most messages one history page holds. */
+export const MAX_HISTORY_PAGE = 200;
+export const DEFAULT_HISTORY_PAGE = 50;
+const seq = (name: string) => integer(name, 0, Number.MAX_SAFE_INTEGER);
+
+/** `GET /api/rooms/:id/messages?before|after&limit`: the latest page, or one before or after a seq. */
+export const HistoryQuerySchema = z
+  .object({
+    before: z.optional(seq('before')),
+    after: z.optional(seq('after')),
+    limit: z._default(integer('limit', 1, MAX_HISTORY_PAGE), DEFAULT_HISTORY_PAGE),
+  })
+  .check(z.refine((q) => q.before === undefined || q.after === undefined, 'Use before or after, not both.'));
+export type HistoryQuery = Wire<typeof HistoryQuerySchema>;
+
+/** `GET /api/rooms?q&limit&cursor`. */
+export const RoomsQuerySchema = z.object({
+  q: z.optional(text('q', 200)),
+  limit: z._default(integer('limit', 1, 100), 20),
+  cursor: z.optional(text('cursor', 500)),
+});
+export type RoomsQuery = Wire<typeof RoomsQuerySchema>;
+
+/** `GET /api/rooms/:id/audit?before&limit` (owner only). */
+export const AuditQuerySchema = z.object({
+  before: z.optional(integer('before', 1, Number.MAX_SAFE_INTEGER)),
+  limit: z._default(integer('limit', 1, 200), 50),
+});
+export type AuditQuery = Wire<typeof AuditQuerySchema>;
+
+/** `GET /api/rooms/:id/reports?limit` (staff only). */
+export const ReportsQuerySchema = z.object({ limit: z._default(integer('limit', 1, 200), 100) });
+export type ReportsQuery = Wire<typeof ReportsQuerySchema>;

@@ -1,0 +1,60 @@
+// Read markers: each user's last read seq per room (only ever raised), and the unread counts after it.
+import type { Kysely } from 'kysely';
+import type { RoomId, UserId } from '../chat/model.js';
+import { ParleyError } from '../errors.js';
+import { type Database, toInt } from './schema.js';
+import type { UnreadRoom } from './store.js';
+
+type Db = Kysely<Database>;
+
+export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: number): Promise<number> {
+  const exists = await db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
+  if (exists === undefined) throw new ParleyError('room_not_found');
+  await db
+    .insertInto('read_markers')
+    .values({ user_id: userId, room_id: roomId, last_read_seq: seq })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'room_id'])
+        .doUpdateSet({ last_read_seq: seq })
+        .where('read_markers.last_read_seq', '<', seq),
+    )
+    .execute();
+  const row = await db
+    .selectFrom('read_markers')
+    .select('last_read_seq')
+    .where('user_id', '=', userId)
+    .where('room_id', '=', roomId)
+    .executeTakeFirstOrThrow();
+  return toInt(row.last_read_seq);
+}
+
+/** A kicked or banned member's marker goes: the room's unread count must not tell them what is said. */
+export async function forgetReadMarker(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
+  await trx.deleteFrom('read_markers').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+}
+
+export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> {
+  const rows = await db
+    .selectFrom('read_markers as r')
+    .select((eb) => [
+      'r.room_id',
+      'r.last_read_seq',
+      eb
+        .selectFrom('messages as m')
+        .select((e2) => e2.fn.countAll().as('n'))
+        .whereRef('m.room_id', '=', 'r.room_id')
+        .whereRef('m.seq', '>', 'r.last_read_seq')
+        .where('m.deleted', '=', 0)
+        .where('m.author_id', '<>', userId)
+        .as('unread'),
+    ])
+    .where('r.user_id', '=', userId)
+    .orderBy('r.room_id')
+    .execute();
+  return rows.map((r) => ({
+    roomId: r.room_id as RoomId,
+    lastReadSeq: toInt(r.last_read_seq),
+    unread: toInt(r.unread ?? 0),
+  }));
+}

@@ -1,0 +1,56 @@
+// How a room event is kept in `room_events.body`: the typed value as JSON (a storage encoding, not the
+// wire), read back through the protocol schema. Rows written by older versions are upgraded on read.
+// Knows nothing of SQL, connections or delivery.
+import type { RoomEvent } from '../chat/model.js';
+import { ParleyError } from '../errors.js';
+import { decodeValue, RoomEventSchema } from '../protocol/index.js';
+
+/** The column value for a typed event. */
+export function encodeRoomEvent(event: RoomEvent): string {
+  return JSON.stringify(event);
+}
+
+/**
+ * The typed event of a stored row. A row that does not decode is a bug or a damaged database, never a
+ * client's doing: internal_error, with the row named.
+ */
+export function decodeRoomEvent(body: string, where: { roomId: string; seq: number }): RoomEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  const decoded = decodeValue(RoomEventSchema, upgradeLegacy(value));
+  if (!decoded.ok) {
+    throw new ParleyError(
+      'internal_error',
+      `Stored room event ${where.roomId}#${where.seq} does not decode: ${decoded.message}`,
+    );
+  }
+  // The schema checked the shape; ids read from our own rows are the server's ids (brands are inward).
+  return decoded.value as RoomEvent;
+}
+
+/**
+ * Shapes older versions stored: `reaction.changed` carried the message's whole `reactions` list instead
+ * of the emoji's `count` (until 2026-12-02): the count is read from that list. `room.updated` carried
+ * `room.online`, which the schema drops (presence is not part of the log).
+ */
+function upgradeLegacy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const row = value as Record<string, unknown>;
+  if (row.type !== 'reaction.changed' || 'count' in row) return value;
+  const { reactions, ...rest } = row;
+  const listed = Array.isArray(reactions)
+    ? reactions.find(
+        (r: unknown) => typeof r === 'object' && r !== null && 'emoji' in r && r.emoji === row.emoji,
+      )
+    : undefined;
+  let count = 0;
+  if (typeof listed === 'object' && listed !== null) {
+    if ('count' in listed && typeof listed.count === 'number') count = listed.count;
+    else if ('users' in listed && Array.isArray(listed.users)) count = listed.users.length;
+  }
+  return { ...rest, count };
+}

@@ -1,0 +1,125 @@
+// The room log port: what takes a room's seq (messages and room events, dense together) and reads it
+// back in seq order. SqliteStore and PostgresStore implement it (test/room-log-contract.ts on both).
+// Knows nothing of STOMP, delivery or who may do what.
+import type { Message, MessageId, RoomEntry, RoomId, StoredRoomEvent, User } from '../chat/model.js';
+
+export interface NewMessage {
+  readonly id: MessageId;
+  readonly roomId: RoomId;
+  readonly author: User;
+  readonly body: string;
+  readonly createdAt: Date;
+  readonly clientMsgId?: string;
+  /** A message of the same room; the append fails with `message_not_found` otherwise. */
+  readonly replyTo?: MessageId;
+  readonly mentions?: readonly User[];
+}
+
+/**
+ * What a room event changes, applied in the transaction that gives the event its seq. `by` in the
+ * event body is the actor of the NewRoomEvent.
+ */
+export type RoomEventEffect =
+  | {
+      readonly type: 'message.edited';
+      readonly messageId: MessageId;
+      readonly body: string;
+      /** The users the new body mentions (replacing the old ones); none when absent or empty. */
+      readonly mentions?: readonly User[];
+    }
+  | { readonly type: 'message.deleted'; readonly messageId: MessageId }
+  | {
+      readonly type: 'reaction.changed';
+      readonly messageId: MessageId;
+      readonly emoji: string;
+      readonly added: boolean;
+      /**
+       * Refuses an addition (`too_many_reactions`) that would give the message more distinct emojis, or
+       * the actor more reactions on it, than this; checked under the room's lock. Absent: no cap.
+       */
+      readonly caps?: ReactionCaps;
+    }
+  | {
+      readonly type: 'room.updated';
+      readonly topic?: string | null;
+      readonly memberCap?: number | null;
+      readonly slowModeSeconds?: number;
+      /** Already hashed; null clears the password. */
+      readonly passwordHash?: string | null;
+    }
+  | {
+      readonly type: 'member.muted';
+      readonly user: User;
+      readonly until: Date;
+      readonly reason: string | null;
+    }
+  | { readonly type: 'member.unmuted'; readonly user: User }
+  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null }
+  | {
+      readonly type: 'member.banned';
+      readonly user: User;
+      /** null: forever. */
+      readonly until: Date | null;
+      readonly reason: string | null;
+    }
+  | { readonly type: 'member.unbanned'; readonly user: User }
+  | { readonly type: 'moderator.added'; readonly user: User }
+  | { readonly type: 'moderator.removed'; readonly user: User };
+
+export interface ReactionCaps {
+  readonly emojisPerMessage: number;
+  readonly perUserPerMessage: number;
+}
+
+export interface NewRoomEvent {
+  readonly roomId: RoomId;
+  readonly actor: User;
+  readonly at: Date;
+  readonly effect: RoomEventEffect;
+  /**
+   * For message effects: runs inside the transaction on the target message as it is then (authorship,
+   * edit window); throw ParleyError to refuse. A missing or deleted target is `message_not_found`.
+   */
+  readonly checkMessage?: (message: Message) => void;
+  /** Staff actions are also written to the audit log, with these details. */
+  readonly audit?: { readonly details: Readonly<Record<string, unknown>> };
+}
+
+export interface AppendResult {
+  readonly message: Message;
+  /** True when (roomId, author.id, clientMsgId) was stored before: `message` is the stored original. */
+  readonly duplicate: boolean;
+}
+
+/** At most one of beforeSeq/afterSeq. None: the latest `limit`. Result always ascending by seq. */
+export interface MessageRange {
+  readonly beforeSeq?: number;
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+export interface RoomLog {
+  /**
+   * Assigns the room's next `seq` atomically (also across processes sharing the database), stores the
+   * message and resolves only after the transaction has committed. Calls are group-committed: many
+   * concurrent appends share one transaction, yet each promise settles only with its own outcome.
+   * Appends issued in order by one caller get increasing seqs in that order.
+   * Rejects with ParleyError('room_not_found') or ParleyError('storage_unavailable').
+   */
+  appendMessage(message: NewMessage): Promise<AppendResult>;
+  /** Messages in their current state (edits, deletions, reactions, reply quotes), never events. */
+  listMessages(roomId: RoomId, range: MessageRange): Promise<Message[]>;
+  /**
+   * Takes the room's next seq (serialised with appendMessage, also across processes), applies the
+   * effect and stores the event as given (typed), in one transaction; resolves after commit. Resolves
+   * undefined when the effect changes nothing (a reaction already in that state): no seq is taken.
+   * Rejects with room_not_found, message_not_found, the checkMessage refusal or storage_unavailable.
+   */
+  appendEvent(event: NewRoomEvent): Promise<StoredRoomEvent | undefined>;
+  /** Messages (current state) and typed events with seq > afterSeq, ascending by seq, at most `limit`. */
+  listEntries(
+    roomId: RoomId,
+    range: { readonly afterSeq: number; readonly limit: number },
+  ): Promise<RoomEntry[]>;
+  findMessage(roomId: RoomId, id: MessageId): Promise<Message | undefined>;
+}

@@ -1,0 +1,137 @@
+// The RoomLog contract (src/store/room-log.ts), one suite run against every implementation
+// (room-log-contract.test.ts): one dense seq per room over messages and events, typed entries read back
+// in seq order, group-committed appends that settle one by one, and events that change nothing taking
+// no seq. The suite knows nothing of the engine behind it.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RoomId } from '../src/chat/model.js';
+import type { RoomLog } from '../src/store/room-log.js';
+import type { Store } from '../src/store/store.js';
+import { newMessage, newRoom, rejection, type StoreFixture, user } from './store-contract.js';
+
+const T0 = Date.UTC(2025, 0, 1);
+
+export function describeRoomLogContract(name: string, makeFixture: () => Promise<StoreFixture>): void {
+  describe(`RoomLog contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+    let log: RoomLog;
+    let roomId: RoomId;
+
+    beforeEach(async () => {
+      fixture = await makeFixture();
+      store = await fixture.open();
+      log = store;
+      roomId = (await store.createRoom(newRoom('log', T0))).id;
+    });
+    afterEach(async () => {
+      await fixture.dispose();
+    });
+
+    it('gives messages and events one dense seq and reads them back typed, in seq order, paged', async () => {
+      const alice = user('alice');
+      const first = await log.appendMessage(newMessage(roomId, 'one', { author: alice }));
+      const reacted = await log.appendEvent({
+        roomId,
+        actor: alice,
+        at: new Date(T0 + 2000),
+        effect: { type: 'reaction.changed', messageId: first.message.id, emoji: '🎉', added: true },
+      });
+      const second = await log.appendMessage(newMessage(roomId, 'two', { author: alice }));
+      const kicked = await log.appendEvent({
+        roomId,
+        actor: alice,
+        at: new Date(T0 + 3000),
+        effect: { type: 'member.kicked', user: user('bob'), reason: 'spam' },
+      });
+      expect([first.message.seq, reacted?.seq, second.message.seq, kicked?.seq]).toEqual([1, 2, 3, 4]);
+      expect(kicked?.event).toMatchObject({ type: 'member.kicked', reason: 'spam', by: alice });
+      const all = await log.listEntries(roomId, { afterSeq: 0, limit: 10 });
+      expect(all.map((e) => (e.kind === 'message' ? e.message.body : e.event.event.type))).toEqual([
+        'one',
+        'reaction.changed',
+        'two',
+        'member.kicked',
+      ]);
+      expect(await log.listEntries(roomId, { afterSeq: 1, limit: 2 })).toEqual([
+        { kind: 'event', event: reacted },
+        { kind: 'message', message: second.message },
+      ]);
+      // Messages alone have gaps; listMessages never returns events.
+      expect((await log.listMessages(roomId, { limit: 10 })).map((m) => m.seq)).toEqual([1, 3]);
+    });
+
+    it('takes no seq for an event that changes nothing', async () => {
+      const alice = user('alice');
+      const { message } = await log.appendMessage(newMessage(roomId, 'hi', { author: alice }));
+      const react = () =>
+        log.appendEvent({
+          roomId,
+          actor: alice,
+          at: new Date(T0 + 2000),
+          effect: { type: 'reaction.changed', messageId: message.id, emoji: '👍', added: true },
+        });
+      expect((await react())?.seq).toBe(2);
+      expect(await react()).toBeUndefined();
+      expect((await store.findRoom(roomId))?.lastSeq).toBe(2);
+    });
+
+    it('refuses events on an unknown room or message, taking no seq', async () => {
+      const alice = user('alice');
+      const { message } = await log.appendMessage(newMessage(roomId, 'hi', { author: alice }));
+      const onMissingRoom = await rejection(
+        log.appendEvent({
+          roomId: 'no-such-room' as RoomId,
+          actor: alice,
+          at: new Date(T0),
+          effect: { type: 'message.deleted', messageId: message.id },
+        }),
+      );
+      expect(onMissingRoom.code).toBe('room_not_found');
+      const onMissingMessage = await rejection(
+        log.appendEvent({
+          roomId,
+          actor: alice,
+          at: new Date(T0),
+          effect: { type: 'message.deleted', messageId: 'no-such-message' as typeof message.id },
+        }),
+      );
+      expect(onMissingMessage.code).toBe('message_not_found');
+      expect((await store.findRoom(roomId))?.lastSeq).toBe(1);
+    });
+
+    it('group-commits concurrent appends and events (from two handles on PostgreSQL) into one dense seq', async () => {
+      // Two handles on one database only where several nodes share it (PostgreSQL). On SQLite, another
+      // process's writer makes an event transaction (deferred BEGIN) fail with SQLITE_BUSY at once.
+      const other = store.kind === 'postgres' ? await fixture.open() : log;
+      const alice = user('alice');
+      const { message } = await log.appendMessage(newMessage(roomId, 'target', { author: alice }));
+      const work: Promise<unknown>[] = [];
+      for (let i = 0; i < 60; i++) {
+        const handle = i % 2 === 0 ? log : other;
+        work.push(handle.appendMessage(newMessage(roomId, `m${i}`, { author: alice })));
+        if (i % 3 === 0) {
+          work.push(
+            handle.appendEvent({
+              roomId,
+              actor: user(`r${i}`),
+              at: new Date(T0 + i),
+              effect: { type: 'reaction.changed', messageId: message.id, emoji: '👍', added: true },
+            }),
+          );
+        }
+      }
+      // One append to an unknown room fails alone; the rest of its batch is stored.
+      const lost = rejection(log.appendMessage(newMessage('no-such-room' as RoomId, 'lost')));
+      await Promise.all(work);
+      expect((await lost).code).toBe('room_not_found');
+      const entries = await log.listEntries(roomId, { afterSeq: 0, limit: 200 });
+      expect(entries.map((e) => (e.kind === 'message' ? e.message.seq : e.event.seq))).toEqual(
+        Array.from({ length: 81 }, (_, i) => i + 1),
+      );
+      const last = entries.filter((e) => e.kind === 'event').at(-1);
+      expect(
+        last?.kind === 'event' && last.event.event.type === 'reaction.changed' && last.event.event.count,
+      ).toBe(20);
+    });
+  });
+}

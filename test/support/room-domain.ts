@@ -1,0 +1,66 @@
+// A RoomDomain on in-process ports (bus, presence, rate limits) over the given store, with limits high
+// enough not to matter, silent logs and an output that drops everything: for tests of the domain
+// itself, without sockets. Started (policy cache live, as in a node); close it when done.
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import type { Bus, Cache, PresenceRegistry } from '../../src/bus/bus.js';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import { MemoryPresence } from '../../src/bus/memory-presence.js';
+import { MemoryRateLimiter } from '../../src/bus/memory-rate-limiter.js';
+import { PasswordHasher } from '../../src/chat/password-hasher.js';
+import { RoomAccess } from '../../src/chat/room-access.js';
+import { RoomDomain, type RoomLimits } from '../../src/chat/room-domain.js';
+import { systemClock } from '../../src/clock.js';
+import type { Store } from '../../src/store/store.js';
+
+const MANY = 1_000_000;
+const LIMITS: RoomLimits = {
+  messageMaxChars: 4000,
+  maxCombiningMarks: 3,
+  sendRatePerSecond: MANY,
+  sendBurst: MANY,
+  roomsPerUserPerHour: MANY,
+  roomJoinsPerUserPerMinute: MANY,
+  editWindowSeconds: 900,
+  maxReactionEmojisPerMessage: 20,
+  maxReactionsPerUserPerMessage: 3,
+  reactionRatePerSecond: MANY,
+  reactionBurst: MANY,
+};
+
+export async function makeRoomDomain(
+  store: Store,
+  ports: { readonly bus?: Bus; readonly presence?: PresenceRegistry; readonly cache?: Cache } = {},
+): Promise<RoomDomain> {
+  const rateLimiter = new MemoryRateLimiter({ clock: systemClock });
+  const hasher = new PasswordHasher({ concurrency: 1, maxQueued: 10 });
+  const domain = new RoomDomain({
+    store,
+    bus: ports.bus ?? new MemoryBus(),
+    presence: ports.presence ?? new MemoryPresence({ clock: systemClock }),
+    rateLimiter,
+    cache: ports.cache,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    limits: LIMITS,
+    access: new RoomAccess({
+      secret: randomBytes(32),
+      clock: systemClock,
+      rateLimiter,
+      hasher,
+      grantTtlSeconds: 3600,
+      limits: {
+        freeAttemptsPerUser: MANY,
+        freeAttemptsPerIp: MANY,
+        freeAttemptsPerRoom: MANY,
+        backoffBaseMs: 1,
+        backoffMaxMs: 1,
+        resetAfterMs: 1,
+      },
+    }),
+    hasher,
+    output: { message: () => undefined, presence: () => undefined, mention: () => undefined },
+  });
+  await domain.start();
+  return domain;
+}
