@@ -3,9 +3,9 @@
 // and RedisBus (on the machine's Redis, a unique prefix per test).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Bus } from '../src/bus/bus.js';
-import { MemoryBus, MemoryBusHub } from '../src/bus/memory-bus.js';
-import { RedisBus } from '../src/bus/redis-bus.js';
+import type { Bus } from '../src/cluster/bus.js';
+import { MemoryBus, MemoryBusHub } from '../src/cluster/memory-bus.js';
+import { RedisBus } from '../src/cluster/redis-bus.js';
 import { ParleyError } from '../src/errors.js';
 import {
   clientIdsNamed,

@@ -2,9 +2,9 @@
 // shared by nodes of one deployment and kept apart from other deployments. Run against MemoryCache
 // (ManualClock) and RedisCache (real Redis expiry, unique key prefix per test).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Cache } from '../src/bus/bus.js';
-import { MemoryCache } from '../src/bus/memory-cache.js';
-import { RedisCache } from '../src/bus/redis-cache.js';
+import type { Cache } from '../src/cluster/bus.js';
+import { MemoryCache } from '../src/cluster/memory-cache.js';
+import { RedisCache } from '../src/cluster/redis-cache.js';
 import { ManualClock } from '../src/clock.js';
 import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix, withRedis } from './support/redis.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryPresence } from '../src/bus/memory-presence.js';
+import { MemoryPresence } from '../src/cluster/memory-presence.js';
 import type { ChatService } from '../src/chat/chat-service.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import { systemClock } from '../src/clock.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cache } from '../src/bus/bus.js';
-import { MemoryBus } from '../src/bus/memory-bus.js';
-import { RedisCache } from '../src/bus/redis-cache.js';
+import type { Cache } from '../src/cluster/bus.js';
+import { MemoryBus } from '../src/cluster/memory-bus.js';
+import { RedisCache } from '../src/cluster/redis-cache.js';
 import type { ChatService } from '../src/chat/chat-service.js';
 import type { Message, RoomId, User } from '../src/chat/model.js';
 import type { Store } from '../src/store/store.js';

@@ -3,9 +3,9 @@
 // that stops heart-beating. Run against MemoryPresence and RedisPresence (unique key prefix per test).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HeartbeatPresence } from '../src/bus/heartbeat-presence.js';
-import { MemoryPresence, MemoryPresenceSpace } from '../src/bus/memory-presence.js';
-import { RedisPresence } from '../src/bus/redis-presence.js';
+import type { HeartbeatPresence } from '../src/cluster/heartbeat-presence.js';
+import { MemoryPresence, MemoryPresenceSpace } from '../src/cluster/memory-presence.js';
+import { RedisPresence } from '../src/cluster/redis-presence.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import { type Clock, ManualClock } from '../src/clock.js';
 import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix } from './support/redis.js';

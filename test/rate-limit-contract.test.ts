@@ -3,9 +3,9 @@
 // test), both on a ManualClock; then what only one of them promises (memory bounds, Redis TIME, expiry).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BackoffRule, RateLimiter, RateRule } from '../src/bus/bus.js';
-import { MemoryBuckets, MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
-import { RedisRateLimiter } from '../src/bus/redis-rate-limiter.js';
+import type { BackoffRule, RateLimiter, RateRule } from '../src/cluster/bus.js';
+import { MemoryBuckets, MemoryRateLimiter } from '../src/cluster/memory-rate-limiter.js';
+import { RedisRateLimiter } from '../src/cluster/redis-rate-limiter.js';
 import { type Clock, ManualClock } from '../src/clock.js';
 import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix, withRedis } from './support/redis.js';
 

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import type {

@@ -2,7 +2,7 @@
 // rooms exist, each room's head (its last seq), and the room and its latest history page as of a head.
 // Correct on writes: every write raises the head (monotonic, before it is acknowledged), and rooms and
 // pages are keyed by head, so a cached value never changes. Knows nothing of Redis, HTTP or STOMP.
-import type { Cache } from '../bus/bus.js';
+import type { Cache } from '../cluster/bus.js';
 import type { Store } from '../store/store.js';
 import type { RoomId, StoredRoom } from './model.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../bus/memory-bus.js';
+import { MemoryBus } from '../cluster/memory-bus.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Message, MessageId, RoomEvent, RoomId, User, UserId } from './model.js';
 import { type EncodedMessage, encodeBusEvent, encodeBusMessage, RoomFeed, roomChannel } from './room-feed.js';

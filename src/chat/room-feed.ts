@@ -3,7 +3,7 @@
 // message, a Redis reconnect) is filled from the store before anything later is delivered. Also keeps
 // the room's most recent messages so history pages are served without a storage round trip.
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { Bus } from '../cluster/bus.js';
 import type { Store } from '../store/store.js';
 import {
   type Message,

@@ -4,7 +4,7 @@
 // Knows nothing of HTTP or STOMP: callers close the connections of users whose tokens were revoked.
 
 import type { Logger } from 'pino';
-import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
