@@ -6,15 +6,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { LogSampler } from './broker/log-sampler.js';
 import { StompBroker } from './broker/stomp-broker.js';
-import type { Bus, Cache, PresenceRegistry, RateLimiter } from './cluster/bus.js';
-import { MemoryBus } from './cluster/memory-bus.js';
-import { MemoryPresence } from './cluster/memory-presence.js';
-import { MemoryRateLimiter } from './cluster/memory-rate-limiter.js';
-import { RedisBus } from './cluster/redis-bus.js';
-import { RedisCache } from './cluster/redis-cache.js';
-import { RedisPresence } from './cluster/redis-presence.js';
-import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import { brokerFeedSink, MENTIONS_DESTINATION, registerChatRoutes } from './chat/chat-routes.js';
 import { ChatService } from './chat/chat-service.js';
 import type { User } from './chat/model.js';
@@ -25,6 +18,15 @@ import type { FeedSink } from './chat/room-feed.js';
 import { Sessions } from './chat/sessions.js';
 import { bearerToken, TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter } from './cluster/bus.js';
+import { MemoryBus } from './cluster/memory-bus.js';
+import { MemoryPresence } from './cluster/memory-presence.js';
+import { MemoryRateLimiter } from './cluster/memory-rate-limiter.js';
+import { RedisBus } from './cluster/redis-bus.js';
+import { RedisCache } from './cluster/redis-cache.js';
+import { openRedisConnections } from './cluster/redis-client.js';
+import { RedisPresence } from './cluster/redis-presence.js';
+import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
 import { createOriginPolicy } from './http/origin-policy.js';
@@ -379,23 +381,45 @@ async function openSharedState(
       },
     };
   }
-  const redisOptions = {
+  // One command connection and one subscriber connection per node, named after it in `CLIENT LIST`;
+  // every Redis-backed part borrows them, and they are closed once, after every part stopped.
+  const onError = (error: unknown): void => logger.warn({ err: error }, 'redis');
+  const connections = await openRedisConnections({
     redis: config.redisUrl,
-    keyPrefix: context.keyPrefix ?? config.redisKeyPrefix,
+    name: `parley:${nodeId}`,
     clock,
-    onError: (error: unknown) => logger.warn({ err: error }, 'redis'),
-  };
-  const bus = new RedisBus(redisOptions);
-  const presence = new RedisPresence({ ...redisOptions, nodeId, ttlMs: config.presenceTtlMs });
-  const rateLimiter = new RedisRateLimiter(redisOptions);
-  const cache = new RedisCache(redisOptions);
+    onError,
+  });
+  const borrowed = { keyPrefix: context.keyPrefix ?? config.redisKeyPrefix, clock, onError };
+  // A peer sending malformed messages must not flood the log either.
+  const dropped = new LogSampler(logger, clock, {
+    lines: config.limits.logSampleLines,
+    windowMs: config.limits.logSampleWindowMs,
+  });
+  const bus = new RedisBus({
+    ...borrowed,
+    publisher: connections.command,
+    subscriber: connections.subscriber,
+    onDropped: (channel, reason) =>
+      dropped.log('warn', { channel, reason }, 'dropped a malformed cluster message'),
+  });
+  const presence = new RedisPresence({
+    ...borrowed,
+    client: connections.command,
+    nodeId,
+    ttlMs: config.presenceTtlMs,
+  });
+  const rateLimiter = new RedisRateLimiter({ ...borrowed, client: connections.command });
+  const cache = new RedisCache({ ...borrowed, client: connections.command });
   const close = async (): Promise<void> => {
     await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close(), cache.close()]);
+    dropped.flush();
+    await connections.close();
   };
   try {
-    await Promise.all([bus.connect(), presence.connect(), rateLimiter.connect(), cache.connect()]);
+    await Promise.all([presence.prepare(), rateLimiter.prepare(), cache.prepare()]);
   } catch (error) {
-    // Start-up fails as a whole; the clients that did connect must not keep the process alive.
+    // Start-up fails as a whole; the connections must not keep the process alive.
     await close();
     throw error;
   }

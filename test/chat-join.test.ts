@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryPresence } from '../src/cluster/memory-presence.js';
 import type { ChatService } from '../src/chat/chat-service.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import { systemClock } from '../src/clock.js';
+import { MemoryPresence } from '../src/cluster/memory-presence.js';
 import { makeSqliteFixture } from './fixtures/store-fixtures.js';
 import { makeChatService } from './support/chat-service.js';
 

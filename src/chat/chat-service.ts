@@ -4,14 +4,24 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { AppendResult, MessageRange, RoomQuery, Store, TagClaim } from '../store/store.js';
 import { MessageIdGenerator } from './message-id.js';
-import type { Message, MessageId, Room, RoomEvent, RoomId, StoredRoom, User } from './model.js';
+import {
+  isRoomId,
+  type Message,
+  type MessageId,
+  type PresenceEvent,
+  type Room,
+  type RoomEvent,
+  type RoomId,
+  type StoredRoom,
+  type User,
+} from './model.js';
 import { nameKey } from './name-scripts.js';
 import { parseNickname, parseRoomName, parseRoomTopic } from './nickname.js';
 import { takeOrRefuse } from './rate-limit.js';
@@ -21,9 +31,7 @@ import {
   encodeBusEvent,
   encodeBusMessage,
   type FeedSink,
-  presenceChannel,
   RoomFeed,
-  roomChannel,
 } from './room-feed.js';
 import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
 import type { IssuedToken, TokenService } from './tokens.js';
@@ -63,22 +71,15 @@ export interface ChatObserver {
   messageStored(appendMs: number): void;
 }
 
-export type PresenceEvent =
-  | { readonly type: 'join'; readonly user: User }
-  | { readonly type: 'leave'; readonly user: User }
-  | { readonly type: 'typing'; readonly user: User };
+export type { PresenceEvent } from './model.js';
+export { isRoomId } from './model.js';
 
-const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const CLIENT_MSG_ID_PATTERN = /^[\x21-\x7e]{1,100}$/;
 // Control characters other than tab, line feed and carriage return.
 const FORBIDDEN_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 const TYPING_RULE: RateRule = { capacity: 3, refillPerSecond: 0.5 };
 const MAX_HISTORY_PAGE = 200;
 export const DEFAULT_HISTORY_PAGE = 50;
-
-export function isRoomId(value: string): value is RoomId {
-  return ROOM_ID_PATTERN.test(value);
-}
 
 /** Parses a room id from user input, or ParleyError('room_not_found') (an id that cannot exist). */
 export function parseRoomId(value: string): RoomId {
@@ -310,7 +311,7 @@ export class ChatService {
     if (!duplicate) {
       const storedAtMs = this.#deps.clock.now();
       this.#deps.observer?.messageStored(storedAtMs - startedMs);
-      const { payload, encoded } = encodeBusMessage(message, storedAtMs);
+      const { message: published, encoded } = encodeBusMessage(id, message, storedAtMs);
       const localFeed = this.#feeds.get(id);
       if (localFeed !== undefined)
         void localFeed.then(
@@ -319,7 +320,7 @@ export class ChatService {
         );
       // The RECEIPT does not wait for the bus: stored is what counts. Other nodes fill a missed message
       // from the store on their next message or resync, and resuming clients read it with since-seq.
-      void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+      void this.#deps.bus.publish(published).catch((error: unknown) => {
         this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a stored message failed');
       });
     }
@@ -335,14 +336,14 @@ export class ChatService {
     await this.#roomCache?.advanced(id, event.seq).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'raising the cached room head failed');
     });
-    const { payload, encoded } = encodeBusEvent(event, this.#deps.clock.now());
+    const { message, encoded } = encodeBusEvent(event, this.#deps.clock.now());
     const localFeed = this.#feeds.get(id);
     if (localFeed !== undefined)
       void localFeed.then(
         (feed) => feed.offer(encoded),
         () => undefined,
       );
-    void this.#deps.bus.publish(roomChannel(id), payload).catch((error: unknown) => {
+    void this.#deps.bus.publish(message).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a room event failed');
     });
   }
@@ -521,7 +522,7 @@ export class ChatService {
   }
 
   async #publishPresence(roomId: RoomId, event: PresenceEvent): Promise<void> {
-    await this.#deps.bus.publish(presenceChannel(roomId), JSON.stringify(event));
+    await this.#deps.bus.publish({ kind: 'presence', roomId, event });
   }
 
   #take(key: string, rule: RateRule): Promise<void> {

@@ -5,8 +5,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
+import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
+import { MENTIONS_CHANNEL, POLICY_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import type {
   AuditEntry,
@@ -18,7 +19,7 @@ import type {
   Store,
   UnreadRoom,
 } from '../store/store.js';
-import { type ChatService, isRoomId, parseRoomId, readMessageInput } from './chat-service.js';
+import { type ChatService, parseRoomId, readMessageInput } from './chat-service.js';
 import { resolveMentionHandles } from './mentions.js';
 import type {
   Message,
@@ -76,11 +77,6 @@ export interface ReactionLimits {
   readonly ratePerSecond: number;
   readonly burst: number;
 }
-
-/** The bus channel mentions travel on; every node delivers to its own connections. */
-export const MENTIONS_CHANNEL = 'mentions';
-/** The bus channel on which a room id says "this room's policy changed": every node drops its copy. */
-export const POLICY_CHANNEL = 'policy';
 
 /** Events that change who may do what in a room (settings, roles, sanctions). */
 const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
@@ -221,12 +217,17 @@ export class RoomModeration {
   /** Listens for mentions and policy invalidations published by any node. */
   async start(): Promise<void> {
     const { bus } = this.#deps;
-    const unsubscribeMentions = await bus.subscribe(MENTIONS_CHANNEL, (payload) => this.#onMention(payload));
+    // Every node delivers a mention to its own connections of the mentioned users.
+    const unsubscribeMentions = await bus.subscribe(MENTIONS_CHANNEL, (mention) => {
+      for (const userId of mention.userIds)
+        this.#deps.deliverMention(userId, mention.roomId, mention.message);
+    });
     let unsubscribePolicy: () => Promise<void>;
     try {
-      unsubscribePolicy = await bus.subscribe(POLICY_CHANNEL, (payload) => {
-        if (isRoomId(payload)) this.#policy.invalidate(payload);
-      });
+      // Another node changed a room's settings, roles or sanctions: drop this node's copy.
+      unsubscribePolicy = await bus.subscribe(POLICY_CHANNEL, (policy) =>
+        this.#policy.invalidate(policy.roomId),
+      );
     } catch (error) {
       await unsubscribeMentions().catch(() => undefined);
       throw error;
@@ -428,7 +429,7 @@ export class RoomModeration {
       if (notify.length === 0) return;
     }
     await this.#deps.bus
-      .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
+      .publish({ kind: 'mention', roomId, userIds: notify, message: JSON.stringify(message) })
       .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
   }
 
@@ -748,7 +749,7 @@ export class RoomModeration {
    */
   async #policyChanged(roomId: RoomId): Promise<void> {
     this.#policy.invalidate(roomId);
-    await this.#deps.bus.publish(POLICY_CHANNEL, roomId).catch((error: unknown) => {
+    await this.#deps.bus.publish({ kind: 'policy', roomId }).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId }, 'publishing a policy invalidation failed');
     });
   }
@@ -850,29 +851,5 @@ export class RoomModeration {
 
   #now(): Date {
     return new Date(this.#deps.clock.now());
-  }
-
-  #onMention(payload: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      parsed = undefined;
-    }
-    if (typeof parsed !== 'object' || parsed === null) return;
-    const { userIds, roomId, message } = parsed as Record<string, unknown>;
-    if (
-      !Array.isArray(userIds) ||
-      typeof roomId !== 'string' ||
-      typeof message !== 'object' ||
-      message === null
-    ) {
-      this.#deps.logger.warn('dropped a malformed mention');
-      return;
-    }
-    const json = JSON.stringify(message);
-    for (const id of userIds) {
-      if (typeof id === 'string') this.#deps.deliverMention(id as UserId, roomId as RoomId, json);
-    }
   }
 }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../cluster/memory-bus.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Message, MessageId, RoomEvent, RoomId, User, UserId } from './model.js';
-import { type EncodedMessage, encodeBusEvent, encodeBusMessage, RoomFeed, roomChannel } from './room-feed.js';
+import { type EncodedMessage, encodeBusEvent, encodeBusMessage, RoomFeed } from './room-feed.js';
 
 const alice: User = { id: 'alice-id' as UserId, nickname: 'alice', tag: '0001' };
 
@@ -87,11 +87,11 @@ describe('RoomFeed with room events', () => {
   it('delivers events with their type, and fills a gap over events from the store', async () => {
     await feed.start();
     const first = await post('one');
-    await bus.publish(roomChannel(roomId), encodeBusMessage(first, 0).payload);
+    await bus.publish(encodeBusMessage(roomId, first, 0).message);
     const edited = await edit(first, 'one!');
     const second = await post('two');
     // The edit's publication is lost: the feed learns of it from the store when seq 3 arrives.
-    await bus.publish(roomChannel(roomId), encodeBusMessage(second, 0).payload);
+    await bus.publish(encodeBusMessage(roomId, second, 0).message);
     await expect
       .poll(() => delivered.map((m) => [m.seq, m.event]))
       .toEqual([
@@ -102,14 +102,14 @@ describe('RoomFeed with room events', () => {
     expect(delivered[1]?.json).toBe(edited.json);
     expect(bodies(feed.recent({ limit: 10 }))).toEqual(['one!', 'two']);
     // A duplicate of the event from the bus is dropped by seq.
-    await bus.publish(roomChannel(roomId), encodeBusEvent(edited, 0).payload);
+    await bus.publish(encodeBusEvent(edited, 0).message);
     expect(delivered).toHaveLength(3);
   });
 
   it('keeps the held copy in step with reaction changes: counts, users, emojis gone at 0', async () => {
     await feed.start();
     const target = await post('react to me');
-    await bus.publish(roomChannel(roomId), encodeBusMessage(target, 0).payload);
+    await bus.publish(encodeBusMessage(roomId, target, 0).message);
     const users = Array.from(
       { length: 12 },
       (_, i): User => ({ id: `u${i}` as UserId, nickname: `u${i}`, tag: '0001' }),
@@ -121,7 +121,7 @@ describe('RoomFeed with room events', () => {
         at: new Date(1_700_000_002_000),
         effect: { type: 'reaction.changed', messageId: target.id, emoji, added },
       });
-      if (event !== undefined) await bus.publish(roomChannel(roomId), encodeBusEvent(event, 0).payload);
+      if (event !== undefined) await bus.publish(encodeBusEvent(event, 0).message);
     };
     for (const user of users) await react(user, '👍', true);
     await react(users[0] as User, '🎉', true);

@@ -4,11 +4,11 @@
 // the room's most recent messages so history pages are served without a storage round trip.
 import type { Logger } from 'pino';
 import type { Bus } from '../cluster/bus.js';
+import { type RoomEntryMessage, roomEntriesChannel, roomPresenceChannel } from '../cluster/messages.js';
 import type { Store } from '../store/store.js';
 import {
   type Message,
   REACTION_USERS_SHOWN,
-  ROOM_EVENT_TYPES,
   type RoomEntry,
   type RoomEvent,
   type RoomEventType,
@@ -32,27 +32,47 @@ export interface FeedSink {
   presence(roomId: RoomId, json: string): void;
 }
 
-export const roomChannel = (roomId: RoomId): string => `room.${roomId}`;
-export const presenceChannel = (roomId: RoomId): string => `presence.${roomId}`;
-
-/** `<seq>:<storedAtMs>:<json>`: seq and time are readable without parsing the JSON. */
-export function encodeBusMessage(
-  message: Message,
-  storedAtMs: number,
-): { payload: string; encoded: EncodedMessage } {
-  const json = JSON.stringify(message);
-  return { payload: `${message.seq}:${storedAtMs}:${json}`, encoded: { seq: message.seq, json, storedAtMs } };
+/**
+ * The one pair that maps a live room entry onto the bus message and back (adapt both when entries
+ * change): the entry JSON is carried as the text it was encoded to once, never re-encoded per node.
+ */
+export function toRoomEntryMessage(
+  roomId: RoomId,
+  encoded: EncodedMessage & { readonly storedAtMs: number },
+): RoomEntryMessage {
+  return {
+    kind: 'room.entry',
+    roomId,
+    seq: encoded.seq,
+    storedAtMs: encoded.storedAtMs,
+    ...(encoded.event === undefined ? {} : { event: encoded.event }),
+    entry: encoded.json,
+  };
 }
 
-/** `<seq>:<storedAtMs>:<type>:<json>`: an event; its type never starts with `{`, a message's JSON does. */
+export function fromRoomEntryMessage(message: RoomEntryMessage): EncodedMessage {
+  return message.event === undefined
+    ? { seq: message.seq, json: message.entry, storedAtMs: message.storedAtMs }
+    : { seq: message.seq, json: message.entry, storedAtMs: message.storedAtMs, event: message.event };
+}
+
+/** A message this node just stored: encoded once, for local delivery and for the bus. */
+export function encodeBusMessage(
+  roomId: RoomId,
+  message: Message,
+  storedAtMs: number,
+): { message: RoomEntryMessage; encoded: EncodedMessage } {
+  const encoded = { seq: message.seq, json: JSON.stringify(message), storedAtMs };
+  return { message: toRoomEntryMessage(roomId, encoded), encoded };
+}
+
+/** A room event this node just stored, as `encodeBusMessage`. */
 export function encodeBusEvent(
   event: RoomEvent,
   storedAtMs: number,
-): { payload: string; encoded: EncodedMessage } {
-  return {
-    payload: `${event.seq}:${storedAtMs}:${event.type}:${event.json}`,
-    encoded: { seq: event.seq, json: event.json, storedAtMs, event: event.type },
-  };
+): { message: RoomEntryMessage; encoded: EncodedMessage } {
+  const encoded = { seq: event.seq, json: event.json, storedAtMs, event: event.type };
+  return { message: toRoomEntryMessage(event.roomId, encoded), encoded };
 }
 
 /** A stored entry (replay, gap fill) as it travels. */
@@ -60,23 +80,6 @@ export function encodeEntry(entry: RoomEntry): EncodedMessage {
   return entry.kind === 'message'
     ? { seq: entry.message.seq, json: JSON.stringify(entry.message) }
     : { seq: entry.event.seq, json: entry.event.json, event: entry.event.type };
-}
-
-const EVENT_TYPES: ReadonlySet<string> = new Set(ROOM_EVENT_TYPES);
-
-function decodeBusMessage(payload: string): EncodedMessage | undefined {
-  const first = payload.indexOf(':');
-  const second = payload.indexOf(':', first + 1);
-  const seq = Number(payload.slice(0, first));
-  const storedAtMs = Number(payload.slice(first + 1, second));
-  if (first < 1 || second < 0 || !Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(storedAtMs)) {
-    return undefined;
-  }
-  if (payload.charAt(second + 1) === '{') return { seq, json: payload.slice(second + 1), storedAtMs };
-  const third = payload.indexOf(':', second + 1);
-  const type = payload.slice(second + 1, third);
-  if (third < 0 || !EVENT_TYPES.has(type)) return undefined;
-  return { seq, json: payload.slice(third + 1), storedAtMs, event: type as RoomEventType };
 }
 
 const FILL_PAGE = 200;
@@ -128,9 +131,14 @@ export class RoomFeed {
   /** Subscribes to the bus first, then learns where the room stands, so nothing falls between. */
   async start(): Promise<void> {
     const { bus, store } = this.deps;
-    this.#unsubscribe.push(await bus.subscribe(roomChannel(this.roomId), (p) => this.#onBusMessage(p)));
     this.#unsubscribe.push(
-      await bus.subscribe(presenceChannel(this.roomId), (json) => this.deps.sink.presence(this.roomId, json)),
+      await bus.subscribe(roomEntriesChannel(this.roomId), (m) => this.offer(fromRoomEntryMessage(m))),
+    );
+    // Presence is rare next to messages: re-encoding its small event per node costs nothing that matters.
+    this.#unsubscribe.push(
+      await bus.subscribe(roomPresenceChannel(this.roomId), (m) =>
+        this.deps.sink.presence(this.roomId, JSON.stringify(m.event)),
+      ),
     );
     // The room's seq counts events too, so where it stands comes from the room, then the messages up
     // to there; anything later arrives on the bus (subscribed above) or through a gap fill.
@@ -184,15 +192,6 @@ export class RoomFeed {
     if (message.seq <= this.lastSeq) return;
     this.#ahead.set(message.seq, message);
     this.#drain();
-  }
-
-  #onBusMessage(payload: string): void {
-    const message = decodeBusMessage(payload);
-    if (message === undefined) {
-      this.deps.logger.warn({ roomId: this.roomId }, 'dropped a malformed bus message');
-      return;
-    }
-    this.offer(message);
   }
 
   /** Delivers contiguous messages; starts a fill from the store when the next one is missing. */

@@ -1,26 +1,47 @@
-// The Bus across nodes on Redis pub/sub: one connection publishes, one subscribes. Channels are
-// prefixed with `keyPrefix` (pub/sub ignores DB numbers). Resubscribes itself after a reconnect and
-// only then fires `onResync`, so a gap-fill started from there cannot miss later publications.
+// The Bus across nodes on Redis pub/sub, on the node's two shared connections: publications go out on
+// the command connection, subscriptions live on the subscriber connection (neither is owned here).
+// Channels are prefixed with `keyPrefix` (pub/sub ignores DB numbers). Every incoming payload is
+// decoded once and checked against its channel before any listener sees it. Resubscribes itself after
+// the subscriber reconnects and only then fires `onResync`, so a gap-fill started from there cannot
+// miss later publications.
 import type { Redis } from 'ioredis';
 import { systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import type { Bus } from './bus.js';
 import {
-  closeRedis,
-  connectRedis,
-  createRedisClient,
-  defaultOnError,
-  type RedisConnectionOptions,
-  withTimeout,
-} from './redis-client.js';
+  type ClusterChannel,
+  type ClusterMessage,
+  type ClusterMessageKind,
+  type ClusterMessageOf,
+  channelNameOf,
+  decodeClusterMessage,
+  encodeClusterMessage,
+  isOfKind,
+} from './messages.js';
+import { defaultOnError, type RedisClientOptions, withTimeout } from './redis-client.js';
 
-type Listener = (payload: string) => void;
+type Listener = (message: ClusterMessage) => void;
 
-export interface RedisBusOptions extends RedisConnectionOptions {
-  /** Names the two connections in `CLIENT LIST` (`<name>:pub`, `<name>:sub`). Default `parley-bus`. */
-  readonly connectionName?: string;
+export interface RedisBusOptions extends RedisClientOptions {
+  /** The node's command connection: PUBLISH and PING. */
+  readonly publisher: Redis;
+  /** The node's subscriber connection, opened with `autoResubscribe: false` (openRedisConnections). */
+  readonly subscriber: Redis;
   /** `ping()` fails after this long (default 1 s), so readiness checks answer promptly. */
   readonly pingTimeoutMs?: number;
+  /**
+   * A payload from a peer that is not a well-formed message of its channel's kind: dropped, and told
+   * here (the app logs it, sampled). Default: `onError`.
+   */
+  readonly onDropped?: (channel: string, reason: string) => void;
+}
+
+interface ChannelState {
+  /** The channel's name without the prefix, to check a message arrived where it belongs. */
+  readonly name: string;
+  readonly kind: ClusterMessageKind;
+  readonly listeners: Set<Listener>;
+  readonly ready: Promise<unknown>;
 }
 
 export class RedisBus implements Bus {
@@ -29,49 +50,57 @@ export class RedisBus implements Bus {
   readonly #prefix: string;
   readonly #options: RedisBusOptions;
   readonly #onError: (error: unknown) => void;
+  readonly #onDropped: (channel: string, reason: string) => void;
   /** Keyed by the prefixed channel name. */
-  readonly #channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
+  readonly #channels = new Map<string, ChannelState>();
   readonly #resyncListeners = new Set<() => void>();
-  #connectedOnce = false;
+  /** The subscriber was ready once while this bus listened: its next 'ready' is a reconnect. */
+  #wasReady: boolean;
   #closed = false;
+  readonly #onMessage = (channel: string, payload: string): void => this.#deliver(channel, payload);
+  readonly #onReady = (): void => this.#onSubscriberReady();
 
   constructor(options: RedisBusOptions) {
     this.#options = options;
+    this.#pub = options.publisher;
+    this.#sub = options.subscriber;
     this.#prefix = options.keyPrefix ?? '';
     this.#onError = options.onError ?? defaultOnError;
-    const name = options.connectionName ?? 'parley-bus';
-    this.#pub = createRedisClient(options.redis, `${name}:pub`, this.#onError);
-    // ioredis would resubscribe on its own but announces 'ready' before Redis confirms; we resubscribe
-    // ourselves so `onResync` fires only once the subscriptions are active again.
-    this.#sub = createRedisClient(options.redis, `${name}:sub`, this.#onError, { autoResubscribe: false });
-    this.#sub.on('message', (channel: string, payload: string) => this.#deliver(channel, payload));
-    this.#sub.on('ready', () => this.#onSubscriberReady());
+    this.#onDropped =
+      options.onDropped ??
+      ((channel, reason) =>
+        this.#onError(
+          new ParleyError('internal_error', `dropped a malformed message on ${channel}: ${reason}`),
+        ));
+    // Built before or after the connection is up: only a 'ready' after one already seen is a reconnect.
+    this.#wasReady = this.#sub.status === 'ready';
+    this.#sub.on('message', this.#onMessage);
+    this.#sub.on('ready', this.#onReady);
   }
 
-  /** Connects both connections with bounded retries; ioredis reconnects by itself afterwards. */
-  async connect(): Promise<void> {
-    const retry = {
-      attempts: this.#options.connectAttempts,
-      delayMs: this.#options.connectDelayMs,
-      clock: this.#options.clock,
+  async publish(message: ClusterMessage): Promise<void> {
+    this.#assertOpen();
+    await this.#pub.publish(this.#prefix + channelNameOf(message), encodeClusterMessage(message));
+  }
+
+  async subscribe<K extends ClusterMessageKind>(
+    channel: ClusterChannel<K>,
+    listener: (message: ClusterMessageOf<K>) => void,
+  ): Promise<() => Promise<void>> {
+    this.#assertOpen();
+    const key = this.#prefix + channel.name;
+    const { kind } = channel;
+    // #deliver hands a listener only messages of its channel's kind; the guard states it for the types.
+    const wrapper: Listener = (message) => {
+      if (isOfKind(message, kind)) listener(message);
     };
-    await Promise.all([connectRedis(this.#pub, retry), connectRedis(this.#sub, retry)]);
-  }
-
-  async publish(channel: string, payload: string): Promise<void> {
-    this.#assertOpen();
-    await this.#pub.publish(this.#prefix + channel, payload);
-  }
-
-  async subscribe(channel: string, listener: Listener): Promise<() => Promise<void>> {
-    this.#assertOpen();
-    const key = this.#prefix + channel;
-    const wrapper: Listener = (payload) => listener(payload);
     let state = this.#channels.get(key);
     if (state === undefined) {
       // Commands go out on one socket in call order, so a later UNSUBSCRIBE cannot overtake this.
-      state = { listeners: new Set(), ready: this.#sub.subscribe(key) };
+      state = { name: channel.name, kind, listeners: new Set(), ready: this.#sub.subscribe(key) };
       this.#channels.set(key, state);
+    } else if (state.kind !== kind) {
+      throw new ParleyError('internal_error', `channel ${channel.name} carries ${state.kind}, not ${kind}`);
     }
     state.listeners.add(wrapper);
     let active = true;
@@ -87,7 +116,7 @@ export class RedisBus implements Bus {
       await state.ready;
     } catch (error) {
       await unsubscribe().catch(() => undefined);
-      throw new ParleyError('internal_error', `subscribing to ${channel} failed`, { cause: error });
+      throw new ParleyError('internal_error', `subscribing to ${channel.name} failed`, { cause: error });
     }
     return unsubscribe;
   }
@@ -113,20 +142,36 @@ export class RedisBus implements Bus {
     );
   }
 
+  /** Stops listening and leaves its channels; the connections stay open for their owner to close. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const channels = [...this.#channels.keys()];
     this.#channels.clear();
     this.#resyncListeners.clear();
-    await Promise.all([closeRedis(this.#pub), closeRedis(this.#sub)]);
+    this.#sub.off('message', this.#onMessage);
+    this.#sub.off('ready', this.#onReady);
+    if (channels.length > 0 && this.#sub.status === 'ready') {
+      await this.#sub.unsubscribe(...channels).catch((error: unknown) => this.#onError(error));
+    }
   }
 
   #deliver(channel: string, payload: string): void {
     const state = this.#channels.get(channel);
     if (state === undefined) return;
+    const decoded = decodeClusterMessage(payload);
+    if (!decoded.ok) {
+      this.#onDropped(state.name, decoded.reason);
+      return;
+    }
+    const { message } = decoded;
+    if (message.kind !== state.kind || channelNameOf(message) !== state.name) {
+      this.#onDropped(state.name, `a ${message.kind} message for ${channelNameOf(message)}`);
+      return;
+    }
     for (const listener of [...state.listeners]) {
       try {
-        listener(payload);
+        listener(message);
       } catch (error) {
         this.#onError(error);
       }
@@ -134,8 +179,8 @@ export class RedisBus implements Bus {
   }
 
   #onSubscriberReady(): void {
-    if (!this.#connectedOnce) {
-      this.#connectedOnce = true;
+    if (!this.#wasReady) {
+      this.#wasReady = true;
       return;
     }
     const channels = [...this.#channels.keys()];

@@ -2,13 +2,13 @@
 // high enough not to matter and silent logs: for tests of the service itself, without sockets.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import { ChatService } from '../../src/chat/chat-service.js';
+import { TokenService } from '../../src/chat/tokens.js';
+import { systemClock } from '../../src/clock.js';
 import type { Bus, Cache, PresenceRegistry } from '../../src/cluster/bus.js';
 import { MemoryBus } from '../../src/cluster/memory-bus.js';
 import { MemoryPresence } from '../../src/cluster/memory-presence.js';
 import { MemoryRateLimiter } from '../../src/cluster/memory-rate-limiter.js';
-import { ChatService } from '../../src/chat/chat-service.js';
-import { TokenService } from '../../src/chat/tokens.js';
-import { systemClock } from '../../src/clock.js';
 import type { Store } from '../../src/store/store.js';
 
 const LIMITS = {
