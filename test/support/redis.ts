@@ -177,6 +177,6 @@ export async function clientNamesStartingWith(prefix: string): Promise<string[]>
     return list
       .split('\n')
       .map((line) => / name=(\S*)/.exec(line)?.[1])
-      .filter((name): name is string => name !== undefined && name.startsWith(prefix));
+      .filter((name): name is string => name?.startsWith(prefix) === true);
   });
 }
