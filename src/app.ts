@@ -31,7 +31,7 @@ import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
-import type { SessionLimits } from './stomp/session.js';
+import { sessionLimitsOf } from './session-limits.js';
 import { openStore } from './store/open-store.js';
 import { loadTokenSecret } from './token-secret.js';
 import { TcpListener } from './transport/tcp-listener.js';
@@ -162,6 +162,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       logger,
       nodeId,
       logSampling: { lines: config.limits.logSampleLines, windowMs: config.limits.logSampleWindowMs },
+      maxHeldMessages: config.limits.replayHoldMaxMessages,
+      closeTimeoutMs: config.limits.socketCloseTimeoutMs,
       hooks: {
         published: (deliveries) => metrics?.deliveries.inc(deliveries),
       },
@@ -183,6 +185,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       presence: shared.presence,
       rateLimiter: shared.rateLimiter,
       ...(shared.cache === undefined ? {} : { cache: shared.cache }),
+      cacheTtls: config.caches,
       tokens,
       clock,
       limits: config.limits,
@@ -236,6 +239,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         burst: config.limits.reactionBurst,
       },
       maxCombiningMarks: config.limits.maxCombiningMarks,
+      policyCacheTtlMs: config.caches.roomPolicyTtlMs,
       deliverMention: (userId, roomId, json) =>
         broker.sendToUser(userId, MENTIONS_DESTINATION, {
           headers: { 'content-type': 'application/json', 'room-id': roomId },
@@ -263,6 +267,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
       },
+      historyPages: config.limits,
       onError: (code) => metrics?.errors.inc({ code }),
       readiness: {
         storage: () => store.ping(),
@@ -271,26 +276,13 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     cleanups.push(() => http.close());
 
-    const sessionLimits: SessionLimits = {
-      maxFrameBytes: limits.maxFrameBytes,
-      maxHeaders: limits.maxHeaders,
-      maxHeaderLineBytes: limits.maxHeaderLineBytes,
-      maxSubscriptions: limits.maxSubscriptions,
-      maxOutboundBytes: limits.maxOutboundBytes,
-      heartbeatSendMs: limits.heartbeatMs,
-      heartbeatReceiveMs: limits.heartbeatMs,
-      heartbeatGraceFactor: 1.5,
-      connectTimeoutMs: limits.connectTimeoutMs,
-      maxTransactionFrames: 100,
-      frameTimeoutMs: limits.frameTimeoutMs,
-      refusalBurst: limits.refusalBurst,
-      refusalRatePerSecond: limits.refusalRatePerSecond,
-    };
+    const sessionLimits = sessionLimitsOf(limits);
     const listenerOptions = {
       handler: broker,
       limits: sessionLimits,
       clock,
       logger,
+      closeTimeoutMs: limits.socketCloseTimeoutMs,
       serverName: SERVER_NAME,
       maxConnectionsPerIp: limits.maxConnectionsPerIp,
       observer: metrics.sessionObserver,
@@ -300,6 +292,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       server: http.server,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
       proxyTrust: config.proxyTrust,
+      maxFragmentsPerMessage: limits.wsMaxFragmentsPerMessage,
     });
     cleanups.push(() => webSockets.close());
 
@@ -369,7 +362,7 @@ async function openSharedState(
   const { clock, logger, nodeId } = context;
   if (config.redisUrl === undefined) {
     const bus = new MemoryBus();
-    const presence = new MemoryPresence({ clock });
+    const presence = new MemoryPresence({ clock, ttlMs: config.presenceTtlMs });
     const rateLimiter = new MemoryRateLimiter({ clock });
     return {
       bus,
@@ -400,6 +393,7 @@ async function openSharedState(
     ...borrowed,
     publisher: connections.command,
     subscriber: connections.subscriber,
+    pingTimeoutMs: config.redisPingTimeoutMs,
     onDropped: (channel, reason) =>
       dropped.log('warn', { channel, reason }, 'dropped a malformed cluster message'),
   });
@@ -410,7 +404,11 @@ async function openSharedState(
     ttlMs: config.presenceTtlMs,
   });
   const rateLimiter = new RedisRateLimiter({ ...borrowed, client: connections.command });
-  const cache = new RedisCache({ ...borrowed, client: connections.command });
+  const cache = new RedisCache({
+    ...borrowed,
+    client: connections.command,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   const close = async (): Promise<void> => {
     await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close(), cache.close()]);
     dropped.flush();

@@ -17,6 +17,7 @@ import {
 } from '../src/cluster/messages.js';
 import { RedisBus } from '../src/cluster/redis-bus.js';
 import { openRedisConnections, type RedisConnections } from '../src/cluster/redis-client.js';
+import { loadConfig } from '../src/config.js';
 import { ParleyError } from '../src/errors.js';
 import {
   clientIdsNamed,
@@ -269,6 +270,7 @@ async function redisNode(options: {
   const bus = new RedisBus({
     publisher: connections.command,
     subscriber: connections.subscriber,
+    pingTimeoutMs: loadConfig({}).redisPingTimeoutMs,
     keyPrefix: options.keyPrefix,
     ...(onError === undefined ? {} : { onError }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),

@@ -7,6 +7,7 @@ import type { Cache } from '../src/cluster/bus.js';
 import { MemoryCache } from '../src/cluster/memory-cache.js';
 import { RedisCache } from '../src/cluster/redis-cache.js';
 import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { loadConfig } from '../src/config.js';
 import {
   deleteKeys,
   openTestConnections,
@@ -142,7 +143,11 @@ describeCacheContract(
       async node() {
         const opened = await openTestConnections();
         connections.push(opened);
-        const cache = new RedisCache({ client: opened.command, keyPrefix });
+        const cache = new RedisCache({
+          client: opened.command,
+          keyPrefix,
+          commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+        });
         nodes.push(cache);
         await cache.prepare();
         return cache;
@@ -180,7 +185,11 @@ describe.skipIf(!redisUp)('RedisCache specifics', () => {
   it('stores under its prefix with a Redis expiry, so nothing outlives its ttl', async () => {
     const keyPrefix = uniqueKeyPrefix('cache');
     const connections = await openTestConnections();
-    const cache = new RedisCache({ client: connections.command, keyPrefix });
+    const cache = new RedisCache({
+      client: connections.command,
+      keyPrefix,
+      commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+    });
     try {
       await cache.prepare();
       await cache.set('room:1', 'x', 5_000);

@@ -3,6 +3,7 @@ import type { ChatService } from '../src/chat/chat-service.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import { systemClock } from '../src/clock.js';
 import { MemoryPresence } from '../src/cluster/memory-presence.js';
+import { loadConfig } from '../src/config.js';
 import { makeSqliteFixture } from './fixtures/store-fixtures.js';
 import { makeChatService } from './support/chat-service.js';
 
@@ -22,7 +23,7 @@ describe('ChatService.join', () => {
 
   beforeEach(async () => {
     fixture = await makeSqliteFixture();
-    presence = new MemoryPresence({ clock: systemClock });
+    presence = new MemoryPresence({ clock: systemClock, ttlMs: loadConfig({}).presenceTtlMs });
     chat = makeChatService(await fixture.open(), { presence });
   });
 

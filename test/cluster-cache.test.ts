@@ -5,6 +5,7 @@ import type { Cache } from '../src/cluster/bus.js';
 import { MemoryBus } from '../src/cluster/memory-bus.js';
 import { RedisCache } from '../src/cluster/redis-cache.js';
 import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { loadConfig } from '../src/config.js';
 import type { Store } from '../src/store/store.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
 import { makeChatService } from './support/chat-service.js';
@@ -63,7 +64,11 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
       if (withCache) {
         const opened = await openTestConnections();
         connections.push(opened);
-        const redisCache = new RedisCache({ client: opened.command, keyPrefix: prefix });
+        const redisCache = new RedisCache({
+          client: opened.command,
+          keyPrefix: prefix,
+          commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+        });
         await redisCache.prepare();
         caches.push(redisCache);
         cache = redisCache;

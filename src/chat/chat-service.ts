@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
-import type { Limits } from '../config.js';
+import type { CacheTtls, Limits } from '../config.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { AppendResult, MessageRange, RoomQuery, Store, TagClaim } from '../store/store.js';
@@ -33,14 +33,25 @@ import {
   type FeedSink,
   RoomFeed,
 } from './room-feed.js';
-import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
+import { checkBodyText } from './text-safety.js';
 import type { IssuedToken, TokenService } from './tokens.js';
 
+/** The configured limits the chat enforces; their defaults live in the config schema only. */
 export type ChatLimits = Pick<
   Limits,
-  'messageMaxChars' | 'sendRatePerSecond' | 'sendBurst' | 'sessionsPerIpPerMinute' | 'roomsPerUserPerHour'
-> &
-  Partial<Pick<Limits, 'maxCombiningMarks' | 'roomJoinsPerUserPerMinute'>>;
+  | 'messageMaxChars'
+  | 'sendRatePerSecond'
+  | 'sendBurst'
+  | 'sessionsPerIpPerMinute'
+  | 'roomsPerUserPerHour'
+  | 'maxCombiningMarks'
+  | 'roomJoinsPerUserPerMinute'
+  | 'typingRatePerSecond'
+  | 'typingBurst'
+  | 'historyPageMax'
+  | 'historyPageDefault'
+  | 'roomRecentMessages'
+>;
 
 /** Tags are four digits: each look-alike nickname has 10,000 ("0000"–"9999"). */
 export const TAGS_PER_NICKNAME = 10_000;
@@ -56,13 +67,13 @@ export interface ChatDependencies {
   readonly logger: Logger;
   /** Where room streams are delivered on this node (the STOMP broker's topics). */
   readonly sink: FeedSink;
-  /** Recent messages kept per active room for history reads (default 200). */
-  readonly recentMessagesPerRoom?: number;
   /**
    * Shared by the nodes of a deployment: room metadata, room heads and latest history pages are read
    * from here before the store. Without it every read goes to the store.
    */
   readonly cache?: Cache;
+  /** How long the shared cache keeps what it holds (read only with `cache`). */
+  readonly cacheTtls: Pick<CacheTtls, 'roomExistsTtlMs' | 'roomHeadTtlMs' | 'roomPageTtlMs'>;
   readonly observer?: ChatObserver;
 }
 
@@ -77,9 +88,6 @@ export { isRoomId } from './model.js';
 const CLIENT_MSG_ID_PATTERN = /^[\x21-\x7e]{1,100}$/;
 // Control characters other than tab, line feed and carriage return.
 const FORBIDDEN_CONTROL = /(?![\t\n\r])\p{Cc}/u;
-const TYPING_RULE: RateRule = { capacity: 3, refillPerSecond: 0.5 };
-const MAX_HISTORY_PAGE = 200;
-export const DEFAULT_HISTORY_PAGE = 50;
 
 /** Parses a room id from user input, or ParleyError('room_not_found') (an id that cannot exist). */
 export function parseRoomId(value: string): RoomId {
@@ -144,6 +152,7 @@ export class ChatService {
   readonly #roomRule: RateRule;
   readonly #sessionRule: RateRule;
   readonly #joinRule: RateRule;
+  readonly #typingRule: RateRule;
   readonly #nameOptions: { readonly maxCombiningMarks: number };
   /**
    * Per connection and room: how many subscriptions are in, and the presence join they all wait for.
@@ -158,7 +167,14 @@ export class ChatService {
     this.#roomCache =
       deps.cache === undefined
         ? undefined
-        : new RoomCache({ cache: deps.cache, store: deps.store, pageSize: MAX_HISTORY_PAGE });
+        : new RoomCache({
+            cache: deps.cache,
+            store: deps.store,
+            pageSize: deps.limits.historyPageMax,
+            existsTtlMs: deps.cacheTtls.roomExistsTtlMs,
+            headTtlMs: deps.cacheTtls.roomHeadTtlMs,
+            versionedTtlMs: deps.cacheTtls.roomPageTtlMs,
+          });
     const { limits } = deps;
     this.#sendRule = { capacity: limits.sendBurst, refillPerSecond: limits.sendRatePerSecond };
     this.#messageIds = new MessageIdGenerator(() => deps.clock.now());
@@ -166,12 +182,13 @@ export class ChatService {
       capacity: limits.roomsPerUserPerHour,
       refillPerSecond: limits.roomsPerUserPerHour / 3600,
     };
-    this.#nameOptions = { maxCombiningMarks: limits.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS };
+    this.#nameOptions = { maxCombiningMarks: limits.maxCombiningMarks };
     this.#sessionRule = {
       capacity: limits.sessionsPerIpPerMinute,
       refillPerSecond: limits.sessionsPerIpPerMinute / 60,
     };
-    const joinsPerMinute = limits.roomJoinsPerUserPerMinute ?? 30;
+    const joinsPerMinute = limits.roomJoinsPerUserPerMinute;
+    this.#typingRule = { capacity: limits.typingBurst, refillPerSecond: limits.typingRatePerSecond };
     this.#joinRule = { capacity: joinsPerMinute, refillPerSecond: joinsPerMinute / 60 };
     deps.bus.onResync(() => {
       for (const feed of this.#feeds.values())
@@ -353,7 +370,8 @@ export class ChatService {
     range: { beforeSeq?: number; afterSeq?: number; limit?: number },
   ): Promise<string[]> {
     const id = await this.#findRoom(roomId);
-    const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
+    const { historyPageMax, historyPageDefault } = this.#deps.limits;
+    const limit = Math.min(historyPageMax, Math.max(1, range.limit ?? historyPageDefault));
     const normalized: MessageRange = {
       limit,
       ...(range.beforeSeq === undefined ? {} : { beforeSeq: range.beforeSeq }),
@@ -380,10 +398,13 @@ export class ChatService {
   async *messagesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<EncodedMessage> {
     let cursor = afterSeq;
     for (;;) {
-      const page = await this.#deps.store.listMessages(roomId, { afterSeq: cursor, limit: MAX_HISTORY_PAGE });
+      const page = await this.#deps.store.listMessages(roomId, {
+        afterSeq: cursor,
+        limit: this.#deps.limits.historyPageMax,
+      });
       for (const message of page) yield { seq: message.seq, json: JSON.stringify(message) };
       const last = page.at(-1);
-      if (last === undefined || page.length < MAX_HISTORY_PAGE) return;
+      if (last === undefined || page.length < this.#deps.limits.historyPageMax) return;
       cursor = last.seq;
     }
   }
@@ -400,7 +421,7 @@ export class ChatService {
         bus: this.#deps.bus,
         sink: this.#deps.sink,
         logger: this.#deps.logger,
-        recentLimit: this.#deps.recentMessagesPerRoom ?? MAX_HISTORY_PAGE,
+        recentLimit: this.#deps.limits.roomRecentMessages,
       });
       feed = created.start().then(() => created);
       this.#feeds.set(id, feed);
@@ -494,7 +515,7 @@ export class ChatService {
 
   async typing(user: User, roomId: string): Promise<void> {
     const id = parseRoomId(roomId);
-    const decision = await this.#deps.rateLimiter.take(`typing:${user.id}`, TYPING_RULE);
+    const decision = await this.#deps.rateLimiter.take(`typing:${user.id}`, this.#typingRule);
     // Typing notices are hints: extra ones are dropped quietly rather than reported as errors.
     if (!decision.allowed) return;
     await this.#findRoom(id);

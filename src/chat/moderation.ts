@@ -37,7 +37,7 @@ import { takeOrRefuse } from './rate-limit.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
 import { type EncodedMessage, encodeEntry } from './room-feed.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
-import { checkBodyText, DEFAULT_MAX_COMBINING_MARKS } from './text-safety.js';
+import { checkBodyText } from './text-safety.js';
 
 export interface ModerationDependencies {
   readonly store: Store;
@@ -57,7 +57,10 @@ export interface ModerationDependencies {
   /** Caps on one message's reactions and the per-user reaction rate. */
   readonly reactions: ReactionLimits;
   /** Most combining marks on one character of an edited body (MAX_COMBINING_MARKS). */
-  readonly maxCombiningMarks?: number;
+  /** MAX_COMBINING_MARKS for bodies and reasons. */
+  readonly maxCombiningMarks: number;
+  /** ROOM_POLICY_CACHE_TTL_MS: how long a node keeps a room's policy without an invalidation. */
+  readonly policyCacheTtlMs: number;
   /** Delivers a mention (message JSON) to this node's connections of the user. */
   readonly deliverMention: (userId: UserId, roomId: RoomId, json: string) => void;
   /** Room passwords: guess limits, bounded hashing and room grants. */
@@ -200,7 +203,7 @@ export class RoomModeration {
   readonly #deps: ModerationDependencies;
   /** MAX_COMBINING_MARKS for bodies and reasons. */
   get #maxMarks(): number {
-    return this.#deps.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS;
+    return this.#deps.maxCombiningMarks;
   }
   readonly #policy: RoomPolicyCache;
   /** The policy cache is used only while invalidations from other nodes are being received. */
@@ -209,7 +212,11 @@ export class RoomModeration {
 
   constructor(deps: ModerationDependencies) {
     this.#deps = deps;
-    this.#policy = new RoomPolicyCache({ store: deps.store, clock: deps.clock });
+    this.#policy = new RoomPolicyCache({
+      store: deps.store,
+      clock: deps.clock,
+      ttlMs: deps.policyCacheTtlMs,
+    });
     // Invalidations published while the bus was away are lost: forget everything.
     deps.bus.onResync(() => this.#policy.clear());
   }

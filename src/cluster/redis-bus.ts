@@ -27,8 +27,8 @@ export interface RedisBusOptions extends RedisClientOptions {
   readonly publisher: Redis;
   /** The node's subscriber connection, opened with `autoResubscribe: false` (openRedisConnections). */
   readonly subscriber: Redis;
-  /** `ping()` fails after this long (default 1 s), so readiness checks answer promptly. */
-  readonly pingTimeoutMs?: number;
+  /** `ping()` fails after this long (REDIS_PING_TIMEOUT_MS), so readiness checks answer promptly. */
+  readonly pingTimeoutMs: number;
   /**
    * A payload from a peer that is not a well-formed message of its channel's kind: dropped, and told
    * here (the app logs it, sampled). Default: `onError`.
@@ -136,7 +136,7 @@ export class RedisBus implements Bus {
     }
     await withTimeout(
       this.#pub.ping(),
-      this.#options.pingTimeoutMs ?? 1_000,
+      this.#options.pingTimeoutMs,
       this.#options.clock ?? systemClock,
       'Redis ping',
     );

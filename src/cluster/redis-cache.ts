@@ -24,9 +24,10 @@ export interface RedisCacheOptions extends RedisClientOptions {
   readonly client: Redis;
   /**
    * A command slower than this fails (and a read becomes a miss) instead of waiting, e.g. queued
-   * while the shared connection reconnects: a cache that is down must miss at once. Default 500 ms.
+   * while the shared connection reconnects: a cache that is down must miss at once
+   * (REDIS_COMMAND_TIMEOUT_MS).
    */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs: number;
 }
 
 export class RedisCache implements Cache {
@@ -41,7 +42,7 @@ export class RedisCache implements Cache {
     this.#client = options.client;
     this.#prefix = `${options.keyPrefix ?? ''}cache:`;
     this.#onError = options.onError ?? defaultOnError;
-    this.#timeoutMs = options.commandTimeoutMs ?? 500;
+    this.#timeoutMs = options.commandTimeoutMs;
     this.#clock = options.clock ?? systemClock;
   }
 

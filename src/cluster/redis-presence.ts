@@ -210,8 +210,8 @@ export interface RedisPresenceOptions extends RedisClientOptions {
   /** The node's command connection. */
   readonly client: Redis;
   readonly nodeId: string;
-  /** An entry not refreshed for this long is gone for readers. Default 30 s. */
-  readonly ttlMs?: number;
+  /** An entry not refreshed for this long is gone for readers (PRESENCE_TTL_MS). */
+  readonly ttlMs: number;
 }
 
 /**
@@ -223,7 +223,7 @@ export class RedisPresence extends HeartbeatPresence {
 
   constructor(options: RedisPresenceOptions) {
     const onError = options.onError ?? defaultOnError;
-    const ttlMs = options.ttlMs ?? 30_000;
+    const { ttlMs } = options;
     super(new RedisPresenceBackend(options.client, options.keyPrefix ?? '', ttlMs), {
       nodeId: options.nodeId,
       ttlMs,

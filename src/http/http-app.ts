@@ -14,13 +14,13 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { type ChatService, DEFAULT_HISTORY_PAGE } from '../chat/chat-service.js';
+import type { ChatService } from '../chat/chat-service.js';
 import type { User } from '../chat/model.js';
 import type { RoomModeration, RoomViewer } from '../chat/moderation.js';
 import { outlineRoom } from '../chat/room-access.js';
 import type { Sessions } from '../chat/sessions.js';
 import { bearerToken } from '../chat/tokens.js';
-import type { HttpLimits } from '../config.js';
+import type { HttpLimits, Limits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
@@ -42,6 +42,8 @@ export interface ClientLimits {
   readonly editWindowSeconds: number;
 }
 
+export type HistoryPages = Pick<Limits, 'historyPageMax' | 'historyPageDefault'>;
+
 export interface HttpAppOptions {
   readonly chat: ChatService;
   /** Who a bearer token speaks for (signature, revocation), refresh limits, sign-out-everywhere. */
@@ -62,6 +64,7 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Limits a client shows before the server would refuse (GET /api/limits). */
   readonly clientLimits: ClientLimits;
+  readonly historyPages: HistoryPages;
   /** Every error answered, by code (for the errors metric). */
   readonly onError?: (code: ErrorCode) => void;
 }
@@ -89,13 +92,16 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const historyQuery = z
-  .object({
-    before: seqParam.optional(),
-    after: seqParam.optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_HISTORY_PAGE),
-  })
-  .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+/** History's `limit` is bounded by the configured page sizes (HISTORY_PAGE_MAX, HISTORY_PAGE_DEFAULT). */
+function historyQueryOf(pages: HistoryPages) {
+  return z
+    .object({
+      before: seqParam.optional(),
+      after: seqParam.optional(),
+      limit: z.coerce.number().int().min(1).max(pages.historyPageMax).default(pages.historyPageDefault),
+    })
+    .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+}
 const roomsQuery = z.object({
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -123,6 +129,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const historyQuery = historyQueryOf(options.historyPages);
   const { chat, origins } = options;
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({

@@ -37,6 +37,11 @@ export type WebSocketListenerOptions = ListenerOptions & {
   readonly isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   /** Largest WebSocket message; bigger ones close with 1009. Default: maxFrameBytes plus room for EOLs. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Fragments one WebSocket message may arrive in (WS_MAX_FRAGMENTS_PER_MESSAGE); more close the
+   * connection with 1008. Far above what any client fragments a STOMP frame into.
+   */
+  readonly maxFragmentsPerMessage: number;
   /** Send frames as binary WebSocket messages (default: text, which every STOMP client reads). */
   readonly binaryFrames?: boolean;
   /**
@@ -76,9 +81,6 @@ function toBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
 }
-
-/** Far above what any client fragments a STOMP frame into; pinned here rather than left to `ws`. */
-export const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 
 type Refusal = readonly [status: number, reason: string];
 
@@ -221,7 +223,7 @@ export class WebSocketListener {
       maxPayload: options.maxPayloadBytes ?? options.limits.maxFrameBytes + 64,
       // Fragment storms (many tiny or empty continuation frames) cost CPU without adding payload bytes;
       // more fragments than this in one message close the connection with 1008.
-      maxFragments: MAX_FRAGMENTS_PER_MESSAGE,
+      maxFragments: options.maxFragmentsPerMessage,
       perMessageDeflate: false,
       handleProtocols: (protocols) => SUBPROTOCOLS.find(([name]) => protocols.has(name))?.[0] ?? false,
     });

@@ -9,10 +9,12 @@ import type { Bus, Cache, PresenceRegistry } from '../../src/cluster/bus.js';
 import { MemoryBus } from '../../src/cluster/memory-bus.js';
 import { MemoryPresence } from '../../src/cluster/memory-presence.js';
 import { MemoryRateLimiter } from '../../src/cluster/memory-rate-limiter.js';
+import { loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/store/store.js';
 
+const CONFIG = loadConfig({});
 const LIMITS = {
-  messageMaxChars: 4000,
+  ...CONFIG.limits,
   sendRatePerSecond: 1_000_000,
   sendBurst: 1_000_000,
   sessionsPerIpPerMinute: 1_000_000,
@@ -26,11 +28,12 @@ export function makeChatService(
   return new ChatService({
     store,
     bus: ports.bus ?? new MemoryBus(),
-    presence: ports.presence ?? new MemoryPresence({ clock: systemClock }),
+    presence: ports.presence ?? new MemoryPresence({ clock: systemClock, ttlMs: CONFIG.presenceTtlMs }),
     rateLimiter: new MemoryRateLimiter({ clock: systemClock }),
     tokens: new TokenService({ secret: randomBytes(32), clock: systemClock, ttlSeconds: 3600 }),
     clock: systemClock,
     limits: LIMITS,
+    cacheTtls: CONFIG.caches,
     logger: pino({ level: 'silent' }),
     sink: { message: () => undefined, presence: () => undefined },
     ...(ports.cache === undefined ? {} : { cache: ports.cache }),
