@@ -6,15 +6,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { LogSampler } from './broker/log-sampler.js';
 import { StompBroker } from './broker/stomp-broker.js';
-import type { Bus, Cache, PresenceRegistry, RateLimiter } from './bus/bus.js';
-import { MemoryBus } from './bus/memory-bus.js';
-import { MemoryPresence } from './bus/memory-presence.js';
-import { MemoryRateLimiter } from './bus/memory-rate-limiter.js';
-import { RedisBus } from './bus/redis-bus.js';
-import { RedisCache } from './bus/redis-cache.js';
-import { RedisPresence } from './bus/redis-presence.js';
-import { RedisRateLimiter } from './bus/redis-rate-limiter.js';
 import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './chat/chat-routes.js';
 import { Identity } from './chat/identity.js';
 import type { User } from './chat/model.js';
@@ -25,11 +18,20 @@ import type { RoomOutput } from './chat/room-output.js';
 import { Sessions } from './chat/sessions.js';
 import { TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter } from './cluster/bus.js';
+import { MemoryBus } from './cluster/memory-bus.js';
+import { MemoryPresence } from './cluster/memory-presence.js';
+import { MemoryRateLimiter } from './cluster/memory-rate-limiter.js';
+import { RedisBus } from './cluster/redis-bus.js';
+import { RedisCache } from './cluster/redis-cache.js';
+import { openRedisConnections } from './cluster/redis-client.js';
+import { RedisPresence } from './cluster/redis-presence.js';
+import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
-import type { SessionLimits } from './stomp/session.js';
+import { sessionLimitsOf } from './session-limits.js';
 import { openStore } from './store/open-store.js';
 import { loadTokenSecret } from './token-secret.js';
 import { TcpListener } from './transport/tcp-listener.js';
@@ -159,6 +161,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       logger,
       nodeId,
       logSampling: { lines: limits.logSampleLines, windowMs: limits.logSampleWindowMs },
+      maxHeldMessages: limits.replayHoldMaxMessages,
+      closeTimeoutMs: limits.socketCloseTimeoutMs,
       hooks: {
         published: (deliveries) => metrics?.deliveries.inc(deliveries),
       },
@@ -206,6 +210,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       access,
       hasher,
       output: observedOutput(brokerRoomOutput(broker), metrics, clock),
+      cacheTtls: config.caches,
     });
     const stored = metrics.messagesStored;
     const storeLatency = metrics.storeLatency;
@@ -236,6 +241,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
       },
+      historyPages: config.limits,
       onError: (code) => metrics?.errors.inc({ code }),
       readiness: {
         storage: () => store.ping(),
@@ -244,26 +250,13 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     });
     cleanups.push(() => http.close());
 
-    const sessionLimits: SessionLimits = {
-      maxFrameBytes: limits.maxFrameBytes,
-      maxHeaders: limits.maxHeaders,
-      maxHeaderLineBytes: limits.maxHeaderLineBytes,
-      maxSubscriptions: limits.maxSubscriptions,
-      maxOutboundBytes: limits.maxOutboundBytes,
-      heartbeatSendMs: limits.heartbeatMs,
-      heartbeatReceiveMs: limits.heartbeatMs,
-      heartbeatGraceFactor: 1.5,
-      connectTimeoutMs: limits.connectTimeoutMs,
-      maxTransactionFrames: 100,
-      frameTimeoutMs: limits.frameTimeoutMs,
-      refusalBurst: limits.refusalBurst,
-      refusalRatePerSecond: limits.refusalRatePerSecond,
-    };
+    const sessionLimits = sessionLimitsOf(limits);
     const listenerOptions = {
       handler: broker,
       limits: sessionLimits,
       clock,
       logger,
+      closeTimeoutMs: limits.socketCloseTimeoutMs,
       serverName: SERVER_NAME,
       maxConnectionsPerIp: limits.maxConnectionsPerIp,
       observer: metrics.sessionObserver,
@@ -273,6 +266,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       server: http.server,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
       proxyTrust: config.proxyTrust,
+      maxFragmentsPerMessage: limits.wsMaxFragmentsPerMessage,
     });
     cleanups.push(() => webSockets.close());
 
@@ -322,7 +316,7 @@ function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): Roo
       }
       output.message(roomId, message);
     },
-    presence: (roomId, json) => output.presence(roomId, json),
+    presence: (roomId, event) => output.presence(roomId, event),
     mention: (userId, roomId, json) => output.mention(userId, roomId, json),
   };
 }
@@ -343,7 +337,7 @@ async function openSharedState(
   const { clock, logger, nodeId } = context;
   if (config.redisUrl === undefined) {
     const bus = new MemoryBus();
-    const presence = new MemoryPresence({ clock });
+    const presence = new MemoryPresence({ clock, ttlMs: config.presenceTtlMs });
     const rateLimiter = new MemoryRateLimiter({ clock });
     return {
       bus,
@@ -355,23 +349,50 @@ async function openSharedState(
       },
     };
   }
-  const redisOptions = {
+  // One command connection and one subscriber connection per node, named after it in `CLIENT LIST`;
+  // every Redis-backed part borrows them, and they are closed once, after every part stopped.
+  const onError = (error: unknown): void => logger.warn({ err: error }, 'redis');
+  const connections = await openRedisConnections({
     redis: config.redisUrl,
-    keyPrefix: context.keyPrefix ?? config.redisKeyPrefix,
+    name: `parley:${nodeId}`,
     clock,
-    onError: (error: unknown) => logger.warn({ err: error }, 'redis'),
-  };
-  const bus = new RedisBus(redisOptions);
-  const presence = new RedisPresence({ ...redisOptions, nodeId, ttlMs: config.presenceTtlMs });
-  const rateLimiter = new RedisRateLimiter(redisOptions);
-  const cache = new RedisCache(redisOptions);
+    onError,
+  });
+  const borrowed = { keyPrefix: context.keyPrefix ?? config.redisKeyPrefix, clock, onError };
+  // A peer sending malformed messages must not flood the log either.
+  const dropped = new LogSampler(logger, clock, {
+    lines: config.limits.logSampleLines,
+    windowMs: config.limits.logSampleWindowMs,
+  });
+  const bus = new RedisBus({
+    ...borrowed,
+    publisher: connections.command,
+    subscriber: connections.subscriber,
+    pingTimeoutMs: config.redisPingTimeoutMs,
+    onDropped: (channel, reason) =>
+      dropped.log('warn', { channel, reason }, 'dropped a malformed cluster message'),
+  });
+  const presence = new RedisPresence({
+    ...borrowed,
+    client: connections.command,
+    nodeId,
+    ttlMs: config.presenceTtlMs,
+  });
+  const rateLimiter = new RedisRateLimiter({ ...borrowed, client: connections.command });
+  const cache = new RedisCache({
+    ...borrowed,
+    client: connections.command,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   const close = async (): Promise<void> => {
     await Promise.allSettled([bus.close(), presence.close(), rateLimiter.close(), cache.close()]);
+    dropped.flush();
+    await connections.close();
   };
   try {
-    await Promise.all([bus.connect(), presence.connect(), rateLimiter.connect(), cache.connect()]);
+    await Promise.all([presence.prepare(), rateLimiter.prepare(), cache.prepare()]);
   } catch (error) {
-    // Start-up fails as a whole; the clients that did connect must not keep the process alive.
+    // Start-up fails as a whole; the connections must not keep the process alive.
     await close();
     throw error;
   }

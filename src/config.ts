@@ -89,6 +89,24 @@ const ENV_SCHEMA = {
   /** Per-connection token bucket of refused frames (/user/queue/errors); empty → `too_many_errors`. */
   REFUSAL_BURST: integer(1, 1_000_000).default(500),
   REFUSAL_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+  /** A peer silent for this many negotiated heart-beat intervals is dropped (network jitter allowance). */
+  HEARTBEAT_GRACE_FACTOR: z.coerce.number().min(1).max(10).default(1.5),
+  /** SENDs and ACKs one transaction may hold before COMMIT → `protocol_error`. */
+  MAX_TRANSACTION_FRAMES: integer(1, 100_000).default(100),
+  /** Transactions open at once on one connection → `protocol_error`. */
+  MAX_OPEN_TRANSACTIONS: integer(1, 1024).default(16),
+  /** Unacknowledged MESSAGEs of one client-ack subscription → `slow_consumer`. */
+  MAX_PENDING_ACKS: integer(1, 1_000_000).default(1024),
+  /** Frames received but waiting on earlier asynchronous work → `protocol_error`. */
+  MAX_QUEUED_FRAMES: integer(1, 1_000_000).default(1024),
+  /** Plain SENDs one connection has in flight (pipelined); more wait their turn. */
+  MAX_INFLIGHT_SENDS: integer(1, 10_000).default(32),
+  /** WebSocket fragments in one message; more close the connection with 1008 (fragment storms). */
+  WS_MAX_FRAGMENTS_PER_MESSAGE: integer(1, 1_000_000).default(1024),
+  /** How long a closing socket may take to flush (and the broker to let SENDs finish) at shutdown. */
+  SOCKET_CLOSE_TIMEOUT_MS: positiveMs.default(5000),
+  /** Live messages held for a subscription while its replay (since-seq) reads the store. */
+  REPLAY_HOLD_MAX_MESSAGES: integer(1, 1_000_000).default(1000),
   /** Log lines of one kind written per window; the rest are counted in one "suppressed" line. */
   LOG_SAMPLE_LINES: integer(1, 1_000_000).default(10),
   LOG_SAMPLE_WINDOW_MS: integer(100, 3_600_000).default(10_000),
@@ -112,6 +130,14 @@ const ENV_SCHEMA = {
   /** Per-user token bucket for reactions (each one is a stored event sent to every subscriber). */
   REACTION_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
   REACTION_BURST: integer(1, 1_000_000).default(20),
+  /** Per-user token bucket for typing notices (each one is broadcast to the room's presence topic). */
+  TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(0.5),
+  TYPING_BURST: integer(1, 1_000_000).default(3),
+  /** Largest history page (HTTP `limit`, replay and resume reads), and the page size without `limit`. */
+  HISTORY_PAGE_MAX: integer(1, 10_000).default(200),
+  HISTORY_PAGE_DEFAULT: integer(1, 10_000).default(50),
+  /** Latest messages each node keeps per active room, so history reads skip the store. */
+  ROOM_RECENT_MESSAGES: integer(1, 100_000).default(200),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   /** How far a token's `iat` may be ahead of this server's clock (other nodes' clocks drift). */
   TOKEN_MAX_CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
@@ -140,6 +166,16 @@ const ENV_SCHEMA = {
    */
   DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   PRESENCE_TTL_MS: integer(1000, 3_600_000).default(30_000),
+  /** With Redis: how long a room's existence, its head and its latest history page stay cached. */
+  ROOM_CACHE_EXISTS_TTL_MS: positiveMs.default(600_000),
+  ROOM_CACHE_HEAD_TTL_MS: positiveMs.default(15_000),
+  ROOM_CACHE_PAGE_TTL_MS: positiveMs.default(60_000),
+  /** Per node: room settings, roles and sanctions are re-read after this even without an invalidation. */
+  ROOM_POLICY_CACHE_TTL_MS: positiveMs.default(5_000),
+  /** With Redis: a cache command slower than this is a miss (a cache that is down must not stall reads). */
+  REDIS_COMMAND_TIMEOUT_MS: integer(10, 600_000).default(500),
+  /** With Redis: `/readyz` reports Redis down when a PING takes longer. */
+  REDIS_PING_TIMEOUT_MS: integer(10, 600_000).default(1_000),
   /** Prepended to every Redis key and channel: deployments (or tests) sharing one Redis stay apart. */
   REDIS_KEY_PREFIX: z
     .string()
@@ -158,6 +194,13 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
       code: 'custom',
       path: ['TRUSTED_PROXIES'],
       message: `set one way of trusting proxies, not ${ways.join(' and ')}`,
+    });
+  }
+  if (env.HISTORY_PAGE_DEFAULT > env.HISTORY_PAGE_MAX) {
+    context.addIssue({
+      code: 'custom',
+      path: ['HISTORY_PAGE_DEFAULT'],
+      message: `must not exceed HISTORY_PAGE_MAX (${env.HISTORY_PAGE_MAX})`,
     });
   }
   // Node refuses a server whose headers may take longer than the whole request.
@@ -185,6 +228,15 @@ export interface Limits {
   readonly frameTimeoutMs: number;
   readonly refusalBurst: number;
   readonly refusalRatePerSecond: number;
+  readonly heartbeatGraceFactor: number;
+  readonly maxTransactionFrames: number;
+  readonly maxOpenTransactions: number;
+  readonly maxPendingAcks: number;
+  readonly maxQueuedFrames: number;
+  readonly maxInflightSends: number;
+  readonly wsMaxFragmentsPerMessage: number;
+  readonly socketCloseTimeoutMs: number;
+  readonly replayHoldMaxMessages: number;
   readonly logSampleLines: number;
   readonly logSampleWindowMs: number;
   readonly messageMaxChars: number;
@@ -199,6 +251,11 @@ export interface Limits {
   readonly maxReactionsPerUserPerMessage: number;
   readonly reactionRatePerSecond: number;
   readonly reactionBurst: number;
+  readonly typingRatePerSecond: number;
+  readonly typingBurst: number;
+  readonly historyPageMax: number;
+  readonly historyPageDefault: number;
+  readonly roomRecentMessages: number;
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
   readonly roomGrantTtlSeconds: number;
@@ -221,6 +278,14 @@ export interface HttpLimits {
   readonly keepAliveTimeoutMs: number;
   /** A connection with no traffic either way for this long is closed. */
   readonly idleTimeoutMs: number;
+}
+
+/** How long cached copies of store data live (each is also invalidated or versioned; the TTL is the net). */
+export interface CacheTtls {
+  readonly roomExistsTtlMs: number;
+  readonly roomHeadTtlMs: number;
+  readonly roomPageTtlMs: number;
+  readonly roomPolicyTtlMs: number;
 }
 
 export type LocalhostOrigins = 'auto' | 'always' | 'never';
@@ -251,6 +316,9 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   readonly presenceTtlMs: number;
   readonly redisKeyPrefix: string;
+  readonly redisCommandTimeoutMs: number;
+  readonly redisPingTimeoutMs: number;
+  readonly caches: CacheTtls;
   readonly limits: Limits;
 }
 
@@ -316,6 +384,14 @@ function toConfig(env: Env): Config {
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    redisPingTimeoutMs: env.REDIS_PING_TIMEOUT_MS,
+    caches: Object.freeze({
+      roomExistsTtlMs: env.ROOM_CACHE_EXISTS_TTL_MS,
+      roomHeadTtlMs: env.ROOM_CACHE_HEAD_TTL_MS,
+      roomPageTtlMs: env.ROOM_CACHE_PAGE_TTL_MS,
+      roomPolicyTtlMs: env.ROOM_POLICY_CACHE_TTL_MS,
+    }),
     limits: Object.freeze({
       maxFrameBytes: env.MAX_FRAME_BYTES,
       maxHeaders: env.MAX_HEADERS,
@@ -328,6 +404,15 @@ function toConfig(env: Env): Config {
       frameTimeoutMs: env.FRAME_TIMEOUT_MS,
       refusalBurst: env.REFUSAL_BURST,
       refusalRatePerSecond: env.REFUSAL_RATE_PER_SECOND,
+      heartbeatGraceFactor: env.HEARTBEAT_GRACE_FACTOR,
+      maxTransactionFrames: env.MAX_TRANSACTION_FRAMES,
+      maxOpenTransactions: env.MAX_OPEN_TRANSACTIONS,
+      maxPendingAcks: env.MAX_PENDING_ACKS,
+      maxQueuedFrames: env.MAX_QUEUED_FRAMES,
+      maxInflightSends: env.MAX_INFLIGHT_SENDS,
+      wsMaxFragmentsPerMessage: env.WS_MAX_FRAGMENTS_PER_MESSAGE,
+      socketCloseTimeoutMs: env.SOCKET_CLOSE_TIMEOUT_MS,
+      replayHoldMaxMessages: env.REPLAY_HOLD_MAX_MESSAGES,
       logSampleLines: env.LOG_SAMPLE_LINES,
       logSampleWindowMs: env.LOG_SAMPLE_WINDOW_MS,
       messageMaxChars: env.MESSAGE_MAX_CHARS,
@@ -342,6 +427,11 @@ function toConfig(env: Env): Config {
       maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
       reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,
       reactionBurst: env.REACTION_BURST,
+      typingRatePerSecond: env.TYPING_RATE_PER_SECOND,
+      typingBurst: env.TYPING_BURST,
+      historyPageMax: env.HISTORY_PAGE_MAX,
+      historyPageDefault: env.HISTORY_PAGE_DEFAULT,
+      roomRecentMessages: env.ROOM_RECENT_MESSAGES,
       refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
       refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
       roomGrantTtlSeconds: env.ROOM_GRANT_TTL_SECONDS,

@@ -2,11 +2,20 @@
 // shared by nodes of one deployment and kept apart from other deployments. Run against MemoryCache
 // (ManualClock) and RedisCache (real Redis expiry, unique key prefix per test).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Cache } from '../src/bus/bus.js';
-import { MemoryCache } from '../src/bus/memory-cache.js';
-import { RedisCache } from '../src/bus/redis-cache.js';
 import { ManualClock } from '../src/clock.js';
-import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix, withRedis } from './support/redis.js';
+import type { Cache } from '../src/cluster/bus.js';
+import { MemoryCache } from '../src/cluster/memory-cache.js';
+import { RedisCache } from '../src/cluster/redis-cache.js';
+import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { loadConfig } from '../src/config.js';
+import {
+  deleteKeys,
+  openTestConnections,
+  redisAvailable,
+  startRedisProxy,
+  uniqueKeyPrefix,
+  withRedis,
+} from './support/redis.js';
 
 /** Nodes made from one deployment share their entries; `teardown` closes them and removes data. */
 interface CacheDeployment {
@@ -129,16 +138,24 @@ describeCacheContract(
   async () => {
     const keyPrefix = uniqueKeyPrefix('cache');
     const nodes: RedisCache[] = [];
+    const connections: RedisConnections[] = [];
     return {
       async node() {
-        const cache = new RedisCache({ redis: REDIS_TEST_URL, keyPrefix });
+        const opened = await openTestConnections();
+        connections.push(opened);
+        const cache = new RedisCache({
+          client: opened.command,
+          keyPrefix,
+          commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+        });
         nodes.push(cache);
-        await cache.connect();
+        await cache.prepare();
         return cache;
       },
       elapse: () => undefined,
       async teardown() {
         await Promise.all(nodes.map((cache) => cache.close()));
+        await Promise.all(connections.map((c) => c.close()));
         await deleteKeys(keyPrefix);
       },
     };
@@ -167,32 +184,46 @@ describe('MemoryCache bounds', () => {
 describe.skipIf(!redisUp)('RedisCache specifics', () => {
   it('stores under its prefix with a Redis expiry, so nothing outlives its ttl', async () => {
     const keyPrefix = uniqueKeyPrefix('cache');
-    const cache = new RedisCache({ redis: REDIS_TEST_URL, keyPrefix });
+    const connections = await openTestConnections();
+    const cache = new RedisCache({
+      client: connections.command,
+      keyPrefix,
+      commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+    });
     try {
-      await cache.connect();
+      await cache.prepare();
       await cache.set('room:1', 'x', 5_000);
       const ttl = await withRedis((redis) => redis.pttl(`${keyPrefix}cache:room:1`));
       expect(ttl).toBeGreaterThan(4_000);
       expect(ttl).toBeLessThanOrEqual(5_000);
     } finally {
       await cache.close();
+      await connections.close();
       await deleteKeys(keyPrefix);
     }
   });
 
-  it('misses instead of failing when Redis is unreachable', async () => {
+  it('misses instead of failing or waiting while the shared connection is away', async () => {
+    const proxy = await startRedisProxy();
     const errors: unknown[] = [];
+    const connections = await openTestConnections({ redis: proxy.url, onError: () => undefined });
     const cache = new RedisCache({
-      redis: 'redis://127.0.0.1:1',
-      connectAttempts: 1,
+      client: connections.command,
+      keyPrefix: uniqueKeyPrefix('cache'),
+      commandTimeoutMs: 200,
       onError: (e) => errors.push(e),
     });
     try {
-      await expect(cache.connect()).rejects.toMatchObject({ code: 'internal_error' });
+      await proxy.cut();
+      const startedMs = Date.now();
+      // The connection queues commands while it reconnects; the cache must not wait for it.
       expect(await cache.get('room:1')).toBeUndefined();
+      expect(Date.now() - startedMs).toBeLessThan(2_000);
       expect(errors.length).toBeGreaterThan(0);
     } finally {
       await cache.close();
+      await connections.close();
+      await proxy.close();
     }
   });
 });

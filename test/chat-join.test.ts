@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryPresence } from '../src/bus/memory-presence.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import type { RoomDomain } from '../src/chat/room-domain.js';
 import { systemClock } from '../src/clock.js';
+import { MemoryPresence } from '../src/cluster/memory-presence.js';
 import { makeSqliteFixture } from './fixtures/store-fixtures.js';
 import { makeRoomDomain } from './support/room-domain.js';
 
@@ -22,7 +22,7 @@ describe('Membership.join', () => {
 
   beforeEach(async () => {
     fixture = await makeSqliteFixture();
-    presence = new MemoryPresence({ clock: systemClock });
+    presence = new MemoryPresence({ clock: systemClock, ttlMs: 30_000 });
     domain = await makeRoomDomain(await fixture.open(), { presence });
   });
 

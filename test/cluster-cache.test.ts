@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cache } from '../src/bus/bus.js';
-import { MemoryBus } from '../src/bus/memory-bus.js';
-import { RedisCache } from '../src/bus/redis-cache.js';
 import type { RoomId, User } from '../src/chat/model.js';
 import type { RoomDomain } from '../src/chat/room-domain.js';
+import type { Cache } from '../src/cluster/bus.js';
+import { MemoryBus } from '../src/cluster/memory-bus.js';
+import { RedisCache } from '../src/cluster/redis-cache.js';
+import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { loadConfig } from '../src/config.js';
 import type { Store } from '../src/store/store.js';
 import { makePostgresFixture } from './fixtures/store-fixtures.js';
 import { clusterSkipReason } from './support/cluster.js';
-import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+import { deleteKeys, openTestConnections, uniqueKeyPrefix } from './support/redis.js';
 import { makeRoomDomain } from './support/room-domain.js';
 import { prng } from './support/seeded-random.js';
 
@@ -55,12 +57,19 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
     const prefix = uniqueKeyPrefix('cache-measure');
     prefixes.push(prefix);
     const caches: RedisCache[] = [];
+    const connections: RedisConnections[] = [];
     const bus = new MemoryBus();
     const node = async (): Promise<RoomDomain> => {
       let cache: Cache | undefined;
       if (withCache) {
-        const redisCache = new RedisCache({ redis: REDIS_TEST_URL, keyPrefix: prefix });
-        await redisCache.connect();
+        const opened = await openTestConnections();
+        connections.push(opened);
+        const redisCache = new RedisCache({
+          client: opened.command,
+          keyPrefix: prefix,
+          commandTimeoutMs: loadConfig({}).redisCommandTimeoutMs,
+        });
+        await redisCache.prepare();
         caches.push(redisCache);
         cache = redisCache;
       }
@@ -124,6 +133,7 @@ describe.skipIf(skip)('the shared cache on a realistic read/write mix', () => {
       return { reads, writes, counts: new Map(counts) };
     } finally {
       await Promise.all([...nodes.map((n) => n.close()), ...caches.map((c) => c.close()), bus.close()]);
+      await Promise.all(connections.map((c) => c.close()));
     }
   }
 

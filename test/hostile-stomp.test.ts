@@ -13,9 +13,9 @@ import { createLogger } from '../src/app.js';
 import type { Message, Room } from '../src/chat/model.js';
 import { TokenService } from '../src/chat/tokens.js';
 import { ManualClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
 import { encodeFrame } from '../src/stomp/codec.js';
 import type { StompVersion } from '../src/stomp/frame.js';
-import { MAX_FRAGMENTS_PER_MESSAGE } from '../src/transport/websocket-listener.js';
 import { eventually } from './support/eventually.js';
 import { getJson, type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
@@ -275,7 +275,7 @@ describe('WebSocket-level abuse', () => {
       ),
     );
     const parts: Buffer[] = [wsFrame(OPCODE.text, Buffer.alloc(0), { fin: false })];
-    for (let i = 0; i < MAX_FRAGMENTS_PER_MESSAGE - 200; i += 1)
+    for (let i = 0; i < loadConfig({}).limits.wsMaxFragmentsPerMessage - 200; i += 1)
       parts.push(wsFrame(OPCODE.continuation, Buffer.alloc(0), { fin: false }));
     for (let i = 0; i < frame.length; i += 1) {
       parts.push(wsFrame(OPCODE.continuation, frame.subarray(i, i + 1), { fin: i === frame.length - 1 }));

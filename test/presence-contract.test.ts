@@ -3,12 +3,13 @@
 // that stops heart-beating. Run against MemoryPresence and RedisPresence (unique key prefix per test).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HeartbeatPresence } from '../src/bus/heartbeat-presence.js';
-import { MemoryPresence, MemoryPresenceSpace } from '../src/bus/memory-presence.js';
-import { RedisPresence } from '../src/bus/redis-presence.js';
 import type { RoomId, User, UserId } from '../src/chat/model.js';
 import { type Clock, ManualClock } from '../src/clock.js';
-import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix } from './support/redis.js';
+import type { HeartbeatPresence } from '../src/cluster/heartbeat-presence.js';
+import { MemoryPresence, MemoryPresenceSpace } from '../src/cluster/memory-presence.js';
+import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { RedisPresence } from '../src/cluster/redis-presence.js';
+import { deleteKeys, openTestConnections, redisAvailable, uniqueKeyPrefix } from './support/redis.js';
 
 interface NodeOptions {
   readonly clock: Clock;
@@ -282,20 +283,24 @@ describePresenceContract(
   async () => {
     const keyPrefix = uniqueKeyPrefix('presence');
     const nodes: RedisPresence[] = [];
+    const connections: RedisConnections[] = [];
     return {
       async node(options) {
+        const opened = await openTestConnections();
+        connections.push(opened);
         const node = new RedisPresence({
-          redis: REDIS_TEST_URL,
+          client: opened.command,
           keyPrefix,
           nodeId: `n${nodes.length}-${randomUUID().slice(0, 8)}`,
           ...options,
         });
         nodes.push(node);
-        await node.connect();
+        await node.prepare();
         return node;
       },
       async teardown() {
         await Promise.all(nodes.map((node) => node.close()));
+        await Promise.all(connections.map((c) => c.close()));
         await deleteKeys(keyPrefix);
       },
     };

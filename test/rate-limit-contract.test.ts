@@ -3,11 +3,18 @@
 // test), both on a ManualClock; then what only one of them promises (memory bounds, Redis TIME, expiry).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BackoffRule, RateLimiter, RateRule } from '../src/bus/bus.js';
-import { MemoryBuckets, MemoryRateLimiter } from '../src/bus/memory-rate-limiter.js';
-import { RedisRateLimiter } from '../src/bus/redis-rate-limiter.js';
 import { type Clock, ManualClock } from '../src/clock.js';
-import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix, withRedis } from './support/redis.js';
+import type { BackoffRule, RateLimiter, RateRule } from '../src/cluster/bus.js';
+import { MemoryBuckets, MemoryRateLimiter } from '../src/cluster/memory-rate-limiter.js';
+import type { RedisConnections } from '../src/cluster/redis-client.js';
+import { RedisRateLimiter } from '../src/cluster/redis-rate-limiter.js';
+import {
+  deleteKeys,
+  openTestConnections,
+  redisAvailable,
+  uniqueKeyPrefix,
+  withRedis,
+} from './support/redis.js';
 
 /** Limiters made from one deployment share their buckets; `teardown` closes them and removes data. */
 interface RateDeployment {
@@ -222,15 +229,19 @@ describeRateLimiterContract(
   async () => {
     const keyPrefix = uniqueKeyPrefix('rate');
     const nodes: RateLimiter[] = [];
+    const connections: RedisConnections[] = [];
     return {
       async node(clock) {
-        const limiter = new RedisRateLimiter({ redis: REDIS_TEST_URL, keyPrefix, clock });
+        const opened = await openTestConnections();
+        connections.push(opened);
+        const limiter = new RedisRateLimiter({ client: opened.command, keyPrefix, clock });
         nodes.push(limiter);
-        await limiter.connect();
+        await limiter.prepare();
         return limiter;
       },
       async teardown() {
         await Promise.all(nodes.map((limiter) => limiter.close()));
+        await Promise.all(connections.map((c) => c.close()));
         await deleteKeys(keyPrefix);
       },
     };
@@ -260,11 +271,12 @@ describe('MemoryRateLimiter bounds', () => {
 describe.skipIf(!redisUp)('RedisRateLimiter specifics', () => {
   it('uses Redis TIME without a clock, and lets keys expire once they would be full', async () => {
     const keyPrefix = uniqueKeyPrefix('rate');
-    const limiter = new RedisRateLimiter({ redis: REDIS_TEST_URL, keyPrefix });
+    const connections = await openTestConnections();
+    const limiter = new RedisRateLimiter({ client: connections.command, keyPrefix });
     const key = `send:${randomUUID()}`;
     const rule: RateRule = { capacity: 1, refillPerSecond: 20 };
     try {
-      await limiter.connect();
+      await limiter.prepare();
       expect((await limiter.take(key, rule)).allowed).toBe(true);
       const refused = await limiter.take(key, rule);
       expect(refused.allowed).toBe(false);
@@ -283,15 +295,21 @@ describe.skipIf(!redisUp)('RedisRateLimiter specifics', () => {
       );
     } finally {
       await limiter.close();
+      await connections.close();
       await deleteKeys(keyPrefix);
     }
   });
 
   it('expires a bucket key exactly when it would be full again', async () => {
     const keyPrefix = uniqueKeyPrefix('rate');
-    const limiter = new RedisRateLimiter({ redis: REDIS_TEST_URL, keyPrefix, clock: new ManualClock() });
+    const connections = await openTestConnections();
+    const limiter = new RedisRateLimiter({
+      client: connections.command,
+      keyPrefix,
+      clock: new ManualClock(),
+    });
     try {
-      await limiter.connect();
+      await limiter.prepare();
       await takeMany(limiter, 'k', 3);
       const ttl = await withRedis((redis) => redis.pttl(`${keyPrefix}rate:k`));
       // Three tokens short at 1/s: full in 3 s (+1 ms of slack in the script).
@@ -299,6 +317,7 @@ describe.skipIf(!redisUp)('RedisRateLimiter specifics', () => {
       expect(ttl).toBeLessThanOrEqual(3_001);
     } finally {
       await limiter.close();
+      await connections.close();
       await deleteKeys(keyPrefix);
     }
   });

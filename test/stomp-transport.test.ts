@@ -5,6 +5,8 @@ import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { sessionLimitsOf } from '../src/session-limits.js';
 import { encodeFrame, FrameParser } from '../src/stomp/codec.js';
 import type { Frame } from '../src/stomp/frame.js';
 import type {
@@ -20,6 +22,7 @@ import { eventually, within } from './support/eventually.js';
 import { connectStompClient, Inbox, receiptOf } from './support/stompjs-client.js';
 
 const LIMITS: SessionLimits = {
+  ...sessionLimitsOf(loadConfig({}).limits),
   maxFrameBytes: 8 * 1024,
   maxHeaders: 32,
   maxHeaderLineBytes: 1024,
@@ -122,6 +125,7 @@ async function startWs(
   const handler = new EchoHandler();
   const listener = new WebSocketListener({
     server,
+    maxFragmentsPerMessage: loadConfig({}).limits.wsMaxFragmentsPerMessage,
     handler,
     serverName: 'parley/test',
     clock: systemClock,

@@ -86,10 +86,10 @@ export function brokerRoomOutput(
         ),
       });
     },
-    presence(roomId, json) {
+    presence(roomId, event) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`, {
         headers: JSON_HEADERS,
-        body: Buffer.from(json),
+        body: Buffer.from(JSON.stringify(event)),
       });
     },
     mention(userId, roomId, json) {

@@ -3,8 +3,8 @@
 // request speaks for. Every adapter authenticates here; the identities it hands in are remembered so
 // mentions and moderation can name them. Knows nothing of HTTP headers or STOMP frames.
 import type { Logger } from 'pino';
-import type { RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { addressKey } from '../net/client-address.js';
 import type { Store, TagClaim } from '../store/store.js';
 import type { User } from './model.js';

@@ -2,15 +2,11 @@
 // (after the permissions admitted it) and leaves with its last; presence (join, leave, typing) is
 // announced to the room. Talking needs joining: the room commands of a connection are taken only
 // while it is in. Owns the per-connection join state; knows nothing of frames or passwords.
-import type { Bus, PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
+import type { Bus, PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
 import { ParleyError } from '../errors.js';
-import type { PresenceEvent } from '../protocol/index.js';
-import type { RoomId, User } from './model.js';
+import type { PresenceEvent, RoomId, User } from './model.js';
 import { takeOrRefuse } from './rate-limit.js';
-import { presenceChannel } from './room-feed.js';
 import type { Rooms } from './rooms.js';
-
-const TYPING_RULE: RateRule = { capacity: 3, refillPerSecond: 0.5 };
 
 export interface MembershipDependencies {
   readonly bus: Bus;
@@ -19,6 +15,8 @@ export interface MembershipDependencies {
   readonly rooms: Rooms;
   /** Entries per user per room and minute: each one is announced to the room (ROOM_JOINS_PER_USER_PER_MINUTE). */
   readonly joinsPerMinute: number;
+  /** TYPING_BURST and TYPING_RATE_PER_SECOND. */
+  readonly typingRule: RateRule;
 }
 
 export class Membership {
@@ -106,7 +104,7 @@ export class Membership {
 
   /** "Is typing…": a hint, so extra ones are dropped quietly rather than reported as errors. */
   async typing(user: User, roomId: RoomId): Promise<void> {
-    const decision = await this.#deps.rateLimiter.take(`typing:${user.id}`, TYPING_RULE);
+    const decision = await this.#deps.rateLimiter.take(`typing:${user.id}`, this.#deps.typingRule);
     if (!decision.allowed) return;
     await this.#deps.rooms.requireRoom(roomId);
     await this.#announce(roomId, { type: 'typing', user });
@@ -118,6 +116,6 @@ export class Membership {
   }
 
   async #announce(roomId: RoomId, event: PresenceEvent): Promise<void> {
-    await this.#deps.bus.publish(presenceChannel(roomId), JSON.stringify(event));
+    await this.#deps.bus.publish({ kind: 'presence', roomId, event });
   }
 }

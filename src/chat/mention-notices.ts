@@ -3,25 +3,14 @@
 // mentions) on the `mentions` channel; every node hands the notices for its own connections to the
 // RoomOutput. Words of a password room reach only those inside it (members online, staff).
 import type { Logger } from 'pino';
-import * as z from 'zod/mini';
-import type { Bus, PresenceRegistry } from '../bus/bus.js';
-import { decodeJson } from '../protocol/index.js';
+import type { Bus, PresenceRegistry } from '../cluster/bus.js';
+import { MENTIONS_CHANNEL, type MentionMessage } from '../cluster/messages.js';
 import type { Store } from '../store/store.js';
 import { type MentionHandle, resolveMentionHandles } from './mentions.js';
-import type { Message, RoomId, User, UserId } from './model.js';
+import type { Message, RoomId, User } from './model.js';
 import { type Permissions, roleOf } from './permissions.js';
-import { isRoomId } from './room-id.js';
 import type { RoomOutput } from './room-output.js';
 import type { Appended } from './room-writer.js';
-
-/** The bus channel mentions travel on; every node delivers to its own connections. */
-export const MENTIONS_CHANNEL = 'mentions';
-
-const MentionNoticeSchema = z.object({
-  userIds: z.array(z.string()),
-  roomId: z.string(),
-  message: z.record(z.string(), z.unknown()),
-});
 
 export interface MentionNoticesDependencies {
   readonly store: Store;
@@ -43,7 +32,7 @@ export class MentionNotices {
   }
 
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(MENTIONS_CHANNEL, (payload) => this.#deliver(payload));
+    this.#unsubscribe = await this.#deps.bus.subscribe(MENTIONS_CHANNEL, (message) => this.#deliver(message));
   }
 
   async close(): Promise<void> {
@@ -87,18 +76,12 @@ export class MentionNotices {
       if (notify.length === 0) return;
     }
     await this.#deps.bus
-      .publish(MENTIONS_CHANNEL, JSON.stringify({ userIds: notify, roomId, message }))
+      .publish({ kind: 'mention', roomId, userIds: notify, message: JSON.stringify(message) })
       .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'publishing a mention failed'));
   }
 
-  #deliver(payload: string): void {
-    const decoded = decodeJson(MentionNoticeSchema, payload);
-    if (!decoded.ok || !isRoomId(decoded.value.roomId)) {
-      this.#deps.logger.warn('dropped a malformed mention');
-      return;
-    }
-    const { userIds, roomId, message } = decoded.value;
-    const json = JSON.stringify(message);
-    for (const id of userIds) this.#deps.output.mention(id as UserId, roomId, json);
+  /** The bus checked the notice's shape; the message JSON is delivered as the storing node wrote it. */
+  #deliver(notice: MentionMessage): void {
+    for (const id of notice.userIds) this.#deps.output.mention(id, notice.roomId, notice.message);
   }
 }

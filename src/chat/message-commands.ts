@@ -2,8 +2,9 @@
 // in call order), edit their own, delete (their own, or anyone's as acting staff), react. Each command
 // asks the Permissions, applies the body rules and appends through the RoomWriter; mention notices and
 // fan-out follow from there. Knows nothing of frames, HTTP or SQL.
-import type { RateLimiter, RateRule } from '../bus/bus.js';
+
 import type { Clock } from '../clock.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { ParleyError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { type BodyLimits, checkMessageBody, parseEmoji } from './body-rules.js';

@@ -14,6 +14,19 @@ export interface User {
   readonly tag: string;
 }
 
+/** Room ids are chosen by the server or by clients within this alphabet; nothing else names a room. */
+const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isRoomId(value: string): value is RoomId {
+  return ROOM_ID_PATTERN.test(value);
+}
+
+/** Who came, went or is typing in a room, as every subscriber of its presence topic reads it. */
+export type PresenceEvent =
+  | { readonly type: 'join'; readonly user: User }
+  | { readonly type: 'leave'; readonly user: User }
+  | { readonly type: 'typing'; readonly user: User };
+
 /** A room as stored; `online` is added from presence when shown. Times are ISO-8601 strings. */
 export interface StoredRoom {
   readonly id: RoomId;

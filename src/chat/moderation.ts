@@ -2,8 +2,9 @@
 // changing the room's settings, and the staff's reads (audit log, reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
-import type { RateLimiter, RateRule } from '../bus/bus.js';
+
 import type { Clock } from '../clock.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
 import type { AuditEntry, Ban, Report, RoomEventEffect, Store } from '../store/store.js';
 import { checkReason } from './body-rules.js';

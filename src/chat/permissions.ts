@@ -4,21 +4,18 @@
 // class loads those (cached per node, invalidated across nodes on the `policy` channel) and applies
 // them. Knows nothing of frames, HTTP or SQL, and changes nothing in a room.
 import type { Logger } from 'pino';
-import type { Bus, PresenceRegistry, RateLimiter } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { Bus, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
+import { POLICY_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import type { MemberSanctions, Store } from '../store/store.js';
 import type { Message, RoomEventType, RoomId, StoredRoom, User, UserId } from './model.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
-import { isRoomId } from './room-id.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 import type { Appended } from './room-writer.js';
 
 export type Role = 'owner' | 'moderator' | 'member';
 type Roles = Pick<StoredRoom, 'ownerId' | 'moderators'>;
-
-/** The bus channel on which a room id says "this room's policy changed": every node drops its copy. */
-export const POLICY_CHANNEL = 'policy';
 
 /** Events that change who may do what in a room (settings, roles, sanctions). */
 const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
@@ -199,6 +196,8 @@ export interface PermissionsDependencies {
   readonly access: RoomAccess;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** ROOM_POLICY_CACHE_TTL_MS: how long a room's policy is kept without an invalidation. */
+  readonly policyCacheTtlMs: number;
 }
 
 export class Permissions {
@@ -210,16 +209,16 @@ export class Permissions {
 
   constructor(deps: PermissionsDependencies) {
     this.#deps = deps;
-    this.#cache = new RoomPolicyCache({ store: deps.store, clock: deps.clock });
+    this.#cache = new RoomPolicyCache({ store: deps.store, clock: deps.clock, ttlMs: deps.policyCacheTtlMs });
     // Invalidations published while the bus was away are lost: forget everything.
     deps.bus.onResync(() => this.#cache.clear());
   }
 
   /** Listens for policy invalidations published by any node; the cache serves reads from then on. */
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(POLICY_CHANNEL, (payload) => {
-      if (isRoomId(payload)) this.#cache.invalidate(payload);
-    });
+    this.#unsubscribe = await this.#deps.bus.subscribe(POLICY_CHANNEL, (message) =>
+      this.#cache.invalidate(message.roomId),
+    );
     this.#cache.clear();
     this.#live = true;
   }
@@ -242,7 +241,7 @@ export class Permissions {
     if (entry.kind !== 'event' || !POLICY_EVENTS.has(entry.event.event.type)) return undefined;
     const { roomId } = entry.event;
     this.#cache.invalidate(roomId);
-    return this.#deps.bus.publish(POLICY_CHANNEL, roomId).catch((error: unknown) => {
+    return this.#deps.bus.publish({ kind: 'policy', roomId }).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId }, 'publishing a policy invalidation failed');
     });
   };

@@ -1,7 +1,7 @@
 // Spending from a rate-limit bucket on behalf of a request: one place that turns a refusal from the
 // RateLimiter port into the coded `rate_limited` error with its retry-after, for every room, session
 // and identity rule. Knows no bucket arithmetic (the port's) and no transport.
-import type { RateLimiter, RateRule } from '../bus/bus.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { ParleyError } from '../errors.js';
 
 /** Takes one token from `key`'s bucket; refuses with `rate_limited` naming `what` when it is empty. */

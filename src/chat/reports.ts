@@ -1,8 +1,8 @@
 // Members flag messages for staff: one report per call, with a reason that follows the body rules,
 // rationed per user. Staff read them through Moderation. Knows nothing of frames, HTTP or SQL.
 import { randomUUID } from 'node:crypto';
-import type { RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import type { Report, Store } from '../store/store.js';
 import { checkReason } from './body-rules.js';
 import type { RoomCommand } from './commands.js';

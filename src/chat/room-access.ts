@@ -5,8 +5,8 @@
 
 import { createHash, createHmac, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import type { BackoffRule, RateDecision, RateLimiter } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { BackoffRule, RateDecision, RateLimiter } from '../cluster/bus.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { Room, RoomId, User, UserId } from './model.js';

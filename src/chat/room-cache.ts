@@ -2,7 +2,7 @@
 // rooms exist, each room's head (its last seq), and the room and its latest history page as of a head.
 // Correct on writes: every write raises the head (monotonic, before it is acknowledged), and rooms and
 // pages are keyed by head, so a cached value never changes. Knows nothing of Redis, HTTP or STOMP.
-import type { Cache } from '../bus/bus.js';
+import type { Cache } from '../cluster/bus.js';
 import type { Store } from '../store/store.js';
 import type { Message, RoomId, StoredRoom } from './model.js';
 
@@ -29,15 +29,15 @@ export interface RoomCacheOptions {
   readonly store: Store;
   /** Messages in a cached latest page (the largest history page). */
   readonly pageSize: number;
-  /** How long "this room exists" is believed. Default 10 min. */
-  readonly existsTtlMs?: number;
+  /** How long "this room exists" is believed (ROOM_CACHE_EXISTS_TTL_MS). */
+  readonly existsTtlMs: number;
   /**
    * Bounds how long a head can lag when a writer could not raise it (Redis unreachable at that moment).
-   * Default 15 s.
+   * (ROOM_CACHE_HEAD_TTL_MS)
    */
-  readonly headTtlMs?: number;
-  /** Rooms and pages are keyed by head, so they never go stale; this only frees memory. Default 60 s. */
-  readonly versionedTtlMs?: number;
+  readonly headTtlMs: number;
+  /** Rooms and pages are keyed by head, so they never go stale; this only frees memory (ROOM_CACHE_PAGE_TTL_MS). */
+  readonly versionedTtlMs: number;
 }
 
 const existsKey = (id: RoomId): string => `room:${id}`;
@@ -58,9 +58,9 @@ export class RoomCache {
     this.#cache = options.cache;
     this.#store = options.store;
     this.#pageSize = options.pageSize;
-    this.#existsTtlMs = options.existsTtlMs ?? 600_000;
-    this.#headTtlMs = options.headTtlMs ?? 15_000;
-    this.#versionedTtlMs = options.versionedTtlMs ?? 60_000;
+    this.#existsTtlMs = options.existsTtlMs;
+    this.#headTtlMs = options.headTtlMs;
+    this.#versionedTtlMs = options.versionedTtlMs;
   }
 
   /** Whether the room exists (a cached yes, else the store). */

@@ -3,11 +3,10 @@
 // path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read its parts; it hands
 // what this node must deliver to the RoomOutput it was built with. Knows no transport.
 import type { Logger } from 'pino';
-import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
-import type { Limits } from '../config.js';
+import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
+import type { CacheTtls, Limits } from '../config.js';
 import { assertNever } from '../errors.js';
-import { MAX_HISTORY_PAGE } from '../protocol/index.js';
 import type { Store } from '../store/store.js';
 import type { PostCommand, RoomCommand } from './commands.js';
 import { Membership } from './membership.js';
@@ -39,6 +38,11 @@ export type RoomLimits = Pick<
   | 'maxReactionsPerUserPerMessage'
   | 'reactionRatePerSecond'
   | 'reactionBurst'
+  | 'typingRatePerSecond'
+  | 'typingBurst'
+  | 'historyPageMax'
+  | 'historyPageDefault'
+  | 'roomRecentMessages'
 >;
 
 export interface RoomDomainDependencies {
@@ -54,13 +58,13 @@ export interface RoomDomainDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly limits: RoomLimits;
+  /** How long the shared cache and this node's policy cache keep what they hold. */
+  readonly cacheTtls: CacheTtls;
   /** Room passwords: guess limits and room grants. */
   readonly access: RoomAccess;
   readonly hasher: PasswordHasher;
   /** Where this node's rooms deliver (the STOMP broker's topics and user queues). */
   readonly output: RoomOutput;
-  /** Recent messages kept per active room for history reads (default 200). */
-  readonly recentMessagesPerRoom?: number;
 }
 
 export class RoomDomain {
@@ -80,13 +84,20 @@ export class RoomDomain {
     const roomCache =
       deps.cache === undefined
         ? undefined
-        : new RoomCache({ cache: deps.cache, store, pageSize: MAX_HISTORY_PAGE });
+        : new RoomCache({
+            cache: deps.cache,
+            store,
+            pageSize: limits.historyPageMax,
+            existsTtlMs: deps.cacheTtls.roomExistsTtlMs,
+            headTtlMs: deps.cacheTtls.roomHeadTtlMs,
+            versionedTtlMs: deps.cacheTtls.roomPageTtlMs,
+          });
     this.#feeds = new RoomFeeds({
       store,
       bus,
       sink: deps.output,
       logger,
-      recentLimit: deps.recentMessagesPerRoom ?? MAX_HISTORY_PAGE,
+      recentLimit: limits.roomRecentMessages,
     });
     this.rooms = new Rooms({
       store,
@@ -98,6 +109,7 @@ export class RoomDomain {
       logger,
       roomsPerUserPerHour: limits.roomsPerUserPerHour,
       maxCombiningMarks: limits.maxCombiningMarks,
+      historyPages: { max: limits.historyPageMax, default: limits.historyPageDefault },
     });
     this.membership = new Membership({
       bus,
@@ -105,6 +117,7 @@ export class RoomDomain {
       rateLimiter,
       rooms: this.rooms,
       joinsPerMinute: limits.roomJoinsPerUserPerMinute,
+      typingRule: { capacity: limits.typingBurst, refillPerSecond: limits.typingRatePerSecond },
     });
     this.permissions = new Permissions({
       store,
@@ -114,6 +127,7 @@ export class RoomDomain {
       access: deps.access,
       clock,
       logger,
+      policyCacheTtlMs: deps.cacheTtls.roomPolicyTtlMs,
     });
     this.#writer = new RoomWriter({ store, bus, feeds: this.#feeds, roomCache, clock, logger });
     this.#mentions = new MentionNotices({

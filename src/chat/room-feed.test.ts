@@ -6,13 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../bus/memory-bus.js';
+import { MemoryBus } from '../cluster/memory-bus.js';
+import type { RoomEntryMessage } from '../cluster/messages.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Message, MessageId, RoomId, StoredRoomEvent, User, UserId } from './model.js';
-import { busPayload, type FeedEntry, liveEvent, liveMessage, RoomFeed, roomChannel } from './room-feed.js';
+import { type FeedEntry, liveEvent, liveMessage, RoomFeed, toRoomEntryMessage } from './room-feed.js';
 
-const messagePayload = (message: Message): string => busPayload(liveMessage(message, 0));
-const eventPayload = (event: StoredRoomEvent): string => busPayload(liveEvent(event, 0));
+const messagePayload = (message: Message): RoomEntryMessage =>
+  toRoomEntryMessage(message.roomId, liveMessage(message, 0));
+const eventPayload = (event: StoredRoomEvent): RoomEntryMessage =>
+  toRoomEntryMessage(event.roomId, liveEvent(event, 0));
 
 const alice: User = { id: 'alice-id' as UserId, nickname: 'alice', tag: '0001' };
 
@@ -89,11 +92,11 @@ describe('RoomFeed with room events', () => {
   it('delivers events with their type, and fills a gap over events from the store', async () => {
     await feed.start();
     const first = await post('one');
-    await bus.publish(roomChannel(roomId), messagePayload(first));
+    await bus.publish(messagePayload(first));
     const edited = await edit(first, 'one!');
     const second = await post('two');
     // The edit's publication is lost: the feed learns of it from the store when seq 3 arrives.
-    await bus.publish(roomChannel(roomId), messagePayload(second));
+    await bus.publish(messagePayload(second));
     await expect
       .poll(() => delivered.map((m) => [m.seq, m.eventType]))
       .toEqual([
@@ -105,14 +108,14 @@ describe('RoomFeed with room events', () => {
     expect(JSON.parse(delivered[1]?.json ?? '{}')).toEqual(edited.event);
     expect(bodies(feed.recent({ limit: 10 }))).toEqual(['one!', 'two']);
     // A duplicate of the event from the bus is dropped by seq.
-    await bus.publish(roomChannel(roomId), eventPayload(edited));
+    await bus.publish(eventPayload(edited));
     expect(delivered).toHaveLength(3);
   });
 
   it('keeps the held copy in step with reaction changes: counts, users, emojis gone at 0', async () => {
     await feed.start();
     const target = await post('react to me');
-    await bus.publish(roomChannel(roomId), messagePayload(target));
+    await bus.publish(messagePayload(target));
     const users = Array.from(
       { length: 12 },
       (_, i): User => ({ id: `u${i}` as UserId, nickname: `u${i}`, tag: '0001' }),
@@ -124,7 +127,7 @@ describe('RoomFeed with room events', () => {
         at: new Date(1_700_000_002_000),
         effect: { type: 'reaction.changed', messageId: target.id, emoji, added },
       });
-      if (event !== undefined) await bus.publish(roomChannel(roomId), eventPayload(event));
+      if (event !== undefined) await bus.publish(eventPayload(event));
     };
     for (const user of users) await react(user, '👍', true);
     await react(users[0] as User, '🎉', true);

@@ -3,15 +3,16 @@
 // message, a Redis reconnect) is filled from the store before anything later is delivered. Also keeps
 // the room's most recent messages so history pages are served without a storage round trip.
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { Bus } from '../cluster/bus.js';
+import { type RoomEntryMessage, roomEntriesChannel, roomPresenceChannel } from '../cluster/messages.js';
 import { decodeJson, MessageSchema, RoomEventSchema } from '../protocol/index.js';
 import type { Store } from '../store/store.js';
 import {
   entrySeq,
   type Message,
+  type PresenceEvent,
   REACTION_USERS_SHOWN,
   type Reaction,
-  ROOM_EVENT_TYPES,
   type RoomEntry,
   type RoomEvent,
   type RoomEventOf,
@@ -57,23 +58,29 @@ export class FeedEntry {
 export interface FeedSink {
   /** Deliver a message or room event to this node's subscribers of the room (in seq order, once each). */
   message(roomId: RoomId, entry: FeedEntry): void;
-  /** Deliver a presence event (JSON) to this node's subscribers of the room's presence topic. */
-  presence(roomId: RoomId, json: string): void;
+  /** Deliver a presence event to this node's subscribers of the room's presence topic. */
+  presence(roomId: RoomId, event: PresenceEvent): void;
 }
 
-export const roomChannel = (roomId: RoomId): string => `room.${roomId}`;
-export const presenceChannel = (roomId: RoomId): string => `presence.${roomId}`;
-
 /**
- * A stored entry as published on the room channel, with the same JSON the local frames use:
- * `<seq>:<storedAtMs>:<json>` for a message, `<seq>:<storedAtMs>:<type>:<createdAtMs>:<json>` for an
- * event (a type never starts with `{`, a message's JSON does). Seq and time are read without parsing.
+ * A stored entry as it crosses the bus: seq, time and type beside the same JSON the local frames use,
+ * so a node drops its own echo (and anything it has) without reading the JSON.
  */
-export function busPayload(entry: FeedEntry): string {
+export function toRoomEntryMessage(roomId: RoomId, entry: FeedEntry): RoomEntryMessage {
   const storedAtMs = entry.storedAtMs ?? 0;
-  if (entry.entry.kind === 'message') return `${entry.seq}:${storedAtMs}:${entry.json}`;
+  if (entry.entry.kind === 'message') {
+    return { kind: 'room.entry', roomId, seq: entry.seq, storedAtMs, entry: entry.json };
+  }
   const stored = entry.entry.event;
-  return `${stored.seq}:${storedAtMs}:${stored.event.type}:${Date.parse(stored.createdAt)}:${entry.json}`;
+  return {
+    kind: 'room.entry',
+    roomId,
+    seq: stored.seq,
+    storedAtMs,
+    event: stored.event.type,
+    createdAtMs: Date.parse(stored.createdAt),
+    entry: entry.json,
+  };
 }
 
 /** A message this node stored, ready for its feed and the bus. */
@@ -84,46 +91,22 @@ export const liveMessage = (message: Message, storedAtMs: number): FeedEntry =>
 export const liveEvent = (event: StoredRoomEvent, storedAtMs: number): FeedEntry =>
   new FeedEntry({ kind: 'event', event }, { storedAtMs });
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(ROOM_EVENT_TYPES);
-
-/** Seq and time of a bus payload, read without touching its JSON. */
-function busHeader(payload: string): { seq: number; storedAtMs: number; rest: number } | undefined {
-  const first = payload.indexOf(':');
-  const second = payload.indexOf(':', first + 1);
-  const seq = Number(payload.slice(0, first));
-  const storedAtMs = Number(payload.slice(first + 1, second));
-  if (first < 1 || second < 0 || !Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(storedAtMs)) {
-    return undefined;
-  }
-  return { seq, storedAtMs, rest: second + 1 };
-}
-
-/** The entry of a bus payload, checked against the protocol schema (another node is an edge too). */
-function decodeBusEntry(
-  roomId: RoomId,
-  payload: string,
-  header: { seq: number; storedAtMs: number; rest: number },
-): FeedEntry | undefined {
-  const { seq, storedAtMs, rest } = header;
-  if (payload.charAt(rest) === '{') {
-    const json = payload.slice(rest);
+/** The entry another node published, checked against the protocol schema (a peer is an edge too). */
+export function fromRoomEntryMessage(message: RoomEntryMessage): FeedEntry | undefined {
+  const { roomId, seq, storedAtMs, entry: json } = message;
+  if (message.event === undefined) {
     const decoded = decodeJson(MessageSchema, json);
     if (!decoded.ok || decoded.value.seq !== seq || decoded.value.roomId !== roomId) return undefined;
     // Checked by the schema; the ids in it are ours (brands are inward).
     return new FeedEntry({ kind: 'message', message: decoded.value as Message }, { storedAtMs, json });
   }
-  const third = payload.indexOf(':', rest);
-  const fourth = payload.indexOf(':', third + 1);
-  const type = payload.slice(rest, third);
-  const createdAtMs = Number(payload.slice(third + 1, fourth));
-  if (third < 0 || fourth < 0 || !EVENT_TYPES.has(type) || !Number.isFinite(createdAtMs)) return undefined;
-  const json = payload.slice(fourth + 1);
   const decoded = decodeJson(RoomEventSchema, json);
-  if (!decoded.ok || decoded.value.type !== type) return undefined;
+  if (!decoded.ok || decoded.value.type !== message.event || message.createdAtMs === undefined)
+    return undefined;
   const event: StoredRoomEvent = {
     roomId,
     seq,
-    createdAt: new Date(createdAtMs).toISOString(),
+    createdAt: new Date(message.createdAtMs).toISOString(),
     event: decoded.value as RoomEvent,
   };
   return new FeedEntry({ kind: 'event', event }, { storedAtMs, json });
@@ -178,9 +161,13 @@ export class RoomFeed {
   /** Subscribes to the bus first, then learns where the room stands, so nothing falls between. */
   async start(): Promise<void> {
     const { bus, store } = this.deps;
-    this.#unsubscribe.push(await bus.subscribe(roomChannel(this.roomId), (p) => this.#onBusMessage(p)));
     this.#unsubscribe.push(
-      await bus.subscribe(presenceChannel(this.roomId), (json) => this.deps.sink.presence(this.roomId, json)),
+      await bus.subscribe(roomEntriesChannel(this.roomId), (m) => this.#onBusMessage(m)),
+    );
+    this.#unsubscribe.push(
+      await bus.subscribe(roomPresenceChannel(this.roomId), (m) =>
+        this.deps.sink.presence(this.roomId, m.event),
+      ),
     );
     // The room's seq counts events too, so where it stands comes from the room, then the messages up
     // to there; anything later arrives on the bus (subscribed above) or through a gap fill.
@@ -236,11 +223,10 @@ export class RoomFeed {
     this.#drain();
   }
 
-  #onBusMessage(payload: string): void {
-    const header = busHeader(payload);
+  #onBusMessage(message: RoomEntryMessage): void {
     // Our own echo (offered already) and anything delivered is dropped before its JSON is read.
-    if (header !== undefined && (header.seq <= this.lastSeq || this.#ahead.has(header.seq))) return;
-    const entry = header === undefined ? undefined : decodeBusEntry(this.roomId, payload, header);
+    if (message.seq <= this.lastSeq || this.#ahead.has(message.seq)) return;
+    const entry = fromRoomEntryMessage(message);
     if (entry === undefined) {
       this.deps.logger.warn({ roomId: this.roomId }, 'dropped a malformed bus message');
       return;

@@ -2,7 +2,7 @@
 // subscriptions and stopped with the last of them; caught up from the store after a bus resync. Owns
 // the feeds' lifetimes only: what a feed does is room-feed.ts, where it delivers is the RoomOutput.
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { Bus } from '../cluster/bus.js';
 import type { Store } from '../store/store.js';
 import type { RoomId } from './model.js';
 import { type FeedEntry, type FeedSink, RoomFeed } from './room-feed.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import { loadConfig } from '../config.js';
 import type { MemberSanctions } from '../store/store.js';
 import type { RoomId, StoredRoom, User, UserId } from './model.js';
 import { RoomPolicyCache } from './room-policy-cache.js';
@@ -75,7 +76,12 @@ function setup(
 ) {
   const clock = new ManualClock();
   const store = new FakeStore();
-  const cache = new RoomPolicyCache({ store, clock, ...options });
+  const cache = new RoomPolicyCache({
+    store,
+    clock,
+    ttlMs: loadConfig({}).caches.roomPolicyTtlMs,
+    ...options,
+  });
   return { clock, store, cache };
 }
 

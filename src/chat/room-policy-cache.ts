@@ -15,8 +15,8 @@ export type RoomPolicy = Omit<StoredRoom, 'lastSeq'>;
 export interface RoomPolicyCacheOptions {
   readonly store: Pick<Store, 'findRoom' | 'findSanctions'>;
   readonly clock: Clock;
-  /** A safety net for a lost invalidation: an entry is reloaded once this old. Default 5 s. */
-  readonly ttlMs?: number;
+  /** A safety net for a lost invalidation: an entry is reloaded once this old (ROOM_POLICY_CACHE_TTL_MS). */
+  readonly ttlMs: number;
   /** Rooms kept; the least recently used is dropped beyond it. Default 10,000. */
   readonly maxRooms?: number;
   /** Users whose sanctions are kept per room (least recently used dropped). Default 1,000. */
@@ -58,7 +58,7 @@ export class RoomPolicyCache {
   constructor(options: RoomPolicyCacheOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
-    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#ttlMs = options.ttlMs;
     this.#maxRooms = options.maxRooms ?? 10_000;
     this.#maxUsersPerRoom = options.maxUsersPerRoom ?? 1_000;
     this.#maxSanctions = options.maxSanctions ?? 100_000;

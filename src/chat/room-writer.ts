@@ -3,12 +3,12 @@
 // invalidation, mention notices, metrics), and it is fanned out: to this node's feed at once, to the
 // other nodes over the bus. Knows nothing of rules (the command handlers decided) or of transport.
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { Bus } from '../cluster/bus.js';
 import type { AppendResult, NewMessage, NewRoomEvent, Store } from '../store/store.js';
 import type { Message, RoomId, StoredRoomEvent, User } from './model.js';
 import type { RoomCache } from './room-cache.js';
-import { busPayload, type FeedEntry, liveEvent, liveMessage, roomChannel } from './room-feed.js';
+import { type FeedEntry, liveEvent, liveMessage, toRoomEntryMessage } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
 
 /** What was appended, as the observers hear it (after commit, before fan-out). */
@@ -118,7 +118,7 @@ export class RoomWriter {
   #fanOut(id: RoomId, entry: FeedEntry): void {
     // Encoded once: the bus payload and every local frame share the entry's JSON.
     this.#deps.feeds.offer(id, entry);
-    void this.#deps.bus.publish(roomChannel(id), busPayload(entry)).catch((error: unknown) => {
+    void this.#deps.bus.publish(toRoomEntryMessage(id, entry)).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, roomId: id }, 'publishing a room entry failed');
     });
   }

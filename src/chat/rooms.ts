@@ -3,10 +3,9 @@
 // stored entries a resuming subscriber replays. Writes to a room's log go through RoomWriter.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { PresenceRegistry, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
 import { ParleyError } from '../errors.js';
-import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from '../protocol/index.js';
 import type { MessageRange, RoomQuery, Store } from '../store/store.js';
 import { entrySeq, type Message, type Room, type RoomId, type StoredRoom, type User } from './model.js';
 import { parseRoomName, parseRoomTopic } from './nickname.js';
@@ -16,8 +15,6 @@ import type { RoomCache } from './room-cache.js';
 import { FeedEntry } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
 import { parseRoomId } from './room-id.js';
-
-export { DEFAULT_HISTORY_PAGE };
 
 export interface RoomsDependencies {
   readonly store: Store;
@@ -29,6 +26,8 @@ export interface RoomsDependencies {
   readonly logger: Logger;
   readonly roomsPerUserPerHour: number;
   readonly maxCombiningMarks: number;
+  /** HISTORY_PAGE_MAX and HISTORY_PAGE_DEFAULT. */
+  readonly historyPages: { readonly max: number; readonly default: number };
 }
 
 export class Rooms {
@@ -90,7 +89,10 @@ export class Rooms {
     range: { beforeSeq?: number; afterSeq?: number; limit?: number },
   ): Promise<Message[]> {
     const id = await this.requireRoom(roomId);
-    const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, range.limit ?? DEFAULT_HISTORY_PAGE));
+    const limit = Math.min(
+      this.#deps.historyPages.max,
+      Math.max(1, range.limit ?? this.#deps.historyPages.default),
+    );
     const normalized: MessageRange = {
       limit,
       ...(range.beforeSeq === undefined ? {} : { beforeSeq: range.beforeSeq }),
@@ -124,10 +126,13 @@ export class Rooms {
   async *entriesAfter(roomId: RoomId, afterSeq: number): AsyncGenerator<FeedEntry> {
     let cursor = afterSeq;
     for (;;) {
-      const page = await this.#deps.store.listEntries(roomId, { afterSeq: cursor, limit: MAX_HISTORY_PAGE });
+      const page = await this.#deps.store.listEntries(roomId, {
+        afterSeq: cursor,
+        limit: this.#deps.historyPages.max,
+      });
       for (const entry of page) yield new FeedEntry(entry);
       const last = page.at(-1);
-      if (last === undefined || page.length < MAX_HISTORY_PAGE) return;
+      if (last === undefined || page.length < this.#deps.historyPages.max) return;
       cursor = entrySeq(last);
     }
   }

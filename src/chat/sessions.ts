@@ -4,8 +4,9 @@
 // Knows nothing of HTTP or STOMP: callers close the connections of users whose tokens were revoked.
 
 import type { Logger } from 'pino';
-import type { Bus, RateLimiter, RateRule } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
+import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
+import { REVOCATIONS_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { Store } from '../store/store.js';
@@ -13,8 +14,6 @@ import type { User, UserId } from './model.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { TokenService, VerifiedToken } from './tokens.js';
 
-/** The bus channel on which `{"userId","validAfterMs"}` says "this user's older tokens are revoked". */
-export const REVOCATIONS_CHANNEL = 'revocations';
 /** Stamps remembered per node; beyond it the oldest entries are dropped (and read again when needed). */
 const MAX_CACHED_STAMPS = 10_000;
 
@@ -67,8 +66,8 @@ export class Sessions {
   }
 
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(REVOCATIONS_CHANNEL, (payload) =>
-      this.#onRevocation(payload),
+    this.#unsubscribe = await this.#deps.bus.subscribe(REVOCATIONS_CHANNEL, (message) =>
+      this.#revoked(message.userId, message.validAfterMs),
     );
     this.#stamps.clear();
     this.#live = true;
@@ -120,7 +119,7 @@ export class Sessions {
     const validAfterMs = stamp.getTime();
     this.#revoked(user.id, validAfterMs);
     await this.#deps.bus
-      .publish(REVOCATIONS_CHANNEL, JSON.stringify({ userId: user.id, validAfterMs }))
+      .publish({ kind: 'revocation', userId: user.id, validAfterMs })
       .catch((error: unknown) => {
         // The store holds the stamp: other nodes see it once their copy is older than the cache time.
         this.#deps.logger.warn({ err: error, userId: user.id }, 'publishing a revocation failed');
@@ -160,22 +159,6 @@ export class Sessions {
         this.#deps.logger.error({ err: error, userId }, 'a revocation listener failed');
       }
     }
-  }
-
-  #onRevocation(payload: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      parsed = undefined;
-    }
-    const { userId, validAfterMs } =
-      typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-    if (typeof userId !== 'string' || typeof validAfterMs !== 'number' || !Number.isFinite(validAfterMs)) {
-      this.#deps.logger.warn('dropped a malformed revocation');
-      return;
-    }
-    this.#revoked(userId as UserId, validAfterMs);
   }
 
   #take(key: string, rule: RateRule): Promise<void> {

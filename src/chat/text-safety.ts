@@ -10,19 +10,21 @@ export const DEFAULT_MAX_COMBINING_MARKS = 3;
 // (the Hangul filler U+1160 is a base of no width, so marks after it stack on the same spot). Not per
 // grapheme cluster: since Unicode 15.1 an Indic conjunct such as र्त्स्न्य is one cluster holding
 // four viramas, yet nothing in it stacks.
-const markRuns = new Map<number, RegExp>();
-function markRunOver(max: number): RegExp {
-  let pattern = markRuns.get(max);
-  if (pattern === undefined) {
-    pattern = new RegExp(`(?:[\\p{Mn}\\p{Me}][\\p{Cf}\\p{Default_Ignorable_Code_Point}]*){${max + 1}}`, 'u');
-    markRuns.set(max, pattern);
-  }
-  return pattern;
-}
+// Both are global patterns used only through `matchAll`, which matches on a copy: no lastIndex state
+// is shared between calls (and no pattern is compiled per limit).
+const MARK_RUN = /(?:[\p{Mn}\p{Me}][\p{Cf}\p{Default_Ignorable_Code_Point}]*)+/gu;
+const MARK = /[\p{Mn}\p{Me}]/gu;
 
 /** True when some character carries more than `max` combining marks. */
 export function hasTooManyMarks(text: string, max: number): boolean {
-  return markRunOver(max).test(text);
+  for (const run of text.matchAll(MARK_RUN)) {
+    let marks = 0;
+    for (const _mark of run[0].matchAll(MARK)) {
+      marks += 1;
+      if (marks > max) return true;
+    }
+  }
+  return false;
 }
 
 /** LRO and RLO: reverse the characters that follow; no script needs them to be written. */

@@ -22,7 +22,7 @@ import { outlineRoom } from '../chat/room-access.js';
 import type { RoomDomain } from '../chat/room-domain.js';
 import { parseRoomId } from '../chat/room-id.js';
 import { bearerToken } from '../chat/tokens.js';
-import type { HttpLimits } from '../config.js';
+import type { HttpLimits, Limits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import {
@@ -30,7 +30,7 @@ import {
   CreateRoomBodySchema,
   CreateSessionBodySchema,
   decodeValue,
-  HistoryQuerySchema,
+  historyQuerySchema,
   JoinRoomBodySchema,
   ReportsQuerySchema,
   RoomsQuerySchema,
@@ -55,6 +55,8 @@ export interface ClientLimits {
   readonly editWindowSeconds: number;
 }
 
+export type HistoryPages = Pick<Limits, 'historyPageMax' | 'historyPageDefault'>;
+
 export interface HttpAppOptions {
   /** Rooms, their reads, permissions, moderation and read markers. */
   readonly rooms: RoomDomain;
@@ -74,6 +76,7 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Limits a client shows before the server would refuse (GET /api/limits). */
   readonly clientLimits: ClientLimits;
+  readonly historyPages: HistoryPages;
   /** Every error answered, by code (for the errors metric). */
   readonly onError?: (code: ErrorCode) => void;
 }
@@ -113,6 +116,7 @@ function parse<S extends z.ZodMiniType>(schema: S, value: unknown): Wire<S> {
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { rooms, identity, origins } = options;
   const { permissions, moderation } = rooms;
+  const historyQuery = historyQuerySchema(options.historyPages);
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
@@ -247,7 +251,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/messages', async (request) => {
-    const query = parse(HistoryQuerySchema, request.query);
+    const query = parse(historyQuery, request.query);
     await requireFullAccess(request, request.params.id);
     const messages = await rooms.rooms.history(request.params.id, {
       limit: query.limit,

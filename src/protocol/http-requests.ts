@@ -40,20 +40,27 @@ export const JoinRoomBodySchema = z.object(
 );
 export type JoinRoomBody = Wire<typeof JoinRoomBodySchema>;
 
-/** The most messages one history page holds. */
-export const MAX_HISTORY_PAGE = 200;
-export const DEFAULT_HISTORY_PAGE = 50;
 const seq = (name: string) => integer(name, 0, Number.MAX_SAFE_INTEGER);
 
+/** How many messages a history page may hold, and holds when the client does not say (configured). */
+export interface HistoryPageBounds {
+  readonly historyPageMax: number;
+  readonly historyPageDefault: number;
+}
+
 /** `GET /api/rooms/:id/messages?before|after&limit`: the latest page, or one before or after a seq. */
-export const HistoryQuerySchema = z
-  .object({
-    before: z.optional(seq('before')),
-    after: z.optional(seq('after')),
-    limit: z._default(integer('limit', 1, MAX_HISTORY_PAGE), DEFAULT_HISTORY_PAGE),
-  })
-  .check(z.refine((q) => q.before === undefined || q.after === undefined, 'Use before or after, not both.'));
-export type HistoryQuery = Wire<typeof HistoryQuerySchema>;
+export function historyQuerySchema(pages: HistoryPageBounds) {
+  return z
+    .object({
+      before: z.optional(seq('before')),
+      after: z.optional(seq('after')),
+      limit: z._default(integer('limit', 1, pages.historyPageMax), pages.historyPageDefault),
+    })
+    .check(
+      z.refine((q) => q.before === undefined || q.after === undefined, 'Use before or after, not both.'),
+    );
+}
+export type HistoryQuery = Wire<ReturnType<typeof historyQuerySchema>>;
 
 /** `GET /api/rooms?q&limit&cursor`. */
 export const RoomsQuerySchema = z.object({

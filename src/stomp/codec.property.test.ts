@@ -4,10 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import { loadConfig } from '../config.js';
 import { ParleyError } from '../errors.js';
+import { sessionLimitsOf } from '../session-limits.js';
 import { encodeFrame, FrameParser, headersOf } from './codec.js';
 import { COMMANDS, type Command, type Frame, type FrameLimits, type StompVersion } from './frame.js';
-import { DEFAULT_SESSION_LIMITS, type SessionHandler, StompSession } from './session.js';
+import { type SessionHandler, StompSession } from './session.js';
 
 const BIG: FrameLimits = { maxFrameBytes: 1 << 20, maxHeaders: 1000, maxHeaderLineBytes: 1 << 16 };
 
@@ -279,7 +281,7 @@ describe('what a session accepts, the server can write back', () => {
               remoteAddress: '127.0.0.1',
             },
             handler,
-            limits: DEFAULT_SESSION_LIMITS,
+            limits: sessionLimitsOf(loadConfig({}).limits),
             clock: new ManualClock(),
             serverName: 'parley/test',
           });

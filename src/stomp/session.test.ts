@@ -2,7 +2,9 @@
 // session (handshake, receipts, errors, subscriptions, acks, transactions, heart-beats, limits).
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import { loadConfig } from '../config.js';
 import { type ErrorCode, ParleyError } from '../errors.js';
+import { sessionLimitsOf } from '../session-limits.js';
 import { encodeFrame, FrameParser } from './codec.js';
 import type { Frame, Headers, StompVersion } from './frame.js';
 import {
@@ -15,6 +17,7 @@ import {
 } from './session.js';
 
 const LIMITS: SessionLimits = {
+  ...sessionLimitsOf(loadConfig({}).limits),
   maxFrameBytes: 4096,
   maxHeaders: 16,
   maxHeaderLineBytes: 512,

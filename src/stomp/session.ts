@@ -20,6 +20,10 @@ export interface SessionTransport {
   readonly remoteAddress: string;
 }
 
+/**
+ * Every limit a session enforces. All are required: the values come from the configuration schema
+ * (src/config.ts, through src/app.ts), the one place their defaults live.
+ */
 export interface SessionLimits extends FrameLimits {
   /** More subscriptions on one connection → `too_many_subscriptions`. */
   readonly maxSubscriptions: number;
@@ -35,38 +39,21 @@ export interface SessionLimits extends FrameLimits {
   readonly connectTimeoutMs: number;
   /** SENDs/ACKs held by one transaction → `protocol_error`. */
   readonly maxTransactionFrames: number;
-  /** Unacknowledged MESSAGEs of one client-ack subscription → `slow_consumer` (default 1024). */
-  readonly maxPendingAcks?: number;
-  /** Frames received but not yet handled (waiting on earlier async work) → `protocol_error` (default 1024). */
-  readonly maxQueuedFrames?: number;
-  /** Non-transactional SENDs handed to the handler whose outcome is not written yet; more wait (default 32). */
-  readonly maxInflightSends?: number;
-  /** Longest one frame may take from its first byte to its NUL → `frame_timeout` (default 30000). */
-  readonly frameTimeoutMs?: number;
-  /** Refused frames (reported to `handler.failed`) a connection may have in a burst → `too_many_errors` (default 500). */
-  readonly refusalBurst?: number;
-  /** How fast that allowance refills (default 20 per second). */
-  readonly refusalRatePerSecond?: number;
+  /** Transactions open at once → `protocol_error`. */
+  readonly maxOpenTransactions: number;
+  /** Unacknowledged MESSAGEs of one client-ack subscription → `slow_consumer`. */
+  readonly maxPendingAcks: number;
+  /** Frames received but not yet handled (waiting on earlier async work) → `protocol_error`. */
+  readonly maxQueuedFrames: number;
+  /** Non-transactional SENDs handed to the handler whose outcome is not written yet; more wait. */
+  readonly maxInflightSends: number;
+  /** Longest one frame may take from its first byte to its NUL → `frame_timeout`. */
+  readonly frameTimeoutMs: number;
+  /** Refused frames (reported to `handler.failed`) a connection may have in a burst → `too_many_errors`. */
+  readonly refusalBurst: number;
+  /** How fast that allowance refills, per second. */
+  readonly refusalRatePerSecond: number;
 }
-
-export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
-  maxFrameBytes: 64 * 1024,
-  maxHeaders: 32,
-  maxHeaderLineBytes: 8 * 1024,
-  maxSubscriptions: 256,
-  maxOutboundBytes: 1024 * 1024,
-  heartbeatSendMs: 10_000,
-  heartbeatReceiveMs: 10_000,
-  heartbeatGraceFactor: 1.5,
-  connectTimeoutMs: 10_000,
-  maxTransactionFrames: 100,
-  maxPendingAcks: 1024,
-  maxQueuedFrames: 1024,
-  maxInflightSends: 32,
-  frameTimeoutMs: 30_000,
-  refusalBurst: 500,
-  refusalRatePerSecond: 20,
-});
 
 export interface SendRequest {
   readonly destination: string;
@@ -126,7 +113,6 @@ export interface StompSessionOptions {
 
 const ALL_VERSIONS: readonly StompVersion[] = ['1.2', '1.1', '1.0'];
 const HEARTBEAT = Buffer.from('\n');
-const MAX_OPEN_TRANSACTIONS = 16;
 const HEART_BEAT_HEADER = /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/;
 
 type SessionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
@@ -279,7 +265,7 @@ export class StompSession {
     }
     if (subscription.ack !== 'auto') {
       subscription.pending ??= new Set();
-      if (subscription.pending.size >= (this.#limits.maxPendingAcks ?? 1024)) {
+      if (subscription.pending.size >= this.#limits.maxPendingAcks) {
         this.#closeWithError('slow_consumer', 'Too many messages are waiting for an ACK.', undefined);
         return false;
       }
@@ -315,7 +301,7 @@ export class StompSession {
       this.#frameStartedAt = now;
       this.#frameStartedSerial = this.#framesCompleted;
     }
-    if (this.#frameTimer === undefined) this.#scheduleFrameCheck(this.#limits.frameTimeoutMs ?? 30_000);
+    if (this.#frameTimer === undefined) this.#scheduleFrameCheck(this.#limits.frameTimeoutMs);
   }
 
   /** One timer at a time, re-armed for the frame in progress when it fires: none per frame. */
@@ -324,7 +310,7 @@ export class StompSession {
       this.#frameTimer = undefined;
       const startedAt = this.#frameStartedAt;
       if (this.#state === 'closed' || startedAt === undefined) return;
-      const timeoutMs = this.#limits.frameTimeoutMs ?? 30_000;
+      const timeoutMs = this.#limits.frameTimeoutMs;
       const elapsedMs = this.#clock.now() - startedAt;
       if (elapsedMs >= timeoutMs) {
         this.#closeWithError('frame_timeout', `A frame took more than ${timeoutMs} ms to arrive.`, undefined);
@@ -338,7 +324,7 @@ export class StompSession {
     if (this.#state === 'closed') return;
     this.#observer?.frameReceived(frame.command);
     this.#inbox ??= [];
-    if (this.#inbox.length >= (this.#limits.maxQueuedFrames ?? 1024)) {
+    if (this.#inbox.length >= this.#limits.maxQueuedFrames) {
       this.#closeWithError('protocol_error', 'Too many frames are waiting to be handled.', undefined);
       return;
     }
@@ -358,7 +344,7 @@ export class StompSession {
         const receipt = frame.headers.receipt;
         try {
           if (this.#pipelines(frame)) {
-            const limit = this.#limits.maxInflightSends ?? 32;
+            const limit = this.#limits.maxInflightSends;
             while (this.#sendsInFlight >= limit && this.#state === 'connected') {
               await new Promise<void>((resolve) => {
                 this.#slotFreed = resolve;
@@ -717,8 +703,8 @@ export class StompSession {
     if (transactions.has(transaction)) {
       throw protocolError(`Transaction ${JSON.stringify(transaction)} is already open.`);
     }
-    if (transactions.size >= MAX_OPEN_TRANSACTIONS) {
-      throw protocolError(`At most ${MAX_OPEN_TRANSACTIONS} open transactions.`);
+    if (transactions.size >= this.#limits.maxOpenTransactions) {
+      throw protocolError(`At most ${this.#limits.maxOpenTransactions} open transactions.`);
     }
     transactions.set(transaction, []);
   }
@@ -759,8 +745,8 @@ export class StompSession {
    * a client that keeps sending what is refused gets a bounded allowance, then is closed.
    */
   #takeRefusal(): boolean {
-    const capacity = this.#limits.refusalBurst ?? 500;
-    const perMs = (this.#limits.refusalRatePerSecond ?? 20) / 1000;
+    const capacity = this.#limits.refusalBurst;
+    const perMs = this.#limits.refusalRatePerSecond / 1000;
     const now = this.#clock.now();
     let tokens = this.#refusalTokens ?? capacity;
     if (this.#refusalTokens !== undefined && now > this.#refusalsUpdatedAt) {

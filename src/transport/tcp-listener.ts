@@ -16,7 +16,7 @@ import {
   type TransportLogger,
   type TransportSession,
 } from './listener-options.js';
-import { writeCoalescer } from './write-coalescer.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 const PEER_ONLY: ProxyTrust = { kind: 'none' };
 
@@ -26,26 +26,32 @@ const TOO_MANY_CONNECTIONS = encodeFrame(
   ERROR_CATALOGUE.too_many_connections.summary,
 );
 
+/** What a listener lends each of its connections (one object, so a connection holds one pointer). */
+interface ConnectionServices {
+  readonly end: (socket: Socket) => void;
+  readonly coalescer: WriteCoalescer;
+}
+
 /**
  * One open socket: its session's transport, and the session it feeds. A class rather than an object
  * literal with closures, so an idle connection carries no per-connection functions.
  */
 class TcpConnection implements SessionTransport {
   readonly #socket: Socket;
-  /** The listener's flush-then-end, shared by its connections. */
-  readonly #end: (socket: Socket) => void;
+  /** The listener's flush-then-end and write coalescer, shared by its connections. */
+  readonly #listener: ConnectionServices;
   readonly remoteAddress: string;
   /** Set once, right after the session is created around this transport. */
   session: TransportSession | undefined;
 
-  constructor(socket: Socket, end: (socket: Socket) => void, remoteAddress: string) {
+  constructor(socket: Socket, listener: ConnectionServices, remoteAddress: string) {
     this.#socket = socket;
-    this.#end = end;
+    this.#listener = listener;
     this.remoteAddress = remoteAddress;
   }
 
   write(bytes: Buffer): void {
-    if (this.#socket.writable) writeCoalescer.write(this.#socket, bytes);
+    if (this.#socket.writable) this.#listener.coalescer.write(this.#socket, bytes);
   }
 
   get bufferedBytes(): number {
@@ -55,7 +61,7 @@ class TcpConnection implements SessionTransport {
   close(code: ErrorCode | undefined): void {
     // A slow consumer's buffer will not drain; waiting for it to flush would only hold memory.
     if (code === 'slow_consumer') this.#socket.destroy();
-    else this.#end(this.#socket);
+    else this.#listener.end(this.#socket);
   }
 }
 
@@ -71,7 +77,10 @@ export class TcpListener {
   readonly #onData: (this: Socket, chunk: Buffer) => void;
   readonly #onClose: (this: Socket) => void;
   readonly #onError: (error: Error) => void;
-  readonly #endSocket = (socket: Socket): void => this.#end(socket, undefined);
+  readonly #services: ConnectionServices = {
+    end: (socket) => this.#end(socket, undefined),
+    coalescer: new WriteCoalescer(),
+  };
   #port = 0;
   #closing: Promise<void> | undefined;
 
@@ -130,7 +139,7 @@ export class TcpListener {
       return;
     }
     socket.setNoDelay(true);
-    const connection = new TcpConnection(socket, this.#endSocket, address);
+    const connection = new TcpConnection(socket, this.#services, address);
     this.#sockets.set(socket, connection);
     connection.session = this.#createSession(connection, undefined, newSessionId());
     socket.on('data', this.#onData);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { serverDataFrame } from './websocket-frame.js';
+import { serverDataFrame, WebSocketFrames } from './websocket-frame.js';
 
 // ws exports its frame parser (Receiver) at run time, but its type definitions do not declare it.
 interface FrameReceiver {
@@ -45,14 +45,25 @@ describe('serverDataFrame', () => {
     expect([...decoded.data]).toEqual([0, 1, 2, 255]);
   });
 
-  it('builds a frame once for the same payload and anew for another payload or opcode', () => {
+  it('builds a frame once for the same payload and anew for another payload', () => {
+    const frames = new WebSocketFrames(false);
     const payload = Buffer.from('MESSAGE\n\nhello\0');
-    const first = serverDataFrame(payload, false);
-    expect(serverDataFrame(payload, false)).toBe(first);
-    expect(serverDataFrame(payload, true)).not.toBe(first);
+    const first = frames.frameOf(payload);
+    expect(frames.frameOf(payload)).toBe(first);
     const equalButOther = Buffer.from(payload);
-    const other = serverDataFrame(equalButOther, false);
+    const other = frames.frameOf(equalButOther);
     expect(other).not.toBe(first);
     expect(other.equals(first)).toBe(true);
+  });
+
+  it('keeps each instance to itself: text and binary listeners never share a frame', async () => {
+    const text = new WebSocketFrames(false);
+    const binary = new WebSocketFrames(true);
+    const payload = Buffer.from('MESSAGE\n\nhello\0');
+    const asText = text.frameOf(payload);
+    const asBinary = binary.frameOf(payload);
+    expect(asBinary).not.toBe(asText);
+    expect((await decode(asBinary)).binary).toBe(true);
+    expect((await decode(text.frameOf(payload))).binary).toBe(false);
   });
 });

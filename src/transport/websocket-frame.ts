@@ -1,20 +1,16 @@
 // Server-to-client WebSocket data frames (RFC 6455 §5.2: FIN set, unmasked), built once per payload.
 // The broker hands every member of a subscription group the same MESSAGE buffer, so a fan-out to 500
-// sockets asks for the same payload 500 times in a row: the last frame built is kept and reused while
-// the payload object is the same, and each socket gets one pre-built buffer in one write instead of
-// a freshly allocated header plus the payload. Payload buffers are never mutated after they are
-// handed to a transport, which is what makes identity a safe cache key.
+// sockets asks for the same payload 500 times in a row: a `WebSocketFrames` (one per listener) keeps
+// the last frame built and reuses it while the payload object is the same, and each socket gets one
+// pre-built buffer in one write instead of a freshly allocated header plus the payload. Payload
+// buffers are never mutated after they are handed to a transport, which is what makes identity a safe
+// cache key.
 
 const FIN_TEXT = 0x81;
 const FIN_BINARY = 0x82;
 
-let lastPayload: Buffer | undefined;
-let lastBinary = false;
-let lastFrame: Buffer = Buffer.alloc(0);
-
 /** The complete frame (header and payload) for one unfragmented, unmasked text or binary message. */
 export function serverDataFrame(payload: Buffer, binary: boolean): Buffer {
-  if (payload === lastPayload && binary === lastBinary) return lastFrame;
   const length = payload.length;
   const headerLength = length < 126 ? 2 : length < 0x1_0000 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
@@ -30,8 +26,24 @@ export function serverDataFrame(payload: Buffer, binary: boolean): Buffer {
     frame.writeUInt32BE(length >>> 0, 6);
   }
   payload.copy(frame, headerLength);
-  lastPayload = payload;
-  lastBinary = binary;
-  lastFrame = frame;
   return frame;
+}
+
+/** Frames of one kind (text or binary) for one listener, reusing the last one for the same payload. */
+export class WebSocketFrames {
+  readonly binary: boolean;
+  #lastPayload: Buffer | undefined;
+  #lastFrame: Buffer = Buffer.alloc(0);
+
+  constructor(binary: boolean) {
+    this.binary = binary;
+  }
+
+  frameOf(payload: Buffer): Buffer {
+    if (payload !== this.#lastPayload) {
+      this.#lastFrame = serverDataFrame(payload, this.binary);
+      this.#lastPayload = payload;
+    }
+    return this.#lastFrame;
+  }
 }

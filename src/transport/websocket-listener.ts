@@ -19,8 +19,8 @@ import {
   type TransportSession,
   webSocketCloseCode,
 } from './listener-options.js';
-import { serverDataFrame } from './websocket-frame.js';
-import { writeCoalescer } from './write-coalescer.js';
+import { WebSocketFrames } from './websocket-frame.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** Highest first: with several offered, the highest is chosen. */
 const SUBPROTOCOLS: readonly (readonly [string, StompVersion])[] = [
@@ -37,6 +37,11 @@ export type WebSocketListenerOptions = ListenerOptions & {
   readonly isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   /** Largest WebSocket message; bigger ones close with 1009. Default: maxFrameBytes plus room for EOLs. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Fragments one WebSocket message may arrive in (WS_MAX_FRAGMENTS_PER_MESSAGE); more close the
+   * connection with 1008. Far above what any client fragments a STOMP frame into.
+   */
+  readonly maxFragmentsPerMessage: number;
   /** Send frames as binary WebSocket messages (default: text, which every STOMP client reads). */
   readonly binaryFrames?: boolean;
   /**
@@ -77,10 +82,24 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** Far above what any client fragments a STOMP frame into; pinned here rather than left to `ws`. */
-export const MAX_FRAGMENTS_PER_MESSAGE = 1024;
-
 type Refusal = readonly [status: number, reason: string];
+
+/**
+ * How one listener writes data frames: its frame cache (text or binary) and its write coalescer, shared
+ * by its connections and by nothing else (two listeners, or two servers in one process, share no state).
+ */
+class FrameWriter {
+  readonly #frames: WebSocketFrames;
+  readonly #coalescer = new WriteCoalescer();
+
+  constructor(binary: boolean) {
+    this.#frames = new WebSocketFrames(binary);
+  }
+
+  write(socket: Duplex, payload: Buffer): void {
+    this.#coalescer.write(socket, this.#frames.frameOf(payload));
+  }
+}
 
 /**
  * One open WebSocket: its session's transport, and the session it feeds. A class rather than an object
@@ -91,25 +110,26 @@ class WebSocketConnection implements SessionTransport {
   readonly #ws: WebSocket;
   /** The upgraded TCP (or TLS) socket under `#ws`: data frames are written to it directly. */
   readonly #socket: Duplex;
-  readonly #binary: boolean;
+  /** The listener's, shared by all its connections. */
+  readonly #writer: FrameWriter;
   readonly remoteAddress: string;
   /** Set once, right after the session is created around this transport. */
   session: TransportSession | undefined;
 
-  constructor(ws: WebSocket, socket: Duplex, binary: boolean, remoteAddress: string) {
+  constructor(ws: WebSocket, socket: Duplex, writer: FrameWriter, remoteAddress: string) {
     this.#ws = ws;
     this.#socket = socket;
-    this.#binary = binary;
+    this.#writer = writer;
     this.remoteAddress = remoteAddress;
   }
 
   // Data frames bypass ws.send (a header allocated per call, two writes and a syscall per frame): the
-  // frame is built once per payload and shared by a fan-out (serverDataFrame), and a tick's writes to
+  // frame is built once per payload and shared by a fan-out (WebSocketFrames), and a tick's writes to
   // one socket leave in one syscall (WriteCoalescer). `ws` still owns reading, control frames and
   // closing; with compression off it never queues data frames of its own, so frames cannot interleave.
   write(bytes: Buffer): void {
     if (this.#ws.readyState === WebSocket.OPEN) {
-      writeCoalescer.write(this.#socket, serverDataFrame(bytes, this.#binary));
+      this.#writer.write(this.#socket, bytes);
     }
   }
 
@@ -174,7 +194,7 @@ export class WebSocketListener {
   readonly #createSession: SessionFactory;
   readonly #limiter: ConnectionLimiter;
   readonly #wss: WebSocketServer;
-  readonly #binary: boolean;
+  readonly #writer: FrameWriter;
   readonly #proxyTrust: ProxyTrust;
   readonly #clock: Clock;
   readonly #closeTimeoutMs: number;
@@ -192,7 +212,7 @@ export class WebSocketListener {
     this.#isOriginAllowed = options.isOriginAllowed;
     this.#createSession = sessionFactoryOf(options);
     this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
-    this.#binary = options.binaryFrames ?? false;
+    this.#writer = new FrameWriter(options.binaryFrames ?? false);
     this.#proxyTrust = options.proxyTrust ?? { kind: 'none' };
     this.#clock = options.clock ?? systemClock;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
@@ -203,7 +223,7 @@ export class WebSocketListener {
       maxPayload: options.maxPayloadBytes ?? options.limits.maxFrameBytes + 64,
       // Fragment storms (many tiny or empty continuation frames) cost CPU without adding payload bytes;
       // more fragments than this in one message close the connection with 1008.
-      maxFragments: MAX_FRAGMENTS_PER_MESSAGE,
+      maxFragments: options.maxFragmentsPerMessage,
       perMessageDeflate: false,
       handleProtocols: (protocols) => SUBPROTOCOLS.find(([name]) => protocols.has(name))?.[0] ?? false,
     });
@@ -263,7 +283,7 @@ export class WebSocketListener {
       ws.close(1001, 'shutting_down');
       return;
     }
-    const connection = new WebSocketConnection(ws, socket, this.#binary, address);
+    const connection = new WebSocketConnection(ws, socket, this.#writer, address);
     this.#sockets.set(ws, connection);
     connection.session = this.#createSession(connection, offered, newSessionId());
     ws.on('message', this.#onMessage);

@@ -2,8 +2,8 @@
 // MESSAGE per publish: frames for one socket often come many to a tick (a group commit settles a
 // hundred SENDs at once; a publisher's burst fans out together), and each `write` on an uncorked
 // socket is its own syscall. The first write of a tick corks the socket; one `process.nextTick` for
-// all sockets uncorks them after the current callbacks and their promise continuations have run, so
-// no frame waits for I/O or timers.
+// all of a coalescer's sockets uncorks them after the current callbacks and their promise
+// continuations have run, so no frame waits for I/O or timers. Each listener owns one coalescer.
 import type { Writable } from 'node:stream';
 
 export class WriteCoalescer {
@@ -32,6 +32,3 @@ export class WriteCoalescer {
     socket.write(bytes);
   }
 }
-
-/** The process's one coalescer: every socket written in a tick is flushed by the same `nextTick`. */
-export const writeCoalescer = new WriteCoalescer();

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { openRedisConnections, type RedisConnections } from '../../src/cluster/redis-client.js';
 
 export const REDIS_TEST_URL = 'redis://127.0.0.1:6379';
 
@@ -152,4 +153,30 @@ export async function startRedisProxy(): Promise<RedisProxy> {
     restore: () => listen(port),
     close: stop,
   };
+}
+
+/**
+ * A node's two connections as the app opens them (named `parley-test-<random>`), for tests that build
+ * the Redis-backed classes by hand; the caller closes them after the classes.
+ */
+export function openTestConnections(
+  options: { redis?: string; connectAttempts?: number; onError?: (error: unknown) => void } = {},
+): Promise<RedisConnections> {
+  return openRedisConnections({
+    redis: options.redis ?? REDIS_TEST_URL,
+    name: `parley-test-${randomUUID().slice(0, 8)}`,
+    ...(options.connectAttempts === undefined ? {} : { connectAttempts: options.connectAttempts }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
+}
+
+/** The names of the server's client connections that start with `prefix` (`CLIENT LIST`). */
+export async function clientNamesStartingWith(prefix: string): Promise<string[]> {
+  return withRedis(async (redis) => {
+    const list = String(await redis.client('LIST'));
+    return list
+      .split('\n')
+      .map((line) => / name=(\S*)/.exec(line)?.[1])
+      .filter((name): name is string => name?.startsWith(prefix) === true);
+  });
 }

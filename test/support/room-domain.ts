@@ -3,18 +3,21 @@
 // itself, without sockets. Started (policy cache live, as in a node); close it when done.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import type { Bus, Cache, PresenceRegistry } from '../../src/bus/bus.js';
-import { MemoryBus } from '../../src/bus/memory-bus.js';
-import { MemoryPresence } from '../../src/bus/memory-presence.js';
-import { MemoryRateLimiter } from '../../src/bus/memory-rate-limiter.js';
 import { PasswordHasher } from '../../src/chat/password-hasher.js';
 import { RoomAccess } from '../../src/chat/room-access.js';
 import { RoomDomain, type RoomLimits } from '../../src/chat/room-domain.js';
 import { systemClock } from '../../src/clock.js';
+import type { Bus, Cache, PresenceRegistry } from '../../src/cluster/bus.js';
+import { MemoryBus } from '../../src/cluster/memory-bus.js';
+import { MemoryPresence } from '../../src/cluster/memory-presence.js';
+import { MemoryRateLimiter } from '../../src/cluster/memory-rate-limiter.js';
+import { loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/store/store.js';
 
+const CONFIG = loadConfig({});
 const MANY = 1_000_000;
 const LIMITS: RoomLimits = {
+  ...CONFIG.limits,
   messageMaxChars: 4000,
   maxCombiningMarks: 3,
   sendRatePerSecond: MANY,
@@ -37,12 +40,13 @@ export async function makeRoomDomain(
   const domain = new RoomDomain({
     store,
     bus: ports.bus ?? new MemoryBus(),
-    presence: ports.presence ?? new MemoryPresence({ clock: systemClock }),
+    presence: ports.presence ?? new MemoryPresence({ clock: systemClock, ttlMs: CONFIG.presenceTtlMs }),
     rateLimiter,
     cache: ports.cache,
     clock: systemClock,
     logger: pino({ level: 'silent' }),
     limits: LIMITS,
+    cacheTtls: CONFIG.caches,
     access: new RoomAccess({
       secret: randomBytes(32),
       clock: systemClock,

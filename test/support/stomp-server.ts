@@ -5,9 +5,11 @@ import http from 'node:http';
 import { StompBroker } from '../../src/broker/stomp-broker.js';
 import type { Principal } from '../../src/broker/types.js';
 import { systemClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
 import { ParleyError } from '../../src/errors.js';
+import { sessionLimitsOf } from '../../src/session-limits.js';
 import type { Headers } from '../../src/stomp/frame.js';
-import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../../src/stomp/session.js';
+import type { SessionLimits } from '../../src/stomp/session.js';
 import { TcpListener } from '../../src/transport/tcp-listener.js';
 import { WebSocketListener } from '../../src/transport/websocket-listener.js';
 
@@ -15,8 +17,9 @@ export interface TestPrincipal extends Principal {
   readonly id: string;
 }
 
+/** The configured defaults, with a fast heart-beat so tests see it act. */
 export const TEST_SERVER_LIMITS: SessionLimits = Object.freeze({
-  ...DEFAULT_SESSION_LIMITS,
+  ...sessionLimitsOf(loadConfig({}).limits),
   maxOutboundBytes: 1024 * 1024,
   heartbeatSendMs: 100,
   heartbeatReceiveMs: 100,
@@ -83,7 +86,12 @@ export async function startStompServer(options: StartOptions = {}): Promise<Test
     res.end();
   });
   httpServer.on('error', () => {});
-  const ws = new WebSocketListener({ ...listenerOptions, server: httpServer, isOriginAllowed: () => true });
+  const ws = new WebSocketListener({
+    ...listenerOptions,
+    server: httpServer,
+    isOriginAllowed: () => true,
+    maxFragmentsPerMessage: loadConfig({}).limits.wsMaxFragmentsPerMessage,
+  });
   const tcp = new TcpListener(listenerOptions);
 
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));

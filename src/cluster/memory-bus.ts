@@ -1,20 +1,29 @@
 // The in-process Bus for a single node: every publication reaches every subscriber of its channel
 // in publish order. Several MemoryBus instances may share one `MemoryBusHub` to stand in for nodes
-// (tests). Knows nothing of STOMP or rooms; never disconnects, so `onResync` never fires.
+// (tests). Messages stay in memory as the typed values they were published as (nothing crosses a
+// process, so nothing is encoded or checked). Never disconnects, so `onResync` never fires.
 import { ParleyError } from '../errors.js';
 import type { Bus } from './bus.js';
+import {
+  type ClusterChannel,
+  type ClusterMessage,
+  type ClusterMessageKind,
+  type ClusterMessageOf,
+  channelNameOf,
+  isOfKind,
+} from './messages.js';
 import { defaultOnError } from './redis-client.js';
 
-type Listener = (payload: string) => void;
+type Listener = (message: ClusterMessage) => void;
 
 /** The shared medium: one FIFO delivery queue, so nested publications cannot overtake earlier ones. */
 export class MemoryBusHub {
   readonly #channels = new Map<string, Set<Listener>>();
-  readonly #queue: { channel: string; payload: string }[] = [];
+  readonly #queue: { channel: string; message: ClusterMessage }[] = [];
   #draining = false;
 
-  publish(channel: string, payload: string): void {
-    this.#queue.push({ channel, payload });
+  publish(message: ClusterMessage): void {
+    this.#queue.push({ channel: channelNameOf(message), message });
     if (this.#draining) return;
     this.#draining = true;
     try {
@@ -22,7 +31,7 @@ export class MemoryBusHub {
         const listeners = this.#channels.get(item.channel);
         if (listeners === undefined) continue;
         // Listeners are wrapped by their MemoryBus, which catches and reports their errors.
-        for (const listener of [...listeners]) listener(item.payload);
+        for (const listener of [...listeners]) listener(item.message);
       }
     } finally {
       this.#draining = false;
@@ -63,28 +72,34 @@ export class MemoryBus implements Bus {
     this.#onError = options.onError ?? defaultOnError;
   }
 
-  async publish(channel: string, payload: string): Promise<void> {
+  async publish(message: ClusterMessage): Promise<void> {
     this.#assertOpen();
-    this.#hub.publish(channel, payload);
+    this.#hub.publish(message);
   }
 
-  async subscribe(channel: string, listener: Listener): Promise<() => Promise<void>> {
+  async subscribe<K extends ClusterMessageKind>(
+    channel: ClusterChannel<K>,
+    listener: (message: ClusterMessageOf<K>) => void,
+  ): Promise<() => Promise<void>> {
     this.#assertOpen();
+    const { name, kind } = channel;
     // A fresh wrapper per subscription, so subscribing one function twice needs two unsubscribes;
     // it also keeps a throwing listener from starving the others.
-    const wrapper: Listener = (payload) => {
+    const wrapper: Listener = (message) => {
+      // Every publication on a channel name is of the channel's kind (channelNameOf); checked anyway.
+      if (!isOfKind(message, kind)) return;
       try {
-        listener(payload);
+        listener(message);
       } catch (error) {
         this.#onError(error);
       }
     };
-    const entry = { channel, listener: wrapper };
+    const entry = { channel: name, listener: wrapper };
     this.#mine.add(entry);
-    this.#hub.add(channel, wrapper);
+    this.#hub.add(name, wrapper);
     return async () => {
       if (!this.#mine.delete(entry)) return;
-      this.#hub.remove(channel, wrapper);
+      this.#hub.remove(name, wrapper);
     };
   }
 

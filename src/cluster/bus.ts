@@ -2,16 +2,22 @@
 // limits. In-process implementations serve the single node; Redis ones serve many. Each interface is
 // phrased in domain terms, and each pair passes one contract suite (test/bus-contract.test.ts).
 import type { RoomId, User } from '../chat/model.js';
+import type { ClusterChannel, ClusterMessage, ClusterMessageKind, ClusterMessageOf } from './messages.js';
 
 /**
- * Publish/subscribe between nodes. At most once, and ordered per channel while connected: payloads
+ * Publish/subscribe between nodes. At most once, and ordered per channel while connected: messages
  * published while a subscriber was disconnected are lost, so `onResync` tells the subscriber to fill
- * gaps from the store. A node also receives its own publications.
+ * gaps from the store. A node also receives its own publications. Every message is a typed
+ * `ClusterMessage`; the channel it travels on follows from it (`channelNameOf`), and a listener only
+ * ever receives well-formed messages of its channel's kind (malformed ones are dropped and reported).
  */
 export interface Bus {
-  publish(channel: string, payload: string): Promise<void>;
+  publish(message: ClusterMessage): Promise<void>;
   /** Resolves once the subscription is active; the returned function ends it. */
-  subscribe(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  subscribe<K extends ClusterMessageKind>(
+    channel: ClusterChannel<K>,
+    listener: (message: ClusterMessageOf<K>) => void,
+  ): Promise<() => Promise<void>>;
   /** Called after the bus reconnected (messages may have been lost in between). */
   onResync(listener: () => void): void;
   ping(): Promise<void>;

@@ -1,6 +1,8 @@
-// How the Redis-backed bus, presence, rate limiter and cache obtain, connect and close ioredis
-// clients, and run Lua scripts by hash. Knows nothing of rooms or users; nothing outside src/bus
-// should construct a Redis client except src/main.ts through the classes here.
+// How a node's two Redis connections are made, connected and closed, and how Lua scripts run by hash.
+// One command connection serves the bus's publications, presence, rate limits and the cache; one
+// subscriber connection serves the bus's subscriptions (a subscribed connection can run nothing else).
+// Only src/app.ts (and tests) open them; the Redis-backed classes borrow them and never close them.
+// Knows nothing of rooms or users.
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type Clock, systemClock, type Timer } from '../clock.js';
@@ -9,25 +11,77 @@ import { ParleyError } from '../errors.js';
 /** A `redis://` URL or ioredis options; `lazyConnect`, `connectionName` and `retryStrategy` are set here. */
 export type RedisTarget = string | RedisOptions;
 
-export interface RedisConnectionOptions {
-  readonly redis: RedisTarget;
+/** What every class that borrows the node's connections is told. */
+export interface RedisClientOptions {
   /** Prepended to every key and channel, so deployments and tests sharing one Redis stay apart. */
   readonly keyPrefix?: string;
-  /** Connection attempts before `connect()` gives up (default 5). */
-  readonly connectAttempts?: number;
-  /** Delay before the second attempt; grows linearly (default 200 ms). */
-  readonly connectDelayMs?: number;
   /** Where asynchronous failures go (connection errors, throwing listeners). Default: stderr. */
   readonly onError?: (error: unknown) => void;
   readonly clock?: Clock;
 }
 
+export interface RedisConnectOptions {
+  readonly redis: RedisTarget;
+  /**
+   * Names the two connections in `CLIENT LIST`: `<name>:cmd` and `<name>:sub` (the app passes
+   * `parley:<nodeId>`), so an operator can tell which node holds which connection.
+   */
+  readonly name: string;
+  /** Connection attempts before `open` gives up (default 5). */
+  readonly connectAttempts?: number;
+  /** Delay before the second attempt; grows linearly (default 200 ms). */
+  readonly connectDelayMs?: number;
+  readonly onError?: (error: unknown) => void;
+  readonly clock?: Clock;
+}
+
+/** One node's connections to Redis. Closed once, by their owner, after every borrower stopped. */
+export interface RedisConnections {
+  /** Commands and PUBLISH: the bus, presence, rate limits and the cache share it. */
+  readonly command: Redis;
+  /** SUBSCRIBE only; does not resubscribe by itself (RedisBus does, then announces a resync). */
+  readonly subscriber: Redis;
+  close(): Promise<void>;
+}
+
+/** Opens and connects both connections with bounded retries; rejects (leaving nothing open) on failure. */
+export async function openRedisConnections(options: RedisConnectOptions): Promise<RedisConnections> {
+  const onError = options.onError ?? defaultOnError;
+  const command = createRedisClient(options.redis, `${options.name}:cmd`, onError);
+  // ioredis would resubscribe on its own but announces 'ready' before Redis confirms; RedisBus
+  // resubscribes itself so `onResync` fires only once the subscriptions are active again.
+  const subscriber = createRedisClient(options.redis, `${options.name}:sub`, onError, {
+    autoResubscribe: false,
+  });
+  let closing: Promise<void> | undefined;
+  const connections: RedisConnections = {
+    command,
+    subscriber,
+    close: () => {
+      closing ??= Promise.all([
+        closeRedis(command, options.clock),
+        closeRedis(subscriber, options.clock),
+      ]).then(() => undefined);
+      return closing;
+    },
+  };
+  const retry = { attempts: options.connectAttempts, delayMs: options.connectDelayMs, clock: options.clock };
+  try {
+    await Promise.all([connectRedis(command, retry), connectRedis(subscriber, retry)]);
+  } catch (error) {
+    // Start-up fails as a whole; a connection that did connect must not keep the process alive.
+    await connections.close();
+    throw error;
+  }
+  return connections;
+}
+
 export const defaultOnError = (error: unknown): void => {
-  console.error('[parley:bus]', error);
+  console.error('[parley:cluster]', error);
 };
 
 /** A client that does not connect until `connectRedis`, with an 'error' listener attached. */
-export function createRedisClient(
+function createRedisClient(
   target: RedisTarget,
   name: string,
   onError: (error: unknown) => void,

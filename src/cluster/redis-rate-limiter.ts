@@ -1,17 +1,10 @@
-// Token buckets shared by all nodes: one Lua script reads, refills, takes and writes a bucket
-// atomically. Time is the injected Clock when given, else Redis' own TIME, never a mix. A refilled
+// Token buckets shared by all nodes, on the node's shared command connection (not owned here): one Lua
+// script reads, refills, takes and writes a bucket atomically. Time is the injected Clock when given, else Redis' own TIME, never a mix. A refilled
 // bucket is deleted and every bucket key expires when it would be full, so idle keys cost nothing.
 import type { Redis } from 'ioredis';
 import { ParleyError } from '../errors.js';
 import type { BackoffRule, RateDecision, RateLimiter, RateRule } from './bus.js';
-import {
-  closeRedis,
-  connectRedis,
-  createRedisClient,
-  defaultOnError,
-  LuaScript,
-  type RedisConnectionOptions,
-} from './redis-client.js';
+import { LuaScript, type RedisClientOptions } from './redis-client.js';
 import { assertBackoffRule, assertRule } from './token-bucket.js';
 
 /** Lua: `now` in ms from ARGV[n], or Redis's own clock when the caller passes -1 (no manual clock). */
@@ -111,9 +104,9 @@ redis.call('HSET', KEYS[1], 'n', count, 'until', string.format('%.17g', delayed)
 return 1
 `);
 
-export interface RedisRateLimiterOptions extends RedisConnectionOptions {
-  /** Names the connection in `CLIENT LIST`. Default `parley-rate`. */
-  readonly connectionName?: string;
+export interface RedisRateLimiterOptions extends RedisClientOptions {
+  /** The node's command connection. */
+  readonly client: Redis;
 }
 
 export class RedisRateLimiter implements RateLimiter {
@@ -125,20 +118,11 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(options: RedisRateLimiterOptions) {
     this.#options = options;
     this.#prefix = `${options.keyPrefix ?? ''}rate:`;
-    this.#client = createRedisClient(
-      options.redis,
-      options.connectionName ?? 'parley-rate',
-      options.onError ?? defaultOnError,
-    );
+    this.#client = options.client;
   }
 
-  /** Connects with bounded retries and loads the script. */
-  async connect(): Promise<void> {
-    await connectRedis(this.#client, {
-      attempts: this.#options.connectAttempts,
-      delayMs: this.#options.connectDelayMs,
-      clock: this.#options.clock,
-    });
+  /** Loads the scripts, so the first request on a fresh server costs no extra round trip. */
+  async prepare(): Promise<void> {
     await Promise.all([TAKE.load(this.#client), ATTEMPT.load(this.#client), REFUND.load(this.#client)]);
   }
 
@@ -189,9 +173,8 @@ export class RedisRateLimiter implements RateLimiter {
     await REFUND.run(this.#client, [`${this.#prefix}attempt:${key}`], [rule.freeAttempts]);
   }
 
+  /** Refuses further use; the connection is its owner's to close. */
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
-    await closeRedis(this.#client);
   }
 }

@@ -112,8 +112,8 @@ function hasUser(room: ReadonlyMap<string, Slot>, userId: string): boolean {
 
 export interface MemoryPresenceOptions {
   readonly nodeId?: string;
-  /** Default 30 s. */
-  readonly ttlMs?: number;
+  /** An entry not refreshed for this long is gone for readers (PRESENCE_TTL_MS). */
+  readonly ttlMs: number;
   readonly clock?: Clock;
   /** Share to make several registries behave as nodes of one deployment. */
   readonly space?: MemoryPresenceSpace;
@@ -121,10 +121,10 @@ export interface MemoryPresenceOptions {
 }
 
 export class MemoryPresence extends HeartbeatPresence {
-  constructor(options: MemoryPresenceOptions = {}) {
+  constructor(options: MemoryPresenceOptions) {
     super(options.space ?? new MemoryPresenceSpace(), {
       nodeId: options.nodeId ?? 'local',
-      ttlMs: options.ttlMs ?? 30_000,
+      ttlMs: options.ttlMs,
       clock: options.clock ?? systemClock,
       onError: options.onError ?? defaultOnError,
     });

@@ -1,17 +1,12 @@
 // The Cache shared by all nodes on Redis (plain string keys under `keyPrefix` + "cache:", expiry by
-// Redis PX). Best effort: a failed read is a miss and a failed `set` is only reported, but a failed
-// delete or `setIfNewer` rejects, because a caller invalidating or advancing data must know.
+// Redis PX), on the node's shared command connection (not owned here). Best effort: a failed or slow
+// read is a miss and a failed `set` is only reported, but a failed delete or `setIfNewer` rejects,
+// because a caller invalidating or advancing data must know.
 import type { Redis } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { type Cache, decodeVersioned, encodeVersioned, type VersionedValue } from './bus.js';
-import {
-  closeRedis,
-  connectRedis,
-  createRedisClient,
-  defaultOnError,
-  LuaScript,
-  type RedisConnectionOptions,
-} from './redis-client.js';
+import { defaultOnError, LuaScript, type RedisClientOptions, withTimeout } from './redis-client.js';
 
 /** KEYS: key; ARGV: version, encoded value, ttlMs → 1 when written (the stored version was lower). */
 const SET_IF_NEWER = new LuaScript(`
@@ -24,45 +19,42 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `);
 
-export interface RedisCacheOptions extends RedisConnectionOptions {
-  /** Names the connection in `CLIENT LIST`. Default `parley-cache`. */
-  readonly connectionName?: string;
-  /** A command slower than this fails (and a read becomes a miss) instead of waiting. Default 500 ms. */
-  readonly commandTimeoutMs?: number;
+export interface RedisCacheOptions extends RedisClientOptions {
+  /** The node's command connection. */
+  readonly client: Redis;
+  /**
+   * A command slower than this fails (and a read becomes a miss) instead of waiting, e.g. queued
+   * while the shared connection reconnects: a cache that is down must miss at once
+   * (REDIS_COMMAND_TIMEOUT_MS).
+   */
+  readonly commandTimeoutMs: number;
 }
 
 export class RedisCache implements Cache {
   readonly #client: Redis;
-  readonly #options: RedisCacheOptions;
   readonly #prefix: string;
   readonly #onError: (error: unknown) => void;
+  readonly #timeoutMs: number;
+  readonly #clock: Clock;
   #closed = false;
 
   constructor(options: RedisCacheOptions) {
-    this.#options = options;
+    this.#client = options.client;
     this.#prefix = `${options.keyPrefix ?? ''}cache:`;
     this.#onError = options.onError ?? defaultOnError;
-    this.#client = createRedisClient(options.redis, options.connectionName ?? 'parley-cache', this.#onError, {
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      // A cache that is down should miss at once, not queue reads until Redis returns.
-      maxRetriesPerRequest: 1,
-    });
+    this.#timeoutMs = options.commandTimeoutMs;
+    this.#clock = options.clock ?? systemClock;
   }
 
-  /** Connects with bounded retries. */
-  async connect(): Promise<void> {
-    await connectRedis(this.#client, {
-      attempts: this.#options.connectAttempts,
-      delayMs: this.#options.connectDelayMs,
-      clock: this.#options.clock,
-    });
+  /** Loads the script, so the first `setIfNewer` costs no extra round trip. */
+  async prepare(): Promise<void> {
     await SET_IF_NEWER.load(this.#client);
   }
 
   async get(key: string): Promise<string | undefined> {
     this.#assertOpen();
     try {
-      return (await this.#client.get(this.#prefix + key)) ?? undefined;
+      return (await this.#bounded(this.#client.get(this.#prefix + key), 'cache read')) ?? undefined;
     } catch (error) {
       this.#onError(error);
       return undefined;
@@ -72,8 +64,13 @@ export class RedisCache implements Cache {
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.#assertOpen();
     try {
-      if (ttlMs > 0) await this.#client.set(this.#prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-      else await this.#client.unlink(this.#prefix + key);
+      const stored = this.#prefix + key;
+      await this.#bounded<unknown>(
+        ttlMs > 0
+          ? this.#client.set(stored, value, 'PX', Math.max(1, Math.ceil(ttlMs)))
+          : this.#client.unlink(stored),
+        'cache write',
+      );
     } catch (error) {
       this.#onError(error);
     }
@@ -83,7 +80,10 @@ export class RedisCache implements Cache {
     this.#assertOpen();
     if (keys.length === 0) return;
     try {
-      await this.#client.unlink(...keys.map((key) => this.#prefix + key));
+      await this.#bounded(
+        this.#client.unlink(...keys.map((key) => this.#prefix + key)),
+        'cache invalidation',
+      );
     } catch (error) {
       throw new ParleyError('internal_error', 'cache invalidation failed', { cause: error });
     }
@@ -92,10 +92,13 @@ export class RedisCache implements Cache {
   async setIfNewer(key: string, version: number, value: string, ttlMs: number): Promise<void> {
     this.#assertOpen();
     try {
-      await SET_IF_NEWER.run(
-        this.#client,
-        [this.#prefix + key],
-        [version, encodeVersioned(version, value), Math.max(1, Math.ceil(ttlMs))],
+      await this.#bounded(
+        SET_IF_NEWER.run(
+          this.#client,
+          [this.#prefix + key],
+          [version, encodeVersioned(version, value), Math.max(1, Math.ceil(ttlMs))],
+        ),
+        'cache update',
       );
     } catch (error) {
       throw new ParleyError('internal_error', 'cache update failed', { cause: error });
@@ -106,10 +109,13 @@ export class RedisCache implements Cache {
     return decodeVersioned(await this.get(key));
   }
 
+  /** Refuses further use; the connection is its owner's to close. */
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
-    await closeRedis(this.#client);
+  }
+
+  #bounded<T>(command: Promise<T>, what: string): Promise<T> {
+    return withTimeout(command, this.#timeoutMs, this.#clock, what);
   }
 
   #assertOpen(): void {

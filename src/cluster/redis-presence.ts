@@ -1,4 +1,5 @@
-// Presence shared by all nodes through Redis. Per room: connection → user, connection → expiry
+// Presence shared by all nodes through Redis, on the node's shared command connection (not owned
+// here). Per room: connection → user, connection → expiry
 // (sorted set), user → profile and user → live connection count; each Lua script purges expired
 // entries first, so join/leave answers are atomic across nodes and a dead node's entries vanish.
 import type { Redis } from 'ioredis';
@@ -6,14 +7,7 @@ import type { RoomId, User, UserId } from '../chat/model.js';
 import { systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { HeartbeatPresence, type OwnedEntry, type PresenceBackend } from './heartbeat-presence.js';
-import {
-  closeRedis,
-  connectRedis,
-  createRedisClient,
-  defaultOnError,
-  LuaScript,
-  type RedisConnectionOptions,
-} from './redis-client.js';
+import { defaultOnError, LuaScript, type RedisClientOptions } from './redis-client.js';
 
 // KEYS: conn (hash conn→userId), exp (zset conn→expiresAtMs), users (hash userId→json),
 // counts (hash userId→live connections).
@@ -180,7 +174,7 @@ class RedisPresenceBackend implements PresenceBackend {
   }
 
   async close(): Promise<void> {
-    await closeRedis(this.#client);
+    // The connection is shared: its owner closes it once every borrower stopped.
   }
 
   #keys(roomId: RoomId): string[] {
@@ -212,11 +206,12 @@ function parseUser(json: unknown): User {
   throw unexpected(json);
 }
 
-export interface RedisPresenceOptions extends RedisConnectionOptions {
-  /** Names this node's connection (`parley-presence:<nodeId>`) in `CLIENT LIST`. */
+export interface RedisPresenceOptions extends RedisClientOptions {
+  /** The node's command connection. */
+  readonly client: Redis;
   readonly nodeId: string;
-  /** An entry not refreshed for this long is gone for readers. Default 30 s. */
-  readonly ttlMs?: number;
+  /** An entry not refreshed for this long is gone for readers (PRESENCE_TTL_MS). */
+  readonly ttlMs: number;
 }
 
 /**
@@ -225,29 +220,21 @@ export interface RedisPresenceOptions extends RedisConnectionOptions {
  */
 export class RedisPresence extends HeartbeatPresence {
   readonly #client: Redis;
-  readonly #options: RedisPresenceOptions;
 
   constructor(options: RedisPresenceOptions) {
     const onError = options.onError ?? defaultOnError;
-    const ttlMs = options.ttlMs ?? 30_000;
-    const client = createRedisClient(options.redis, `parley-presence:${options.nodeId}`, onError);
-    super(new RedisPresenceBackend(client, options.keyPrefix ?? '', ttlMs), {
+    const { ttlMs } = options;
+    super(new RedisPresenceBackend(options.client, options.keyPrefix ?? '', ttlMs), {
       nodeId: options.nodeId,
       ttlMs,
       clock: options.clock ?? systemClock,
       onError,
     });
-    this.#client = client;
-    this.#options = options;
+    this.#client = options.client;
   }
 
-  /** Connects with bounded retries and loads the scripts. */
-  async connect(): Promise<void> {
-    await connectRedis(this.#client, {
-      attempts: this.#options.connectAttempts,
-      delayMs: this.#options.connectDelayMs,
-      clock: this.#options.clock,
-    });
+  /** Loads the scripts, so the first join on a fresh server costs no extra round trip. */
+  async prepare(): Promise<void> {
     await Promise.all(SCRIPTS.map((script) => script.load(this.#client)));
   }
 }
