@@ -77,7 +77,7 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
 
   const onMenuKey = (event: KeyboardEvent): void => {
     const buttons = itemButtons();
-    const index = buttons.indexOf(document.activeElement);
+    const index = buttons.findIndex((b) => b === document.activeElement);
     const focusAt = (i: number): void => buttons[(i + buttons.length) % buttons.length]?.focus();
     switch (event.key) {
       case 'ArrowDown':
