@@ -2,7 +2,6 @@
 // run of a room's history (its epoch), so a client naming another epoch, or a seq past the room's head
 // (a database restored from an older backup), is told the history was reset and gets no replay. Pure:
 // knows the room's head, not the store or the broker.
-import type { OutboundMessage } from '../broker/types.js';
 import type { HistoryReset } from '../protocol/index.js';
 
 export interface LogHead {
@@ -20,17 +19,4 @@ export function resumeFrom(head: LogHead, sinceSeq: number, epoch: string | unde
     return { kind: 'reset', notice: { type: 'history.reset', epoch: head.epoch, lastSeq: head.lastSeq } };
   }
   return { kind: 'replay', afterSeq: sinceSeq };
-}
-
-/** The MESSAGE that tells the subscription so: unsequenced, before anything live. */
-export function historyResetFrame(notice: HistoryReset): OutboundMessage {
-  return {
-    headers: {
-      'content-type': 'application/json',
-      event: notice.type,
-      epoch: notice.epoch,
-      'last-seq': String(notice.lastSeq),
-    },
-    body: Buffer.from(JSON.stringify(notice)),
-  };
 }

@@ -8,17 +8,17 @@
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
 import type { Authenticator, Broker, OutboundMessage } from '../broker/types.js';
+import type { Identity } from '../chat/identity.js';
+import type { RoomId, User } from '../chat/model.js';
+import { resumeFrom } from '../chat/resume.js';
+import type { RoomDomain } from '../chat/room-domain.js';
+import type { FeedEntry } from '../chat/room-feed.js';
+import { isRoomId, parseRoomId } from '../chat/room-id.js';
+import type { RoomOutput } from '../chat/room-output.js';
+import { bearerToken } from '../chat/tokens.js';
 import { type ErrorCode, ParleyError } from '../errors.js';
-import { ROOM_ACTION_BODIES, type RoomAction } from '../protocol/index.js';
-import { readActionCommand, readPostCommand } from './commands.js';
-import type { Identity } from './identity.js';
-import type { RoomId, User } from './model.js';
-import { historyResetFrame, resumeFrom } from './resume.js';
-import type { RoomDomain } from './room-domain.js';
-import type { FeedEntry } from './room-feed.js';
-import { isRoomId, parseRoomId } from './room-id.js';
-import type { RoomOutput } from './room-output.js';
-import { bearerToken } from './tokens.js';
+import { type HistoryReset, ROOM_ACTION_BODIES, type RoomAction } from '../protocol/index.js';
+import { readActionCommand, readPostCommand } from './command-readers.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
 export const ROOM_APP_PREFIX = '/app/rooms.';
@@ -293,4 +293,17 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
       if (!presenceOnly) void membership.leave(id, connection.id).catch(() => undefined);
     },
   });
+}
+
+/** The MESSAGE that tells the subscription so: unsequenced, before anything live. */
+export function historyResetFrame(notice: HistoryReset): OutboundMessage {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      event: notice.type,
+      epoch: notice.epoch,
+      'last-seq': String(notice.lastSeq),
+    },
+    body: Buffer.from(JSON.stringify(notice)),
+  };
 }

@@ -2,6 +2,7 @@
 // (invalid_message for message bodies, invalid_request otherwise), never a TypeError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RoomId } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 import {
   decodeValue,
@@ -9,8 +10,7 @@ import {
   ROOM_ACTION_BODIES,
   type RoomAction,
 } from '../protocol/index.js';
-import { readActionCommand, readPostCommand } from './commands.js';
-import type { RoomId } from './model.js';
+import { readActionCommand, readPostCommand } from './command-readers.js';
 
 const roomId = 'room1' as RoomId;
 const ACTIONS = Object.keys(ROOM_ACTION_BODIES) as RoomAction[];
