@@ -2,7 +2,9 @@
 // rooms exist, each room's head (its last seq), and the room and its latest history page as of a head.
 // Correct on writes: every write raises the head (monotonic, before it is acknowledged), and rooms and
 // pages are keyed by head, so a cached value never changes. Knows nothing of Redis, HTTP or STOMP.
+import * as z from 'zod/mini';
 import type { Cache } from '../cluster/bus.js';
+import { decodeJson, MessageSchema, RoomStateSchema, UserSchema } from '../protocol/index.js';
 import type { Store } from '../store/store.js';
 import type { Message, RoomId, StoredRoom } from './model.js';
 
@@ -169,40 +171,39 @@ function countBelow(seqs: readonly number[], bound: number): number {
   return count;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+// Cached values come from a store shared with other nodes (and other builds): each is read with its
+// schema, and anything else (a value of an older build, a room cached before epochs) is a miss.
+const CachedRoomSchema = z.extend(RoomStateSchema, {
+  createdBy: UserSchema,
+  epoch: z.string(),
+  lastSeq: z.number().check(z.int(), z.minimum(0)),
+});
 
-// Cached values come from a store shared with other nodes (and other builds): check what is relied on.
+const CachedPageSchema = z
+  .object({
+    complete: z.boolean(),
+    seqs: z.array(z.number()),
+    messages: z.array(MessageSchema),
+  })
+  // Each message must be the one its seq names.
+  .check(
+    z.refine(
+      (page) =>
+        page.seqs.length === page.messages.length && page.messages.every((m, i) => m.seq === page.seqs[i]),
+    ),
+  );
+
 function parseRoom(json: string | undefined, id: RoomId): StoredRoom | undefined {
-  const value = parseJson(json);
-  // A room cached by a build without epochs reads as a miss.
-  if (
-    !isRecord(value) ||
-    value.id !== id ||
-    typeof value.lastSeq !== 'number' ||
-    typeof value.epoch !== 'string'
-  )
-    return undefined;
-  return value as unknown as StoredRoom;
+  if (json === undefined) return undefined;
+  const decoded = decodeJson(CachedRoomSchema, json);
+  // Checked by the schema; the ids in it are ours (brands are inward).
+  return decoded.ok && decoded.value.id === id ? (decoded.value as StoredRoom) : undefined;
 }
 
 function parsePage(json: string | undefined): CachedPage | undefined {
-  const value = parseJson(json);
-  if (!isRecord(value) || typeof value.complete !== 'boolean') return undefined;
-  const { seqs, messages } = value;
-  if (!Array.isArray(seqs) || !seqs.every((seq): seq is number => typeof seq === 'number')) return undefined;
-  if (!Array.isArray(messages) || seqs.length !== messages.length) return undefined;
-  // Each message must be the one its seq names; the rest of its shape is what this build wrote.
-  if (!messages.every((m: unknown, i) => isRecord(m) && m.seq === seqs[i])) return undefined;
-  return { complete: value.complete, seqs, messages: messages as Message[] };
-}
-
-function parseJson(json: string | undefined): unknown {
   if (json === undefined) return undefined;
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeJson(CachedPageSchema, json);
+  if (!decoded.ok) return undefined;
+  const { complete, seqs, messages } = decoded.value;
+  return { complete, seqs: [...seqs], messages: messages as Message[] };
 }

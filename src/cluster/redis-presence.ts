@@ -3,9 +3,10 @@
 // (sorted set), user → profile and user → live connection count; each Lua script purges expired
 // entries first, so join/leave answers are atomic across nodes and a dead node's entries vanish.
 import type { Redis } from 'ioredis';
-import type { RoomId, User, UserId } from '../chat/model.js';
+import type { RoomId, User } from '../chat/model.js';
 import { systemClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
+import { decodeJson, UserSchema } from '../protocol/index.js';
 import { HeartbeatPresence, type OwnedEntry, type PresenceBackend } from './heartbeat-presence.js';
 import { defaultOnError, LuaScript, type RedisClientOptions } from './redis-client.js';
 
@@ -188,21 +189,9 @@ function unexpected(reply: unknown): ParleyError {
 }
 
 function parseUser(json: unknown): User {
-  if (typeof json === 'string') {
-    const value: unknown = JSON.parse(json);
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      'id' in value &&
-      'nickname' in value &&
-      'tag' in value
-    ) {
-      const { id, nickname, tag } = value;
-      if (typeof id === 'string' && typeof nickname === 'string' && typeof tag === 'string') {
-        return { id: id as UserId, nickname, tag };
-      }
-    }
-  }
+  const decoded = typeof json === 'string' ? decodeJson(UserSchema, json) : undefined;
+  // Checked by the schema; the ids in it are ours (brands are inward).
+  if (decoded?.ok === true) return decoded.value as User;
   throw unexpected(json);
 }
 

@@ -21,16 +21,22 @@ export function decodeValue<S extends z.ZodMiniType>(schema: S, value: unknown):
   return { ok: false, message: issue?.message ?? 'The body is not valid.', path: issue?.path ?? [] };
 }
 
-/** JSON text that must be an object checked against `schema`. */
-export function decodeJson<S extends z.ZodMiniType>(schema: S, text: string): Decoded<Wire<S>> {
+/** JSON text of any kind (object, array, number…) checked against `schema`. */
+export function decodeJsonValue<S extends z.ZodMiniType>(schema: S, text: string): Decoded<Wire<S>> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { ok: false, message: 'The body is not valid JSON.', path: [] };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, message: 'The body must be a JSON object.', path: [] };
-  }
   return decodeValue(schema, value);
+}
+
+/** JSON text that must be an object checked against `schema` (every body and stored record). */
+export function decodeJson<S extends z.ZodMiniType>(schema: S, text: string): Decoded<Wire<S>> {
+  if (!text.trimStart().startsWith('{')) {
+    const parsed = decodeJsonValue(z.unknown(), text);
+    return parsed.ok ? { ok: false, message: 'The body must be a JSON object.', path: [] } : parsed;
+  }
+  return decodeJsonValue(schema, text);
 }

@@ -1,8 +1,13 @@
 // The staff audit log as read by the owner; entries are written with their room event (room-log-sql.ts).
 import type { Kysely } from 'kysely';
+import * as z from 'zod/mini';
 import type { MessageId, RoomId } from '../chat/model.js';
+import { decodeJson } from '../protocol/index.js';
 import { type Database, iso, toInt, userOf } from './schema.js';
 import type { AuditEntry } from './store.js';
+
+/** What the action's details were written as: a JSON object (anything else reads as none). */
+const AuditDetailsSchema = z.record(z.string(), z.unknown());
 
 type Db = Kysely<Database>;
 
@@ -15,14 +20,8 @@ export async function listAudit(
   if (range.beforeId !== undefined) q = q.where('seq', '<', range.beforeId);
   const rows = await q.orderBy('seq', 'desc').limit(range.limit).execute();
   return rows.map((r) => {
-    let details: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = JSON.parse(r.details);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-        details = parsed as Record<string, unknown>;
-    } catch {
-      details = {};
-    }
+    const decoded = decodeJson(AuditDetailsSchema, r.details);
+    const details: Record<string, unknown> = decoded.ok ? { ...decoded.value } : {};
     return {
       id: toInt(r.seq),
       action: r.action,

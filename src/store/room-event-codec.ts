@@ -1,27 +1,29 @@
 // How a room event is kept in `room_events.body`: the typed value as JSON (a storage encoding, not the
 // wire), read back through the protocol schema. Rows written by older versions are upgraded on read.
 // Knows nothing of SQL, connections or delivery.
+
+import * as z from 'zod/mini';
 import type { RoomEvent } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
-import { decodeValue, RoomEventSchema } from '../protocol/index.js';
+import { decodeJsonValue, RoomEventSchema } from '../protocol/index.js';
 
 /** The column value for a typed event. */
 export function encodeRoomEvent(event: RoomEvent): string {
   return JSON.stringify(event);
 }
 
+/** A stored row: the event as written, older rows upgraded first (see upgradeLegacy). */
+const StoredRoomEventSchema = z.pipe(
+  z.transform((value: unknown) => upgradeLegacy(value)),
+  RoomEventSchema,
+);
+
 /**
  * The typed event of a stored row. A row that does not decode is a bug or a damaged database, never a
  * client's doing: internal_error, with the row named.
  */
 export function decodeRoomEvent(body: string, where: { roomId: string; seq: number }): RoomEvent {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    value = undefined;
-  }
-  const decoded = decodeValue(RoomEventSchema, upgradeLegacy(value));
+  const decoded = decodeJsonValue(StoredRoomEventSchema, body);
   if (!decoded.ok) {
     throw new ParleyError(
       'internal_error',

@@ -2,6 +2,7 @@
 // engines; knows nothing of connections or transactions. Epoch-ms columns come back from PostgreSQL
 // as strings (int8) and from SQLite as numbers, hence `Int` and `toInt`.
 import type { ColumnType, Selectable } from 'kysely';
+import * as z from 'zod/mini';
 import type {
   Message,
   MessageId,
@@ -13,6 +14,7 @@ import type {
   UserId,
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
+import { decodeJsonValue, UserSchema } from '../protocol/index.js';
 
 type Int = ColumnType<number | string, number, number>;
 
@@ -202,23 +204,14 @@ export function roomFromRow(row: RoomRow): StoredRoom {
   };
 }
 
+const StoredUsersSchema = z.array(UserSchema);
+
 /** A JSON array of users as stored by this module; anything else reads as none. */
 export function parseUsers(json: string | null): User[] {
   if (json === null) return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((u: unknown): User[] => {
-    if (typeof u !== 'object' || u === null) return [];
-    const { id, nickname, tag } = u as Record<string, unknown>;
-    return typeof id === 'string' && typeof nickname === 'string' && typeof tag === 'string'
-      ? [{ id: id as UserId, nickname, tag }]
-      : [];
-  });
+  const decoded = decodeJsonValue(StoredUsersSchema, json);
+  // Checked by the schema; the ids in it are ours (brands are inward).
+  return decoded.ok ? (decoded.value as User[]) : [];
 }
 
 export function usersJson(users: readonly User[]): string {
@@ -287,25 +280,19 @@ export function containsPattern(text: string): string {
   return `%${foldName(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+const RoomCursorSchema = z.tuple([
+  z.number().check(z.int(), z.minimum(Number.MIN_SAFE_INTEGER), z.maximum(Number.MAX_SAFE_INTEGER)),
+  z.string(),
+]);
+
 /** Room list cursor: the sort key of the last room on a page, opaque to clients. */
 export function encodeRoomCursor(activeAt: number, id: string): string {
   return Buffer.from(JSON.stringify([activeAt, id]), 'utf8').toString('base64url');
 }
 
 export function decodeRoomCursor(cursor: string): { readonly activeAt: number; readonly id: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    Array.isArray(parsed) &&
-    parsed.length === 2 &&
-    Number.isSafeInteger(parsed[0]) &&
-    typeof parsed[1] === 'string'
-  ) {
-    return { activeAt: parsed[0] as number, id: parsed[1] };
-  }
-  throw new ParleyError('invalid_request', 'The room list cursor is not valid.');
+  const decoded = decodeJsonValue(RoomCursorSchema, Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!decoded.ok) throw new ParleyError('invalid_request', 'The room list cursor is not valid.');
+  const [activeAt, id] = decoded.value;
+  return { activeAt, id };
 }
