@@ -61,6 +61,14 @@ describe.each(backends)('resume with an epoch on %s', (backend) => {
     expect(replayed.some((m) => m.headers.event === 'history.reset')).toBe(false);
   });
 
+  it('replays when the epoch header is empty (a client that does not know the epoch yet)', async () => {
+    const client = await connect();
+    const inbox = await subscribed(client, `/topic/rooms.${room.id}`, { 'since-seq': '1', epoch: '' });
+    const replayed = await inbox.waitFor(2);
+    expect(replayed.map((m) => m.headers.seq)).toEqual(['2', '3']);
+    expect(replayed.some((m) => m.headers.event === 'history.reset')).toBe(false);
+  });
+
   const headSeq = async (): Promise<number> =>
     (await getJson<{ messages: { seq: number }[] }>(`${parley.url}/api/rooms/${room.id}/messages?limit=1`))
       .messages[0]?.seq ?? 0;

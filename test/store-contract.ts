@@ -431,7 +431,13 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(event?.type).toBe('room.updated');
         if (event?.type !== 'room.updated') return;
         expect(event.room).not.toHaveProperty('online');
-        expect(event.room).toMatchObject({ id: room.id, topic: 'new topic', slowModeSeconds: 5 });
+        // The creator is stored state and stays in the event, as it always was.
+        expect(event.room).toMatchObject({
+          id: room.id,
+          topic: 'new topic',
+          slowModeSeconds: 5,
+          createdBy: room.createdBy,
+        });
         const [entry] = await store.listEntries(room.id, { afterSeq: 0, limit: 1 });
         expect(entry).toEqual({ kind: 'event', event: updated });
       });
@@ -483,6 +489,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
               name: room.name,
               topic: 't',
               createdAt: room.createdAt,
+              createdBy: room.createdBy,
               lastMessageAt: null,
               ownerId: room.ownerId,
               moderators: [],

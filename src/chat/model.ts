@@ -142,7 +142,7 @@ export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly
 export { ROOM_EVENT_TYPES } from '../protocol/room-events.js';
 
 /** A room's stored state as `room.updated` carries it: no presence (not part of the log), no seq. */
-export type RoomState = Omit<StoredRoom, 'lastSeq' | 'createdBy' | 'epoch'>;
+export type RoomState = Omit<StoredRoom, 'lastSeq' | 'epoch'>;
 
 /** A room event as stored: it takes the room's next seq, like a message. */
 export interface StoredRoomEvent {

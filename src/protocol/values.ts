@@ -29,6 +29,7 @@ export const RoomStateSchema = z.object({
   name: z.string(),
   topic: z.nullable(z.string()),
   createdAt: isoTime,
+  createdBy: UserSchema,
   lastMessageAt: z.nullable(isoTime),
   ownerId: z.string(),
   moderators: z.array(UserSchema),
@@ -42,7 +43,6 @@ export type RoomState = Wire<typeof RoomStateSchema>;
 
 /** A room as listed and fetched: its state and how many distinct users are online now. */
 export const RoomSchema = z.extend(RoomStateSchema, {
-  createdBy: UserSchema,
   online: z.number().check(z.int(), z.minimum(0)),
   /** Names this run of the room's history: send it with `since-seq` when resuming. */
   epoch: z.string(),

@@ -261,7 +261,7 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
         const resume =
           sinceSeq === undefined
             ? undefined
-            : resumeFrom(await domain.rooms.logHead(roomId), sinceSeq, context.headers.epoch);
+            : resumeFrom(await domain.rooms.logHead(roomId), sinceSeq, context.headers.epoch || undefined);
         if (resume?.kind === 'reset') {
           // Another history than the client's: say so, replay nothing; it reloads over HTTP.
           context.resumeAfter(resume.notice.lastSeq);

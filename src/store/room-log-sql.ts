@@ -374,7 +374,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
     case 'room.updated': {
       // The stored state only: who is online is presence, which the log does not record; the epoch
       // names the log itself.
-      const { lastSeq: _lastSeq, createdBy: _createdBy, epoch: _epoch, ...state } = roomFromRow(room);
+      const { lastSeq: _lastSeq, epoch: _epoch, ...state } = roomFromRow(room);
       event = { type: effect.type, room: state, by };
       break;
     }

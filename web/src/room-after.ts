@@ -7,7 +7,7 @@ import type { Room, RoomEvent } from '../../src/protocol/index.js';
 export function roomAfter(room: Room, event: RoomEvent): Room {
   switch (event.type) {
     case 'room.updated':
-      // The event's room is the stored state: no online count, creator or epoch (not part of the log): keep ours.
+      // The event's room is the stored state: no online count or epoch (not part of the log): keep ours.
       return { ...room, ...event.room };
     case 'moderator.added':
       return room.moderators.some((m) => m.id === event.user.id)
