@@ -9,7 +9,15 @@ import type { Bus, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
 import { POLICY_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import type { MemberSanctions, Store } from '../store/store.js';
-import type { Message, RoomEventType, RoomId, StoredRoom, User, UserId } from './model.js';
+import {
+  type Message,
+  ROOM_EVENT_TYPES,
+  type RoomEventType,
+  type RoomId,
+  type StoredRoom,
+  type User,
+  type UserId,
+} from './model.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 import type { Appended } from './room-writer.js';
@@ -17,17 +25,11 @@ import type { Appended } from './room-writer.js';
 export type Role = 'owner' | 'moderator' | 'member';
 type Roles = Pick<StoredRoom, 'ownerId' | 'moderators'>;
 
-/** Events that change who may do what in a room (settings, roles, sanctions). */
-const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
-  'room.updated',
-  'member.muted',
-  'member.unmuted',
-  'member.kicked',
-  'member.banned',
-  'member.unbanned',
-  'moderator.added',
-  'moderator.removed',
-]);
+/** Events that change who may do what in a room (settings, roles, sanctions): every room event but
+ *  those about messages and their reactions. */
+const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>(
+  ROOM_EVENT_TYPES.filter((type) => !type.startsWith('message.') && !type.startsWith('reaction.')),
+);
 
 // The rules ----------------------------------------------------------------------------------------
 
