@@ -1,17 +1,8 @@
 // The network part of the configuration: how proxies are trusted (and the deprecated TRUST_PROXY),
 // localhost origins, and the HTTP connection limits, each refused loudly when malformed.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-function problems(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problems, problemVariables } from '../test/fixtures/config-fixtures.js';
+import { loadConfig } from './config.js';
 
 describe('proxy trust', () => {
   it('trusts no proxy by default', () => {
@@ -83,14 +74,17 @@ describe('origins and HTTP connections', () => {
       keepAliveTimeoutMs: 3000,
       idleTimeoutMs: 4000,
     });
-    const names = problems({
-      ALLOW_LOCALHOST_ORIGINS: '1',
-      MAX_HTTP_CONNECTIONS_PER_IP: '0',
-      HTTP_HEADERS_TIMEOUT_MS: '5',
-      HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon',
-      HTTP_IDLE_TIMEOUT_MS: '-1',
-    }).map((p) => p.split(':')[0]);
-    expect(names.sort()).toEqual([
+    expect(
+      problemVariables(
+        problems({
+          ALLOW_LOCALHOST_ORIGINS: '1',
+          MAX_HTTP_CONNECTIONS_PER_IP: '0',
+          HTTP_HEADERS_TIMEOUT_MS: '5',
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon',
+          HTTP_IDLE_TIMEOUT_MS: '-1',
+        }),
+      ),
+    ).toEqual([
       'ALLOW_LOCALHOST_ORIGINS',
       'HTTP_HEADERS_TIMEOUT_MS',
       'HTTP_IDLE_TIMEOUT_MS',

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-function problems(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problems, problemVariables } from '../test/fixtures/config-fixtures.js';
+import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -68,8 +59,7 @@ describe('loadConfig', () => {
       ALLOWED_ORIGINS: 'not a url',
       MAX_FRAME_BYTES: '10',
     });
-    const names = found.map((p) => p.split(':')[0]);
-    expect(names.sort()).toEqual([
+    expect(problemVariables(found)).toEqual([
       'ALLOWED_ORIGINS',
       'DATABASE_URL',
       'JWT_SECRET',

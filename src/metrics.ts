@@ -71,42 +71,56 @@ export class Metrics {
 
   constructor(stats: () => { connections: number; subscriptions: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
-    const framesIn = this.#framesIn;
-    const framesInReported = this.#framesInReported;
-    this.framesIn = new Counter({
-      name: 'parley_stomp_frames_in_total',
-      help: 'STOMP frames received, by command.',
+    this.framesIn = this.#commandCounter(
+      'parley_stomp_frames_in_total',
+      'STOMP frames received, by command.',
+      this.#framesIn,
+      this.#framesInReported,
+    );
+    this.framesOut = this.#commandCounter(
+      'parley_stomp_frames_out_total',
+      'STOMP frames sent, by command (MESSAGE counted per delivery; heart-beats not counted).',
+      this.#framesOut,
+      this.#framesOutReported,
+    );
+    this.connections = this.#statGauge(
+      'parley_stomp_connections',
+      'Open STOMP connections (after CONNECT).',
+      () => stats().connections,
+    );
+    this.subscriptions = this.#statGauge(
+      'parley_stomp_subscriptions',
+      'Active STOMP subscriptions.',
+      () => stats().subscriptions,
+    );
+  }
+
+  /** A counter by command that catches up with the plain `counts` when scraped. */
+  #commandCounter(
+    name: string,
+    help: string,
+    counts: CommandCounts,
+    reported: CommandCounts,
+  ): Counter<'command'> {
+    return new Counter({
+      name,
+      help,
       labelNames: ['command'] as const,
       registers: [this.registry],
       collect() {
-        flush(this, framesIn, framesInReported);
+        flush(this, counts, reported);
       },
     });
-    const framesOut = this.#framesOut;
-    const framesOutReported = this.#framesOutReported;
-    this.framesOut = new Counter({
-      name: 'parley_stomp_frames_out_total',
-      help: 'STOMP frames sent, by command (MESSAGE counted per delivery; heart-beats not counted).',
-      labelNames: ['command'] as const,
+  }
+
+  /** A gauge that reads its value when scraped. */
+  #statGauge(name: string, help: string, read: () => number): Gauge {
+    return new Gauge({
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        flush(this, framesOut, framesOutReported);
-      },
-    });
-    this.connections = new Gauge({
-      name: 'parley_stomp_connections',
-      help: 'Open STOMP connections (after CONNECT).',
-      registers: [this.registry],
-      collect() {
-        this.set(stats().connections);
-      },
-    });
-    this.subscriptions = new Gauge({
-      name: 'parley_stomp_subscriptions',
-      help: 'Active STOMP subscriptions.',
-      registers: [this.registry],
-      collect() {
-        this.set(stats().subscriptions);
+        this.set(read());
       },
     });
   }

@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../errors.js';
+import { codeOf } from '../../test/support/refusal.js';
 import { checkMessageBody, checkReason, MAX_REASON_CHARS, parseEmoji } from './body-rules.js';
 
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof ParleyError ? error.code : 'not a ParleyError';
-  }
-  return undefined;
-};
 const limits = { messageMaxChars: 5, maxCombiningMarks: 3 };
 
 describe('message bodies', () => {
   it('are trimmed, and refused when empty, with controls, unsafe or too long (in code points)', () => {
     expect(checkMessageBody('  hi \n', limits)).toBe('hi');
     expect(checkMessageBody('😀😀😀😀😀', limits)).toBe('😀😀😀😀😀');
-    expect(code(() => checkMessageBody('   ', limits))).toBe('invalid_message');
-    expect(code(() => checkMessageBody('a\u0000b', limits))).toBe('invalid_message');
-    expect(code(() => checkMessageBody('a\u0007b', limits))).toBe('invalid_message');
-    expect(code(() => checkMessageBody('a\u202eb', limits))).toBe('unsafe_text');
-    expect(code(() => checkMessageBody('123456', limits))).toBe('message_too_long');
+    expect(codeOf(() => checkMessageBody('   ', limits))).toBe('invalid_message');
+    expect(codeOf(() => checkMessageBody('a\u0000b', limits))).toBe('invalid_message');
+    expect(codeOf(() => checkMessageBody('a\u0007b', limits))).toBe('invalid_message');
+    expect(codeOf(() => checkMessageBody('a\u202eb', limits))).toBe('unsafe_text');
+    expect(codeOf(() => checkMessageBody('123456', limits))).toBe('message_too_long');
   });
 });
 
@@ -29,10 +21,10 @@ describe('reasons', () => {
     expect(checkReason(undefined, false, 3)).toBeNull();
     expect(checkReason('  ', false, 3)).toBeNull();
     expect(checkReason(' spam ', true, 3)).toBe('spam');
-    expect(code(() => checkReason(null, true, 3))).toBe('invalid_request');
-    expect(code(() => checkReason(' ', true, 3))).toBe('invalid_request');
-    expect(code(() => checkReason('x'.repeat(MAX_REASON_CHARS + 1), false, 3))).toBe('invalid_request');
-    expect(code(() => checkReason('a\u202eb', false, 3))).toBe('unsafe_text');
+    expect(codeOf(() => checkReason(null, true, 3))).toBe('invalid_request');
+    expect(codeOf(() => checkReason(' ', true, 3))).toBe('invalid_request');
+    expect(codeOf(() => checkReason('x'.repeat(MAX_REASON_CHARS + 1), false, 3))).toBe('invalid_request');
+    expect(codeOf(() => checkReason('a\u202eb', false, 3))).toBe('unsafe_text');
   });
 });
 
@@ -45,7 +37,7 @@ describe('parseEmoji', () => {
   it('refuses text, several emojis, digits, empty and long values', () => {
     for (const value of ['', 'a', 'ok', '👍👍', '1', '#', ' 👍', 'x'.repeat(17), 42, null]) {
       expect(
-        code(() => parseEmoji(value)),
+        codeOf(() => parseEmoji(value)),
         String(value),
       ).toBe('invalid_request');
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../errors.js';
+import { codeOf } from '../../test/support/refusal.js';
 import {
   countCharacters,
   parseNickname,
@@ -7,15 +7,6 @@ import {
   parseRoomTopic,
   RESERVED_NICKNAMES,
 } from './nickname.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof ParleyError ? error.code : 'not a ParleyError';
-  }
-}
 
 describe('parseNickname', () => {
   it.each([

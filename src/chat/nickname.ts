@@ -122,40 +122,32 @@ export function parseNickname(raw: unknown, options: NameOptions = {}): string {
   return nickname;
 }
 
-function normalizeName(raw: unknown, maxCharacters: number, maxMarks: number): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const text = raw.normalize('NFC').trim();
-  return checkName(text, maxCharacters, maxMarks) === undefined ? text : undefined;
+/** A room name or topic: NFC, trimmed, within `maxCharacters`; refused as invalid_room with `rule`. */
+function parseRoomText(raw: unknown, maxCharacters: number, options: NameOptions, rule: string): string {
+  if (typeof raw === 'string') {
+    const text = raw.normalize('NFC').trim();
+    const maxMarks = options.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS;
+    if (checkName(text, maxCharacters, maxMarks) === undefined) return text;
+  }
+  throw new ParleyError('invalid_room', rule);
 }
 
 export function parseRoomName(raw: unknown, options: NameOptions = {}): string {
-  const name = normalizeName(
+  return parseRoomText(
     raw,
     ROOM_NAME_MAX_CHARACTERS,
-    options.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS,
+    options,
+    `A room name is 1–${ROOM_NAME_MAX_CHARACTERS} letters, digits, spaces, punctuation or emoji.`,
   );
-  if (name === undefined) {
-    throw new ParleyError(
-      'invalid_room',
-      `A room name is 1–${ROOM_NAME_MAX_CHARACTERS} letters, digits, spaces, punctuation or emoji.`,
-    );
-  }
-  return name;
 }
 
 /** Topics may be absent (null); when given they follow the name rules with a longer bound. */
 export function parseRoomTopic(raw: unknown, options: NameOptions = {}): string | null {
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return null;
-  const topic = normalizeName(
+  return parseRoomText(
     raw,
     ROOM_TOPIC_MAX_CHARACTERS,
-    options.maxCombiningMarks ?? DEFAULT_MAX_COMBINING_MARKS,
+    options,
+    `A topic is at most ${ROOM_TOPIC_MAX_CHARACTERS} characters of text.`,
   );
-  if (topic === undefined) {
-    throw new ParleyError(
-      'invalid_room',
-      `A topic is at most ${ROOM_TOPIC_MAX_CHARACTERS} characters of text.`,
-    );
-  }
-  return topic;
 }

@@ -1,7 +1,7 @@
 // The permission rules are pure: a room's roles and settings and a user's sanctions in, allowed (no
 // throw) or refused with a code out.
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../errors.js';
+import { codeOf } from '../../test/support/refusal.js';
 import type { MemberSanctions } from '../store/store.js';
 import type { Message, StoredRoom, User, UserId } from './model.js';
 import {
@@ -20,15 +20,6 @@ import {
   roleOf,
   slowModeSeconds,
 } from './permissions.js';
-
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof ParleyError ? error.code : 'not a ParleyError';
-  }
-  return undefined;
-};
 
 const user = (id: string): User => ({ id: id as UserId, nickname: id, tag: '0001' });
 const owner = 'o' as UserId;
@@ -67,9 +58,9 @@ describe('roles', () => {
 
 describe('speaking', () => {
   it('is refused to the banned before the muted, and allowed otherwise', () => {
-    expect(code(() => refuseSanctioned(none))).toBeUndefined();
-    expect(code(() => refuseSanctioned(muted))).toBe('muted');
-    expect(code(() => refuseSanctioned({ ...muted, ...banned }))).toBe('banned');
+    expect(codeOf(() => refuseSanctioned(none))).toBeUndefined();
+    expect(codeOf(() => refuseSanctioned(muted))).toBe('muted');
+    expect(codeOf(() => refuseSanctioned({ ...muted, ...banned }))).toBe('banned');
   });
 
   it('waits out slow mode for members with something to say, never for staff', () => {
@@ -86,50 +77,52 @@ describe('staff actions', () => {
   it('belong to the owner and moderators who are not sanctioned', () => {
     const act = (id: UserId, sanctions: MemberSanctions) => () =>
       refuseUnlessActingStaff(roleOf(room, id), sanctions, 'no');
-    expect(code(act(owner, none))).toBeUndefined();
-    expect(code(act(moderator, none))).toBeUndefined();
-    expect(code(act(member, none))).toBe('forbidden');
-    expect(code(act(moderator, muted))).toBe('muted');
-    expect(code(act(moderator, banned))).toBe('banned');
+    expect(codeOf(act(owner, none))).toBeUndefined();
+    expect(codeOf(act(moderator, none))).toBeUndefined();
+    expect(codeOf(act(member, none))).toBe('forbidden');
+    expect(codeOf(act(moderator, muted))).toBe('muted');
+    expect(codeOf(act(moderator, banned))).toBe('banned');
   });
 
   it('never reach the owner; reach moderators only from the owner', () => {
-    expect(code(() => refuseSanctionTarget(room, 'moderator', owner))).toBe('forbidden');
-    expect(code(() => refuseSanctionTarget(room, 'moderator', moderator))).toBe('forbidden');
-    expect(code(() => refuseSanctionTarget(room, 'owner', moderator))).toBeUndefined();
-    expect(code(() => refuseSanctionTarget(room, 'moderator', member))).toBeUndefined();
-    expect(code(() => refuseSelfLift(moderator, moderator))).toBe('forbidden');
-    expect(code(() => refuseSelfLift(owner, moderator))).toBeUndefined();
+    expect(codeOf(() => refuseSanctionTarget(room, 'moderator', owner))).toBe('forbidden');
+    expect(codeOf(() => refuseSanctionTarget(room, 'moderator', moderator))).toBe('forbidden');
+    expect(codeOf(() => refuseSanctionTarget(room, 'owner', moderator))).toBeUndefined();
+    expect(codeOf(() => refuseSanctionTarget(room, 'moderator', member))).toBeUndefined();
+    expect(codeOf(() => refuseSelfLift(moderator, moderator))).toBe('forbidden');
+    expect(codeOf(() => refuseSelfLift(owner, moderator))).toBeUndefined();
   });
 
   it('leave appointing and the audit log to the owner, who is no moderator', () => {
-    expect(code(() => refuseUnlessOwner('owner', 'no'))).toBeUndefined();
-    expect(code(() => refuseUnlessOwner('moderator', 'no'))).toBe('forbidden');
-    expect(code(() => refuseOwnerAsModerator(room, owner))).toBe('invalid_request');
-    expect(code(() => refuseOwnerAsModerator(room, member))).toBeUndefined();
+    expect(codeOf(() => refuseUnlessOwner('owner', 'no'))).toBeUndefined();
+    expect(codeOf(() => refuseUnlessOwner('moderator', 'no'))).toBe('forbidden');
+    expect(codeOf(() => refuseOwnerAsModerator(room, owner))).toBe('invalid_request');
+    expect(codeOf(() => refuseOwnerAsModerator(room, member))).toBeUndefined();
   });
 });
 
 describe('edits and deletions', () => {
   it('let authors edit their own messages within the window', () => {
-    expect(code(() => refuseEdit(message('x', 10), member, now, 60))).toBeUndefined();
-    expect(code(() => refuseEdit(message('x', 61), member, now, 60))).toBe('edit_window_closed');
-    expect(code(() => refuseEdit(message('y', 10), member, now, 60))).toBe('forbidden');
+    expect(codeOf(() => refuseEdit(message('x', 10), member, now, 60))).toBeUndefined();
+    expect(codeOf(() => refuseEdit(message('x', 61), member, now, 60))).toBe('edit_window_closed');
+    expect(codeOf(() => refuseEdit(message('y', 10), member, now, 60))).toBe('forbidden');
   });
 
   it('let acting staff delete anything, muted staff only their own, the banned nothing', () => {
     const others = message('y', 10_000);
     expect(
-      code(() => refuseDelete(others, moderator, deleteRights('moderator', none), now, 60)),
+      codeOf(() => refuseDelete(others, moderator, deleteRights('moderator', none), now, 60)),
     ).toBeUndefined();
-    expect(code(() => refuseDelete(others, moderator, deleteRights('moderator', muted), now, 60))).toBe(
+    expect(codeOf(() => refuseDelete(others, moderator, deleteRights('moderator', muted), now, 60))).toBe(
       'muted',
     );
     expect(
-      code(() => refuseDelete(message('m', 10), moderator, deleteRights('moderator', muted), now, 60)),
+      codeOf(() => refuseDelete(message('m', 10), moderator, deleteRights('moderator', muted), now, 60)),
     ).toBe(undefined);
-    expect(code(() => refuseDelete(others, member, deleteRights('member', none), now, 60))).toBe('forbidden');
-    expect(code(() => deleteRights('member', banned))).toBe('banned');
+    expect(codeOf(() => refuseDelete(others, member, deleteRights('member', none), now, 60))).toBe(
+      'forbidden',
+    );
+    expect(codeOf(() => deleteRights('member', banned))).toBe('banned');
   });
 });
 
@@ -164,9 +157,9 @@ describe('joining', () => {
 
   it('refuses the place after the last unless the user is already in', () => {
     const two = [user('a'), user('b')];
-    expect(code(() => refuseFull(2, two, 'c' as UserId))).toBe('room_full');
-    expect(code(() => refuseFull(2, two, 'a' as UserId))).toBeUndefined();
-    expect(code(() => refuseFull(3, two, 'c' as UserId))).toBeUndefined();
+    expect(codeOf(() => refuseFull(2, two, 'c' as UserId))).toBe('room_full');
+    expect(codeOf(() => refuseFull(2, two, 'a' as UserId))).toBeUndefined();
+    expect(codeOf(() => refuseFull(3, two, 'c' as UserId))).toBeUndefined();
   });
 });
 
@@ -178,6 +171,6 @@ describe('reading over HTTP', () => {
     expect(readLevel(locked, [{ id: member, sanctions: none }], undefined)).toBe('outline');
     expect(readLevel(locked, [{ id: member, sanctions: none }], member)).toBe('full');
     expect(readLevel(locked, [{ id: moderator, sanctions: none }], undefined)).toBe('full');
-    expect(code(() => readLevel(room, [{ id: member, sanctions: banned }], undefined))).toBe('banned');
+    expect(codeOf(() => readLevel(room, [{ id: member, sanctions: banned }], undefined))).toBe('banned');
   });
 });

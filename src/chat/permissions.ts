@@ -6,10 +6,19 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
+import { ChannelFollower } from '../cluster/channel-follower.js';
 import { POLICY_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import type { MemberSanctions, Store } from '../store/store.js';
-import type { Message, RoomEventType, RoomId, StoredRoom, User, UserId } from './model.js';
+import {
+  type Message,
+  ROOM_EVENT_TYPES,
+  type RoomEventType,
+  type RoomId,
+  type StoredRoom,
+  type User,
+  type UserId,
+} from './model.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
 import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
 import type { Appended } from './room-writer.js';
@@ -17,17 +26,11 @@ import type { Appended } from './room-writer.js';
 export type Role = 'owner' | 'moderator' | 'member';
 type Roles = Pick<StoredRoom, 'ownerId' | 'moderators'>;
 
-/** Events that change who may do what in a room (settings, roles, sanctions). */
-const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>([
-  'room.updated',
-  'member.muted',
-  'member.unmuted',
-  'member.kicked',
-  'member.banned',
-  'member.unbanned',
-  'moderator.added',
-  'moderator.removed',
-]);
+/** Events that change who may do what in a room (settings, roles, sanctions): every room event but
+ *  those about messages and their reactions. */
+const POLICY_EVENTS: ReadonlySet<RoomEventType> = new Set<RoomEventType>(
+  ROOM_EVENT_TYPES.filter((type) => !type.startsWith('message.') && !type.startsWith('reaction.')),
+);
 
 // The rules ----------------------------------------------------------------------------------------
 
@@ -204,31 +207,27 @@ export class Permissions {
   readonly #deps: PermissionsDependencies;
   readonly #cache: RoomPolicyCache;
   /** The cache is used only while invalidations from other nodes are being received. */
-  #live = false;
-  #unsubscribe: (() => Promise<void>) | undefined;
+  readonly #invalidations: ChannelFollower<'policy'>;
 
   constructor(deps: PermissionsDependencies) {
     this.#deps = deps;
     this.#cache = new RoomPolicyCache({ store: deps.store, clock: deps.clock, ttlMs: deps.policyCacheTtlMs });
     // Invalidations published while the bus was away are lost: forget everything.
-    deps.bus.onResync(() => this.#cache.clear());
+    this.#invalidations = new ChannelFollower(
+      deps.bus,
+      POLICY_CHANNEL,
+      (message) => this.#cache.invalidate(message.roomId),
+      () => this.#cache.clear(),
+    );
   }
 
   /** Listens for policy invalidations published by any node; the cache serves reads from then on. */
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(POLICY_CHANNEL, (message) =>
-      this.#cache.invalidate(message.roomId),
-    );
-    this.#cache.clear();
-    this.#live = true;
+    await this.#invalidations.start();
   }
 
   async close(): Promise<void> {
-    const unsubscribe = this.#unsubscribe;
-    this.#unsubscribe = undefined;
-    this.#live = false;
-    this.#cache.clear();
-    await unsubscribe?.();
+    await this.#invalidations.close();
   }
 
   /**
@@ -248,7 +247,7 @@ export class Permissions {
 
   /** The room's settings and roles for a permission check (cached; no lastSeq), or room_not_found. */
   async policyRoom(id: RoomId): Promise<RoomPolicy> {
-    const room = await (this.#live ? this.#cache.room(id) : this.#deps.store.findRoom(id));
+    const room = await (this.#invalidations.live ? this.#cache.room(id) : this.#deps.store.findRoom(id));
     if (room === undefined) throw new ParleyError('room_not_found');
     return room;
   }
@@ -262,7 +261,7 @@ export class Permissions {
 
   /** The user's sanctions in force now (cached, expiry evaluated now). */
   sanctions(roomId: RoomId, userId: UserId): Promise<MemberSanctions> {
-    return this.#live
+    return this.#invalidations.live
       ? this.#cache.sanctions(roomId, userId)
       : this.#deps.store.findSanctions(roomId, userId, new Date(this.#deps.clock.now()));
   }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
+import { ChannelFollower } from '../cluster/channel-follower.js';
 import { REVOCATIONS_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
@@ -47,8 +48,7 @@ export class Sessions {
   readonly #stamps = new Map<UserId, { readonly validAfterMs: number; readonly readAtMs: number }>();
   readonly #listeners = new Set<RevocationListener>();
   /** The cache is used only while revocations from other nodes are being received. */
-  #live = false;
-  #unsubscribe: (() => Promise<void>) | undefined;
+  readonly #revocations: ChannelFollower<'revocation'>;
 
   constructor(deps: SessionsDependencies) {
     this.#deps = deps;
@@ -62,24 +62,21 @@ export class Sessions {
       refillPerSecond: limits.refreshesPerIpPerMinute / 60,
     };
     // Revocations published while the bus was away are lost: forget every copy.
-    deps.bus.onResync(() => this.#stamps.clear());
+    this.#revocations = new ChannelFollower(
+      deps.bus,
+      REVOCATIONS_CHANNEL,
+      (message) => this.#revoked(message.userId, message.validAfterMs),
+      () => this.#stamps.clear(),
+    );
   }
 
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(REVOCATIONS_CHANNEL, (message) =>
-      this.#revoked(message.userId, message.validAfterMs),
-    );
-    this.#stamps.clear();
-    this.#live = true;
+    await this.#revocations.start();
   }
 
   async close(): Promise<void> {
-    const unsubscribe = this.#unsubscribe;
-    this.#unsubscribe = undefined;
-    this.#live = false;
-    this.#stamps.clear();
     this.#listeners.clear();
-    await unsubscribe?.();
+    await this.#revocations.close();
   }
 
   onRevoked(listener: RevocationListener): () => void {
@@ -130,13 +127,17 @@ export class Sessions {
   async validAfterMs(userId: UserId): Promise<number> {
     const now = this.#deps.clock.now();
     const cached = this.#stamps.get(userId);
-    if (this.#live && cached !== undefined && now - cached.readAtMs < this.#deps.limits.revocationCacheMs) {
+    if (
+      this.#revocations.live &&
+      cached !== undefined &&
+      now - cached.readAtMs < this.#deps.limits.revocationCacheMs
+    ) {
       return cached.validAfterMs;
     }
     const stored = (await this.#deps.store.findTokensValidAfter(userId))?.getTime() ?? 0;
     // A revocation may have arrived over the bus while the store was read: keep the later stamp.
     const validAfterMs = Math.max(stored, this.#stamps.get(userId)?.validAfterMs ?? 0);
-    if (this.#live) this.#remember(userId, validAfterMs, now);
+    if (this.#revocations.live) this.#remember(userId, validAfterMs, now);
     return validAfterMs;
   }
 
@@ -151,7 +152,7 @@ export class Sessions {
 
   #revoked(userId: UserId, validAfterMs: number): void {
     const known = this.#stamps.get(userId)?.validAfterMs ?? 0;
-    if (this.#live) this.#remember(userId, Math.max(known, validAfterMs), this.#deps.clock.now());
+    if (this.#revocations.live) this.#remember(userId, Math.max(known, validAfterMs), this.#deps.clock.now());
     for (const listener of this.#listeners) {
       try {
         listener(userId, validAfterMs);

@@ -1,24 +1,7 @@
 // STOMP frames as values: commands, decoded headers and raw bodies. Shared by the codec and session.
 
-export type ClientCommand =
-  | 'CONNECT'
-  | 'STOMP'
-  | 'SEND'
-  | 'SUBSCRIBE'
-  | 'UNSUBSCRIBE'
-  | 'ACK'
-  | 'NACK'
-  | 'BEGIN'
-  | 'COMMIT'
-  | 'ABORT'
-  | 'DISCONNECT';
-
-export type ServerCommand = 'CONNECTED' | 'MESSAGE' | 'RECEIPT' | 'ERROR';
-
-export type Command = ClientCommand | ServerCommand;
-
-/** Every command of STOMP 1.2, client then server, in the spec's order. */
-export const COMMANDS: readonly Command[] = [
+/** The commands a client sends, in the STOMP 1.2 spec's order. */
+export const CLIENT_COMMANDS = [
   'CONNECT',
   'STOMP',
   'SEND',
@@ -30,11 +13,19 @@ export const COMMANDS: readonly Command[] = [
   'COMMIT',
   'ABORT',
   'DISCONNECT',
-  'CONNECTED',
-  'MESSAGE',
-  'RECEIPT',
-  'ERROR',
-];
+] as const;
+
+/** The commands a server sends, in the spec's order. */
+export const SERVER_COMMANDS = ['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'] as const;
+
+export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
+
+export type ServerCommand = (typeof SERVER_COMMANDS)[number];
+
+export type Command = ClientCommand | ServerCommand;
+
+/** Every command of STOMP 1.2, client then server, in the spec's order. */
+export const COMMANDS: readonly Command[] = [...CLIENT_COMMANDS, ...SERVER_COMMANDS];
 
 /** Decoded header values by name. When a name repeats, the first occurrence wins (STOMP 1.2). */
 export type Headers = Readonly<Record<string, string>>;

@@ -42,6 +42,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The error code to show for a failed call: the server's, or internal_error for anything else. */
+export function errorCodeOf(caught: unknown): string {
+  return caught instanceof ApiError ? caught.code : 'internal_error';
+}
+
 /**
  * Who reads a room: the identity (staff read password rooms with it alone, bans are checked against it)
  * and the room grant a password room needs (docs/protocol.md).
@@ -129,19 +134,24 @@ export async function joinRoom(token: string, roomId: string, password?: string)
   });
 }
 
+/** A page's query string (`?before=…&after=…&limit=…`, the parts that are set), or "" when none is. */
+function pageQuery(page: { before?: number; after?: number; limit?: number }): string {
+  const params = new URLSearchParams();
+  for (const key of ['before', 'after', 'limit'] as const) {
+    const value = page[key];
+    if (value !== undefined) params.set(key, String(value));
+  }
+  return params.size > 0 ? `?${params.toString()}` : '';
+}
+
 export async function listMessages(
   roomId: string,
   page: { before?: number; after?: number; limit?: number },
   auth: RoomAuth = {},
 ): Promise<readonly Message[]> {
-  const params = new URLSearchParams();
-  if (page.before !== undefined) params.set('before', String(page.before));
-  if (page.after !== undefined) params.set('after', String(page.after));
-  if (page.limit !== undefined) params.set('limit', String(page.limit));
-  const suffix = params.size > 0 ? `?${params.toString()}` : '';
   const reply = await request(
     'GET',
-    `/api/rooms/${encodeURIComponent(roomId)}/messages${suffix}`,
+    `/api/rooms/${encodeURIComponent(roomId)}/messages${pageQuery(page)}`,
     MessagesPageSchema,
     auth,
   );
@@ -163,13 +173,9 @@ export async function listAudit(
   roomId: string,
   page: { before?: number; limit?: number } = {},
 ): Promise<readonly AuditEntry[]> {
-  const params = new URLSearchParams();
-  if (page.before !== undefined) params.set('before', String(page.before));
-  if (page.limit !== undefined) params.set('limit', String(page.limit));
-  const suffix = params.size > 0 ? `?${params.toString()}` : '';
   const reply = await request(
     'GET',
-    `/api/rooms/${encodeURIComponent(roomId)}/audit${suffix}`,
+    `/api/rooms/${encodeURIComponent(roomId)}/audit${pageQuery(page)}`,
     AuditPageSchema,
     { token },
   );

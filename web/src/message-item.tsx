@@ -7,6 +7,7 @@ import type { Message, User } from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import type { Sanction } from './commands.js';
 import { SendError } from './connection.js';
+import { useFocusOnMount } from './focus.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { useLimits } from './limits-context.js';
@@ -278,10 +279,7 @@ function EditForm({
 
 function ReactPalette({ onPick, onCancel }: { onPick: (emoji: string) => void; onCancel: () => void }) {
   const { t } = useI18n();
-  const first = useRef<HTMLButtonElement>(null);
-  useLayoutEffect(() => {
-    first.current?.focus();
-  }, []);
+  const first = useFocusOnMount<HTMLButtonElement>();
   return (
     <div
       class="palette"
@@ -312,10 +310,7 @@ function ReactPalette({ onPick, onCancel }: { onPick: (emoji: string) => void; o
 
 function ConfirmDelete({ onConfirm, onCancel }: { onConfirm: () => void; onCancel: () => void }) {
   const { t } = useI18n();
-  const button = useRef<HTMLButtonElement>(null);
-  useLayoutEffect(() => {
-    button.current?.focus();
-  }, []);
+  const button = useFocusOnMount<HTMLButtonElement>();
   return (
     <div class="inline-form confirm">
       <span>{t.confirmDelete}</span>
@@ -332,10 +327,7 @@ function ConfirmDelete({ onConfirm, onCancel }: { onConfirm: () => void; onCance
 function ReportForm({ onSend, onCancel }: { onSend: (reason: string) => void; onCancel: () => void }) {
   const { t } = useI18n();
   const [reason, setReason] = useState('');
-  const field = useRef<HTMLInputElement>(null);
-  useLayoutEffect(() => {
-    field.current?.focus();
-  }, []);
+  const field = useFocusOnMount<HTMLInputElement>();
   return (
     <form
       class="inline-form report"

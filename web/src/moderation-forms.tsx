@@ -1,8 +1,9 @@
 // The small forms behind moderation actions: mute, kick or ban one user (duration and reason), as used
 // from a message's menu and from the member list. They build the `/app/rooms.<id>.moderate` body and
 // hand it to the caller; they know no STOMP and no room state.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { type Sanction, sanctionBody } from './commands.js';
+import { useFocusOnMount } from './focus.js';
 import type { Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newLocalId } from './ids.js';
@@ -40,11 +41,7 @@ export function SanctionForm({ sanction, userId, who, onSubmit, onCancel }: Sanc
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const ids = useRef(newLocalId('sanction')).current;
-  const first = useRef<HTMLSelectElement & HTMLInputElement>(null);
-
-  useLayoutEffect(() => {
-    first.current?.focus();
-  }, []);
+  const first = useFocusOnMount<HTMLSelectElement & HTMLInputElement>();
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();

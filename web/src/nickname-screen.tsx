@@ -1,7 +1,7 @@
 // The first screen: pick a nickname, get a session. Knows the session endpoint, not what comes after.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../../src/protocol/index.js';
-import { ApiError, createSession } from './api.js';
+import { createSession, errorCodeOf } from './api.js';
 import { useI18n } from './i18n-context.js';
 
 export function NicknameScreen({ onSession }: { onSession: (session: Session) => void }) {
@@ -25,7 +25,7 @@ export function NicknameScreen({ onSession }: { onSession: (session: Session) =>
     try {
       onSession(await createSession(trimmed));
     } catch (caught) {
-      setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      setError(t.error(errorCodeOf(caught)));
       setBusy(false);
       input.current?.focus();
     }

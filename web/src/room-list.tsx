@@ -2,7 +2,7 @@
 // Knows the rooms endpoints and the router; nothing about STOMP.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room, Session } from '../../src/protocol/index.js';
-import { ApiError, createRoom, listRooms, listUnread } from './api.js';
+import { createRoom, errorCodeOf, listRooms, listUnread } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { isPlainClick, navigate, routePath } from './router.js';
@@ -50,7 +50,7 @@ export function RoomList({ session }: { session: Session }) {
           () => {},
         );
       } catch (caught) {
-        if (!cancelled) setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+        if (!cancelled) setError(t.error(errorCodeOf(caught)));
       }
     };
     pagedRef.current = false;
@@ -78,7 +78,7 @@ export function RoomList({ session }: { session: Session }) {
       });
       setNextCursor(page.nextCursor);
     } catch (caught) {
-      setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      setError(t.error(errorCodeOf(caught)));
     } finally {
       setLoadingMore(false);
     }
@@ -94,7 +94,7 @@ export function RoomList({ session }: { session: Session }) {
       const room = await createRoom(session.token, trimmed);
       navigate({ name: 'room', roomId: room.id });
     } catch (caught) {
-      setCreateError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      setCreateError(t.error(errorCodeOf(caught)));
       setCreating(false);
     }
   };

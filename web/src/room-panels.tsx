@@ -2,11 +2,12 @@
 // owner's audit log. Reads go over HTTP with the token; changes go out through `act` as moderate
 // commands. All user text (topics, reasons, details) is rendered as text.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, Ban, Report, Room, User } from '../../src/protocol/index.js';
-import { ApiError, listAudit, listBans, listReports, olderAuditPage } from './api.js';
+import { errorCodeOf, listAudit, listBans, listReports, olderAuditPage } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
+import { useFocusOnMount } from './focus.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import type { Act } from './message-item.js';
@@ -16,34 +17,46 @@ export type PanelName = 'settings' | 'reports' | 'bans' | 'audit';
 
 const AUDIT_PAGE = 50;
 
+/** What every list panel reads with: the session's token, the room, and the locale for times. */
+interface PanelProps {
+  token: string;
+  roomId: string;
+  locale: string;
+}
+
+/** A list panel whose rows act (delete, unban) through `act`. */
+interface StaffPanelProps extends PanelProps {
+  act: Act;
+}
+
 function name(user: User): string {
   return `${user.nickname}#${user.tag}`;
 }
 
-function useFocusOnMount<T extends HTMLElement>() {
-  const ref = useRef<T>(null);
-  useLayoutEffect(() => {
-    ref.current?.focus();
-  }, []);
-  return ref;
-}
-
-/** A list panel's frame: a focus target named for screen readers, then the error, loading, empty or list. */
+/** A list panel's frame: a focus target named for screen readers, then the error, loading, empty or
+ *  list (`ordered`: an `<ol>`, else a `<ul>`), one `row` an item. */
 function ListPanel<T>({
   title,
   error,
   items,
   empty,
-  list,
+  ordered = false,
+  listClass = 'panel-list',
+  keyOf,
+  row,
   footer,
 }: {
   title: string;
   error: string | undefined;
   items: readonly T[] | undefined;
   empty: string;
-  list: (items: readonly T[]) => ComponentChildren;
+  ordered?: boolean;
+  listClass?: string;
+  keyOf: (item: T) => string | number;
+  row: (item: T) => ComponentChildren;
   footer?: ComponentChildren;
 }) {
+  const List = ordered ? 'ol' : 'ul';
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLParagraphElement>();
   return (
@@ -60,7 +73,11 @@ function ListPanel<T>({
       ) : items.length === 0 ? (
         <p class="muted">{empty}</p>
       ) : (
-        list(items)
+        <List class={listClass}>
+          {items.map((item) => (
+            <li key={keyOf(item)}>{row(item)}</li>
+          ))}
+        </List>
       )}
       {footer}
     </div>
@@ -203,7 +220,7 @@ function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
         if (!cancelled) setValue(next);
       },
       (caught: unknown) => {
-        if (!cancelled) setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+        if (!cancelled) setError(t.error(errorCodeOf(caught)));
       },
     );
     return () => {
@@ -213,17 +230,7 @@ function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   return { value, error, reload: () => setAttempt((n) => n + 1) };
 }
 
-export function ReportsPanel({
-  token,
-  roomId,
-  locale,
-  act,
-}: {
-  token: string;
-  roomId: string;
-  locale: string;
-  act: Act;
-}) {
+export function ReportsPanel({ token, roomId, locale, act }: StaffPanelProps) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<readonly Report[]>(
     () => listReports(token, roomId),
@@ -235,53 +242,38 @@ export function ReportsPanel({
       error={error}
       items={value}
       empty={t.noReports}
-      list={(value) => (
-        <ul class="panel-list">
-          {value.map((report) => (
-            <li key={report.id}>
-              <div class="meta">
-                <span>{t.reportedBy(name(report.reporter))}</span>{' '}
-                <time dateTime={report.createdAt}>
-                  {formatMessageTime(report.createdAt, locale, Date.now())}
-                </time>
-              </div>
-              <p class="reason">{report.reason}</p>
-              <blockquote class="quote">
-                <span class="author">{name(report.message.author)}</span>{' '}
-                {report.message.deleted === true ? (
-                  <em>{t.quotedDeleted}</em>
-                ) : (
-                  <MessageText text={report.message.body} />
-                )}
-              </blockquote>
-              {report.message.deleted === true ? null : (
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={() => void act('delete', { messageId: report.message.id }).then(reload, reload)}
-                >
-                  {t.actionDelete}
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
+      keyOf={(report) => report.id}
+      row={(report) => (
+        <>
+          <div class="meta">
+            <span>{t.reportedBy(name(report.reporter))}</span>{' '}
+            <time dateTime={report.createdAt}>{formatMessageTime(report.createdAt, locale, Date.now())}</time>
+          </div>
+          <p class="reason">{report.reason}</p>
+          <blockquote class="quote">
+            <span class="author">{name(report.message.author)}</span>{' '}
+            {report.message.deleted === true ? (
+              <em>{t.quotedDeleted}</em>
+            ) : (
+              <MessageText text={report.message.body} />
+            )}
+          </blockquote>
+          {report.message.deleted === true ? null : (
+            <button
+              type="button"
+              class="danger"
+              onClick={() => void act('delete', { messageId: report.message.id }).then(reload, reload)}
+            >
+              {t.actionDelete}
+            </button>
+          )}
+        </>
       )}
     />
   );
 }
 
-export function BansPanel({
-  token,
-  roomId,
-  locale,
-  act,
-}: {
-  token: string;
-  roomId: string;
-  locale: string;
-  act: Act;
-}) {
+export function BansPanel({ token, roomId, locale, act }: StaffPanelProps) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<readonly Ban[]>(() => listBans(token, roomId), [token, roomId]);
   const when = (iso: string | null): string | null =>
@@ -292,32 +284,29 @@ export function BansPanel({
       error={error}
       items={value}
       empty={t.noBans}
-      list={(value) => (
-        <ul class="panel-list">
-          {value.map((ban) => (
-            <li key={ban.user.id}>
-              <span class="author">{name(ban.user)}</span> <span>{t.bannedUntil(when(ban.until))}</span>{' '}
-              <span class="muted">{t.by(name(ban.by))}</span>
-              {ban.reason === null ? null : <p class="reason">{ban.reason}</p>}
-              <button
-                type="button"
-                class="secondary"
-                aria-label={`${t.actionUnban} ${name(ban.user)}`}
-                onClick={() =>
-                  void act('moderate', { action: 'unban', userId: ban.user.id }).then(reload, reload)
-                }
-              >
-                {t.actionUnban}
-              </button>
-            </li>
-          ))}
-        </ul>
+      keyOf={(ban) => ban.user.id}
+      row={(ban) => (
+        <>
+          <span class="author">{name(ban.user)}</span> <span>{t.bannedUntil(when(ban.until))}</span>{' '}
+          <span class="muted">{t.by(name(ban.by))}</span>
+          {ban.reason === null ? null : <p class="reason">{ban.reason}</p>}
+          <button
+            type="button"
+            class="secondary"
+            aria-label={`${t.actionUnban} ${name(ban.user)}`}
+            onClick={() =>
+              void act('moderate', { action: 'unban', userId: ban.user.id }).then(reload, reload)
+            }
+          >
+            {t.actionUnban}
+          </button>
+        </>
       )}
     />
   );
 }
 
-export function AuditPanel({ token, roomId, locale }: { token: string; roomId: string; locale: string }) {
+export function AuditPanel({ token, roomId, locale }: PanelProps) {
   const { t } = useI18n();
   const [entries, setEntries] = useState<readonly AuditEntry[] | undefined>(undefined);
   const [more, setMore] = useState(false);
@@ -330,7 +319,7 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
       setEntries((current) => [...(older === undefined ? [] : (current ?? [])), ...page]);
       setMore(page.length >= AUDIT_PAGE);
     } catch (caught) {
-      setError(t.error(caught instanceof ApiError ? caught.code : 'internal_error'));
+      setError(t.error(errorCodeOf(caught)));
     }
   };
 
@@ -344,19 +333,18 @@ export function AuditPanel({ token, roomId, locale }: { token: string; roomId: s
       error={error}
       items={entries}
       empty={t.noAudit}
-      list={(entries) => (
-        <ol class="panel-list audit">
-          {entries.map((entry) => (
-            <li key={entry.id}>
-              <time dateTime={entry.createdAt}>{formatMessageTime(entry.createdAt, locale, Date.now())}</time>{' '}
-              <span class="author">{name(entry.actor)}</span> <code>{entry.action}</code>
-              {entry.target === undefined ? null : <span> → {name(entry.target)}</span>}
-              {Object.keys(entry.details).length === 0 ? null : (
-                <p class="details">{JSON.stringify(entry.details)}</p>
-              )}
-            </li>
-          ))}
-        </ol>
+      ordered
+      listClass="panel-list audit"
+      keyOf={(entry) => entry.id}
+      row={(entry) => (
+        <>
+          <time dateTime={entry.createdAt}>{formatMessageTime(entry.createdAt, locale, Date.now())}</time>{' '}
+          <span class="author">{name(entry.actor)}</span> <code>{entry.action}</code>
+          {entry.target === undefined ? null : <span> → {name(entry.target)}</span>}
+          {Object.keys(entry.details).length === 0 ? null : (
+            <p class="details">{JSON.stringify(entry.details)}</p>
+          )}
+        </>
       )}
       footer={
         more && entries !== undefined ? (

@@ -20,6 +20,7 @@ import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
 import { frameBody } from './decode.js';
+import { useFocusOnMount } from './focus.js';
 import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
@@ -728,10 +729,7 @@ function GatePanel({
 }) {
   const { t } = useI18n();
   const [password, setPassword] = useState('');
-  const field = useRef<HTMLInputElement>(null);
-  useLayoutEffect(() => {
-    field.current?.focus();
-  }, []);
+  const field = useFocusOnMount<HTMLInputElement>();
   if (gate.kind === 'password') {
     return (
       <form
