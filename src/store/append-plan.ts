@@ -70,18 +70,23 @@ export interface AppendPlan {
   readonly heads: RoomHeadUpdate[];
 }
 
-/** The key that makes a retried append idempotent. */
+/** The key that makes a retried append idempotent: (room, author, clientMsgId). */
 export function dedupeKey(m: Pick<NewMessage, 'roomId' | 'author' | 'clientMsgId'>): string | undefined {
-  return m.clientMsgId === undefined ? undefined : JSON.stringify([m.roomId, m.author.id, m.clientMsgId]);
+  return m.clientMsgId === undefined ? undefined : keyOf(m.roomId, m.author.id, m.clientMsgId);
 }
 
 /** dedupeKey of a stored row, for engines that read duplicates back in one query. */
 export function rowDedupeKey(
   row: Pick<MessageRow, 'room_id' | 'author_id' | 'client_msg_id'>,
 ): string | undefined {
-  return row.client_msg_id === null
-    ? undefined
-    : JSON.stringify([row.room_id, row.author_id, row.client_msg_id]);
+  return row.client_msg_id === null ? undefined : keyOf(row.room_id, row.author_id, row.client_msg_id);
+}
+
+// The lengths first make the key unambiguous whatever the ids hold; a concatenation, not
+// JSON.stringify, because every keyed item of every batch computes it (it was a tenth of the plan's
+// time, profiled).
+function keyOf(roomId: string, authorId: string, clientMsgId: string): string {
+  return `${roomId.length}:${authorId.length}:${roomId}${authorId}${clientMsgId}`;
 }
 
 /**
