@@ -99,6 +99,41 @@ export function describeRoomLogContract(name: string, makeFixture: () => Promise
       expect((await store.findRoom(roomId))?.lastSeq).toBe(1);
     });
 
+    it('stores a reply with its quote; a reply outside the room fails alone, its batch still stored', async () => {
+      const alice = user('alice');
+      const target = await log.appendMessage(newMessage(roomId, 'quoted', { author: alice }));
+      const otherRoom = (await store.createRoom(newRoom('elsewhere', T0))).id;
+      const foreign = await log.appendMessage(newMessage(otherRoom, 'not here', { author: alice }));
+      // One tick: one batch. The third item quotes the first, accepted earlier in that same batch.
+      const first = newMessage(roomId, 'first of the batch', { author: alice });
+      const [reply, crossRoom, , inBatch, missing] = await Promise.allSettled([
+        log.appendMessage({ ...newMessage(roomId, 'reply', { author: alice }), replyTo: target.message.id }),
+        log.appendMessage({ ...newMessage(roomId, 'cross', { author: alice }), replyTo: foreign.message.id }),
+        log.appendMessage(first),
+        log.appendMessage({ ...newMessage(roomId, 'to first', { author: alice }), replyTo: first.id }),
+        log.appendMessage({
+          ...newMessage(roomId, 'to nothing', { author: alice }),
+          replyTo: 'no-such-message' as typeof first.id,
+        }),
+      ]);
+      const quote = { id: target.message.id, seq: 1, author: alice, body: 'quoted' };
+      expect(reply).toMatchObject({ status: 'fulfilled', value: { message: { seq: 2, replyTo: quote } } });
+      expect(crossRoom.status === 'rejected' && crossRoom.reason.code).toBe('message_not_found');
+      expect(missing.status === 'rejected' && missing.reason.code).toBe('message_not_found');
+      expect(inBatch).toMatchObject({
+        status: 'fulfilled',
+        value: { message: { seq: 4, replyTo: { id: first.id, seq: 3, body: 'first of the batch' } } },
+      });
+      const stored = await log.listMessages(roomId, { limit: 10 });
+      expect(stored.map((m) => [m.seq, m.body, m.replyTo?.id])).toEqual([
+        [1, 'quoted', undefined],
+        [2, 'reply', target.message.id],
+        [3, 'first of the batch', undefined],
+        [4, 'to first', first.id],
+      ]);
+      expect(stored[1]).toEqual(reply.status === 'fulfilled' && reply.value.message);
+    });
+
     it('group-commits concurrent appends and events (from two handles on PostgreSQL) into one dense seq', async () => {
       // Two handles on one database only where several nodes share it (PostgreSQL). On SQLite, another
       // process's writer makes an event transaction (deferred BEGIN) fail with SQLITE_BUSY at once.

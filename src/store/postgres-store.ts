@@ -1,22 +1,22 @@
 // The shared Store: PostgreSQL through a bounded pg.Pool, for several nodes on one database. Seq
 // allocation takes the room rows FOR UPDATE inside the batch transaction, so nodes appending to the
-// same room serialise on the row and seqs stay dense. Knows nothing of SQLite or of message meaning.
+// same room serialise on the row and seqs stay dense; append-plan.ts decides what the batch writes.
+// Knows nothing of SQLite or of message meaning.
 
-import type { Insertable } from 'kysely';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Outcome } from './group-commit.js';
-import type { Database, MessagesTable } from './schema.js';
-import { messageFromRow, quoteOf, toInt } from './schema.js';
 import {
-  dedupeKey,
-  mentionsColumn,
-  replyNotFound,
-  roomNotFound,
-  SqlStore,
-  type SqlStoreOptions,
-  storedMessage,
-} from './sql-store.js';
+  duplicateProbes,
+  planAppends,
+  type RoomHead,
+  replyIds,
+  roomIdsInLockOrder,
+  rowDedupeKey,
+} from './append-plan.js';
+import type { Outcome } from './group-commit.js';
+import type { Database, MessageRow } from './schema.js';
+import { toInt } from './schema.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 import type { AppendResult, NewMessage } from './store.js';
 
 export interface PostgresStoreOptions extends SqlStoreOptions {
@@ -31,12 +31,6 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
    * transaction, a manual session) would hold every SEND of the room, and their RECEIPTs, forever.
    */
   readonly statementTimeoutMs?: number | undefined;
-}
-
-interface RoomState {
-  lastSeq: number;
-  lastMessageAt: number | null;
-  dirty: boolean;
 }
 
 export class PostgresStore extends SqlStore {
@@ -72,106 +66,66 @@ export class PostgresStore extends SqlStore {
     await this.db.destroy();
   }
 
+  // The plan's inputs in three statements after the lock, its rows in one: the decisions are
+  // append-plan.ts's, shared with SQLite.
   protected async flushAppends(items: readonly NewMessage[]): Promise<readonly Outcome<AppendResult>[]> {
     return this.db.transaction().execute(async (trx) => {
       // One statement, rows locked in id order: two nodes with overlapping batches cannot deadlock.
-      const roomIds = [...new Set(items.map((m) => m.roomId))].sort();
       const locked = await trx
         .selectFrom('rooms')
         .select(['id', 'last_seq', 'last_message_at'])
-        .where('id', 'in', roomIds)
+        .where('id', 'in', roomIdsInLockOrder(items))
         .orderBy('id')
         .forUpdate()
         .execute();
-      const rooms = new Map<string, RoomState>(
+      const heads = new Map<string, RoomHead>(
         locked.map((r) => [
           r.id,
           {
             lastSeq: toInt(r.last_seq),
             lastMessageAt: r.last_message_at === null ? null : toInt(r.last_message_at),
-            dirty: false,
           },
         ]),
       );
 
       // Read after the lock: an append of the same clientMsgId by another node has committed by now.
-      const keyed = items.filter((m) => m.clientMsgId !== undefined && rooms.has(m.roomId));
-      const storedByKey = new Map<string, AppendResult>();
-      if (keyed.length > 0) {
-        const stored = await trx
+      const probes = duplicateProbes(items, heads);
+      const stored = new Map<string, MessageRow>();
+      if (probes.length > 0) {
+        const rows = await trx
           .selectFrom('messages')
           .selectAll()
           .where(({ eb, refTuple, tuple }) =>
             eb(
               refTuple('room_id', 'author_id', 'client_msg_id'),
               'in',
-              keyed.map((m) => tuple(m.roomId, m.author.id, m.clientMsgId ?? '')),
+              probes.map((p) => tuple(p.roomId, p.authorId, p.clientMsgId)),
             ),
           )
           .execute();
-        for (const row of stored) {
-          const message = messageFromRow(row);
-          const key = dedupeKey(message);
-          if (key !== undefined) storedByKey.set(key, { message, duplicate: true });
+        for (const row of rows) {
+          const key = rowDedupeKey(row);
+          if (key !== undefined) stored.set(key, row);
         }
       }
 
-      const replyIds = [...new Set(items.flatMap((m) => (m.replyTo === undefined ? [] : [m.replyTo])))];
-      const quoted =
-        replyIds.length === 0
-          ? []
-          : await trx.selectFrom('messages').selectAll().where('id', 'in', replyIds).execute();
-      const quotes = new Map(quoted.map((q) => [q.id, q]));
+      const ids = replyIds(items);
+      const quotedRows =
+        ids.length === 0 ? [] : await trx.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+      const quoted = new Map(quotedRows.map((q) => [q.id, q]));
 
-      const rows: Insertable<MessagesTable>[] = [];
-      const outcomes = items.map((m): Outcome<AppendResult> => {
-        const room = rooms.get(m.roomId);
-        if (room === undefined) return roomNotFound(m.roomId);
-        const key = dedupeKey(m);
-        const earlier = key === undefined ? undefined : storedByKey.get(key);
-        if (earlier !== undefined) return { ok: true, value: { message: earlier.message, duplicate: true } };
-        const quotedRow = m.replyTo === undefined ? undefined : quotes.get(m.replyTo);
-        if (m.replyTo !== undefined && (quotedRow === undefined || quotedRow.room_id !== m.roomId)) {
-          return replyNotFound();
-        }
-        room.lastSeq += 1;
-        const createdAt = m.createdAt.getTime();
-        room.lastMessageAt = Math.max(room.lastMessageAt ?? createdAt, createdAt);
-        room.dirty = true;
-        rows.push({
-          id: m.id,
-          room_id: m.roomId,
-          seq: room.lastSeq,
-          author_id: m.author.id,
-          author_nick: m.author.nickname,
-          author_tag: m.author.tag,
-          body: m.body,
-          created_at: createdAt,
-          client_msg_id: m.clientMsgId ?? null,
-          reply_to_id: m.replyTo ?? null,
-          mentions: mentionsColumn(m),
-        });
-        const message = storedMessage(
-          m,
-          room.lastSeq,
-          quotedRow === undefined ? undefined : quoteOf(quotedRow),
-        );
-        if (key !== undefined) storedByKey.set(key, { message, duplicate: true });
-        return { ok: true, value: { message, duplicate: false } };
-      });
-
+      const plan = planAppends(items, { heads, stored, quoted });
       // Multi-row INSERT: 11 parameters a row, so a batch of up to 5,000 stays below PostgreSQL's
       // 65,535-parameter limit (the store caps maxBatch accordingly).
-      if (rows.length > 0) await trx.insertInto('messages').values(rows).execute();
-      for (const [id, room] of rooms) {
-        if (!room.dirty || room.lastMessageAt === null) continue;
+      if (plan.rows.length > 0) await trx.insertInto('messages').values(plan.rows).execute();
+      for (const h of plan.heads) {
         await trx
           .updateTable('rooms')
-          .set({ last_seq: room.lastSeq, last_message_at: room.lastMessageAt, active_at: room.lastMessageAt })
-          .where('id', '=', id)
+          .set({ last_seq: h.lastSeq, last_message_at: h.lastMessageAt, active_at: h.lastMessageAt })
+          .where('id', '=', h.roomId)
           .execute();
       }
-      return outcomes;
+      return plan.outcomes;
     });
   }
 }

@@ -1,6 +1,6 @@
 // The room log's SQL, shared by both engines: a room event's effect applied and its seq taken in one
 // transaction, entries (messages and events) read back in seq order, and message hydration (reply
-// quotes, reactions). Message appends are the engines' batch code (sqlite-store.ts, postgres-store.ts).
+// quotes, reactions). Message appends: append-plan.ts decides, each engine reads and writes for it.
 // Callers own the transaction and its serialisation with message appends; knows nothing of who may act.
 import { type Kysely, sql } from 'kysely';
 import {

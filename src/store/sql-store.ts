@@ -6,7 +6,6 @@ import type { Kysely } from 'kysely';
 import type {
   Message,
   MessageId,
-  ReplyQuote,
   RoomEntry,
   RoomId,
   StoredRoom,
@@ -24,7 +23,7 @@ import * as reports from './reports-sql.js';
 import * as log from './room-log-sql.js';
 import * as rooms from './rooms-sql.js';
 import * as sanctions from './sanctions-sql.js';
-import { type Database, decodeRoomCursor, parseUsers, usersJson } from './schema.js';
+import { type Database, decodeRoomCursor } from './schema.js';
 import type {
   AppendResult,
   AuditEntry,
@@ -59,46 +58,6 @@ export interface SqlStoreOptions {
   readonly logger?: StoreLogger | undefined;
   /** Epoch ms, for migration records only; message and room times come from the caller. */
   readonly now?: (() => number) | undefined;
-}
-
-/** The key that makes a retried append idempotent. */
-export function dedupeKey(m: Pick<NewMessage, 'roomId' | 'author' | 'clientMsgId'>): string | undefined {
-  return m.clientMsgId === undefined ? undefined : JSON.stringify([m.roomId, m.author.id, m.clientMsgId]);
-}
-
-export function roomNotFound(roomId: string): Outcome<AppendResult> {
-  return { ok: false, error: new ParleyError('room_not_found', `No room ${roomId}.`) };
-}
-
-/** Builds the returned message exactly as `messageFromRow` and `hydrate` would read it back. */
-export function storedMessage(m: NewMessage, seq: number, replyTo?: ReplyQuote): Message {
-  const message: Message = {
-    id: m.id,
-    roomId: m.roomId,
-    seq,
-    author: m.author,
-    body: m.body,
-    createdAt: m.createdAt.toISOString(),
-  };
-  const mentions = m.mentions ?? [];
-  return {
-    ...message,
-    ...(m.clientMsgId === undefined ? {} : { clientMsgId: m.clientMsgId }),
-    ...(replyTo === undefined ? {} : { replyTo }),
-    ...(mentions.length === 0 ? {} : { mentions: parseUsers(usersJson(mentions)) }),
-  };
-}
-
-/** The mentions column of a new message. */
-export function mentionsColumn(m: NewMessage): string | null {
-  return m.mentions === undefined || m.mentions.length === 0 ? null : usersJson(m.mentions);
-}
-
-export function replyNotFound(): Outcome<AppendResult> {
-  return {
-    ok: false,
-    error: new ParleyError('message_not_found', 'The message replied to is not in this room.'),
-  };
 }
 
 export abstract class SqlStore implements Store {

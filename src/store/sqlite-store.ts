@@ -1,22 +1,16 @@
 // The embedded Store: one SQLite file (WAL, synchronous=FULL so a commit is on disk before any append
 // resolves). Reads go through Kysely; the append batch uses better-sqlite3 prepared statements
-// directly (see flushAppends). Knows nothing of PostgreSQL or of what the messages mean.
+// directly (see flushAppends) for its I/O, and append-plan.ts for its decisions. Knows nothing of
+// PostgreSQL or of what the messages mean.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { duplicateProbes, planAppends, type RoomHead, replyIds, roomIdsInLockOrder } from './append-plan.js';
 import type { Outcome } from './group-commit.js';
 import type { Database, MessageRow } from './schema.js';
-import { messageFromRow, quoteOf, toInt } from './schema.js';
-import {
-  dedupeKey,
-  mentionsColumn,
-  replyNotFound,
-  roomNotFound,
-  SqlStore,
-  type SqlStoreOptions,
-  storedMessage,
-} from './sql-store.js';
+import { toInt } from './schema.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 import type { AppendResult, NewMessage } from './store.js';
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -26,18 +20,12 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
   readonly busyTimeoutMs?: number | undefined;
 }
 
-interface RoomState {
-  lastSeq: number;
-  lastMessageAt: number | null;
-  dirty: boolean;
-}
-
 type Batch = readonly NewMessage[];
 
 export class SqliteStore extends SqlStore {
   readonly kind = 'sqlite';
   readonly #sqlite: BetterSqlite3.Database;
-  readonly #appendBatch: BetterSqlite3.Transaction<(items: Batch) => Outcome<AppendResult>[]>;
+  readonly #appendBatch: BetterSqlite3.Transaction<(items: Batch) => readonly Outcome<AppendResult>[]>;
   #statements: ReturnType<typeof prepareStatements> | undefined;
 
   constructor(options: SqliteStoreOptions) {
@@ -72,61 +60,48 @@ export class SqliteStore extends SqlStore {
     await this.db.destroy();
   }
 
-  #appendInTransaction(items: Batch): Outcome<AppendResult>[] {
+  // The inputs are read with the same cached statements before planning, all inside the IMMEDIATE
+  // transaction (the write lock is held from the first read): the rooms, the stored duplicates and the
+  // quoted messages are as they will be when the rows are written. Point queries, one per distinct
+  // room, key and quoted id, as the item-by-item version made.
+  #appendInTransaction(items: Batch): readonly Outcome<AppendResult>[] {
     // Prepared lazily: the tables exist only after migrate().
     this.#statements ??= prepareStatements(this.#sqlite);
     const st = this.#statements;
-    const rooms = new Map<string, RoomState | null>();
-    const acceptedInBatch = new Map<string, AppendResult>();
-    const outcomes = items.map((m): Outcome<AppendResult> => {
-      let room = rooms.get(m.roomId);
-      if (room === undefined) {
-        const row = st.room.get(m.roomId);
-        room =
-          row === undefined
-            ? null
-            : { lastSeq: toInt(row.last_seq), lastMessageAt: row.last_message_at, dirty: false };
-        rooms.set(m.roomId, room);
-      }
-      if (room === null) return roomNotFound(m.roomId);
-      const key = dedupeKey(m);
-      if (key !== undefined && m.clientMsgId !== undefined) {
-        const earlier = acceptedInBatch.get(key);
-        if (earlier !== undefined) return { ok: true, value: { message: earlier.message, duplicate: true } };
-        const stored = st.duplicate.get(m.roomId, m.author.id, m.clientMsgId);
-        if (stored !== undefined)
-          return { ok: true, value: { message: messageFromRow(stored), duplicate: true } };
-      }
-      const quoted = m.replyTo === undefined ? undefined : st.quote.get(m.replyTo, m.roomId);
-      if (m.replyTo !== undefined && quoted === undefined) return replyNotFound();
-      room.lastSeq += 1;
-      const createdAt = m.createdAt.getTime();
-      st.insert.run(
-        m.id,
-        m.roomId,
-        room.lastSeq,
-        m.author.id,
-        m.author.nickname,
-        m.author.tag,
-        m.body,
-        createdAt,
-        m.clientMsgId ?? null,
-        m.replyTo ?? null,
-        mentionsColumn(m),
-      );
-      room.lastMessageAt = Math.max(room.lastMessageAt ?? createdAt, createdAt);
-      room.dirty = true;
-      const result: AppendResult = {
-        message: storedMessage(m, room.lastSeq, quoted === undefined ? undefined : quoteOf(quoted)),
-        duplicate: false,
-      };
-      if (key !== undefined) acceptedInBatch.set(key, result);
-      return { ok: true, value: result };
-    });
-    for (const [id, room] of rooms) {
-      if (room?.dirty) st.updateRoom.run(room.lastSeq, room.lastMessageAt, room.lastMessageAt, id);
+    const heads = new Map<string, RoomHead>();
+    for (const roomId of roomIdsInLockOrder(items)) {
+      const row = st.room.get(roomId);
+      if (row !== undefined)
+        heads.set(roomId, { lastSeq: toInt(row.last_seq), lastMessageAt: row.last_message_at });
     }
-    return outcomes;
+    const stored = new Map<string, MessageRow>();
+    for (const probe of duplicateProbes(items, heads)) {
+      const row = st.duplicate.get(probe.roomId, probe.authorId, probe.clientMsgId);
+      if (row !== undefined) stored.set(probe.key, row);
+    }
+    const quoted = new Map<string, MessageRow>();
+    for (const id of replyIds(items)) {
+      const row = st.quote.get(id);
+      if (row !== undefined) quoted.set(id, row);
+    }
+    const plan = planAppends(items, { heads, stored, quoted });
+    for (const r of plan.rows) {
+      st.insert.run(
+        r.id,
+        r.room_id,
+        r.seq,
+        r.author_id,
+        r.author_nick,
+        r.author_tag,
+        r.body,
+        r.created_at,
+        r.client_msg_id,
+        r.reply_to_id,
+        r.mentions,
+      );
+    }
+    for (const h of plan.heads) st.updateRoom.run(h.lastSeq, h.lastMessageAt, h.lastMessageAt, h.roomId);
+    return plan.outcomes;
   }
 }
 
@@ -157,7 +132,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
          reply_to_id, mentions)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    quote: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE id = ? AND room_id = ?'),
+    // By id alone: the plan checks the room (and may quote a message accepted earlier in the batch).
+    quote: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     updateRoom: db.prepare<[number, number | null, number | null, string]>(
       'UPDATE rooms SET last_seq = ?, last_message_at = ?, active_at = COALESCE(?, created_at) WHERE id = ?',
     ),
