@@ -472,6 +472,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           hasPassword: false,
           online: 7,
         };
+        const { online: _online, ...storedState } = roomState;
         const quote = (value: unknown): string => `'${JSON.stringify(value).replaceAll("'", "''")}'`;
         await fixture.execute(
           `INSERT INTO room_events (room_id, seq, type, body, created_at) VALUES
@@ -484,19 +485,8 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           { type: 'reaction.changed', messageId: message.id, by, emoji: '👍', added: true, count: 2 },
           {
             type: 'room.updated',
-            room: {
-              id: room.id,
-              name: room.name,
-              topic: 't',
-              createdAt: room.createdAt,
-              createdBy: room.createdBy,
-              lastMessageAt: null,
-              ownerId: room.ownerId,
-              moderators: [],
-              memberCap: null,
-              slowModeSeconds: 0,
-              hasPassword: false,
-            },
+            // The stored state as written, without the online count an older version kept in it.
+            room: storedState,
             by,
           },
         ]);
