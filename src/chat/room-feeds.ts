@@ -18,13 +18,18 @@ export interface RoomFeedsDependencies {
 
 export class RoomFeeds {
   readonly #deps: RoomFeedsDependencies;
-  readonly #feeds = new Map<RoomId, Promise<RoomFeed>>();
+  /**
+   * The feed object exists from the first open, before its start() settles, so an entry this node
+   * stores is offered synchronously: the in-process bus delivers the echo synchronously too, and an
+   * offer that came a microtask late would make the feed decode its own echo from JSON.
+   */
+  readonly #feeds = new Map<RoomId, { readonly feed: RoomFeed; readonly started: Promise<RoomFeed> }>();
 
   constructor(deps: RoomFeedsDependencies) {
     this.#deps = deps;
     deps.bus.onResync(() => {
-      for (const feed of this.#feeds.values())
-        void feed.then(
+      for (const { started } of this.#feeds.values())
+        void started.then(
           (f) => f.resync(),
           () => undefined,
         );
@@ -33,29 +38,32 @@ export class RoomFeeds {
 
   /** Starts (or shares) this node's feed of an existing room. */
   async open(id: RoomId): Promise<void> {
-    let feed = this.#feeds.get(id);
-    if (feed === undefined) {
-      const created = new RoomFeed(id, {
+    let entry = this.#feeds.get(id);
+    if (entry === undefined) {
+      const feed = new RoomFeed(id, {
         store: this.#deps.store,
         bus: this.#deps.bus,
         sink: this.#deps.sink,
         logger: this.#deps.logger,
         recentLimit: this.#deps.recentLimit,
       });
-      feed = created.start().then(() => created);
-      this.#feeds.set(id, feed);
-      feed.catch(() => this.#feeds.delete(id));
+      const created = { feed, started: feed.start().then(() => feed) };
+      entry = created;
+      this.#feeds.set(id, created);
+      created.started.catch(() => {
+        if (this.#feeds.get(id) === created) this.#feeds.delete(id);
+      });
     }
-    (await feed).retain();
+    (await entry.started).retain();
   }
 
   close(id: RoomId): void {
-    const feed = this.#feeds.get(id);
-    if (feed === undefined) return;
-    void feed.then(
+    const entry = this.#feeds.get(id);
+    if (entry === undefined) return;
+    void entry.started.then(
       async (f) => {
         if (f.release()) {
-          this.#feeds.delete(id);
+          if (this.#feeds.get(id) === entry) this.#feeds.delete(id);
           await f.stop();
         }
       },
@@ -65,22 +73,17 @@ export class RoomFeeds {
 
   /** An entry this node stored: delivered here without waiting for the bus round trip. */
   offer(id: RoomId, entry: FeedEntry): void {
-    const feed = this.#feeds.get(id);
-    if (feed !== undefined)
-      void feed.then(
-        (f) => f.offer(entry),
-        () => undefined,
-      );
+    this.#feeds.get(id)?.feed.offer(entry);
   }
 
   /** The room's feed on this node, when there is one. */
   find(id: RoomId): Promise<RoomFeed> | undefined {
-    return this.#feeds.get(id);
+    return this.#feeds.get(id)?.started;
   }
 
   async closeAll(): Promise<void> {
     const feeds = [...this.#feeds.values()];
     this.#feeds.clear();
-    await Promise.allSettled(feeds.map(async (f) => (await f).stop()));
+    await Promise.allSettled(feeds.map(async ({ started }) => (await started).stop()));
   }
 }
