@@ -1,14 +1,18 @@
 // Issue 8 in the browser: edits, deletes, replies and reactions as another person sees them (live and
 // after a reload), and an owner muting and banning someone, seen from both sides — the muted send is
 // refused, the banned person cannot get back in. Two Chromium contexts, driven by accessible names.
+import type { Client } from '@stomp/stompjs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { connectStompClient, receiptOf } from '../support/stompjs-client.js';
 import {
   browserUnavailable,
   createRoom,
   createSession,
+  DESKTOP,
   openPage,
+  PHONE,
   sendMessages,
   signIn,
   type TestServer,
@@ -126,6 +130,62 @@ describe.skipIf(skip !== undefined)(
         await pat.context.close();
       }
     });
+
+    for (const [size, viewport] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ] as const) {
+      it(`opens the member menu of the last person in the list whole, every item usable (${size})`, async () => {
+        const owner = await openPage(browser, { viewport });
+        const present: Client[] = [];
+        try {
+          await signIn(owner.page, server.url, 'gus');
+          const roomId = await createRoomInUi(owner.page, `Listed ${size}`);
+          // Two others online (over STOMP): the menu of the last of them sits at the list's bottom edge.
+          for (const name of ['eve', 'fay']) {
+            const { token } = await createSession(server, name);
+            const client = await connectStompClient({
+              url: `${server.url.replace(/^http/, 'ws')}/ws`,
+              token,
+            });
+            present.push(client);
+            const joined = receiptOf(client, `join-${name}`, WAIT_MS);
+            client.subscribe(`/topic/rooms.${roomId}`, () => undefined, { receipt: `join-${name}` });
+            await joined;
+          }
+          const menus = owner.page.getByRole('button', { name: /^Member actions for / });
+          if (size === 'phone') await owner.page.getByText(/^Online now/).click();
+          await eventually(async () => expect(await menus.count()).toBe(2));
+          const last = (await menus.last().getAttribute('aria-label')) ?? '';
+          await menus.last().click();
+          const items = owner.page.getByRole('menuitem');
+          await items.first().waitFor({ timeout: WAIT_MS });
+          expect(await items.allTextContents()).toEqual(expect.arrayContaining(['Mute', 'Kick', 'Ban']));
+          for (const item of await items.all()) {
+            // Hit-testing, not only the box: what is at the item's centre is the item, not a clipping list.
+            const box = await item.boundingBox();
+            if (box === null) throw new Error('a menu item has no box');
+            const x = box.x + box.width / 2;
+            const y = box.y + box.height / 2;
+            const hit = await owner.page.evaluate(
+              `document.elementFromPoint(${x}, ${y})?.textContent ?? null`,
+            );
+            expect(hit).toBe(await item.textContent());
+          }
+          await owner.page.getByRole('menuitem', { name: 'Kick', exact: true }).click();
+          await owner.page.getByRole('button', { name: 'Kick', exact: true }).click();
+          const kicked = last.replace('Member actions for ', '');
+          await owner.page
+            .getByRole('log')
+            .getByText(new RegExp(`gus#\\d{4} kicked ${kicked}`))
+            .waitFor({ timeout: WAIT_MS });
+          expect(owner.errors).toEqual([]);
+        } finally {
+          await Promise.all(present.map((client) => client.deactivate()));
+          await owner.context.close();
+        }
+      });
+    }
 
     it('lets the owner mute and then ban someone: the muted send is refused, the banned cannot re-enter', async () => {
       const owner = await openPage(browser);

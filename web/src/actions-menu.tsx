@@ -15,6 +15,14 @@ export interface ActionsMenuProps {
   readonly class?: string;
 }
 
+/** Where an open menu sits in the viewport (fixed, so no scrolling list or panel can clip it). */
+interface MenuPlace {
+  readonly top?: number;
+  readonly bottom?: number;
+  readonly right: number;
+  readonly maxHeight: number;
+}
+
 /** The box that clips `element`: its nearest scrolling ancestor, or the viewport. */
 function clippingBox(element: HTMLElement): { top: number; bottom: number } {
   for (let node = element.parentElement; node !== null; node = node.parentElement) {
@@ -27,10 +35,32 @@ function clippingBox(element: HTMLElement): { top: number; bottom: number } {
   return { top: 0, bottom: window.innerHeight };
 }
 
+/**
+ * Below the button when the menu fits inside the list the button scrolls in (so it covers only that
+ * list), else above it; when it fits in neither, wherever it fits on screen, else on the roomier side
+ * with a scrolling menu. Never off-screen.
+ */
+function placeMenu(anchor: HTMLElement, menuHeight: number): MenuPlace {
+  const margin = 4;
+  const at = anchor.getBoundingClientRect();
+  const list = clippingBox(anchor);
+  const right = Math.max(margin, window.innerWidth - at.right);
+  const below = window.innerHeight - at.bottom - margin;
+  const above = at.top - margin;
+  const down: MenuPlace = { top: at.bottom, right, maxHeight: below };
+  const up: MenuPlace = { bottom: window.innerHeight - at.top, right, maxHeight: above };
+  if (menuHeight <= list.bottom - at.bottom) return down;
+  if (menuHeight <= at.top - list.top) return up;
+  if (menuHeight <= below) return down;
+  if (menuHeight <= above) return up;
+  return below >= above ? down : up;
+}
+
 export function ActionsMenu({ label, items, class: className }: ActionsMenuProps) {
   const [open, setOpen] = useState(false);
-  // Opens upwards when there is no room below (the last message of a log): clipped items are unreachable.
-  const [upwards, setUpwards] = useState(false);
+  // Fixed to the viewport beside its button: inside a scrolling list (the member list, the log) an
+  // absolutely placed menu was clipped by the list, leaving items of the last row unreachable.
+  const [place, setPlace] = useState<MenuPlace | undefined>(undefined);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
 
@@ -40,22 +70,17 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
     const list = menu.current;
     const anchor = button.current;
     if (!open || list === null || anchor === null) {
-      setUpwards(false);
+      setPlace(undefined);
       return;
     }
-    const box = clippingBox(list);
-    const below = box.bottom - anchor.getBoundingClientRect().bottom;
-    const above = anchor.getBoundingClientRect().top - box.top;
-    const height = list.getBoundingClientRect().height;
-    const up = height > below && above > below;
-    setUpwards(up);
-    // Still not all in view (a short log): bring it in, as a platform menu would be.
-    if (height > (up ? above : below)) list.scrollIntoView({ block: 'nearest' });
+    setPlace(placeMenu(anchor, list.scrollHeight));
   }, [open]);
 
+  // Once placed: a hidden element cannot take focus.
+  const placed = place !== undefined;
   useLayoutEffect(() => {
-    if (open) itemButtons()[0]?.focus();
-  }, [open]);
+    if (open && placed) itemButtons()[0]?.focus();
+  }, [open, placed]);
 
   useEffect(() => {
     if (!open) return;
@@ -66,8 +91,21 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
         return;
       setOpen(false);
     };
+    // A fixed menu would stay behind while its button scrolls away or the layout changes: close it,
+    // as platform menus do (scrolling inside the menu itself is not a reason).
+    const onMove = (event: Event): void => {
+      const target = event.target;
+      if (target instanceof Node && menu.current?.contains(target)) return;
+      setOpen(false);
+    };
     document.addEventListener('pointerdown', onDown);
-    return () => document.removeEventListener('pointerdown', onDown);
+    document.addEventListener('scroll', onMove, true);
+    window.addEventListener('resize', onMove);
+    return () => {
+      document.removeEventListener('pointerdown', onDown);
+      document.removeEventListener('scroll', onMove, true);
+      window.removeEventListener('resize', onMove);
+    };
   }, [open]);
 
   const close = (refocus: boolean): void => {
@@ -130,7 +168,17 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
       </button>
       {open ? (
         <div
-          class={upwards ? 'menu upwards' : 'menu'}
+          class="menu"
+          style={
+            place === undefined
+              ? { visibility: 'hidden' }
+              : {
+                  top: place.top === undefined ? 'auto' : `${place.top}px`,
+                  bottom: place.bottom === undefined ? 'auto' : `${place.bottom}px`,
+                  right: `${place.right}px`,
+                  maxHeight: `${place.maxHeight}px`,
+                }
+          }
           role="menu"
           aria-label={label}
           ref={menu}
