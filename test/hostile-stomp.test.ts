@@ -91,15 +91,8 @@ afterAll(async () => {
 /** The server is live and the control user still sends and receives within a bounded time. */
 async function expectHealthy(): Promise<void> {
   expect(await getJson(`${parley.url}/healthz`)).toEqual({ status: 'ok' });
-  controlCount += 1;
-  const body = `still here ${controlCount}`;
-  const receipt = receiptOf(controlClient, `ctl-${controlCount}`);
-  controlClient.publish({
-    destination: `/app/rooms.${room.id}`,
-    body: JSON.stringify({ body }),
-    headers: { 'content-type': 'application/json', receipt: `ctl-${controlCount}` },
-  });
-  await receipt;
+  const body = `still here ${controlCount + 1}`;
+  await controlSays(body);
   await eventually(() => expect(controlInbox.bodies().some((b) => b.includes(body))).toBe(true));
 }
 

@@ -33,7 +33,6 @@ const REACTION_BURST = 30;
 describe.each(backends)('message features over STOMP on %s', (backend) => {
   let parley: TestParley;
   const clock = new ManualClock(Date.now());
-  const clients: Client[] = [];
   let owner: Session;
   let alice: Session;
   let bob: Session;
@@ -41,7 +40,6 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
   /** Connected and in the room (talking needs joining), with the connection's error queue. */
   const connect = async (session: Session, room: Room): Promise<{ client: Client; errors: Inbox }> => {
     const client = await parley.connect(session.token);
-    clients.push(client);
     const errors = await subscribed(client, '/user/queue/errors');
     await join(client, room.id);
     return { client, errors };
@@ -80,7 +78,6 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
     bob = await parley.session('bob');
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 
@@ -522,7 +519,6 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
 describe('edits spend from the send budget', () => {
   let parley: TestParley;
   const clock = new ManualClock(Date.now());
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     parley = await startTestParley({
@@ -531,7 +527,6 @@ describe('edits spend from the send budget', () => {
     });
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 
@@ -539,7 +534,6 @@ describe('edits spend from the send budget', () => {
     const alice = await parley.session('alice');
     const room = await parley.createRoom(alice.token, 'edit loop');
     const client = await parley.connect(alice.token);
-    clients.push(client);
     const errors = await subscribed(client, '/user/queue/errors');
     const inbox = await subscribed(client, `/topic/rooms.${room.id}`);
     await send(client, `/app/rooms.${room.id}`, { body: 'v0' });

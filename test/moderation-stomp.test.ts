@@ -34,7 +34,6 @@ const events = (inbox: Inbox, type: string): IMessage[] =>
 describe.each(backends)('moderation over STOMP on %s', (backend) => {
   let parley: TestParley;
   const clock = new ManualClock(Date.now());
-  const clients: Client[] = [];
   let owner: Session;
   let mod: Session;
   let mod2: Session;
@@ -43,7 +42,6 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
 
   const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
     const client = await parley.connect(session.token);
-    clients.push(client);
     return { client, errors: await subscribed(client, '/user/queue/errors') };
   };
   const moderate = (roomId: string): string => `/app/rooms.${roomId}.moderate`;
@@ -57,7 +55,6 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     carol = await parley.session('carol');
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 

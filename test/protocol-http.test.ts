@@ -27,7 +27,13 @@ import {
 } from '../src/protocol/index.js';
 import { join, send, subscribed } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
-import { availableBackends, startTestParley, type TestParley } from './support/parley.js';
+import {
+  type ApiCallOptions,
+  availableBackends,
+  callApi,
+  startTestParley,
+  type TestParley,
+} from './support/parley.js';
 import type { Inbox } from './support/stompjs-client.js';
 import { exactly } from './support/wire-shape.js';
 
@@ -35,31 +41,18 @@ const backends = await availableBackends();
 
 describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
   let parley: TestParley;
-  const clients: Client[] = [];
   let owner: Session;
   let bob: Session;
 
   /** The status and parsed JSON body of a request. */
-  const call = async (
+  const call = (
     method: 'GET' | 'POST',
     path: string,
-    options: { token?: string; grant?: string; body?: unknown } = {},
-  ): Promise<{ status: number; body: unknown }> => {
-    const headers: Record<string, string> = {};
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.grant !== undefined) headers['x-room-grant'] = options.grant;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${parley.url}${path}`, {
-      method,
-      headers,
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    return { status: response.status, body: await response.json() };
-  };
+    options?: ApiCallOptions,
+  ): Promise<{ status: number; body: unknown }> => callApi(parley.url, method, path, options);
 
   const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
     const client = await parley.connect(session.token);
-    clients.push(client);
     return { client, errors: await subscribed(client, '/user/queue/errors') };
   };
 
@@ -77,7 +70,6 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
     );
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 

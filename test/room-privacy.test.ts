@@ -9,7 +9,13 @@ import type { Message, Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
 import { join, refusal, send, subscribed, subscribeRefusal } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
-import { type Session, startTestParley, type TestParley } from './support/parley.js';
+import {
+  type ApiCallOptions,
+  callApi,
+  type Session,
+  startTestParley,
+  type TestParley,
+} from './support/parley.js';
 import { type Inbox, receiptOf } from './support/stompjs-client.js';
 
 const GRANT_TTL_SECONDS = 600;
@@ -22,7 +28,6 @@ interface Reply {
 describe('room privacy and joining', () => {
   let parley: TestParley;
   const clock = new ManualClock(Date.now());
-  const clients: Client[] = [];
   let owner: Session;
   let alice: Session;
   let eve: Session;
@@ -30,25 +35,12 @@ describe('room privacy and joining', () => {
 
   const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
     const client = await parley.connect(session.token);
-    clients.push(client);
     return { client, errors: await subscribed(client, '/user/queue/errors') };
   };
 
-  async function call(
-    method: 'GET' | 'POST',
-    path: string,
-    options: { token?: string; grant?: string; body?: unknown } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.grant !== undefined) headers['x-room-grant'] = options.grant;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${parley.url}${path}`, {
-      method,
-      headers,
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  async function call(method: 'GET' | 'POST', path: string, options?: ApiCallOptions): Promise<Reply> {
+    const { status, body } = await callApi(parley.url, method, path, options);
+    return { status, body: body as Record<string, unknown> };
   }
 
   const codeOf = (reply: Reply): unknown => (reply.body.error as { code?: unknown } | undefined)?.code;
@@ -91,7 +83,6 @@ describe('room privacy and joining', () => {
     bob = await parley.session('bob');
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 

@@ -22,10 +22,10 @@ export function isRoomId(value: string): value is RoomId {
 }
 
 /** Who came, went or is typing in a room, as every subscriber of its presence topic reads it. */
-export type PresenceEvent =
-  | { readonly type: 'join'; readonly user: User }
-  | { readonly type: 'leave'; readonly user: User }
-  | { readonly type: 'typing'; readonly user: User };
+export interface PresenceEvent {
+  readonly type: 'join' | 'leave' | 'typing';
+  readonly user: User;
+}
 
 /** A room as stored; `online` is added from presence when shown. Times are ISO-8601 strings. */
 export interface StoredRoom {

@@ -21,6 +21,7 @@ import { assertNever, ParleyError } from '../errors.js';
 import { forgetReadMarker } from './read-markers-sql.js';
 import { decodeRoomEvent, encodeRoomEvent } from './room-event-codec.js';
 import type { NewRoomEvent } from './room-log.js';
+import { deleteSanction } from './sanctions-sql.js';
 import {
   type Database,
   iso,
@@ -28,6 +29,7 @@ import {
   messageFromRow,
   parseUsers,
   quoteOf,
+  type RoomEventRow,
   roomFromRow,
   toInt,
   userOf,
@@ -256,12 +258,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
     case 'member.muted':
     case 'member.banned': {
       const kind = effect.type === 'member.muted' ? 'mute' : 'ban';
-      await trx
-        .deleteFrom('sanctions')
-        .where('room_id', '=', e.roomId)
-        .where('user_id', '=', effect.user.id)
-        .where('kind', '=', kind)
-        .execute();
+      await deleteSanction(trx, e.roomId, effect.user.id, kind);
       await trx
         .insertInto('sanctions')
         .values({
@@ -297,12 +294,7 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         .where((eb) => eb.or([eb('until_at', 'is', null), eb('until_at', '>', at)]))
         .executeTakeFirst();
       if (inForce === undefined) throw new ParleyError(kind === 'mute' ? 'not_muted' : 'not_banned');
-      await trx
-        .deleteFrom('sanctions')
-        .where('room_id', '=', e.roomId)
-        .where('user_id', '=', effect.user.id)
-        .where('kind', '=', kind)
-        .execute();
+      await deleteSanction(trx, e.roomId, effect.user.id, kind);
       break;
     }
     case 'member.kicked':
@@ -451,28 +443,31 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
 }
 
-export async function listEntries(
+type SeqRange = { readonly afterSeq: number; readonly limit: number };
+
+/** The rows of one seq-taking table (messages or room events) with seq > afterSeq, ascending, at most `limit`. */
+function rowsAfterSeq(db: Db, table: 'messages', roomId: RoomId, range: SeqRange): Promise<MessageRow[]>;
+function rowsAfterSeq(db: Db, table: 'room_events', roomId: RoomId, range: SeqRange): Promise<RoomEventRow[]>;
+function rowsAfterSeq(
   db: Db,
+  table: 'messages' | 'room_events',
   roomId: RoomId,
-  range: { readonly afterSeq: number; readonly limit: number },
-): Promise<RoomEntry[]> {
+  range: SeqRange,
+): Promise<(MessageRow | RoomEventRow)[]> {
+  return db
+    .selectFrom(table)
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .where('seq', '>', range.afterSeq)
+    .orderBy('seq')
+    .limit(range.limit)
+    .execute();
+}
+
+export async function listEntries(db: Db, roomId: RoomId, range: SeqRange): Promise<RoomEntry[]> {
   const [messageRows, eventRows] = await Promise.all([
-    db
-      .selectFrom('messages')
-      .selectAll()
-      .where('room_id', '=', roomId)
-      .where('seq', '>', range.afterSeq)
-      .orderBy('seq')
-      .limit(range.limit)
-      .execute(),
-    db
-      .selectFrom('room_events')
-      .selectAll()
-      .where('room_id', '=', roomId)
-      .where('seq', '>', range.afterSeq)
-      .orderBy('seq')
-      .limit(range.limit)
-      .execute(),
+    rowsAfterSeq(db, 'messages', roomId, range),
+    rowsAfterSeq(db, 'room_events', roomId, range),
   ]);
   const messages = await hydrate(db, messageRows);
   const entries: RoomEntry[] = [

@@ -1,11 +1,26 @@
 // Sanctions in force (mutes, bans) as read by the domain; they are laid and lifted by room events
-// (room-log-sql.ts applyEvent), in the event's transaction.
+// (room-log-sql.ts applyEvent, which removes them with deleteSanction), in the event's transaction.
 import type { Kysely } from 'kysely';
 import type { RoomId, UserId } from '../chat/model.js';
 import { type Database, iso, toInt, userOf } from './schema.js';
 import type { Ban, MemberSanctions } from './store.js';
 
 type Db = Kysely<Database>;
+
+/** Removes the member's sanction of this kind (in force or run out); a new one replaces it, a lift ends it. */
+export async function deleteSanction(
+  trx: Db,
+  roomId: RoomId,
+  userId: UserId,
+  kind: 'mute' | 'ban',
+): Promise<void> {
+  await trx
+    .deleteFrom('sanctions')
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .execute();
+}
 
 export async function findSanctions(
   db: Db,

@@ -176,6 +176,7 @@ export interface Database {
 
 export type RoomRow = Selectable<RoomsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type RoomEventRow = Selectable<RoomEventsTable>;
 
 export function toInt(value: number | string | bigint): number {
   const n = Number(value);

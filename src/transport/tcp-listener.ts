@@ -2,12 +2,12 @@
 // each socket and its session. Knows nothing of frames beyond the one ERROR it sends to refuse a socket.
 // Closes every open socket on `close()`.
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Clock, systemClock } from '../clock.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import { ConnectionLimiter } from '../net/connection-limiter.js';
 import { encodeFrame } from '../stomp/codec.js';
 import type { SessionTransport } from '../stomp/session.js';
+import { CloseDeadline } from './close-deadline.js';
 import {
   type ListenerOptions,
   newSessionId,
@@ -69,8 +69,7 @@ export class TcpListener {
   readonly #server: Server;
   readonly #createSession: SessionFactory;
   readonly #limiter: ConnectionLimiter;
-  readonly #clock: Clock;
-  readonly #closeTimeoutMs: number;
+  readonly #closeDeadline: CloseDeadline;
   readonly #logger: TransportLogger | undefined;
   /** Open sockets; the listeners below, shared by every socket (`this` is the socket), look them up here. */
   readonly #sockets = new Map<Socket, TcpConnection>();
@@ -87,8 +86,7 @@ export class TcpListener {
   constructor(options: ListenerOptions) {
     this.#createSession = sessionFactoryOf(options);
     this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
-    this.#clock = options.clock ?? systemClock;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+    this.#closeDeadline = new CloseDeadline(options);
     this.#logger = options.logger;
     const sockets = this.#sockets;
     const limiter = this.#limiter;
@@ -149,10 +147,9 @@ export class TcpListener {
   /** Ends after flushing; destroys it if the peer does not let it finish in time. */
   #end(socket: Socket, lastBytes: Buffer | undefined): void {
     if (socket.destroyed) return;
+    void this.#closeDeadline.watch(socket, () => socket.destroy());
     if (lastBytes === undefined) socket.end();
     else socket.end(lastBytes);
-    const timer = this.#clock.setTimeout(() => socket.destroy(), this.#closeTimeoutMs);
-    socket.once('close', () => timer.cancel());
   }
 
   /** Stops listening and ends every open socket; resolves once their sessions have been told. */

@@ -4,12 +4,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { type Clock, systemClock, type Timer } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import { ConnectionLimiter } from '../net/connection-limiter.js';
 import type { StompVersion } from '../stomp/frame.js';
 import type { SessionTransport } from '../stomp/session.js';
+import { CloseDeadline } from './close-deadline.js';
 import {
   type ListenerOptions,
   newSessionId,
@@ -196,8 +196,7 @@ export class WebSocketListener {
   readonly #wss: WebSocketServer;
   readonly #writer: FrameWriter;
   readonly #proxyTrust: ProxyTrust;
-  readonly #clock: Clock;
-  readonly #closeTimeoutMs: number;
+  readonly #closeDeadline: CloseDeadline;
   readonly #logger: TransportLogger | undefined;
   /** Open sockets; the shared event listeners find a socket's session here. */
   readonly #sockets = new Map<WebSocket, WebSocketConnection>();
@@ -214,8 +213,7 @@ export class WebSocketListener {
     this.#limiter = new ConnectionLimiter(options.maxConnectionsPerIp);
     this.#writer = new FrameWriter(options.binaryFrames ?? false);
     this.#proxyTrust = options.proxyTrust ?? { kind: 'none' };
-    this.#clock = options.clock ?? systemClock;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+    this.#closeDeadline = new CloseDeadline(options);
     this.#logger = options.logger;
     this.#onError = errorListener(this.#sockets, this.#logger);
     this.#wss = new WebSocketServer({
@@ -306,14 +304,8 @@ export class WebSocketListener {
 
   #closeSocket(ws: WebSocket): Promise<void> {
     if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let timer: Timer | undefined;
-      ws.once('close', () => {
-        timer?.cancel();
-        resolve();
-      });
-      timer = this.#clock.setTimeout(() => ws.terminate(), this.#closeTimeoutMs);
-      if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'shutting_down');
-    });
+    const closed = this.#closeDeadline.watch(ws, () => ws.terminate());
+    if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'shutting_down');
+    return closed;
   }
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type RunningParley, startParley } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { eventually } from '../support/eventually.js';
+import { postJson } from '../support/parley.js';
 import { connectStompClient, receiptOf } from '../support/stompjs-client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -192,22 +193,8 @@ export interface SeedSession {
   readonly user: { readonly id: string; readonly nickname: string; readonly tag: string };
 }
 
-async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} → ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 export function createSession(server: TestServer, nickname: string): Promise<SeedSession> {
-  return postJson<SeedSession>(`${server.url}/api/sessions`, { nickname });
+  return postJson<SeedSession>(`${server.url}/api/sessions`, { nickname }, undefined, 201);
 }
 
 export function createRoom(
@@ -215,7 +202,7 @@ export function createRoom(
   token: string,
   name: string,
 ): Promise<{ id: string; name: string }> {
-  return postJson(`${server.url}/api/rooms`, { name }, token);
+  return postJson(`${server.url}/api/rooms`, { name }, token, 201);
 }
 
 /** Sends `bodies` in order over STOMP, each confirmed by its RECEIPT before the next goes. */

@@ -34,6 +34,7 @@ export interface TestParley {
   readonly databaseUrl: string | undefined;
   session(nickname: string): Promise<Session>;
   createRoom(token: string, name: string, topic?: string): Promise<Room>;
+  /** A connected @stomp/stompjs client; `dispose` deactivates every client this made. */
   connect(token: string, options?: { heartbeatMs?: number }): Promise<Client>;
   /** Stops the server but keeps its data (for restarts). */
   stop(): Promise<void>;
@@ -71,6 +72,8 @@ export async function startTestParley(options: TestParleyOptions = {}): Promise<
     ...(pgFixture === undefined ? {} : { DATABASE_URL: pgFixture.url }),
     ...options.env,
   };
+  // Shared by the server and its restarts, so one dispose ends every client a test connected.
+  const clients: Client[] = [];
   const cleanup = async (): Promise<void> => {
     await pgFixture?.dispose();
     await rm(dataDir, { recursive: true, force: true });
@@ -88,19 +91,23 @@ export async function startTestParley(options: TestParleyOptions = {}): Promise<
       session: (nickname) => postJson<Session>(`${app.url}/api/sessions`, { nickname }, undefined, 201),
       createRoom: (token, name, topic) =>
         postJson<Room>(`${app.url}/api/rooms`, topic === undefined ? { name } : { name, topic }, token, 201),
-      connect: (token, connectOptions) =>
-        connectStompClient({
+      connect: async (token, connectOptions) => {
+        const client = await connectStompClient({
           url: wsUrl,
           token,
           heartbeatIncoming: connectOptions?.heartbeatMs ?? 0,
           heartbeatOutgoing: connectOptions?.heartbeatMs ?? 0,
-        }),
+        });
+        clients.push(client);
+        return client;
+      },
       stop: () => app.close(),
       restart: async () => {
         await app.close();
         return launch({ ...env, PORT: String(app.port) });
       },
       dispose: async () => {
+        await Promise.all(clients.splice(0).map((client) => client.deactivate()));
         await app.close();
         await cleanup();
       },
@@ -135,6 +142,33 @@ export async function postJson<T>(
     throw new Error(`POST ${url} → ${response.status} (expected ${expectStatus}): ${text}`);
   }
   return JSON.parse(text) as T;
+}
+
+export interface ApiCallOptions {
+  readonly token?: string;
+  /** A room grant (x-room-grant), for password rooms. */
+  readonly grant?: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+}
+
+/** Any answer of the HTTP API with its status, refusals included: for tests of exact statuses and bodies. */
+export async function callApi(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  options: ApiCallOptions = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.grant !== undefined) headers['x-room-grant'] = options.grant;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  return { status: response.status, body: await response.json() };
 }
 
 export async function getJson<T>(url: string, expectStatus = 200): Promise<T> {
