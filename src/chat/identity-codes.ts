@@ -38,11 +38,7 @@ function group(symbols: string): string {
  */
 export function normalizeCode(kind: CodeKind, typed: string): string | undefined {
   if (typed.length > 200) return undefined;
-  const symbols = typed
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const symbols = typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (symbols.length !== SYMBOLS[kind]) return undefined;
   for (const symbol of symbols) if (!ALPHABET.includes(symbol)) return undefined;
   return symbols;

@@ -82,7 +82,10 @@ export class Identity {
       capacity: limits.sessionsPerIpPerMinute,
       refillPerSecond: limits.sessionsPerIpPerMinute / 60,
     };
-    this.#renameRule = { capacity: limits.renamesPerUserPerDay, refillPerSecond: limits.renamesPerUserPerDay / 86_400 };
+    this.#renameRule = {
+      capacity: limits.renamesPerUserPerDay,
+      refillPerSecond: limits.renamesPerUserPerDay / 86_400,
+    };
     this.#codeRule = perHour(limits.codesPerUserPerHour);
     this.#attemptRule = perHour(limits.codeAttemptsPerIpPerHour);
   }

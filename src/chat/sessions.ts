@@ -196,7 +196,11 @@ export class Sessions {
   async #knownUser(userId: UserId): Promise<KnownUser> {
     const now = this.#deps.clock.now();
     const cached = this.#known.get(userId);
-    if (this.#cacheLive && cached !== undefined && now - cached.readAtMs < this.#deps.limits.revocationCacheMs) {
+    if (
+      this.#cacheLive &&
+      cached !== undefined &&
+      now - cached.readAtMs < this.#deps.limits.revocationCacheMs
+    ) {
       return cached;
     }
     const renamesBefore = this.#renamesHeard;
@@ -206,7 +210,8 @@ export class Sessions {
       state.validAfter?.getTime() ?? 0,
       this.#known.get(userId)?.validAfterMs ?? 0,
     );
-    const name = state.user === undefined ? undefined : { nickname: state.user.nickname, tag: state.user.tag };
+    const name =
+      state.user === undefined ? undefined : { nickname: state.user.nickname, tag: state.user.tag };
     const known: KnownUser = { validAfterMs, name, readAtMs: now };
     if (this.#cacheLive && renamesBefore === this.#renamesHeard) this.#remember(userId, known);
     return known;

@@ -99,7 +99,10 @@ describe('cluster message codec', () => {
     ['an empty user id', '{"kind":"revocation","userId":"","validAfterMs":1}'],
     ['a revocation time as text', '{"kind":"revocation","userId":"u","validAfterMs":"1"}'],
     ['a renamed identity without a nickname', '{"kind":"identity","userId":"u","nickname":"","tag":"0001"}'],
-    ['a renamed identity with a tag that is no tag', '{"kind":"identity","userId":"u","nickname":"n","tag":"12"}'],
+    [
+      'a renamed identity with a tag that is no tag',
+      '{"kind":"identity","userId":"u","nickname":"n","tag":"12"}',
+    ],
     [
       'mentioned user ids that are no strings',
       '{"kind":"mention","roomId":"r","userIds":[1],"message":"{}"}',

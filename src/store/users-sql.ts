@@ -81,7 +81,9 @@ export async function findUserSeenAt(db: Db, id: UserId): Promise<Date | undefin
 /** Rooms the user owns or moderates, most recently active first. */
 export async function listStaffRooms(db: Db, id: UserId, limit: number): Promise<StaffRoom[]> {
   // Moderators are a JSON array of users written by usersJson: `{"id":"<id>",…}` names one exactly.
-  const pattern = `%${JSON.stringify({ id }).slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = `%${JSON.stringify({ id })
+    .slice(0, -1)
+    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db
     .selectFrom('rooms')
     .select(['id', 'name', 'created_by_id'])

@@ -1,9 +1,25 @@
-// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room. History API only, so the
-// back button and shared links work; the server answers every such path with index.html.
+// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room, `/identity` the identity
+// panel (`/link#<code>` is where a device link QR code points; the code stays in the fragment, never
+// sent to a server). History API only, so the back button and shared links work; the server answers
+// every such path with index.html.
 
-export type Route = { readonly name: 'rooms' } | { readonly name: 'room'; readonly roomId: string };
+export type Route =
+  | { readonly name: 'rooms' }
+  | { readonly name: 'room'; readonly roomId: string }
+  | { readonly name: 'identity' };
+
+/** The path a device link QR code opens, with the code in the fragment. */
+export const LINK_PATH = '/link';
+
+/** A device link code carried in the URL fragment (`/link#ABCD-EFGH`), if any. */
+export function linkCodeIn(pathname: string, hash: string): string | undefined {
+  if (pathname !== LINK_PATH) return undefined;
+  const code = decodeURIComponent(hash.replace(/^#/, '')).trim();
+  return /^[0-9A-Za-z-]{8,9}$/.test(code) ? code : undefined;
+}
 
 export function parseRoute(pathname: string): Route {
+  if (pathname === '/identity' || pathname === LINK_PATH) return { name: 'identity' };
   const match = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
   const encoded = match?.[1];
   if (encoded !== undefined) {
@@ -17,7 +33,14 @@ export function parseRoute(pathname: string): Route {
 }
 
 export function routePath(route: Route): string {
-  return route.name === 'room' ? `/rooms/${encodeURIComponent(route.roomId)}` : '/';
+  switch (route.name) {
+    case 'room':
+      return `/rooms/${encodeURIComponent(route.roomId)}`;
+    case 'identity':
+      return '/identity';
+    default:
+      return '/';
+  }
 }
 
 const ROUTE_EVENT = 'parley:route';
