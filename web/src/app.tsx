@@ -10,27 +10,21 @@ import { frameBody } from './decode.js';
 import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
 import { IdentityPanel } from './identity-panel.js';
 import { DEFAULT_LIMITS, LimitsContext } from './limits-context.js';
+import { linkCodeIn } from './link-code.js';
 import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
-import {
-  isPlainClick,
-  linkCodeIn,
-  navigate,
-  onRouteChange,
-  parseRoute,
-  type Route,
-  routePath,
-} from './router.js';
+import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
 import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
   const [session, setSession] = useState<Session | undefined>(loadSession);
-  // A device link code from a scanned QR code (`/link#CODE`): read once, then gone from the address bar.
+  // A device link code from a scanned QR code (`/link#CODE`): read once, then gone from the address bar;
+  // offered on the first screen, or on the identity panel when this browser already has an identity.
   const [pendingCode] = useState(() => {
     const code = linkCodeIn(location.pathname, location.hash);
-    if (code !== undefined) history.replaceState(null, '', '/identity');
+    if (code !== undefined) history.replaceState(null, '', session === undefined ? '/' : '/identity');
     return code;
   });
   /** The latest session, for callbacks that outlive a render (connection, renewal). */

@@ -2,21 +2,14 @@
 // panel (`/link#<code>` is where a device link QR code points; the code stays in the fragment, never
 // sent to a server). History API only, so the back button and shared links work; the server answers
 // every such path with index.html.
+import { LINK_PATH } from './link-code.js';
+
+export { LINK_PATH };
 
 export type Route =
   | { readonly name: 'rooms' }
   | { readonly name: 'room'; readonly roomId: string }
   | { readonly name: 'identity' };
-
-/** The path a device link QR code opens, with the code in the fragment. */
-export const LINK_PATH = '/link';
-
-/** A device link code carried in the URL fragment (`/link#ABCD-EFGH`), if any. */
-export function linkCodeIn(pathname: string, hash: string): string | undefined {
-  if (pathname !== LINK_PATH) return undefined;
-  const code = decodeURIComponent(hash.replace(/^#/, '')).trim();
-  return /^[0-9A-Za-z-]{8,9}$/.test(code) ? code : undefined;
-}
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/identity' || pathname === LINK_PATH) return { name: 'identity' };
