@@ -193,7 +193,10 @@ describe.each(backends)('durable identity on %s', (backend) => {
     expect(refused.body).toMatchObject({ error: { code: 'rate_limited' } });
     clock.advance(86_400_000 / RENAMES_PER_DAY + 1000);
     // Hours later the token has expired; the identity renews it (within the grace) and may rename again.
-    const renewed = await call('POST', '/api/sessions/refresh', { token: erin.token, headers: nextAddress() });
+    const renewed = await call('POST', '/api/sessions/refresh', {
+      token: erin.token,
+      headers: nextAddress(),
+    });
     const token = (renewed.body as unknown as Session).token;
     expect((await rename(token, 'erin y')).user).toMatchObject({ id: erin.user.id, nickname: 'erin y' });
   });
