@@ -246,6 +246,31 @@ describe.each(backends)('durable identity on %s', (backend) => {
     expect((fresh.body as unknown as Session).user.id).toBe(grace.user.id);
   });
 
+  it('signing out other devices retires recovery and link codes made before it', async () => {
+    const jo = await parley.session('jo');
+    const recovery = await call('POST', '/api/sessions/recovery-code', { token: jo.token });
+    const link = await call('POST', '/api/sessions/link-code', { token: jo.token });
+    clock.advance(1000);
+    const revoked = await call('POST', '/api/sessions/revoke', { token: jo.token, headers: nextAddress() });
+    const token = (revoked.body as unknown as Session).token;
+    const from = nextAddress();
+    for (const [path, code] of [
+      ['/api/sessions/recover', recovery.body.code],
+      ['/api/sessions/link', link.body.code],
+    ] as const) {
+      const refused = await call('POST', path, { body: { code }, headers: from });
+      expect(refused, path).toMatchObject({ status: 403, body: { error: { code: 'invalid_code' } } });
+    }
+    expect((await call('GET', '/api/sessions/identity', { token })).body.recoveryCodeCreatedAt).toBeNull();
+    clock.advance(1000);
+    const fresh = await call('POST', '/api/sessions/recovery-code', { token });
+    const back = await call('POST', '/api/sessions/recover', {
+      body: { code: fresh.body.code },
+      headers: from,
+    });
+    expect((back.body as unknown as Session).user.id).toBe(jo.user.id);
+  });
+
   it('refuses a recovery code once its identity went unused longer than the recovery window', async () => {
     const hank = await parley.session('hank');
     const { body } = await call('POST', '/api/sessions/recovery-code', { token: hank.token });

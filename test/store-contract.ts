@@ -535,10 +535,10 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         const carol = user('carol');
         expect(await store.findRecoveryCodeCreatedAt(carol.id)).toBeUndefined();
         await store.setRecoveryCode(carol.id, 'hash-1', new Date(T0));
-        expect(await store.findRecoveryCodeUser('hash-1')).toBe(carol.id);
+        expect(await store.findRecoveryCode('hash-1')).toEqual({ userId: carol.id, at: new Date(T0) });
         await store.setRecoveryCode(carol.id, 'hash-2', new Date(T0 + 1000));
-        expect(await store.findRecoveryCodeUser('hash-1')).toBeUndefined();
-        expect(await store.findRecoveryCodeUser('hash-2')).toBe(carol.id);
+        expect(await store.findRecoveryCode('hash-1')).toBeUndefined();
+        expect(await store.findRecoveryCode('hash-2')).toEqual({ userId: carol.id, at: new Date(T0 + 1000) });
         expect(await store.findRecoveryCodeCreatedAt(carol.id)).toEqual(new Date(T0 + 1000));
       });
 
@@ -547,7 +547,9 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         const now = new Date(T0);
         await store.createDeviceLink(dana.id, 'link-1', new Date(T0 + 300_000), now);
         const racing = await Promise.all(range(1, 8).map(() => store.redeemDeviceLink('link-1', now)));
-        expect(racing.filter((r) => r === dana.id)).toHaveLength(1);
+        expect(racing.filter((r) => r !== undefined)).toEqual([
+          { userId: dana.id, at: new Date(T0 + 300_000) },
+        ]);
         expect(racing.filter((r) => r === undefined)).toHaveLength(7);
         // A newer code replaces the older one; an expired one is gone.
         await store.createDeviceLink(dana.id, 'link-2', new Date(T0 + 300_000), now);

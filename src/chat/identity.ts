@@ -142,11 +142,14 @@ export class Identity {
 
   /** What the identity panel shows: the name, whether a recovery code exists, the rooms held. */
   async describe(user: User): Promise<IdentityDescription> {
-    const [createdAt, rooms] = await Promise.all([
+    const [createdAt, rooms, validAfterMs] = await Promise.all([
       this.#deps.store.findRecoveryCodeCreatedAt(user.id),
       this.#deps.store.listStaffRooms(user.id, STAFF_ROOMS_SHOWN),
+      this.#deps.sessions.validAfterMs(user.id),
     ]);
-    return { user, recoveryCodeCreatedAt: createdAt?.toISOString() ?? null, rooms };
+    // A code made before the last "sign out other devices" was retired by it (see recover).
+    const live = createdAt !== undefined && createdAt.getTime() >= validAfterMs;
+    return { user, recoveryCodeCreatedAt: live ? createdAt.toISOString() : null, rooms };
   }
 
   /** A new recovery code (shown once; the store keeps its keyed hash); the previous one stops working. */
@@ -173,20 +176,26 @@ export class Identity {
   /** A token for the identity whose recovery code this is, if it has not lapsed unused. */
   async recover(rawCode: unknown, remoteAddress: string): Promise<IssuedToken> {
     const hash = await this.#attempt('recovery', rawCode, remoteAddress);
-    const userId = await this.#deps.store.findRecoveryCodeUser(hash);
-    if (userId === undefined) throw invalidCode();
-    const seenAt = await this.#deps.store.findUserSeenAt(userId);
+    const found = await this.#deps.store.findRecoveryCode(hash);
+    if (found === undefined) throw invalidCode();
+    // "Sign out other devices" retires codes made before it: a thief who held a token for a while
+    // must not keep a way back in. The owner, still signed in, makes a new one.
+    if (found.at.getTime() < (await this.#deps.sessions.validAfterMs(found.userId))) throw invalidCode();
+    const seenAt = await this.#deps.store.findUserSeenAt(found.userId);
     const lapsed = this.#deps.clock.now() - this.#deps.limits.recoveryWindowSeconds * 1000;
     if (seenAt === undefined || seenAt.getTime() < lapsed) throw invalidCode();
-    return this.#arrive(userId);
+    return this.#arrive(found.userId);
   }
 
   /** A token for the identity that made this link code; the code is used up. */
   async redeemLink(rawCode: unknown, remoteAddress: string): Promise<IssuedToken> {
     const hash = await this.#attempt('link', rawCode, remoteAddress);
-    const userId = await this.#deps.store.redeemDeviceLink(hash, this.#now());
-    if (userId === undefined) throw invalidCode();
-    return this.#arrive(userId);
+    const found = await this.#deps.store.redeemDeviceLink(hash, this.#now());
+    if (found === undefined) throw invalidCode();
+    // Made before the last "sign out other devices" (its expiry less its life): retired by it.
+    const madeAtMs = found.at.getTime() - this.#deps.limits.linkCodeTtlSeconds * 1000;
+    if (madeAtMs < (await this.#deps.sessions.validAfterMs(found.userId))) throw invalidCode();
+    return this.#arrive(found.userId);
   }
 
   /** The user a bearer token speaks for (with the current name), or `unauthorized`. */

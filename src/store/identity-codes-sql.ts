@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { UserId } from '../chat/model.js';
 import { type Database, toInt } from './schema.js';
+import type { IssuedCodeRecord } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -24,13 +25,15 @@ export async function findRecoveryCodeCreatedAt(db: Db, userId: UserId): Promise
   return row === undefined ? undefined : new Date(toInt(row.created_at));
 }
 
-export async function findRecoveryCodeUser(db: Db, codeHash: string): Promise<UserId | undefined> {
+export async function findRecoveryCode(db: Db, codeHash: string): Promise<IssuedCodeRecord | undefined> {
   const row = await db
     .selectFrom('recovery_codes')
-    .select('user_id')
+    .select(['user_id', 'created_at'])
     .where('code_hash', '=', codeHash)
     .executeTakeFirst();
-  return row?.user_id as UserId | undefined;
+  return row === undefined
+    ? undefined
+    : { userId: row.user_id as UserId, at: new Date(toInt(row.created_at)) };
 }
 
 export async function createDeviceLink(
@@ -51,7 +54,11 @@ export async function createDeviceLink(
     .execute();
 }
 
-export async function redeemDeviceLink(db: Db, codeHash: string, now: Date): Promise<UserId | undefined> {
+export async function redeemDeviceLink(
+  db: Db,
+  codeHash: string,
+  now: Date,
+): Promise<IssuedCodeRecord | undefined> {
   // Deleted and read in one statement: two redemptions racing (on any node) cannot both get the row.
   const row = await db
     .deleteFrom('device_links')
@@ -59,5 +66,5 @@ export async function redeemDeviceLink(db: Db, codeHash: string, now: Date): Pro
     .returning(['user_id', 'expires_at'])
     .executeTakeFirst();
   if (row === undefined || toInt(row.expires_at) <= now.getTime()) return undefined;
-  return row.user_id as UserId;
+  return { userId: row.user_id as UserId, at: new Date(toInt(row.expires_at)) };
 }

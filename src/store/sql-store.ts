@@ -29,6 +29,7 @@ import type {
   AppendResult,
   AuditEntry,
   Ban,
+  IssuedCodeRecord,
   MemberSanctions,
   MessageRange,
   NewMessage,
@@ -217,9 +218,9 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => codes.findRecoveryCodeCreatedAt(this.db, userId));
   }
 
-  async findRecoveryCodeUser(codeHash: string): Promise<UserId | undefined> {
+  async findRecoveryCode(codeHash: string): Promise<IssuedCodeRecord | undefined> {
     this.#assertOpen();
-    return this.#guard(() => codes.findRecoveryCodeUser(this.db, codeHash));
+    return this.#guard(() => codes.findRecoveryCode(this.db, codeHash));
   }
 
   async createDeviceLink(userId: UserId, codeHash: string, expiresAt: Date, now: Date): Promise<void> {
@@ -227,7 +228,7 @@ export abstract class SqlStore implements Store {
     await this.#guard(() => codes.createDeviceLink(this.db, userId, codeHash, expiresAt, now));
   }
 
-  async redeemDeviceLink(codeHash: string, now: Date): Promise<UserId | undefined> {
+  async redeemDeviceLink(codeHash: string, now: Date): Promise<IssuedCodeRecord | undefined> {
     this.#assertOpen();
     return this.#guard(() => codes.redeemDeviceLink(this.db, codeHash, now));
   }

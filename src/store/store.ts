@@ -164,17 +164,24 @@ export interface StaffRoom {
   readonly role: 'owner' | 'moderator';
 }
 
+/** Whose a code is, and its time: a recovery code's making, a link code's expiry. */
+export interface IssuedCodeRecord {
+  readonly userId: UserId;
+  readonly at: Date;
+}
+
 /** The secrets that bring an identity to another browser, kept only as keyed hashes. */
 export interface IdentityCodeRecords {
   /** The user's recovery code is now this one (replacing any other). */
   setRecoveryCode(userId: UserId, codeHash: string, at: Date): Promise<void>;
   /** When the user's current recovery code was made; undefined: none. */
   findRecoveryCodeCreatedAt(userId: UserId): Promise<Date | undefined>;
-  findRecoveryCodeUser(codeHash: string): Promise<UserId | undefined>;
+  /** The recovery code with this hash: its user and when it was made. */
+  findRecoveryCode(codeHash: string): Promise<IssuedCodeRecord | undefined>;
   /** The user's one live device link code is now this one, until `expiresAt`. */
   createDeviceLink(userId: UserId, codeHash: string, expiresAt: Date, now: Date): Promise<void>;
-  /** Uses a link code up (atomically, also across nodes): its user when it was live, else undefined. */
-  redeemDeviceLink(codeHash: string, now: Date): Promise<UserId | undefined>;
+  /** Uses a link code up (atomically, also across nodes): its user and expiry when it was live. */
+  redeemDeviceLink(codeHash: string, now: Date): Promise<IssuedCodeRecord | undefined>;
 }
 
 /** Sanctions in force (laid and lifted by room events) and the staff audit log. */

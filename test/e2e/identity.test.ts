@@ -196,7 +196,9 @@ describe.skipIf(skip !== undefined)('identity that lasts, in Chromium', { timeou
       // ManualClock: moved on so the stamp falls after the tokens issued so far, as real time would.)
       clock.advance(1000);
       await laptop.page.getByRole('button', { name: 'Sign out other devices' }).click();
-      await laptop.page.getByText('Other devices were signed out.').waitFor({ timeout: WAIT_MS });
+      await laptop.page.getByText(/^Other devices were signed out\./).waitFor({ timeout: WAIT_MS });
+      // The recovery code made before it was retired with the other devices.
+      await laptop.page.getByText('You have no recovery code yet.').waitFor({ timeout: WAIT_MS });
       await phone.page.reload();
       await phone.page.getByLabel('Nickname').waitFor({ timeout: WAIT_MS });
       await tablet.page.getByLabel('Nickname').waitFor({ timeout: WAIT_MS });

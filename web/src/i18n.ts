@@ -342,7 +342,8 @@ const en: Strings = {
   signOutOthersHint:
     'Every other browser using this identity is signed out at once. This one stays signed in.',
   signOutOthers: 'Sign out other devices',
-  signedOutOthers: 'Other devices were signed out.',
+  signedOutOthers:
+    'Other devices were signed out. Recovery and link codes made before now no longer work: make a new recovery code.',
   startOverTitle: 'Start over',
   startOverHint:
     'Become someone new with a new nickname. This identity stays behind: only its recovery code brings it back.',
@@ -562,9 +563,11 @@ const ko: Strings = {
   useCode: '코드 사용',
   switchIdentityWarning: '여기서 코드를 쓰면 이 브라우저는 지금 신원 대신 그 신원이 됩니다.',
   signOutOthersTitle: '다른 기기 로그아웃',
-  signOutOthersHint: '이 신원을 쓰는 다른 모든 브라우저가 바로 로그아웃됩니다. 이 브라우저는 그대로입니다.',
+  signOutOthersHint:
+    '이 신원을 쓰는 다른 모든 브라우저가 바로 로그아웃되고, 지금까지 만든 복구 코드와 연결 코드도 쓸 수 없게 됩니다. 이 브라우저는 그대로입니다.',
   signOutOthers: '다른 기기 로그아웃',
-  signedOutOthers: '다른 기기를 로그아웃했습니다.',
+  signedOutOthers:
+    '다른 기기를 로그아웃했습니다. 지금까지 만든 복구 코드와 연결 코드는 더 이상 쓸 수 없으니 복구 코드를 새로 만드세요.',
   startOverTitle: '새로 시작',
   startOverHint: '새 닉네임으로 새 사람이 됩니다. 지금 신원은 남지만 복구 코드로만 되찾을 수 있습니다.',
   startOver: '새 사람으로 다시 시작',

@@ -130,6 +130,9 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
       async () => {
         await change(() => revokeOtherSessions(token));
         setRevokeStatus({ kind: 'ok', text: t.signedOutOthers });
+        setRecoveryCode(undefined);
+        setLinkCode(undefined);
+        reload();
       },
       (text) => setRevokeStatus({ kind: 'error', text }),
     );
