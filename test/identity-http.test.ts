@@ -171,8 +171,10 @@ describe.each(backends)('durable identity on %s', (backend) => {
     expect(a.user.tag).not.toBe(b.user.tag);
     const recased = await rename(a.token, 'zed');
     expect(recased.user).toEqual({ ...a.user, nickname: 'zed' });
-    // The same nickname again is no rename (and costs nothing).
+    // The same nickname again changes nothing (and still counts against the renames).
     expect((await rename(recased.token, 'zed')).user).toEqual(recased.user);
+    const over = await call('POST', '/api/sessions/rename', { token: a.token, body: { nickname: 'zed' } });
+    expect(over.status).toBe(429);
     // Refused names change nothing.
     const refused = await call('POST', '/api/sessions/rename', {
       token: a.token,

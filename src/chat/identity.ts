@@ -125,8 +125,10 @@ export class Identity {
    */
   async rename(user: User, rawNickname: unknown): Promise<IssuedToken> {
     const nickname = parseNickname(rawNickname, { maxCombiningMarks: this.#deps.limits.maxCombiningMarks });
-    if (nickname === user.nickname) return this.#deps.tokens.issue(user);
+    // Rationed even when nothing changes: every answer is a fresh token, and this must not become a way
+    // around the refresh limits.
     await takeOrRefuse(this.#deps.rateLimiter, `rename:${user.id}`, this.#renameRule, 'renames');
+    if (nickname === user.nickname) return this.#deps.tokens.issue(user);
     const draft: User = { id: user.id, nickname, tag: user.tag };
     // The old pair stays held until it would have expired: nobody new can pose as the old name at once.
     const sameKey = nameKey(nickname) === nameKey(user.nickname);
