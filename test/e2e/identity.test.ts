@@ -117,9 +117,17 @@ describe.skipIf(skip !== undefined)('identity that lasts, in Chromium', { timeou
       await person.page.goto(`${server.url}/`);
       await person.page.getByLabel('Room name').waitFor();
 
+      // A week and a day pass: on the server (its ManualClock), and for this browser, which last renewed
+      // its token then (the page's own clock is real time, so the renewal stamp is moved instead).
       clock.advance(8 * 86_400_000);
       expect(Date.parse(first?.expiresAt ?? '')).toBeLessThan(clock.now());
+      await person.page.evaluate(
+        `localStorage.setItem('parley.session.renewedAt', String(Date.now() - ${8 * 86_400_000}))`,
+      );
       await person.page.reload();
+      await person.page.getByLabel('Room name').waitFor({ timeout: WAIT_MS });
+      // Renewed on the visit, before anything used it: the stored token is the server's fresh one.
+      expect(Date.parse((await storedSession(person.page))?.expiresAt ?? '')).toBeGreaterThan(clock.now());
       await enterRoom(person.page, server.url, roomId, 'A week later');
       await say(person.page, 'still me');
       await messageWith(person.page, 'still me').waitFor({ timeout: WAIT_MS });

@@ -15,11 +15,14 @@ import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
 import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
-import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
+import { clearSession, keepFresh, loadSession, saveSession, visitRenewalDue } from './session.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
   const [session, setSession] = useState<Session | undefined>(loadSession);
+  // Renewed on each visit before anything uses it: a token may have expired while the page was closed
+  // (the server renews it within its grace), and this browser's clock cannot tell.
+  const [visiting, setVisiting] = useState(() => session !== undefined && visitRenewalDue(Date.now()));
   // A device link code from a scanned QR code (`/link#CODE`): read once, then gone from the address bar;
   // offered on the first screen, or on the identity panel when this browser already has an identity.
   const [pendingCode] = useState(() => {
@@ -74,11 +77,22 @@ export function App() {
     await running;
   };
 
+  useEffect(() => {
+    const stored = sessionRef.current;
+    if (!visiting || stored === undefined) return;
+    change(() => refreshSession(stored.token))
+      .catch((error: unknown) => {
+        // Refused for good: pick a nickname (or a code). Anything else: carry on with the stored token.
+        if (error instanceof ApiError && error.status === 401) signOut();
+      })
+      .finally(() => setVisiting(false));
+  }, []);
+
   const userId = session?.user.id;
   // One connection per identity; a renewed token only changes the next CONNECT's header.
   useEffect(() => {
     const initial = sessionRef.current;
-    if (initial === undefined) return;
+    if (initial === undefined || visiting) return;
     /** The token was refused, or the name changed: renew (after any change in flight), or sign out. */
     const renew = async (): Promise<void> => {
       await changing.current;
@@ -110,7 +124,7 @@ export function App() {
       void created.stop();
     };
     // Keyed on the user id: the connection follows the identity, not each refreshed token.
-  }, [userId]);
+  }, [userId, visiting]);
 
   // Mentions reach every page; the room being read already highlights them, so only others raise the flag.
   const openRoomId = route.name === 'room' ? route.roomId : undefined;
@@ -134,7 +148,11 @@ export function App() {
         <a class="skip-link" href="#main">
           {i18n.t.skipToContent}
         </a>
-        {session === undefined ? (
+        {visiting ? (
+          <main id="main" class="loading">
+            {i18n.t.loading}
+          </main>
+        ) : session === undefined ? (
           <NicknameScreen onSession={adopt} pendingCode={pendingCode} />
         ) : (
           <div class="shell">

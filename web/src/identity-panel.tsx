@@ -59,7 +59,9 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
   const [revokeStatus, setRevokeStatus] = useState<Status>(undefined);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const token = session.token;
+  // The latest token: an action's answer (a sign-out of other devices) replaces it mid-handler.
+  const tokenRef = useRef(session.token);
+  tokenRef.current = session.token;
 
   useLayoutEffect(() => {
     document.title = `${t.identityTitle} — ${t.appName}`;
@@ -67,7 +69,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
   }, [t]);
 
   const reload = (): void => {
-    getIdentity(token).then(setIdentity, () => undefined);
+    getIdentity(tokenRef.current).then(setIdentity, () => undefined);
   };
   // Re-read when the identity changes (a rename, a code); a refreshed token alone changes nothing shown.
   useEffect(reload, [session.user.id, session.user.nickname, session.user.tag]);
@@ -93,7 +95,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
       async () => {
         let renamed: Session | undefined;
         await change(async () => {
-          renamed = await renameSession(token, wanted);
+          renamed = await renameSession(tokenRef.current, wanted);
           return renamed;
         });
         setNickname('');
@@ -108,7 +110,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
     setRecoveryStatus(undefined);
     void run(
       async () => {
-        const made = await createRecoveryCode(token);
+        const made = await createRecoveryCode(tokenRef.current);
         setRecoveryCode(made.code);
         reload();
       },
@@ -119,7 +121,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
   const showLinkCode = (): void => {
     setLinkStatus(undefined);
     void run(
-      async () => setLinkCode(await createLinkCode(token)),
+      async () => setLinkCode(await createLinkCode(tokenRef.current)),
       (text) => setLinkStatus({ kind: 'error', text }),
     );
   };
@@ -128,7 +130,11 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
     setRevokeStatus(undefined);
     void run(
       async () => {
-        await change(() => revokeOtherSessions(token));
+        await change(async () => {
+          const next = await revokeOtherSessions(tokenRef.current);
+          tokenRef.current = next.token;
+          return next;
+        });
         setRevokeStatus({ kind: 'ok', text: t.signedOutOthers });
         setRecoveryCode(undefined);
         setLinkCode(undefined);

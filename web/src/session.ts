@@ -12,8 +12,8 @@ const KEY = 'parley.session';
 const RENEWED_KEY = 'parley.session.renewedAt';
 const RETRY_MS = 15_000;
 const MAX_TIMER_MS = 2_000_000_000;
-/** A visit renews the token unless it was renewed this recently (reloads must not spend the budget). */
-const VISIT_RENEWAL_AFTER_MS = 10 * 60_000;
+/** A visit renews the token unless it was renewed this recently (a burst of reloads spends one renewal). */
+const VISIT_RENEWAL_AFTER_MS = 60_000;
 
 export function loadSession(): Session | undefined {
   try {
@@ -55,9 +55,13 @@ function renewedAtMs(): number {
   }
 }
 
+/** Whether loading the page now should renew the stored token first (a visit). */
+export function visitRenewalDue(nowMs: number): boolean {
+  return nowMs - renewedAtMs() >= VISIT_RENEWAL_AFTER_MS;
+}
+
 /**
- * Keeps the session fresh until the returned stop function is called: renewed now (a visit) unless it
- * was minutes ago, then before each expiry. `current` gives the latest session (it may have changed by
+ * Keeps the session fresh until the returned stop function is called: renewed before each expiry. `current` gives the latest session (it may have changed by
  * a rename or a sign-out of other devices); `onRefreshed` gets every new session (already saved);
  * `onExpired` runs when the server refuses the token for good.
  */
@@ -92,8 +96,7 @@ export function keepFresh(
       else schedule(error instanceof ApiError && error.status === 401 ? 0 : RETRY_MS);
     }
   };
-  const visit = Date.now() - renewedAtMs() >= VISIT_RENEWAL_AFTER_MS;
-  schedule(visit ? 0 : msUntilRefresh(Date.parse(current().expiresAt), Date.now()));
+  schedule(msUntilRefresh(Date.parse(current().expiresAt), Date.now()));
   return () => {
     stopped = true;
     if (timer !== undefined) clearTimeout(timer);
