@@ -9,6 +9,7 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'p
 import { LogSampler } from './broker/log-sampler.js';
 import { StompBroker } from './broker/stomp-broker.js';
 import { Identity } from './chat/identity.js';
+import { CodeHasher } from './chat/identity-codes.js';
 import type { User } from './chat/model.js';
 import { PasswordHasher } from './chat/password-hasher.js';
 import { RoomAccess } from './chat/room-access.js';
@@ -123,6 +124,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       secret,
       clock,
       ttlSeconds: config.tokenTtlSeconds,
+      refreshGraceSeconds: config.tokenRefreshGraceSeconds,
       maxClockSkewSeconds: config.tokenMaxClockSkewSeconds,
     });
     const sessions = new Sessions({
@@ -146,10 +148,18 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       rateLimiter: shared.rateLimiter,
       tokens,
       sessions,
+      codes: new CodeHasher(secret),
       clock,
       logger,
-      sessionsPerIpPerMinute: limits.sessionsPerIpPerMinute,
-      maxCombiningMarks: limits.maxCombiningMarks,
+      limits: {
+        sessionsPerIpPerMinute: limits.sessionsPerIpPerMinute,
+        maxCombiningMarks: limits.maxCombiningMarks,
+        renamesPerUserPerDay: limits.renamesPerUserPerDay,
+        codesPerUserPerHour: limits.identityCodesPerUserPerHour,
+        codeAttemptsPerIpPerHour: limits.identityCodeAttemptsPerIpPerHour,
+        linkCodeTtlSeconds: limits.linkCodeTtlSeconds,
+        recoveryWindowSeconds: limits.recoveryWindowDays * 86_400,
+      },
     });
 
     // Wired one way: identity → broker → domain (its output is the broker) → routes (the domain).
@@ -175,6 +185,16 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         'session_revoked',
         'Signed out everywhere: this token no longer works.',
         (principal) => identity.issuedBefore(principal, validAfterMs),
+      ),
+    );
+
+    // On every node: connections opened before a rename speak with the old name; they end now, and the
+    // client reconnects (its token, old or new, now speaks with the new name).
+    identity.onRenamed((user) =>
+      broker.disconnectUser(
+        user.id,
+        'identity_renamed',
+        `Renamed to ${user.nickname}#${user.tag}: reconnect to speak with the new name.`,
       ),
     );
 

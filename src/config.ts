@@ -143,7 +143,19 @@ const ENV_SCHEMA = {
   TOKEN_MAX_CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
   /** How long a node trusts its copy of a user's revocation stamp when a bus message was lost. */
   TOKEN_REVOCATION_CACHE_MS: integer(0, 3_600_000).default(10_000),
+  /** Sliding sessions: how long past its expiry a token can still be exchanged for a fresh one. */
+  TOKEN_REFRESH_GRACE_SECONDS: integer(0, 365 * 24 * 3600).default(30 * 24 * 3600),
   REFRESHES_PER_USER_PER_HOUR: integer(1, 1_000_000).default(10),
+  /** Renames per identity per day (the same person under a new name; rationed against churn). */
+  RENAMES_PER_USER_PER_DAY: integer(1, 1_000_000).default(5),
+  /** Recovery and device link codes one identity may make per hour. */
+  IDENTITY_CODES_PER_USER_PER_HOUR: integer(1, 1_000_000).default(10),
+  /** Recovery and device link codes tried per address per hour, right or wrong (guessing). */
+  IDENTITY_CODE_ATTEMPTS_PER_IP_PER_HOUR: integer(1, 1_000_000).default(20),
+  /** How long a device link code works (it is single-use). */
+  LINK_CODE_TTL_SECONDS: integer(30, 3600).default(300),
+  /** How long an identity nobody uses stays recoverable with its recovery code. */
+  RECOVERY_WINDOW_DAYS: integer(1, 100 * 365).default(365),
   REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
 
   // Room passwords: how long a room grant lasts, how guesses slow down, how much hashing runs at once.
@@ -258,6 +270,11 @@ export interface Limits {
   readonly roomRecentMessages: number;
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
+  readonly renamesPerUserPerDay: number;
+  readonly identityCodesPerUserPerHour: number;
+  readonly identityCodeAttemptsPerIpPerHour: number;
+  readonly linkCodeTtlSeconds: number;
+  readonly recoveryWindowDays: number;
   readonly roomGrantTtlSeconds: number;
   readonly passwordFreeAttemptsPerUser: number;
   readonly passwordFreeAttemptsPerIp: number;
@@ -310,6 +327,8 @@ export interface Config {
   readonly http: HttpLimits;
   readonly shutdownTimeoutMs: number;
   readonly tokenTtlSeconds: number;
+  /** A token expired less than this long ago can still be refreshed (sliding sessions). */
+  readonly tokenRefreshGraceSeconds: number;
   readonly tokenMaxClockSkewSeconds: number;
   readonly tokenRevocationCacheMs: number;
   readonly dbPoolMax: number;
@@ -378,6 +397,7 @@ function toConfig(env: Env): Config {
     }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    tokenRefreshGraceSeconds: env.TOKEN_REFRESH_GRACE_SECONDS,
     tokenMaxClockSkewSeconds: env.TOKEN_MAX_CLOCK_SKEW_SECONDS,
     tokenRevocationCacheMs: env.TOKEN_REVOCATION_CACHE_MS,
     dbPoolMax: env.DB_POOL_MAX,
@@ -434,6 +454,11 @@ function toConfig(env: Env): Config {
       roomRecentMessages: env.ROOM_RECENT_MESSAGES,
       refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
       refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
+      renamesPerUserPerDay: env.RENAMES_PER_USER_PER_DAY,
+      identityCodesPerUserPerHour: env.IDENTITY_CODES_PER_USER_PER_HOUR,
+      identityCodeAttemptsPerIpPerHour: env.IDENTITY_CODE_ATTEMPTS_PER_IP_PER_HOUR,
+      linkCodeTtlSeconds: env.LINK_CODE_TTL_SECONDS,
+      recoveryWindowDays: env.RECOVERY_WINDOW_DAYS,
       roomGrantTtlSeconds: env.ROOM_GRANT_TTL_SECONDS,
       passwordFreeAttemptsPerUser: env.PASSWORD_FREE_ATTEMPTS_PER_USER,
       passwordFreeAttemptsPerIp: env.PASSWORD_FREE_ATTEMPTS_PER_IP,

@@ -12,11 +12,14 @@ import {
   ClientLimitsSchema,
   ERROR_CATALOGUE,
   HealthSchema,
+  IdentitySchema,
+  LinkCodeSchema,
   MembersSchema,
   MessagesPageSchema,
   ModerateBodySchema,
   PostMessageBodySchema,
   ReadinessSchema,
+  RecoveryCodeSchema,
   ReportsSchema,
   ROOM_ACTION_BODIES,
   ROOM_EVENT_TYPES,
@@ -121,6 +124,9 @@ const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
   'GET /api/rooms/:id/reports': ReportsSchema,
   'GET /api/rooms/:id/bans': BansSchema,
   'GET /api/me/unread': UnreadSchema,
+  'GET /api/sessions/identity': IdentitySchema,
+  'POST /api/sessions/recovery-code': RecoveryCodeSchema,
+  'POST /api/sessions/link-code': LinkCodeSchema,
 };
 
 const backticked = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');

@@ -69,12 +69,15 @@ describe.each(backends)('nicknames on %s', (backend) => {
   });
 });
 
-describe('tag holds follow the token (SQLite, manual clock)', () => {
+describe('tag holds follow the token and its renewal grace (SQLite, manual clock)', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   let parley: TestParley;
   let probe: SqliteStore;
   beforeAll(async () => {
-    parley = await startTestParley({ env: { TOKEN_TTL_SECONDS: '60' }, overrides: { clock } });
+    parley = await startTestParley({
+      env: { TOKEN_TTL_SECONDS: '60', TOKEN_REFRESH_GRACE_SECONDS: '30' },
+      overrides: { clock },
+    });
     probe = new SqliteStore({ file: join(parley.dataDir, 'parley.db') });
   });
   afterAll(async () => {
@@ -93,19 +96,19 @@ describe('tag holds follow the token (SQLite, manual clock)', () => {
       tagSpace: 10_000,
     });
 
-  it('holds the tag for the token life, extends it on refresh, frees it after', async () => {
+  it('holds the tag for the token life plus the renewal grace, extends it on refresh, frees it after', async () => {
     const carol = await parley.session('Carol');
-    clock.advance(30_000);
+    // Past the token's end (60 s), within its grace (30 s more): still carol's, as she may still renew.
+    clock.advance(70_000);
     expect(await free(carol.user.tag)).toBe(false);
-    clock.advance(20_000);
     const refreshed = await post(`${parley.url}/api/sessions/refresh`, {}, carol.token);
     expect(refreshed.status).toBe(200);
     expect(((await refreshed.json()) as Session).user).toEqual(carol.user);
-    // Past the first token's end, within the refreshed one's: still carol's.
+    // Past the first hold's end (90 s), within the refreshed one's (70 + 90 s): still carol's.
     clock.advance(30_000);
     expect(await free(carol.user.tag)).toBe(false);
-    // Past the refreshed token's end: a new identity may take the pair.
-    clock.advance(31_000);
+    // Past the refreshed hold's end: a new identity may take the pair.
+    clock.advance(61_000);
     expect(await free(carol.user.tag)).toBe(true);
   });
 });

@@ -11,10 +11,13 @@ import {
   ERROR_CATALOGUE,
   ErrorBodySchema,
   HealthSchema,
+  IdentitySchema,
+  LinkCodeSchema,
   MembersSchema,
   MessageSchema,
   MessagesPageSchema,
   ReadinessSchema,
+  RecoveryCodeSchema,
   ReportsSchema,
   RoomEventSchema,
   RoomGrantSchema,
@@ -81,6 +84,37 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
     expect(exactly(SessionSchema, refreshed.body, 'POST /api/sessions/refresh').user).toEqual(carol.user);
     const revoked = await call('POST', '/api/sessions/revoke', { token: carol.token });
     expect(exactly(SessionSchema, revoked.body, 'POST /api/sessions/revoke').user).toEqual(carol.user);
+  });
+
+  it('identity: rename, describe, recovery and link codes answer exactly their schemas', async () => {
+    const dora = exactly(
+      SessionSchema,
+      (await call('POST', '/api/sessions', { body: { nickname: 'dora' } })).body,
+      'POST /api/sessions',
+    );
+    const renamed = await call('POST', '/api/sessions/rename', {
+      token: dora.token,
+      body: { nickname: 'dorota' },
+    });
+    expect(exactly(SessionSchema, renamed.body, 'POST /api/sessions/rename').user.id).toBe(dora.user.id);
+    const described = await call('GET', '/api/sessions/identity', { token: dora.token });
+    expect(exactly(IdentitySchema, described.body, 'GET /api/sessions/identity').user.nickname).toBe(
+      'dorota',
+    );
+    const recovery = await call('POST', '/api/sessions/recovery-code', { token: dora.token });
+    expect(recovery.status).toBe(201);
+    const { code } = exactly(RecoveryCodeSchema, recovery.body, 'POST /api/sessions/recovery-code');
+    const recovered = await call('POST', '/api/sessions/recover', { body: { code } });
+    expect(recovered.status).toBe(201);
+    expect(exactly(SessionSchema, recovered.body, 'POST /api/sessions/recover').user.id).toBe(dora.user.id);
+    const link = await call('POST', '/api/sessions/link-code', { token: dora.token });
+    expect(link.status).toBe(201);
+    const linkCode = exactly(LinkCodeSchema, link.body, 'POST /api/sessions/link-code').code;
+    const linked = await call('POST', '/api/sessions/link', { body: { code: linkCode } });
+    expect(linked.status).toBe(201);
+    expect(exactly(SessionSchema, linked.body, 'POST /api/sessions/link').user.id).toBe(dora.user.id);
+    const refused = await call('POST', '/api/sessions/link', { body: { code: linkCode } });
+    expect(exactly(ErrorBodySchema, refused.body, 'POST /api/sessions/link').error.code).toBe('invalid_code');
   });
 
   it('limits, health and readiness', async () => {

@@ -493,6 +493,97 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       });
     });
 
+    describe('durable identities', () => {
+      it('renames a user in place: the state read gives the new name and the stamp in one read', async () => {
+        const alice = user('alice', '0001');
+        expect(await store.findUserState(alice.id)).toEqual({});
+        await store.rememberUser(alice, new Date(T0));
+        expect(await store.findUserState(alice.id)).toEqual({ user: alice });
+        await store.revokeTokens(alice.id, new Date(T0 + 10));
+        const renamed = { ...alice, nickname: 'Alicia', tag: '0002' };
+        await store.renameUser(renamed, new Date(T0 + 20));
+        expect(await store.findUserState(alice.id)).toEqual({ user: renamed, validAfter: new Date(T0 + 10) });
+        expect(await store.findUser(alice.id)).toEqual(renamed);
+        // Mentions resolve the new handle, no longer the old one.
+        expect(await store.findUsersByHandle([{ nickname: 'alicia', tag: '0002' }])).toEqual([renamed]);
+        expect(await store.findUsersByHandle([{ nickname: 'alice', tag: '0001' }])).toEqual([]);
+        // rememberUser never undoes a rename; renameUser records an id it never saw.
+        await store.rememberUser(alice, new Date(T0 + 30));
+        expect(await store.findUser(alice.id)).toEqual(renamed);
+        const stranger = user('stranger');
+        await store.renameUser(stranger, new Date(T0 + 40));
+        expect(await store.findUserState(stranger.id)).toEqual({ user: stranger });
+        // A stamp without a user row (an identity from before users were recorded) is read too.
+        const legacy = user('legacy');
+        await store.revokeTokens(legacy.id, new Date(T0 + 50));
+        expect(await store.findUserState(legacy.id)).toEqual({ validAfter: new Date(T0 + 50) });
+      });
+
+      it('keeps when an identity was last used, only ever moving forward', async () => {
+        const bob = user('bob');
+        expect(await store.findUserSeenAt(bob.id)).toBeUndefined();
+        await store.rememberUser(bob, new Date(T0));
+        expect(await store.findUserSeenAt(bob.id)).toEqual(new Date(T0));
+        await store.touchUser(bob.id, new Date(T0 + 5000));
+        await store.touchUser(bob.id, new Date(T0 + 1000));
+        expect(await store.findUserSeenAt(bob.id)).toEqual(new Date(T0 + 5000));
+        await store.renameUser({ ...bob, nickname: 'robert' }, new Date(T0 + 9000));
+        expect(await store.findUserSeenAt(bob.id)).toEqual(new Date(T0 + 9000));
+      });
+
+      it('keeps one recovery code hash per user; a new one replaces the old', async () => {
+        const carol = user('carol');
+        expect(await store.findRecoveryCodeCreatedAt(carol.id)).toBeUndefined();
+        await store.setRecoveryCode(carol.id, 'hash-1', new Date(T0));
+        expect(await store.findRecoveryCode('hash-1')).toEqual({ userId: carol.id, at: new Date(T0) });
+        await store.setRecoveryCode(carol.id, 'hash-2', new Date(T0 + 1000));
+        expect(await store.findRecoveryCode('hash-1')).toBeUndefined();
+        expect(await store.findRecoveryCode('hash-2')).toEqual({ userId: carol.id, at: new Date(T0 + 1000) });
+        expect(await store.findRecoveryCodeCreatedAt(carol.id)).toEqual(new Date(T0 + 1000));
+      });
+
+      it('redeems a device link once, also when redeemed at once, and never after it expired', async () => {
+        const dana = user('dana');
+        const now = new Date(T0);
+        await store.createDeviceLink(dana.id, 'link-1', new Date(T0 + 300_000), now);
+        const racing = await Promise.all(range(1, 8).map(() => store.redeemDeviceLink('link-1', now)));
+        expect(racing.filter((r) => r !== undefined)).toEqual([
+          { userId: dana.id, at: new Date(T0 + 300_000) },
+        ]);
+        expect(racing.filter((r) => r === undefined)).toHaveLength(7);
+        // A newer code replaces the older one; an expired one is gone.
+        await store.createDeviceLink(dana.id, 'link-2', new Date(T0 + 300_000), now);
+        await store.createDeviceLink(dana.id, 'link-3', new Date(T0 + 300_000), now);
+        expect(await store.redeemDeviceLink('link-2', now)).toBeUndefined();
+        expect(await store.redeemDeviceLink('link-3', new Date(T0 + 300_000))).toBeUndefined();
+      });
+
+      it('lists the rooms a user owns or moderates, and no room where another id merely shares a prefix', async () => {
+        const owned = await store.createRoom(newRoom('owned', T0));
+        const owner = owned.createdBy;
+        const other = await store.createRoom(newRoom('moderated', T0 + 1000));
+        await store.appendEvent({
+          roomId: other.id,
+          actor: other.createdBy,
+          at: new Date(T0 + 2000),
+          effect: { type: 'moderator.added', user: owner },
+        });
+        const lookalike = { ...user('x'), id: `${owner.id}0` as UserId };
+        const third = await store.createRoom(newRoom('unrelated', T0 + 3000));
+        await store.appendEvent({
+          roomId: third.id,
+          actor: third.createdBy,
+          at: new Date(T0 + 4000),
+          effect: { type: 'moderator.added', user: lookalike },
+        });
+        expect(await store.listStaffRooms(owner.id, 10)).toEqual([
+          { id: other.id, name: 'moderated', role: 'moderator' },
+          { id: owned.id, name: 'owned', role: 'owner' },
+        ]);
+        expect(await store.listStaffRooms(owner.id, 1)).toHaveLength(1);
+      });
+    });
+
     describe('token revocation', () => {
       it('keeps one stamp per user that only moves forward, also when revoked at once, and across reopen', async () => {
         const alice = user('alice');

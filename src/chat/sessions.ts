@@ -1,13 +1,15 @@
 // Tokens after they are issued: who a bearer token speaks for (TokenService's signature, claim and
-// clock-skew checks, then the user's revocation stamp), how often a user may refresh, and "sign out
-// everywhere". Owns the per-node cache of revocation stamps, kept in step across nodes over the bus.
-// Knows nothing of HTTP or STOMP: callers close the connections of users whose tokens were revoked.
+// clock-skew checks, then the user's revocation stamp and current name), how often a user may refresh,
+// and "sign out everywhere". Owns the per-node cache of what each user is now (revocation stamp and
+// nickname#tag, one store read on a miss), kept in step across nodes over the bus: a token issued
+// before a rename speaks with the new name. Knows nothing of HTTP or STOMP: callers close the
+// connections of users whose tokens were revoked or whose name changed.
 
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, RateLimiter, RateRule } from '../cluster/bus.js';
 import { ChannelFollower } from '../cluster/channel-follower.js';
-import { REVOCATIONS_CHANNEL } from '../cluster/messages.js';
+import { IDENTITIES_CHANNEL, REVOCATIONS_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { Store } from '../store/store.js';
@@ -15,17 +17,31 @@ import type { User, UserId } from './model.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { TokenService, VerifiedToken } from './tokens.js';
 
-/** Stamps remembered per node; beyond it the oldest entries are dropped (and read again when needed). */
-const MAX_CACHED_STAMPS = 10_000;
+/** Users remembered per node; beyond it the oldest entries are dropped (and read again when needed). */
+const MAX_CACHED_USERS = 10_000;
 
 export interface SessionLimits {
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
   /**
-   * How long a node trusts its copy of a user's stamp. Revocations reach other nodes over the bus at
-   * once; this bounds how long a lost bus message can leave a revoked token working elsewhere.
+   * How long a node trusts its copy of a user's stamp and name. Revocations and renames reach other
+   * nodes over the bus at once; this bounds how long a lost bus message can leave a revoked token
+   * working, or a stale name speaking, elsewhere.
    */
   readonly revocationCacheMs: number;
+}
+
+/** A verified token and what the store says of its user now. */
+export interface AuthenticatedToken extends VerifiedToken {
+  /** Whether the store has a row for the user (otherwise the caller records them). */
+  readonly recorded: boolean;
+}
+
+/** What a node keeps of a user: the revocation stamp and the current name (absent: never recorded). */
+interface KnownUser {
+  readonly validAfterMs: number;
+  readonly name: { readonly nickname: string; readonly tag: string } | undefined;
+  readonly readAtMs: number;
 }
 
 export interface SessionsDependencies {
@@ -41,14 +57,21 @@ export interface SessionsDependencies {
 /** Told on every node when a user's tokens issued before `validAfterMs` stop working. */
 export type RevocationListener = (userId: UserId, validAfterMs: number) => void;
 
+/** Told on every node when a user now goes by another nickname or tag. */
+export type RenameListener = (user: User) => void;
+
 export class Sessions {
   readonly #deps: SessionsDependencies;
   readonly #userRule: RateRule;
   readonly #ipRule: RateRule;
-  readonly #stamps = new Map<UserId, { readonly validAfterMs: number; readonly readAtMs: number }>();
+  readonly #known = new Map<UserId, KnownUser>();
   readonly #listeners = new Set<RevocationListener>();
-  /** The cache is used only while revocations from other nodes are being received. */
+  readonly #renameListeners = new Set<RenameListener>();
+  /** The cache is used only while revocations and renames from other nodes are being received. */
   readonly #revocations: ChannelFollower<'revocation'>;
+  readonly #renames: ChannelFollower<'identity'>;
+  /** Counts renames heard: a store read that a rename overtook must not be cached (it may be stale). */
+  #renamesHeard = 0;
 
   constructor(deps: SessionsDependencies) {
     this.#deps = deps;
@@ -61,22 +84,31 @@ export class Sessions {
       capacity: limits.refreshesPerIpPerMinute,
       refillPerSecond: limits.refreshesPerIpPerMinute / 60,
     };
-    // Revocations published while the bus was away are lost: forget every copy.
+    // Revocations and renames published while the bus was away are lost: forget every copy.
     this.#revocations = new ChannelFollower(
       deps.bus,
       REVOCATIONS_CHANNEL,
       (message) => this.#revoked(message.userId, message.validAfterMs),
-      () => this.#stamps.clear(),
+      () => this.#known.clear(),
+    );
+    this.#renames = new ChannelFollower(
+      deps.bus,
+      IDENTITIES_CHANNEL,
+      (message) => this.#renamed({ id: message.userId, nickname: message.nickname, tag: message.tag }),
+      () => this.#known.clear(),
     );
   }
 
   async start(): Promise<void> {
     await this.#revocations.start();
+    await this.#renames.start();
   }
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#renameListeners.clear();
     await this.#revocations.close();
+    await this.#renames.close();
   }
 
   onRevoked(listener: RevocationListener): () => void {
@@ -84,14 +116,42 @@ export class Sessions {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The user a bearer token speaks for, or `unauthorized` (missing, forged, expired, future, revoked). */
-  async authenticate(token: string | undefined): Promise<VerifiedToken> {
+  onRenamed(listener: RenameListener): () => void {
+    this.#renameListeners.add(listener);
+    return () => this.#renameListeners.delete(listener);
+  }
+
+  /**
+   * The user a bearer token speaks for, with the name the user goes by now, or `unauthorized`
+   * (missing, forged, expired, future, revoked). For a refresh, a token expired less than the refresh
+   * grace ago still counts.
+   */
+  async authenticate(
+    token: string | undefined,
+    purpose: 'use' | 'refresh' = 'use',
+  ): Promise<AuthenticatedToken> {
     if (token === undefined || token === '') throw new ParleyError('unauthorized', 'A token is required.');
-    const verified = await this.#deps.tokens.verifyClaims(token);
-    if (verified.issuedAtMs < (await this.validAfterMs(verified.user.id))) {
+    const verified = await this.#deps.tokens.verifyClaims(token, purpose);
+    const known = await this.#knownUser(verified.user.id);
+    if (verified.issuedAtMs < known.validAfterMs) {
       throw new ParleyError('unauthorized', 'The token was revoked (signed out everywhere).');
     }
-    return verified;
+    const user = known.name === undefined ? verified.user : { id: verified.user.id, ...known.name };
+    return { user, issuedAtMs: verified.issuedAtMs, recorded: known.name !== undefined };
+  }
+
+  /**
+   * The user now goes by `user.nickname#user.tag` (already stored): every node forgets the old name
+   * and tells its rename listeners (which close the user's connections, opened under the old name).
+   */
+  async renamed(user: User): Promise<void> {
+    this.#renamed(user);
+    await this.#deps.bus
+      .publish({ kind: 'identity', userId: user.id, nickname: user.nickname, tag: user.tag })
+      .catch((error: unknown) => {
+        // The store holds the name: other nodes see it once their copy is older than the cache time.
+        this.#deps.logger.warn({ err: error, userId: user.id }, 'publishing a rename failed');
+      });
   }
 
   /**
@@ -125,34 +185,70 @@ export class Sessions {
 
   /** Tokens (and room grants) of the user issued before this instant (ms) are revoked; 0: none. */
   async validAfterMs(userId: UserId): Promise<number> {
+    return (await this.#knownUser(userId)).validAfterMs;
+  }
+
+  get #cacheLive(): boolean {
+    return this.#revocations.live && this.#renames.live;
+  }
+
+  /** The cached copy while fresh, else one store read (the stamp and the name together). */
+  async #knownUser(userId: UserId): Promise<KnownUser> {
     const now = this.#deps.clock.now();
-    const cached = this.#stamps.get(userId);
+    const cached = this.#known.get(userId);
     if (
-      this.#revocations.live &&
+      this.#cacheLive &&
       cached !== undefined &&
       now - cached.readAtMs < this.#deps.limits.revocationCacheMs
     ) {
-      return cached.validAfterMs;
+      return cached;
     }
-    const stored = (await this.#deps.store.findTokensValidAfter(userId))?.getTime() ?? 0;
+    const renamesBefore = this.#renamesHeard;
+    const state = await this.#deps.store.findUserState(userId);
     // A revocation may have arrived over the bus while the store was read: keep the later stamp.
-    const validAfterMs = Math.max(stored, this.#stamps.get(userId)?.validAfterMs ?? 0);
-    if (this.#revocations.live) this.#remember(userId, validAfterMs, now);
-    return validAfterMs;
+    const validAfterMs = Math.max(
+      state.validAfter?.getTime() ?? 0,
+      this.#known.get(userId)?.validAfterMs ?? 0,
+    );
+    const name =
+      state.user === undefined ? undefined : { nickname: state.user.nickname, tag: state.user.tag };
+    const known: KnownUser = { validAfterMs, name, readAtMs: now };
+    if (this.#cacheLive && renamesBefore === this.#renamesHeard) this.#remember(userId, known);
+    return known;
   }
 
-  #remember(userId: UserId, validAfterMs: number, readAtMs: number): void {
-    this.#stamps.delete(userId);
-    this.#stamps.set(userId, { validAfterMs, readAtMs });
-    if (this.#stamps.size > MAX_CACHED_STAMPS) {
-      const oldest = this.#stamps.keys().next();
-      if (oldest.done !== true) this.#stamps.delete(oldest.value);
+  #remember(userId: UserId, known: KnownUser): void {
+    this.#known.delete(userId);
+    this.#known.set(userId, known);
+    if (this.#known.size > MAX_CACHED_USERS) {
+      const oldest = this.#known.keys().next();
+      if (oldest.done !== true) this.#known.delete(oldest.value);
+    }
+  }
+
+  #renamed(user: User): void {
+    // Forgotten rather than updated: a late message must not put back an older name; the next
+    // authentication reads the store.
+    this.#renamesHeard += 1;
+    this.#known.delete(user.id);
+    for (const listener of this.#renameListeners) {
+      try {
+        listener(user);
+      } catch (error) {
+        this.#deps.logger.error({ err: error, userId: user.id }, 'a rename listener failed');
+      }
     }
   }
 
   #revoked(userId: UserId, validAfterMs: number): void {
-    const known = this.#stamps.get(userId)?.validAfterMs ?? 0;
-    if (this.#revocations.live) this.#remember(userId, Math.max(known, validAfterMs), this.#deps.clock.now());
+    const cached = this.#known.get(userId);
+    if (this.#cacheLive && cached !== undefined) {
+      this.#remember(userId, { ...cached, validAfterMs: Math.max(cached.validAfterMs, validAfterMs) });
+    } else if (this.#cacheLive) {
+      // Kept as already stale: the next authentication reads the store, and keeps this stamp should
+      // that read have started before the revocation was written.
+      this.#remember(userId, { validAfterMs, name: undefined, readAtMs: Number.NEGATIVE_INFINITY });
+    }
     for (const listener of this.#listeners) {
       try {
         listener(userId, validAfterMs);

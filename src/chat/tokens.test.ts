@@ -93,6 +93,31 @@ describe('TokenService', () => {
     expect((await verifier.verifyClaims(slightly.token)).issuedAtMs).toBe(now.now() + 59_000);
   });
 
+  it('accepts an expired token for a refresh only, and only within the refresh grace', async () => {
+    const sliding = new TokenService({ secret, clock, ttlSeconds: 3600, refreshGraceSeconds: 7200 });
+    const user = sliding.newUser('sam');
+    const { token } = await sliding.issue(user);
+    clock.advance(3_601_000);
+    expect(await refusal(sliding.verifyClaims(token))).toBe('unauthorized');
+    await expect(sliding.verifyClaims(token, 'refresh')).resolves.toMatchObject({ user });
+    clock.advance(7_200_000);
+    expect(await refusal(sliding.verifyClaims(token, 'refresh'))).toBe('unauthorized');
+    // Without a grace, a refresh is as strict as any use.
+    const { token: strictToken } = await tokens.issue(user);
+    clock.advance(3_601_000);
+    expect(await refusal(tokens.verifyClaims(strictToken, 'refresh'))).toBe('unauthorized');
+    // The grace forgives expiry, not forgery.
+    const fresh = (await sliding.issue(user)).token;
+    expect(
+      await refusal(
+        sliding.verifyClaims(
+          tamper(fresh, (c) => (c.sub = 'someone')),
+          'refresh',
+        ),
+      ),
+    ).toBe('unauthorized');
+  });
+
   it('refuses secrets shorter than 32 bytes', () => {
     expect(() => new TokenService({ secret: secret.subarray(0, 31), clock, ttlSeconds: 60 })).toThrow(
       /32 bytes/,

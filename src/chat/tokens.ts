@@ -1,6 +1,8 @@
-// Anonymous identity tokens: HS256 JWTs carrying the user (sub, nick, tag). Verification pins the
-// algorithm, issuer and audience and requires exp, so `alg: none`, other keys and tampered or expired
-// tokens are all `unauthorized`. Knows nothing of HTTP or STOMP; the key comes from the caller.
+// Anonymous identity tokens: HS256 JWTs carrying the user (sub, and nick and tag as they were at issue;
+// Sessions speaks with the current name). Verification pins the algorithm, issuer and audience and
+// requires exp, so `alg: none`, other keys and tampered or expired tokens are all `unauthorized`; only a
+// refresh accepts a token up to `refreshGraceSeconds` past its expiry (sliding sessions). Knows nothing
+// of HTTP or STOMP; the key comes from the caller.
 import { randomInt, randomUUID, webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../clock.js';
@@ -33,12 +35,15 @@ export class TokenService {
   readonly #key: Promise<webcrypto.CryptoKey>;
   readonly #clock: Clock;
   readonly #ttlSeconds: number;
+  readonly #refreshGraceSeconds: number;
   readonly #maxClockSkewSeconds: number;
 
   constructor(options: {
     secret: Uint8Array;
     clock: Clock;
     ttlSeconds: number;
+    /** How long after expiry a token may still be exchanged for a fresh one (default 0: not at all). */
+    refreshGraceSeconds?: number;
     maxClockSkewSeconds?: number;
   }) {
     if (options.secret.byteLength < MIN_SECRET_BYTES) {
@@ -52,6 +57,7 @@ export class TokenService {
     this.#key.catch(() => undefined);
     this.#clock = options.clock;
     this.#ttlSeconds = options.ttlSeconds;
+    this.#refreshGraceSeconds = options.refreshGraceSeconds ?? 0;
     this.#maxClockSkewSeconds = options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS;
   }
 
@@ -63,6 +69,11 @@ export class TokenService {
   /** How long an issued token lives; an identity holds its tag (store.reserveTag) as long. */
   get ttlSeconds(): number {
     return this.#ttlSeconds;
+  }
+
+  /** How long past its expiry a token can still be refreshed; an identity holds its tag until then too. */
+  get refreshGraceSeconds(): number {
+    return this.#refreshGraceSeconds;
   }
 
   async issue(user: User): Promise<IssuedToken> {
@@ -91,7 +102,7 @@ export class TokenService {
    * The user and issue time of a valid token, or ParleyError('unauthorized'). Also refuses an `iat`
    * more than the allowed skew ahead of this server's clock: no token is minted for later use.
    */
-  async verifyClaims(token: string): Promise<VerifiedToken> {
+  async verifyClaims(token: string, purpose: 'use' | 'refresh' = 'use'): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: [ALGORITHM],
@@ -99,6 +110,8 @@ export class TokenService {
         audience: TOKEN_AUDIENCE,
         requiredClaims: ['exp', 'iat', 'sub'],
         currentDate: new Date(this.#clock.now()),
+        // Only `exp` is affected here (no `nbf` is issued; `iat` is checked below against the skew).
+        ...(purpose === 'refresh' ? { clockTolerance: this.#refreshGraceSeconds } : {}),
       });
       const { sub, nick, tag, iat, iatMs } = payload;
       if (

@@ -44,6 +44,13 @@ const message: fc.Arbitrary<ClusterMessage> = fc.oneof(
   fc
     .record({ userId, validAfterMs: epochMs })
     .map((fields): ClusterMessage => ({ kind: 'revocation', ...fields })),
+  fc
+    .record({
+      userId,
+      nickname: fc.string({ minLength: 1, maxLength: 32 }),
+      tag: fc.stringMatching(/^\d{4}$/),
+    })
+    .map((fields): ClusterMessage => ({ kind: 'identity', ...fields })),
 );
 
 describe('cluster message codec', () => {
@@ -91,6 +98,11 @@ describe('cluster message codec', () => {
     ],
     ['an empty user id', '{"kind":"revocation","userId":"","validAfterMs":1}'],
     ['a revocation time as text', '{"kind":"revocation","userId":"u","validAfterMs":"1"}'],
+    ['a renamed identity without a nickname', '{"kind":"identity","userId":"u","nickname":"","tag":"0001"}'],
+    [
+      'a renamed identity with a tag that is no tag',
+      '{"kind":"identity","userId":"u","nickname":"n","tag":"12"}',
+    ],
     [
       'mentioned user ids that are no strings',
       '{"kind":"mention","roomId":"r","userIds":[1],"message":"{}"}',
@@ -119,5 +131,8 @@ describe('cluster message codec', () => {
     expect(channelNameOf({ kind: 'policy', roomId: r })).toBe('policy');
     expect(channelNameOf({ kind: 'mention', roomId: r, userIds: [], message: '{}' })).toBe('mentions');
     expect(channelNameOf({ kind: 'revocation', userId: 'u' as UserId, validAfterMs: 0 })).toBe('revocations');
+    expect(channelNameOf({ kind: 'identity', userId: 'u' as UserId, nickname: 'n', tag: '0001' })).toBe(
+      'identities',
+    );
   });
 });

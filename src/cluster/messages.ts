@@ -59,12 +59,21 @@ export interface RevocationMessage {
   readonly validAfterMs: number;
 }
 
+/** The user was renamed: their tokens now speak with this nickname and tag (forget cached names). */
+export interface IdentityMessage {
+  readonly kind: 'identity';
+  readonly userId: UserId;
+  readonly nickname: string;
+  readonly tag: string;
+}
+
 export type ClusterMessage =
   | RoomEntryMessage
   | PresenceMessage
   | MentionMessage
   | PolicyMessage
-  | RevocationMessage;
+  | RevocationMessage
+  | IdentityMessage;
 
 export type ClusterMessageKind = ClusterMessage['kind'];
 export type ClusterMessageOf<K extends ClusterMessageKind> = Extract<ClusterMessage, { readonly kind: K }>;
@@ -96,6 +105,11 @@ export const REVOCATIONS_CHANNEL: ClusterChannel<'revocation'> = Object.freeze({
   kind: 'revocation',
 });
 
+export const IDENTITIES_CHANNEL: ClusterChannel<'identity'> = Object.freeze({
+  name: 'identities',
+  kind: 'identity',
+});
+
 /** The name of the channel `message` is published on. */
 export function channelNameOf(message: ClusterMessage): string {
   switch (message.kind) {
@@ -109,6 +123,8 @@ export function channelNameOf(message: ClusterMessage): string {
       return POLICY_CHANNEL.name;
     case 'revocation':
       return REVOCATIONS_CHANNEL.name;
+    case 'identity':
+      return IDENTITIES_CHANNEL.name;
     default:
       return assertNever(message);
   }
@@ -134,6 +150,8 @@ export type DecodedClusterMessage =
 // Bounds that hold for every honest peer, so a hostile or broken one cannot make a node allocate much.
 const MAX_USER_ID_CHARS = 200;
 const MAX_MENTIONED_USERS = 1_000;
+/** Nicknames are at most 32 characters; UTF-16 units and some slack, for any honest peer. */
+const MAX_NICKNAME_CHARS = 200;
 
 const roomId = z.string().refine(isRoomId, 'not a room id');
 const userId = z.string().min(1).max(MAX_USER_ID_CHARS);
@@ -165,6 +183,12 @@ const schema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('policy'), roomId }),
   z.object({ kind: z.literal('revocation'), userId, validAfterMs: epochMs }),
+  z.object({
+    kind: z.literal('identity'),
+    userId,
+    nickname: z.string().min(1).max(MAX_NICKNAME_CHARS),
+    tag: z.string().regex(/^\d{4}$/),
+  }),
 ]);
 
 /** A message from the bus, or why it is not one. Never throws. */

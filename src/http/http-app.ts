@@ -27,11 +27,13 @@ import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import {
   AuditQuerySchema,
+  CodeBodySchema,
   CreateRoomBodySchema,
   CreateSessionBodySchema,
   decodeValue,
   historyQuerySchema,
   JoinRoomBodySchema,
+  RenameBodySchema,
   ReportsQuerySchema,
   RoomsQuerySchema,
   type Wire,
@@ -208,9 +210,36 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.get('/api/limits', async () => options.clientLimits);
 
+  // Sliding sessions: a token up to the refresh grace past its expiry is still renewed.
   app.post('/api/sessions/refresh', async (request) =>
-    identity.refreshSession(await authenticate(request), request.clientAddress),
+    identity.refreshSession(bearerToken(request.headers.authorization), request.clientAddress),
   );
+
+  // The same identity under a new nickname (and a tag unique for it); the answer is its new session.
+  app.post('/api/sessions/rename', async (request) => {
+    const { nickname } = parse(RenameBodySchema, request.body);
+    return identity.rename(await authenticate(request), nickname);
+  });
+
+  app.get('/api/sessions/identity', async (request) => identity.describe(await authenticate(request)));
+
+  app.post('/api/sessions/recovery-code', async (request, reply) =>
+    reply.code(201).send(await identity.createRecoveryCode(await authenticate(request))),
+  );
+
+  app.post('/api/sessions/recover', async (request, reply) => {
+    const { code } = parse(CodeBodySchema, request.body);
+    return reply.code(201).send(await identity.recover(code, request.clientAddress));
+  });
+
+  app.post('/api/sessions/link-code', async (request, reply) =>
+    reply.code(201).send(await identity.createLinkCode(await authenticate(request))),
+  );
+
+  app.post('/api/sessions/link', async (request, reply) => {
+    const { code } = parse(CodeBodySchema, request.body);
+    return reply.code(201).send(await identity.redeemLink(code, request.clientAddress));
+  });
 
   // Sign out everywhere: every token of the user issued until now stops working (open connections are
   // closed by the caller of `identity.onRevoked`); the answer is a fresh session for this client.

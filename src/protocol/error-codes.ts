@@ -41,6 +41,10 @@ export const ERROR_CATALOGUE = {
   frame_timeout: fatal(408, 'A frame took too long to arrive once it began.'),
   too_many_errors: fatal(429, 'Too many frames of this connection were refused; it was closed.'),
   session_revoked: fatal(401, "The connection's token was revoked (signed out everywhere); sign in again."),
+  identity_renamed: fatal(
+    409,
+    'The identity was renamed (on this or another device); reconnect to speak with the new name.',
+  ),
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: queue(403, 'That destination does not accept this frame (e.g. SEND to /topic).'),
@@ -82,6 +86,7 @@ export const ERROR_CATALOGUE = {
   not_joined: queue(403, 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).'),
   too_many_attempts: queue(429, 'Too many room password attempts; wait and try again.'),
   server_busy: queue(503, 'The server is busy checking passwords; try again shortly.'),
+  invalid_code: queue(403, 'The recovery or device link code is wrong, used up, expired or lapsed.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -20,6 +20,14 @@ const text = (name: string, maxChars: number) => {
 export const CreateSessionBodySchema = z.object({ nickname: z.unknown() }, { error: BODY_MESSAGE });
 export type CreateSessionBody = Wire<typeof CreateSessionBodySchema>;
 
+/** `POST /api/sessions/rename`: the new nickname, checked by the nickname rules (invalid_nickname). */
+export const RenameBodySchema = z.object({ nickname: z.unknown() }, { error: BODY_MESSAGE });
+export type RenameBody = Wire<typeof RenameBodySchema>;
+
+/** `POST /api/sessions/recover` and `/api/sessions/link`: a code as typed (case, spaces, hyphens ignored). */
+export const CodeBodySchema = z.object({ code: text('code', 200) }, { error: BODY_MESSAGE });
+export type CodeBody = Wire<typeof CodeBodySchema>;
+
 /** `POST /api/rooms`: name and topic are checked by the room rules (invalid_room). */
 export const CreateRoomBodySchema = z.object(
   { name: z.unknown(), topic: z.optional(z.unknown()) },

@@ -9,9 +9,37 @@ import type { Wire } from './wire-type.js';
 const isoTime = z.string();
 const count = z.number().check(z.int(), z.minimum(0));
 
-/** `POST /api/sessions` (201), `/api/sessions/refresh` and `/api/sessions/revoke` (200). */
+/**
+ * `POST /api/sessions`, `/api/sessions/recover`, `/api/sessions/link` (201); `/api/sessions/refresh`,
+ * `/api/sessions/revoke` and `/api/sessions/rename` (200).
+ */
 export const SessionSchema = z.object({ token: z.string(), user: UserSchema, expiresAt: isoTime });
 export type Session = Wire<typeof SessionSchema>;
+
+/** `POST /api/sessions/recovery-code` (201): shown once; the server keeps only a keyed hash. */
+export const RecoveryCodeSchema = z.object({ code: z.string(), createdAt: isoTime });
+export type RecoveryCode = Wire<typeof RecoveryCodeSchema>;
+
+/** `POST /api/sessions/link-code` (201): single-use, until `expiresAt`. */
+export const LinkCodeSchema = z.object({ code: z.string(), createdAt: isoTime, expiresAt: isoTime });
+export type LinkCode = Wire<typeof LinkCodeSchema>;
+
+export const StaffRoomSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['owner', 'moderator']),
+});
+export type StaffRoom = Wire<typeof StaffRoomSchema>;
+
+/** `GET /api/sessions/identity`: who the token speaks for now, and what starting over would give up. */
+export const IdentitySchema = z.object({
+  user: UserSchema,
+  /** When the current recovery code was made; null: none. */
+  recoveryCodeCreatedAt: z.nullable(isoTime),
+  /** Rooms the identity owns or moderates (at most 100), most recently active first. */
+  rooms: z.array(StaffRoomSchema),
+});
+export type Identity = Wire<typeof IdentitySchema>;
 
 /** `GET /api/limits`: what this server refuses, so a client can say so first. */
 export const ClientLimitsSchema = z.object({

@@ -201,6 +201,31 @@ export const MIGRATIONS: readonly Migration[] = [
       postgres: [`UPDATE rooms SET epoch = substr(md5(random()::text || id), 1, 18)`],
     },
   },
+  {
+    version: 7,
+    name: 'durable identities: renames, recovery codes, device links',
+    statements: [
+      // When the identity last renewed its token (or was recovered, linked, renamed): how long an
+      // unused identity stays recoverable is counted from it. Null: not since this migration.
+      'ALTER TABLE users ADD COLUMN seen_at bigint',
+      // One recovery code per identity, kept only as a keyed hash (HMAC-SHA-256 of the normalised
+      // code); a new code replaces the row, so the old one stops working.
+      `CREATE TABLE recovery_codes (
+        user_id text PRIMARY KEY,
+        code_hash text NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+      'CREATE UNIQUE INDEX recovery_codes_hash_key ON recovery_codes (code_hash)',
+      // Short-lived, single-use device link codes (keyed hash too), at most one live per identity.
+      `CREATE TABLE device_links (
+        code_hash text PRIMARY KEY,
+        user_id text NOT NULL,
+        expires_at bigint NOT NULL
+      )`,
+      'CREATE UNIQUE INDEX device_links_user_key ON device_links (user_id)',
+      'CREATE INDEX device_links_expiry_idx ON device_links (expires_at)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

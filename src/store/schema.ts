@@ -131,6 +131,22 @@ export interface UsersTable {
   /** `foldName(nickname)#tag`: what a mention resolves against. */
   handle_key: string;
   created_at: Int;
+  /** Epoch ms of the last refresh, recovery, link or rename; null: none since migration 7. */
+  seen_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+}
+
+/** One recovery code per user, as a keyed hash (src/chat/identity-codes.ts). */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: Int;
+}
+
+/** Single-use device link codes (keyed hashes), at most one live per user. */
+export interface DeviceLinksTable {
+  code_hash: string;
+  user_id: string;
+  expires_at: Int;
 }
 
 export interface IdentityTagsTable {
@@ -171,6 +187,8 @@ export interface Database {
   read_markers: ReadMarkersTable;
   token_revocations: TokenRevocationsTable;
   identity_tags: IdentityTagsTable;
+  recovery_codes: RecoveryCodesTable;
+  device_links: DeviceLinksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

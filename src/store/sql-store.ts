@@ -16,6 +16,7 @@ import type {
 import { ParleyError } from '../errors.js';
 import * as audit from './audit-sql.js';
 import { GroupCommitter, type Outcome } from './group-commit.js';
+import * as codes from './identity-codes-sql.js';
 import * as tags from './identity-tags-sql.js';
 import { applyMigrations, type Engine } from './migrations.js';
 import * as markers from './read-markers-sql.js';
@@ -28,6 +29,7 @@ import type {
   AppendResult,
   AuditEntry,
   Ban,
+  IssuedCodeRecord,
   MemberSanctions,
   MessageRange,
   NewMessage,
@@ -37,9 +39,11 @@ import type {
   Report,
   RoomPage,
   RoomQuery,
+  StaffRoom,
   Store,
   TagClaim,
   UnreadRoom,
+  UserState,
 } from './store.js';
 import * as tokens from './tokens-sql.js';
 import * as users from './users-sql.js';
@@ -177,6 +181,56 @@ export abstract class SqlStore implements Store {
   async findUser(id: UserId): Promise<User | undefined> {
     this.#assertOpen();
     return this.#guard(() => users.findUser(this.db, id));
+  }
+
+  async findUserState(id: UserId): Promise<UserState> {
+    this.#assertOpen();
+    return this.#guard(() => users.findUserState(this.db, id));
+  }
+
+  async renameUser(user: User, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => users.renameUser(this.db, user, at));
+  }
+
+  async touchUser(id: UserId, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => users.touchUser(this.db, id, at));
+  }
+
+  async findUserSeenAt(id: UserId): Promise<Date | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => users.findUserSeenAt(this.db, id));
+  }
+
+  async listStaffRooms(id: UserId, limit: number): Promise<StaffRoom[]> {
+    this.#assertOpen();
+    return this.#guard(() => users.listStaffRooms(this.db, id, checkLimit(limit)));
+  }
+
+  async setRecoveryCode(userId: UserId, codeHash: string, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => codes.setRecoveryCode(this.db, userId, codeHash, at));
+  }
+
+  async findRecoveryCodeCreatedAt(userId: UserId): Promise<Date | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => codes.findRecoveryCodeCreatedAt(this.db, userId));
+  }
+
+  async findRecoveryCode(codeHash: string): Promise<IssuedCodeRecord | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => codes.findRecoveryCode(this.db, codeHash));
+  }
+
+  async createDeviceLink(userId: UserId, codeHash: string, expiresAt: Date, now: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => codes.createDeviceLink(this.db, userId, codeHash, expiresAt, now));
+  }
+
+  async redeemDeviceLink(codeHash: string, now: Date): Promise<IssuedCodeRecord | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => codes.redeemDeviceLink(this.db, codeHash, now));
   }
 
   async reserveTag(claim: TagClaim): Promise<string> {

@@ -113,9 +113,19 @@ export interface RoomRecords {
 
 /** Who an id is, the tags that tell equal nicknames apart, and sign-out-everywhere stamps. */
 export interface IdentityRecords {
-  /** Records who an id is (once: an id keeps its nickname and tag), so mentions and moderation can name it. */
+  /** Records who an id is (once: later only renameUser changes it), so mentions and moderation can name it. */
   rememberUser(user: User, at: Date): Promise<void>;
   findUser(id: UserId): Promise<User | undefined>;
+  /** The current name and revocation stamp of an id, read in one statement (a CONNECT's cache miss). */
+  findUserState(id: UserId): Promise<UserState>;
+  /** The id now goes by this nickname and tag; also records that it was used at `at`. */
+  renameUser(user: User, at: Date): Promise<void>;
+  /** The identity was used at `at` (never moves back). */
+  touchUser(id: UserId, at: Date): Promise<void>;
+  /** When the identity was last used (or first recorded); undefined: an unknown id. */
+  findUserSeenAt(id: UserId): Promise<Date | undefined>;
+  /** Rooms the user owns or moderates, most recently active first, at most `limit`. */
+  listStaffRooms(id: UserId, limit: number): Promise<StaffRoom[]>;
   /**
    * Hands a new identity a tag in 0..tagSpace-1 (4 digits) that no live identity holds under the same
    * name key, atomically also across nodes; an expired holder's tag may be reused. Rejects with
@@ -137,6 +147,41 @@ export interface IdentityRecords {
    * two nodes revoke at once); resolves with the stamp now stored.
    */
   revokeTokens(userId: UserId, validAfter: Date): Promise<Date>;
+}
+
+/** What a node needs to know of a user on every CONNECT: the current name and the revocation stamp. */
+export interface UserState {
+  /** Absent: the id was never recorded (an identity from before users were). */
+  readonly user?: User;
+  /** Tokens issued before this are revoked; absent: none ever was. */
+  readonly validAfter?: Date;
+}
+
+/** A room in which a user holds a role (what starting over would give up). */
+export interface StaffRoom {
+  readonly id: RoomId;
+  readonly name: string;
+  readonly role: 'owner' | 'moderator';
+}
+
+/** Whose a code is, and its time: a recovery code's making, a link code's expiry. */
+export interface IssuedCodeRecord {
+  readonly userId: UserId;
+  readonly at: Date;
+}
+
+/** The secrets that bring an identity to another browser, kept only as keyed hashes. */
+export interface IdentityCodeRecords {
+  /** The user's recovery code is now this one (replacing any other). */
+  setRecoveryCode(userId: UserId, codeHash: string, at: Date): Promise<void>;
+  /** When the user's current recovery code was made; undefined: none. */
+  findRecoveryCodeCreatedAt(userId: UserId): Promise<Date | undefined>;
+  /** The recovery code with this hash: its user and when it was made. */
+  findRecoveryCode(codeHash: string): Promise<IssuedCodeRecord | undefined>;
+  /** The user's one live device link code is now this one, until `expiresAt`. */
+  createDeviceLink(userId: UserId, codeHash: string, expiresAt: Date, now: Date): Promise<void>;
+  /** Uses a link code up (atomically, also across nodes): its user and expiry when it was live. */
+  redeemDeviceLink(codeHash: string, now: Date): Promise<IssuedCodeRecord | undefined>;
 }
 
 /** Sanctions in force (laid and lifted by room events) and the staff audit log. */
@@ -173,6 +218,7 @@ export interface Store
   extends RoomLog,
     RoomRecords,
     IdentityRecords,
+    IdentityCodeRecords,
     ModerationRecords,
     ReportRecords,
     ReadMarkers {

@@ -235,3 +235,38 @@ describe('reading the wire (src/protocol schemas through web/src/decode.ts)', ()
     expect(frameBody(MessageSchema, JSON.stringify(message(1)))).toEqual(message(1));
   });
 });
+
+describe('identity routes and codes', () => {
+  it('reads a device link code only from /link#…', async () => {
+    const { linkCodeIn } = await import('../../web/src/link-code.js');
+    expect(linkCodeIn('/link', '#AB1K-M0PQ')).toBe('AB1K-M0PQ');
+    expect(linkCodeIn('/link', '#ab1km0pq')).toBe('ab1km0pq');
+    expect(linkCodeIn('/identity', '#AB1K-M0PQ')).toBeUndefined();
+    expect(linkCodeIn('/link', '#<script>')).toBeUndefined();
+    expect(linkCodeIn('/link', '')).toBeUndefined();
+  });
+
+  it('tells a link code from a recovery code by its length, however it is spaced', async () => {
+    const { codeKind } = await import('../../web/src/api.js');
+    expect(codeKind('AB1K-M0PQ')).toBe('link');
+    expect(codeKind(' ab1k m0pq ')).toBe('link');
+    expect(codeKind('AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG')).toBe('recovery');
+  });
+
+  it('has every identity panel string in both languages', () => {
+    const en = stringsFor('en');
+    const ko = stringsFor('ko');
+    for (const key of [
+      'identityTitle',
+      'rename',
+      'createRecoveryCode',
+      'showLinkCode',
+      'signOutOthers',
+      'startOver',
+    ] as const) {
+      expect(en[key]).not.toBe('');
+      expect(ko[key]).not.toBe(en[key]);
+    }
+    expect(ko.error('invalid_code')).not.toBe(ko.error('no_such_code'));
+  });
+});

@@ -10,9 +10,15 @@ import {
   type ClientLimits,
   ClientLimitsSchema,
   ErrorBodySchema,
+  type Identity,
+  IdentitySchema,
+  type LinkCode,
+  LinkCodeSchema,
   MembersSchema,
   type Message,
   MessagesPageSchema,
+  type RecoveryCode,
+  RecoveryCodeSchema,
   type Report,
   ReportsSchema,
   type Room,
@@ -107,6 +113,41 @@ export async function getLimits(): Promise<ClientLimits> {
 
 export async function refreshSession(token: string): Promise<Session> {
   return request('POST', '/api/sessions/refresh', SessionSchema, { token });
+}
+
+/** The same identity under a new nickname: its new session (a tag unique for that nickname). */
+export async function renameSession(token: string, nickname: string): Promise<Session> {
+  return request('POST', '/api/sessions/rename', SessionSchema, { token, body: { nickname } });
+}
+
+/** Sign out other devices: every older token stops working; the answer is this device's new session. */
+export async function revokeOtherSessions(token: string): Promise<Session> {
+  return request('POST', '/api/sessions/revoke', SessionSchema, { token });
+}
+
+export async function getIdentity(token: string): Promise<Identity> {
+  return request('GET', '/api/sessions/identity', IdentitySchema, { token });
+}
+
+/** A new recovery code, shown once; the previous one stops working. */
+export async function createRecoveryCode(token: string): Promise<RecoveryCode> {
+  return request('POST', '/api/sessions/recovery-code', RecoveryCodeSchema, { token });
+}
+
+/** A single-use code (minutes long) another browser enters to become this identity. */
+export async function createLinkCode(token: string): Promise<LinkCode> {
+  return request('POST', '/api/sessions/link-code', LinkCodeSchema, { token });
+}
+
+/** Becomes the identity of a recovery code or a device link code (told apart by length). */
+export async function redeemCode(code: string): Promise<Session> {
+  const path = codeKind(code) === 'link' ? '/api/sessions/link' : '/api/sessions/recover';
+  return request('POST', path, SessionSchema, { body: { code } });
+}
+
+/** Link codes have 8 symbols, recovery codes 28; spaces and hyphens do not count. */
+export function codeKind(code: string): 'link' | 'recovery' {
+  return code.replace(/[\s-]/g, '').length <= 8 ? 'link' : 'recovery';
 }
 
 export async function listRooms(query: { q?: string; cursor?: string; limit?: number }): Promise<RoomPage> {

@@ -1,22 +1,40 @@
-// The shell: identity (nickname → token, kept fresh), the one STOMP connection, routing between the
-// room list and a room, the connection badge and the mention indicator (`/user/queue/mentions` on every
-// page). Screens get what they need as props.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// The shell: identity (nickname → token, renewed on each visit and before expiry; replaced by a
+// rename, a sign-out of other devices or a code), the one STOMP connection, routing between the room
+// list, a room and the identity panel, the connection badge and the mention indicator
+// (`/user/queue/mentions` on every page). Screens get what they need as props.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ClientLimits, type Message, MessageSchema, type Session } from '../../src/protocol/index.js';
-import { getLimits, refreshSession } from './api.js';
+import { ApiError, getLimits, refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
 import { frameBody } from './decode.js';
 import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
+import { IdentityPanel } from './identity-panel.js';
 import { DEFAULT_LIMITS, LimitsContext } from './limits-context.js';
+import { linkCodeIn } from './link-code.js';
 import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
 import { isPlainClick, navigate, onRouteChange, parseRoute, type Route, routePath } from './router.js';
-import { clearSession, keepFresh, loadSession, saveSession } from './session.js';
+import { clearSession, keepFresh, loadSession, saveSession, visitRenewalDue } from './session.js';
 
 export function App() {
   const i18n = useMemo(browserI18n, []);
   const [session, setSession] = useState<Session | undefined>(loadSession);
+  // Renewed on each visit before anything uses it: a token may have expired while the page was closed
+  // (the server renews it within its grace), and this browser's clock cannot tell.
+  const [visiting, setVisiting] = useState(() => session !== undefined && visitRenewalDue(Date.now()));
+  // A device link code from a scanned QR code (`/link#CODE`): read once, then gone from the address bar;
+  // offered on the first screen, or on the identity panel when this browser already has an identity.
+  const [pendingCode] = useState(() => {
+    const code = linkCodeIn(location.pathname, location.hash);
+    if (code !== undefined) history.replaceState(null, '', session === undefined ? '/' : '/identity');
+    return code;
+  });
+  /** The latest session, for callbacks that outlive a render (connection, renewal). */
+  const sessionRef = useRef(session);
+  const connectionRef = useRef<ChatConnection | undefined>(undefined);
+  /** An identity change in flight: a refused token waits for it before renewing (its answer replaces the token). */
+  const changing = useRef<Promise<unknown>>(Promise.resolve());
   const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
   const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
   const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
@@ -40,49 +58,73 @@ export function App() {
 
   useEffect(() => onRouteChange(() => setRoute(parseRoute(location.pathname))), []);
 
-  const userId = session?.user.id;
-  // One connection per identity; a refreshed token only changes the next CONNECT's header.
+  /** This browser now holds `next` (a renewal, a rename, another identity): saved, shown, used. */
+  const adopt = (next: Session): void => {
+    saveSession(next);
+    sessionRef.current = next;
+    setSession(next);
+    connectionRef.current?.setToken(next.token);
+  };
+  const signOut = (): void => {
+    clearSession();
+    sessionRef.current = undefined;
+    setSession(undefined);
+  };
+  /** Runs an action that hands back a new session and adopts it; refused tokens wait for it meanwhile. */
+  const change = async (action: () => Promise<Session>): Promise<void> => {
+    const running = action().then(adopt);
+    changing.current = running.catch(() => undefined);
+    await running;
+  };
+
   useEffect(() => {
-    const current = session;
-    if (current === undefined) return;
-    let token = current.token;
-    const signOut = (): void => {
-      clearSession();
-      setSession(undefined);
+    const stored = sessionRef.current;
+    if (!visiting || stored === undefined) return;
+    change(() => refreshSession(stored.token))
+      .catch((error: unknown) => {
+        // Refused for good: pick a nickname (or a code). Anything else: carry on with the stored token.
+        if (error instanceof ApiError && error.status === 401) signOut();
+      })
+      .finally(() => setVisiting(false));
+  }, []);
+
+  const userId = session?.user.id;
+  // One connection per identity; a renewed token only changes the next CONNECT's header.
+  useEffect(() => {
+    const initial = sessionRef.current;
+    if (initial === undefined || visiting) return;
+    /** The token was refused, or the name changed: renew (after any change in flight), or sign out. */
+    const renew = async (): Promise<void> => {
+      await changing.current;
+      const used = sessionRef.current?.token;
+      if (used === undefined) return;
+      try {
+        adopt(await refreshSession(used));
+      } catch (error) {
+        const replaced = sessionRef.current?.token !== used;
+        if (!replaced && error instanceof ApiError && error.status === 401) signOut();
+      }
     };
     const created = new ChatConnection({
       url: defaultBrokerUrl(location),
-      token,
+      token: initial.token,
       onState: setConnectionState,
-      onAuthRejected: () => {
-        refreshSession(token).then(
-          (next) => {
-            token = next.token;
-            saveSession(next);
-            created.setToken(next.token);
-          },
-          () => signOut(),
-        );
-      },
+      onAuthRejected: () => void renew(),
+      onIdentityRenamed: () => void renew(),
     });
-    const stopRefresh = keepFresh(
-      current,
-      (next) => {
-        token = next.token;
-        created.setToken(next.token);
-      },
-      signOut,
-    );
+    connectionRef.current = created;
+    const stopRefresh = keepFresh(() => sessionRef.current ?? initial, adopt, signOut);
     setConnection(created);
     setConnectionState('connecting');
     created.start();
     return () => {
       stopRefresh();
+      if (connectionRef.current === created) connectionRef.current = undefined;
       setConnection(undefined);
       void created.stop();
     };
     // Keyed on the user id: the connection follows the identity, not each refreshed token.
-  }, [userId]);
+  }, [userId, visiting]);
 
   // Mentions reach every page; the room being read already highlights them, so only others raise the flag.
   const openRoomId = route.name === 'room' ? route.roomId : undefined;
@@ -100,24 +142,18 @@ export function App() {
     if (openRoomId !== undefined && mention?.roomId === openRoomId) setMention(undefined);
   }, [openRoomId, mention]);
 
-  const signOut = (): void => {
-    clearSession();
-    setSession(undefined);
-  };
-
   return (
     <I18nContext.Provider value={i18n}>
       <LimitsContext.Provider value={limits}>
         <a class="skip-link" href="#main">
           {i18n.t.skipToContent}
         </a>
-        {session === undefined ? (
-          <NicknameScreen
-            onSession={(next) => {
-              saveSession(next);
-              setSession(next);
-            }}
-          />
+        {visiting ? (
+          <main id="main" class="loading">
+            {i18n.t.loading}
+          </main>
+        ) : session === undefined ? (
+          <NicknameScreen onSession={adopt} pendingCode={pendingCode} />
         ) : (
           <div class="shell">
             <header class="topbar">
@@ -128,9 +164,18 @@ export function App() {
                 <span class="nick">{session.user.nickname}</span>
                 <span class="tag">#{session.user.tag}</span>
               </span>
-              <button type="button" class="link-button" onClick={signOut}>
-                {i18n.t.changeNickname}
-              </button>
+              <a
+                class="link-button"
+                href={routePath({ name: 'identity' })}
+                aria-current={route.name === 'identity' ? 'page' : undefined}
+                onClick={(event) => {
+                  if (!isPlainClick(event)) return;
+                  event.preventDefault();
+                  navigate({ name: 'identity' });
+                }}
+              >
+                {i18n.t.identityLink}
+              </a>
             </header>
             {mention === undefined ? null : (
               <div class="mention-flag" role="status">
@@ -153,6 +198,16 @@ export function App() {
             )}
             {route.name === 'rooms' ? (
               <RoomList session={session} />
+            ) : route.name === 'identity' ? (
+              <IdentityPanel
+                session={session}
+                change={change}
+                pendingCode={pendingCode}
+                startOver={() => {
+                  signOut();
+                  navigate({ name: 'rooms' });
+                }}
+              />
             ) : connection === undefined ? (
               <main id="main" class="loading">
                 {i18n.t.loading}

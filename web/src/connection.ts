@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   readonly onState: (state: ConnectionState) => void;
   /** The server refused the token (ERROR on CONNECT); the owner refreshes it or signs out. */
   readonly onAuthRejected: () => void;
+  /** The identity was renamed (ERROR identity_renamed): reconnecting speaks with the new name. */
+  readonly onIdentityRenamed?: () => void;
   /** A queue error that answered no receipt we wait for (e.g. rate limit on a typing notice). */
   readonly onQueueError?: (code: string, message: string) => void;
 }
@@ -83,6 +85,10 @@ export class ChatConnection {
       onConnect: () => this.#connected(),
       onWebSocketClose: () => this.#closed(),
       onStompError: (frame) => {
+        if (frame.headers.message === 'identity_renamed') {
+          options.onIdentityRenamed?.();
+          return;
+        }
         const text = `${frame.headers.message ?? ''} ${frame.body}`;
         if (/unauthori[sz]ed|token|401/i.test(text)) options.onAuthRejected();
       },

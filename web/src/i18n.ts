@@ -23,7 +23,6 @@ export interface Strings {
   readonly lastActive: (relative: string) => string;
   readonly noActivity: string;
   readonly youAre: string;
-  readonly changeNickname: string;
   readonly allRooms: string;
   readonly members: (n: number) => string;
   readonly logLabel: string;
@@ -118,6 +117,44 @@ export interface Strings {
   readonly unread: (n: number) => string;
   readonly mentionedYou: (who: string) => string;
   readonly dismiss: string;
+  readonly identityLink: string;
+  readonly identityTitle: string;
+  readonly identityIntro: string;
+  readonly renameTitle: string;
+  readonly renameHint: string;
+  readonly newNicknameLabel: string;
+  readonly rename: string;
+  readonly renamed: (who: string) => string;
+  readonly recoveryTitle: string;
+  readonly recoveryHint: string;
+  readonly recoveryNone: string;
+  readonly recoveryMade: (when: string) => string;
+  readonly createRecoveryCode: string;
+  readonly replaceRecoveryCode: string;
+  readonly recoveryCodeShown: string;
+  readonly recoveryCodeLabel: string;
+  readonly linkTitle: string;
+  readonly linkHint: string;
+  readonly showLinkCode: string;
+  readonly linkCodeLabel: string;
+  readonly linkCodeExpires: (time: string) => string;
+  readonly linkQrLabel: string;
+  readonly haveCodeTitle: string;
+  readonly haveCodeHint: string;
+  readonly codeLabel: string;
+  readonly useCode: string;
+  readonly switchIdentityWarning: string;
+  readonly signOutOthersTitle: string;
+  readonly signOutOthersHint: string;
+  readonly signOutOthers: string;
+  readonly signedOutOthers: string;
+  readonly startOverTitle: string;
+  readonly startOverHint: string;
+  readonly startOver: string;
+  readonly startOverConfirm: string;
+  readonly startOverLoses: (n: number) => string;
+  readonly startOverLosesNothing: string;
+  readonly startOverRole: (role: 'owner' | 'moderator') => string;
   readonly notice: (event: NoticeText) => string;
   readonly error: (code: string) => string;
 }
@@ -171,7 +208,6 @@ const en: Strings = {
   lastActive: (relative) => `active ${relative}`,
   noActivity: 'no messages yet',
   youAre: 'You are',
-  changeNickname: 'Change nickname',
   allRooms: 'All rooms',
   members: (n) => `Online now (${n})`,
   logLabel: 'Conversation',
@@ -271,6 +307,52 @@ const en: Strings = {
   unread: (n) => (n === 1 ? '1 unread' : `${n} unread`),
   mentionedYou: (who) => `${who} mentioned you`,
   dismiss: 'Dismiss',
+  identityLink: 'Identity',
+  identityTitle: 'Your identity',
+  identityIntro:
+    'No account, no password: this browser holds your identity. Keep a recovery code to get it back, link your other devices, or start over as someone new.',
+  renameTitle: 'Nickname',
+  renameHint:
+    'Renaming keeps you the same person: your rooms, roles and history stay yours. Others see the new name from now on; older messages keep the name they were sent with.',
+  newNicknameLabel: 'New nickname',
+  rename: 'Rename',
+  renamed: (who) => `You are now ${who}.`,
+  recoveryTitle: 'Recovery code',
+  recoveryHint:
+    'With this code any browser can become you again, even after this one is gone. It is shown once: write it down or keep it in a password manager.',
+  recoveryNone: 'You have no recovery code yet.',
+  recoveryMade: (when) => `Your recovery code was made ${when}. A new one replaces it.`,
+  createRecoveryCode: 'Create a recovery code',
+  replaceRecoveryCode: 'Replace the recovery code',
+  recoveryCodeShown: 'Your recovery code. It will not be shown again:',
+  recoveryCodeLabel: 'Recovery code',
+  linkTitle: 'Link another device',
+  linkHint:
+    'Show a one-time code here and enter it (or scan the QR code) on your other device within a few minutes.',
+  showLinkCode: 'Show a link code',
+  linkCodeLabel: 'Link code',
+  linkCodeExpires: (time) => `Works once, until ${time}.`,
+  linkQrLabel: 'QR code for linking another device',
+  haveCodeTitle: 'Been here before?',
+  haveCodeHint: 'Enter a recovery code, or a link code shown on your other device.',
+  codeLabel: 'Recovery or link code',
+  useCode: 'Use code',
+  switchIdentityWarning: 'Using a code here makes this browser that identity instead of the current one.',
+  signOutOthersTitle: 'Sign out other devices',
+  signOutOthersHint:
+    'Every other browser using this identity is signed out at once. This one stays signed in.',
+  signOutOthers: 'Sign out other devices',
+  signedOutOthers:
+    'Other devices were signed out. Recovery and link codes made before now no longer work: make a new recovery code.',
+  startOverTitle: 'Start over',
+  startOverHint:
+    'Become someone new with a new nickname. This identity stays behind: only its recovery code brings it back.',
+  startOver: 'Start over as someone new',
+  startOverConfirm: 'Start over',
+  startOverLoses: (n) =>
+    n === 1 ? 'You will lose your role in this room:' : `You will lose your roles in these ${n} rooms:`,
+  startOverLosesNothing: 'You hold no role in any room.',
+  startOverRole: (role) => (role === 'owner' ? 'owner' : 'moderator'),
   notice: (e) => {
     const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
     switch (e.type) {
@@ -328,6 +410,7 @@ const en: Strings = {
       not_muted: 'That person is not muted.',
       not_banned: 'That person is not banned.',
       invalid_request: 'That request was not accepted.',
+      invalid_code: 'That code does not work: it is wrong, used up, replaced or expired.',
     })[code] ?? 'Something went wrong. Please try again.',
 };
 
@@ -350,7 +433,6 @@ const ko: Strings = {
   lastActive: (relative) => `${relative} 활동`,
   noActivity: '아직 메시지 없음',
   youAre: '내 이름',
-  changeNickname: '닉네임 바꾸기',
   allRooms: '모든 대화방',
   members: (n) => `지금 접속 중 (${n})`,
   logLabel: '대화 내용',
@@ -450,6 +532,49 @@ const ko: Strings = {
   unread: (n) => `안 읽음 ${n}`,
   mentionedYou: (who) => `${who} 님이 나를 언급했습니다`,
   dismiss: '닫기',
+  identityLink: '내 정보',
+  identityTitle: '내 신원',
+  identityIntro:
+    '계정도 비밀번호도 없습니다. 이 브라우저가 내 신원을 갖고 있습니다. 복구 코드를 보관하고, 다른 기기를 연결하거나, 새 사람으로 다시 시작할 수 있습니다.',
+  renameTitle: '닉네임',
+  renameHint:
+    '이름을 바꿔도 같은 사람입니다. 방, 역할, 기록은 그대로 내 것입니다. 이제부터 새 이름으로 보이고, 이전 메시지는 보낼 때의 이름을 유지합니다.',
+  newNicknameLabel: '새 닉네임',
+  rename: '이름 바꾸기',
+  renamed: (who) => `이제 ${who}입니다.`,
+  recoveryTitle: '복구 코드',
+  recoveryHint:
+    '이 코드가 있으면 이 브라우저가 없어져도 어느 브라우저에서든 다시 내가 될 수 있습니다. 한 번만 보여 주니 적어 두거나 비밀번호 관리자에 보관하세요.',
+  recoveryNone: '아직 복구 코드가 없습니다.',
+  recoveryMade: (when) => `복구 코드를 ${when}에 만들었습니다. 새로 만들면 이전 코드는 쓸 수 없습니다.`,
+  createRecoveryCode: '복구 코드 만들기',
+  replaceRecoveryCode: '복구 코드 새로 만들기',
+  recoveryCodeShown: '복구 코드입니다. 다시 보여 주지 않습니다:',
+  recoveryCodeLabel: '복구 코드',
+  linkTitle: '다른 기기 연결',
+  linkHint: '여기에 일회용 코드를 띄우고, 몇 분 안에 다른 기기에서 입력하거나 QR 코드를 스캔하세요.',
+  showLinkCode: '연결 코드 보기',
+  linkCodeLabel: '연결 코드',
+  linkCodeExpires: (time) => `한 번만, ${time}까지 쓸 수 있습니다.`,
+  linkQrLabel: '다른 기기 연결용 QR 코드',
+  haveCodeTitle: '전에 쓰던 신원이 있나요?',
+  haveCodeHint: '복구 코드나 다른 기기에 표시된 연결 코드를 입력하세요.',
+  codeLabel: '복구 또는 연결 코드',
+  useCode: '코드 사용',
+  switchIdentityWarning: '여기서 코드를 쓰면 이 브라우저는 지금 신원 대신 그 신원이 됩니다.',
+  signOutOthersTitle: '다른 기기 로그아웃',
+  signOutOthersHint:
+    '이 신원을 쓰는 다른 모든 브라우저가 바로 로그아웃되고, 지금까지 만든 복구 코드와 연결 코드도 쓸 수 없게 됩니다. 이 브라우저는 그대로입니다.',
+  signOutOthers: '다른 기기 로그아웃',
+  signedOutOthers:
+    '다른 기기를 로그아웃했습니다. 지금까지 만든 복구 코드와 연결 코드는 더 이상 쓸 수 없으니 복구 코드를 새로 만드세요.',
+  startOverTitle: '새로 시작',
+  startOverHint: '새 닉네임으로 새 사람이 됩니다. 지금 신원은 남지만 복구 코드로만 되찾을 수 있습니다.',
+  startOver: '새 사람으로 다시 시작',
+  startOverConfirm: '새로 시작',
+  startOverLoses: (n) => (n === 1 ? '이 방에서의 역할을 잃습니다:' : `이 ${n}개 방에서의 역할을 잃습니다:`),
+  startOverLosesNothing: '어느 방에서도 역할이 없습니다.',
+  startOverRole: (role) => (role === 'owner' ? '방장' : '관리자'),
   notice: (e) => {
     const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
     switch (e.type) {
@@ -506,6 +631,7 @@ const ko: Strings = {
       not_muted: '그 사람은 채팅 금지 상태가 아닙니다.',
       not_banned: '그 사람은 차단 상태가 아닙니다.',
       invalid_request: '요청이 받아들여지지 않았습니다.',
+      invalid_code: '쓸 수 없는 코드입니다. 틀렸거나, 이미 썼거나, 바뀌었거나, 만료되었습니다.',
     })[code] ?? '문제가 생겼습니다. 다시 시도하세요.',
 };
 

@@ -1,10 +1,76 @@
-// The first screen: pick a nickname, get a session. Knows the session endpoint, not what comes after.
+// The first screen: pick a nickname and get a new identity, or come back as an old one with a recovery
+// code or a device link code (CodeForm, also on the identity panel). Knows the session endpoints, not
+// what comes after.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../../src/protocol/index.js';
-import { createSession, errorCodeOf } from './api.js';
+import { createSession, errorCodeOf, redeemCode } from './api.js';
 import { useI18n } from './i18n-context.js';
 
-export function NicknameScreen({ onSession }: { onSession: (session: Session) => void }) {
+/** A recovery or link code, entered; `onSession` gets the identity it brings. */
+export function CodeForm({
+  onSession,
+  initialCode,
+}: {
+  onSession: (session: Session) => void | Promise<void>;
+  initialCode?: string | undefined;
+}) {
+  const { t } = useI18n();
+  const [code, setCode] = useState(initialCode ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const typed = code.trim();
+    if (typed === '' || busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session = await redeemCode(typed);
+      setCode('');
+      await onSession(session);
+    } catch (caught) {
+      setError(t.error(errorCodeOf(caught)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="code-form" onSubmit={(event) => void submit(event)} noValidate>
+      <label for="identity-code">{t.codeLabel}</label>
+      <div class="row">
+        <input
+          id="identity-code"
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellcheck={false}
+          maxLength={200}
+          value={code}
+          aria-invalid={error === undefined ? undefined : 'true'}
+          aria-describedby={error === undefined ? undefined : 'identity-code-error'}
+          onInput={(event) => setCode(event.currentTarget.value)}
+        />
+        <button type="submit" disabled={busy || code.trim() === ''}>
+          {t.useCode}
+        </button>
+      </div>
+      {error === undefined ? null : (
+        <p id="identity-code-error" class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+export function NicknameScreen({
+  onSession,
+  pendingCode,
+}: {
+  onSession: (session: Session) => void;
+  pendingCode?: string | undefined;
+}) {
   const { t } = useI18n();
   const [nickname, setNickname] = useState('');
   const [busy, setBusy] = useState(false);
@@ -57,6 +123,11 @@ export function NicknameScreen({ onSession }: { onSession: (session: Session) =>
           {t.continue}
         </button>
       </form>
+      <section class="card" aria-labelledby="have-code-title">
+        <h2 id="have-code-title">{t.haveCodeTitle}</h2>
+        <p class="hint">{t.haveCodeHint}</p>
+        <CodeForm onSession={onSession} initialCode={pendingCode} />
+      </section>
     </main>
   );
 }

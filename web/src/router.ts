@@ -1,9 +1,18 @@
-// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room. History API only, so the
-// back button and shared links work; the server answers every such path with index.html.
+// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room, `/identity` the identity
+// panel (`/link#<code>` is where a device link QR code points; the code stays in the fragment, never
+// sent to a server). History API only, so the back button and shared links work; the server answers
+// every such path with index.html.
+import { LINK_PATH } from './link-code.js';
 
-export type Route = { readonly name: 'rooms' } | { readonly name: 'room'; readonly roomId: string };
+export { LINK_PATH };
+
+export type Route =
+  | { readonly name: 'rooms' }
+  | { readonly name: 'room'; readonly roomId: string }
+  | { readonly name: 'identity' };
 
 export function parseRoute(pathname: string): Route {
+  if (pathname === '/identity' || pathname === LINK_PATH) return { name: 'identity' };
   const match = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
   const encoded = match?.[1];
   if (encoded !== undefined) {
@@ -17,7 +26,14 @@ export function parseRoute(pathname: string): Route {
 }
 
 export function routePath(route: Route): string {
-  return route.name === 'room' ? `/rooms/${encodeURIComponent(route.roomId)}` : '/';
+  switch (route.name) {
+    case 'room':
+      return `/rooms/${encodeURIComponent(route.roomId)}`;
+    case 'identity':
+      return '/identity';
+    default:
+      return '/';
+  }
 }
 
 const ROUTE_EVENT = 'parley:route';

@@ -1,5 +1,7 @@
-// The anonymous identity kept across reloads: token and user in localStorage, refreshed before the
-// token expires. Knows the HTTP refresh call, nothing about rooms or STOMP.
+// The anonymous identity kept across reloads: token and user in localStorage, renewed on each visit
+// and before the token expires (sliding sessions: the server still renews a token some time past its
+// expiry, so a stored session is kept and tried rather than judged by this browser's clock). Knows the
+// HTTP refresh call, nothing about rooms or STOMP.
 
 import { type Session, SessionSchema } from '../../src/protocol/index.js';
 import { ApiError, refreshSession } from './api.js';
@@ -7,15 +9,18 @@ import { readJson } from './decode.js';
 import { msUntilRefresh } from './throttle.js';
 
 const KEY = 'parley.session';
+const RENEWED_KEY = 'parley.session.renewedAt';
 const RETRY_MS = 15_000;
 const MAX_TIMER_MS = 2_000_000_000;
+/** A visit renews the token unless it was renewed this recently (a burst of reloads spends one renewal). */
+const VISIT_RENEWAL_AFTER_MS = 60_000;
 
 export function loadSession(): Session | undefined {
   try {
     const raw = localStorage.getItem(KEY);
     if (raw === null) return undefined;
-    const session = readJson(SessionSchema, raw, 'stored session');
-    return Date.parse(session.expiresAt) > Date.now() ? session : undefined;
+    // Even when expired by this clock: the server decides (it renews within its grace, else 401).
+    return readJson(SessionSchema, raw, 'stored session');
   } catch {
     // Storage blocked or a corrupt entry: start over with a new nickname.
     return undefined;
@@ -25,6 +30,7 @@ export function loadSession(): Session | undefined {
 export function saveSession(session: Session): void {
   try {
     localStorage.setItem(KEY, JSON.stringify(session));
+    localStorage.setItem(RENEWED_KEY, String(Date.now()));
   } catch {
     // Private mode without storage: the identity lasts for this page only.
   }
@@ -33,23 +39,39 @@ export function saveSession(session: Session): void {
 export function clearSession(): void {
   try {
     localStorage.removeItem(KEY);
+    localStorage.removeItem(RENEWED_KEY);
   } catch {
     // Nothing stored to clear.
   }
 }
 
+/** When the stored session was last renewed (ms), or 0 when unknown. */
+function renewedAtMs(): number {
+  try {
+    const value = Number(localStorage.getItem(RENEWED_KEY));
+    return Number.isFinite(value) ? value : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether loading the page now should renew the stored token first (a visit). */
+export function visitRenewalDue(nowMs: number): boolean {
+  return nowMs - renewedAtMs() >= VISIT_RENEWAL_AFTER_MS;
+}
+
 /**
- * Keeps `session` fresh until the returned stop function is called. `onRefreshed` gets every new
- * session (already saved); `onExpired` runs when the server refuses the token for good.
+ * Keeps the session fresh until the returned stop function is called: renewed before each expiry. `current` gives the latest session (it may have changed by
+ * a rename or a sign-out of other devices); `onRefreshed` gets every new session (already saved);
+ * `onExpired` runs when the server refuses the token for good.
  */
 export function keepFresh(
-  session: Session,
+  current: () => Session,
   onRefreshed: (next: Session) => void,
   onExpired: () => void,
 ): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  let current = session;
   const schedule = (delayMs: number): void => {
     // Browsers fire a timer early when the delay overflows 32 bits; a long-lived token waits in steps.
     timer = setTimeout(
@@ -60,20 +82,21 @@ export function keepFresh(
     );
   };
   const refresh = async (): Promise<void> => {
+    const used = current().token;
     try {
-      const next = await refreshSession(current.token);
+      const next = await refreshSession(used);
       if (stopped) return;
-      current = next;
       saveSession(next);
       onRefreshed(next);
       schedule(msUntilRefresh(Date.parse(next.expiresAt), Date.now()));
     } catch (error) {
       if (stopped) return;
-      if (error instanceof ApiError && error.status === 401) onExpired();
-      else schedule(RETRY_MS);
+      // A 401 for a token that has since been replaced (renamed, other devices signed out) is no news.
+      if (error instanceof ApiError && error.status === 401 && current().token === used) onExpired();
+      else schedule(error instanceof ApiError && error.status === 401 ? 0 : RETRY_MS);
     }
   };
-  schedule(msUntilRefresh(Date.parse(session.expiresAt), Date.now()));
+  schedule(msUntilRefresh(Date.parse(current().expiresAt), Date.now()));
   return () => {
     stopped = true;
     if (timer !== undefined) clearTimeout(timer);
