@@ -13,16 +13,38 @@ export {
 export class ParleyError extends Error {
   override readonly name = 'ParleyError';
   readonly code: ErrorCode;
-  /** Seconds a client should wait before retrying (rate limits). */
+  /** Seconds a client should wait before retrying (rate limits, cool-downs, the newcomer gate). */
   readonly retryAfterSeconds: number | undefined;
+  /** `newcomer_wait`: messages the room must still see before the member may post. */
+  readonly messagesLeft: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number; messagesLeft?: number },
+  ) {
     super(
       message ?? ERROR_CATALOGUE[code].summary,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.messagesLeft = options?.messagesLeft;
+  }
+
+  /** The wire body of this error (`/user/queue/errors`, and `error` in HTTP answers). */
+  toWire(): {
+    code: ErrorCode;
+    message: string;
+    retryAfterSeconds?: number;
+    messagesLeft?: number;
+  } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
+      ...(this.messagesLeft === undefined ? {} : { messagesLeft: this.messagesLeft }),
+    };
   }
 
   get status(): number {

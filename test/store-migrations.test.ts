@@ -19,8 +19,10 @@ describe('migrations', () => {
     fixture = undefined;
   });
 
-  it('are numbered 1..n in order', () => {
-    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  it('are numbered from 1, in order, each version once', () => {
+    // Versions are handed out to parallel branches ahead of time, so one may land before a lower one.
+    expect(versions[0]).toBe(1);
+    for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? 0);
   });
 
   it('SQLite: records each version once, applies nothing the second time', async () => {
@@ -45,7 +47,7 @@ describe('migrations', () => {
       await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
         active_at) VALUES (${id}, ${id}, ${id}, 1, 'u', 'n', '0001', 1)`.execute(db);
     }
-    expect(await applyMigrations(db, engine, () => 43)).toEqual([6]);
+    expect(await applyMigrations(db, engine, () => 43, 6)).toEqual([6]);
     const epochs = (await db.selectFrom('rooms').select('epoch').orderBy('id').execute()).map((r) => r.epoch);
     expect(epochs).toHaveLength(2);
     for (const epoch of epochs) expect(epoch).toMatch(/^[0-9a-f]{18}$/);

@@ -26,6 +26,11 @@ export interface IdentityDependencies {
   readonly logger: Logger;
   readonly sessionsPerIpPerMinute: number;
   readonly maxCombiningMarks: number;
+  /**
+   * Told where each identity is seen from (session creation, refresh, CONNECT, authenticated requests):
+   * address bans copy and count these sightings (src/chat/address-bans.ts).
+   */
+  readonly sightings?: { seen(userId: User['id'], address: string): void };
 }
 
 export class Identity {
@@ -51,33 +56,39 @@ export class Identity {
     const tag = await this.#deps.store.reserveTag(this.#tagClaim(draft));
     const issued = await this.#deps.tokens.issue({ ...draft, tag });
     await this.#remember(issued.user);
+    this.#deps.sightings?.seen(issued.user.id, remoteAddress);
     return issued;
   }
 
   /** A fresh token for the same identity, rationed per user and per address. */
   async refreshSession(user: User, remoteAddress: string): Promise<IssuedToken> {
     await this.#deps.sessions.admitRefresh(user, remoteAddress);
+    this.#deps.sightings?.seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
   /** Sign out everywhere: every token of the user issued until now stops working; a fresh one for this client. */
   async revokeAll(user: User, remoteAddress: string): Promise<IssuedToken> {
     await this.#deps.sessions.revokeAll(user, remoteAddress);
+    this.#deps.sightings?.seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
-  /** The user a bearer token speaks for, or `unauthorized`. */
-  async authenticate(token: string | undefined): Promise<User> {
-    return (await this.#deps.sessions.authenticate(token)).user;
+  /** The user a bearer token speaks for, or `unauthorized`; seen from `remoteAddress` when given. */
+  async authenticate(token: string | undefined, remoteAddress?: string): Promise<User> {
+    const { user } = await this.#deps.sessions.authenticate(token);
+    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
+    return user;
   }
 
   /**
    * A connection opens with this token: the user it speaks for, remembered with the token's issue time
    * (see issuedBefore) and as an identity (those issued before users were recorded become mentionable).
    */
-  async connect(token: string | undefined): Promise<User> {
+  async connect(token: string | undefined, remoteAddress?: string): Promise<User> {
     const { user, issuedAtMs } = await this.#deps.sessions.authenticate(token);
     this.#issuedAtMs.set(user, issuedAtMs);
+    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
     void this.#remember(user).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error }, 'remembering a user failed');
     });

@@ -25,12 +25,21 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room.updated'), room: RoomStateSchema, by }),
   z.object({ type: z.literal('member.muted'), user: UserSchema, until: z.string(), reason, by }),
   z.object({ type: z.literal('member.unmuted'), user: UserSchema, by }),
-  z.object({ type: z.literal('member.kicked'), user: UserSchema, reason, by }),
+  z.object({
+    type: z.literal('member.kicked'),
+    user: UserSchema,
+    /** When they may join again; null: at once (no cool-down). */
+    until: z.nullable(z.string()),
+    reason,
+    by,
+  }),
   z.object({
     type: z.literal('member.banned'),
     user: UserSchema,
     /** Null: for good. */
     until: z.nullable(z.string()),
+    /** `address`: the networks the user was recently seen from are banned too (never named here). */
+    scope: z.enum(['identity', 'address']),
     reason,
     by,
   }),

@@ -276,11 +276,25 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
           by_nick: e.actor.nickname,
           by_tag: e.actor.tag,
           created_at: at,
+          address_scope: effect.type === 'member.banned' && effect.addressHashes !== undefined ? 1 : 0,
         })
         .execute();
-      // Out of the room: its unread count must not keep telling them how much was said (a password room
-      // too, after its password changed).
-      if (effect.type === 'member.banned') await forgetReadMarker(trx, e.roomId, effect.user.id);
+      if (effect.type === 'member.banned') {
+        // A new ban replaces the addresses of the one before (the hashes are those of its own time).
+        await deleteBanAddresses(trx, e.roomId, effect.user.id);
+        const hashes = [...new Set(effect.addressHashes ?? [])];
+        if (hashes.length > 0) {
+          await trx
+            .insertInto('ban_addresses')
+            .values(
+              hashes.map((hash) => ({ room_id: e.roomId, user_id: effect.user.id, address_hash: hash })),
+            )
+            .execute();
+        }
+        // Out of the room: its unread count must not keep telling them how much was said (a password
+        // room too, after its password changed).
+        await forgetReadMarker(trx, e.roomId, effect.user.id);
+      }
       break;
     }
     case 'member.unmuted':
@@ -303,10 +317,36 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         .where('user_id', '=', effect.user.id)
         .where('kind', '=', kind)
         .execute();
+      if (kind === 'ban') await deleteBanAddresses(trx, e.roomId, effect.user.id);
       break;
     }
     case 'member.kicked':
       await forgetReadMarker(trx, e.roomId, effect.user.id);
+      // The cool-down: a `kick` sanction until it ends (a kick without one clears an earlier cool-down).
+      await trx
+        .deleteFrom('sanctions')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', 'kick')
+        .execute();
+      if (effect.until !== null) {
+        await trx
+          .insertInto('sanctions')
+          .values({
+            room_id: e.roomId,
+            user_id: effect.user.id,
+            kind: 'kick',
+            user_nick: effect.user.nickname,
+            user_tag: effect.user.tag,
+            until_at: effect.until.getTime(),
+            reason: effect.reason,
+            by_id: e.actor.id,
+            by_nick: e.actor.nickname,
+            by_tag: e.actor.tag,
+            created_at: at,
+          })
+          .execute();
+      }
       break;
     case 'room.updated':
     case 'moderator.added':
@@ -326,6 +366,8 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
             ...(effect.topic === undefined ? {} : { topic: effect.topic }),
             ...(effect.memberCap === undefined ? {} : { member_cap: effect.memberCap }),
             ...(effect.slowModeSeconds === undefined ? {} : { slow_mode_seconds: effect.slowModeSeconds }),
+            ...(effect.newcomerMinutes === undefined ? {} : { newcomer_minutes: effect.newcomerMinutes }),
+            ...(effect.newcomerMessages === undefined ? {} : { newcomer_messages: effect.newcomerMessages }),
             ...(effect.passwordHash === undefined ? {} : { password_hash: effect.passwordHash }),
           }
         : {}),
@@ -392,12 +434,19 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until === null ? null : effect.until.toISOString(),
+        scope: effect.addressHashes === undefined ? 'identity' : 'address',
         reason: effect.reason,
         by,
       };
       break;
     case 'member.kicked':
-      event = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
+      event = {
+        type: effect.type,
+        user: userJson(effect.user),
+        until: effect.until === null ? null : effect.until.toISOString(),
+        reason: effect.reason,
+        by,
+      };
       break;
     case 'member.unmuted':
     case 'member.unbanned':
@@ -449,6 +498,10 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       .execute();
   }
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
+}
+
+async function deleteBanAddresses(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
+  await trx.deleteFrom('ban_addresses').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
 }
 
 export async function listEntries(

@@ -40,6 +40,8 @@ export interface RoomsTable {
   password_hash: ColumnType<string | null, string | null | undefined, string | null>;
   /** A random string naming this run of the room's history (see StoredRoom.epoch). */
   epoch: ColumnType<string, string, never>;
+  newcomer_minutes: ColumnType<number, number | undefined, number>;
+  newcomer_messages: ColumnType<number, number | undefined, number>;
 }
 
 export interface MessagesTable {
@@ -94,6 +96,34 @@ export interface SanctionsTable {
   by_nick: string;
   by_tag: string;
   created_at: Int;
+  /** Bans: 1 when the ban covers the addresses in ban_addresses too (identity + address), else 0. */
+  address_scope: ColumnType<number, number | undefined, number>;
+}
+
+/** The keyed hashes of the networks a user was seen from (src/net/address-hash.ts); never an address. */
+export interface AddressSightingsTable {
+  user_id: string;
+  address_hash: string;
+  first_seen_at: Int;
+  last_seen_at: Int;
+}
+
+/** The address hashes an address ban (a `sanctions` row of kind 'ban', address_scope 1) covers. */
+export interface BanAddressesTable {
+  room_id: string;
+  user_id: string;
+  address_hash: string;
+}
+
+/** When a member first entered a room (the newcomer gate counts the room's messages from then). */
+export interface RoomArrivalsTable {
+  room_id: string;
+  user_id: string;
+  /** The room's last seq when they arrived: messages after it count. */
+  first_seq: Int;
+  arrived_at: Int;
+  /** Epoch ms the member passed the gate (or had spoken in the room before it); null: not yet. */
+  passed_at: ColumnType<number | string | null, number | null | undefined, number | null>;
 }
 
 export interface AuditLogTable {
@@ -171,6 +201,9 @@ export interface Database {
   read_markers: ReadMarkersTable;
   token_revocations: TokenRevocationsTable;
   identity_tags: IdentityTagsTable;
+  address_sightings: AddressSightingsTable;
+  ban_addresses: BanAddressesTable;
+  room_arrivals: RoomArrivalsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -200,6 +233,8 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     memberCap: row.member_cap === null ? null : toInt(row.member_cap),
     slowModeSeconds: toInt(row.slow_mode_seconds),
     hasPassword: row.password_hash !== null,
+    newcomerMinutes: toInt(row.newcomer_minutes),
+    newcomerMessages: toInt(row.newcomer_messages),
     epoch: row.epoch,
   };
 }

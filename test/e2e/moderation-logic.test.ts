@@ -41,6 +41,8 @@ const room: Room = {
   memberCap: null,
   slowModeSeconds: 0,
   hasPassword: false,
+  newcomerMinutes: 0,
+  newcomerMessages: 0,
   epoch: 'e1',
 };
 
