@@ -56,7 +56,8 @@ describe('protocol schemas', () => {
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,
-      message: 'Give at least one of topic, memberCap, slowModeSeconds, password.',
+      message:
+        'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, password.',
     });
   });
 

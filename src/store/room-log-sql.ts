@@ -349,6 +349,11 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       }
       break;
     case 'room.updated':
+      // A gate set now must not silence who already spoke here: they have passed it.
+      if (effect.newcomerMinutes !== undefined || effect.newcomerMessages !== undefined) {
+        await passSpeakers(trx, e.roomId, at);
+      }
+      break;
     case 'moderator.added':
     case 'moderator.removed':
       break;
@@ -498,6 +503,15 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       .execute();
   }
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
+}
+
+async function passSpeakers(trx: Db, roomId: RoomId, at: number): Promise<void> {
+  await sql`
+    UPDATE room_arrivals SET passed_at = ${at}
+    WHERE room_id = ${roomId} AND passed_at IS NULL
+      AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = ${roomId} AND m.author_id = room_arrivals.user_id)`.execute(
+    trx,
+  );
 }
 
 async function deleteBanAddresses(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
