@@ -17,11 +17,18 @@ export class ParleyError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** `newcomer_wait`: messages the room must still see before the member may post. */
   readonly messagesLeft: number | undefined;
+  /** `newcomer_wait` in a room that approves newcomers: where the member's request stands. */
+  readonly approval: 'needed' | 'asked' | 'denied' | undefined;
 
   constructor(
     code: ErrorCode,
     message?: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number; messagesLeft?: number },
+    options?: {
+      cause?: unknown;
+      retryAfterSeconds?: number;
+      messagesLeft?: number;
+      approval?: 'needed' | 'asked' | 'denied';
+    },
   ) {
     super(
       message ?? ERROR_CATALOGUE[code].summary,
@@ -30,6 +37,7 @@ export class ParleyError extends Error {
     this.code = code;
     this.retryAfterSeconds = options?.retryAfterSeconds;
     this.messagesLeft = options?.messagesLeft;
+    this.approval = options?.approval;
   }
 
   /** The wire body of this error (`/user/queue/errors`, and `error` in HTTP answers). */
@@ -38,12 +46,14 @@ export class ParleyError extends Error {
     message: string;
     retryAfterSeconds?: number;
     messagesLeft?: number;
+    approval?: 'needed' | 'asked' | 'denied';
   } {
     return {
       code: this.code,
       message: this.message,
       ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
       ...(this.messagesLeft === undefined ? {} : { messagesLeft: this.messagesLeft }),
+      ...(this.approval === undefined ? {} : { approval: this.approval }),
     };
   }
 

@@ -275,4 +275,69 @@ describe.each(backends)('address bans and the newcomer gate on %s', (backend) =>
       newcomerMessages: 2,
     });
   });
+
+  it('approve newcomers: a newcomer asks, staff approve (or decline); meanwhile they read', async () => {
+    const owner = await session('small room owner', OWNER_NET);
+    const r = await room(owner, 'small');
+    const asOwner = await connect(owner, OWNER_NET);
+    const ownerRoom = await subscribed(asOwner.client, `/topic/rooms.${r.id}`);
+    const moderate = `/app/rooms.${r.id}.moderate`;
+    // Asking in a room that does not approve newcomers is refused.
+    const early = await session('early', ELSEWHERE);
+    const asEarly = await connect(early, ELSEWHERE);
+    await subscribed(asEarly.client, `/topic/rooms.${r.id}`);
+    expect((await refusalError(asEarly.client, asEarly.errors, `/app/rooms.${r.id}.ask`, {})).code).toBe(
+      'invalid_request',
+    );
+    await send(asEarly.client, `/app/rooms.${r.id}`, { body: 'here before approvals' });
+    await send(asOwner.client, moderate, { action: 'settings', approveNewcomers: true });
+
+    const nina = await session('nina', HOME);
+    const asNina = await connect(nina, HOME);
+    const ninaRoom = await subscribed(asNina.client, `/topic/rooms.${r.id}`);
+    const post = `/app/rooms.${r.id}`;
+    expect(await refusalError(asNina.client, asNina.errors, post, { body: 'hi' })).toMatchObject({
+      code: 'newcomer_wait',
+      approval: 'needed',
+    });
+    await send(asNina.client, `/app/rooms.${r.id}.ask`, {});
+    const askedEvent = await eventually(() => {
+      const found = ownerRoom.messages.find((m) => m.headers.event === 'member.asked');
+      if (found === undefined) throw new Error('no member.asked yet');
+      return bodyOf(found);
+    });
+    expect(askedEvent).toEqual({ type: 'member.asked', user: nina.user });
+    expect(await refusalError(asNina.client, asNina.errors, post, { body: 'hi?' })).toMatchObject({
+      code: 'newcomer_wait',
+      approval: 'asked',
+    });
+    // Members who spoke before approvals were turned on, and staff, post as before; nina reads it.
+    await send(asEarly.client, post, { body: 'welcome nina' });
+    await eventually(() => expect(ninaRoom.bodies().some((b) => b.includes('welcome nina'))).toBe(true));
+    await send(asOwner.client, moderate, { action: 'approve', userId: nina.user.id });
+    await send(asNina.client, post, { body: 'thank you' });
+    await eventually(() => expect(ownerRoom.bodies().some((b) => b.includes('thank you'))).toBe(true));
+
+    const otto = await session('otto', HOME);
+    const asOtto = await connect(otto, HOME);
+    await subscribed(asOtto.client, `/topic/rooms.${r.id}`);
+    await send(asOtto.client, `/app/rooms.${r.id}.ask`, {});
+    await send(asOwner.client, moderate, { action: 'deny', userId: otto.user.id });
+    expect(await refusalError(asOtto.client, asOtto.errors, post, { body: 'please' })).toMatchObject({
+      code: 'newcomer_wait',
+      approval: 'denied',
+    });
+    expect((await refusalError(asOtto.client, asOtto.errors, `/app/rooms.${r.id}.ask`, {})).code).toBe(
+      'forbidden',
+    );
+    // Staff cannot deny someone who may post already; they need no approval themselves.
+    expect(
+      (await refusalError(asOwner.client, asOwner.errors, moderate, { action: 'deny', userId: nina.user.id }))
+        .code,
+    ).toBe('invalid_request');
+    const audit = await http('GET', `/api/rooms/${r.id}/audit`, { token: owner.token, from: OWNER_NET });
+    expect((audit.body.entries as Record<string, unknown>[]).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['member.approved', 'member.denied']),
+    );
+  });
 });

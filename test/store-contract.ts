@@ -117,6 +117,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           hasPassword: false,
           newcomerMinutes: 0,
           newcomerMessages: 0,
+          approveNewcomers: false,
           epoch: created.epoch,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
@@ -495,7 +496,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
             type: 'room.updated',
             // The stored state as written, without the online count an older version kept in it, and
             // with the newcomer gate off (rooms had none).
-            room: { ...storedState, newcomerMinutes: 0, newcomerMessages: 0 },
+            room: { ...storedState, newcomerMinutes: 0, newcomerMessages: 0, approveNewcomers: false },
             by,
           },
           { ...banned, scope: 'identity' },
@@ -660,6 +661,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           arrivedAt: new Date(T0 + 10),
           messagesSince: 0,
           passed: false,
+          approval: 'none',
         });
         for (const body of ['one', 'two', 'three']) {
           await store.appendMessage(newMessage(room.id, body, { author: alice }));
@@ -684,7 +686,105 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           arrivedAt: undefined,
           messagesSince: 0,
           passed: false,
+          approval: 'none',
         });
+      });
+
+      it('approvals: a newcomer asks once, staff approve (they pass) or deny (not once passed)', async () => {
+        const room = await store.createRoom(newRoom('approvals'));
+        const owner = room.createdBy;
+        const [ann, ben, cat] = [user('ann'), user('ben'), user('cat')];
+        const at = (ms: number) => new Date(T0 + ms);
+        // Asking needs an arrival.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: ann,
+                at: at(1),
+                effect: { type: 'member.asked', user: ann },
+              }),
+            )
+          ).code,
+        ).toBe('invalid_request');
+        await store.recordArrival(room.id, ann.id, at(2));
+        const asked = await store.appendEvent({
+          roomId: room.id,
+          actor: ann,
+          at: at(3),
+          effect: { type: 'member.asked', user: ann },
+        });
+        expect(asked?.event).toEqual({ type: 'member.asked', user: ann });
+        // Asking again changes nothing: no seq, no event.
+        expect(
+          await store.appendEvent({
+            roomId: room.id,
+            actor: ann,
+            at: at(4),
+            effect: { type: 'member.asked', user: ann },
+          }),
+        ).toBeUndefined();
+        expect((await store.findNewcomerStanding(room.id, ann.id, 0)).approval).toBe('asked');
+        const approved = await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(5),
+          effect: { type: 'member.approved', user: ann },
+          audit: { details: {} },
+        });
+        expect(approved?.event).toMatchObject({ type: 'member.approved', user: ann, by: owner });
+        expect(await store.findNewcomerStanding(room.id, ann.id, 0)).toMatchObject({
+          approval: 'approved',
+          passed: true,
+        });
+        // Denying someone who may post already is refused; one who never came is recorded as declined.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: owner,
+                at: at(6),
+                effect: { type: 'member.denied', user: ann },
+              }),
+            )
+          ).code,
+        ).toBe('invalid_request');
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(7),
+          effect: { type: 'member.denied', user: ben },
+        });
+        expect(await store.findNewcomerStanding(room.id, ben.id, 0)).toMatchObject({
+          approval: 'denied',
+          passed: false,
+        });
+        // The declined may not ask again.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: ben,
+                at: at(8),
+                effect: { type: 'member.asked', user: ben },
+              }),
+            )
+          ).code,
+        ).toBe('forbidden');
+        // Turning approvals on passes those who already spoke.
+        await store.recordArrival(room.id, cat.id, at(9));
+        await store.appendMessage(newMessage(room.id, 'cat speaks', { author: cat }));
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(10),
+          effect: { type: 'room.updated', approveNewcomers: true },
+        });
+        expect((await store.findRoom(room.id))?.approveNewcomers).toBe(true);
+        expect((await store.findNewcomerStanding(room.id, cat.id, 0)).passed).toBe(true);
       });
     });
 

@@ -40,4 +40,6 @@ export type RoomCommand =
       readonly reason: string;
     }
   | { readonly kind: 'read'; readonly roomId: RoomId; readonly seq: number }
+  /** A newcomer asks staff to let them post (rooms that approve newcomers). */
+  | { readonly kind: 'ask'; readonly roomId: RoomId }
   | { readonly kind: 'moderate'; readonly roomId: RoomId; readonly action: ModerationAction };

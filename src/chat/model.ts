@@ -50,6 +50,8 @@ export interface StoredRoom {
   readonly newcomerMinutes: number;
   /** Newcomer gate: a member may post once the room saw this many messages since they arrived; 0: off. */
   readonly newcomerMessages: number;
+  /** Newcomers may post only once staff approve them (they read meanwhile). */
+  readonly approveNewcomers: boolean;
   /**
    * Names this run of the room's history, set when it starts: seqs are meaningful within one epoch only
    * (a resuming client that names another is told the history was reset; see docs/protocol.md).
@@ -147,6 +149,8 @@ export type RoomEvent =
       readonly by: User;
     }
   | { readonly type: 'member.unbanned'; readonly user: User; readonly by: User }
+  | { readonly type: 'member.asked'; readonly user: User }
+  | { readonly type: 'member.approved' | 'member.denied'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.added'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User };
 

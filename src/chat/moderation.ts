@@ -22,11 +22,14 @@ import {
   refuseSanctionTarget,
   refuseSelfLift,
   refuseUnlessOwner,
+  roleOf,
 } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { RoomWriter } from './room-writer.js';
 
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
+/** Asking to be approved: a few at once, then one a minute (each is an event every member receives). */
+const ASK_RULE: RateRule = { capacity: 3, refillPerSecond: 1 / 60 };
 type SettingsAction = Extract<ModerationAction, { readonly action: 'settings' }>;
 type RoomUpdate = Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type'>;
 
@@ -130,6 +133,16 @@ export class Moderation {
         details = {};
         break;
       }
+      case 'approve':
+      case 'deny': {
+        const target = await this.#user(command.userId);
+        if (roleOf(room, target.id) !== 'member') {
+          throw new ParleyError('invalid_request', 'Staff need no approval to post.');
+        }
+        effect = { type: command.action === 'approve' ? 'member.approved' : 'member.denied', user: target };
+        details = {};
+        break;
+      }
       case 'settings': {
         const settings = await this.#settings(command);
         effect = { type: 'room.updated', ...settings.update };
@@ -140,6 +153,27 @@ export class Moderation {
         return assertNever(command);
     }
     await deps.writer.appendEvent({ roomId: room.id, actor, at: now, effect, audit: { details } });
+  }
+
+  /**
+   * A newcomer asks to be let in to post (rooms that approve newcomers): a `member.asked` event staff see
+   * live. Asking again while asked changes nothing; the declined may not ask again (staff may still
+   * approve them).
+   */
+  async askToPost(user: User, roomId: RoomId): Promise<void> {
+    const deps = this.#deps;
+    const room = await deps.permissions.policyRoom(roomId);
+    if (!room.approveNewcomers)
+      throw new ParleyError('invalid_request', 'This room does not approve newcomers.');
+    if (roleOf(room, user.id) !== 'member')
+      throw new ParleyError('invalid_request', 'Staff need no approval.');
+    await takeOrRefuse(deps.rateLimiter, `ask:${user.id}`, ASK_RULE);
+    await deps.writer.appendEvent({
+      roomId: room.id,
+      actor: user,
+      at: new Date(deps.clock.now()),
+      effect: { type: 'member.asked', user },
+    });
   }
 
   async audit(
@@ -207,6 +241,10 @@ export class Moderation {
     if (command.newcomerMessages !== undefined) {
       update = { ...update, newcomerMessages: command.newcomerMessages };
       details.newcomerMessages = command.newcomerMessages;
+    }
+    if (command.approveNewcomers !== undefined) {
+      update = { ...update, approveNewcomers: command.approveNewcomers };
+      details.approveNewcomers = command.approveNewcomers;
     }
     if (command.password !== undefined) {
       if (command.password === null) {

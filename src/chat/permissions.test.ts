@@ -198,6 +198,7 @@ describe('kick cool-downs and the newcomer gate', () => {
       arrivedAt: new Date(T),
       messagesSince: 1,
       passed: false,
+      approval: 'none' as const,
     };
     expect(newcomerWait(room, standing, T + 60_000)).toEqual({ seconds: 540, messages: 2 });
     expect(newcomerWait(room, { ...standing, messagesSince: 3 }, T + 60_000)).toEqual({

@@ -101,6 +101,22 @@ export function newcomerRefusal(wait: { readonly seconds: number; readonly messa
   );
 }
 
+/** The refusal of a newcomer staff have not approved (yet): where their request stands. */
+export function approvalRefusal(approval: NewcomerStanding['approval']): ParleyError {
+  switch (approval) {
+    case 'asked':
+      return new ParleyError('newcomer_wait', 'New here: staff have not approved you yet.', {
+        approval: 'asked',
+      });
+    case 'denied':
+      return new ParleyError('newcomer_wait', 'Staff declined to let you post here.', { approval: 'denied' });
+    default:
+      return new ParleyError('newcomer_wait', 'New here: ask staff to approve you (SEND .ask) to post.', {
+        approval: 'needed',
+      });
+  }
+}
+
 /** Seconds of slow mode a message must respect (0: none); staff and empty bodies are exempt. */
 export function slowModeSeconds(
   room: Pick<StoredRoom, 'slowModeSeconds'> & Roles,
@@ -363,12 +379,14 @@ export class Permissions {
 
   /** The newcomer gate (see newcomerWait); staff and members who passed it once go straight through. */
   async #refuseNewcomer(room: RoomPolicy, user: User): Promise<void> {
-    if (room.newcomerMinutes <= 0 && room.newcomerMessages <= 0) return;
+    if (room.newcomerMinutes <= 0 && room.newcomerMessages <= 0 && !room.approveNewcomers) return;
     if (roleOf(room, user.id) !== 'member') return;
     const key = `${room.id} ${user.id}`;
     if (this.#passed.has(key)) return;
     const standing = await this.#deps.store.findNewcomerStanding(room.id, user.id, room.newcomerMessages);
     const now = this.#deps.clock.now();
+    // Staff approval is the whole gate in rooms that ask for it (approving lets them past the rest).
+    if (room.approveNewcomers && !standing.passed) throw approvalRefusal(standing.approval);
     const wait = newcomerWait(room, standing, now);
     if (wait !== undefined) throw newcomerRefusal(wait);
     if (!standing.passed) await this.#deps.store.markNewcomerPassed(room.id, user.id, new Date(now));

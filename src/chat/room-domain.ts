@@ -239,6 +239,8 @@ export class RoomDomain {
         return;
       case 'moderate':
         return this.moderation.moderate(user, command.roomId, command.action);
+      case 'ask':
+        return this.moderation.askToPost(user, command.roomId);
       default:
         return assertNever(command);
     }

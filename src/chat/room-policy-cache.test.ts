@@ -29,6 +29,7 @@ function storedRoom(id: RoomId, slowModeSeconds = 0): StoredRoom {
     hasPassword: false,
     newcomerMinutes: 0,
     newcomerMessages: 0,
+    approveNewcomers: false,
     epoch: 'epoch1',
   };
 }

@@ -44,6 +44,10 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
     by,
   }),
   z.object({ type: z.literal('member.unbanned'), user: UserSchema, by }),
+  /** A newcomer asks staff to let them post (rooms that approve newcomers). */
+  z.object({ type: z.literal('member.asked'), user: UserSchema }),
+  z.object({ type: z.literal('member.approved'), user: UserSchema, by }),
+  z.object({ type: z.literal('member.denied'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.added'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.removed'), user: UserSchema, by }),
 ]);
@@ -61,6 +65,9 @@ export const ROOM_EVENT_TYPES = [
   'member.kicked',
   'member.banned',
   'member.unbanned',
+  'member.asked',
+  'member.approved',
+  'member.denied',
   'moderator.added',
   'moderator.removed',
 ] as const satisfies readonly RoomEventType[];

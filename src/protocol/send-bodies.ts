@@ -85,6 +85,7 @@ export const RoomSettingsSchema = z
     slowModeSeconds: z.optional(integer('slowModeSeconds', 0, MAX_SLOW_MODE_SECONDS)),
     newcomerMinutes: z.optional(integer('newcomerMinutes', 0, MAX_NEWCOMER_MINUTES)),
     newcomerMessages: z.optional(integer('newcomerMessages', 0, MAX_NEWCOMER_MESSAGES)),
+    approveNewcomers: z.optional(z.boolean({ error: 'The field "approveNewcomers" must be true or false.' })),
     password: z.optional(
       z.nullable(
         z
@@ -101,14 +102,15 @@ export const RoomSettingsSchema = z
         s.slowModeSeconds !== undefined ||
         s.newcomerMinutes !== undefined ||
         s.newcomerMessages !== undefined ||
+        s.approveNewcomers !== undefined ||
         s.password !== undefined,
-      'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, password.',
+      'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password.',
     ),
   );
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss or settings.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny or settings.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -140,12 +142,19 @@ export const ModerateBodySchema = z.discriminatedUnion(
     z.object({ action: z.literal('unban'), userId }),
     z.object({ action: z.literal('appoint'), userId }),
     z.object({ action: z.literal('dismiss'), userId }),
+    /** Rooms that approve newcomers: let this newcomer post (they pass the gate), or decline them. */
+    z.object({ action: z.literal('approve'), userId }),
+    z.object({ action: z.literal('deny'), userId }),
     z.extend(RoomSettingsSchema, { action: z.literal('settings') }),
   ],
   { error: ACTION_MESSAGE },
 );
 export type ModerateBody = Wire<typeof ModerateBodySchema>;
 export type ModerateAction = ModerateBody['action'];
+
+/** `SEND /app/rooms.<id>.ask`: a newcomer asks staff to approve them (rooms that approve newcomers). */
+export const AskBodySchema = z.object({});
+export type AskBody = Wire<typeof AskBodySchema>;
 
 /** Room actions by destination suffix (`/app/rooms.<id>.<action>`), each with its body. */
 export const ROOM_ACTION_BODIES = {
@@ -154,6 +163,7 @@ export const ROOM_ACTION_BODIES = {
   react: ReactBodySchema,
   report: ReportBodySchema,
   read: ReadBodySchema,
+  ask: AskBodySchema,
   moderate: ModerateBodySchema,
 } as const;
 export type RoomAction = keyof typeof ROOM_ACTION_BODIES;

@@ -43,6 +43,8 @@ export const RoomStateSchema = z.object({
   /** Newcomer gate: members may post once this many messages were said in the room since they
    *  arrived in it; 0: off. */
   newcomerMessages: z.number().check(z.int(), z.minimum(0)),
+  /** Newcomers (who have not passed the gate) may post only once staff approve them. */
+  approveNewcomers: z.boolean(),
 });
 export type RoomState = Wire<typeof RoomStateSchema>;
 
@@ -125,5 +127,7 @@ export const WireErrorSchema = z.object({
   retryAfterSeconds: z.optional(z.number().check(z.int(), z.minimum(0))),
   /** `newcomer_wait`: messages the room must still see before this member may post. */
   messagesLeft: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** `newcomer_wait` in a room that approves newcomers: where this member's request stands. */
+  approval: z.optional(z.enum(['needed', 'asked', 'denied'])),
 });
 export type WireError = Wire<typeof WireErrorSchema>;

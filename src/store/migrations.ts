@@ -227,12 +227,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       'ALTER TABLE rooms ADD COLUMN newcomer_minutes integer NOT NULL DEFAULT 0',
       'ALTER TABLE rooms ADD COLUMN newcomer_messages integer NOT NULL DEFAULT 0',
+      'ALTER TABLE rooms ADD COLUMN approve_newcomers integer NOT NULL DEFAULT 0',
       `CREATE TABLE room_arrivals (
         room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
         user_id text NOT NULL,
         first_seq bigint NOT NULL,
         arrived_at bigint NOT NULL,
         passed_at bigint,
+        approval text,
         PRIMARY KEY (room_id, user_id)
       )`,
     ],

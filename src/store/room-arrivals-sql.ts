@@ -30,14 +30,15 @@ export async function findNewcomerStanding(
     db.selectFrom('users').select('created_at').where('id', '=', userId).executeTakeFirst(),
     db
       .selectFrom('room_arrivals')
-      .select(['first_seq', 'arrived_at', 'passed_at'])
+      .select(['first_seq', 'arrived_at', 'passed_at', 'approval'])
       .where('room_id', '=', roomId)
       .where('user_id', '=', userId)
       .executeTakeFirst(),
   ]);
   const identityCreatedAt = user === undefined ? undefined : new Date(toInt(user.created_at));
-  if (arrival === undefined)
-    return { identityCreatedAt, arrivedAt: undefined, messagesSince: 0, passed: false };
+  if (arrival === undefined) {
+    return { identityCreatedAt, arrivedAt: undefined, messagesSince: 0, passed: false, approval: 'none' };
+  }
   const passed = arrival.passed_at !== null;
   let messagesSince = 0;
   if (!passed && countUpTo > 0) {
@@ -51,7 +52,16 @@ export async function findNewcomerStanding(
       ) counted`.execute(db);
     messagesSince = toInt(rows[0]?.n ?? 0);
   }
-  return { identityCreatedAt, arrivedAt: new Date(toInt(arrival.arrived_at)), messagesSince, passed };
+  return {
+    identityCreatedAt,
+    arrivedAt: new Date(toInt(arrival.arrived_at)),
+    messagesSince,
+    passed,
+    approval:
+      arrival.approval === 'asked' || arrival.approval === 'approved' || arrival.approval === 'denied'
+        ? arrival.approval
+        : 'none',
+  };
 }
 
 export async function markNewcomerPassed(db: Db, roomId: RoomId, userId: UserId, at: Date): Promise<void> {

@@ -50,10 +50,8 @@ function upgradeLegacy(value: unknown): unknown {
   if (row.type === 'member.kicked' && !('until' in row)) return { ...row, until: null };
   if (row.type === 'room.updated' && typeof row.room === 'object' && row.room !== null) {
     const room = row.room as Record<string, unknown>;
-    if (!('newcomerMinutes' in room)) {
-      return { ...row, room: { ...room, newcomerMinutes: 0, newcomerMessages: 0 } };
-    }
-    return value;
+    if ('approveNewcomers' in room) return value;
+    return { ...row, room: { newcomerMinutes: 0, newcomerMessages: 0, ...room, approveNewcomers: false } };
   }
   if (row.type !== 'reaction.changed' || 'count' in row) return value;
   const { reactions, ...rest } = row;

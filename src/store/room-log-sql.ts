@@ -348,9 +348,69 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
           .execute();
       }
       break;
+    case 'member.asked': {
+      const arrival = await trx
+        .selectFrom('room_arrivals')
+        .select(['passed_at', 'approval'])
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .executeTakeFirst();
+      if (arrival === undefined) throw new ParleyError('invalid_request', 'Enter the room first.');
+      if (arrival.passed_at !== null) throw new ParleyError('invalid_request', 'You may post here already.');
+      if (arrival.approval === 'denied')
+        throw new ParleyError('forbidden', 'Staff declined to let you post here.');
+      // Asked already: nothing changes, no event.
+      if (arrival.approval === 'asked') return undefined;
+      await setApproval(trx, e.roomId, effect.user.id, 'asked', null);
+      break;
+    }
+    case 'member.approved':
+    case 'member.denied': {
+      // Staff may decide before the newcomer ever entered: the arrival starts now.
+      const head = await trx
+        .selectFrom('rooms')
+        .select('last_seq')
+        .where('id', '=', e.roomId)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('room_arrivals')
+        .values({
+          room_id: e.roomId,
+          user_id: effect.user.id,
+          first_seq: toInt(head.last_seq),
+          arrived_at: at,
+          passed_at: null,
+          approval: null,
+        })
+        .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+        .execute();
+      if (effect.type === 'member.denied') {
+        const passed = await trx
+          .selectFrom('room_arrivals')
+          .select('passed_at')
+          .where('room_id', '=', e.roomId)
+          .where('user_id', '=', effect.user.id)
+          .executeTakeFirst();
+        if (passed !== undefined && passed.passed_at !== null) {
+          throw new ParleyError('invalid_request', 'They may post already: mute or kick them instead.');
+        }
+      }
+      await setApproval(
+        trx,
+        e.roomId,
+        effect.user.id,
+        effect.type === 'member.approved' ? 'approved' : 'denied',
+        effect.type === 'member.approved' ? at : null,
+      );
+      break;
+    }
     case 'room.updated':
       // A gate set now must not silence who already spoke here: they have passed it.
-      if (effect.newcomerMinutes !== undefined || effect.newcomerMessages !== undefined) {
+      if (
+        effect.newcomerMinutes !== undefined ||
+        effect.newcomerMessages !== undefined ||
+        effect.approveNewcomers === true
+      ) {
         await passSpeakers(trx, e.roomId, at);
       }
       break;
@@ -373,6 +433,9 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
             ...(effect.slowModeSeconds === undefined ? {} : { slow_mode_seconds: effect.slowModeSeconds }),
             ...(effect.newcomerMinutes === undefined ? {} : { newcomer_minutes: effect.newcomerMinutes }),
             ...(effect.newcomerMessages === undefined ? {} : { newcomer_messages: effect.newcomerMessages }),
+            ...(effect.approveNewcomers === undefined
+              ? {}
+              : { approve_newcomers: effect.approveNewcomers ? 1 : 0 }),
             ...(effect.passwordHash === undefined ? {} : { password_hash: effect.passwordHash }),
           }
         : {}),
@@ -455,7 +518,12 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       break;
     case 'member.unmuted':
     case 'member.unbanned':
+    case 'member.approved':
+    case 'member.denied':
       event = { type: effect.type, user: userJson(effect.user), by };
+      break;
+    case 'member.asked':
+      event = { type: effect.type, user: userJson(effect.user) };
       break;
     case 'moderator.added':
     case 'moderator.removed': {
@@ -503,6 +571,21 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       .execute();
   }
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
+}
+
+async function setApproval(
+  trx: Db,
+  roomId: RoomId,
+  userId: UserId,
+  approval: 'asked' | 'approved' | 'denied',
+  passedAt: number | null,
+): Promise<void> {
+  await trx
+    .updateTable('room_arrivals')
+    .set(passedAt === null ? { approval } : { approval, passed_at: passedAt })
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 async function passSpeakers(trx: Db, roomId: RoomId, at: number): Promise<void> {

@@ -47,6 +47,7 @@ export type RoomEventEffect =
       readonly slowModeSeconds?: number;
       readonly newcomerMinutes?: number;
       readonly newcomerMessages?: number;
+      readonly approveNewcomers?: boolean;
       /** Already hashed; null clears the password. */
       readonly passwordHash?: string | null;
     }
@@ -78,6 +79,13 @@ export type RoomEventEffect =
       readonly addressHashes?: readonly AddressHash[];
     }
   | { readonly type: 'member.unbanned'; readonly user: User }
+  /**
+   * A newcomer asks to be approved (the actor is the user); refused with `invalid_request` when they
+   * have no arrival in the room, passed already or were denied.
+   */
+  | { readonly type: 'member.asked'; readonly user: User }
+  /** Staff let the newcomer post (they pass the gate) or decline them (refused once they passed). */
+  | { readonly type: 'member.approved' | 'member.denied'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
   | { readonly type: 'moderator.removed'; readonly user: User };
 

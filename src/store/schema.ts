@@ -42,6 +42,8 @@ export interface RoomsTable {
   epoch: ColumnType<string, string, never>;
   newcomer_minutes: ColumnType<number, number | undefined, number>;
   newcomer_messages: ColumnType<number, number | undefined, number>;
+  /** 0 or 1 (portable boolean). */
+  approve_newcomers: ColumnType<number, number | undefined, number>;
 }
 
 export interface MessagesTable {
@@ -124,6 +126,8 @@ export interface RoomArrivalsTable {
   arrived_at: Int;
   /** Epoch ms the member passed the gate (or had spoken in the room before it); null: not yet. */
   passed_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** Rooms that approve newcomers: null (never asked), 'asked', 'approved' or 'denied'. */
+  approval: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {
@@ -235,6 +239,7 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     hasPassword: row.password_hash !== null,
     newcomerMinutes: toInt(row.newcomer_minutes),
     newcomerMessages: toInt(row.newcomer_messages),
+    approveNewcomers: toInt(row.approve_newcomers) !== 0,
     epoch: row.epoch,
   };
 }

@@ -94,6 +94,8 @@ export interface NewcomerStanding {
   readonly messagesSince: number;
   /** The member passed the gate before (or had spoken in the room when the gate first saw them). */
   readonly passed: boolean;
+  /** Rooms that approve newcomers: where the member's request stands. */
+  readonly approval: 'none' | 'asked' | 'approved' | 'denied';
 }
 
 /** A user's standing sanctions in a room, as of a given time. */

@@ -43,6 +43,7 @@ const room: Room = {
   hasPassword: false,
   newcomerMinutes: 0,
   newcomerMessages: 0,
+  approveNewcomers: false,
   epoch: 'e1',
 };
 

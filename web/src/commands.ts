@@ -34,6 +34,7 @@ export function settingsChanges(
     removePassword: boolean;
     newcomerMinutes?: string;
     newcomerMessages?: string;
+    approveNewcomers?: boolean;
   },
 ): Record<string, unknown> | undefined {
   const body: Record<string, unknown> = { action: 'settings' };
@@ -46,6 +47,9 @@ export function settingsChanges(
   if (form.newcomerMinutes !== undefined) {
     const minutes = form.newcomerMinutes.trim() === '' ? 0 : Number(form.newcomerMinutes);
     if (minutes !== room.newcomerMinutes) body.newcomerMinutes = minutes;
+  }
+  if (form.approveNewcomers !== undefined && form.approveNewcomers !== room.approveNewcomers) {
+    body.approveNewcomers = form.approveNewcomers;
   }
   if (form.newcomerMessages !== undefined) {
     const messages = form.newcomerMessages.trim() === '' ? 0 : Number(form.newcomerMessages);

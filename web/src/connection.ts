@@ -24,6 +24,7 @@ export class SendError extends Error {
 export interface RefusalDetails {
   readonly retryAfterSeconds?: number;
   readonly messagesLeft?: number;
+  readonly approval?: 'needed' | 'asked' | 'denied';
 }
 
 export type FrameHandler = (body: string, headers: Readonly<Record<string, string>>) => void;
@@ -249,6 +250,7 @@ export class ChatConnection {
     const details: RefusalDetails = {
       ...(error?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
       ...(error?.messagesLeft === undefined ? {} : { messagesLeft: error.messagesLeft }),
+      ...(error?.approval === undefined ? {} : { approval: error.approval }),
     };
     const receiptId = message.headers['receipt-id'];
     if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text, details))) return;

@@ -130,6 +130,14 @@ export interface Strings {
   readonly newcomerMessagesHint: string;
   readonly newcomerWait: (minutes: number | undefined, messages: number | undefined) => string;
   readonly newcomerRules: (minutes: number, messages: number) => string;
+  readonly approveNewcomersLabel: string;
+  readonly approvalNeeded: string;
+  readonly approvalAsked: string;
+  readonly approvalDenied: string;
+  readonly askToPost: string;
+  readonly actionApprove: string;
+  readonly actionDeny: string;
+  readonly approvalRule: string;
   readonly unread: (n: number) => string;
   readonly mentionedYou: (who: string) => string;
   readonly dismiss: string;
@@ -149,10 +157,17 @@ export type NoticeText =
       readonly reason: string | null;
     }
   | {
-      readonly type: 'member.unmuted' | 'member.unbanned' | 'moderator.added' | 'moderator.removed';
+      readonly type:
+        | 'member.unmuted'
+        | 'member.unbanned'
+        | 'member.approved'
+        | 'member.denied'
+        | 'moderator.added'
+        | 'moderator.removed';
       readonly by: string;
       readonly user: string;
     }
+  | { readonly type: 'member.asked'; readonly user: string }
   | {
       readonly type: 'member.kicked';
       readonly by: string;
@@ -285,6 +300,14 @@ const en: Strings = {
   passwordNeeded: 'This room has a password.',
   rejoin: 'Rejoin',
   tryAgain: 'Try again',
+  approveNewcomersLabel: 'Approve newcomers before they post',
+  approvalNeeded: 'New here: staff approve newcomers before they post. You can read along meanwhile.',
+  approvalAsked: 'You asked to post here; staff have not answered yet.',
+  approvalDenied: 'Staff declined to let you post here.',
+  askToPost: 'Ask to post',
+  actionApprove: 'Let post',
+  actionDeny: 'Decline',
+  approvalRule: 'newcomers need approval',
   banScopeLegend: 'The ban covers',
   banScopeAddress: 'This identity and its network',
   banScopeIdentity: 'This identity only',
@@ -336,6 +359,12 @@ const en: Strings = {
         return `${e.by} banned ${e.user} ${e.until === null ? 'for good' : `until ${e.until}`}${why(e.reason)}`;
       case 'member.unbanned':
         return `${e.by} unbanned ${e.user}`;
+      case 'member.asked':
+        return `${e.user} asks to post here`;
+      case 'member.approved':
+        return `${e.by} let ${e.user} post`;
+      case 'member.denied':
+        return `${e.by} declined ${e.user}'s request to post`;
       case 'moderator.added':
         return `${e.by} made ${e.user} a moderator`;
       case 'moderator.removed':
@@ -495,6 +524,14 @@ const ko: Strings = {
   enterRoom: '들어가기',
   passwordNeeded: '비밀번호가 있는 방입니다.',
   rejoin: '다시 들어가기',
+  approveNewcomersLabel: '새로 온 사람은 승인 후 글쓰기',
+  approvalNeeded: '처음 오셨네요: 이 방은 관리자가 승인한 뒤에 글을 쓸 수 있습니다. 그동안 읽을 수 있습니다.',
+  approvalAsked: '글쓰기 승인을 요청했습니다. 아직 답이 없습니다.',
+  approvalDenied: '관리자가 이 방에서의 글쓰기를 거절했습니다.',
+  askToPost: '글쓰기 승인 요청',
+  actionApprove: '글쓰기 승인',
+  actionDeny: '거절',
+  approvalRule: '새로 온 사람은 승인 필요',
   banScopeLegend: '차단 범위',
   banScopeAddress: '이 신원과 네트워크',
   banScopeIdentity: '이 신원만',
@@ -543,6 +580,12 @@ const ko: Strings = {
         return `${e.by} 님이 ${e.user} 님을 ${e.until === null ? '영구' : `${e.until}까지`} 차단했습니다${why(e.reason)}`;
       case 'member.unbanned':
         return `${e.by} 님이 ${e.user} 님의 차단을 풀었습니다`;
+      case 'member.asked':
+        return `${e.user} 님이 글쓰기 승인을 요청했습니다`;
+      case 'member.approved':
+        return `${e.by} 님이 ${e.user} 님의 글쓰기를 승인했습니다`;
+      case 'member.denied':
+        return `${e.by} 님이 ${e.user} 님의 글쓰기 요청을 거절했습니다`;
       case 'moderator.added':
         return `${e.by} 님이 ${e.user} 님을 관리자로 지정했습니다`;
       case 'moderator.removed':

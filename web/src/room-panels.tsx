@@ -122,6 +122,7 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
   const [slow, setSlow] = useState(String(room.slowModeSeconds));
   const [newcomerMinutes, setNewcomerMinutes] = useState(String(room.newcomerMinutes));
   const [newcomerMessages, setNewcomerMessages] = useState(String(room.newcomerMessages));
+  const [approveNewcomers, setApproveNewcomers] = useState(room.approveNewcomers);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>(undefined);
@@ -136,7 +137,15 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
     setSlow(String(room.slowModeSeconds));
     setNewcomerMinutes(String(room.newcomerMinutes));
     setNewcomerMessages(String(room.newcomerMessages));
-  }, [room.topic, room.memberCap, room.slowModeSeconds, room.newcomerMinutes, room.newcomerMessages]);
+    setApproveNewcomers(room.approveNewcomers);
+  }, [
+    room.topic,
+    room.memberCap,
+    room.slowModeSeconds,
+    room.newcomerMinutes,
+    room.newcomerMessages,
+    room.approveNewcomers,
+  ]);
 
   const save = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -148,6 +157,7 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
       removePassword,
       newcomerMinutes,
       newcomerMessages,
+      approveNewcomers,
     });
     if (body === undefined) {
       setStatus({ ok: true, text: t.settingsSaved });
@@ -208,6 +218,14 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
         value={newcomerMessages}
         onInput={setNewcomerMessages}
       />
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={approveNewcomers}
+          onChange={(event) => setApproveNewcomers(event.currentTarget.checked)}
+        />{' '}
+        {t.approveNewcomersLabel}
+      </label>
       <label for="room-password-new">{t.newPasswordLabel}</label>
       <input
         id="room-password-new"

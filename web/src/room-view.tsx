@@ -86,6 +86,8 @@ interface NewcomerWait {
   /** Epoch ms the identity is old enough; undefined: age is not what holds them back. */
   readonly untilMs: number | undefined;
   readonly messagesLeft: number | undefined;
+  /** Rooms that approve newcomers: where this person's request stands. */
+  readonly approval?: 'needed' | 'asked' | 'denied' | undefined;
 }
 
 interface Typist {
@@ -231,10 +233,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           (error: unknown) => {
             const code = error instanceof SendError ? error.code : 'internal_error';
             if (error instanceof SendError && code === 'newcomer_wait') {
-              const { retryAfterSeconds, messagesLeft } = error.details;
+              const { retryAfterSeconds, messagesLeft, approval } = error.details;
               setNewcomer({
                 untilMs: retryAfterSeconds === undefined ? undefined : Date.now() + retryAfterSeconds * 1000,
                 messagesLeft,
+                approval,
               });
             } else if (code !== 'disconnected') {
               setNewcomer(undefined);
@@ -274,6 +277,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           update((state) => applyEvent(state, seq, event, Date.now()));
           if (event.type === 'member.kicked' && event.user.id === selfId) {
             kickedUntilRef.current = event.until === null ? undefined : Date.parse(event.until);
+          }
+          if (event.type === 'member.approved' && event.user.id === selfId) setNewcomer(undefined);
+          if (event.type === 'member.denied' && event.user.id === selfId) {
+            setNewcomer({ untilMs: undefined, messagesLeft: undefined, approval: 'denied' });
           }
           setRoom((current) => (typeof current === 'object' ? roomAfter(current, event) : current));
           return;
@@ -534,6 +541,20 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         label: t.actionUnmute,
         onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
       });
+      if (current?.approveNewcomers === true && role === 'member') {
+        items.push(
+          {
+            key: 'approve',
+            label: t.actionApprove,
+            onSelect: () => void runRoomAction({ action: 'approve', userId: member.id }),
+          },
+          {
+            key: 'deny',
+            label: t.actionDeny,
+            onSelect: () => void runRoomAction({ action: 'deny', userId: member.id }),
+          },
+        );
+      }
     }
     if (myRole === 'owner') {
       items.push(
@@ -580,6 +601,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             {current.memberCap === null ? null : (
               <span class="flag">{t.memberCapShown(current.memberCap)}</span>
             )}
+            {current.approveNewcomers ? <span class="flag">{t.approvalRule}</span> : null}
             {current.newcomerMinutes > 0 || current.newcomerMessages > 0 ? (
               <span class="flag">{t.newcomerRules(current.newcomerMinutes, current.newcomerMessages)}</span>
             ) : null}
@@ -698,7 +720,17 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                 </div>
               )}
               {newcomer === undefined ? null : (
-                <NewcomerNotice wait={newcomer} onPassed={() => setNewcomer(undefined)} />
+                <NewcomerNotice
+                  wait={newcomer}
+                  onPassed={() => setNewcomer(undefined)}
+                  onAsk={() =>
+                    act('ask', {}).then(
+                      () => setNewcomer({ untilMs: undefined, messagesLeft: undefined, approval: 'asked' }),
+                      (error: unknown) =>
+                        setRoomError(t.error(error instanceof SendError ? error.code : 'internal_error')),
+                    )
+                  }
+                />
               )}
               <Composer onSend={send} onTyping={typing} autoFocus={true} />
             </div>
@@ -924,9 +956,13 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
       };
     case 'member.unmuted':
     case 'member.unbanned':
+    case 'member.approved':
+    case 'member.denied':
     case 'moderator.added':
     case 'moderator.removed':
       return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
+    case 'member.asked':
+      return { type: event.type, user: displayName(event.user) };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -1008,16 +1044,50 @@ function useNow(untilMs: number | undefined): number {
 }
 
 /** Why the composer's messages are refused for now (the newcomer gate), and when that ends. */
-function NewcomerNotice({ wait, onPassed }: { wait: NewcomerWait; onPassed: () => void }) {
+function NewcomerNotice({
+  wait,
+  onPassed,
+  onAsk,
+}: {
+  wait: NewcomerWait;
+  onPassed: () => void;
+  onAsk: () => void;
+}) {
   const { t } = useI18n();
   const nowMs = useNow(wait.untilMs);
+  const [asking, setAsking] = useState(false);
   const minutes =
     wait.untilMs === undefined || wait.untilMs <= nowMs
       ? undefined
       : Math.ceil((wait.untilMs - nowMs) / 60_000);
   useEffect(() => {
-    if (minutes === undefined && wait.messagesLeft === undefined) onPassed();
-  }, [minutes, wait.messagesLeft, onPassed]);
+    if (minutes === undefined && wait.messagesLeft === undefined && wait.approval === undefined) onPassed();
+  }, [minutes, wait.messagesLeft, wait.approval, onPassed]);
+  if (wait.approval !== undefined) {
+    const text =
+      wait.approval === 'needed'
+        ? t.approvalNeeded
+        : wait.approval === 'asked'
+          ? t.approvalAsked
+          : t.approvalDenied;
+    return (
+      <div class="info newcomer" role="status">
+        <p>{text}</p>
+        {wait.approval === 'needed' ? (
+          <button
+            type="button"
+            disabled={asking}
+            onClick={() => {
+              setAsking(true);
+              onAsk();
+            }}
+          >
+            {t.askToPost}
+          </button>
+        ) : null}
+      </div>
+    );
+  }
   if (minutes === undefined && wait.messagesLeft === undefined) return null;
   return (
     <p class="info newcomer" role="status">
