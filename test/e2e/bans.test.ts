@@ -2,7 +2,8 @@
 // by an X-Forwarded-For header on every request (the WebSocket upgrade included). An owner bans someone
 // with their network; a fresh identity from that network is kept out (page and raw STOMP alike), others
 // are not, and the ban list says how many identities share the network. A kick carries a cool-down the
-// kicked person is shown; the newcomer gate lets a newcomer read, then post once the room has spoken.
+// kicked person is shown; the newcomer gate lets a newcomer read, then post once the room has spoken;
+// a room that approves newcomers lets them ask, and the owner let them post.
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserUnavailable, openPage, signIn, type TestServer, withServerAndBrowser } from './harness.js';
@@ -193,6 +194,47 @@ describe.skipIf(skip !== undefined)('bans that stick in Chromium', { timeout: 15
       await messageWith(newbie.page, 'say hello when you can').waitFor({ timeout: WAIT_MS });
       await say(newbie.page, 'hello, at last');
       await messageWith(owner.page, 'hello, at last').waitFor({ timeout: WAIT_MS });
+      expect(owner.errors).toEqual([]);
+      expect(newbie.errors).toEqual([]);
+    } finally {
+      await owner.context.close();
+      await newbie.context.close();
+    }
+  });
+
+  it('approve newcomers: the newcomer asks with one click, the owner lets them post from the member list', async () => {
+    const owner = await openPage(browser, from('192.0.2.40'));
+    const newbie = await openPage(browser, from('203.0.113.40'));
+    try {
+      await signIn(owner.page, server.url, 'hana');
+      const roomId = await createRoomInUi(owner.page, 'Small');
+      await owner.page.getByRole('button', { name: 'Room settings' }).click();
+      await owner.page.getByLabel('Approve newcomers before they post').check();
+      await owner.page.getByRole('button', { name: 'Save', exact: true }).click();
+      await owner.page.getByText('Settings saved.').waitFor({ timeout: WAIT_MS });
+
+      await signIn(newbie.page, server.url, 'ivan');
+      await enterRoom(newbie.page, server.url, roomId, 'Small');
+      await newbie.page.getByText('newcomers need approval').waitFor({ timeout: WAIT_MS });
+      await say(newbie.page, 'may I?');
+      await newbie.page.getByText(/staff approve newcomers before they post/).waitFor({ timeout: WAIT_MS });
+      await newbie.page.getByRole('button', { name: 'Ask to post' }).click();
+      await newbie.page
+        .getByText('You asked to post here; staff have not answered yet.')
+        .waitFor({ timeout: WAIT_MS });
+      await owner.page
+        .getByRole('log')
+        .getByText(/ivan#\d{4} asks to post here/)
+        .waitFor({ timeout: WAIT_MS });
+
+      await owner.page.getByRole('button', { name: /Member actions for ivan#\d{4}/ }).click();
+      await owner.page.getByRole('menuitem', { name: 'Let post', exact: true }).click();
+      await newbie.page
+        .getByRole('log')
+        .getByText(/hana#\d{4} let ivan#\d{4} post/)
+        .waitFor({ timeout: WAIT_MS });
+      await say(newbie.page, 'thanks for letting me in');
+      await messageWith(owner.page, 'thanks for letting me in').waitFor({ timeout: WAIT_MS });
       expect(owner.errors).toEqual([]);
       expect(newbie.errors).toEqual([]);
     } finally {
