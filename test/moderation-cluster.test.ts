@@ -143,6 +143,31 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     await subscribed(await connectFrom(b, other, '198.51.100.77'), `/topic/rooms.${room.id}`);
   });
 
+  it('the newcomer gate and approvals set on node A hold on node B at the very next SEND', async () => {
+    const owner = await a.session('gate owner');
+    const room = await a.createRoom(owner.token, 'gated across');
+    const ownerClient = await connect(a, owner);
+    await subscribed(ownerClient, `/topic/rooms.${room.id}`);
+    const newbie = await b.session('newbie');
+    const newbieClient = await connect(b, newbie);
+    const newbieErrors = await subscribed(newbieClient, '/user/queue/errors');
+    await subscribed(newbieClient, `/topic/rooms.${room.id}`);
+    const post = `/app/rooms.${room.id}`;
+    // Node B's policy cache holds the room (gate off) from this post.
+    await send(newbieClient, post, { body: 'before the gate' });
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'settings', approveNewcomers: true });
+    // newbie spoke before: passed. A second newcomer on node B is held back.
+    await send(newbieClient, post, { body: 'still allowed' });
+    const late = await b.session('late');
+    const lateClient = await connect(b, late);
+    const lateErrors = await subscribed(lateClient, '/user/queue/errors');
+    await subscribed(lateClient, `/topic/rooms.${room.id}`);
+    expect(await refusal(lateClient, lateErrors, post, { body: 'hello?' })).toBe('newcomer_wait');
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'approve', userId: late.user.id });
+    await send(lateClient, post, { body: 'approved on node A, posting on node B' });
+    expect(newbieErrors.messages).toHaveLength(0);
+  });
+
   it('a mute, unmute, ban or settings change on node A holds at the very next SEND on node B', async () => {
     const owner = await a.session('strict');
     const dave = await b.session('dave');
