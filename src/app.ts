@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { LogSampler } from './broker/log-sampler.js';
 import { StompBroker } from './broker/stomp-broker.js';
+import { AddressBans } from './chat/address-bans.js';
 import { Identity } from './chat/identity.js';
 import { CodeHasher } from './chat/identity-codes.js';
 import type { User } from './chat/model.js';
@@ -31,6 +32,7 @@ import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
+import { AddressHasher } from './net/address-hash.js';
 import { sessionLimitsOf } from './session-limits.js';
 import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './stomp-api/chat-routes.js';
 import { openStore } from './store/open-store.js';
@@ -143,6 +145,20 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     await sessions.start();
     cleanups.push(() => sessions.close());
     const { limits } = config;
+    // Where identities are seen from, as keyed hashes (the key derived from the token secret): what
+    // address bans copy and count. Old sightings are pruned hourly.
+    const addressBans = new AddressBans({
+      store,
+      hasher: new AddressHasher(secret),
+      clock,
+      logger,
+      retentionMs: limits.addressSightingRetentionDays * 24 * 3_600_000,
+      refreshMs: limits.addressSightingRefreshSeconds * 1000,
+      banWindowMs: limits.banAddressWindowHours * 3_600_000,
+      maxHashesPerBan: limits.banAddressMaxHashes,
+    });
+    addressBans.start();
+    cleanups.push(() => addressBans.close());
     const identity = new Identity({
       store,
       rateLimiter: shared.rateLimiter,
@@ -160,6 +176,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         linkCodeTtlSeconds: limits.linkCodeTtlSeconds,
         recoveryWindowSeconds: limits.recoveryWindowDays * 86_400,
       },
+      sightings: addressBans,
     });
 
     // Wired one way: identity → broker → domain (its output is the broker) → routes (the domain).
@@ -229,6 +246,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       limits,
       access,
       hasher,
+      addressBans,
       output: observedOutput(brokerRoomOutput(broker), metrics, clock),
       cacheTtls: config.caches,
     });

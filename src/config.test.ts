@@ -74,6 +74,46 @@ describe('loadConfig', () => {
     expect(found.join('\n')).not.toContain('mysql://x');
   });
 
+  it('reads the ban limits, with their defaults and bounds', () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      kickCooldownSeconds: 600,
+      addressSightingRetentionDays: 30,
+      addressSightingRefreshSeconds: 300,
+      banAddressWindowHours: 48,
+      banAddressMaxHashes: 8,
+    });
+    expect(
+      loadConfig({
+        KICK_COOLDOWN_SECONDS: '0',
+        ADDRESS_SIGHTING_RETENTION_DAYS: '7',
+        ADDRESS_SIGHTING_REFRESH_SECONDS: '60',
+        BAN_ADDRESS_WINDOW_HOURS: '24',
+        BAN_ADDRESS_MAX_HASHES: '3',
+      }).limits,
+    ).toMatchObject({
+      kickCooldownSeconds: 0,
+      addressSightingRetentionDays: 7,
+      addressSightingRefreshSeconds: 60,
+      banAddressWindowHours: 24,
+      banAddressMaxHashes: 3,
+    });
+    expect(
+      problemVariables(
+        problems({
+          KICK_COOLDOWN_SECONDS: String(8 * 24 * 3600),
+          ADDRESS_SIGHTING_RETENTION_DAYS: '0',
+          BAN_ADDRESS_MAX_HASHES: '0',
+          BAN_ADDRESS_WINDOW_HOURS: 'soon',
+        }),
+      ),
+    ).toEqual([
+      'ADDRESS_SIGHTING_RETENTION_DAYS',
+      'BAN_ADDRESS_MAX_HASHES',
+      'BAN_ADDRESS_WINDOW_HOURS',
+      'KICK_COOLDOWN_SECONDS',
+    ]);
+  });
+
   it('counts the secret in bytes, not characters', () => {
     expect(problems({ JWT_SECRET: '가'.repeat(11) })).toEqual([]); // 33 bytes
     expect(problems({ JWT_SECRET: '가'.repeat(10) })).toHaveLength(1); // 30 bytes

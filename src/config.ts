@@ -158,6 +158,18 @@ const ENV_SCHEMA = {
   RECOVERY_WINDOW_DAYS: integer(1, 100 * 365).default(365),
   REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
 
+  // Bans that stick (docs/identity.md): address sightings, address bans, kick cool-downs.
+  /** The cool-down a kick carries when staff pick none (0: a kicked member may rejoin at once). */
+  KICK_COOLDOWN_SECONDS: integer(0, 7 * 24 * 3600).default(600),
+  /** Keyed hashes of the networks a user was seen from are kept this long after last being seen. */
+  ADDRESS_SIGHTING_RETENTION_DAYS: integer(1, 365).default(30),
+  /** How often one node rewrites the last-seen time of one (user, network) pair (fewer writes). */
+  ADDRESS_SIGHTING_REFRESH_SECONDS: integer(0, 24 * 3600).default(300),
+  /** An address ban copies the networks the user was seen from within this many hours… */
+  BAN_ADDRESS_WINDOW_HOURS: integer(1, 365 * 24).default(48),
+  /** …at most this many of them, the most recently seen first. */
+  BAN_ADDRESS_MAX_HASHES: integer(1, 100).default(8),
+
   // Room passwords: how long a room grant lasts, how guesses slow down, how much hashing runs at once.
   ROOM_GRANT_TTL_SECONDS: integer(60, 30 * 24 * 3600).default(12 * 3600),
   PASSWORD_FREE_ATTEMPTS_PER_USER: integer(0, 1_000_000).default(5),
@@ -284,6 +296,11 @@ export interface Limits {
   readonly passwordAttemptsResetMs: number;
   readonly passwordHashConcurrency: number;
   readonly passwordHashQueue: number;
+  readonly kickCooldownSeconds: number;
+  readonly addressSightingRetentionDays: number;
+  readonly addressSightingRefreshSeconds: number;
+  readonly banAddressWindowHours: number;
+  readonly banAddressMaxHashes: number;
 }
 
 /** Limits of plain HTTP connections on the HTTP port (WebSocket ones leave them once upgraded). */
@@ -469,6 +486,11 @@ function toConfig(env: Env): Config {
       passwordAttemptsResetMs: env.PASSWORD_ATTEMPTS_RESET_MS,
       passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
       passwordHashQueue: env.PASSWORD_HASH_QUEUE,
+      kickCooldownSeconds: env.KICK_COOLDOWN_SECONDS,
+      addressSightingRetentionDays: env.ADDRESS_SIGHTING_RETENTION_DAYS,
+      addressSightingRefreshSeconds: env.ADDRESS_SIGHTING_REFRESH_SECONDS,
+      banAddressWindowHours: env.BAN_ADDRESS_WINDOW_HOURS,
+      banAddressMaxHashes: env.BAN_ADDRESS_MAX_HASHES,
     }),
   };
 }

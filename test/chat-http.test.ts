@@ -109,6 +109,9 @@ describe.each(backends)('HTTP API on %s', (backend) => {
           'memberCap',
           'slowModeSeconds',
           'hasPassword',
+          'newcomerMinutes',
+          'newcomerMessages',
+          'approveNewcomers',
           'epoch',
         ].sort(),
       );

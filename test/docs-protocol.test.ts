@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import {
+  AddressIdentitiesSchema,
   AuditPageSchema,
   BansSchema,
   ClientLimitsSchema,
@@ -123,6 +124,7 @@ const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
   'GET /api/rooms/:id/audit': AuditPageSchema,
   'GET /api/rooms/:id/reports': ReportsSchema,
   'GET /api/rooms/:id/bans': BansSchema,
+  'GET /api/rooms/:id/members/:userId/addresses': AddressIdentitiesSchema,
   'GET /api/me/unread': UnreadSchema,
   'GET /api/sessions/identity': IdentitySchema,
   'POST /api/sessions/recovery-code': RecoveryCodeSchema,

@@ -2,7 +2,8 @@
 // prefix). A kick or ban issued on one node ends the target's subscriptions on the other; bans refuse
 // there too; events arrive live on both with their headers; mentions reach the other node's connections;
 // a sanction or setting changed on one node holds on the other at the very next SEND (policy caches);
-// a moderator muted on one node loses staff powers on the other at once.
+// a moderator muted on one node loses staff powers on the other at once; an address ban and a kick's
+// cool-down laid on one node refuse on the other.
 import type { Client, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join, refusal, send, subscribed } from './support/chat-client.js';
@@ -11,6 +12,7 @@ import { eventually } from './support/eventually.js';
 import type { Session, TestParley } from './support/parley.js';
 import { startNodePair } from './support/parley.js';
 import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
+import { connectStompClient } from './support/stompjs-client.js';
 
 const skip = (await clusterSkipReason()) !== undefined;
 const codeOf = (m: IMessage): unknown => (JSON.parse(m.body) as { code?: unknown }).code;
@@ -28,7 +30,12 @@ describe.skipIf(skip)('moderation across two nodes', () => {
   };
 
   beforeAll(async () => {
-    ({ a, b } = await startNodePair({ redisUrl: REDIS_TEST_URL, redisKeyPrefix: prefix }));
+    // Behind a trusted proxy, so clients can come from the networks the address-ban test gives them.
+    ({ a, b } = await startNodePair({
+      redisUrl: REDIS_TEST_URL,
+      redisKeyPrefix: prefix,
+      env: { TRUSTED_PROXIES: '127.0.0.1' },
+    }));
   }, 30_000);
 
   afterAll(async () => {
@@ -48,7 +55,12 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const ownerClient = await connect(a, owner);
     const ownerRoom = await subscribed(ownerClient, `/topic/rooms.${room.id}`);
 
-    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'kick', userId: bob.user.id });
+    // No cool-down, so the rejoin below is allowed (cool-downs across nodes: see the address-ban test).
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, {
+      action: 'kick',
+      userId: bob.user.id,
+      seconds: 0,
+    });
     await eventually(() => expect(bobErrors.messages.map(codeOf)).toContain('kicked'));
     expect(bobRoom.messages.map((m) => m.headers.event)).toEqual(['member.kicked']);
     await send(ownerClient, `/app/rooms.${room.id}`, { body: 'after the kick' });
@@ -68,6 +80,92 @@ describe.skipIf(skip)('moderation across two nodes', () => {
       const refusal = bobErrors.messages.find((m) => m.headers['receipt-id'] === receipt);
       expect(refusal === undefined ? undefined : codeOf(refusal)).toBe('banned');
     });
+  });
+
+  it('an address ban and a kick cool-down laid on node A hold on node B, whose policy cache was warm', async () => {
+    const home = '203.0.113.77';
+    const sessionFrom = async (node: TestParley, nickname: string, from: string): Promise<Session> => {
+      const response = await fetch(`${node.url}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+        body: JSON.stringify({ nickname }),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as Session;
+    };
+    const connectFrom = async (node: TestParley, session: Session, from: string): Promise<Client> => {
+      const client = await connectStompClient({
+        url: node.wsUrl,
+        token: session.token,
+        upgradeHeaders: { 'x-forwarded-for': from },
+      });
+      clients.push(client);
+      return client;
+    };
+    const owner = await a.session('owner');
+    const room = await a.createRoom(owner.token, 'sticky across');
+    const ownerClient = await connect(a, owner);
+    const kicked = await b.session('kicked');
+    const kickedClient = await connect(b, kicked);
+    const kickedErrors = await subscribed(kickedClient, '/user/queue/errors');
+    await subscribed(kickedClient, `/topic/rooms.${room.id}`);
+    const bob = await sessionFrom(b, 'bob', home);
+    const bobClient = await connectFrom(b, bob, home);
+    const bobErrors = await subscribed(bobClient, '/user/queue/errors');
+    await subscribed(bobClient, `/topic/rooms.${room.id}`);
+    // Node B has read the room's policy (address bans included) for these joins and posts.
+    await send(bobClient, `/app/rooms.${room.id}`, { body: 'warming the cache' });
+
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, {
+      action: 'ban',
+      userId: bob.user.id,
+      scope: 'address',
+    });
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'kick', userId: kicked.user.id });
+    await eventually(() => expect(bobErrors.messages.map(codeOf)).toContain('banned'));
+    await eventually(() => expect(kickedErrors.messages.map(codeOf)).toContain('kicked'));
+
+    const fresh = await sessionFrom(b, 'not bob', home);
+    const freshClient = await connectFrom(b, fresh, home);
+    const freshErrors = await subscribed(freshClient, '/user/queue/errors');
+    freshClient.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt: 'fresh-join' });
+    await eventually(() => {
+      const refused = freshErrors.messages.find((m) => m.headers['receipt-id'] === 'fresh-join');
+      expect(refused === undefined ? undefined : codeOf(refused)).toBe('banned');
+    });
+    kickedClient.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt: 'kicked-rejoin' });
+    await eventually(() => {
+      const refused = kickedErrors.messages.find((m) => m.headers['receipt-id'] === 'kicked-rejoin');
+      expect(refused === undefined ? undefined : codeOf(refused)).toBe('kicked');
+    });
+    // Elsewhere on node B, all is as before.
+    const other = await sessionFrom(b, 'elsewhere', '198.51.100.77');
+    await subscribed(await connectFrom(b, other, '198.51.100.77'), `/topic/rooms.${room.id}`);
+  });
+
+  it('the newcomer gate and approvals set on node A hold on node B at the very next SEND', async () => {
+    const owner = await a.session('gate owner');
+    const room = await a.createRoom(owner.token, 'gated across');
+    const ownerClient = await connect(a, owner);
+    await subscribed(ownerClient, `/topic/rooms.${room.id}`);
+    const newbie = await b.session('newbie');
+    const newbieClient = await connect(b, newbie);
+    const newbieErrors = await subscribed(newbieClient, '/user/queue/errors');
+    await subscribed(newbieClient, `/topic/rooms.${room.id}`);
+    const post = `/app/rooms.${room.id}`;
+    // Node B's policy cache holds the room (gate off) from this post.
+    await send(newbieClient, post, { body: 'before the gate' });
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'settings', approveNewcomers: true });
+    // newbie spoke before: passed. A second newcomer on node B is held back.
+    await send(newbieClient, post, { body: 'still allowed' });
+    const late = await b.session('late');
+    const lateClient = await connect(b, late);
+    const lateErrors = await subscribed(lateClient, '/user/queue/errors');
+    await subscribed(lateClient, `/topic/rooms.${room.id}`);
+    expect(await refusal(lateClient, lateErrors, post, { body: 'hello?' })).toBe('newcomer_wait');
+    await send(ownerClient, `/app/rooms.${room.id}.moderate`, { action: 'approve', userId: late.user.id });
+    await send(lateClient, post, { body: 'approved on node A, posting on node B' });
+    expect(newbieErrors.messages).toHaveLength(0);
   });
 
   it('a mute, unmute, ban or settings change on node A holds at the very next SEND on node B', async () => {

@@ -182,7 +182,7 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'the mute ran out' });
   });
 
-  it('kick ends the subscription now, with a notice; the user may rejoin', async () => {
+  it('kick ends the subscription now, with a notice; the user may rejoin once the cool-down ends', async () => {
     const room = await staffedRoom('kicks');
     const asBob = await connect(bob);
     const bobInbox = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
@@ -196,15 +196,29 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     });
     expect(notice.headers['room-id']).toBe(room.id);
     await eventually(() => expect(events(watcher, 'member.kicked')).toHaveLength(1));
+    // The server's default cool-down (KICK_COOLDOWN_SECONDS, 600 s) from the kick's time.
     expect(bodyOf(events(watcher, 'member.kicked')[0] as IMessage)).toEqual({
       type: 'member.kicked',
       user: bob.user,
+      until: new Date(clock.now() + 600_000).toISOString(),
       reason: 'spam',
       by: owner.user,
     });
     await send(asOwner.client, `/app/rooms.${room.id}`, { body: 'after the kick' });
     await eventually(() => expect(watcher.bodies().some((b) => b.includes('after the kick'))).toBe(true));
     expect(bobInbox.bodies().some((b) => b.includes('after the kick'))).toBe(false);
+    // Out for a while: the rejoin is refused with how long is left, on this connection and a new one.
+    const receipt = 'rejoin-too-soon';
+    asBob.client.subscribe(`/topic/rooms.${room.id}`, () => {}, { receipt });
+    const tooSoon = await eventually(() => {
+      const found = asBob.errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+      if (found === undefined) throw new Error('no refusal yet');
+      return bodyOf(found);
+    });
+    expect(tooSoon).toMatchObject({ code: 'kicked', retryAfterSeconds: 600 });
+    const fresh = await connect(bob);
+    expect(await subscribeRefusal(fresh.client, fresh.errors, `/topic/rooms.${room.id}`)).toBe('kicked');
+    clock.advance(600_000);
     const again = await subscribed(asBob.client, `/topic/rooms.${room.id}`);
     await send(asOwner.client, `/app/rooms.${room.id}`, { body: 'welcome back' });
     await eventually(() => expect(again.bodies().some((b) => b.includes('welcome back'))).toBe(true));
@@ -236,7 +250,14 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     const bans = await getWithToken(`${parley.url}/api/rooms/${room.id}/bans`, mod.token);
     expect(bans.status).toBe(200);
     expect(bans.body.bans).toEqual([
-      { user: bob.user, until: null, reason: 'abuse', by: mod.user, createdAt: expect.any(String) },
+      {
+        user: bob.user,
+        until: null,
+        reason: 'abuse',
+        by: mod.user,
+        createdAt: expect.any(String),
+        scope: 'identity',
+      },
     ]);
     expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/bans`, carol.token)).status).toBe(403);
 
@@ -548,7 +569,7 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
       action: 'member.kicked',
       actor: mod.user,
       target: bob.user,
-      details: { reason: 'loud' },
+      details: { seconds: 600, until: expect.any(String), reason: 'loud' },
       createdAt: expect.any(String),
     });
     expect(entries[0]?.details).toEqual({ password: 'set' });

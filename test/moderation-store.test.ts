@@ -206,7 +206,7 @@ describe.each(engines)('room events in the %s store', (engine) => {
       roomId: room.id,
       actor: staff,
       at,
-      effect: { type: 'member.kicked', user: kicked, reason: null },
+      effect: { type: 'member.kicked', user: kicked, until: null, reason: null },
       audit: { details: {} },
     });
     await store.appendEvent({

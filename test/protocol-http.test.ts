@@ -227,7 +227,11 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
     });
     await send(asOwner.client, `/app/rooms.${room.id}.moderate`, { action: 'unmute', userId: bob.user.id });
     await send(asOwner.client, `/app/rooms.${room.id}.moderate`, { action: 'settings', slowModeSeconds: 5 });
-    await send(asOwner.client, `/app/rooms.${room.id}.moderate`, { action: 'kick', userId: bob.user.id });
+    await send(asOwner.client, `/app/rooms.${room.id}.moderate`, {
+      action: 'kick',
+      userId: bob.user.id,
+      seconds: 0,
+    });
     // Every code on /user/queue/errors is one of the catalogue, with nothing else in the body.
     const notice = async (code: string): Promise<IMessage> =>
       eventually(() => {

@@ -41,7 +41,7 @@ export function describeRoomLogContract(name: string, makeFixture: () => Promise
         roomId,
         actor: alice,
         at: new Date(T0 + 3000),
-        effect: { type: 'member.kicked', user: user('bob'), reason: 'spam' },
+        effect: { type: 'member.kicked', user: user('bob'), until: null, reason: 'spam' },
       });
       expect([first.message.seq, reacted?.seq, second.message.seq, kicked?.seq]).toEqual([1, 2, 3, 4]);
       expect(kicked?.event).toMatchObject({ type: 'member.kicked', reason: 'spam', by: alice });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageId, RoomId, User, UserId } from '../src/chat/model.js';
 import { ParleyError } from '../src/errors.js';
+import type { AddressHash } from '../src/net/address-hash.js';
 import type { AppendResult, NewMessage, NewRoom, Store, TagClaim } from '../src/store/store.js';
 
 export interface StoreFixture {
@@ -114,6 +115,9 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           memberCap: null,
           slowModeSeconds: 0,
           hasPassword: false,
+          newcomerMinutes: 0,
+          newcomerMessages: 0,
+          approveNewcomers: false,
           epoch: created.epoch,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
@@ -474,21 +478,29 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         };
         const { online: _online, ...storedState } = roomState;
         const quote = (value: unknown): string => `'${JSON.stringify(value).replaceAll("'", "''")}'`;
+        // Before migration 8: bans had no scope, kicks no cool-down.
+        const banned = { type: 'member.banned', user: by, until: null, reason: 'x', by };
+        const kicked = { type: 'member.kicked', user: by, reason: null, by };
         await fixture.execute(
           `INSERT INTO room_events (room_id, seq, type, body, created_at) VALUES
              ('${room.id}', 2, 'reaction.changed', ${quote(reaction)}, ${T0 + 2000}),
-             ('${room.id}', 3, 'room.updated', ${quote({ type: 'room.updated', room: roomState, by })}, ${T0 + 3000})`,
+             ('${room.id}', 3, 'room.updated', ${quote({ type: 'room.updated', room: roomState, by })}, ${T0 + 3000}),
+             ('${room.id}', 4, 'member.banned', ${quote(banned)}, ${T0 + 4000}),
+             ('${room.id}', 5, 'member.kicked', ${quote(kicked)}, ${T0 + 5000})`,
         );
-        await fixture.execute(`UPDATE rooms SET last_seq = 3 WHERE id = '${room.id}'`);
+        await fixture.execute(`UPDATE rooms SET last_seq = 5 WHERE id = '${room.id}'`);
         const entries = await store.listEntries(room.id, { afterSeq: 1, limit: 10 });
         expect(entries.map((e) => (e.kind === 'event' ? e.event.event : undefined))).toEqual([
           { type: 'reaction.changed', messageId: message.id, by, emoji: '👍', added: true, count: 2 },
           {
             type: 'room.updated',
-            // The stored state as written, without the online count an older version kept in it.
-            room: storedState,
+            // The stored state as written, without the online count an older version kept in it, and
+            // with the newcomer gate off (rooms had none).
+            room: { ...storedState, newcomerMinutes: 0, newcomerMessages: 0, approveNewcomers: false },
             by,
           },
+          { ...banned, scope: 'identity' },
+          { ...kicked, until: null },
         ]);
       });
     });
@@ -581,6 +593,289 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           { id: owned.id, name: 'owned', role: 'owner' },
         ]);
         expect(await store.listStaffRooms(owner.id, 1)).toHaveLength(1);
+      });
+    });
+
+    describe('address sightings', () => {
+      const h = (name: string): AddressHash => `hash-${name}` as AddressHash;
+
+      it("records first and last seen (last only forward), lists a user's recent hashes newest first", async () => {
+        const alice = user('alice');
+        await store.recordSighting(alice.id, h('home'), new Date(T0));
+        await store.recordSighting(alice.id, h('phone'), new Date(T0 + 2000));
+        await store.recordSighting(alice.id, h('home'), new Date(T0 + 5000));
+        // A late write from a node with a slower clock does not move last-seen back.
+        await store.recordSighting(alice.id, h('home'), new Date(T0 + 1000));
+        expect(await store.listRecentHashes(alice.id, new Date(T0), 10)).toEqual([h('home'), h('phone')]);
+        expect(await store.listRecentHashes(alice.id, new Date(T0), 1)).toEqual([h('home')]);
+        expect(await store.listRecentHashes(alice.id, new Date(T0 + 3000), 10)).toEqual([h('home')]);
+        expect(await store.listRecentHashes(user('nobody').id, new Date(T0), 10)).toEqual([]);
+      });
+
+      it('counts distinct identities seen from any of the hashes since a time', async () => {
+        const [alice, bob, carol] = [user('alice'), user('bob'), user('carol')];
+        await store.recordSighting(alice.id, h('cafe'), new Date(T0 + 1000));
+        await store.recordSighting(alice.id, h('home'), new Date(T0 + 1000));
+        await store.recordSighting(bob.id, h('cafe'), new Date(T0 + 2000));
+        await store.recordSighting(carol.id, h('cafe'), new Date(T0));
+        expect(await store.countIdentitiesFrom([h('cafe'), h('home')], new Date(T0))).toBe(3);
+        expect(await store.countIdentitiesFrom([h('cafe'), h('home')], new Date(T0 + 500))).toBe(2);
+        expect(await store.countIdentitiesFrom([h('home')], new Date(T0))).toBe(1);
+        expect(await store.countIdentitiesFrom([], new Date(T0))).toBe(0);
+      });
+
+      it('prunes sightings last seen before a time, and only those', async () => {
+        const [alice, bob] = [user('alice'), user('bob')];
+        await store.recordSighting(alice.id, h('old'), new Date(T0));
+        await store.recordSighting(bob.id, h('new'), new Date(T0 + 10_000));
+        expect(await store.pruneSightings(new Date(T0 + 5000))).toBe(1);
+        expect(await store.listRecentHashes(alice.id, new Date(0), 10)).toEqual([]);
+        expect(await store.listRecentHashes(bob.id, new Date(0), 10)).toEqual([h('new')]);
+      });
+    });
+
+    describe('address bans, kick cool-downs', () => {
+      const h = (name: string): AddressHash => `hash-${name}` as AddressHash;
+
+      it('an address ban stores its hashes; the list shows its scope; unban and a new ban replace them', async () => {
+        const room = await store.createRoom(newRoom('bans'));
+        const owner = room.createdBy;
+        const [bob, carol] = [user('bob'), user('carol')];
+        const banned = await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0),
+          effect: {
+            type: 'member.banned',
+            user: bob,
+            until: new Date(T0 + 60_000),
+            reason: null,
+            addressHashes: [h('a'), h('b'), h('a')],
+          },
+        });
+        expect(banned?.event).toMatchObject({ type: 'member.banned', scope: 'address' });
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 1),
+          effect: { type: 'member.banned', user: carol, until: null, reason: 'x' },
+        });
+        expect(await store.listBannedAddresses(room.id, new Date(T0 + 10))).toEqual([
+          { hash: h('a'), until: new Date(T0 + 60_000).toISOString() },
+          { hash: h('b'), until: new Date(T0 + 60_000).toISOString() },
+        ]);
+        // The ban runs out: its addresses stop being banned with it.
+        expect(await store.listBannedAddresses(room.id, new Date(T0 + 60_000))).toEqual([]);
+        const bans = await store.listBans(room.id, new Date(T0 + 10));
+        expect(bans.map((b) => [b.user.id, b.scope, b.addressHashes])).toEqual([
+          [carol.id, 'identity', []],
+          [bob.id, 'address', [h('a'), h('b')]],
+        ]);
+        // A new ban of bob, identity only, drops the addresses of the old one.
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 2),
+          effect: { type: 'member.banned', user: bob, until: null, reason: null },
+        });
+        expect(await store.listBannedAddresses(room.id, new Date(T0 + 10))).toEqual([]);
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 3),
+          effect: { type: 'member.banned', user: bob, until: null, reason: null, addressHashes: [h('c')] },
+        });
+        expect(await store.listBannedAddresses(room.id, new Date(T0 + 10))).toEqual([
+          { hash: h('c'), until: null },
+        ]);
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 4),
+          effect: { type: 'member.unbanned', user: bob },
+        });
+        expect(await store.listBannedAddresses(room.id, new Date(T0 + 10))).toEqual([]);
+        // An address ban with no sighting known still says what staff chose.
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 5),
+          effect: { type: 'member.banned', user: bob, until: null, reason: null, addressHashes: [] },
+        });
+        expect((await store.listBans(room.id, new Date(T0 + 10)))[0]).toMatchObject({
+          scope: 'address',
+          addressHashes: [],
+        });
+      });
+
+      it('a kick with a cool-down is a sanction until it ends; a kick without one clears it', async () => {
+        const room = await store.createRoom(newRoom('kicks'));
+        const owner = room.createdBy;
+        const bob = user('bob');
+        const kicked = await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0),
+          effect: { type: 'member.kicked', user: bob, until: new Date(T0 + 600_000), reason: 'calm down' },
+        });
+        expect(kicked?.event).toMatchObject({
+          until: new Date(T0 + 600_000).toISOString(),
+          reason: 'calm down',
+        });
+        expect(await store.findSanctions(room.id, bob.id, new Date(T0 + 1))).toEqual({
+          kickedUntil: new Date(T0 + 600_000).toISOString(),
+        });
+        expect(await store.findSanctions(room.id, bob.id, new Date(T0 + 600_000))).toEqual({});
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 2),
+          effect: { type: 'member.kicked', user: bob, until: null, reason: null },
+        });
+        expect(await store.findSanctions(room.id, bob.id, new Date(T0 + 3))).toEqual({});
+        // A kick is no ban: the ban list stays empty.
+        expect(await store.listBans(room.id, new Date(T0 + 3))).toEqual([]);
+      });
+    });
+
+    describe('newcomers', () => {
+      it("records an arrival once, at the room's seq, and counts others' messages since, up to a bound", async () => {
+        const room = await store.createRoom(newRoom('gate'));
+        const [alice, bob] = [user('alice'), user('bob')];
+        await store.rememberUser(bob, new Date(T0 + 5));
+        await store.appendMessage(newMessage(room.id, 'before', { author: alice }));
+        await store.recordArrival(room.id, bob.id, new Date(T0 + 10));
+        await store.recordArrival(room.id, bob.id, new Date(T0 + 99));
+        let standing = await store.findNewcomerStanding(room.id, bob.id, 5);
+        expect(standing).toEqual({
+          identityCreatedAt: new Date(T0 + 5),
+          arrivedAt: new Date(T0 + 10),
+          messagesSince: 0,
+          passed: false,
+          approval: 'none',
+        });
+        for (const body of ['one', 'two', 'three']) {
+          await store.appendMessage(newMessage(room.id, body, { author: alice }));
+        }
+        // Their own messages do not count.
+        await store.appendMessage(newMessage(room.id, 'mine', { author: bob }));
+        standing = await store.findNewcomerStanding(room.id, bob.id, 5);
+        expect(standing.messagesSince).toBe(3);
+        expect((await store.findNewcomerStanding(room.id, bob.id, 2)).messagesSince).toBe(2);
+        await store.markNewcomerPassed(room.id, bob.id, new Date(T0 + 20));
+        expect((await store.findNewcomerStanding(room.id, bob.id, 5)).passed).toBe(true);
+      });
+
+      it('someone who spoke in the room before arriving (before the gate) has passed; the unknown have not', async () => {
+        const room = await store.createRoom(newRoom('old hands'));
+        const alice = user('alice');
+        await store.appendMessage(newMessage(room.id, 'I was here', { author: alice }));
+        await store.recordArrival(room.id, alice.id, new Date(T0 + 10));
+        expect((await store.findNewcomerStanding(room.id, alice.id, 5)).passed).toBe(true);
+        expect(await store.findNewcomerStanding(room.id, user('ghost').id, 5)).toEqual({
+          identityCreatedAt: undefined,
+          arrivedAt: undefined,
+          messagesSince: 0,
+          passed: false,
+          approval: 'none',
+        });
+      });
+
+      it('approvals: a newcomer asks once, staff approve (they pass) or deny (not once passed)', async () => {
+        const room = await store.createRoom(newRoom('approvals'));
+        const owner = room.createdBy;
+        const [ann, ben, cat] = [user('ann'), user('ben'), user('cat')];
+        const at = (ms: number) => new Date(T0 + ms);
+        // Asking needs an arrival.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: ann,
+                at: at(1),
+                effect: { type: 'member.asked', user: ann },
+              }),
+            )
+          ).code,
+        ).toBe('invalid_request');
+        await store.recordArrival(room.id, ann.id, at(2));
+        const asked = await store.appendEvent({
+          roomId: room.id,
+          actor: ann,
+          at: at(3),
+          effect: { type: 'member.asked', user: ann },
+        });
+        expect(asked?.event).toEqual({ type: 'member.asked', user: ann });
+        // Asking again changes nothing: no seq, no event.
+        expect(
+          await store.appendEvent({
+            roomId: room.id,
+            actor: ann,
+            at: at(4),
+            effect: { type: 'member.asked', user: ann },
+          }),
+        ).toBeUndefined();
+        expect((await store.findNewcomerStanding(room.id, ann.id, 0)).approval).toBe('asked');
+        const approved = await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(5),
+          effect: { type: 'member.approved', user: ann },
+          audit: { details: {} },
+        });
+        expect(approved?.event).toMatchObject({ type: 'member.approved', user: ann, by: owner });
+        expect(await store.findNewcomerStanding(room.id, ann.id, 0)).toMatchObject({
+          approval: 'approved',
+          passed: true,
+        });
+        // Denying someone who may post already is refused; one who never came is recorded as declined.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: owner,
+                at: at(6),
+                effect: { type: 'member.denied', user: ann },
+              }),
+            )
+          ).code,
+        ).toBe('invalid_request');
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(7),
+          effect: { type: 'member.denied', user: ben },
+        });
+        expect(await store.findNewcomerStanding(room.id, ben.id, 0)).toMatchObject({
+          approval: 'denied',
+          passed: false,
+        });
+        // The declined may not ask again.
+        expect(
+          (
+            await rejection(
+              store.appendEvent({
+                roomId: room.id,
+                actor: ben,
+                at: at(8),
+                effect: { type: 'member.asked', user: ben },
+              }),
+            )
+          ).code,
+        ).toBe('forbidden');
+        // Turning approvals on passes those who already spoke.
+        await store.recordArrival(room.id, cat.id, at(9));
+        await store.appendMessage(newMessage(room.id, 'cat speaks', { author: cat }));
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: at(10),
+          effect: { type: 'room.updated', approveNewcomers: true },
+        });
+        expect((await store.findRoom(room.id))?.approveNewcomers).toBe(true);
+        expect((await store.findNewcomerStanding(room.id, cat.id, 0)).passed).toBe(true);
       });
     });
 

@@ -19,8 +19,10 @@ describe('migrations', () => {
     fixture = undefined;
   });
 
-  it('are numbered 1..n in order', () => {
-    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  it('are numbered from 1, in order, each version once', () => {
+    // Versions are handed out to parallel branches ahead of time, so one may land before a lower one.
+    expect(versions[0]).toBe(1);
+    for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? 0);
   });
 
   it('SQLite: records each version once, applies nothing the second time', async () => {

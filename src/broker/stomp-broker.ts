@@ -370,7 +370,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     const state = this.#connections.get(session.id);
     let delivered = false;
     if (state !== undefined) {
-      const body = Buffer.from(JSON.stringify({ code: error.code, message: error.message }));
+      const body = Buffer.from(JSON.stringify(error.toWire()));
       for (const subscription of state.subscriptions.values()) {
         if (subscription.destination !== ERRORS_DESTINATION || subscription.state === 'removed') continue;
         const messageId = this.#nextMessageId();

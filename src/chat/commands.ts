@@ -14,6 +14,11 @@ export type PostCommand = {
   readonly clientMsgId?: string;
   /** A message of the same room (the store refuses others with message_not_found). */
   readonly replyTo?: MessageId;
+  /**
+   * The client address the sender speaks from (set by the adapter from the connection, never from the
+   * body): checked against the room's address bans.
+   */
+  readonly address?: string;
 };
 
 export type RoomCommand =
@@ -35,4 +40,6 @@ export type RoomCommand =
       readonly reason: string;
     }
   | { readonly kind: 'read'; readonly roomId: RoomId; readonly seq: number }
+  /** A newcomer asks staff to let them post (rooms that approve newcomers). */
+  | { readonly kind: 'ask'; readonly roomId: RoomId }
   | { readonly kind: 'moderate'; readonly roomId: RoomId; readonly action: ModerationAction };

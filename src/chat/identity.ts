@@ -46,6 +46,11 @@ export interface IdentityDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly limits: IdentityLimits;
+  /**
+   * Told where each identity is seen from (session creation, refresh, CONNECT, authenticated requests):
+   * address bans copy and count these sightings (src/chat/address-bans.ts).
+   */
+  readonly sightings?: { seen(userId: User['id'], address: string): void };
 }
 
 /** A code shown once: the caller hands it to the person and forgets it. */
@@ -99,6 +104,7 @@ export class Identity {
     const tag = await this.#deps.store.reserveTag(this.#tagClaim(draft));
     const issued = await this.#deps.tokens.issue({ ...draft, tag });
     await this.#remember(issued.user);
+    this.#deps.sightings?.seen(issued.user.id, remoteAddress);
     return issued;
   }
 
@@ -109,12 +115,14 @@ export class Identity {
   async refreshSession(token: string | undefined, remoteAddress: string): Promise<IssuedToken> {
     const { user } = await this.#deps.sessions.authenticate(token, 'refresh');
     await this.#deps.sessions.admitRefresh(user, remoteAddress);
+    this.#deps.sightings?.seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
   /** Sign out everywhere: every token of the user issued until now stops working; a fresh one for this client. */
   async revokeAll(user: User, remoteAddress: string): Promise<IssuedToken> {
     await this.#deps.sessions.revokeAll(user, remoteAddress);
+    this.#deps.sightings?.seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
@@ -200,9 +208,14 @@ export class Identity {
     return this.#arrive(found.userId);
   }
 
-  /** The user a bearer token speaks for (with the current name), or `unauthorized`. */
-  async authenticate(token: string | undefined): Promise<User> {
-    return (await this.#deps.sessions.authenticate(token)).user;
+  /**
+   * The user a bearer token speaks for (with the current name), or `unauthorized`; seen from
+   * `remoteAddress` when given.
+   */
+  async authenticate(token: string | undefined, remoteAddress?: string): Promise<User> {
+    const { user } = await this.#deps.sessions.authenticate(token);
+    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
+    return user;
   }
 
   /**
@@ -210,9 +223,10 @@ export class Identity {
    * cache), remembered with the token's issue time (see issuedBefore); an identity the store has no
    * row for yet (issued before users were recorded) is recorded.
    */
-  async connect(token: string | undefined): Promise<User> {
+  async connect(token: string | undefined, remoteAddress?: string): Promise<User> {
     const { user, issuedAtMs, recorded } = await this.#deps.sessions.authenticate(token);
     this.#issuedAtMs.set(user, issuedAtMs);
+    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
     if (!recorded) {
       void this.#remember(user).catch((error: unknown) => {
         this.#deps.logger.warn({ err: error }, 'remembering a user failed');

@@ -65,7 +65,7 @@ export class MessageCommands {
    */
   async admitPost(author: User, command: PostCommand): Promise<{ readonly stored: Promise<Message> }> {
     const deps = this.#deps;
-    const room = await deps.permissions.checkPost(author, command.roomId, command.body);
+    const room = await deps.permissions.checkPost(author, command.roomId, command.body, command.address);
     const handles = deps.mentions.handlesIn(command.body);
     const mentioned = handles.length === 0 ? undefined : await deps.mentions.mentionedIn(handles);
     const body = checkMessageBody(command.body, deps.limits);

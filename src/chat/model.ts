@@ -46,6 +46,12 @@ export interface StoredRoom {
   readonly slowModeSeconds: number;
   /** The password itself (a scrypt hash) never leaves the store. */
   readonly hasPassword: boolean;
+  /** Newcomer gate: identities younger than this many minutes may read but not post; 0: off. */
+  readonly newcomerMinutes: number;
+  /** Newcomer gate: a member may post once the room saw this many messages since they arrived; 0: off. */
+  readonly newcomerMessages: number;
+  /** Newcomers may post only once staff approve them (they read meanwhile). */
+  readonly approveNewcomers: boolean;
   /**
    * Names this run of the room's history, set when it starts: seqs are meaningful within one epoch only
    * (a resuming client that names another is told the history was reset; see docs/protocol.md).
@@ -124,18 +130,32 @@ export type RoomEvent =
       readonly by: User;
     }
   | { readonly type: 'member.unmuted'; readonly user: User; readonly by: User }
-  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null; readonly by: User }
+  | {
+      readonly type: 'member.kicked';
+      readonly user: User;
+      /** When they may join again; null: at once. */
+      readonly until: string | null;
+      readonly reason: string | null;
+      readonly by: User;
+    }
   | {
       readonly type: 'member.banned';
       readonly user: User;
       /** Null: for good. */
       readonly until: string | null;
+      /** `address`: the networks the user was recently seen from are banned too. */
+      readonly scope: BanScope;
       readonly reason: string | null;
       readonly by: User;
     }
   | { readonly type: 'member.unbanned'; readonly user: User; readonly by: User }
+  | { readonly type: 'member.asked'; readonly user: User }
+  | { readonly type: 'member.approved' | 'member.denied'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.added'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User };
+
+/** What a ban covers: the identity alone, or also the networks it was recently used from. */
+export type BanScope = 'identity' | 'address';
 
 export type RoomEventType = RoomEvent['type'];
 export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly type: T }>;

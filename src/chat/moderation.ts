@@ -1,4 +1,5 @@
-// Staff actions in a room: mute, kick, ban and lifting them, appointing and dismissing moderators,
+// Staff actions in a room: mute, kick (with a cool-down), ban (of the identity, or also its recent
+// networks) and lifting them, appointing and dismissing moderators,
 // changing the room's settings, and the staff's reads (audit log, reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
@@ -6,7 +7,9 @@
 import type { Clock } from '../clock.js';
 import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
-import type { AuditEntry, Ban, Report, RoomEventEffect, Store } from '../store/store.js';
+import type { AddressIdentities, Ban as WireBan } from '../protocol/index.js';
+import type { AuditEntry, Report, RoomEventEffect, Store } from '../store/store.js';
+import type { AddressBans } from './address-bans.js';
 import { checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
 import type { RoomId, StoredRoom, User, UserId } from './model.js';
@@ -19,11 +22,14 @@ import {
   refuseSanctionTarget,
   refuseSelfLift,
   refuseUnlessOwner,
+  roleOf,
 } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { RoomWriter } from './room-writer.js';
 
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
+/** Asking to be approved: a few at once, then one a minute (each is an event every member receives). */
+const ASK_RULE: RateRule = { capacity: 3, refillPerSecond: 1 / 60 };
 type SettingsAction = Extract<ModerationAction, { readonly action: 'settings' }>;
 type RoomUpdate = Omit<Extract<RoomEventEffect, { type: 'room.updated' }>, 'type'>;
 
@@ -34,8 +40,12 @@ export interface ModerationDependencies {
   readonly permissions: Permissions;
   readonly writer: RoomWriter;
   readonly hasher: PasswordHasher;
+  /** Where users were seen from: what an address ban copies and the count staff are shown. */
+  readonly addressBans: AddressBans;
   /** Most combining marks on one character of a reason (MAX_COMBINING_MARKS). */
   readonly maxCombiningMarks: number;
+  /** The cool-down of a kick when staff pick none (KICK_COOLDOWN_SECONDS; 0: none). */
+  readonly kickCooldownSeconds: number;
 }
 
 export class Moderation {
@@ -69,8 +79,10 @@ export class Moderation {
       case 'kick': {
         const target = await this.#sanctionTarget(room, role, command.userId);
         const reason = checkReason(command.reason, false, marks);
-        effect = { type: 'member.kicked', user: target, reason };
-        details = { reason };
+        const seconds = command.seconds ?? deps.kickCooldownSeconds;
+        const until = seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null;
+        effect = { type: 'member.kicked', user: target, until, reason };
+        details = { seconds, until: until?.toISOString() ?? null, reason };
         break;
       }
       case 'ban': {
@@ -78,8 +90,25 @@ export class Moderation {
         const seconds = command.seconds ?? null;
         const reason = checkReason(command.reason, false, marks);
         const until = seconds === null ? null : new Date(now.getTime() + seconds * 1000);
-        effect = { type: 'member.banned', user: target, until, reason };
-        details = { seconds, until: until?.toISOString() ?? null, reason };
+        const scope = command.scope ?? 'identity';
+        // The networks the target was recently seen from, copied now: the ban holds on them for its
+        // whole duration, whatever the target does next. Staff learn how many, never which.
+        const addressHashes =
+          scope === 'address' ? await deps.addressBans.recentHashes(target.id) : undefined;
+        effect = {
+          type: 'member.banned',
+          user: target,
+          until,
+          reason,
+          ...(addressHashes === undefined ? {} : { addressHashes }),
+        };
+        details = {
+          seconds,
+          until: until?.toISOString() ?? null,
+          reason,
+          scope,
+          ...(addressHashes === undefined ? {} : { addresses: addressHashes.length }),
+        };
         break;
       }
       case 'unmute':
@@ -104,6 +133,16 @@ export class Moderation {
         details = {};
         break;
       }
+      case 'approve':
+      case 'deny': {
+        const target = await this.#user(command.userId);
+        if (roleOf(room, target.id) !== 'member') {
+          throw new ParleyError('invalid_request', 'Staff need no approval to post.');
+        }
+        effect = { type: command.action === 'approve' ? 'member.approved' : 'member.denied', user: target };
+        details = {};
+        break;
+      }
       case 'settings': {
         const settings = await this.#settings(command);
         effect = { type: 'room.updated', ...settings.update };
@@ -114,6 +153,27 @@ export class Moderation {
         return assertNever(command);
     }
     await deps.writer.appendEvent({ roomId: room.id, actor, at: now, effect, audit: { details } });
+  }
+
+  /**
+   * A newcomer asks to be let in to post (rooms that approve newcomers): a `member.asked` event staff see
+   * live. Asking again while asked changes nothing; the declined may not ask again (staff may still
+   * approve them).
+   */
+  async askToPost(user: User, roomId: RoomId): Promise<void> {
+    const deps = this.#deps;
+    const room = await deps.permissions.policyRoom(roomId);
+    if (!room.approveNewcomers)
+      throw new ParleyError('invalid_request', 'This room does not approve newcomers.');
+    if (roleOf(room, user.id) !== 'member')
+      throw new ParleyError('invalid_request', 'Staff need no approval.');
+    await takeOrRefuse(deps.rateLimiter, `ask:${user.id}`, ASK_RULE);
+    await deps.writer.appendEvent({
+      roomId: room.id,
+      actor: user,
+      at: new Date(deps.clock.now()),
+      effect: { type: 'member.asked', user },
+    });
   }
 
   async audit(
@@ -130,9 +190,30 @@ export class Moderation {
     return this.#deps.store.listReports(room.id, limit);
   }
 
-  async bans(user: User, roomId: RoomId): Promise<Ban[]> {
-    const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
-    return this.#deps.store.listBans(room.id, new Date(this.#deps.clock.now()));
+  /** Bans in force, newest first; address bans say how many identities their networks were seen with. */
+  async bans(user: User, roomId: RoomId): Promise<WireBan[]> {
+    const deps = this.#deps;
+    const { room } = await deps.permissions.actingStaff(user, roomId, STAFF_READS);
+    const bans = await deps.store.listBans(room.id, new Date(deps.clock.now()));
+    return Promise.all(
+      bans.map(async ({ addressHashes, ...ban }) =>
+        ban.scope === 'address'
+          ? { ...ban, identitiesFromAddress: await deps.addressBans.identitiesFrom(addressHashes) }
+          : ban,
+      ),
+    );
+  }
+
+  /**
+   * Member info for staff: how many identities were seen from the networks this user was recently seen
+   * from (what an address ban of them would cover), so staff can judge a shared network before banning it.
+   */
+  async addressIdentities(user: User, roomId: RoomId, userId: string): Promise<AddressIdentities> {
+    const deps = this.#deps;
+    await deps.permissions.actingStaff(user, roomId, STAFF_READS);
+    const target = await this.#user(userId);
+    const hashes = await deps.addressBans.recentHashes(target.id);
+    return { identities: await deps.addressBans.identitiesFrom(hashes), addresses: hashes.length };
   }
 
   async #settings(
@@ -152,6 +233,18 @@ export class Moderation {
     if (command.slowModeSeconds !== undefined) {
       update = { ...update, slowModeSeconds: command.slowModeSeconds };
       details.slowModeSeconds = command.slowModeSeconds;
+    }
+    if (command.newcomerMinutes !== undefined) {
+      update = { ...update, newcomerMinutes: command.newcomerMinutes };
+      details.newcomerMinutes = command.newcomerMinutes;
+    }
+    if (command.newcomerMessages !== undefined) {
+      update = { ...update, newcomerMessages: command.newcomerMessages };
+      details.newcomerMessages = command.newcomerMessages;
+    }
+    if (command.approveNewcomers !== undefined) {
+      update = { ...update, approveNewcomers: command.approveNewcomers };
+      details.approveNewcomers = command.approveNewcomers;
     }
     if (command.password !== undefined) {
       if (command.password === null) {

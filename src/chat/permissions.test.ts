@@ -7,10 +7,13 @@ import type { Message, StoredRoom, User, UserId } from './model.js';
 import {
   deleteRights,
   joinNeeds,
+  newcomerRefusal,
+  newcomerWait,
   readLevel,
   refuseDelete,
   refuseEdit,
   refuseFull,
+  refuseKicked,
   refuseOwnerAsModerator,
   refuseSanctioned,
   refuseSanctionTarget,
@@ -172,5 +175,50 @@ describe('reading over HTTP', () => {
     expect(readLevel(locked, [{ id: member, sanctions: none }], member)).toBe('full');
     expect(readLevel(locked, [{ id: moderator, sanctions: none }], undefined)).toBe('full');
     expect(codeOf(() => readLevel(room, [{ id: member, sanctions: banned }], undefined))).toBe('banned');
+  });
+});
+
+describe('kick cool-downs and the newcomer gate', () => {
+  const T = Date.UTC(2026, 0, 1);
+  it("refuses a rejoin during a kick's cool-down with the seconds left, and not after", () => {
+    const sanctions: MemberSanctions = { kickedUntil: new Date(T + 90_500).toISOString() };
+    expect(codeOf(() => refuseKicked(sanctions, T))).toBe('kicked');
+    try {
+      refuseKicked(sanctions, T);
+    } catch (error) {
+      expect(error).toMatchObject({ retryAfterSeconds: 91 });
+    }
+    expect(() => refuseKicked({}, T)).not.toThrow();
+  });
+
+  it('weighs identity age and messages seen since arrival; passing once is for good', () => {
+    const room = { newcomerMinutes: 10, newcomerMessages: 3 };
+    const standing = {
+      identityCreatedAt: new Date(T),
+      arrivedAt: new Date(T),
+      messagesSince: 1,
+      passed: false,
+      approval: 'none' as const,
+    };
+    expect(newcomerWait(room, standing, T + 60_000)).toEqual({ seconds: 540, messages: 2 });
+    expect(newcomerWait(room, { ...standing, messagesSince: 3 }, T + 60_000)).toEqual({
+      seconds: 540,
+      messages: 0,
+    });
+    expect(newcomerWait(room, standing, T + 600_000)).toEqual({ seconds: 0, messages: 2 });
+    expect(newcomerWait(room, { ...standing, messagesSince: 5 }, T + 600_000)).toBeUndefined();
+    expect(newcomerWait(room, { ...standing, passed: true }, T)).toBeUndefined();
+    expect(newcomerWait({ newcomerMinutes: 0, newcomerMessages: 0 }, standing, T)).toBeUndefined();
+    // An identity never recorded counts as born now.
+    expect(newcomerWait(room, { ...standing, identityCreatedAt: undefined, messagesSince: 3 }, T)).toEqual({
+      seconds: 600,
+      messages: 0,
+    });
+    const refusal = newcomerRefusal({ seconds: 540, messages: 2 });
+    expect(refusal.toWire()).toMatchObject({
+      code: 'newcomer_wait',
+      retryAfterSeconds: 540,
+      messagesLeft: 2,
+    });
   });
 });

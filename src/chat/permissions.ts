@@ -1,5 +1,6 @@
 // May this user do X in this room? The one answer, for STOMP and HTTP alike: roles (owner, moderator,
-// member), sanctions (mute, ban), password and room grants, member cap, slow mode. The rules are pure
+// member), sanctions (mute, ban, a kick's cool-down), address bans, password and room grants, member
+// cap, slow mode, the newcomer gate. The rules are pure
 // functions of a room's roles, settings and a user's sanctions (tested without I/O); the Permissions
 // class loads those (cached per node, invalidated across nodes on the `policy` channel) and applies
 // them. Knows nothing of frames, HTTP or SQL, and changes nothing in a room.
@@ -9,7 +10,8 @@ import type { Bus, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
 import { ChannelFollower } from '../cluster/channel-follower.js';
 import { POLICY_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
-import type { MemberSanctions, Store } from '../store/store.js';
+import type { MemberSanctions, NewcomerStanding, Store } from '../store/store.js';
+import type { AddressBans } from './address-bans.js';
 import {
   type Message,
   ROOM_EVENT_TYPES,
@@ -20,7 +22,7 @@ import {
   type UserId,
 } from './model.js';
 import type { IssuedGrant, RoomAccess } from './room-access.js';
-import { type RoomPolicy, RoomPolicyCache } from './room-policy-cache.js';
+import { type RoomPolicy, RoomPolicyCache, toBannedHashes } from './room-policy-cache.js';
 import type { Appended } from './room-writer.js';
 
 export type Role = 'owner' | 'moderator' | 'member';
@@ -50,6 +52,69 @@ export function refuseSanctioned(sanctions: MemberSanctions): void {
 /** Being in the room at all (subscribing, reading, reacting) is refused to the banned. */
 export function refuseBanned(sanctions: MemberSanctions): void {
   if (sanctions.ban !== undefined) throw new ParleyError('banned');
+}
+
+/** Joining again during a kick's cool-down is refused with when it ends (retry-after). */
+export function refuseKicked(sanctions: MemberSanctions, nowMs: number): void {
+  if (sanctions.kickedUntil === undefined) return;
+  const seconds = Math.max(1, Math.ceil((Date.parse(sanctions.kickedUntil) - nowMs) / 1000));
+  throw new ParleyError(
+    'kicked',
+    `You were removed from this room; you may join again at ${sanctions.kickedUntil}.`,
+    {
+      retryAfterSeconds: seconds,
+    },
+  );
+}
+
+/**
+ * The newcomer gate: a member whose identity is younger than `newcomerMinutes`, or who has seen fewer
+ * than `newcomerMessages` messages of the room since arriving, may read but not post. Staff are exempt;
+ * a member who passed once stays passed. Undefined when the member may post; otherwise what remains.
+ */
+export function newcomerWait(
+  room: Pick<StoredRoom, 'newcomerMinutes' | 'newcomerMessages'>,
+  standing: NewcomerStanding,
+  nowMs: number,
+): { readonly seconds: number; readonly messages: number } | undefined {
+  if (standing.passed) return undefined;
+  const bornMs = standing.identityCreatedAt?.getTime() ?? nowMs;
+  const ageEndsMs = bornMs + room.newcomerMinutes * 60_000;
+  const seconds = ageEndsMs > nowMs ? Math.ceil((ageEndsMs - nowMs) / 1000) : 0;
+  const messages = Math.max(0, room.newcomerMessages - standing.messagesSince);
+  return seconds === 0 && messages === 0 ? undefined : { seconds, messages };
+}
+
+/** The refusal of a gated newcomer, saying what remains (in the message and as fields). */
+export function newcomerRefusal(wait: { readonly seconds: number; readonly messages: number }): ParleyError {
+  const parts = [
+    ...(wait.seconds > 0 ? [`wait ${Math.ceil(wait.seconds / 60)} min`] : []),
+    ...(wait.messages > 0 ? [`let ${wait.messages} more messages be said here`] : []),
+  ];
+  return new ParleyError(
+    'newcomer_wait',
+    `New here: you may read this room; to post, ${parts.join(' and ')}.`,
+    {
+      ...(wait.seconds > 0 ? { retryAfterSeconds: wait.seconds } : {}),
+      ...(wait.messages > 0 ? { messagesLeft: wait.messages } : {}),
+    },
+  );
+}
+
+/** The refusal of a newcomer staff have not approved (yet): where their request stands. */
+export function approvalRefusal(approval: NewcomerStanding['approval']): ParleyError {
+  switch (approval) {
+    case 'asked':
+      return new ParleyError('newcomer_wait', 'New here: staff have not approved you yet.', {
+        approval: 'asked',
+      });
+    case 'denied':
+      return new ParleyError('newcomer_wait', 'Staff declined to let you post here.', { approval: 'denied' });
+    default:
+      return new ParleyError('newcomer_wait', 'New here: ask staff to approve you (SEND .ask) to post.', {
+        approval: 'needed',
+      });
+  }
 }
 
 /** Seconds of slow mode a message must respect (0: none); staff and empty bodies are exempt. */
@@ -188,6 +253,8 @@ export function readLevel(
 export interface RoomViewer {
   readonly user?: User | undefined;
   readonly grant?: string | undefined;
+  /** Where the request comes from: a reader from a banned network reads nothing (staff excepted). */
+  readonly address?: string | undefined;
 }
 
 export interface PermissionsDependencies {
@@ -197,6 +264,8 @@ export interface PermissionsDependencies {
   readonly presence: PresenceRegistry;
   /** Room passwords: guess limits and room grants. */
   readonly access: RoomAccess;
+  /** Address sightings and hashing: what address bans are checked with. */
+  readonly addressBans: AddressBans;
   readonly clock: Clock;
   readonly logger: Logger;
   /** ROOM_POLICY_CACHE_TTL_MS: how long a room's policy is kept without an invalidation. */
@@ -208,6 +277,10 @@ export class Permissions {
   readonly #cache: RoomPolicyCache;
   /** The cache is used only while invalidations from other nodes are being received. */
   readonly #invalidations: ChannelFollower<'policy'>;
+  /** `${roomId} ${userId}` of members this node knows have passed the newcomer gate (never un-passed). */
+  readonly #passed = new Set<string>();
+  /** `${roomId} ${userId}` of arrivals this node recorded (recording again changes nothing). */
+  readonly #arrived = new Set<string>();
 
   constructor(deps: PermissionsDependencies) {
     this.#deps = deps;
@@ -266,15 +339,69 @@ export class Permissions {
       : this.#deps.store.findSanctions(roomId, userId, new Date(this.#deps.clock.now()));
   }
 
-  /** Refuses with `banned` when the user is banned from the room (to say why they are not in it). */
-  async refuseBannedFrom(user: User, roomId: RoomId): Promise<void> {
-    refuseBanned(await this.sanctions(roomId, user.id));
+  /** The address hashes the room's bans in force cover (cached like the rest of the policy). */
+  #bannedHashes(roomId: RoomId) {
+    return this.#invalidations.live
+      ? this.#cache.addressBans(roomId)
+      : this.#deps.store.listBannedAddresses(roomId, new Date(this.#deps.clock.now())).then(toBannedHashes);
   }
 
-  /** A new message: sanctions, then slow mode (which spends from the author's slow-mode bucket). */
-  async checkPost(author: User, roomId: RoomId, body: string): Promise<RoomPolicy> {
+  /**
+   * Refuses with `banned` a member coming from a network one of the room's address bans covers. Staff
+   * are never caught by it (an owner behind the same NAT as the banned must keep their room).
+   */
+  async #refuseAddressBanned(room: RoomPolicy, userId: UserId | undefined, address: string | undefined) {
+    if (address === undefined) return;
+    if (userId !== undefined && roleOf(room, userId) !== 'member') return;
+    const banned = await this.#bannedHashes(room.id);
+    if (this.#deps.addressBans.covers(banned, address, this.#deps.clock.now())) {
+      throw new ParleyError('banned', 'Your network is banned from this room.');
+    }
+  }
+
+  /** Refuses with `banned` when the user (or, given, their network) is banned from the room. */
+  async refuseBannedFrom(user: User, roomId: RoomId, address?: string): Promise<void> {
+    refuseBanned(await this.sanctions(roomId, user.id));
+    if (address !== undefined)
+      await this.#refuseAddressBanned(await this.policyRoom(roomId), user.id, address);
+  }
+
+  /**
+   * The user entered the room's messages: the newcomer gate counts the room's messages from here. Once
+   * per user and room (recorded again it changes nothing, so this node remembers it did).
+   */
+  async arrived(user: User, roomId: RoomId): Promise<void> {
+    const key = `${roomId} ${user.id}`;
+    if (this.#arrived.has(key)) return;
+    await this.#deps.store.recordArrival(roomId, user.id, new Date(this.#deps.clock.now()));
+    bounded(this.#arrived, key);
+  }
+
+  /** The newcomer gate (see newcomerWait); staff and members who passed it once go straight through. */
+  async #refuseNewcomer(room: RoomPolicy, user: User): Promise<void> {
+    if (room.newcomerMinutes <= 0 && room.newcomerMessages <= 0 && !room.approveNewcomers) return;
+    if (roleOf(room, user.id) !== 'member') return;
+    const key = `${room.id} ${user.id}`;
+    if (this.#passed.has(key)) return;
+    const standing = await this.#deps.store.findNewcomerStanding(room.id, user.id, room.newcomerMessages);
+    const now = this.#deps.clock.now();
+    // Staff approval is the whole gate in rooms that ask for it (approving lets them past the rest).
+    if (room.approveNewcomers && !standing.passed) throw approvalRefusal(standing.approval);
+    const wait = newcomerWait(room, standing, now);
+    if (wait !== undefined) throw newcomerRefusal(wait);
+    if (!standing.passed) await this.#deps.store.markNewcomerPassed(room.id, user.id, new Date(now));
+    bounded(this.#passed, key);
+  }
+
+  /**
+   * A new message: sanctions, the sender's network, the newcomer gate, then slow mode (which spends from
+   * the author's slow-mode bucket).
+   */
+  async checkPost(author: User, roomId: RoomId, body: string, address?: string): Promise<RoomPolicy> {
     const [room, sanctions] = await Promise.all([this.policyRoom(roomId), this.sanctions(roomId, author.id)]);
     refuseSanctioned(sanctions);
+    await this.#refuseAddressBanned(room, author.id, address);
+    await this.#refuseNewcomer(room, author);
     const seconds = slowModeSeconds(room, author.id, body);
     if (seconds > 0) {
       const decision = await this.#deps.rateLimiter.take(`slow:${room.id}:${author.id}:${seconds}`, {
@@ -348,7 +475,10 @@ export class Permissions {
     },
   ): Promise<{ readonly maxUsers?: number }> {
     const room = await this.policyRoom(roomId);
-    await this.refuseBannedFrom(user, room.id);
+    const sanctions = await this.sanctions(room.id, user.id);
+    refuseBanned(sanctions);
+    await this.#refuseAddressBanned(room, user.id, options.address);
+    if (roleOf(room, user.id) === 'member') refuseKicked(sanctions, this.#deps.clock.now());
     const needs = joinNeeds(room, user.id, options);
     if (needs.password)
       await this.#passPassword(user, room.id, options.password, options.grant, options.address);
@@ -370,7 +500,10 @@ export class Permissions {
     address: string,
   ): Promise<IssuedGrant> {
     const room = await this.policyRoom(roomId);
-    await this.refuseBannedFrom(user, room.id);
+    const sanctions = await this.sanctions(room.id, user.id);
+    refuseBanned(sanctions);
+    await this.#refuseAddressBanned(room, user.id, address);
+    if (roleOf(room, user.id) === 'member') refuseKicked(sanctions, this.#deps.clock.now());
     const hash = room.hasPassword ? await this.#deps.store.findPasswordHash(room.id) : null;
     const staff = roleOf(room, user.id) !== 'member';
     if (typeof hash === 'string' && !staff) {
@@ -410,7 +543,12 @@ export class Permissions {
     const readers = await Promise.all(
       [...ids].map(async (id) => ({ id, sanctions: await this.sanctions(room.id, id) })),
     );
-    return readLevel(room, readers, holder);
+    const level = readLevel(room, readers, holder);
+    // A banned network reads nothing, whoever asks from it (anonymously too), unless staff do.
+    if (![...ids].some((id) => roleOf(room, id) !== 'member')) {
+      await this.#refuseAddressBanned(room, undefined, viewer.address);
+    }
+    return level;
   }
 
   /**
@@ -449,4 +587,12 @@ export class Permissions {
     if (grant !== undefined && (await this.#deps.access.grantHolder(grant, roomId, hash)) === user.id) return;
     await this.#deps.access.checkPassword(user, address, roomId, password, hash);
   }
+}
+
+/** Adds to a set that forgets its oldest member beyond 100,000 (a node-local memo, never the truth). */
+function bounded(set: Set<string>, key: string): void {
+  set.add(key);
+  if (set.size <= 100_000) return;
+  const oldest = set.values().next();
+  if (oldest.done !== true) set.delete(oldest.value);
 }

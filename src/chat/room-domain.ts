@@ -8,6 +8,7 @@ import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.j
 import type { CacheTtls, Limits } from '../config.js';
 import { assertNever } from '../errors.js';
 import type { Store } from '../store/store.js';
+import type { AddressBans } from './address-bans.js';
 import type { PostCommand, RoomCommand } from './commands.js';
 import { Membership } from './membership.js';
 import { MentionNotices } from './mention-notices.js';
@@ -43,6 +44,7 @@ export type RoomLimits = Pick<
   | 'historyPageMax'
   | 'historyPageDefault'
   | 'roomRecentMessages'
+  | 'kickCooldownSeconds'
 >;
 
 export interface RoomDomainDependencies {
@@ -63,6 +65,8 @@ export interface RoomDomainDependencies {
   /** Room passwords: guess limits and room grants. */
   readonly access: RoomAccess;
   readonly hasher: PasswordHasher;
+  /** Where users are seen from (keyed hashes): address bans and their counts. */
+  readonly addressBans: AddressBans;
   /** Where this node's rooms deliver (the STOMP broker's topics and user queues). */
   readonly output: RoomOutput;
 }
@@ -125,6 +129,7 @@ export class RoomDomain {
       rateLimiter,
       presence,
       access: deps.access,
+      addressBans: deps.addressBans,
       clock,
       logger,
       policyCacheTtlMs: deps.cacheTtls.roomPolicyTtlMs,
@@ -169,7 +174,9 @@ export class RoomDomain {
       permissions: this.permissions,
       writer: this.#writer,
       hasher: deps.hasher,
+      addressBans: deps.addressBans,
       maxCombiningMarks: limits.maxCombiningMarks,
+      kickCooldownSeconds: limits.kickCooldownSeconds,
     });
     this.#reports = new Reports({
       store,
@@ -232,6 +239,8 @@ export class RoomDomain {
         return;
       case 'moderate':
         return this.moderation.moderate(user, command.roomId, command.action);
+      case 'ask':
+        return this.moderation.askToPost(user, command.roomId);
       default:
         return assertNever(command);
     }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { loadConfig } from '../config.js';
-import type { MemberSanctions } from '../store/store.js';
+import type { AddressHash } from '../net/address-hash.js';
+import type { BannedAddress, MemberSanctions } from '../store/store.js';
 import type { RoomId, StoredRoom, User, UserId } from './model.js';
-import { RoomPolicyCache } from './room-policy-cache.js';
+import { RoomPolicyCache, toBannedHashes } from './room-policy-cache.js';
 
 const owner: User = { id: 'owner' as UserId, nickname: 'olga', tag: '0001' };
 const alice = 'alice' as UserId;
@@ -26,6 +27,9 @@ function storedRoom(id: RoomId, slowModeSeconds = 0): StoredRoom {
     memberCap: null,
     slowModeSeconds,
     hasPassword: false,
+    newcomerMinutes: 0,
+    newcomerMessages: 0,
+    approveNewcomers: false,
     epoch: 'epoch1',
   };
 }
@@ -61,6 +65,14 @@ class FakeStore {
       throw new Error('store down');
     }
     return answer;
+  }
+
+  readonly bannedAddresses = new Map<RoomId, BannedAddress[]>();
+  addressReads = 0;
+
+  async listBannedAddresses(roomId: RoomId, _now: Date): Promise<BannedAddress[]> {
+    this.addressReads++;
+    return this.bannedAddresses.get(roomId) ?? [];
   }
 
   async findSanctions(roomId: RoomId, userId: UserId, _now: Date): Promise<MemberSanctions> {
@@ -257,5 +269,41 @@ describe('RoomPolicyCache', () => {
     await expect(cache.room(R1)).rejects.toThrow('store down');
     expect((await cache.room(R1))?.id).toBe(R1);
     expect(store.roomReads).toBe(3);
+  });
+
+  it("caches a room's banned address hashes until the room is invalidated", async () => {
+    const { store, cache } = setup();
+    const h = 'hash-a' as AddressHash;
+    store.bannedAddresses.set(R1, [{ hash: h, until: null }]);
+    expect([...(await cache.addressBans(R1))]).toEqual([[h, null]]);
+    store.bannedAddresses.set(R1, []);
+    expect([...(await cache.addressBans(R1))]).toEqual([[h, null]]);
+    expect(store.addressReads).toBe(1);
+    cache.invalidate(R1);
+    expect([...(await cache.addressBans(R1))]).toEqual([]);
+    expect(store.addressReads).toBe(2);
+  });
+
+  it('ends a cached kick cool-down on time', async () => {
+    const { clock, store, cache } = setup();
+    store.sanctionsOf.set(`${R1}/${alice}`, { kickedUntil: iso(clock.now() + 10_000) });
+    expect(await cache.sanctions(R1, alice)).toEqual({ kickedUntil: iso(clock.now() + 10_000) });
+    clock.advance(10_000);
+    expect(await cache.sanctions(R1, alice)).toEqual({});
+  });
+});
+
+describe('toBannedHashes', () => {
+  it('keeps one end per hash: the later one, and forever over any time', () => {
+    const a = 'a' as AddressHash;
+    const b = 'b' as AddressHash;
+    const banned = toBannedHashes([
+      { hash: a, until: iso(1000) },
+      { hash: a, until: iso(5000) },
+      { hash: b, until: null },
+      { hash: b, until: iso(9000) },
+    ]);
+    expect(banned.get(a)).toBe(5000);
+    expect(banned.get(b)).toBeNull();
   });
 });

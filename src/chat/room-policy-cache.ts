@@ -3,7 +3,9 @@
 // invalidation, a TTL, an LRU bound) and evaluates sanction expiry at use. Knows nothing of the bus,
 // STOMP or SQL: the caller decides when a room changed (see Permissions) and calls invalidate.
 import type { Clock } from '../clock.js';
+import type { AddressHash } from '../net/address-hash.js';
 import type { MemberSanctions, Store } from '../store/store.js';
+import type { BannedHashes } from './address-bans.js';
 import type { RoomId, StoredRoom, UserId } from './model.js';
 
 /**
@@ -13,7 +15,7 @@ import type { RoomId, StoredRoom, UserId } from './model.js';
 export type RoomPolicy = Omit<StoredRoom, 'lastSeq'>;
 
 export interface RoomPolicyCacheOptions {
-  readonly store: Pick<Store, 'findRoom' | 'findSanctions'>;
+  readonly store: Pick<Store, 'findRoom' | 'findSanctions' | 'listBannedAddresses'>;
   readonly clock: Clock;
   /** A safety net for a lost invalidation: an entry is reloaded once this old (ROOM_POLICY_CACHE_TTL_MS). */
   readonly ttlMs: number;
@@ -29,6 +31,7 @@ export interface RoomPolicyCacheOptions {
 interface LoadedSanctions {
   readonly mutedUntil?: { readonly iso: string; readonly ms: number };
   readonly ban?: { readonly until: string | null; readonly ms: number | null };
+  readonly kickedUntil?: { readonly iso: string; readonly ms: number };
 }
 
 /**
@@ -38,13 +41,15 @@ interface LoadedSanctions {
 interface Entry {
   readonly createdAtMs: number;
   room: Promise<RoomPolicy | undefined> | undefined;
+  /** The address hashes the room's bans cover, each with its ban's end (expiry evaluated at use). */
+  addressBans: Promise<BannedHashes> | undefined;
   readonly sanctions: Map<UserId, Promise<LoadedSanctions>>;
 }
 
 const NO_SANCTIONS: MemberSanctions = Object.freeze({});
 
 export class RoomPolicyCache {
-  readonly #store: Pick<Store, 'findRoom' | 'findSanctions'>;
+  readonly #store: Pick<Store, 'findRoom' | 'findSanctions' | 'listBannedAddresses'>;
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #maxRooms: number;
@@ -78,6 +83,19 @@ export class RoomPolicyCache {
     load.then((room) => {
       if (room === undefined) forget();
     }, forget);
+    return load;
+  }
+
+  /** The address hashes the room's bans in force cover (a ban that runs out stops covering on time). */
+  addressBans(id: RoomId): Promise<BannedHashes> {
+    const entry = this.#entry(id);
+    const cached = entry.addressBans;
+    if (cached !== undefined) return cached;
+    const load = this.#store.listBannedAddresses(id, new Date(this.#clock.now())).then(toBannedHashes);
+    entry.addressBans = load;
+    load.catch(() => {
+      if (entry.addressBans === load) entry.addressBans = undefined;
+    });
     return load;
   }
 
@@ -142,7 +160,7 @@ export class RoomPolicyCache {
       return found;
     }
     this.#drop(id);
-    const entry: Entry = { createdAtMs: now, room: undefined, sanctions: new Map() };
+    const entry: Entry = { createdAtMs: now, room: undefined, addressBans: undefined, sanctions: new Map() };
     this.#entries.set(id, entry);
     this.#evict(id);
     return entry;
@@ -171,9 +189,24 @@ function toPolicy(room: StoredRoom | undefined): RoomPolicy | undefined {
   return policy;
 }
 
+/** One entry per hash; where two bans cover one hash, the later end wins (null: forever). */
+export function toBannedHashes(
+  rows: readonly { readonly hash: AddressHash; readonly until: string | null }[],
+): BannedHashes {
+  const banned = new Map<AddressHash, number | null>();
+  for (const { hash, until } of rows) {
+    const ms = until === null ? null : Date.parse(until);
+    const known = banned.get(hash);
+    if (known === null) continue;
+    banned.set(hash, ms === null || known === undefined ? ms : Math.max(ms, known));
+  }
+  return banned;
+}
+
 function toLoadedSanctions(sanctions: MemberSanctions): LoadedSanctions {
-  const { mutedUntil, ban } = sanctions;
+  const { mutedUntil, ban, kickedUntil } = sanctions;
   return {
+    ...(kickedUntil === undefined ? {} : { kickedUntil: { iso: kickedUntil, ms: Date.parse(kickedUntil) } }),
     ...(mutedUntil === undefined ? {} : { mutedUntil: { iso: mutedUntil, ms: Date.parse(mutedUntil) } }),
     ...(ban === undefined
       ? {}
@@ -182,12 +215,14 @@ function toLoadedSanctions(sanctions: MemberSanctions): LoadedSanctions {
 }
 
 function inForce(loaded: LoadedSanctions, nowMs: number): MemberSanctions {
-  const { mutedUntil, ban } = loaded;
+  const { mutedUntil, ban, kickedUntil } = loaded;
   const muted = mutedUntil !== undefined && mutedUntil.ms > nowMs;
   const banned = ban !== undefined && (ban.ms === null || ban.ms > nowMs);
-  if (!muted && !banned) return NO_SANCTIONS;
+  const kicked = kickedUntil !== undefined && kickedUntil.ms > nowMs;
+  if (!muted && !banned && !kicked) return NO_SANCTIONS;
   return {
     ...(muted ? { mutedUntil: mutedUntil.iso } : {}),
     ...(banned ? { ban: { until: ban.until } } : {}),
+    ...(kicked ? { kickedUntil: kickedUntil.iso } : {}),
   };
 }

@@ -176,20 +176,19 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     if (parleyError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
     if (parleyError.retryAfterSeconds !== undefined)
       reply.header('retry-after', String(parleyError.retryAfterSeconds));
-    void reply
-      .code(parleyError.status)
-      .send({ error: { code: parleyError.code, message: parleyError.message } });
+    void reply.code(parleyError.status).send({ error: parleyError.toWire() });
   });
 
+  // Every authenticated request also tells where the identity is seen from (address bans).
   const authenticate = (request: FastifyRequest): Promise<User> =>
-    identity.authenticate(bearerToken(request.headers.authorization));
+    identity.authenticate(bearerToken(request.headers.authorization), request.clientAddress);
 
   /** Who reads: an identity when a bearer token is given (a bad one is 401), a room grant when given. */
   const viewerOf = async (request: FastifyRequest): Promise<RoomViewer> => {
     const rawGrant = request.headers[ROOM_GRANT_HEADER];
     const grant = typeof rawGrant === 'string' && rawGrant !== '' ? rawGrant : undefined;
     const user = request.headers.authorization === undefined ? undefined : await authenticate(request);
-    return { user, grant };
+    return { user, grant, address: request.clientAddress };
   };
 
   /** History and members: the whole room or nothing (not_joined, banned). */
@@ -313,6 +312,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));
+  app.get<{ Params: { id: string; userId: string } }>(
+    '/api/rooms/:id/members/:userId/addresses',
+    async (request) =>
+      moderation.addressIdentities(
+        await authenticate(request),
+        parseRoomId(request.params.id),
+        request.params.userId,
+      ),
+  );
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));

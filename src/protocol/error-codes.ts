@@ -74,7 +74,11 @@ export const ERROR_CATALOGUE = {
   forbidden: queue(403, 'You are not allowed to do that in this room.'),
   muted: queue(403, 'You are muted in this room.'),
   banned: queue(403, 'You are banned from this room.'),
-  kicked: queue(403, 'You were removed from this room; you may join it again.'),
+  kicked: queue(403, 'You were removed from this room; you may join it again once the cool-down ends.'),
+  newcomer_wait: queue(
+    403,
+    'New here: you may read this room but not post yet (identity too young or too few messages seen).',
+  ),
   slow_mode: queue(429, 'Slow mode is on in this room; wait and try again.'),
   room_full: queue(409, 'The room has as many members online as it allows.'),
   wrong_password: queue(403, 'The room password is missing or wrong.'),

@@ -114,12 +114,26 @@ export const BanSchema = z.object({
   reason: z.nullable(z.string()),
   by: UserSchema,
   createdAt: isoTime,
+  /** `address`: the networks the user was recently seen from are banned too. */
+  scope: z.enum(['identity', 'address']),
+  /**
+   * Address bans: how many distinct identities were seen from the banned networks (the banned user
+   * included) within the sighting retention; the addresses themselves are never shown.
+   */
+  identitiesFromAddress: z.optional(count),
 });
 export type Ban = Wire<typeof BanSchema>;
 
 /** `GET /api/rooms/:id/bans`: bans in force, newest first. */
 export const BansSchema = z.object({ bans: z.array(BanSchema) });
 export type Bans = Wire<typeof BansSchema>;
+
+/**
+ * `GET /api/rooms/:id/members/:userId/addresses` (staff): how many distinct identities were seen from
+ * the networks this user was recently seen from (the user included), never the addresses.
+ */
+export const AddressIdentitiesSchema = z.object({ identities: count, addresses: count });
+export type AddressIdentities = Wire<typeof AddressIdentitiesSchema>;
 
 /** `GET /healthz`: the process runs. */
 export const HealthSchema = z.object({ status: z.literal('ok') });

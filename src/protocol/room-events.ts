@@ -25,16 +25,29 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room.updated'), room: RoomStateSchema, by }),
   z.object({ type: z.literal('member.muted'), user: UserSchema, until: z.string(), reason, by }),
   z.object({ type: z.literal('member.unmuted'), user: UserSchema, by }),
-  z.object({ type: z.literal('member.kicked'), user: UserSchema, reason, by }),
+  z.object({
+    type: z.literal('member.kicked'),
+    user: UserSchema,
+    /** When they may join again; null: at once (no cool-down). */
+    until: z.nullable(z.string()),
+    reason,
+    by,
+  }),
   z.object({
     type: z.literal('member.banned'),
     user: UserSchema,
     /** Null: for good. */
     until: z.nullable(z.string()),
+    /** `address`: the networks the user was recently seen from are banned too (never named here). */
+    scope: z.enum(['identity', 'address']),
     reason,
     by,
   }),
   z.object({ type: z.literal('member.unbanned'), user: UserSchema, by }),
+  /** A newcomer asks staff to let them post (rooms that approve newcomers). */
+  z.object({ type: z.literal('member.asked'), user: UserSchema }),
+  z.object({ type: z.literal('member.approved'), user: UserSchema, by }),
+  z.object({ type: z.literal('member.denied'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.added'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.removed'), user: UserSchema, by }),
 ]);
@@ -52,6 +65,9 @@ export const ROOM_EVENT_TYPES = [
   'member.kicked',
   'member.banned',
   'member.unbanned',
+  'member.asked',
+  'member.approved',
+  'member.denied',
   'moderator.added',
   'moderator.removed',
 ] as const satisfies readonly RoomEventType[];

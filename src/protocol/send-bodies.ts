@@ -11,6 +11,13 @@ export const MAX_SANCTION_SECONDS = 10 * 365 * 24 * 3600;
 export const MAX_MEMBER_CAP = 100_000;
 export const MAX_SLOW_MODE_SECONDS = 3600;
 export const MAX_ROOM_PASSWORD_CHARS = 128;
+/** A kick's cool-down lasts at most a week (longer is a ban). */
+export const MAX_KICK_SECONDS = 7 * 24 * 3600;
+/** The newcomer gate's bounds: a week of identity age, a thousand messages of the room. */
+export const MAX_NEWCOMER_MINUTES = 7 * 24 * 60;
+export const MAX_NEWCOMER_MESSAGES = 1000;
+/** What a ban covers: the identity alone, or also the network addresses it was recently used from. */
+export const BAN_SCOPES = ['identity', 'address'] as const;
 
 const messageId = (field: string) =>
   z
@@ -76,6 +83,9 @@ export const RoomSettingsSchema = z
     topic: z.optional(z.nullable(z.string({ error: 'The field "topic" must be a string or null.' }))),
     memberCap: z.optional(z.nullable(integer('memberCap', 1, MAX_MEMBER_CAP))),
     slowModeSeconds: z.optional(integer('slowModeSeconds', 0, MAX_SLOW_MODE_SECONDS)),
+    newcomerMinutes: z.optional(integer('newcomerMinutes', 0, MAX_NEWCOMER_MINUTES)),
+    newcomerMessages: z.optional(integer('newcomerMessages', 0, MAX_NEWCOMER_MESSAGES)),
+    approveNewcomers: z.optional(z.boolean({ error: 'The field "approveNewcomers" must be true or false.' })),
     password: z.optional(
       z.nullable(
         z
@@ -90,14 +100,17 @@ export const RoomSettingsSchema = z
         s.topic !== undefined ||
         s.memberCap !== undefined ||
         s.slowModeSeconds !== undefined ||
+        s.newcomerMinutes !== undefined ||
+        s.newcomerMessages !== undefined ||
+        s.approveNewcomers !== undefined ||
         s.password !== undefined,
-      'Give at least one of topic, memberCap, slowModeSeconds, password.',
+      'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password.',
     ),
   );
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss or settings.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny or settings.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -109,24 +122,39 @@ export const ModerateBodySchema = z.discriminatedUnion(
       seconds: integer('seconds', 1, MAX_SANCTION_SECONDS),
       reason,
     }),
-    z.object({ action: z.literal('kick'), userId, reason }),
+    z.object({
+      action: z.literal('kick'),
+      userId,
+      /** The cool-down before they may join again; absent: the server's default; 0: none. */
+      seconds: z.optional(z.nullable(integer('seconds', 0, MAX_KICK_SECONDS))),
+      reason,
+    }),
     z.object({
       action: z.literal('ban'),
       userId,
       /** Absent or null: for good. */
       seconds: z.optional(z.nullable(integer('seconds', 1, MAX_SANCTION_SECONDS))),
+      /** Absent: `identity`. `address` also bans the networks the user was recently seen from. */
+      scope: z.optional(z.enum(BAN_SCOPES, { error: 'The field "scope" must be "identity" or "address".' })),
       reason,
     }),
     z.object({ action: z.literal('unmute'), userId }),
     z.object({ action: z.literal('unban'), userId }),
     z.object({ action: z.literal('appoint'), userId }),
     z.object({ action: z.literal('dismiss'), userId }),
+    /** Rooms that approve newcomers: let this newcomer post (they pass the gate), or decline them. */
+    z.object({ action: z.literal('approve'), userId }),
+    z.object({ action: z.literal('deny'), userId }),
     z.extend(RoomSettingsSchema, { action: z.literal('settings') }),
   ],
   { error: ACTION_MESSAGE },
 );
 export type ModerateBody = Wire<typeof ModerateBodySchema>;
 export type ModerateAction = ModerateBody['action'];
+
+/** `SEND /app/rooms.<id>.ask`: a newcomer asks staff to approve them (rooms that approve newcomers). */
+export const AskBodySchema = z.object({});
+export type AskBody = Wire<typeof AskBodySchema>;
 
 /** Room actions by destination suffix (`/app/rooms.<id>.<action>`), each with its body. */
 export const ROOM_ACTION_BODIES = {
@@ -135,6 +163,7 @@ export const ROOM_ACTION_BODIES = {
   react: ReactBodySchema,
   report: ReportBodySchema,
   read: ReadBodySchema,
+  ask: AskBodySchema,
   moderate: ModerateBodySchema,
 } as const;
 export type RoomAction = keyof typeof ROOM_ACTION_BODIES;

@@ -38,6 +38,13 @@ export const RoomStateSchema = z.object({
   /** 0: off. */
   slowModeSeconds: z.number().check(z.int(), z.minimum(0)),
   hasPassword: z.boolean(),
+  /** Newcomer gate: identities younger than this many minutes may read but not post; 0: off. */
+  newcomerMinutes: z.number().check(z.int(), z.minimum(0)),
+  /** Newcomer gate: members may post once this many messages were said in the room since they
+   *  arrived in it; 0: off. */
+  newcomerMessages: z.number().check(z.int(), z.minimum(0)),
+  /** Newcomers (who have not passed the gate) may post only once staff approve them. */
+  approveNewcomers: z.boolean(),
 });
 export type RoomState = Wire<typeof RoomStateSchema>;
 
@@ -116,5 +123,11 @@ export type PresenceEvent = Wire<typeof PresenceEventSchema>;
 export const WireErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
+  /** When waiting ends the refusal (rate limits, slow mode, a kick's cool-down, the newcomer gate). */
+  retryAfterSeconds: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** `newcomer_wait`: messages the room must still see before this member may post. */
+  messagesLeft: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** `newcomer_wait` in a room that approves newcomers: where this member's request stands. */
+  approval: z.optional(z.enum(['needed', 'asked', 'denied'])),
 });
 export type WireError = Wire<typeof WireErrorSchema>;

@@ -7,7 +7,7 @@
 //   SUBSCRIBE /topic/rooms.<id>.presence → join/leave/typing events
 // Room events go out on the room topic with an `event:<type>` header; chat messages have none.
 // The session pipelines SENDs, so each connection's room SENDs are put back in order here (SendOrder).
-import type { Authenticator, Broker, OutboundMessage } from '../broker/types.js';
+import type { Authenticator, Broker, Connection, OutboundMessage } from '../broker/types.js';
 import type { Identity } from '../chat/identity.js';
 import type { RoomId, User } from '../chat/model.js';
 import { resumeFrom } from '../chat/resume.js';
@@ -54,8 +54,11 @@ function removedUserId(entry: FeedEntry): string | undefined {
 /** Who a CONNECT speaks for: its bearer token (`Authorization`, either spelling) or `passcode`. */
 export function stompAuthenticator(identity: Identity): Authenticator<User> {
   // STOMP header names are case-sensitive; clients spell this one both ways.
-  return (headers) =>
-    identity.connect(bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode);
+  return (headers, remoteAddress) =>
+    identity.connect(
+      bearerToken(headers.Authorization ?? headers.authorization) ?? headers.passcode,
+      remoteAddress,
+    );
 }
 
 /** Where the room domain delivers on this node: the broker's room topics and user queues. */
@@ -193,9 +196,9 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
   const ordering = new SendOrdering();
   const { membership, permissions } = domain;
   /** Talking needs joining; the banned, who cannot be in the room, are told they are banned. */
-  const requireJoined = (connectionId: string, user: User, roomId: string): Promise<void> => {
-    const joined = membership.requireJoined(connectionId, roomId).catch(async (error: unknown) => {
-      await permissions.refuseBannedFrom(user, parseRoomId(roomId));
+  const requireJoined = (connection: Connection<User>, roomId: string): Promise<void> => {
+    const joined = membership.requireJoined(connection.id, roomId).catch(async (error: unknown) => {
+      await permissions.refuseBannedFrom(connection.principal, parseRoomId(roomId), connection.remoteAddress);
       throw error;
     });
     // Settled here too, so a refusal is never an unhandled rejection while earlier SENDs still run.
@@ -208,13 +211,13 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
       const user = connection.principal;
       const { roomId: typingRoom, suffixed: typing } = splitPath(message.path, TYPING_SUFFIX);
       if (typing) {
-        await requireJoined(connection.id, user, typingRoom);
+        await requireJoined(connection, typingRoom);
         await domain.execute(user, { kind: 'typing', roomId: typingRoom as RoomId });
         return;
       }
       const { roomId, action } = splitAction(message.path);
       if (action === undefined) {
-        const joined = requireJoined(connection.id, user, roomId);
+        const joined = requireJoined(connection, roomId);
         await ordering.message(connection, async () => {
           await joined;
           const command = readPostCommand(
@@ -222,12 +225,13 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
             message.body.toString('utf8'),
             message.headers['content-type'],
           );
-          return domain.admitPost(user, command);
+          // Where it is said from is the connection's, never the body's.
+          return domain.admitPost(user, { ...command, address: connection.remoteAddress });
         });
         return;
       }
       // Staff moderate a room without being in it; everything else is said from inside the room.
-      const joined = action === 'moderate' ? undefined : requireJoined(connection.id, user, roomId);
+      const joined = action === 'moderate' ? undefined : requireJoined(connection, roomId);
       await ordering.action(connection, async () => {
         let id: RoomId;
         if (joined === undefined) {
@@ -281,6 +285,8 @@ export function registerChatRoutes(broker: Broker<User>, domain: RoomDomain): vo
           }
         }
         await membership.join(roomId, connection.principal, connection.id, admission.maxUsers);
+        // The newcomer gate counts the room's messages from a member's first arrival.
+        await permissions.arrived(connection.principal, roomId);
       } catch (error) {
         domain.closeFeed(roomId);
         throw error;

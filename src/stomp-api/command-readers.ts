@@ -6,6 +6,7 @@ import type { PostCommand, RoomCommand } from '../chat/commands.js';
 import type { MessageId, RoomId } from '../chat/model.js';
 import { assertNever, ParleyError } from '../errors.js';
 import {
+  AskBodySchema,
   type Decoded,
   DeleteBodySchema,
   decodeJson,
@@ -86,6 +87,11 @@ export function readActionCommand(action: RoomAction, roomId: RoomId, text: stri
       const decoded = decodeJson(ReadBodySchema, text);
       if (!decoded.ok) return refuse(decoded);
       return { kind: 'read', roomId, seq: decoded.value.seq };
+    }
+    case 'ask': {
+      const decoded = decodeJson(AskBodySchema, text);
+      if (!decoded.ok) return refuse(decoded);
+      return { kind: 'ask', roomId };
     }
     case 'moderate': {
       const decoded = decodeJson(ModerateBodySchema, text);

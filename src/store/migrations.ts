@@ -226,6 +226,44 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX device_links_expiry_idx ON device_links (expires_at)',
     ],
   },
+  {
+    version: 8,
+    name: 'address bans, kick cool-downs and the newcomer gate',
+    statements: [
+      // Keyed hashes (HMAC, src/net/address-hash.ts) of the networks each user was seen from, never an
+      // address; rows not seen for ADDRESS_SIGHTING_RETENTION_DAYS are pruned.
+      `CREATE TABLE address_sightings (
+        user_id text NOT NULL,
+        address_hash text NOT NULL,
+        first_seen_at bigint NOT NULL,
+        last_seen_at bigint NOT NULL,
+        PRIMARY KEY (user_id, address_hash)
+      )`,
+      // "N identities from this address" and the ban-time copy of a user's recent hashes.
+      'CREATE INDEX address_sightings_hash_idx ON address_sightings (address_hash, last_seen_at)',
+      'CREATE INDEX address_sightings_seen_idx ON address_sightings (last_seen_at)',
+      // Bans may cover addresses too; kicks are sanctions of kind 'kick' whose until_at ends the cool-down.
+      'ALTER TABLE sanctions ADD COLUMN address_scope integer NOT NULL DEFAULT 0',
+      `CREATE TABLE ban_addresses (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id text NOT NULL,
+        address_hash text NOT NULL,
+        PRIMARY KEY (room_id, user_id, address_hash)
+      )`,
+      'ALTER TABLE rooms ADD COLUMN newcomer_minutes integer NOT NULL DEFAULT 0',
+      'ALTER TABLE rooms ADD COLUMN newcomer_messages integer NOT NULL DEFAULT 0',
+      'ALTER TABLE rooms ADD COLUMN approve_newcomers integer NOT NULL DEFAULT 0',
+      `CREATE TABLE room_arrivals (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id text NOT NULL,
+        first_seq bigint NOT NULL,
+        arrived_at bigint NOT NULL,
+        passed_at bigint,
+        approval text,
+        PRIMARY KEY (room_id, user_id)
+      )`,
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

@@ -35,13 +35,24 @@ export function decodeRoomEvent(body: string, where: { roomId: string; seq: numb
 }
 
 /**
- * Shapes older versions stored: `reaction.changed` carried the message's whole `reactions` list instead
+ * Shapes older versions stored: `member.banned` without `scope`, `member.kicked` without `until` and
+ * `room.updated` rooms without the newcomer gate (before migration 8) read as identity bans, kicks
+ * without a cool-down and gates off. `reaction.changed` carried the message's whole `reactions` list instead
  * of the emoji's `count` (until 2026-12-02): the count is read from that list. `room.updated` carried
  * `room.online`, which the schema drops (presence is not part of the log).
  */
 function upgradeLegacy(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const row = value as Record<string, unknown>;
+  // Before address bans and kick cool-downs (migration 8): every ban covered the identity alone, every
+  // kick let them back at once, and rooms had no newcomer gate.
+  if (row.type === 'member.banned' && !('scope' in row)) return { ...row, scope: 'identity' };
+  if (row.type === 'member.kicked' && !('until' in row)) return { ...row, until: null };
+  if (row.type === 'room.updated' && typeof row.room === 'object' && row.room !== null) {
+    const room = row.room as Record<string, unknown>;
+    if ('approveNewcomers' in room) return value;
+    return { ...row, room: { newcomerMinutes: 0, newcomerMessages: 0, ...room, approveNewcomers: false } };
+  }
   if (row.type !== 'reaction.changed' || 'count' in row) return value;
   const { reactions, ...rest } = row;
   const listed = Array.isArray(reactions)

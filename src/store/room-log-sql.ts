@@ -273,11 +273,25 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
           by_nick: e.actor.nickname,
           by_tag: e.actor.tag,
           created_at: at,
+          address_scope: effect.type === 'member.banned' && effect.addressHashes !== undefined ? 1 : 0,
         })
         .execute();
-      // Out of the room: its unread count must not keep telling them how much was said (a password room
-      // too, after its password changed).
-      if (effect.type === 'member.banned') await forgetReadMarker(trx, e.roomId, effect.user.id);
+      if (effect.type === 'member.banned') {
+        // A new ban replaces the addresses of the one before (the hashes are those of its own time).
+        await deleteBanAddresses(trx, e.roomId, effect.user.id);
+        const hashes = [...new Set(effect.addressHashes ?? [])];
+        if (hashes.length > 0) {
+          await trx
+            .insertInto('ban_addresses')
+            .values(
+              hashes.map((hash) => ({ room_id: e.roomId, user_id: effect.user.id, address_hash: hash })),
+            )
+            .execute();
+        }
+        // Out of the room: its unread count must not keep telling them how much was said (a password
+        // room too, after its password changed).
+        await forgetReadMarker(trx, e.roomId, effect.user.id);
+      }
       break;
     }
     case 'member.unmuted':
@@ -295,12 +309,103 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         .executeTakeFirst();
       if (inForce === undefined) throw new ParleyError(kind === 'mute' ? 'not_muted' : 'not_banned');
       await deleteSanction(trx, e.roomId, effect.user.id, kind);
+      if (kind === 'ban') await deleteBanAddresses(trx, e.roomId, effect.user.id);
       break;
     }
     case 'member.kicked':
       await forgetReadMarker(trx, e.roomId, effect.user.id);
+      // The cool-down: a `kick` sanction until it ends (a kick without one clears an earlier cool-down).
+      await trx
+        .deleteFrom('sanctions')
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .where('kind', '=', 'kick')
+        .execute();
+      if (effect.until !== null) {
+        await trx
+          .insertInto('sanctions')
+          .values({
+            room_id: e.roomId,
+            user_id: effect.user.id,
+            kind: 'kick',
+            user_nick: effect.user.nickname,
+            user_tag: effect.user.tag,
+            until_at: effect.until.getTime(),
+            reason: effect.reason,
+            by_id: e.actor.id,
+            by_nick: e.actor.nickname,
+            by_tag: e.actor.tag,
+            created_at: at,
+          })
+          .execute();
+      }
       break;
+    case 'member.asked': {
+      const arrival = await trx
+        .selectFrom('room_arrivals')
+        .select(['passed_at', 'approval'])
+        .where('room_id', '=', e.roomId)
+        .where('user_id', '=', effect.user.id)
+        .executeTakeFirst();
+      if (arrival === undefined) throw new ParleyError('invalid_request', 'Enter the room first.');
+      if (arrival.passed_at !== null) throw new ParleyError('invalid_request', 'You may post here already.');
+      if (arrival.approval === 'denied')
+        throw new ParleyError('forbidden', 'Staff declined to let you post here.');
+      // Asked already: nothing changes, no event.
+      if (arrival.approval === 'asked') return undefined;
+      await setApproval(trx, e.roomId, effect.user.id, 'asked', null);
+      break;
+    }
+    case 'member.approved':
+    case 'member.denied': {
+      // Staff may decide before the newcomer ever entered: the arrival starts now.
+      const head = await trx
+        .selectFrom('rooms')
+        .select('last_seq')
+        .where('id', '=', e.roomId)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('room_arrivals')
+        .values({
+          room_id: e.roomId,
+          user_id: effect.user.id,
+          first_seq: toInt(head.last_seq),
+          arrived_at: at,
+          passed_at: null,
+          approval: null,
+        })
+        .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+        .execute();
+      if (effect.type === 'member.denied') {
+        const passed = await trx
+          .selectFrom('room_arrivals')
+          .select('passed_at')
+          .where('room_id', '=', e.roomId)
+          .where('user_id', '=', effect.user.id)
+          .executeTakeFirst();
+        if (passed !== undefined && passed.passed_at !== null) {
+          throw new ParleyError('invalid_request', 'They may post already: mute or kick them instead.');
+        }
+      }
+      await setApproval(
+        trx,
+        e.roomId,
+        effect.user.id,
+        effect.type === 'member.approved' ? 'approved' : 'denied',
+        effect.type === 'member.approved' ? at : null,
+      );
+      break;
+    }
     case 'room.updated':
+      // A gate set now must not silence who already spoke here: they have passed it.
+      if (
+        effect.newcomerMinutes !== undefined ||
+        effect.newcomerMessages !== undefined ||
+        effect.approveNewcomers === true
+      ) {
+        await passSpeakers(trx, e.roomId, at);
+      }
+      break;
     case 'moderator.added':
     case 'moderator.removed':
       break;
@@ -318,6 +423,11 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
             ...(effect.topic === undefined ? {} : { topic: effect.topic }),
             ...(effect.memberCap === undefined ? {} : { member_cap: effect.memberCap }),
             ...(effect.slowModeSeconds === undefined ? {} : { slow_mode_seconds: effect.slowModeSeconds }),
+            ...(effect.newcomerMinutes === undefined ? {} : { newcomer_minutes: effect.newcomerMinutes }),
+            ...(effect.newcomerMessages === undefined ? {} : { newcomer_messages: effect.newcomerMessages }),
+            ...(effect.approveNewcomers === undefined
+              ? {}
+              : { approve_newcomers: effect.approveNewcomers ? 1 : 0 }),
             ...(effect.passwordHash === undefined ? {} : { password_hash: effect.passwordHash }),
           }
         : {}),
@@ -384,16 +494,28 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         type: effect.type,
         user: userJson(effect.user),
         until: effect.until === null ? null : effect.until.toISOString(),
+        scope: effect.addressHashes === undefined ? 'identity' : 'address',
         reason: effect.reason,
         by,
       };
       break;
     case 'member.kicked':
-      event = { type: effect.type, user: userJson(effect.user), reason: effect.reason, by };
+      event = {
+        type: effect.type,
+        user: userJson(effect.user),
+        until: effect.until === null ? null : effect.until.toISOString(),
+        reason: effect.reason,
+        by,
+      };
       break;
     case 'member.unmuted':
     case 'member.unbanned':
+    case 'member.approved':
+    case 'member.denied':
       event = { type: effect.type, user: userJson(effect.user), by };
+      break;
+    case 'member.asked':
+      event = { type: effect.type, user: userJson(effect.user) };
       break;
     case 'moderator.added':
     case 'moderator.removed': {
@@ -441,6 +563,34 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       .execute();
   }
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
+}
+
+async function setApproval(
+  trx: Db,
+  roomId: RoomId,
+  userId: UserId,
+  approval: 'asked' | 'approved' | 'denied',
+  passedAt: number | null,
+): Promise<void> {
+  await trx
+    .updateTable('room_arrivals')
+    .set(passedAt === null ? { approval } : { approval, passed_at: passedAt })
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+async function passSpeakers(trx: Db, roomId: RoomId, at: number): Promise<void> {
+  await sql`
+    UPDATE room_arrivals SET passed_at = ${at}
+    WHERE room_id = ${roomId} AND passed_at IS NULL
+      AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = ${roomId} AND m.author_id = room_arrivals.user_id)`.execute(
+    trx,
+  );
+}
+
+async function deleteBanAddresses(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
+  await trx.deleteFrom('ban_addresses').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
 }
 
 type SeqRange = { readonly afterSeq: number; readonly limit: number };

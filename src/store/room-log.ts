@@ -2,6 +2,7 @@
 // back in seq order. SqliteStore and PostgresStore implement it (test/room-log-contract.ts on both).
 // Knows nothing of STOMP, delivery or who may do what.
 import type { Message, MessageId, RoomEntry, RoomId, StoredRoomEvent, User } from '../chat/model.js';
+import type { AddressHash } from '../net/address-hash.js';
 
 export interface NewMessage {
   readonly id: MessageId;
@@ -44,6 +45,9 @@ export type RoomEventEffect =
       readonly topic?: string | null;
       readonly memberCap?: number | null;
       readonly slowModeSeconds?: number;
+      readonly newcomerMinutes?: number;
+      readonly newcomerMessages?: number;
+      readonly approveNewcomers?: boolean;
       /** Already hashed; null clears the password. */
       readonly passwordHash?: string | null;
     }
@@ -54,15 +58,34 @@ export type RoomEventEffect =
       readonly reason: string | null;
     }
   | { readonly type: 'member.unmuted'; readonly user: User }
-  | { readonly type: 'member.kicked'; readonly user: User; readonly reason: string | null }
+  | {
+      readonly type: 'member.kicked';
+      readonly user: User;
+      /** The end of the cool-down before they may join again; null: none. */
+      readonly until: Date | null;
+      readonly reason: string | null;
+    }
   | {
       readonly type: 'member.banned';
       readonly user: User;
       /** null: forever. */
       readonly until: Date | null;
       readonly reason: string | null;
+      /**
+       * Present: an address ban (scope `address`) covering these hashes of the networks the user was
+       * recently seen from (may be empty when none is known); they replace any the user's earlier ban
+       * had. Absent: the identity alone.
+       */
+      readonly addressHashes?: readonly AddressHash[];
     }
   | { readonly type: 'member.unbanned'; readonly user: User }
+  /**
+   * A newcomer asks to be approved (the actor is the user); refused with `invalid_request` when they
+   * have no arrival in the room, passed already or were denied.
+   */
+  | { readonly type: 'member.asked'; readonly user: User }
+  /** Staff let the newcomer post (they pass the gate) or decline them (refused once they passed). */
+  | { readonly type: 'member.approved' | 'member.denied'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
   | { readonly type: 'moderator.removed'; readonly user: User };
 

@@ -40,6 +40,10 @@ export interface RoomsTable {
   password_hash: ColumnType<string | null, string | null | undefined, string | null>;
   /** A random string naming this run of the room's history (see StoredRoom.epoch). */
   epoch: ColumnType<string, string, never>;
+  newcomer_minutes: ColumnType<number, number | undefined, number>;
+  newcomer_messages: ColumnType<number, number | undefined, number>;
+  /** 0 or 1 (portable boolean). */
+  approve_newcomers: ColumnType<number, number | undefined, number>;
 }
 
 export interface MessagesTable {
@@ -94,6 +98,36 @@ export interface SanctionsTable {
   by_nick: string;
   by_tag: string;
   created_at: Int;
+  /** Bans: 1 when the ban covers the addresses in ban_addresses too (identity + address), else 0. */
+  address_scope: ColumnType<number, number | undefined, number>;
+}
+
+/** The keyed hashes of the networks a user was seen from (src/net/address-hash.ts); never an address. */
+export interface AddressSightingsTable {
+  user_id: string;
+  address_hash: string;
+  first_seen_at: Int;
+  last_seen_at: Int;
+}
+
+/** The address hashes an address ban (a `sanctions` row of kind 'ban', address_scope 1) covers. */
+export interface BanAddressesTable {
+  room_id: string;
+  user_id: string;
+  address_hash: string;
+}
+
+/** When a member first entered a room (the newcomer gate counts the room's messages from then). */
+export interface RoomArrivalsTable {
+  room_id: string;
+  user_id: string;
+  /** The room's last seq when they arrived: messages after it count. */
+  first_seq: Int;
+  arrived_at: Int;
+  /** Epoch ms the member passed the gate (or had spoken in the room before it); null: not yet. */
+  passed_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** Rooms that approve newcomers: null (never asked), 'asked', 'approved' or 'denied'. */
+  approval: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {
@@ -189,6 +223,9 @@ export interface Database {
   identity_tags: IdentityTagsTable;
   recovery_codes: RecoveryCodesTable;
   device_links: DeviceLinksTable;
+  address_sightings: AddressSightingsTable;
+  ban_addresses: BanAddressesTable;
+  room_arrivals: RoomArrivalsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -219,6 +256,9 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     memberCap: row.member_cap === null ? null : toInt(row.member_cap),
     slowModeSeconds: toInt(row.slow_mode_seconds),
     hasPassword: row.password_hash !== null,
+    newcomerMinutes: toInt(row.newcomer_minutes),
+    newcomerMessages: toInt(row.newcomer_messages),
+    approveNewcomers: toInt(row.approve_newcomers) !== 0,
     epoch: row.epoch,
   };
 }

@@ -14,6 +14,8 @@ import type {
   UserId,
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
+import type { AddressHash } from '../net/address-hash.js';
+import * as sightings from './address-sightings-sql.js';
 import * as audit from './audit-sql.js';
 import { GroupCommitter, type Outcome } from './group-commit.js';
 import * as codes from './identity-codes-sql.js';
@@ -21,6 +23,7 @@ import * as tags from './identity-tags-sql.js';
 import { applyMigrations, type Engine } from './migrations.js';
 import * as markers from './read-markers-sql.js';
 import * as reports from './reports-sql.js';
+import * as arrivals from './room-arrivals-sql.js';
 import * as log from './room-log-sql.js';
 import * as rooms from './rooms-sql.js';
 import * as sanctions from './sanctions-sql.js';
@@ -30,8 +33,10 @@ import type {
   AuditEntry,
   Ban,
   IssuedCodeRecord,
+  BannedAddress,
   MemberSanctions,
   MessageRange,
+  NewcomerStanding,
   NewMessage,
   NewReport,
   NewRoom,
@@ -261,6 +266,46 @@ export abstract class SqlStore implements Store {
   async listBans(roomId: RoomId, now: Date): Promise<Ban[]> {
     this.#assertOpen();
     return this.#guard(() => sanctions.listBans(this.db, roomId, now));
+  }
+
+  async recordSighting(userId: UserId, hash: AddressHash, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => sightings.recordSighting(this.db, userId, hash, at));
+  }
+
+  async listRecentHashes(userId: UserId, since: Date, limit: number): Promise<AddressHash[]> {
+    this.#assertOpen();
+    return this.#guard(() => sightings.listRecentHashes(this.db, userId, since, checkLimit(limit)));
+  }
+
+  async countIdentitiesFrom(hashes: readonly AddressHash[], since: Date): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => sightings.countIdentitiesFrom(this.db, hashes, since));
+  }
+
+  async pruneSightings(before: Date): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => sightings.pruneSightings(this.db, before));
+  }
+
+  async listBannedAddresses(roomId: RoomId, now: Date): Promise<BannedAddress[]> {
+    this.#assertOpen();
+    return this.#guard(() => sanctions.listBannedAddresses(this.db, roomId, now));
+  }
+
+  async recordArrival(roomId: RoomId, userId: UserId, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => arrivals.recordArrival(this.db, roomId, userId, at));
+  }
+
+  async findNewcomerStanding(roomId: RoomId, userId: UserId, countUpTo: number): Promise<NewcomerStanding> {
+    this.#assertOpen();
+    return this.#guard(() => arrivals.findNewcomerStanding(this.db, roomId, userId, Math.max(0, countUpTo)));
+  }
+
+  async markNewcomerPassed(roomId: RoomId, userId: UserId, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => arrivals.markNewcomerPassed(this.db, roomId, userId, at));
   }
 
   async listAudit(roomId: RoomId, range: { beforeId?: number; limit: number }): Promise<AuditEntry[]> {

@@ -1,7 +1,8 @@
 // The storage ports by job: the room log (room-log.ts) and small record stores (rooms, identities,
 // moderation, reports, read markers), composed as `Store`. Implementations: SqliteStore (embedded
 // default) and PostgresStore (shared by many nodes). Both pass test/store-contract.ts. Knows nothing of STOMP.
-import type { Message, MessageId, RoomId, StoredRoom, User, UserId } from '../chat/model.js';
+import type { BanScope, Message, MessageId, RoomId, StoredRoom, User, UserId } from '../chat/model.js';
+import type { AddressHash } from '../net/address-hash.js';
 import type { RoomLog } from './room-log.js';
 
 export type {
@@ -71,6 +72,30 @@ export interface Ban {
   readonly reason: string | null;
   readonly by: User;
   readonly createdAt: string;
+  readonly scope: BanScope;
+  /** The address hashes an `address` ban covers (empty for `identity`); never leaves the server. */
+  readonly addressHashes: readonly AddressHash[];
+}
+
+/** One address hash a room's ban in force covers. */
+export interface BannedAddress {
+  readonly hash: AddressHash;
+  /** ISO; null: forever. */
+  readonly until: string | null;
+}
+
+/** What the newcomer gate weighs for one member of one room. */
+export interface NewcomerStanding {
+  /** When the identity was first recorded (users.created_at); undefined: never recorded. */
+  readonly identityCreatedAt: Date | undefined;
+  /** Undefined: the member never entered the room. */
+  readonly arrivedAt: Date | undefined;
+  /** Messages by others stored after the member arrived, counted up to the caller's `countUpTo`. */
+  readonly messagesSince: number;
+  /** The member passed the gate before (or had spoken in the room when the gate first saw them). */
+  readonly passed: boolean;
+  /** Rooms that approve newcomers: where the member's request stands. */
+  readonly approval: 'none' | 'asked' | 'approved' | 'denied';
 }
 
 /** A user's standing sanctions in a room, as of a given time. */
@@ -79,6 +104,8 @@ export interface MemberSanctions {
   readonly mutedUntil?: string;
   /** Present when banned; `until` null: forever. */
   readonly ban?: { readonly until: string | null };
+  /** ISO time a kick's cool-down ends; absent: not kicked (or the cool-down is over). */
+  readonly kickedUntil?: string;
 }
 
 export interface UnreadRoom {
@@ -196,6 +223,36 @@ export interface ModerationRecords {
   ): Promise<AuditEntry[]>;
 }
 
+/**
+ * Where users were seen from, as keyed hashes of their networks (never an address): what an address ban
+ * copies and what "N identities from this address" counts. Sightings older than the retention are pruned.
+ */
+export interface AddressRecords {
+  /** The user was seen from this network at `at`: first seen kept, last seen moved forward. */
+  recordSighting(userId: UserId, hash: AddressHash, at: Date): Promise<void>;
+  /** The user's hashes last seen at or after `since`, most recently seen first, at most `limit`. */
+  listRecentHashes(userId: UserId, since: Date, limit: number): Promise<AddressHash[]>;
+  /** Distinct users seen from any of these hashes at or after `since`. */
+  countIdentitiesFrom(hashes: readonly AddressHash[], since: Date): Promise<number>;
+  /** Deletes sightings last seen before `before`; resolves with how many went. */
+  pruneSightings(before: Date): Promise<number>;
+  /** The address hashes the room's bans in force at `now` cover (laid by `member.banned` events). */
+  listBannedAddresses(roomId: RoomId, now: Date): Promise<BannedAddress[]>;
+}
+
+/** When members arrived in rooms and whether they passed the newcomer gate. */
+export interface NewcomerRecords {
+  /**
+   * Records the user's first arrival in the room (later calls change nothing); a user who has messages
+   * in the room already (they spoke before the gate existed) is recorded as passed.
+   */
+  recordArrival(roomId: RoomId, userId: UserId, at: Date): Promise<void>;
+  /** The member's standing; `countUpTo` bounds the messages counted (the gate's threshold). */
+  findNewcomerStanding(roomId: RoomId, userId: UserId, countUpTo: number): Promise<NewcomerStanding>;
+  /** The member passed the gate: later checks need no count (a raised threshold does not re-gate them). */
+  markNewcomerPassed(roomId: RoomId, userId: UserId, at: Date): Promise<void>;
+}
+
 export interface ReportRecords {
   addReport(report: NewReport): Promise<Report>;
   /** Newest first. */
@@ -220,6 +277,8 @@ export interface Store
     IdentityRecords,
     IdentityCodeRecords,
     ModerationRecords,
+    AddressRecords,
+    NewcomerRecords,
     ReportRecords,
     ReadMarkers {
   readonly kind: 'sqlite' | 'postgres';

@@ -171,6 +171,8 @@ export interface PageOptions {
   readonly viewport?: { readonly width: number; readonly height: number };
   readonly locale?: string;
   readonly colorScheme?: 'light' | 'dark';
+  /** Sent with every request of the context, the WebSocket upgrade included (e.g. X-Forwarded-For). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A fresh context (own storage, so its own identity) and page, with page errors collected. */
@@ -183,6 +185,7 @@ export async function openPage(
     viewport: { width: viewport.width, height: viewport.height },
     locale: options.locale ?? 'en-US',
     colorScheme: options.colorScheme ?? 'light',
+    ...(options.headers === undefined ? {} : { extraHTTPHeaders: { ...options.headers } }),
     ...(viewport.width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   const page = await context.newPage();

@@ -41,6 +41,9 @@ const room: Room = {
   memberCap: null,
   slowModeSeconds: 0,
   hasPassword: false,
+  newcomerMinutes: 0,
+  newcomerMessages: 0,
+  approveNewcomers: false,
   epoch: 'e1',
 };
 
@@ -186,15 +189,38 @@ describe('roles and windows', () => {
 });
 
 describe('command bodies', () => {
-  it('builds sanctions: no seconds for a kick or a ban for good, no blank reason', () => {
+  it("builds sanctions: a kick's cool-down, no seconds for a ban for good, the ban's scope, no blank reason", () => {
     expect(sanctionBody('mute', 'u1', 300, '  spam ')).toEqual({
       action: 'mute',
       userId: 'u1',
       seconds: 300,
       reason: 'spam',
     });
-    expect(sanctionBody('kick', 'u1', 300, '')).toEqual({ action: 'kick', userId: 'u1' });
+    expect(sanctionBody('kick', 'u1', 600, '')).toEqual({ action: 'kick', userId: 'u1', seconds: 600 });
+    expect(sanctionBody('kick', 'u1', 0, '')).toEqual({ action: 'kick', userId: 'u1', seconds: 0 });
     expect(sanctionBody('ban', 'u1', undefined, '')).toEqual({ action: 'ban', userId: 'u1' });
+    expect(sanctionBody('ban', 'u1', 3600, '', 'address')).toEqual({
+      action: 'ban',
+      userId: 'u1',
+      seconds: 3600,
+      scope: 'address',
+    });
+    // A scope means nothing to a mute.
+    expect(sanctionBody('mute', 'u1', 60, '', 'address')).toEqual({
+      action: 'mute',
+      userId: 'u1',
+      seconds: 60,
+    });
+  });
+
+  it('sends the newcomer gate only when it changed', () => {
+    const form = { topic: '', memberCap: '', slowModeSeconds: '0', password: '', removePassword: false };
+    expect(settingsChanges(room, { ...form, newcomerMinutes: '0', newcomerMessages: '' })).toBeUndefined();
+    expect(settingsChanges(room, { ...form, newcomerMinutes: '10', newcomerMessages: '3' })).toEqual({
+      action: 'settings',
+      newcomerMinutes: 10,
+      newcomerMessages: 3,
+    });
   });
 
   it('sends only the settings that changed, and null to clear', () => {
@@ -256,13 +282,14 @@ describe('issue 8 wire reads', () => {
     expect(
       read(
         RoomEventSchema,
-        { type: 'member.banned', user: bob, until: null, reason: 'spam', by: alice },
+        { type: 'member.banned', user: bob, until: null, scope: 'address', reason: 'spam', by: alice },
         'e',
       ),
     ).toEqual({
       type: 'member.banned',
       user: bob,
       until: null,
+      scope: 'address',
       reason: 'spam',
       by: alice,
     });

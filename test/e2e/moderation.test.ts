@@ -265,8 +265,10 @@ describe.skipIf(skip !== undefined)(
         await refused.getByText('too soon').waitFor({ timeout: WAIT_MS });
         await refused.getByText(/Slow mode is on/).waitFor({ timeout: WAIT_MS });
 
-        // A kick ends the member's subscription with a notice; Rejoin brings them back in.
+        // A kick without a cool-down ends the member's subscription with a notice; Rejoin brings them
+        // back in (kicks with one: test/e2e/bans.test.ts).
         await choose(owner.page, messageWith(owner.page, 'first words'), 'Kick');
+        await owner.page.getByLabel('Out for').selectOption({ label: 'No cool-down (may rejoin now)' });
         await owner.page.getByRole('button', { name: 'Kick', exact: true }).click();
         await owner.page
           .getByRole('log')

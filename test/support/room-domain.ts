@@ -3,6 +3,7 @@
 // itself, without sockets. Started (policy cache live, as in a node); close it when done.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import { AddressBans } from '../../src/chat/address-bans.js';
 import { PasswordHasher } from '../../src/chat/password-hasher.js';
 import { RoomAccess } from '../../src/chat/room-access.js';
 import { RoomDomain, type RoomLimits } from '../../src/chat/room-domain.js';
@@ -12,6 +13,7 @@ import { MemoryBus } from '../../src/cluster/memory-bus.js';
 import { MemoryPresence } from '../../src/cluster/memory-presence.js';
 import { MemoryRateLimiter } from '../../src/cluster/memory-rate-limiter.js';
 import { loadConfig } from '../../src/config.js';
+import { AddressHasher } from '../../src/net/address-hash.js';
 import type { Store } from '../../src/store/store.js';
 
 const CONFIG = loadConfig({});
@@ -37,14 +39,26 @@ export async function makeRoomDomain(
 ): Promise<RoomDomain> {
   const rateLimiter = new MemoryRateLimiter({ clock: systemClock });
   const hasher = new PasswordHasher({ concurrency: 1, maxQueued: 10 });
+  const logger = pino({ level: 'silent' });
+  const addressBans = new AddressBans({
+    store,
+    hasher: new AddressHasher(randomBytes(32)),
+    clock: systemClock,
+    logger,
+    retentionMs: 30 * 24 * 3_600_000,
+    refreshMs: 0,
+    banWindowMs: 48 * 3_600_000,
+    maxHashesPerBan: 8,
+  });
   const domain = new RoomDomain({
+    addressBans,
     store,
     bus: ports.bus ?? new MemoryBus(),
     presence: ports.presence ?? new MemoryPresence({ clock: systemClock, ttlMs: CONFIG.presenceTtlMs }),
     rateLimiter,
     cache: ports.cache,
     clock: systemClock,
-    logger: pino({ level: 'silent' }),
+    logger,
     limits: LIMITS,
     cacheTtls: CONFIG.caches,
     access: new RoomAccess({

@@ -19,6 +19,8 @@ export interface StompClientOptions {
   readonly subprotocols?: readonly string[];
   /** Sees the raw socket, e.g. to count heart-beats the library swallows. */
   readonly onSocket?: (socket: WebSocket) => void;
+  /** Extra headers of the WebSocket upgrade request (e.g. `X-Forwarded-For` behind a trusted proxy). */
+  readonly upgradeHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A configured, not yet activated client that never reconnects by itself. */
@@ -28,7 +30,10 @@ export function createStompClient(options: StompClientOptions): Client {
   const subprotocols = [...(options.subprotocols ?? STOMP_SUBPROTOCOLS)];
   return new Client({
     webSocketFactory: (): IStompSocket => {
-      const socket = new WebSocket(options.url, subprotocols);
+      const socket =
+        options.upgradeHeaders === undefined
+          ? new WebSocket(options.url, subprotocols)
+          : new WebSocket(options.url, subprotocols, { headers: { ...options.upgradeHeaders } });
       // A refused upgrade emits 'error'; stompjs reports it through onWebSocketError/Close.
       socket.on('error', () => {});
       options.onSocket?.(socket);

@@ -3,6 +3,8 @@
 
 import type * as z from 'zod/mini';
 import {
+  type AddressIdentities,
+  AddressIdentitiesSchema,
   type AuditEntry,
   AuditPageSchema,
   type Ban,
@@ -232,6 +234,12 @@ export async function listReports(token: string, roomId: string): Promise<readon
 
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
   return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
+}
+
+/** Staff: how many identities were seen from the networks an address ban of this user would cover. */
+export function addressIdentities(token: string, roomId: string, userId: string): Promise<AddressIdentities> {
+  const path = `/api/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}/addresses`;
+  return request('GET', path, AddressIdentitiesSchema, { token });
 }
 
 /** The page after the audit entries shown (newest first): entries older than the last one's id. */

@@ -13,9 +13,18 @@ export class SendError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What the server said remains (cool-downs, the newcomer gate), when it did. */
+    readonly details: RefusalDetails = {},
   ) {
     super(message);
   }
+}
+
+/** The optional fields of a refusal: how long to wait, how many messages the room must still see. */
+export interface RefusalDetails {
+  readonly retryAfterSeconds?: number;
+  readonly messagesLeft?: number;
+  readonly approval?: 'needed' | 'asked' | 'denied';
 }
 
 export type FrameHandler = (body: string, headers: Readonly<Record<string, string>>) => void;
@@ -31,7 +40,7 @@ interface Registration {
   readonly destination: string;
   readonly onFrame: FrameHandler;
   readonly headers: () => Record<string, string>;
-  readonly onRefused: ((code: string, message: string) => void) | undefined;
+  readonly onRefused: ((code: string, message: string, details: RefusalDetails) => void) | undefined;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -130,7 +139,7 @@ export class ChatConnection {
     destination: string,
     onFrame: FrameHandler,
     headers: () => Record<string, string> = () => ({}),
-    onRefused?: (code: string, message: string) => void,
+    onRefused?: (code: string, message: string, details: RefusalDetails) => void,
   ) {
     const registration: Registration = { destination, onFrame, headers, onRefused, unsubscribe: undefined };
     this.#registrations.add(registration);
@@ -244,15 +253,20 @@ export class ChatConnection {
     const error = frameBody(WireErrorSchema, message.body);
     const code: string = error?.code ?? 'internal_error';
     const text = error?.message ?? message.body;
+    const details: RefusalDetails = {
+      ...(error?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      ...(error?.messagesLeft === undefined ? {} : { messagesLeft: error.messagesLeft }),
+      ...(error?.approval === undefined ? {} : { approval: error.approval }),
+    };
     const receiptId = message.headers['receipt-id'];
-    if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text))) return;
+    if (receiptId !== undefined && this.#settle(receiptId, new SendError(code, text, details))) return;
     const refused = receiptId === undefined ? undefined : this.#subscribeReceipts.get(receiptId);
     if (receiptId !== undefined && refused !== undefined) {
       this.#subscribeReceipts.delete(receiptId);
       // The server never made it live; it must not be re-sent on the next reconnect either.
       this.#registrations.delete(refused);
       refused.unsubscribe = undefined;
-      refused.onRefused?.(code, text);
+      refused.onRefused?.(code, text, details);
       return;
     }
     this.#options.onQueueError?.(code, text);

@@ -114,6 +114,29 @@ export interface Strings {
   readonly passwordNeeded: string;
   readonly rejoin: string;
   readonly tryAgain: string;
+  readonly banScopeLegend: string;
+  readonly banScopeAddress: string;
+  readonly banScopeIdentity: string;
+  readonly banScopeHint: string;
+  readonly identitiesFromAddress: (n: number) => string;
+  readonly banScopeShown: (scope: 'identity' | 'address') => string;
+  readonly cooldownLabel: string;
+  readonly noCooldown: string;
+  readonly kickedUntil: (time: string) => string;
+  readonly newcomerMinutesLabel: string;
+  readonly newcomerMinutesHint: string;
+  readonly newcomerMessagesLabel: string;
+  readonly newcomerMessagesHint: string;
+  readonly newcomerWait: (minutes: number | undefined, messages: number | undefined) => string;
+  readonly newcomerRules: (minutes: number, messages: number) => string;
+  readonly approveNewcomersLabel: string;
+  readonly approvalNeeded: string;
+  readonly approvalAsked: string;
+  readonly approvalDenied: string;
+  readonly askToPost: string;
+  readonly actionApprove: string;
+  readonly actionDeny: string;
+  readonly approvalRule: string;
   readonly unread: (n: number) => string;
   readonly mentionedYou: (who: string) => string;
   readonly dismiss: string;
@@ -171,14 +194,23 @@ export type NoticeText =
       readonly reason: string | null;
     }
   | {
-      readonly type: 'member.unmuted' | 'member.unbanned' | 'moderator.added' | 'moderator.removed';
+      readonly type:
+        | 'member.unmuted'
+        | 'member.unbanned'
+        | 'member.approved'
+        | 'member.denied'
+        | 'moderator.added'
+        | 'moderator.removed';
       readonly by: string;
       readonly user: string;
     }
+  | { readonly type: 'member.asked'; readonly user: string }
   | {
       readonly type: 'member.kicked';
       readonly by: string;
       readonly user: string;
+      /** When they may come back; null: at once. */
+      readonly until: string | null;
       readonly reason: string | null;
     }
   | {
@@ -304,6 +336,45 @@ const en: Strings = {
   passwordNeeded: 'This room has a password.',
   rejoin: 'Rejoin',
   tryAgain: 'Try again',
+  approveNewcomersLabel: 'Approve newcomers before they post',
+  approvalNeeded: 'New here: staff approve newcomers before they post. You can read along meanwhile.',
+  approvalAsked: 'You asked to post here; staff have not answered yet.',
+  approvalDenied: 'Staff declined to let you post here.',
+  askToPost: 'Ask to post',
+  actionApprove: 'Let post',
+  actionDeny: 'Decline',
+  approvalRule: 'newcomers need approval',
+  banScopeLegend: 'The ban covers',
+  banScopeAddress: 'This identity and its network',
+  banScopeIdentity: 'This identity only',
+  banScopeHint:
+    'A network ban also keeps out new identities from the same connection; on a shared network (home, school, mobile carrier) it keeps out everyone on it.',
+  identitiesFromAddress: (n) =>
+    n === 1 ? '1 identity from this address' : `${n} identities from this address`,
+  banScopeShown: (scope) => (scope === 'address' ? 'identity and network' : 'identity only'),
+  cooldownLabel: 'Out for',
+  noCooldown: 'No cool-down (may rejoin now)',
+  kickedUntil: (time) => `A moderator removed you from this room. You can come back at ${time}.`,
+  newcomerMinutesLabel: 'New identities wait (minutes)',
+  newcomerMinutesHint:
+    'Identities younger than this may read but not post; 0 turns it off. Staff are exempt.',
+  newcomerMessagesLabel: 'Newcomers listen first (messages)',
+  newcomerMessagesHint:
+    'Newcomers may post once this many messages were said here since they arrived; 0 turns it off.',
+  newcomerWait: (minutes, messages) => {
+    const parts = [
+      ...(minutes === undefined ? [] : [minutes <= 1 ? 'in a minute' : `in ${minutes} minutes`]),
+      ...(messages === undefined
+        ? []
+        : [messages === 1 ? 'after 1 more message here' : `after ${messages} more messages here`]),
+    ];
+    return `New here: you can read along now and post ${parts.join(' and ')}.`;
+  },
+  newcomerRules: (minutes, messages) =>
+    `${[
+      ...(minutes > 0 ? [`identities ${minutes} min old`] : []),
+      ...(messages > 0 ? [`after ${messages} messages`] : []),
+    ].join(', ')} may post`,
   unread: (n) => (n === 1 ? '1 unread' : `${n} unread`),
   mentionedYou: (who) => `${who} mentioned you`,
   dismiss: 'Dismiss',
@@ -365,11 +436,17 @@ const en: Strings = {
       case 'member.unmuted':
         return `${e.by} unmuted ${e.user}`;
       case 'member.kicked':
-        return `${e.by} kicked ${e.user}${why(e.reason)}`;
+        return `${e.by} kicked ${e.user}${e.until === null ? '' : ` until ${e.until}`}${why(e.reason)}`;
       case 'member.banned':
         return `${e.by} banned ${e.user} ${e.until === null ? 'for good' : `until ${e.until}`}${why(e.reason)}`;
       case 'member.unbanned':
         return `${e.by} unbanned ${e.user}`;
+      case 'member.asked':
+        return `${e.user} asks to post here`;
+      case 'member.approved':
+        return `${e.by} let ${e.user} post`;
+      case 'member.denied':
+        return `${e.by} declined ${e.user}'s request to post`;
       case 'moderator.added':
         return `${e.by} made ${e.user} a moderator`;
       case 'moderator.removed':
@@ -397,6 +474,7 @@ const en: Strings = {
       muted: 'You are muted in this room.',
       banned: 'You are banned from this room.',
       kicked: 'A moderator removed you from this room. You may rejoin.',
+      newcomer_wait: 'New here: you can read along, but not post yet.',
       slow_mode: 'Slow mode is on: wait a little before sending again.',
       room_full: 'This room is full right now. Try again later.',
       wrong_password: 'That room password is not right.',
@@ -528,6 +606,41 @@ const ko: Strings = {
   enterRoom: '들어가기',
   passwordNeeded: '비밀번호가 있는 방입니다.',
   rejoin: '다시 들어가기',
+  approveNewcomersLabel: '새로 온 사람은 승인 후 글쓰기',
+  approvalNeeded: '처음 오셨네요: 이 방은 관리자가 승인한 뒤에 글을 쓸 수 있습니다. 그동안 읽을 수 있습니다.',
+  approvalAsked: '글쓰기 승인을 요청했습니다. 아직 답이 없습니다.',
+  approvalDenied: '관리자가 이 방에서의 글쓰기를 거절했습니다.',
+  askToPost: '글쓰기 승인 요청',
+  actionApprove: '글쓰기 승인',
+  actionDeny: '거절',
+  approvalRule: '새로 온 사람은 승인 필요',
+  banScopeLegend: '차단 범위',
+  banScopeAddress: '이 신원과 네트워크',
+  banScopeIdentity: '이 신원만',
+  banScopeHint:
+    '네트워크까지 차단하면 같은 연결에서 새로 만든 신원도 막습니다. 공유 네트워크(집, 학교, 이동통신사)라면 그 네트워크의 모든 사람이 막힙니다.',
+  identitiesFromAddress: (n) => `이 주소에서 본 신원 ${n}개`,
+  banScopeShown: (scope) => (scope === 'address' ? '신원과 네트워크' : '신원만'),
+  cooldownLabel: '내보내는 시간',
+  noCooldown: '대기 없음 (바로 다시 들어올 수 있음)',
+  kickedUntil: (time) => `관리자가 이 방에서 내보냈습니다. ${time}에 다시 들어올 수 있습니다.`,
+  newcomerMinutesLabel: '새 신원 대기 시간 (분)',
+  newcomerMinutesHint:
+    '이보다 새로운 신원은 읽을 수만 있고 쓸 수는 없습니다. 0이면 꺼집니다. 방장과 관리자는 제외됩니다.',
+  newcomerMessagesLabel: '새로 온 사람이 먼저 지켜볼 메시지 수',
+  newcomerMessagesHint: '들어온 뒤 이 방에서 이만큼의 메시지가 오가면 쓸 수 있습니다. 0이면 꺼집니다.',
+  newcomerWait: (minutes, messages) => {
+    const parts = [
+      ...(minutes === undefined ? [] : [`${Math.max(1, minutes)}분 뒤`]),
+      ...(messages === undefined ? [] : [`메시지 ${messages}개가 더 오간 뒤`]),
+    ];
+    return `처음 오셨네요: 지금은 읽을 수 있고, ${parts.join(' 그리고 ')}에 쓸 수 있습니다.`;
+  },
+  newcomerRules: (minutes, messages) =>
+    `${[
+      ...(minutes > 0 ? [`만든 지 ${minutes}분 지난 신원`] : []),
+      ...(messages > 0 ? [`메시지 ${messages}개 이후`] : []),
+    ].join(', ')}부터 쓸 수 있음`,
   tryAgain: '다시 시도',
   unread: (n) => `안 읽음 ${n}`,
   mentionedYou: (who) => `${who} 님이 나를 언급했습니다`,
@@ -587,11 +700,17 @@ const ko: Strings = {
       case 'member.unmuted':
         return `${e.by} 님이 ${e.user} 님의 채팅 금지를 풀었습니다`;
       case 'member.kicked':
-        return `${e.by} 님이 ${e.user} 님을 내보냈습니다${why(e.reason)}`;
+        return `${e.by} 님이 ${e.user} 님을 ${e.until === null ? '' : `${e.until}까지 `}내보냈습니다${why(e.reason)}`;
       case 'member.banned':
         return `${e.by} 님이 ${e.user} 님을 ${e.until === null ? '영구' : `${e.until}까지`} 차단했습니다${why(e.reason)}`;
       case 'member.unbanned':
         return `${e.by} 님이 ${e.user} 님의 차단을 풀었습니다`;
+      case 'member.asked':
+        return `${e.user} 님이 글쓰기 승인을 요청했습니다`;
+      case 'member.approved':
+        return `${e.by} 님이 ${e.user} 님의 글쓰기를 승인했습니다`;
+      case 'member.denied':
+        return `${e.by} 님이 ${e.user} 님의 글쓰기 요청을 거절했습니다`;
       case 'moderator.added':
         return `${e.by} 님이 ${e.user} 님을 관리자로 지정했습니다`;
       case 'moderator.removed':
@@ -619,6 +738,7 @@ const ko: Strings = {
       muted: '이 방에서 채팅이 금지되었습니다.',
       banned: '이 방에서 차단되었습니다.',
       kicked: '관리자가 이 방에서 내보냈습니다. 다시 들어갈 수 있습니다.',
+      newcomer_wait: '처음 오셨네요: 읽을 수는 있지만 아직 쓸 수는 없습니다.',
       slow_mode: '슬로 모드입니다. 잠시 후 다시 보내세요.',
       room_full: '지금은 방이 가득 찼습니다. 나중에 다시 시도하세요.',
       wrong_password: '방 비밀번호가 맞지 않습니다.',

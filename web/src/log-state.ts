@@ -199,6 +199,9 @@ export function isNoticeEvent(
     case 'member.kicked':
     case 'member.banned':
     case 'member.unbanned':
+    case 'member.asked':
+    case 'member.approved':
+    case 'member.denied':
     case 'moderator.added':
     case 'moderator.removed':
       return true;

@@ -16,7 +16,7 @@ import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, type RoomRole, withinEditWindow } from './permissions.js';
 
-export type RoomCommand = 'edit' | 'delete' | 'react' | 'report' | 'moderate';
+export type RoomCommand = 'edit' | 'delete' | 'react' | 'report' | 'moderate' | 'ask';
 
 /** Sends a command to `/app/rooms.<id>.<command>`; settles on RECEIPT, rejects with a SendError. */
 export type Act = (command: RoomCommand, body: Record<string, unknown>) => Promise<void>;

@@ -1,4 +1,4 @@
-// The staff panels of a room: settings (topic, member cap, slow mode, password), reports, bans and the
+// The staff panels of a room: settings (topic, member cap, slow mode, newcomer gate, password), reports, bans and the
 // owner's audit log. Reads go over HTTP with the token; changes go out through `act` as moderate
 // commands. All user text (topics, reasons, details) is rendered as text.
 import type { ComponentChildren } from 'preact';
@@ -120,6 +120,9 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
   const [topic, setTopic] = useState(room.topic ?? '');
   const [memberCap, setMemberCap] = useState(room.memberCap === null ? '' : String(room.memberCap));
   const [slow, setSlow] = useState(String(room.slowModeSeconds));
+  const [newcomerMinutes, setNewcomerMinutes] = useState(String(room.newcomerMinutes));
+  const [newcomerMessages, setNewcomerMessages] = useState(String(room.newcomerMessages));
+  const [approveNewcomers, setApproveNewcomers] = useState(room.approveNewcomers);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>(undefined);
@@ -132,11 +135,30 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
     setTopic(room.topic ?? '');
     setMemberCap(room.memberCap === null ? '' : String(room.memberCap));
     setSlow(String(room.slowModeSeconds));
-  }, [room.topic, room.memberCap, room.slowModeSeconds]);
+    setNewcomerMinutes(String(room.newcomerMinutes));
+    setNewcomerMessages(String(room.newcomerMessages));
+    setApproveNewcomers(room.approveNewcomers);
+  }, [
+    room.topic,
+    room.memberCap,
+    room.slowModeSeconds,
+    room.newcomerMinutes,
+    room.newcomerMessages,
+    room.approveNewcomers,
+  ]);
 
   const save = async (event: Event): Promise<void> => {
     event.preventDefault();
-    const body = settingsChanges(room, { topic, memberCap, slowModeSeconds: slow, password, removePassword });
+    const body = settingsChanges(room, {
+      topic,
+      memberCap,
+      slowModeSeconds: slow,
+      password,
+      removePassword,
+      newcomerMinutes,
+      newcomerMessages,
+      approveNewcomers,
+    });
     if (body === undefined) {
       setStatus({ ok: true, text: t.settingsSaved });
       return;
@@ -178,6 +200,32 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
         value={slow}
         onInput={setSlow}
       />
+      <NumberField
+        id="room-newcomer-minutes"
+        label={t.newcomerMinutesLabel}
+        hint={t.newcomerMinutesHint}
+        min={0}
+        max={10_080}
+        value={newcomerMinutes}
+        onInput={setNewcomerMinutes}
+      />
+      <NumberField
+        id="room-newcomer-messages"
+        label={t.newcomerMessagesLabel}
+        hint={t.newcomerMessagesHint}
+        min={0}
+        max={1000}
+        value={newcomerMessages}
+        onInput={setNewcomerMessages}
+      />
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={approveNewcomers}
+          onChange={(event) => setApproveNewcomers(event.currentTarget.checked)}
+        />{' '}
+        {t.approveNewcomersLabel}
+      </label>
       <label for="room-password-new">{t.newPasswordLabel}</label>
       <input
         id="room-password-new"
@@ -288,7 +336,11 @@ export function BansPanel({ token, roomId, locale, act }: StaffPanelProps) {
       row={(ban) => (
         <>
           <span class="author">{name(ban.user)}</span> <span>{t.bannedUntil(when(ban.until))}</span>{' '}
-          <span class="muted">{t.by(name(ban.by))}</span>
+          <span class="muted">{t.by(name(ban.by))}</span>{' '}
+          <span class="scope">{t.banScopeShown(ban.scope)}</span>
+          {ban.identitiesFromAddress === undefined ? null : (
+            <span class="muted"> · {t.identitiesFromAddress(ban.identitiesFromAddress)}</span>
+          )}
           {ban.reason === null ? null : <p class="reason">{ban.reason}</p>}
           <button
             type="button"

@@ -15,7 +15,15 @@ import {
   type User,
 } from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
-import { ApiError, getRoom, joinRoom, listMembers, listMessages, type RoomAuth } from './api.js';
+import {
+  ApiError,
+  addressIdentities,
+  getRoom,
+  joinRoom,
+  listMembers,
+  listMessages,
+  type RoomAuth,
+} from './api.js';
 import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
@@ -65,7 +73,22 @@ const READ_MARK_DELAY_MS = 800;
 type Gate =
   | { readonly kind: 'open' }
   | { readonly kind: 'password'; readonly wrong: boolean; readonly error?: string }
-  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
+  | {
+      readonly kind: 'refused';
+      readonly code: string;
+      readonly message: string;
+      /** Kicked: when the cool-down ends (epoch ms); before it, no way back is offered. */
+      readonly untilMs?: number;
+    };
+
+/** Why this person may read but not post yet (the room's newcomer gate), as the server said. */
+interface NewcomerWait {
+  /** Epoch ms the identity is old enough; undefined: age is not what holds them back. */
+  readonly untilMs: number | undefined;
+  readonly messagesLeft: number | undefined;
+  /** Rooms that approve newcomers: where this person's request stands. */
+  readonly approval?: 'needed' | 'asked' | 'denied' | undefined;
+}
 
 interface Typist {
   readonly user: User;
@@ -96,6 +119,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [unseen, setUnseen] = useState(false);
   const [nowMs, setNowMs] = useState(Date.now);
   const [gate, setGate] = useState<Gate>({ kind: 'open' });
+  const [newcomer, setNewcomer] = useState<NewcomerWait | undefined>(undefined);
+  // When this person's latest kick lets them back (from the member.kicked event they saw last).
+  const kickedUntilRef = useRef<number | undefined>(undefined);
   const [joinKey, setJoinKey] = useState(0);
   const [replyTo, setReplyTo] = useState<Message | undefined>(undefined);
   const [panel, setPanel] = useState<PanelName | undefined>(undefined);
@@ -200,9 +226,22 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           RECEIPT_TIMEOUT_MS,
         )
         .then(
-          () => update((state) => setPendingStatus(state, clientMsgId, 'sent')),
+          () => {
+            update((state) => setPendingStatus(state, clientMsgId, 'sent'));
+            setNewcomer(undefined);
+          },
           (error: unknown) => {
             const code = error instanceof SendError ? error.code : 'internal_error';
+            if (error instanceof SendError && code === 'newcomer_wait') {
+              const { retryAfterSeconds, messagesLeft, approval } = error.details;
+              setNewcomer({
+                untilMs: retryAfterSeconds === undefined ? undefined : Date.now() + retryAfterSeconds * 1000,
+                messagesLeft,
+                approval,
+              });
+            } else if (code !== 'disconnected') {
+              setNewcomer(undefined);
+            }
             // A dropped connection is not the message's fault: it goes again on reconnect.
             update((state) =>
               code === 'disconnected'
@@ -236,6 +275,13 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           const event = frameBody(RoomEventSchema, body);
           if (event === undefined || !Number.isInteger(seq) || seq < 1) return;
           update((state) => applyEvent(state, seq, event, Date.now()));
+          if (event.type === 'member.kicked' && event.user.id === selfId) {
+            kickedUntilRef.current = event.until === null ? undefined : Date.parse(event.until);
+          }
+          if (event.type === 'member.approved' && event.user.id === selfId) setNewcomer(undefined);
+          if (event.type === 'member.denied' && event.user.id === selfId) {
+            setNewcomer({ untilMs: undefined, messagesLeft: undefined, approval: 'denied' });
+          }
           setRoom((current) => (typeof current === 'object' ? roomAfter(current, event) : current));
           return;
         }
@@ -250,12 +296,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         if (grantRef.current !== undefined) headers['room-grant'] = grantRef.current;
         return headers;
       },
-      (code, message) => {
+      (code, message, details) => {
         if (code === 'wrong_password') {
           // The grant ended (its time, or a new password): ask again.
           grantRef.current = undefined;
           forgetGrant(selfId, roomId);
           setGate({ kind: 'password', wrong: false });
+        } else if (code === 'kicked' && details.retryAfterSeconds !== undefined) {
+          setGate({ kind: 'refused', code, message, untilMs: Date.now() + details.retryAfterSeconds * 1000 });
         } else {
           setGate({ kind: 'refused', code, message });
         }
@@ -264,7 +312,12 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const offErrors = connection.onQueueError((code, message, headers) => {
       // Kicks and bans end this person's subscriptions server-side; the room says so and offers a way back.
       if (headers['room-id'] !== roomId || (code !== 'kicked' && code !== 'banned')) return;
-      setGate({ kind: 'refused', code, message });
+      const untilMs = code === 'kicked' ? kickedUntilRef.current : undefined;
+      setGate(
+        untilMs === undefined
+          ? { kind: 'refused', code, message }
+          : { kind: 'refused', code, message, untilMs },
+      );
     });
     const presenceHeaders = (): Record<string, string> =>
       grantRef.current === undefined ? {} : { 'room-grant': grantRef.current };
@@ -488,6 +541,20 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         label: t.actionUnmute,
         onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
       });
+      if (current?.approveNewcomers === true && role === 'member') {
+        items.push(
+          {
+            key: 'approve',
+            label: t.actionApprove,
+            onSelect: () => void runRoomAction({ action: 'approve', userId: member.id }),
+          },
+          {
+            key: 'deny',
+            label: t.actionDeny,
+            onSelect: () => void runRoomAction({ action: 'deny', userId: member.id }),
+          },
+        );
+      }
     }
     if (myRole === 'owner') {
       items.push(
@@ -534,6 +601,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             {current.memberCap === null ? null : (
               <span class="flag">{t.memberCapShown(current.memberCap)}</span>
             )}
+            {current.approveNewcomers ? <span class="flag">{t.approvalRule}</span> : null}
+            {current.newcomerMinutes > 0 || current.newcomerMessages > 0 ? (
+              <span class="flag">{t.newcomerRules(current.newcomerMinutes, current.newcomerMessages)}</span>
+            ) : null}
           </p>
         )}
         {panels.length === 0 ? null : (
@@ -648,6 +719,19 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   </button>
                 </div>
               )}
+              {newcomer === undefined ? null : (
+                <NewcomerNotice
+                  wait={newcomer}
+                  onPassed={() => setNewcomer(undefined)}
+                  onAsk={() =>
+                    act('ask', {}).then(
+                      () => setNewcomer({ untilMs: undefined, messagesLeft: undefined, approval: 'asked' }),
+                      (error: unknown) =>
+                        setRoomError(t.error(error instanceof SendError ? error.code : 'internal_error')),
+                    )
+                  }
+                />
+              )}
               <Composer onSend={send} onTyping={typing} autoFocus={true} />
             </div>
           ) : (
@@ -703,6 +787,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                         sanction={memberForm.sanction}
                         userId={member.id}
                         who={displayName(member)}
+                        addressInfo={() => addressIdentities(tokenRef.current, roomId, member.id)}
                         onSubmit={runRoomAction}
                         onCancel={() => setMemberForm(undefined)}
                       />
@@ -727,9 +812,10 @@ function GatePanel({
   onPassword: (password: string) => void;
   onRejoin: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [password, setPassword] = useState('');
   const field = useFocusOnMount<HTMLInputElement>();
+  const nowMs = useNow(gate.kind === 'refused' ? gate.untilMs : undefined);
   if (gate.kind === 'password') {
     return (
       <form
@@ -762,11 +848,24 @@ function GatePanel({
       </form>
     );
   }
-  // Kicked people may come back, and a full room may have space later; a ban is final until lifted.
-  const retry = gate.code === 'kicked' ? t.rejoin : gate.code === 'banned' ? undefined : t.tryAgain;
+  // Kicked people may come back once the cool-down ends, and a full room may have space later; a ban
+  // is final until lifted.
+  const coolingDown = gate.code === 'kicked' && gate.untilMs !== undefined && nowMs < gate.untilMs;
+  const retry =
+    gate.code === 'kicked'
+      ? coolingDown
+        ? undefined
+        : t.rejoin
+      : gate.code === 'banned'
+        ? undefined
+        : t.tryAgain;
   return (
     <div class="gate">
-      <p role="alert">{t.error(gate.code)}</p>
+      <p role="alert">
+        {coolingDown && gate.untilMs !== undefined
+          ? t.kickedUntil(untilText(new Date(gate.untilMs).toISOString(), locale))
+          : t.error(gate.code)}
+      </p>
       {retry === undefined ? null : (
         <button type="button" onClick={onRejoin}>
           {retry}
@@ -844,6 +943,7 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
         type: event.type,
         by: displayName(event.by),
         user: displayName(event.user),
+        until: event.until === null ? null : untilText(event.until, locale),
         reason: event.reason,
       };
     case 'member.banned':
@@ -856,9 +956,13 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
       };
     case 'member.unmuted':
     case 'member.unbanned':
+    case 'member.approved':
+    case 'member.denied':
     case 'moderator.added':
     case 'moderator.removed':
       return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
+    case 'member.asked':
+      return { type: event.type, user: displayName(event.user) };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -921,4 +1025,73 @@ function Entry({ entry, self, onRetry }: EntryProps) {
       return unreachable;
     }
   }
+}
+
+/** Now, re-read when `untilMs` passes (so a cool-down's end shows without a reload). */
+function useNow(untilMs: number | undefined): number {
+  const [nowMs, setNowMs] = useState(Date.now);
+  useEffect(() => {
+    if (untilMs === undefined) return;
+    const wait = untilMs - Date.now();
+    if (wait <= 0) {
+      setNowMs(Date.now());
+      return;
+    }
+    const timer = setTimeout(() => setNowMs(Date.now()), Math.min(wait + 50, 2_147_000_000));
+    return () => clearTimeout(timer);
+  }, [untilMs]);
+  return nowMs;
+}
+
+/** Why the composer's messages are refused for now (the newcomer gate), and when that ends. */
+function NewcomerNotice({
+  wait,
+  onPassed,
+  onAsk,
+}: {
+  wait: NewcomerWait;
+  onPassed: () => void;
+  onAsk: () => void;
+}) {
+  const { t } = useI18n();
+  const nowMs = useNow(wait.untilMs);
+  const [asking, setAsking] = useState(false);
+  const minutes =
+    wait.untilMs === undefined || wait.untilMs <= nowMs
+      ? undefined
+      : Math.ceil((wait.untilMs - nowMs) / 60_000);
+  useEffect(() => {
+    if (minutes === undefined && wait.messagesLeft === undefined && wait.approval === undefined) onPassed();
+  }, [minutes, wait.messagesLeft, wait.approval, onPassed]);
+  if (wait.approval !== undefined) {
+    const text =
+      wait.approval === 'needed'
+        ? t.approvalNeeded
+        : wait.approval === 'asked'
+          ? t.approvalAsked
+          : t.approvalDenied;
+    return (
+      <div class="info newcomer" role="status">
+        <p>{text}</p>
+        {wait.approval === 'needed' ? (
+          <button
+            type="button"
+            disabled={asking}
+            onClick={() => {
+              setAsking(true);
+              onAsk();
+            }}
+          >
+            {t.askToPost}
+          </button>
+        ) : null}
+      </div>
+    );
+  }
+  if (minutes === undefined && wait.messagesLeft === undefined) return null;
+  return (
+    <p class="info newcomer" role="status">
+      {t.newcomerWait(minutes, wait.messagesLeft)}
+    </p>
+  );
 }
