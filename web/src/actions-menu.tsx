@@ -115,7 +115,8 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
 
   const onMenuKey = (event: KeyboardEvent): void => {
     const buttons = itemButtons();
-    const index = buttons.findIndex((b) => b === document.activeElement);
+    const active = document.activeElement;
+    const index = active instanceof HTMLButtonElement ? buttons.indexOf(active) : -1;
     const focusAt = (i: number): void => buttons[(i + buttons.length) % buttons.length]?.focus();
     switch (event.key) {
       case 'ArrowDown':
