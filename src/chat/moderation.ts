@@ -6,10 +6,11 @@
 import type { Clock } from '../clock.js';
 import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
+import type { WordFilter } from '../protocol/index.js';
 import type { AuditEntry, Ban, Report, RoomEventEffect, Store } from '../store/store.js';
 import { checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
-import type { RoomId, StoredRoom, User, UserId } from './model.js';
+import type { MessageId, RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
 import type { PasswordHasher } from './password-hasher.js';
 import {
@@ -21,7 +22,9 @@ import {
   refuseUnlessOwner,
 } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
+import type { Reports } from './reports.js';
 import type { RoomWriter } from './room-writer.js';
+import type { ServerPolicy } from './server-policy.js';
 
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
 type SettingsAction = Extract<ModerationAction, { readonly action: 'settings' }>;
@@ -36,6 +39,37 @@ export interface ModerationDependencies {
   readonly hasher: PasswordHasher;
   /** Most combining marks on one character of a reason (MAX_COMBINING_MARKS). */
   readonly maxCombiningMarks: number;
+  readonly reports: Reports;
+  readonly serverPolicy: ServerPolicy;
+  /** WORD_FILTER_MAX_WORDS and WORD_FILTER_MAX_WORD_CHARS. */
+  readonly wordFilterLimits: WordFilterLimits;
+}
+
+export interface WordFilterLimits {
+  readonly maxWords: number;
+  readonly maxWordChars: number;
+}
+
+/** Refuses a list over the configured sizes; returns it trimmed, without empty or repeated words. */
+export function checkWordList(
+  words: readonly string[],
+  limits: WordFilterLimits,
+  what = 'word list',
+): string[] {
+  const cleaned = [...new Set(words.map((w) => w.normalize('NFC').trim()).filter((w) => w.length > 0))];
+  if (cleaned.length > limits.maxWords) {
+    throw new ParleyError('invalid_request', `A ${what} holds at most ${limits.maxWords} entries.`);
+  }
+  const long = cleaned.find((w) => Array.from(w).length > limits.maxWordChars);
+  if (long !== undefined) {
+    throw new ParleyError(
+      'invalid_request',
+      `An entry of a ${what} is at most ${limits.maxWordChars} characters.`,
+    );
+  }
+  if (cleaned.some((w) => w.includes('\u0000')))
+    throw new ParleyError('invalid_request', `A ${what} contains a NUL character.`);
+  return cleaned;
 }
 
 export class Moderation {
@@ -105,11 +139,15 @@ export class Moderation {
         break;
       }
       case 'settings': {
-        const settings = await this.#settings(command);
+        const settings = await this.#settings(command, room);
         effect = { type: 'room.updated', ...settings.update };
         details = settings.details;
         break;
       }
+      case 'dismissReports':
+        // Recorded on the reports (who, when); a hidden message comes back with an audited event.
+        await deps.reports.resolve(room, command.messageId as MessageId, actor, 'dismissed');
+        return;
       default:
         return assertNever(command);
     }
@@ -125,9 +163,20 @@ export class Moderation {
     return this.#deps.store.listAudit(room.id, range);
   }
 
-  async reports(user: User, roomId: RoomId, limit: number): Promise<Report[]> {
+  /** Open reports, newest first, and how many are open in all. */
+  async reports(user: User, roomId: RoomId, limit: number): Promise<{ reports: Report[]; open: number }> {
     const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
-    return this.#deps.store.listReports(room.id, limit);
+    const [reports, open] = await Promise.all([
+      this.#deps.store.listReports(room.id, limit),
+      this.#deps.store.countOpenReports(room.id),
+    ]);
+    return { reports, open };
+  }
+
+  /** The room's own banned words (staff only: members never see the list). */
+  async wordFilter(user: User, roomId: RoomId): Promise<WordFilter | null> {
+    const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
+    return room.wordFilter ?? null;
   }
 
   async bans(user: User, roomId: RoomId): Promise<Ban[]> {
@@ -137,11 +186,37 @@ export class Moderation {
 
   async #settings(
     command: SettingsAction,
+    room: StoredRoom,
   ): Promise<{ update: RoomUpdate; details: Record<string, unknown> }> {
     let update: RoomUpdate = {};
     const details: Record<string, unknown> = {};
+    if (command.wordFilter !== undefined) {
+      const wordFilter =
+        command.wordFilter === null
+          ? null
+          : {
+              mode: command.wordFilter.mode,
+              words: checkWordList(command.wordFilter.words, this.#deps.wordFilterLimits),
+            };
+      update = { ...update, wordFilter };
+      // The words themselves stay out of the audit log (it would repeat them to every reader of it).
+      details.wordFilter =
+        wordFilter === null ? null : { mode: wordFilter.mode, words: wordFilter.words.length };
+    }
+    if (command.reportHideThreshold !== undefined) {
+      update = { ...update, reportHideThreshold: command.reportHideThreshold };
+      details.reportHideThreshold = command.reportHideThreshold;
+    }
     if (command.topic !== undefined) {
       const topic = parseRoomTopic(command.topic);
+      if (topic !== null) {
+        const roomFilter =
+          update.wordFilter === undefined ? room.wordFilter : (update.wordFilter ?? undefined);
+        this.#deps.serverPolicy.checkName(topic, {
+          reserved: false,
+          ...(roomFilter === undefined ? {} : { roomFilter }),
+        });
+      }
       update = { ...update, topic };
       details.topic = topic;
     }

@@ -59,12 +59,32 @@ export interface RevocationMessage {
   readonly validAfterMs: number;
 }
 
+/**
+ * An operator changed what every node holds of the server's policy: its settings (reserved names,
+ * word filter: reload them) or its bans (reload them; end the connections of `userIds`).
+ */
+export interface OperatorMessage {
+  readonly kind: 'operator';
+  readonly change: 'settings' | 'bans';
+  readonly userIds: readonly UserId[];
+}
+
+/** The room's open reports changed: tell its staff (`userIds`) on their connections, on every node. */
+export interface ReportsMessage {
+  readonly kind: 'reports';
+  readonly roomId: RoomId;
+  readonly open: number;
+  readonly userIds: readonly UserId[];
+}
+
 export type ClusterMessage =
   | RoomEntryMessage
   | PresenceMessage
   | MentionMessage
   | PolicyMessage
-  | RevocationMessage;
+  | RevocationMessage
+  | OperatorMessage
+  | ReportsMessage;
 
 export type ClusterMessageKind = ClusterMessage['kind'];
 export type ClusterMessageOf<K extends ClusterMessageKind> = Extract<ClusterMessage, { readonly kind: K }>;
@@ -96,6 +116,12 @@ export const REVOCATIONS_CHANNEL: ClusterChannel<'revocation'> = Object.freeze({
   kind: 'revocation',
 });
 
+export const OPERATOR_CHANNEL: ClusterChannel<'operator'> = Object.freeze({
+  name: 'operator',
+  kind: 'operator',
+});
+export const REPORTS_CHANNEL: ClusterChannel<'reports'> = Object.freeze({ name: 'reports', kind: 'reports' });
+
 /** The name of the channel `message` is published on. */
 export function channelNameOf(message: ClusterMessage): string {
   switch (message.kind) {
@@ -109,6 +135,10 @@ export function channelNameOf(message: ClusterMessage): string {
       return POLICY_CHANNEL.name;
     case 'revocation':
       return REVOCATIONS_CHANNEL.name;
+    case 'operator':
+      return OPERATOR_CHANNEL.name;
+    case 'reports':
+      return REPORTS_CHANNEL.name;
     default:
       return assertNever(message);
   }
@@ -165,6 +195,17 @@ const schema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('policy'), roomId }),
   z.object({ kind: z.literal('revocation'), userId, validAfterMs: epochMs }),
+  z.object({
+    kind: z.literal('operator'),
+    change: z.enum(['settings', 'bans']),
+    userIds: z.array(userId).max(MAX_MENTIONED_USERS),
+  }),
+  z.object({
+    kind: z.literal('reports'),
+    roomId,
+    open: z.number().int().nonnegative(),
+    userIds: z.array(userId).max(MAX_MENTIONED_USERS),
+  }),
 ]);
 
 /** A message from the bus, or why it is not one. Never throws. */

@@ -41,6 +41,7 @@ export const ERROR_CATALOGUE = {
   frame_timeout: fatal(408, 'A frame took too long to arrive once it began.'),
   too_many_errors: fatal(429, 'Too many frames of this connection were refused; it was closed.'),
   session_revoked: fatal(401, "The connection's token was revoked (signed out everywhere); sign in again."),
+  server_banned: fatal(403, 'An operator banned this identity or its address from the whole server.'),
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: queue(403, 'That destination does not accept this frame (e.g. SEND to /topic).'),
@@ -82,6 +83,9 @@ export const ERROR_CATALOGUE = {
   not_joined: queue(403, 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).'),
   too_many_attempts: queue(429, 'Too many room password attempts; wait and try again.'),
   server_busy: queue(503, 'The server is busy checking passwords; try again shortly.'),
+  room_closed: queue(410, 'An operator took the room down: nobody can join, read or post in it.'),
+  word_filtered: queue(400, 'The text contains a word the room or the server does not allow.'),
+  not_operator: queue(401, 'The operator secret is missing or wrong (operator API, /api/admin/).'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -2,6 +2,7 @@
 // back in seq order. SqliteStore and PostgresStore implement it (test/room-log-contract.ts on both).
 // Knows nothing of STOMP, delivery or who may do what.
 import type { Message, MessageId, RoomEntry, RoomId, StoredRoomEvent, User } from '../chat/model.js';
+import type { WordFilter } from '../protocol/index.js';
 
 export interface NewMessage {
   readonly id: MessageId;
@@ -28,6 +29,9 @@ export type RoomEventEffect =
       readonly mentions?: readonly User[];
     }
   | { readonly type: 'message.deleted'; readonly messageId: MessageId }
+  /** Hidden pending review (reports); `message.restored` shows it again. */
+  | { readonly type: 'message.hidden'; readonly messageId: MessageId }
+  | { readonly type: 'message.restored'; readonly messageId: MessageId }
   | {
       readonly type: 'reaction.changed';
       readonly messageId: MessageId;
@@ -46,6 +50,10 @@ export type RoomEventEffect =
       readonly slowModeSeconds?: number;
       /** Already hashed; null clears the password. */
       readonly passwordHash?: string | null;
+      /** Null: no room list. */
+      readonly wordFilter?: WordFilter | null;
+      /** Null: the server default. */
+      readonly reportHideThreshold?: number | null;
     }
   | {
       readonly type: 'member.muted';
@@ -64,7 +72,10 @@ export type RoomEventEffect =
     }
   | { readonly type: 'member.unbanned'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
-  | { readonly type: 'moderator.removed'; readonly user: User };
+  | { readonly type: 'moderator.removed'; readonly user: User }
+  /** Taken down by an operator; `room.reopened` restores it. */
+  | { readonly type: 'room.closed'; readonly reason: string | null }
+  | { readonly type: 'room.reopened' };
 
 export interface ReactionCaps {
   readonly emojisPerMessage: number;
