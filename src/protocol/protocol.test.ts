@@ -52,11 +52,13 @@ describe('protocol schemas', () => {
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"smite","userId":"u2"}')).toMatchObject({
       ok: false,
-      message: 'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, settings or dismissReports.',
+      message:
+        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, settings or dismissReports.',
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,
-      message: 'Give at least one of topic, memberCap, slowModeSeconds, password.',
+      message:
+        'Give at least one of topic, memberCap, slowModeSeconds, password, wordFilter, reportHideThreshold.',
     });
   });
 
