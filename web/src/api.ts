@@ -1,8 +1,11 @@
 // The HTTP API as typed calls: one function per endpoint the client uses, every answer read through its
 // schema in src/protocol. Owns fetch and the error envelope; knows nothing about views or STOMP.
 
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import {
+  type AdminRoom,
+  AdminRoomSchema,
+  AdminRoomsSchema,
   type AuditEntry,
   AuditPageSchema,
   type Ban,
@@ -13,7 +16,11 @@ import {
   MembersSchema,
   type Message,
   MessagesPageSchema,
+  type OperatorSession,
+  OperatorSessionSchema,
   type Report,
+  type ReportQueueItem,
+  ReportQueueSchema,
   ReportsSchema,
   type Room,
   type RoomGrant,
@@ -21,6 +28,9 @@ import {
   type RoomPage,
   RoomPageSchema,
   RoomSchema,
+  ServerBansSchema,
+  ServerSettingsSchema,
+  type ServerSettingsWire,
   type Session,
   SessionSchema,
   type UnreadRoom,
@@ -197,4 +207,67 @@ export async function listBans(token: string, roomId: string): Promise<readonly 
 export function olderAuditPage(shown: readonly AuditEntry[]): { readonly before: number } | undefined {
   const oldest = shown.at(-1);
   return oldest === undefined ? undefined : { before: oldest.id };
+}
+
+// The operator API (`/api/admin/…`): the operator's secret is the bearer token. It is kept in memory
+// by the admin page only, never stored.
+
+/** Checks the secret: who the operator is, or ApiError `not_operator`. */
+export async function operatorSignIn(secret: string): Promise<OperatorSession> {
+  return request('POST', '/api/admin/session', OperatorSessionSchema, { token: secret });
+}
+
+export async function adminRooms(
+  secret: string,
+  order: 'activity' | 'reports',
+): Promise<readonly AdminRoom[]> {
+  return (
+    await request('GET', `/api/admin/rooms?order=${order}&limit=100`, AdminRoomsSchema, { token: secret })
+  ).rooms;
+}
+
+export async function adminSetRoomClosed(
+  secret: string,
+  roomId: string,
+  closed: boolean,
+): Promise<AdminRoom> {
+  const action = closed ? 'close' : 'reopen';
+  return request('POST', `/api/admin/rooms/${encodeURIComponent(roomId)}/${action}`, AdminRoomSchema, {
+    token: secret,
+    body: {},
+  });
+}
+
+export async function adminReportQueue(secret: string): Promise<readonly ReportQueueItem[]> {
+  return (await request('GET', '/api/admin/reports?limit=100', ReportQueueSchema, { token: secret })).items;
+}
+
+export async function adminDismissReports(secret: string, roomId: string, messageId: string): Promise<void> {
+  await fetchOk('/api/admin/reports/dismiss', secret, { roomId, messageId });
+}
+
+export async function adminDeleteMessage(secret: string, roomId: string, messageId: string): Promise<void> {
+  await fetchOk('/api/admin/messages/delete', secret, { roomId, messageId });
+}
+
+export async function adminBan(secret: string, userId: string): Promise<void> {
+  await request('POST', '/api/admin/bans', ServerBansSchema, { token: secret, body: { userId } });
+}
+
+export async function adminSettings(secret: string): Promise<ServerSettingsWire> {
+  return request('GET', '/api/admin/settings', ServerSettingsSchema, { token: secret });
+}
+
+export async function adminSaveSettings(
+  secret: string,
+  settings: ServerSettingsWire,
+): Promise<ServerSettingsWire> {
+  return request('POST', '/api/admin/settings', ServerSettingsSchema, { token: secret, body: settings });
+}
+
+const DismissedOrDeletedSchema = z.object({});
+
+/** A POST whose answer carries nothing the page reads beyond success. */
+async function fetchOk(path: string, secret: string, body: unknown): Promise<void> {
+  await request('POST', path, DismissedOrDeletedSchema, { token: secret, body });
 }

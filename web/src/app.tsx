@@ -3,6 +3,7 @@
 // page). Screens get what they need as props.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type ClientLimits, type Message, MessageSchema, type Session } from '../../src/protocol/index.js';
+import { AdminPage } from './admin-page.js';
 import { getLimits, refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
 import { frameBody } from './decode.js';
@@ -111,7 +112,10 @@ export function App() {
         <a class="skip-link" href="#main">
           {i18n.t.skipToContent}
         </a>
-        {session === undefined ? (
+        {route.name === 'admin' ? (
+          // Operators sign in with their secret; the page needs no chat identity.
+          <AdminPage />
+        ) : session === undefined ? (
           <NicknameScreen
             onSession={(next) => {
               saveSession(next);
@@ -151,7 +155,7 @@ export function App() {
                 </button>
               </div>
             )}
-            {route.name === 'rooms' ? (
+            {route.name !== 'room' ? (
               <RoomList session={session} />
             ) : connection === undefined ? (
               <main id="main" class="loading">

@@ -85,7 +85,7 @@ function displayName(user: User): string {
 export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const { t, locale } = useI18n();
   const selfId = session.user.id;
-  const [room, setRoom] = useState<Room | 'missing' | undefined>(undefined);
+  const [room, setRoom] = useState<Room | 'missing' | 'closed' | undefined>(undefined);
   const [history, setHistory] = useState<'loading' | 'ready' | 'error'>('loading');
   const [attempt, setAttempt] = useState(0);
   const [log, setLog] = useState<LogState>(emptyLog);
@@ -171,6 +171,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) setRoom('missing');
+        else if (error instanceof ApiError && error.code === 'room_closed') setRoom('closed');
         else setHistory('error');
       }
     };
@@ -262,6 +263,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
     );
     const offErrors = connection.onQueueError((code, message, headers) => {
+      // An operator took the room down: every subscription of it ended; the room says so.
+      if (headers['room-id'] === roomId && code === 'room_closed') {
+        setRoom('closed');
+        return;
+      }
       // Kicks and bans end this person's subscriptions server-side; the room says so and offers a way back.
       if (headers['room-id'] !== roomId || (code !== 'kicked' && code !== 'banned')) return;
       setGate({ kind: 'refused', code, message });
@@ -451,10 +457,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       connection.sendNow(`/app/rooms.${roomId}.typing`, '{}');
   };
 
-  if (room === 'missing') {
+  if (room === 'missing' || room === 'closed') {
     return (
       <main id="main" class="room-view missing">
-        <p role="alert">{t.roomNotFound}</p>
+        <p role="alert">{room === 'closed' ? t.roomClosed : t.roomNotFound}</p>
         <BackLink />
       </main>
     );
@@ -828,6 +834,8 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
     case 'message.edited':
     case 'reaction.changed':
     case 'room.updated':
+    case 'message.hidden':
+    case 'message.restored':
       return { type: 'room.updated', by: displayName('by' in event ? event.by : event.message.author) };
     case 'message.deleted':
       return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
@@ -839,6 +847,10 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
         until: untilText(event.until, locale),
         reason: event.reason,
       };
+    case 'room.closed':
+      return { type: event.type, by: displayName(event.by), reason: event.reason };
+    case 'room.reopened':
+      return { type: event.type, by: displayName(event.by) };
     case 'member.kicked':
       return {
         type: event.type,

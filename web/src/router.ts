@@ -1,9 +1,13 @@
-// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room. History API only, so the
+// The URL as the app's location: `/` is the room list, `/rooms/<id>` a room, `/admin` the operator page. History API only, so the
 // back button and shared links work; the server answers every such path with index.html.
 
-export type Route = { readonly name: 'rooms' } | { readonly name: 'room'; readonly roomId: string };
+export type Route =
+  | { readonly name: 'rooms' }
+  | { readonly name: 'room'; readonly roomId: string }
+  | { readonly name: 'admin' };
 
 export function parseRoute(pathname: string): Route {
+  if (/^\/admin\/?$/.test(pathname)) return { name: 'admin' };
   const match = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
   const encoded = match?.[1];
   if (encoded !== undefined) {
@@ -17,6 +21,7 @@ export function parseRoute(pathname: string): Route {
 }
 
 export function routePath(route: Route): string {
+  if (route.name === 'admin') return '/admin';
   return route.name === 'room' ? `/rooms/${encodeURIComponent(route.roomId)}` : '/';
 }
 
