@@ -200,7 +200,7 @@ describe.each(backends)('operators on %s', (backend) => {
       roomName: 'reported room',
       message: { body: 'something nasty' },
     });
-    expect((item?.reports as unknown[]).length).toBe(3);
+    expect(item?.reports).toHaveLength(3);
     const ranked = (await admin('GET', 'rooms?order=reports')).body.rooms as Array<Record<string, unknown>>;
     expect(ranked[0]).toMatchObject({ id: room.id, openReports: 3 });
 
