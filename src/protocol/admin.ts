@@ -154,3 +154,7 @@ export type OperatorAudit = Wire<typeof OperatorAuditSchema>;
 
 /** `GET /api/rooms/:id/word-filter` (staff): the room's own list. */
 export const RoomWordFilterSchema = z.object({ wordFilter: z.nullable(WordFilterSchema) });
+
+/** `/user/queue/reports` (staff): a room's count of open reports, each time it changes. */
+export const OpenReportsCountSchema = z.object({ roomId: z.string(), open: count });
+export type OpenReportsCount = Wire<typeof OpenReportsCountSchema>;

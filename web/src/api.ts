@@ -199,6 +199,19 @@ export async function listReports(token: string, roomId: string): Promise<readon
   return reply.reports;
 }
 
+/** How many reports of the room are open now (staff); later changes arrive on `/user/queue/reports`. */
+export async function countOpenReports(token: string, roomId: string): Promise<number> {
+  const reply = await request(
+    'GET',
+    `/api/rooms/${encodeURIComponent(roomId)}/reports?limit=1`,
+    ReportsSchema,
+    {
+      token,
+    },
+  );
+  return reply.open;
+}
+
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
   return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
 }

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import {
   type Message,
   MessageSchema,
+  OpenReportsCountSchema,
   PresenceEventSchema,
   type Room,
   type RoomEvent,
@@ -15,7 +16,15 @@ import {
   type User,
 } from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
-import { ApiError, getRoom, joinRoom, listMembers, listMessages, type RoomAuth } from './api.js';
+import {
+  ApiError,
+  countOpenReports,
+  getRoom,
+  joinRoom,
+  listMembers,
+  listMessages,
+  type RoomAuth,
+} from './api.js';
 import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
@@ -127,6 +136,26 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const loadingOlderRef = useRef(false);
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
+
+  const [openReports, setOpenReports] = useState<number | undefined>(undefined);
+  const amStaff = typeof room === 'object' && roleIn(room, selfId) !== 'member';
+  // Staff see the room's open reports live: the first count over HTTP, then every change pushed.
+  useEffect(() => {
+    if (!amStaff) return;
+    let current = true;
+    countOpenReports(session.token, roomId).then(
+      (open) => current && setOpenReports(open),
+      () => undefined,
+    );
+    const off = connection.subscribe('/user/queue/reports', (body) => {
+      const count = frameBody(OpenReportsCountSchema, body);
+      if (count !== undefined && count.roomId === roomId) setOpenReports(count.open);
+    });
+    return () => {
+      current = false;
+      off();
+    };
+  }, [amStaff, roomId, connection, session.token]);
 
   const roomName = typeof room === 'object' ? room.name : '';
   useEffect(() => {
@@ -469,6 +498,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const current = typeof room === 'object' ? room : undefined;
   const myRole = roleIn(current, selfId);
   const staff = myRole !== 'member';
+  const reportsLabel =
+    openReports === undefined || openReports === 0 ? undefined : t.openReportsBadge(openReports);
   const shownMembers = members.some((m) => m.id === selfId) ? members : [session.user, ...members];
   const typingNames = [...typists.values()].map((typist) => displayName(typist.user));
   const panels: { name: PanelName; label: string }[] = [];
@@ -556,6 +587,12 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                 {p.label}
               </button>
             ))}
+            {staff ? (
+              // Live: the server pushes the count to staff whenever a report is filed or closed.
+              <span class="badge open-reports" role="status">
+                {reportsLabel ?? ''}
+              </span>
+            ) : null}
           </div>
         )}
       </div>
