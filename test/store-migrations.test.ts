@@ -45,7 +45,7 @@ describe('migrations', () => {
       await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
         active_at) VALUES (${id}, ${id}, ${id}, 1, 'u', 'n', '0001', 1)`.execute(db);
     }
-    expect(await applyMigrations(db, engine, () => 43)).toEqual([6]);
+    expect(await applyMigrations(db, engine, () => 43, 6)).toEqual([6]);
     const epochs = (await db.selectFrom('rooms').select('epoch').orderBy('id').execute()).map((r) => r.epoch);
     expect(epochs).toHaveLength(2);
     for (const epoch of epochs) expect(epoch).toMatch(/^[0-9a-f]{18}$/);
