@@ -174,7 +174,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       authenticate: async (headers, remoteAddress) => {
         const user = await connectIdentity(headers, remoteAddress);
         serverPolicy?.refuseBanned(user.id, remoteAddress);
-        serverPolicy?.seen(user.id, remoteAddress);
+        await serverPolicy?.seen(user.id, remoteAddress);
         return user;
       },
       clock,

@@ -336,7 +336,10 @@ describe.each(backends)('operators on %s', (backend) => {
     await post(client, room.id, 'oh DARN it, what the ｈｅｃｋ');
     await eventually(() => expect(lastMessage(inbox).body).toBe('oh *** it, what the ***'));
     const list = await call('GET', `/api/rooms/${room.id}/word-filter`, { token: owner.token });
-    expect(list.body).toEqual({ wordFilter: { mode: 'mask', words: ['darn', 'heck'] } });
+    expect(list.body).toEqual({
+      wordFilter: { mode: 'mask', words: ['darn', 'heck'] },
+      reportHideThreshold: null,
+    });
     // Members never see the list: not in the room, not in the update event.
     const outside = await call('GET', `/api/rooms/${room.id}`);
     expect(JSON.stringify(outside.body)).not.toContain('darn');

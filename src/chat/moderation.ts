@@ -173,10 +173,13 @@ export class Moderation {
     return { reports, open };
   }
 
-  /** The room's own banned words (staff only: members never see the list). */
-  async wordFilter(user: User, roomId: RoomId): Promise<WordFilter | null> {
+  /** The room's own banned words and report threshold (staff only: members never see the list). */
+  async wordFilter(
+    user: User,
+    roomId: RoomId,
+  ): Promise<{ wordFilter: WordFilter | null; reportHideThreshold: number | null }> {
     const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
-    return room.wordFilter ?? null;
+    return { wordFilter: room.wordFilter ?? null, reportHideThreshold: room.reportHideThreshold ?? null };
   }
 
   async bans(user: User, roomId: RoomId): Promise<Ban[]> {

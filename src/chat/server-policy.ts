@@ -107,8 +107,12 @@ export class ServerPolicy {
     }
   }
 
-  /** Remembers (as a keyed hash) that the identity used this address; rate-limited per pair. */
-  seen(userId: UserId, address: string): void {
+  /**
+   * Remembers (as a keyed hash) that the identity used this address: written at most once an hour per
+   * pair on this node, and awaited, so a ban laid after an answer covers the address it came from.
+   * A failed write is logged, never refused.
+   */
+  async seen(userId: UserId, address: string): Promise<void> {
     const hash = this.#deps.addressHasher.hash(address);
     const key = `${userId} ${hash}`;
     const now = this.#deps.clock.now();
@@ -120,7 +124,7 @@ export class ServerPolicy {
       const oldest = this.#seen.keys().next().value;
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
-    void this.#deps.store.recordAddress(userId, hash, new Date(now)).catch((error: unknown) => {
+    await this.#deps.store.recordAddress(userId, hash, new Date(now)).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error }, 'recording an address hash failed');
     });
   }

@@ -196,7 +196,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const authenticate = async (request: FastifyRequest): Promise<User> => {
     const user = await identity.authenticate(bearerToken(request.headers.authorization));
     serverPolicy.refuseBanned(user.id, request.clientAddress);
-    serverPolicy.seen(user.id, request.clientAddress);
+    await serverPolicy.seen(user.id, request.clientAddress);
     return user;
   };
   /** An operator's secret as a bearer token (`/api/admin/…`). */
@@ -228,7 +228,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     serverPolicy.refuseBanned(undefined, request.clientAddress);
     if (typeof nickname === 'string') serverPolicy.checkName(nickname, { reserved: true });
     const session = await identity.createSession(nickname, request.clientAddress);
-    serverPolicy.seen(session.user.id, request.clientAddress);
+    await serverPolicy.seen(session.user.id, request.clientAddress);
     return reply.code(201).send(session);
   });
 
@@ -307,9 +307,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     const query = parse(ReportsQuerySchema, request.query);
     return moderation.reports(user, parseRoomId(request.params.id), query.limit);
   });
-  app.get<{ Params: { id: string } }>('/api/rooms/:id/word-filter', async (request) => ({
-    wordFilter: await moderation.wordFilter(await authenticate(request), parseRoomId(request.params.id)),
-  }));
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/word-filter', async (request) =>
+    moderation.wordFilter(await authenticate(request), parseRoomId(request.params.id)),
+  );
   app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));

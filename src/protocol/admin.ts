@@ -152,8 +152,11 @@ export const OperatorAuditEntrySchema = z.object({
 export const OperatorAuditSchema = z.object({ entries: z.array(OperatorAuditEntrySchema) });
 export type OperatorAudit = Wire<typeof OperatorAuditSchema>;
 
-/** `GET /api/rooms/:id/word-filter` (staff): the room's own list. */
-export const RoomWordFilterSchema = z.object({ wordFilter: z.nullable(WordFilterSchema) });
+/** `GET /api/rooms/:id/word-filter` (staff): the room's own list and report threshold (null: the server's). */
+export const RoomWordFilterSchema = z.object({
+  wordFilter: z.nullable(WordFilterSchema),
+  reportHideThreshold: z.nullable(count),
+});
 
 /** `/user/queue/reports` (staff): a room's count of open reports, each time it changes. */
 export const OpenReportsCountSchema = z.object({ roomId: z.string(), open: count });

@@ -28,6 +28,7 @@ import {
   type RoomPage,
   RoomPageSchema,
   RoomSchema,
+  RoomWordFilterSchema,
   ServerBansSchema,
   ServerSettingsSchema,
   type ServerSettingsWire,
@@ -37,6 +38,7 @@ import {
   UnreadSchema,
   type User,
   type Wire,
+  type WordFilter,
 } from '../../src/protocol/index.js';
 import { readJson, WireShapeError } from './decode.js';
 
@@ -210,6 +212,16 @@ export async function countOpenReports(token: string, roomId: string): Promise<n
     },
   );
   return reply.open;
+}
+
+/** The room's own banned words (staff only). */
+export async function getRoomWordFilter(
+  token: string,
+  roomId: string,
+): Promise<{ readonly wordFilter: WordFilter | null; readonly reportHideThreshold: number | null }> {
+  return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/word-filter`, RoomWordFilterSchema, {
+    token,
+  });
 }
 
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {

@@ -82,6 +82,9 @@ export interface Strings {
   readonly saveSettings: string;
   readonly adminDone: string;
   readonly noRoomsYet: string;
+  readonly reportThresholdLabel: string;
+  readonly reportThresholdHint: string;
+  readonly saveWordFilter: string;
   readonly messageActions: string;
   readonly memberActions: (who: string) => string;
   readonly actionEdit: string;
@@ -268,6 +271,9 @@ const en: Strings = {
   saveSettings: 'Save settings',
   adminDone: 'Done.',
   noRoomsYet: 'No rooms.',
+  reportThresholdLabel: 'Hide a message after this many reporters',
+  reportThresholdHint: '0: never hide. Empty: the server default.',
+  saveWordFilter: 'Save word filter',
   messageActions: 'Message actions',
   memberActions: (who) => `Member actions for ${who}`,
   actionEdit: 'Edit',
@@ -486,6 +492,9 @@ const ko: Strings = {
   saveSettings: '설정 저장',
   adminDone: '완료했습니다.',
   noRoomsYet: '대화방이 없습니다.',
+  reportThresholdLabel: '이만큼의 사람이 신고하면 메시지 숨기기',
+  reportThresholdHint: '0: 숨기지 않음. 비우면 서버 기본값.',
+  saveWordFilter: '금지어 저장',
   messageActions: '메시지 작업',
   memberActions: (who) => `${who} 님에 대한 작업`,
   actionEdit: '수정',

@@ -56,7 +56,14 @@ import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
 import { roomAfter } from './room-after.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
-import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
+import {
+  AuditPanel,
+  BansPanel,
+  type PanelName,
+  ReportsPanel,
+  SettingsPanel,
+  WordFilterForm,
+} from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 import { createThrottle } from './throttle.js';
 
@@ -605,7 +612,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             </button>
           </div>
           {openPanel.name === 'settings' ? (
-            <SettingsPanel room={current} act={act} />
+            <>
+              <SettingsPanel room={current} act={act} />
+              <WordFilterForm token={session.token} roomId={roomId} act={act} />
+            </>
           ) : openPanel.name === 'reports' ? (
             <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
           ) : openPanel.name === 'bans' ? (
