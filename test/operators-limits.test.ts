@@ -1,11 +1,21 @@
 // Every operator limit at its configured value: wrong secrets per address, word-list and reserved-name
 // sizes, how many recent addresses a server-wide ban covers; and operator secrets never echoed by a
 // configuration error.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { type Session, startTestParley, type TestParley } from './support/parley.js';
 
 const SECRET = 'limits-operator-secret-0123456789abcdefgh';
+
+const logged: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logged.push(chunk.toString('utf8'));
+    done();
+  },
+});
 
 describe('operator limits', () => {
   let parley: TestParley;
@@ -45,6 +55,8 @@ describe('operator limits', () => {
         SEEN_ADDRESSES_PER_USER: '2',
         TRUST_PROXY: 'true',
       },
+      // Everything a node would log, at the most verbose level: no operator secret may be in it.
+      overrides: { logger: createLogger({ logLevel: 'trace' }, 'limits-node', sink) },
     });
   }, 30_000);
 
@@ -108,6 +120,18 @@ describe('operator limits', () => {
     expect((await fresh('198.51.100.2')).code).toBe('server_banned');
     // The oldest address is past the limit: not covered.
     expect((await fresh('198.51.100.1')).status).toBe(201);
+  });
+
+  it('logs no operator secret, right or wrong, at any level', async () => {
+    const wrong = 'wrong-operator-secret-that-must-not-be-logged-0123';
+    await call('POST', '/api/admin/session', { token: wrong, forwardedFor: '192.0.2.77' });
+    await call('POST', '/api/admin/rooms/nope/close', { token: SECRET, body: { reason: 'x' } });
+    await call('POST', '/api/admin/session', { token: SECRET });
+    await parley.stop();
+    const text = logged.join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(wrong);
   });
 
   it('never echoes operator secrets in a configuration error', () => {
