@@ -16,6 +16,7 @@ import { PasswordHasher } from './chat/password-hasher.js';
 import { RoomAccess } from './chat/room-access.js';
 import { RoomDomain } from './chat/room-domain.js';
 import type { RoomOutput } from './chat/room-output.js';
+import type { ServerPolicy } from './chat/server-policy.js';
 import { Sessions } from './chat/sessions.js';
 import { TokenService } from './chat/tokens.js';
 import { type Clock, systemClock } from './clock.js';
@@ -84,7 +85,16 @@ export function createLogger(
     base: { node: nodeId },
     // Tokens never reach the logs, whichever field they hide in.
     redact: {
-      paths: ['token', '*.token', 'headers.authorization', 'headers.passcode', 'req.headers.authorization'],
+      // Operator secrets travel in the same Authorization header; the config keeps only their hashes.
+      paths: [
+        'token',
+        '*.token',
+        'secret',
+        '*.secret',
+        'headers.authorization',
+        'headers.passcode',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   };
@@ -182,8 +192,17 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     // Wired one way: identity → broker → domain (its output is the broker) → routes (the domain).
     // The metrics read the broker's counts and the broker reports to the metrics: created in that order.
     let metrics: Metrics | undefined;
+    // Filled in once the room domain exists (it owns the server-wide policy); CONNECTs wait for start-up.
+    let serverPolicy: ServerPolicy | undefined;
+    const connectIdentity = stompAuthenticator(identity);
     const broker: StompBroker<User> = new StompBroker<User>({
-      authenticate: stompAuthenticator(identity),
+      // Server-wide bans hold on CONNECT too: the identity and the address it connects from.
+      authenticate: async (headers, remoteAddress) => {
+        const user = await connectIdentity(headers, remoteAddress);
+        serverPolicy?.refuseBanned(user.id, remoteAddress);
+        await serverPolicy?.seen(user.id, remoteAddress);
+        return user;
+      },
       clock,
       logger,
       nodeId,
@@ -249,6 +268,15 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       addressBans,
       output: observedOutput(brokerRoomOutput(broker), metrics, clock),
       cacheTtls: config.caches,
+      operators: config.operators,
+      addressHasher: new AddressHasher(secret),
+    });
+    serverPolicy = rooms.serverPolicy;
+    // On every node: an identity just banned server-wide loses its open connections.
+    rooms.serverPolicy.onBanned((userIds) => {
+      for (const userId of userIds) {
+        broker.disconnectUser(userId, 'server_banned', 'An operator banned you from this server.');
+      }
     });
     const stored = metrics.messagesStored;
     const storeLatency = metrics.storeLatency;
@@ -356,6 +384,7 @@ function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): Roo
     },
     presence: (roomId, event) => output.presence(roomId, event),
     mention: (userId, roomId, json) => output.mention(userId, roomId, json),
+    reports: (userId, roomId, json) => output.reports?.(userId, roomId, json),
   };
 }
 

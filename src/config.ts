@@ -1,6 +1,7 @@
 // The only reader of the environment: one schema, parsed once at start-up, frozen. A bad value is
 // reported with the variable's name; every problem is listed at once. Defaults are the safe ones for an
 // open, anonymous service; each limit is named here and documented in docs/configuration.md.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type Cidr, type ProxyTrust, parseCidr } from './net/client-address.js';
 
@@ -182,6 +183,37 @@ const ENV_SCHEMA = {
   PASSWORD_HASH_CONCURRENCY: integer(1, 64).default(2),
   PASSWORD_HASH_QUEUE: integer(0, 100_000).default(32),
 
+  // Operators, word filters and reports (docs/identity.md, "Operators").
+  /**
+   * Comma-separated operator secrets, each at least 32 characters (e.g. `openssl rand -base64 32`).
+   * Kept only as SHA-256 hashes once read; never logged, never echoed in errors. Unset: no operators.
+   */
+  OPERATOR_TOKENS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
+    .refine((tokens) => tokens.every((t) => t.length >= 32), 'every secret must be at least 32 characters')
+    .refine((tokens) => tokens.length <= 100, 'at most 100 secrets')
+    .optional(),
+  /** Wrong operator secrets one address may present per minute before it is refused (rate_limited). */
+  OPERATOR_AUTH_FAILURES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(10),
+  /** Words in one banned-word list (a room's or the server's). */
+  WORD_FILTER_MAX_WORDS: integer(1, 10_000).default(500),
+  /** Characters in one banned word. */
+  WORD_FILTER_MAX_WORD_CHARS: integer(1, 200).default(64),
+  /** Names operators may reserve server-wide (nicknames and room names). */
+  RESERVED_NAMES_MAX: integer(0, 10_000).default(500),
+  /** Distinct reporters that hide a message pending review, unless the room sets its own; 0: never. */
+  REPORT_HIDE_THRESHOLD: integer(0, 1000).default(3),
+  /** Most recent addresses (keyed hashes) of an identity a server-wide address ban covers. */
+  SEEN_ADDRESSES_PER_USER: integer(1, 1000).default(20),
+  /** Days an identity's address hash is kept after it was last seen. */
+  SEEN_ADDRESS_RETENTION_DAYS: integer(1, 3650).default(30),
+
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
   /**
@@ -237,7 +269,7 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
   }
 });
 /** Values that may hold credentials are never echoed in error messages. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'OPERATOR_TOKENS']);
 type Env = z.output<typeof envSchema>;
 
 export interface Limits {
@@ -324,6 +356,19 @@ export interface CacheTtls {
 
 export type LocalhostOrigins = 'auto' | 'always' | 'never';
 
+/** Operators and the moderation tools above rooms (docs/identity.md, "Operators"). */
+export interface OperatorConfig {
+  /** SHA-256 (hex) of each operator secret; the secrets themselves are not kept. */
+  readonly tokenHashes: readonly string[];
+  readonly authFailuresPerIpPerMinute: number;
+  readonly wordFilterMaxWords: number;
+  readonly wordFilterMaxWordChars: number;
+  readonly reservedNamesMax: number;
+  readonly reportHideThreshold: number;
+  readonly seenAddressesPerUser: number;
+  readonly seenAddressRetentionDays: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -356,6 +401,7 @@ export interface Config {
   readonly redisPingTimeoutMs: number;
   readonly caches: CacheTtls;
   readonly limits: Limits;
+  readonly operators: OperatorConfig;
 }
 
 export class ConfigError extends Error {
@@ -428,6 +474,18 @@ function toConfig(env: Env): Config {
       roomHeadTtlMs: env.ROOM_CACHE_HEAD_TTL_MS,
       roomPageTtlMs: env.ROOM_CACHE_PAGE_TTL_MS,
       roomPolicyTtlMs: env.ROOM_POLICY_CACHE_TTL_MS,
+    }),
+    operators: Object.freeze({
+      tokenHashes: Object.freeze(
+        (env.OPERATOR_TOKENS ?? []).map((t) => createHash('sha256').update(t, 'utf8').digest('hex')),
+      ),
+      authFailuresPerIpPerMinute: env.OPERATOR_AUTH_FAILURES_PER_IP_PER_MINUTE,
+      wordFilterMaxWords: env.WORD_FILTER_MAX_WORDS,
+      wordFilterMaxWordChars: env.WORD_FILTER_MAX_WORD_CHARS,
+      reservedNamesMax: env.RESERVED_NAMES_MAX,
+      reportHideThreshold: env.REPORT_HIDE_THRESHOLD,
+      seenAddressesPerUser: env.SEEN_ADDRESSES_PER_USER,
+      seenAddressRetentionDays: env.SEEN_ADDRESS_RETENTION_DAYS,
     }),
     limits: Object.freeze({
       maxFrameBytes: env.MAX_FRAME_BYTES,

@@ -1065,5 +1065,199 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         );
       });
     });
+
+    describe('operator records', () => {
+      it('counts open reports and distinct reporters, queues them across rooms, resolves them', async () => {
+        const room = await store.createRoom(newRoom('reported'));
+        const other = await store.createRoom(newRoom('quiet'));
+        const stored = (await store.appendMessage(newMessage(room.id, 'bad words'))).message;
+        const [r1, r2] = [user('r1'), user('r2')];
+        const report = (reporter: User, atMs: number) =>
+          store.addReport({
+            id: randomUUID(),
+            roomId: room.id,
+            messageId: stored.id,
+            reporter,
+            reason: 'rude',
+            createdAt: new Date(atMs),
+          });
+        await report(r1, T0 + 10);
+        await report(r1, T0 + 20);
+        await report(r2, T0 + 30);
+        expect(await store.countOpenReports(room.id)).toBe(3);
+        expect(await store.countOpenReporters(room.id, stored.id)).toBe(2);
+        expect(await store.countOpenReports(other.id)).toBe(0);
+        const queue = await store.listReportQueue(10);
+        expect(queue).toHaveLength(1);
+        expect(queue[0]).toMatchObject({ roomId: room.id, roomName: 'reported', message: { id: stored.id } });
+        expect(queue[0]?.reports.map((r) => r.reporter.id)).toEqual([r1.id, r1.id, r2.id]);
+        const ranked = await store.listRoomsForOperators({ order: 'reports', limit: 10 });
+        expect(ranked.map((r) => [r.room.id, r.openReports])).toEqual([
+          [room.id, 3],
+          [other.id, 0],
+        ]);
+        const resolution = {
+          roomId: room.id,
+          messageId: stored.id,
+          how: 'dismissed' as const,
+          by: 'op-1',
+          at: new Date(T0 + 40),
+        };
+        expect(await store.resolveReports(resolution)).toBe(3);
+        expect(await store.resolveReports(resolution)).toBe(0);
+        expect(await store.countOpenReports(room.id)).toBe(0);
+        expect(await store.listReportQueue(10)).toEqual([]);
+        expect(await store.listReports(room.id, 10)).toEqual([]);
+      });
+
+      it('hides and restores a message, closes and reopens a room; closed rooms leave the list', async () => {
+        const room = await store.createRoom(newRoom('to hide'));
+        const stored = (await store.appendMessage(newMessage(room.id, 'secret body'))).message;
+        const actor = user('op');
+        const hidden = await store.appendEvent({
+          roomId: room.id,
+          actor,
+          at: new Date(T0 + 5000),
+          effect: { type: 'message.hidden', messageId: stored.id },
+        });
+        expect(hidden?.event).toMatchObject({ type: 'message.hidden', message: { body: '', hidden: true } });
+        // Hiding again changes nothing and takes no seq.
+        expect(
+          await store.appendEvent({
+            roomId: room.id,
+            actor,
+            at: new Date(T0 + 5001),
+            effect: { type: 'message.hidden', messageId: stored.id },
+          }),
+        ).toBeUndefined();
+        expect((await store.listMessages(room.id, { limit: 10 }))[0]).toMatchObject({
+          body: '',
+          hidden: true,
+        });
+        await store.appendEvent({
+          roomId: room.id,
+          actor,
+          at: new Date(T0 + 5002),
+          effect: { type: 'message.restored', messageId: stored.id },
+        });
+        const back = (await store.listMessages(room.id, { limit: 10 }))[0];
+        expect(back?.body).toBe('secret body');
+        expect(back?.hidden).toBeUndefined();
+
+        await store.appendEvent({
+          roomId: room.id,
+          actor,
+          at: new Date(T0 + 6000),
+          effect: { type: 'room.closed', reason: 'spam' },
+        });
+        expect((await store.findRoom(room.id))?.closedAt).toBe(new Date(T0 + 6000).toISOString());
+        expect((await store.listRooms({ limit: 10 })).rooms.map((r) => r.id)).not.toContain(room.id);
+        expect(
+          (await store.listRoomsForOperators({ order: 'activity', limit: 10 })).map((r) => r.room.id),
+        ).toContain(room.id);
+        const twice = await rejection(
+          store.appendEvent({
+            roomId: room.id,
+            actor,
+            at: new Date(T0 + 6001),
+            effect: { type: 'room.closed', reason: null },
+          }),
+        );
+        expect(twice.code).toBe('invalid_request');
+        await store.appendEvent({
+          roomId: room.id,
+          actor,
+          at: new Date(T0 + 7000),
+          effect: { type: 'room.reopened' },
+        });
+        expect((await store.findRoom(room.id))?.closedAt).toBeUndefined();
+        expect((await store.listRooms({ limit: 10 })).rooms.map((r) => r.id)).toContain(room.id);
+      });
+
+      it('keeps a room word filter and report threshold from settings events', async () => {
+        const room = await store.createRoom(newRoom('filtered'));
+        await store.appendEvent({
+          roomId: room.id,
+          actor: user('owner'),
+          at: new Date(T0 + 100),
+          effect: {
+            type: 'room.updated',
+            wordFilter: { mode: 'mask', words: ['darn'] },
+            reportHideThreshold: 5,
+          },
+        });
+        expect(await store.findRoom(room.id)).toMatchObject({
+          wordFilter: { mode: 'mask', words: ['darn'] },
+          reportHideThreshold: 5,
+        });
+        await store.appendEvent({
+          roomId: room.id,
+          actor: user('owner'),
+          at: new Date(T0 + 200),
+          effect: { type: 'room.updated', wordFilter: null, reportHideThreshold: null },
+        });
+        const cleared = await store.findRoom(room.id);
+        expect(cleared?.wordFilter).toBeUndefined();
+        expect(cleared?.reportHideThreshold).toBeUndefined();
+      });
+
+      it('lays, lists, expires and lifts server bans; remembers and forgets address hashes', async () => {
+        const troll = user('troll');
+        const now = new Date(T0 + 1000);
+        await store.recordAddress(troll.id, 'hash-a', new Date(T0));
+        await store.recordAddress(troll.id, 'hash-b', new Date(T0 + 500));
+        await store.recordAddress(troll.id, 'hash-a', new Date(T0 + 900));
+        expect(await store.listAddresses(troll.id, 10)).toEqual(['hash-a', 'hash-b']);
+        expect(await store.listAddresses(troll.id, 1)).toEqual(['hash-a']);
+        const common = { user: troll, reason: 'abuse', byOperator: 'op-1', createdAt: now };
+        await store.addServerBans([
+          { kind: 'user', subject: troll.id, until: null, ...common },
+          { kind: 'address', subject: 'hash-a', until: new Date(T0 + 2000), ...common },
+        ]);
+        expect((await store.listServerBans(now)).map((b) => [b.kind, b.subject])).toEqual([
+          ['user', troll.id],
+          ['address', 'hash-a'],
+        ]);
+        expect((await store.listServerBans(new Date(T0 + 2000))).map((b) => b.kind)).toEqual(['user']);
+        // Laying it again replaces it.
+        await store.addServerBans([
+          { kind: 'user', subject: troll.id, until: null, ...common, reason: 'again' },
+        ]);
+        expect((await store.listServerBans(now)).find((b) => b.kind === 'user')?.reason).toBe('again');
+        expect(await store.liftServerBans(troll.id)).toBe(2);
+        expect(await store.listServerBans(now)).toEqual([]);
+        expect(await store.forgetAddresses(new Date(T0 + 600))).toBe(1);
+        expect(await store.listAddresses(troll.id, 10)).toEqual(['hash-a']);
+      });
+
+      it('stores server settings and the operator audit log', async () => {
+        expect(await store.listServerSettings()).toEqual({});
+        await store.saveServerSetting('wordFilter', '{"mode":"refuse","words":["x"]}', new Date(T0));
+        await store.saveServerSetting('wordFilter', '{"mode":"mask","words":["y"]}', new Date(T0 + 1));
+        expect(await store.listServerSettings()).toEqual({ wordFilter: '{"mode":"mask","words":["y"]}' });
+        await store.addOperatorAudit({
+          id: 'a1',
+          operatorId: 'op-1',
+          action: 'room.closed',
+          roomId: 'r1',
+          details: { reason: 'x' },
+          createdAt: new Date(T0),
+        });
+        await store.addOperatorAudit({
+          id: 'a2',
+          operatorId: 'op-1',
+          action: 'server.banned',
+          targetId: 'u1',
+          details: {},
+          createdAt: new Date(T0 + 1),
+        });
+        const entries = await store.listOperatorAudit(10);
+        expect(entries.map((e) => [e.id, e.action, e.roomId, e.targetId])).toEqual([
+          ['a2', 'server.banned', undefined, 'u1'],
+          ['a1', 'room.closed', 'r1', undefined],
+        ]);
+        expect(entries[1]?.details).toEqual({ reason: 'x' });
+      });
+    });
   });
 }

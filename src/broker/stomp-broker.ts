@@ -199,6 +199,23 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
     return ended;
   }
 
+  /** Ends every local subscription to exactly `destination`, whoever holds it; returns whose ended. */
+  endDestination(destination: string): string[] {
+    const users: string[] = [];
+    for (const [userId, connections] of [...this.#byUser]) {
+      let ended = false;
+      for (const state of [...connections]) {
+        for (const subscription of [...state.subscriptions.values()]) {
+          if (subscription.destination !== destination) continue;
+          this.#removeSubscription(subscription);
+          ended = true;
+        }
+      }
+      if (ended) users.push(userId);
+    }
+    return users;
+  }
+
   /** Closes the user's connections (those whose principal `which` accepts, when given). */
   disconnectUser(userId: string, code: ErrorCode, message: string, which?: (principal: P) => boolean): void {
     const connections = this.#byUser.get(userId);

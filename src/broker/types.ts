@@ -91,6 +91,8 @@ export interface Broker<P extends Principal> {
    * route hears `unsubscribed` for each. Returns how many ended.
    */
   endSubscriptions(userId: string, destination: string): number;
+  /** Ends every local subscription to exactly `destination` (a room taken down); returns whose ended. */
+  endDestination(destination: string): string[];
   /** Ends every local connection of the user with an ERROR frame carrying `code`. */
   disconnectUser(userId: string, code: ErrorCode, message: string): void;
   stats(): BrokerStats;

@@ -15,6 +15,7 @@ import type { Message, MessageId, User } from './model.js';
 import { inEditWindow, type Permissions, refuseDelete, refuseEdit } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
 import type { RoomWriter } from './room-writer.js';
+import type { ServerPolicy } from './server-policy.js';
 
 export interface ReactionLimits {
   readonly emojisPerMessage: number;
@@ -39,6 +40,8 @@ export interface MessageCommandsDependencies {
   readonly writer: RoomWriter;
   readonly mentions: MentionNotices;
   readonly limits: MessageLimits;
+  /** Banned words: the server's list and the room's. */
+  readonly serverPolicy: ServerPolicy;
 }
 
 type Of<K extends RoomCommand['kind']> = Extract<RoomCommand, { readonly kind: K }>;
@@ -68,7 +71,7 @@ export class MessageCommands {
     const room = await deps.permissions.checkPost(author, command.roomId, command.body, command.address);
     const handles = deps.mentions.handlesIn(command.body);
     const mentioned = handles.length === 0 ? undefined : await deps.mentions.mentionedIn(handles);
-    const body = checkMessageBody(command.body, deps.limits);
+    const body = deps.serverPolicy.filterText(checkMessageBody(command.body, deps.limits), room.wordFilter);
     await takeOrRefuse(deps.rateLimiter, `send:${author.id}`, this.#sendRule);
     // Called synchronously here, so the append is queued before this admission resolves.
     const stored = deps.writer.appendMessage({
@@ -87,10 +90,11 @@ export class MessageCommands {
   /** Rewrites the author's own message within the edit window; newly mentioned users are told. */
   async edit(user: User, command: Of<'edit'>): Promise<void> {
     const deps = this.#deps;
-    const body = checkMessageBody(command.body, deps.limits);
+    const checked = checkMessageBody(command.body, deps.limits);
     // Editing is speaking: a muted user may not rewrite what the room already read, and each edit
     // spends from the sender's rate budget (else one message edited in a loop floods every subscriber).
     const room = await deps.permissions.checkSpeaking(user, command.roomId);
+    const body = deps.serverPolicy.filterText(checked, room.wordFilter);
     await takeOrRefuse(deps.rateLimiter, `send:${user.id}`, this.#sendRule);
     const now = this.#now();
     // The new text names its own mentions: added ones are notified, removed ones no longer highlight.

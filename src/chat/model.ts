@@ -1,4 +1,5 @@
 // The chat's nouns as they cross every seam (store, bus, HTTP, STOMP bodies). Plain data only.
+import type { WordFilter } from '../protocol/index.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -57,9 +58,16 @@ export interface StoredRoom {
    * (a resuming client that names another is told the history was reset; see docs/protocol.md).
    */
   readonly epoch: string;
+  /** Present when an operator took the room down (ISO time); the room is then closed to everyone. */
+  readonly closedAt?: string;
+  /** The room's own banned words (staff setting); never shown to members. */
+  readonly wordFilter?: WordFilter;
+  /** Distinct reporters that hide a message (0: never); absent: the server default. */
+  readonly reportHideThreshold?: number;
 }
 
-export interface Room extends Omit<StoredRoom, 'lastSeq'> {
+export interface Room
+  extends Omit<StoredRoom, 'lastSeq' | 'wordFilter' | 'reportHideThreshold' | 'closedAt'> {
   readonly online: number;
 }
 
@@ -101,6 +109,8 @@ export interface Message {
   readonly replyTo?: ReplyQuote;
   readonly editedAt?: string;
   readonly deleted?: true;
+  /** Hidden pending review: body "" for everyone reading the room (staff read it from the report). */
+  readonly hidden?: true;
   /** Absent when there are none. */
   readonly reactions?: readonly Reaction[];
   /** Users mentioned as `@nickname#1234`; absent when none. */
@@ -111,6 +121,8 @@ export interface Message {
 export type RoomEvent =
   | { readonly type: 'message.edited'; readonly message: Message }
   | { readonly type: 'message.deleted'; readonly message: Message; readonly by: User }
+  | { readonly type: 'message.hidden'; readonly message: Message; readonly by: User }
+  | { readonly type: 'message.restored'; readonly message: Message; readonly by: User }
   | {
       readonly type: 'reaction.changed';
       readonly messageId: MessageId;
@@ -152,7 +164,9 @@ export type RoomEvent =
   | { readonly type: 'member.asked'; readonly user: User }
   | { readonly type: 'member.approved' | 'member.denied'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.added'; readonly user: User; readonly by: User }
-  | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User };
+  | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User }
+  | { readonly type: 'room.closed'; readonly reason: string | null; readonly by: User }
+  | { readonly type: 'room.reopened'; readonly by: User };
 
 /** What a ban covers: the identity alone, or also the networks it was recently used from. */
 export type BanScope = 'identity' | 'address';
@@ -162,7 +176,10 @@ export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly
 export { ROOM_EVENT_TYPES } from '../protocol/room-events.js';
 
 /** A room's stored state as `room.updated` carries it: no presence (not part of the log), no seq. */
-export type RoomState = Omit<StoredRoom, 'lastSeq' | 'epoch'>;
+export type RoomState = Omit<
+  StoredRoom,
+  'lastSeq' | 'epoch' | 'closedAt' | 'wordFilter' | 'reportHideThreshold'
+>;
 
 /** A room event as stored: it takes the room's next seq, like a message. */
 export interface StoredRoomEvent {

@@ -7,12 +7,12 @@
 import type { Clock } from '../clock.js';
 import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
-import type { AddressIdentities, Ban as WireBan } from '../protocol/index.js';
+import type { AddressIdentities, Ban as WireBan, WordFilter } from '../protocol/index.js';
 import type { AuditEntry, Report, RoomEventEffect, Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
 import { checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
-import type { RoomId, StoredRoom, User, UserId } from './model.js';
+import type { MessageId, RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
 import type { PasswordHasher } from './password-hasher.js';
 import {
@@ -25,7 +25,9 @@ import {
   roleOf,
 } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
+import type { Reports } from './reports.js';
 import type { RoomWriter } from './room-writer.js';
+import type { ServerPolicy } from './server-policy.js';
 
 const MODERATE_RULE: RateRule = { capacity: 60, refillPerSecond: 2 };
 /** Asking to be approved: a few at once, then one a minute (each is an event every member receives). */
@@ -46,6 +48,37 @@ export interface ModerationDependencies {
   readonly maxCombiningMarks: number;
   /** The cool-down of a kick when staff pick none (KICK_COOLDOWN_SECONDS; 0: none). */
   readonly kickCooldownSeconds: number;
+  readonly reports: Reports;
+  readonly serverPolicy: ServerPolicy;
+  /** WORD_FILTER_MAX_WORDS and WORD_FILTER_MAX_WORD_CHARS. */
+  readonly wordFilterLimits: WordFilterLimits;
+}
+
+export interface WordFilterLimits {
+  readonly maxWords: number;
+  readonly maxWordChars: number;
+}
+
+/** Refuses a list over the configured sizes; returns it trimmed, without empty or repeated words. */
+export function checkWordList(
+  words: readonly string[],
+  limits: WordFilterLimits,
+  what = 'word list',
+): string[] {
+  const cleaned = [...new Set(words.map((w) => w.normalize('NFC').trim()).filter((w) => w.length > 0))];
+  if (cleaned.length > limits.maxWords) {
+    throw new ParleyError('invalid_request', `A ${what} holds at most ${limits.maxWords} entries.`);
+  }
+  const long = cleaned.find((w) => Array.from(w).length > limits.maxWordChars);
+  if (long !== undefined) {
+    throw new ParleyError(
+      'invalid_request',
+      `An entry of a ${what} is at most ${limits.maxWordChars} characters.`,
+    );
+  }
+  if (cleaned.some((w) => w.includes('\u0000')))
+    throw new ParleyError('invalid_request', `A ${what} contains a NUL character.`);
+  return cleaned;
 }
 
 export class Moderation {
@@ -144,11 +177,15 @@ export class Moderation {
         break;
       }
       case 'settings': {
-        const settings = await this.#settings(command);
+        const settings = await this.#settings(command, room);
         effect = { type: 'room.updated', ...settings.update };
         details = settings.details;
         break;
       }
+      case 'dismissReports':
+        // Recorded on the reports (who, when); a hidden message comes back with an audited event.
+        await deps.reports.resolve(room, command.messageId as MessageId, actor, 'dismissed');
+        return;
       default:
         return assertNever(command);
     }
@@ -185,9 +222,23 @@ export class Moderation {
     return this.#deps.store.listAudit(room.id, range);
   }
 
-  async reports(user: User, roomId: RoomId, limit: number): Promise<Report[]> {
+  /** Open reports, newest first, and how many are open in all. */
+  async reports(user: User, roomId: RoomId, limit: number): Promise<{ reports: Report[]; open: number }> {
     const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
-    return this.#deps.store.listReports(room.id, limit);
+    const [reports, open] = await Promise.all([
+      this.#deps.store.listReports(room.id, limit),
+      this.#deps.store.countOpenReports(room.id),
+    ]);
+    return { reports, open };
+  }
+
+  /** The room's own banned words and report threshold (staff only: members never see the list). */
+  async wordFilter(
+    user: User,
+    roomId: RoomId,
+  ): Promise<{ wordFilter: WordFilter | null; reportHideThreshold: number | null }> {
+    const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
+    return { wordFilter: room.wordFilter ?? null, reportHideThreshold: room.reportHideThreshold ?? null };
   }
 
   /** Bans in force, newest first; address bans say how many identities their networks were seen with. */
@@ -218,11 +269,37 @@ export class Moderation {
 
   async #settings(
     command: SettingsAction,
+    room: StoredRoom,
   ): Promise<{ update: RoomUpdate; details: Record<string, unknown> }> {
     let update: RoomUpdate = {};
     const details: Record<string, unknown> = {};
+    if (command.wordFilter !== undefined) {
+      const wordFilter =
+        command.wordFilter === null
+          ? null
+          : {
+              mode: command.wordFilter.mode,
+              words: checkWordList(command.wordFilter.words, this.#deps.wordFilterLimits),
+            };
+      update = { ...update, wordFilter };
+      // The words themselves stay out of the audit log (it would repeat them to every reader of it).
+      details.wordFilter =
+        wordFilter === null ? null : { mode: wordFilter.mode, words: wordFilter.words.length };
+    }
+    if (command.reportHideThreshold !== undefined) {
+      update = { ...update, reportHideThreshold: command.reportHideThreshold };
+      details.reportHideThreshold = command.reportHideThreshold;
+    }
     if (command.topic !== undefined) {
       const topic = parseRoomTopic(command.topic);
+      if (topic !== null) {
+        const roomFilter =
+          update.wordFilter === undefined ? room.wordFilter : (update.wordFilter ?? undefined);
+        this.#deps.serverPolicy.checkName(topic, {
+          reserved: false,
+          ...(roomFilter === undefined ? {} : { roomFilter }),
+        });
+      }
       update = { ...update, topic };
       details.topic = topic;
     }

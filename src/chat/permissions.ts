@@ -41,6 +41,11 @@ export function roleOf(room: Roles, userId: UserId): Role {
   return room.moderators.some((m) => m.id === userId) ? 'moderator' : 'member';
 }
 
+/** A room an operator took down is closed to everyone in it, staff included (operators act from above). */
+export function refuseClosed(room: Pick<StoredRoom, 'closedAt'>): void {
+  if (room.closedAt !== undefined) throw new ParleyError('room_closed');
+}
+
 /** Speaking (posting, editing) is refused to the banned and the muted. */
 export function refuseSanctioned(sanctions: MemberSanctions): void {
   if (sanctions.ban !== undefined) throw new ParleyError('banned');
@@ -322,13 +327,15 @@ export class Permissions {
   async policyRoom(id: RoomId): Promise<RoomPolicy> {
     const room = await (this.#invalidations.live ? this.#cache.room(id) : this.#deps.store.findRoom(id));
     if (room === undefined) throw new ParleyError('room_not_found');
+    refuseClosed(room);
     return room;
   }
 
-  /** The room as stored now (current roles, lastSeq), or room_not_found. */
+  /** The room as stored now (current roles, lastSeq), or room_not_found (room_closed once taken down). */
   async currentRoom(id: RoomId): Promise<StoredRoom> {
     const room = await this.#deps.store.findRoom(id);
     if (room === undefined) throw new ParleyError('room_not_found');
+    refuseClosed(room);
     return room;
   }
 

@@ -2,11 +2,14 @@
 // the command handlers (messages, moderation, reports, read markers) and the one append-and-publish
 // path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read its parts; it hands
 // what this node must deliver to the RoomOutput it was built with. Knows no transport.
+
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
-import type { CacheTtls, Limits } from '../config.js';
+import type { CacheTtls, Limits, OperatorConfig } from '../config.js';
 import { assertNever } from '../errors.js';
+import { AddressHasher } from '../net/address-hash.js';
 import type { Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
 import type { PostCommand, RoomCommand } from './commands.js';
@@ -15,6 +18,7 @@ import { MentionNotices } from './mention-notices.js';
 import { MessageCommands } from './message-commands.js';
 import type { Message, RoomId, User } from './model.js';
 import { Moderation } from './moderation.js';
+import { Operators } from './operators.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { Permissions } from './permissions.js';
 import { ReadMarkers } from './read-markers.js';
@@ -25,6 +29,7 @@ import { RoomFeeds } from './room-feeds.js';
 import type { RoomOutput } from './room-output.js';
 import { type AppendObserver, RoomWriter } from './room-writer.js';
 import { Rooms } from './rooms.js';
+import { ServerPolicy } from './server-policy.js';
 
 export type RoomLimits = Pick<
   Limits,
@@ -69,7 +74,23 @@ export interface RoomDomainDependencies {
   readonly addressBans: AddressBans;
   /** Where this node's rooms deliver (the STOMP broker's topics and user queues). */
   readonly output: RoomOutput;
+  /** Operators, word-filter sizes, report threshold; absent: no operators and the documented defaults. */
+  readonly operators?: OperatorConfig | undefined;
+  /** Keyed address hashes for server-wide bans; absent: a key of this process's own. */
+  readonly addressHasher?: AddressHasher | undefined;
 }
+
+/** The documented defaults (docs/configuration.md), with no operator configured. */
+export const DEFAULT_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
+  tokenHashes: [],
+  authFailuresPerIpPerMinute: 10,
+  wordFilterMaxWords: 500,
+  wordFilterMaxWordChars: 64,
+  reservedNamesMax: 500,
+  reportHideThreshold: 3,
+  seenAddressesPerUser: 20,
+  seenAddressRetentionDays: 30,
+});
 
 export class RoomDomain {
   readonly rooms: Rooms;
@@ -77,6 +98,9 @@ export class RoomDomain {
   readonly permissions: Permissions;
   readonly moderation: Moderation;
   readonly readMarkers: ReadMarkers;
+  /** Server-wide settings and bans, as this node holds them. */
+  readonly serverPolicy: ServerPolicy;
+  readonly operators: Operators;
   readonly #messages: MessageCommands;
   readonly #reports: Reports;
   readonly #writer: RoomWriter;
@@ -85,6 +109,14 @@ export class RoomDomain {
 
   constructor(deps: RoomDomainDependencies) {
     const { store, bus, presence, rateLimiter, clock, logger, limits } = deps;
+    const operatorConfig = deps.operators ?? DEFAULT_OPERATOR_CONFIG;
+    this.serverPolicy = new ServerPolicy({
+      store,
+      bus,
+      clock,
+      logger,
+      addressHasher: deps.addressHasher ?? new AddressHasher(randomBytes(32)),
+    });
     const roomCache =
       deps.cache === undefined
         ? undefined
@@ -111,6 +143,7 @@ export class RoomDomain {
       roomCache,
       clock,
       logger,
+      serverPolicy: this.serverPolicy,
       roomsPerUserPerHour: limits.roomsPerUserPerHour,
       maxCombiningMarks: limits.maxCombiningMarks,
       historyPages: { max: limits.historyPageMax, default: limits.historyPageDefault },
@@ -153,6 +186,7 @@ export class RoomDomain {
       permissions: this.permissions,
       writer: this.#writer,
       mentions: this.#mentions,
+      serverPolicy: this.serverPolicy,
       limits: {
         messageMaxChars: limits.messageMaxChars,
         maxCombiningMarks: limits.maxCombiningMarks,
@@ -167,6 +201,22 @@ export class RoomDomain {
         },
       },
     });
+    this.#reports = new Reports({
+      store,
+      bus,
+      rateLimiter,
+      clock,
+      logger,
+      permissions: this.permissions,
+      writer: this.#writer,
+      output: deps.output,
+      maxCombiningMarks: limits.maxCombiningMarks,
+      hideThreshold: operatorConfig.reportHideThreshold,
+    });
+    const wordFilterLimits = {
+      maxWords: operatorConfig.wordFilterMaxWords,
+      maxWordChars: operatorConfig.wordFilterMaxWordChars,
+    };
     this.moderation = new Moderation({
       store,
       rateLimiter,
@@ -177,12 +227,20 @@ export class RoomDomain {
       addressBans: deps.addressBans,
       maxCombiningMarks: limits.maxCombiningMarks,
       kickCooldownSeconds: limits.kickCooldownSeconds,
+      reports: this.#reports,
+      serverPolicy: this.serverPolicy,
+      wordFilterLimits,
     });
-    this.#reports = new Reports({
+    this.operators = new Operators({
       store,
+      bus,
       rateLimiter,
       clock,
-      permissions: this.permissions,
+      logger,
+      config: operatorConfig,
+      policy: this.serverPolicy,
+      writer: this.#writer,
+      reports: this.#reports,
       maxCombiningMarks: limits.maxCombiningMarks,
     });
     this.readMarkers = new ReadMarkers({ store, permissions: this.permissions });
@@ -193,14 +251,24 @@ export class RoomDomain {
     await this.permissions.start();
     try {
       await this.#mentions.start();
+      await this.serverPolicy.start();
+      await this.#reports.start();
+      this.operators.start();
     } catch (error) {
-      await this.permissions.close().catch(() => undefined);
+      await this.close().catch(() => undefined);
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.permissions.close(), this.#mentions.close(), this.#feeds.closeAll()]);
+    this.operators.close();
+    await Promise.allSettled([
+      this.permissions.close(),
+      this.#mentions.close(),
+      this.serverPolicy.close(),
+      this.#reports.close(),
+      this.#feeds.closeAll(),
+    ]);
   }
 
   /** Observes every append (after commit, before fan-out); see AppendObserver. */

@@ -302,7 +302,9 @@ export class RoomFeed {
   #apply(event: RoomEvent): void {
     switch (event.type) {
       case 'message.edited':
-      case 'message.deleted': {
+      case 'message.deleted':
+      case 'message.hidden':
+      case 'message.restored': {
         const changed = event.message;
         // Replies quote the message as it is now, so their held copies change with it.
         this.#recent = this.#recent.map((m) =>

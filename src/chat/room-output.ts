@@ -7,4 +7,6 @@ import type { FeedSink } from './room-feed.js';
 export interface RoomOutput extends FeedSink {
   /** A mention of the user (the message's JSON), to this node's connections of the user; at most once. */
   mention(userId: UserId, roomId: RoomId, json: string): void;
+  /** The room's count of open reports (`{"roomId","open"}`), to this node's connections of a staff member. */
+  reports?(userId: UserId, roomId: RoomId, json: string): void;
 }

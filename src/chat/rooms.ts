@@ -15,6 +15,7 @@ import type { RoomCache } from './room-cache.js';
 import { FeedEntry } from './room-feed.js';
 import type { RoomFeeds } from './room-feeds.js';
 import { parseRoomId } from './room-id.js';
+import type { ServerPolicy } from './server-policy.js';
 
 export interface RoomsDependencies {
   readonly store: Store;
@@ -24,6 +25,8 @@ export interface RoomsDependencies {
   readonly roomCache: RoomCache | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Reserved names and banned words apply to room names and topics. */
+  readonly serverPolicy: ServerPolicy;
   readonly roomsPerUserPerHour: number;
   readonly maxCombiningMarks: number;
   /** HISTORY_PAGE_MAX and HISTORY_PAGE_DEFAULT. */
@@ -43,6 +46,8 @@ export class Rooms {
     const options = { maxCombiningMarks: this.#deps.maxCombiningMarks };
     const name = parseRoomName(input.name, options);
     const topic = parseRoomTopic(input.topic, options);
+    this.#deps.serverPolicy.checkName(name, { reserved: true });
+    if (topic !== null) this.#deps.serverPolicy.checkName(topic, { reserved: false });
     await takeOrRefuse(this.#deps.rateLimiter, `room:${user.id}`, this.#roomRule);
     const stored = await this.#deps.store.createRoom({
       id: randomBytes(9).toString('base64url') as RoomId,
@@ -138,7 +143,14 @@ export class Rooms {
   }
 }
 
+/** What anyone may see of a room: the word list and the report threshold are staff settings. */
 function toRoom(stored: StoredRoom, online: number): Room {
-  const { lastSeq: _lastSeq, ...room } = stored;
+  const {
+    lastSeq: _lastSeq,
+    closedAt: _closedAt,
+    wordFilter: _wordFilter,
+    reportHideThreshold: _threshold,
+    ...room
+  } = stored;
   return { ...room, online };
 }

@@ -67,13 +67,33 @@ export interface IdentityMessage {
   readonly tag: string;
 }
 
+/**
+ * An operator changed what every node holds of the server's policy: its settings (reserved names,
+ * word filter: reload them) or its bans (reload them; end the connections of `userIds`).
+ */
+export interface OperatorMessage {
+  readonly kind: 'operator';
+  readonly change: 'settings' | 'bans';
+  readonly userIds: readonly UserId[];
+}
+
+/** The room's open reports changed: tell its staff (`userIds`) on their connections, on every node. */
+export interface ReportsMessage {
+  readonly kind: 'reports';
+  readonly roomId: RoomId;
+  readonly open: number;
+  readonly userIds: readonly UserId[];
+}
+
 export type ClusterMessage =
   | RoomEntryMessage
   | PresenceMessage
   | MentionMessage
   | PolicyMessage
   | RevocationMessage
-  | IdentityMessage;
+  | IdentityMessage
+  | OperatorMessage
+  | ReportsMessage;
 
 export type ClusterMessageKind = ClusterMessage['kind'];
 export type ClusterMessageOf<K extends ClusterMessageKind> = Extract<ClusterMessage, { readonly kind: K }>;
@@ -109,6 +129,11 @@ export const IDENTITIES_CHANNEL: ClusterChannel<'identity'> = Object.freeze({
   name: 'identities',
   kind: 'identity',
 });
+export const OPERATOR_CHANNEL: ClusterChannel<'operator'> = Object.freeze({
+  name: 'operator',
+  kind: 'operator',
+});
+export const REPORTS_CHANNEL: ClusterChannel<'reports'> = Object.freeze({ name: 'reports', kind: 'reports' });
 
 /** The name of the channel `message` is published on. */
 export function channelNameOf(message: ClusterMessage): string {
@@ -125,6 +150,10 @@ export function channelNameOf(message: ClusterMessage): string {
       return REVOCATIONS_CHANNEL.name;
     case 'identity':
       return IDENTITIES_CHANNEL.name;
+    case 'operator':
+      return OPERATOR_CHANNEL.name;
+    case 'reports':
+      return REPORTS_CHANNEL.name;
     default:
       return assertNever(message);
   }
@@ -188,6 +217,17 @@ const schema = z.discriminatedUnion('kind', [
     userId,
     nickname: z.string().min(1).max(MAX_NICKNAME_CHARS),
     tag: z.string().regex(/^\d{4}$/),
+  }),
+  z.object({
+    kind: z.literal('operator'),
+    change: z.enum(['settings', 'bans']),
+    userIds: z.array(userId).max(MAX_MENTIONED_USERS),
+  }),
+  z.object({
+    kind: z.literal('reports'),
+    roomId,
+    open: z.number().int().nonnegative(),
+    userIds: z.array(userId).max(MAX_MENTIONED_USERS),
   }),
 ]);
 

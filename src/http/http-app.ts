@@ -16,7 +16,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type * as z from 'zod/mini';
 import type { Identity } from '../chat/identity.js';
-import type { User } from '../chat/model.js';
+import type { MessageId, RoomId, StoredRoom, User } from '../chat/model.js';
+import type { Operator, Operators } from '../chat/operators.js';
 import type { RoomViewer } from '../chat/permissions.js';
 import { outlineRoom } from '../chat/room-access.js';
 import type { RoomDomain } from '../chat/room-domain.js';
@@ -26,18 +27,29 @@ import type { HttpLimits, Limits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
 import {
+  AdminReportsQuerySchema,
+  type AdminRoom,
+  AdminRoomsQuerySchema,
   AuditQuerySchema,
+  CloseRoomBodySchema,
   CodeBodySchema,
   CreateRoomBodySchema,
   CreateSessionBodySchema,
   decodeValue,
   historyQuerySchema,
   JoinRoomBodySchema,
+  LiftServerBanBodySchema,
+  MessageRefBodySchema,
+  OperatorAuditQuerySchema,
   RenameBodySchema,
   ReportsQuerySchema,
   RoomsQuerySchema,
+  ServerBanBodySchema,
+  type ServerBanWire,
+  ServerSettingsBodySchema,
   type Wire,
 } from '../protocol/index.js';
+import type { ServerBan } from '../store/store.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
 import type { OriginPolicy } from './origin-policy.js';
 
@@ -179,9 +191,21 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     void reply.code(parleyError.status).send({ error: parleyError.toWire() });
   });
 
+  const { serverPolicy, operators } = rooms;
   // Every authenticated request also tells where the identity is seen from (address bans).
-  const authenticate = (request: FastifyRequest): Promise<User> =>
-    identity.authenticate(bearerToken(request.headers.authorization), request.clientAddress);
+  /** A bearer identity, refused when it (or the address it calls from) is banned server-wide. */
+  const authenticate = async (request: FastifyRequest): Promise<User> => {
+    const user = await identity.authenticate(
+      bearerToken(request.headers.authorization),
+      request.clientAddress,
+    );
+    serverPolicy.refuseBanned(user.id, request.clientAddress);
+    await serverPolicy.seen(user.id, request.clientAddress);
+    return user;
+  };
+  /** An operator's secret as a bearer token (`/api/admin/…`). */
+  const operatorOf = (request: FastifyRequest): Promise<Operator> =>
+    operators.authenticate(bearerToken(request.headers.authorization), request.clientAddress);
 
   /** Who reads: an identity when a bearer token is given (a bad one is 401), a room grant when given. */
   const viewerOf = async (request: FastifyRequest): Promise<RoomViewer> => {
@@ -204,7 +228,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post('/api/sessions', async (request, reply) => {
     const { nickname } = parse(CreateSessionBodySchema, request.body);
-    return reply.code(201).send(await identity.createSession(nickname, request.clientAddress));
+    // A banned address gets no fresh identity; a name reserved or banned server-wide is refused.
+    serverPolicy.refuseBanned(undefined, request.clientAddress);
+    if (typeof nickname === 'string') serverPolicy.checkName(nickname, { reserved: true });
+    const session = await identity.createSession(nickname, request.clientAddress);
+    await serverPolicy.seen(session.user.id, request.clientAddress);
+    return reply.code(201).send(session);
   });
 
   app.get('/api/limits', async () => options.clientLimits);
@@ -307,8 +336,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/reports', async (request) => {
     const user = await authenticate(request);
     const query = parse(ReportsQuerySchema, request.query);
-    return { reports: await moderation.reports(user, parseRoomId(request.params.id), query.limit) };
+    return moderation.reports(user, parseRoomId(request.params.id), query.limit);
   });
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/word-filter', async (request) =>
+    moderation.wordFilter(await authenticate(request), parseRoomId(request.params.id)),
+  );
   app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));
@@ -324,6 +356,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));
+
+  registerAdminRoutes(app, operatorOf, operators);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -374,6 +408,118 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   return app;
+}
+
+/**
+ * The operator API: every route proves the caller an operator (`Authorization: Bearer <secret>`)
+ * before anything else, and every action is audited by Operators.
+ */
+function registerAdminRoutes(
+  app: FastifyInstance,
+  operatorOf: (request: FastifyRequest) => Promise<Operator>,
+  operators: Operators,
+): void {
+  app.post('/api/admin/session', async (request) => {
+    const operator = await operatorOf(request);
+    return { operator: { id: operator.id, actor: operator.actor } };
+  });
+  app.get('/api/admin/rooms', async (request) => {
+    await operatorOf(request);
+    const query = parse(AdminRoomsQuerySchema, request.query);
+    const rooms = await operators.listRooms(query.order, query.limit);
+    return { rooms: rooms.map(({ room, openReports }) => adminRoom(room, openReports)) };
+  });
+  app.post<{ Params: { id: string } }>('/api/admin/rooms/:id/close', async (request) => {
+    const operator = await operatorOf(request);
+    const { reason } = parse(CloseRoomBodySchema, request.body);
+    return adminRoom(await operators.closeRoom(operator, parseRoomId(request.params.id), reason), 0);
+  });
+  app.post<{ Params: { id: string } }>('/api/admin/rooms/:id/reopen', async (request) => {
+    const operator = await operatorOf(request);
+    return adminRoom(await operators.reopenRoom(operator, parseRoomId(request.params.id)), 0);
+  });
+  app.post('/api/admin/messages/delete', async (request) => {
+    const operator = await operatorOf(request);
+    const { roomId, messageId } = parse(MessageRefBodySchema, request.body);
+    await operators.deleteMessage(operator, roomId as RoomId, messageId as MessageId);
+    return { deleted: true };
+  });
+  app.get('/api/admin/reports', async (request) => {
+    await operatorOf(request);
+    const query = parse(AdminReportsQuerySchema, request.query);
+    return { items: await operators.reportQueue(query.limit) };
+  });
+  app.post('/api/admin/reports/dismiss', async (request) => {
+    const operator = await operatorOf(request);
+    const { roomId, messageId } = parse(MessageRefBodySchema, request.body);
+    return { dismissed: await operators.dismissReports(operator, roomId as RoomId, messageId as MessageId) };
+  });
+  app.get('/api/admin/bans', async (request) => {
+    await operatorOf(request);
+    return { bans: (await operators.listBans()).map(banJson) };
+  });
+  app.post('/api/admin/bans', async (request, reply) => {
+    const operator = await operatorOf(request);
+    const body = parse(ServerBanBodySchema, request.body);
+    const bans = await operators.ban(operator, body);
+    return reply.code(201).send({ bans: bans.map(banJson) });
+  });
+  app.post('/api/admin/bans/lift', async (request) => {
+    const operator = await operatorOf(request);
+    const { userId } = parse(LiftServerBanBodySchema, request.body);
+    return { lifted: await operators.liftBan(operator, userId) };
+  });
+  app.get('/api/admin/settings', async (request) => {
+    await operatorOf(request);
+    return operators.settings;
+  });
+  app.post('/api/admin/settings', async (request) => {
+    const operator = await operatorOf(request);
+    const body = parse(ServerSettingsBodySchema, request.body);
+    return operators.updateSettings(operator, body);
+  });
+  app.get('/api/admin/audit', async (request) => {
+    await operatorOf(request);
+    const query = parse(OperatorAuditQuerySchema, request.query);
+    const entries = await operators.listAudit(query.limit);
+    return {
+      entries: entries.map((e) => ({
+        id: e.id,
+        operatorId: e.operatorId,
+        action: e.action,
+        ...(e.roomId === undefined ? {} : { roomId: e.roomId }),
+        ...(e.messageId === undefined ? {} : { messageId: e.messageId }),
+        ...(e.targetId === undefined ? {} : { targetId: e.targetId }),
+        details: e.details,
+        createdAt: e.createdAt.toISOString(),
+      })),
+    };
+  });
+}
+
+function adminRoom(room: StoredRoom, openReports: number): AdminRoom {
+  return {
+    id: room.id,
+    name: room.name,
+    topic: room.topic,
+    createdAt: room.createdAt,
+    createdBy: room.createdBy,
+    lastMessageAt: room.lastMessageAt,
+    closedAt: room.closedAt ?? null,
+    openReports,
+  };
+}
+
+/** A ban as operators see it: never the address hash itself. */
+function banJson(ban: ServerBan): ServerBanWire {
+  return {
+    kind: ban.kind,
+    user: ban.user,
+    until: ban.until?.toISOString() ?? null,
+    reason: ban.reason,
+    byOperator: ban.byOperator,
+    createdAt: ban.createdAt.toISOString(),
+  };
 }
 
 function sendNotFound(reply: FastifyReply): FastifyReply {

@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
     409,
     'The identity was renamed (on this or another device); reconnect to speak with the new name.',
   ),
+  server_banned: fatal(403, 'An operator banned this identity or its address from the whole server.'),
 
   // Application problems: the request is refused, the connection stays.
   forbidden_destination: queue(403, 'That destination does not accept this frame (e.g. SEND to /topic).'),
@@ -91,6 +92,9 @@ export const ERROR_CATALOGUE = {
   too_many_attempts: queue(429, 'Too many room password attempts; wait and try again.'),
   server_busy: queue(503, 'The server is busy checking passwords; try again shortly.'),
   invalid_code: queue(403, 'The recovery or device link code is wrong, used up, expired or lapsed.'),
+  room_closed: queue(410, 'An operator took the room down: nobody can join, read or post in it.'),
+  word_filtered: queue(400, 'The text contains a word the room or the server does not allow.'),
+  not_operator: queue(401, 'The operator secret is missing or wrong (operator API, /api/admin/).'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -103,8 +103,8 @@ export const ReportSchema = z.object({
 });
 export type Report = Wire<typeof ReportSchema>;
 
-/** `GET /api/rooms/:id/reports`: newest first. */
-export const ReportsSchema = z.object({ reports: z.array(ReportSchema) });
+/** `GET /api/rooms/:id/reports`: open reports, newest first, and how many are open. */
+export const ReportsSchema = z.object({ reports: z.array(ReportSchema), open: count });
 export type Reports = Wire<typeof ReportsSchema>;
 
 export const BanSchema = z.object({

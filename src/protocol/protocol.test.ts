@@ -53,12 +53,12 @@ describe('protocol schemas', () => {
     expect(decodeJson(ModerateBodySchema, '{"action":"smite","userId":"u2"}')).toMatchObject({
       ok: false,
       message:
-        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny or settings.',
+        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings or dismissReports.',
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,
       message:
-        'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password.',
+        'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password, wordFilter, reportHideThreshold.',
     });
   });
 

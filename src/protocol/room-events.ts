@@ -12,6 +12,10 @@ const reason = z.nullable(z.string());
 export const RoomEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message.edited'), message: MessageSchema }),
   z.object({ type: z.literal('message.deleted'), message: MessageSchema, by }),
+  /** Enough distinct members reported it: hidden pending review (`message.hidden`, body ""). */
+  z.object({ type: z.literal('message.hidden'), message: MessageSchema, by }),
+  /** Its reports were dismissed: shown again, whole. */
+  z.object({ type: z.literal('message.restored'), message: MessageSchema, by }),
   z.object({
     type: z.literal('reaction.changed'),
     messageId: z.string(),
@@ -50,6 +54,9 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member.denied'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.added'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.removed'), user: UserSchema, by }),
+  /** An operator took the room down: every subscription ends; history is kept for the audit. */
+  z.object({ type: z.literal('room.closed'), reason, by }),
+  z.object({ type: z.literal('room.reopened'), by }),
 ]);
 export type RoomEvent = Wire<typeof RoomEventSchema>;
 export type RoomEventType = RoomEvent['type'];
@@ -58,6 +65,8 @@ export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { readonly
 export const ROOM_EVENT_TYPES = [
   'message.edited',
   'message.deleted',
+  'message.hidden',
+  'message.restored',
   'reaction.changed',
   'room.updated',
   'member.muted',
@@ -70,6 +79,8 @@ export const ROOM_EVENT_TYPES = [
   'member.denied',
   'moderator.added',
   'moderator.removed',
+  'room.closed',
+  'room.reopened',
 ] as const satisfies readonly RoomEventType[];
 
 /** Compile-time: the list above names every member of the union. */

@@ -18,6 +18,11 @@ export const MAX_NEWCOMER_MINUTES = 7 * 24 * 60;
 export const MAX_NEWCOMER_MESSAGES = 1000;
 /** What a ban covers: the identity alone, or also the network addresses it was recently used from. */
 export const BAN_SCOPES = ['identity', 'address'] as const;
+/** Hard caps of a word list on the wire; the configured ones (WORD_FILTER_MAX_*) are at most these. */
+export const MAX_FILTER_WORDS = 10_000;
+export const MAX_FILTER_WORD_CHARS = 200;
+/** Distinct reporters that hide a message pending review; 0: never hide. */
+export const MAX_REPORT_HIDE_THRESHOLD = 1000;
 
 const messageId = (field: string) =>
   z
@@ -76,6 +81,22 @@ export type ReportBody = Wire<typeof ReportBodySchema>;
 export const ReadBodySchema = z.object({ seq: integer('seq', 0, Number.MAX_SAFE_INTEGER) });
 export type ReadBody = Wire<typeof ReadBodySchema>;
 
+const wordsMessage = `The field "words" must be a list of at most ${MAX_FILTER_WORDS} strings of 1–${MAX_FILTER_WORD_CHARS} characters.`;
+
+/** A banned-word list and what a match does: refuse the text (`word_filtered`) or mask the word (***). */
+export const WordFilterSchema = z.object({
+  mode: z.enum(['refuse', 'mask'], { error: 'The field "mode" must be refuse or mask.' }),
+  words: z
+    .array(
+      z
+        .string({ error: wordsMessage })
+        .check(z.minLength(1, wordsMessage), z.maxLength(MAX_FILTER_WORD_CHARS, wordsMessage)),
+      { error: wordsMessage },
+    )
+    .check(z.maxLength(MAX_FILTER_WORDS, wordsMessage)),
+});
+export type WordFilter = Wire<typeof WordFilterSchema>;
+
 const passwordMessage = `The field "password" must be 1–${MAX_ROOM_PASSWORD_CHARS} characters, or null.`;
 
 export const RoomSettingsSchema = z
@@ -93,6 +114,10 @@ export const RoomSettingsSchema = z
           .check(z.minLength(1, passwordMessage), z.maxLength(MAX_ROOM_PASSWORD_CHARS, passwordMessage)),
       ),
     ),
+    /** The room's own banned words (null: none); the server-wide list applies as well. */
+    wordFilter: z.optional(z.nullable(WordFilterSchema)),
+    /** Distinct reporters that hide a message pending review; 0: never; null: the server default. */
+    reportHideThreshold: z.optional(z.nullable(integer('reportHideThreshold', 0, MAX_REPORT_HIDE_THRESHOLD))),
   })
   .check(
     z.refine(
@@ -103,14 +128,16 @@ export const RoomSettingsSchema = z
         s.newcomerMinutes !== undefined ||
         s.newcomerMessages !== undefined ||
         s.approveNewcomers !== undefined ||
-        s.password !== undefined,
-      'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password.',
+        s.password !== undefined ||
+        s.wordFilter !== undefined ||
+        s.reportHideThreshold !== undefined,
+      'Give at least one of topic, memberCap, slowModeSeconds, newcomerMinutes, newcomerMessages, approveNewcomers, password, wordFilter, reportHideThreshold.',
     ),
   );
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny or settings.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings or dismissReports.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -146,6 +173,8 @@ export const ModerateBodySchema = z.discriminatedUnion(
     z.object({ action: z.literal('approve'), userId }),
     z.object({ action: z.literal('deny'), userId }),
     z.extend(RoomSettingsSchema, { action: z.literal('settings') }),
+    /** Closes every open report of the message (recorded in the audit log); a hidden message is shown again. */
+    z.object({ action: z.literal('dismissReports'), messageId: messageId('messageId') }),
   ],
   { error: ACTION_MESSAGE },
 );

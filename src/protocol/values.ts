@@ -92,6 +92,8 @@ export const MessageSchema = z.object({
   replyTo: z.optional(ReplyQuoteSchema),
   editedAt: z.optional(isoTime),
   deleted: z.optional(z.literal(true)),
+  /** Hidden pending review (enough distinct members reported it): body "" until staff restore it. */
+  hidden: z.optional(z.literal(true)),
   /** Absent when there are none. */
   reactions: z.optional(z.array(ReactionSchema)),
   /** Users mentioned as `@nickname#1234`; absent when none. */

@@ -26,6 +26,8 @@ const TYPING_SUFFIX = '.typing';
 const PRESENCE_SUFFIX = '.presence';
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 export const MENTIONS_DESTINATION = '/user/queue/mentions';
+/** Staff only: `{"roomId","open"}` whenever a room's count of open reports changes. */
+export const REPORTS_DESTINATION = '/user/queue/reports';
 const ERRORS_DESTINATION = '/user/queue/errors';
 /** Replayed messages between two turns of the event loop. */
 const REPLAY_YIELD_EVERY = 200;
@@ -63,11 +65,27 @@ export function stompAuthenticator(identity: Identity): Authenticator<User> {
 
 /** Where the room domain delivers on this node: the broker's room topics and user queues. */
 export function brokerRoomOutput(
-  broker: Pick<Broker<User>, 'publish' | 'endSubscriptions' | 'sendToUser'>,
+  broker: Pick<Broker<User>, 'publish' | 'endSubscriptions' | 'sendToUser' | 'endDestination'>,
 ): RoomOutput {
   return {
     message(roomId, message) {
       broker.publish(`${ROOM_TOPIC_PREFIX}${roomId}`, messageFrame(message));
+      if (message.eventType === 'room.closed') {
+        // Taken down: everyone here is out of it, after seeing the event; told why on their error queue.
+        const users = new Set([
+          ...broker.endDestination(`${ROOM_TOPIC_PREFIX}${roomId}`),
+          ...broker.endDestination(`${ROOM_TOPIC_PREFIX}${roomId}${PRESENCE_SUFFIX}`),
+        ]);
+        const code: ErrorCode = 'room_closed';
+        const body = Buffer.from(JSON.stringify({ code, message: 'An operator took this room down.' }));
+        for (const userId of users) {
+          broker.sendToUser(userId, ERRORS_DESTINATION, {
+            headers: { 'content-type': 'application/json', 'room-id': roomId },
+            body,
+          });
+        }
+        return;
+      }
       // Every node ends its own connections' subscriptions when it delivers the event, so a kick or
       // ban takes effect cluster-wide; everyone, the target included, has seen the event first.
       const userId = removedUserId(message);
@@ -97,6 +115,12 @@ export function brokerRoomOutput(
     },
     mention(userId, roomId, json) {
       broker.sendToUser(userId, MENTIONS_DESTINATION, {
+        headers: { 'content-type': 'application/json', 'room-id': roomId },
+        body: Buffer.from(json),
+      });
+    },
+    reports(userId, roomId, json) {
+      broker.sendToUser(userId, REPORTS_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(json),
       });

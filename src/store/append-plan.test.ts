@@ -46,6 +46,7 @@ function storedRow(m: NewMessage, seq: number, extra: Partial<MessageRow> = {}):
     client_msg_id: m.clientMsgId ?? null,
     edited_at: null,
     deleted: 0,
+    hidden: 0,
     reply_to_id: m.replyTo ?? null,
     mentions: null,
     ...extra,

@@ -264,6 +264,65 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'operators, word filters and reports with teeth',
+    statements: [
+      // Taken down by an operator (epoch ms); null: open. The room and its history stay for the audit.
+      'ALTER TABLE rooms ADD COLUMN closed_at bigint',
+      // The room's banned words, JSON {"mode","words"}; null: none.
+      'ALTER TABLE rooms ADD COLUMN word_filter text',
+      // Distinct reporters that hide a message; null: the server default (REPORT_HIDE_THRESHOLD).
+      'ALTER TABLE rooms ADD COLUMN report_hide_threshold integer',
+      // Hidden pending review: the body is kept (staff see it; dismissing restores it).
+      'ALTER TABLE messages ADD COLUMN hidden integer NOT NULL DEFAULT 0',
+      // A report is open until dismissed or acted on: when, by whom, how ('dismissed', 'deleted').
+      'ALTER TABLE reports ADD COLUMN resolved_at bigint',
+      'ALTER TABLE reports ADD COLUMN resolved_by text',
+      'ALTER TABLE reports ADD COLUMN resolution text',
+      'CREATE INDEX reports_message_idx ON reports (message_id, reporter_id)',
+      // Server-wide bans: one row per banned identity (kind 'user') or address hash (kind 'address').
+      `CREATE TABLE server_bans (
+        kind text NOT NULL,
+        subject text NOT NULL,
+        user_id text NOT NULL,
+        user_nick text NOT NULL,
+        user_tag text NOT NULL,
+        until_at bigint,
+        reason text,
+        by_operator text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (kind, subject)
+      )`,
+      // Where an identity was seen from, as keyed hashes only (src/net/address-hash.ts), so a
+      // server-wide ban can cover its addresses. Kept until SEEN_ADDRESS_RETENTION_DAYS after last seen.
+      `CREATE TABLE seen_addresses (
+        user_id text NOT NULL,
+        address_hash text NOT NULL,
+        last_seen_at bigint NOT NULL,
+        PRIMARY KEY (user_id, address_hash)
+      )`,
+      'CREATE INDEX seen_addresses_seen_idx ON seen_addresses (last_seen_at)',
+      // Server-wide settings shared by every node: key → JSON value.
+      `CREATE TABLE server_settings (
+        key text PRIMARY KEY,
+        value text NOT NULL,
+        updated_at bigint NOT NULL
+      )`,
+      // Every operator action: who (the operator's id, never the secret), what, on what.
+      `CREATE TABLE operator_audit (
+        id text PRIMARY KEY,
+        operator_id text NOT NULL,
+        action text NOT NULL,
+        room_id text,
+        message_id text,
+        target_id text,
+        details text NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+      'CREATE INDEX operator_audit_time_idx ON operator_audit (created_at, id)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

@@ -2,7 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { RoomId } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
-import { findMessage, hydrate, userJson } from './room-log-sql.js';
+import { storedMessages } from './operators-sql.js';
+import { findMessage, userJson } from './room-log-sql.js';
 import { type Database, iso, userOf } from './schema.js';
 import type { NewReport, Report } from './store.js';
 
@@ -34,18 +35,18 @@ export async function addReport(db: Db, report: NewReport): Promise<Report> {
 }
 
 export async function listReports(db: Db, roomId: RoomId, limit: number): Promise<Report[]> {
+  // Open reports only: a dismissed or acted-on report has left the staff's queue (the audit log keeps it).
   const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('room_id', '=', roomId)
+    .where('resolved_at', 'is', null)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  const ids = [...new Set(rows.map((r) => r.message_id))];
-  const messageRows =
-    ids.length === 0 ? [] : await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
-  const messages = new Map((await hydrate(db, messageRows)).map((m) => [m.id as string, m]));
+  // Staff review a hidden message: its body comes with the report.
+  const messages = await storedMessages(db, [...new Set(rows.map((r) => r.message_id))]);
   return rows.flatMap((r): Report[] => {
     const message = messages.get(r.message_id);
     if (message === undefined) return [];

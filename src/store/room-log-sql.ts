@@ -50,7 +50,7 @@ export async function hydrate(db: Db, rows: readonly MessageRow[]): Promise<Mess
       ? Promise.resolve([])
       : db
           .selectFrom('messages')
-          .select(['id', 'seq', 'author_id', 'author_nick', 'author_tag', 'body', 'deleted'])
+          .select(['id', 'seq', 'author_id', 'author_nick', 'author_tag', 'body', 'deleted', 'hidden'])
           .where('id', 'in', replyIds)
           .execute(),
     liveIds.length === 0 ? Promise.resolve([]) : shownReactions(db, liveIds),
@@ -211,11 +211,19 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
     case 'message.deleted':
       await trx
         .updateTable('messages')
-        .set({ body: '', deleted: 1, mentions: null })
+        .set({ body: '', deleted: 1, hidden: 0, mentions: null })
         .where('id', '=', effect.messageId)
         .execute();
       await trx.deleteFrom('reactions').where('message_id', '=', effect.messageId).execute();
       break;
+    case 'message.hidden':
+    case 'message.restored': {
+      const hidden = effect.type === 'message.hidden' ? 1 : 0;
+      // Hiding what is hidden (or restoring what is shown) changes nothing and takes no seq.
+      if (target !== undefined && toInt(target.hidden) === hidden) return undefined;
+      await trx.updateTable('messages').set({ hidden }).where('id', '=', effect.messageId).execute();
+      break;
+    }
     case 'reaction.changed': {
       if (effect.added) {
         const already = await trx
@@ -396,6 +404,22 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       );
       break;
     }
+    case 'room.closed':
+    case 'room.reopened': {
+      const row = await trx
+        .selectFrom('rooms')
+        .select('closed_at')
+        .where('id', '=', e.roomId)
+        .executeTakeFirst();
+      const closed = row !== undefined && row.closed_at !== null;
+      if (closed === (effect.type === 'room.closed')) {
+        throw new ParleyError(
+          'invalid_request',
+          closed ? 'The room is closed already.' : 'The room is not closed.',
+        );
+      }
+      break;
+    }
     case 'room.updated':
       // A gate set now must not silence who already spoke here: they have passed it.
       if (
@@ -429,8 +453,16 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
               ? {}
               : { approve_newcomers: effect.approveNewcomers ? 1 : 0 }),
             ...(effect.passwordHash === undefined ? {} : { password_hash: effect.passwordHash }),
+            ...(effect.wordFilter === undefined
+              ? {}
+              : { word_filter: effect.wordFilter === null ? null : JSON.stringify(effect.wordFilter) }),
+            ...(effect.reportHideThreshold === undefined
+              ? {}
+              : { report_hide_threshold: effect.reportHideThreshold }),
           }
         : {}),
+      ...(effect.type === 'room.closed' ? { closed_at: at } : {}),
+      ...(effect.type === 'room.reopened' ? { closed_at: null } : {}),
     }))
     .where('id', '=', e.roomId)
     .returningAll()
@@ -451,7 +483,9 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
   let event: RoomEvent;
   switch (effect.type) {
     case 'message.edited':
-    case 'message.deleted': {
+    case 'message.deleted':
+    case 'message.hidden':
+    case 'message.restored': {
       const message = await findMessage(trx, e.roomId, effect.messageId);
       if (message === undefined) throw new ParleyError('message_not_found');
       event =
@@ -460,6 +494,12 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
           : { type: effect.type, message, by };
       break;
     }
+    case 'room.closed':
+      event = { type: effect.type, reason: effect.reason, by };
+      break;
+    case 'room.reopened':
+      event = { type: effect.type, by };
+      break;
     case 'reaction.changed':
       // What changed and the emoji's new total, never the message's whole reaction list: an event's
       // size must not grow with the number of reactions (every subscriber receives every event).
@@ -476,7 +516,14 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
     case 'room.updated': {
       // The stored state only: who is online is presence, which the log does not record; the epoch
       // names the log itself.
-      const { lastSeq: _lastSeq, epoch: _epoch, ...state } = roomFromRow(room);
+      const {
+        lastSeq: _lastSeq,
+        epoch: _epoch,
+        closedAt: _closedAt,
+        wordFilter: _wordFilter,
+        reportHideThreshold: _threshold,
+        ...state
+      } = roomFromRow(room);
       event = { type: effect.type, room: state, by };
       break;
     }

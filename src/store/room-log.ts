@@ -3,6 +3,7 @@
 // Knows nothing of STOMP, delivery or who may do what.
 import type { Message, MessageId, RoomEntry, RoomId, StoredRoomEvent, User } from '../chat/model.js';
 import type { AddressHash } from '../net/address-hash.js';
+import type { WordFilter } from '../protocol/index.js';
 
 export interface NewMessage {
   readonly id: MessageId;
@@ -29,6 +30,9 @@ export type RoomEventEffect =
       readonly mentions?: readonly User[];
     }
   | { readonly type: 'message.deleted'; readonly messageId: MessageId }
+  /** Hidden pending review (reports); `message.restored` shows it again. */
+  | { readonly type: 'message.hidden'; readonly messageId: MessageId }
+  | { readonly type: 'message.restored'; readonly messageId: MessageId }
   | {
       readonly type: 'reaction.changed';
       readonly messageId: MessageId;
@@ -50,6 +54,10 @@ export type RoomEventEffect =
       readonly approveNewcomers?: boolean;
       /** Already hashed; null clears the password. */
       readonly passwordHash?: string | null;
+      /** Null: no room list. */
+      readonly wordFilter?: WordFilter | null;
+      /** Null: the server default. */
+      readonly reportHideThreshold?: number | null;
     }
   | {
       readonly type: 'member.muted';
@@ -87,7 +95,10 @@ export type RoomEventEffect =
   /** Staff let the newcomer post (they pass the gate) or decline them (refused once they passed). */
   | { readonly type: 'member.approved' | 'member.denied'; readonly user: User }
   | { readonly type: 'moderator.added'; readonly user: User }
-  | { readonly type: 'moderator.removed'; readonly user: User };
+  | { readonly type: 'moderator.removed'; readonly user: User }
+  /** Taken down by an operator; `room.reopened` restores it. */
+  | { readonly type: 'room.closed'; readonly reason: string | null }
+  | { readonly type: 'room.reopened' };
 
 export interface ReactionCaps {
   readonly emojisPerMessage: number;

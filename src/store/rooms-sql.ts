@@ -43,7 +43,8 @@ export async function listRooms(
   after: { readonly activeAt: number; readonly id: string } | undefined,
 ): Promise<RoomPage> {
   const { limit } = query;
-  let q = db.selectFrom('rooms').selectAll();
+  // Rooms an operator took down are hidden from the list and from search.
+  let q = db.selectFrom('rooms').selectAll().where('closed_at', 'is', null);
   if (query.query !== undefined && query.query !== '') {
     q = q.where(sql<boolean>`name_key LIKE ${containsPattern(query.query)} ESCAPE '\\'`);
   }

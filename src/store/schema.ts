@@ -14,7 +14,7 @@ import type {
   UserId,
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
-import { decodeJsonValue, UserSchema } from '../protocol/index.js';
+import { decodeJsonValue, UserSchema, type WordFilter } from '../protocol/index.js';
 
 type Int = ColumnType<number | string, number, number>;
 
@@ -44,6 +44,12 @@ export interface RoomsTable {
   newcomer_messages: ColumnType<number, number | undefined, number>;
   /** 0 or 1 (portable boolean). */
   approve_newcomers: ColumnType<number, number | undefined, number>;
+  /** Epoch ms an operator took the room down; null: open. */
+  closed_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** JSON {"mode","words"} (WordFilter); null: no room list. */
+  word_filter: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Distinct reporters that hide a message; null: the server default. */
+  report_hide_threshold: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface MessagesTable {
@@ -62,6 +68,8 @@ export interface MessagesTable {
   reply_to_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** JSON array of users, or null: no mentions. */
   mentions: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 0 or 1: hidden pending review (the body is kept). */
+  hidden: ColumnType<number, number | undefined, number>;
 }
 
 export interface RoomEventsTable {
@@ -156,6 +164,48 @@ export interface ReportsTable {
   reporter_tag: string;
   reason: string;
   created_at: Int;
+  resolved_at: ColumnType<number | string | null, number | null | undefined, number | null>;
+  resolved_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 'dismissed' | 'deleted'; null while open. */
+  resolution: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ServerBansTable {
+  /** 'user' (subject: user id) | 'address' (subject: keyed address hash). */
+  kind: string;
+  subject: string;
+  user_id: string;
+  user_nick: string;
+  user_tag: string;
+  until_at: ColumnType<number | string | null, number | null, number | null>;
+  reason: string | null;
+  by_operator: string;
+  created_at: Int;
+}
+
+export interface SeenAddressesTable {
+  user_id: string;
+  address_hash: string;
+  last_seen_at: Int;
+}
+
+export interface ServerSettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: Int;
+}
+
+export interface OperatorAuditTable {
+  id: string;
+  operator_id: string;
+  action: string;
+  room_id: string | null;
+  message_id: string | null;
+  target_id: string | null;
+  /** JSON object. */
+  details: string;
+  created_at: Int;
 }
 
 export interface UsersTable {
@@ -226,6 +276,10 @@ export interface Database {
   address_sightings: AddressSightingsTable;
   ban_addresses: BanAddressesTable;
   room_arrivals: RoomArrivalsTable;
+  server_bans: ServerBansTable;
+  seen_addresses: SeenAddressesTable;
+  server_settings: ServerSettingsTable;
+  operator_audit: OperatorAuditTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -260,7 +314,21 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     newcomerMessages: toInt(row.newcomer_messages),
     approveNewcomers: toInt(row.approve_newcomers) !== 0,
     epoch: row.epoch,
+    ...(row.closed_at === null ? {} : { closedAt: iso(row.closed_at) }),
+    ...(row.word_filter === null ? {} : { wordFilter: parseWordFilter(row.word_filter) }),
+    ...(row.report_hide_threshold === null ? {} : { reportHideThreshold: toInt(row.report_hide_threshold) }),
   };
+}
+
+const StoredWordFilterSchema = z.object({
+  mode: z.enum(['refuse', 'mask']),
+  words: z.array(z.string()),
+});
+
+/** A room's word list as stored by this module; anything else reads as an empty refusing list. */
+export function parseWordFilter(json: string): WordFilter {
+  const decoded = decodeJsonValue(StoredWordFilterSchema, json);
+  return decoded.ok ? decoded.value : { mode: 'refuse', words: [] };
 }
 
 const StoredUsersSchema = z.array(UserSchema);
@@ -299,10 +367,12 @@ export function messageFromRow(row: MessageRow, extras: MessageExtras = {}): Mes
     roomId: row.room_id as RoomId,
     seq: toInt(row.seq),
     author: { id: row.author_id as UserId, nickname: row.author_nick, tag: row.author_tag },
-    body: row.body,
+    // Hidden pending review: nobody reads the body from here (staff read it from the report).
+    body: toInt(row.hidden) !== 0 ? '' : row.body,
     createdAt: iso(row.created_at),
   };
   const deleted = toInt(row.deleted) !== 0;
+  const hidden = !deleted && toInt(row.hidden) !== 0;
   const mentions = deleted ? [] : parseUsers(row.mentions);
   const reactions = deleted ? [] : (extras.reactions ?? []);
   // Key order is the documented one: clients and tests read the JSON as it is.
@@ -312,6 +382,7 @@ export function messageFromRow(row: MessageRow, extras: MessageExtras = {}): Mes
     ...(extras.replyTo === undefined ? {} : { replyTo: extras.replyTo }),
     ...(row.edited_at === null ? {} : { editedAt: iso(row.edited_at) }),
     ...(deleted ? { deleted: true as const } : {}),
+    ...(hidden ? { hidden: true as const } : {}),
     ...(reactions.length === 0 ? {} : { reactions }),
     ...(mentions.length === 0 ? {} : { mentions }),
   };
@@ -319,13 +390,18 @@ export function messageFromRow(row: MessageRow, extras: MessageExtras = {}): Mes
 
 /** The quote of a message a reply points to: the first 200 characters, "" once deleted. */
 export function quoteOf(
-  row: Pick<MessageRow, 'id' | 'seq' | 'author_id' | 'author_nick' | 'author_tag' | 'body' | 'deleted'>,
+  row: Pick<MessageRow, 'id' | 'seq' | 'author_id' | 'author_nick' | 'author_tag' | 'body' | 'deleted'> & {
+    readonly hidden?: number;
+  },
 ): ReplyQuote {
   return {
     id: row.id as MessageId,
     seq: toInt(row.seq),
     author: userOf(row.author_id, row.author_nick, row.author_tag),
-    body: toInt(row.deleted) === 0 ? Array.from(row.body).slice(0, 200).join('') : '',
+    body:
+      toInt(row.deleted) === 0 && toInt(row.hidden ?? 0) === 0
+        ? Array.from(row.body).slice(0, 200).join('')
+        : '',
   };
 }
 

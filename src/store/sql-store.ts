@@ -21,6 +21,7 @@ import { GroupCommitter, type Outcome } from './group-commit.js';
 import * as codes from './identity-codes-sql.js';
 import * as tags from './identity-tags-sql.js';
 import { applyMigrations, type Engine } from './migrations.js';
+import * as operators from './operators-sql.js';
 import * as markers from './read-markers-sql.js';
 import * as reports from './reports-sql.js';
 import * as arrivals from './room-arrivals-sql.js';
@@ -41,9 +42,13 @@ import type {
   NewReport,
   NewRoom,
   NewRoomEvent,
+  OperatorAuditRecord,
+  OperatorRoom,
   Report,
+  ReportQueueItem,
   RoomPage,
   RoomQuery,
+  ServerBan,
   StaffRoom,
   Store,
   TagClaim,
@@ -324,6 +329,100 @@ export abstract class SqlStore implements Store {
   async listReports(roomId: RoomId, limit: number): Promise<Report[]> {
     this.#assertOpen();
     return this.#guard(() => reports.listReports(this.db, roomId, checkLimit(limit)));
+  }
+
+  async listRoomsForOperators(query: {
+    readonly order: 'activity' | 'reports';
+    readonly limit: number;
+  }): Promise<OperatorRoom[]> {
+    this.#assertOpen();
+    const limit = checkLimit(query.limit);
+    return this.#guard(() => operators.listRoomsForOperators(this.db, { order: query.order, limit }));
+  }
+
+  async listReportQueue(limit: number): Promise<ReportQueueItem[]> {
+    this.#assertOpen();
+    return this.#guard(() => operators.listReportQueue(this.db, checkLimit(limit)));
+  }
+
+  async countOpenReports(roomId: RoomId): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => operators.countOpenReports(this.db, roomId));
+  }
+
+  async countOpenReporters(roomId: RoomId, messageId: MessageId): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => operators.countOpenReporters(this.db, roomId, messageId));
+  }
+
+  async resolveReports(resolution: {
+    readonly roomId: RoomId;
+    readonly messageId: MessageId;
+    readonly how: 'dismissed' | 'deleted';
+    readonly by: string;
+    readonly at: Date;
+  }): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => operators.resolveReports(this.db, resolution));
+  }
+
+  async addServerBans(bans: readonly ServerBan[]): Promise<void> {
+    this.#assertOpen();
+    for (const ban of bans) {
+      if (
+        !Number.isFinite(ban.createdAt.getTime()) ||
+        (ban.until !== null && !Number.isFinite(ban.until.getTime()))
+      )
+        throw new ParleyError('invalid_request', 'A ban time is not a valid date.');
+    }
+    await this.#exclusive(() => this.#guard(() => operators.addServerBans(this.db, bans)));
+  }
+
+  async liftServerBans(userId: UserId): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => operators.liftServerBans(this.db, userId));
+  }
+
+  async listServerBans(now: Date): Promise<ServerBan[]> {
+    this.#assertOpen();
+    return this.#guard(() => operators.listServerBans(this.db, now));
+  }
+
+  async recordAddress(userId: UserId, addressHash: string, at: Date): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => operators.recordAddress(this.db, userId, addressHash, at));
+  }
+
+  async listAddresses(userId: UserId, limit: number): Promise<string[]> {
+    this.#assertOpen();
+    return this.#guard(() => operators.listAddresses(this.db, userId, checkLimit(limit)));
+  }
+
+  async forgetAddresses(before: Date): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => operators.forgetAddresses(this.db, before));
+  }
+
+  async listServerSettings(): Promise<Record<string, string>> {
+    this.#assertOpen();
+    return this.#guard(() => operators.listServerSettings(this.db));
+  }
+
+  async saveServerSetting(key: string, json: string, at: Date): Promise<void> {
+    this.#assertOpen();
+    if (json.includes('\u0000'))
+      throw new ParleyError('invalid_request', 'The setting contains a NUL character.');
+    await this.#guard(() => operators.saveServerSetting(this.db, key, json, at));
+  }
+
+  async addOperatorAudit(record: OperatorAuditRecord): Promise<void> {
+    this.#assertOpen();
+    await this.#guard(() => operators.addOperatorAudit(this.db, record));
+  }
+
+  async listOperatorAudit(limit: number): Promise<OperatorAuditRecord[]> {
+    this.#assertOpen();
+    return this.#guard(() => operators.listOperatorAudit(this.db, checkLimit(limit)));
   }
 
   async markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number> {

@@ -259,6 +259,97 @@ export interface ReportRecords {
   listReports(roomId: RoomId, limit: number): Promise<Report[]>;
 }
 
+/** A room as operators list it: closed ones too, with its open reports. */
+export interface OperatorRoom {
+  readonly room: StoredRoom;
+  /** Open (not yet dismissed or acted on) reports of its messages. */
+  readonly openReports: number;
+}
+
+/** One reported message in the operators' queue, with its open reports (oldest first). */
+export interface ReportQueueItem {
+  readonly roomId: RoomId;
+  readonly roomName: string;
+  /** As stored: a hidden message's body is included (operators review it). */
+  readonly message: Message;
+  readonly reports: readonly {
+    readonly id: string;
+    readonly reporter: User;
+    readonly reason: string;
+    readonly createdAt: string;
+  }[];
+}
+
+export type ServerBanKind = 'user' | 'address';
+
+export interface ServerBan {
+  readonly kind: ServerBanKind;
+  /** A user id (kind `user`) or a keyed address hash (kind `address`). */
+  readonly subject: string;
+  /** The identity the ban was laid on (an address ban names the identity it came from). */
+  readonly user: User;
+  /** null: for good. */
+  readonly until: Date | null;
+  readonly reason: string | null;
+  /** The operator's id (never the secret). */
+  readonly byOperator: string;
+  readonly createdAt: Date;
+}
+
+export interface OperatorAuditRecord {
+  readonly id: string;
+  readonly operatorId: string;
+  readonly action: string;
+  readonly roomId?: string | undefined;
+  readonly messageId?: string | undefined;
+  readonly targetId?: string | undefined;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+}
+
+/**
+ * What operators act on across rooms: the room list with closed rooms, the report queue and its
+ * resolution, server-wide bans, where identities were seen from (address hashes), server settings and
+ * the operator audit log.
+ */
+export interface OperatorRecords {
+  listRoomsForOperators(query: {
+    readonly order: 'activity' | 'reports';
+    readonly limit: number;
+  }): Promise<OperatorRoom[]>;
+  /** Messages with open reports, most recently reported first. */
+  listReportQueue(limit: number): Promise<ReportQueueItem[]>;
+  countOpenReports(roomId: RoomId): Promise<number>;
+  /** Distinct members with an open report of the message. */
+  countOpenReporters(roomId: RoomId, messageId: MessageId): Promise<number>;
+  /** Closes every open report of the message; resolves with how many were open. */
+  resolveReports(resolution: {
+    readonly roomId: RoomId;
+    readonly messageId: MessageId;
+    readonly how: 'dismissed' | 'deleted';
+    readonly by: string;
+    readonly at: Date;
+  }): Promise<number>;
+  /** Lays (or replaces) bans, one per subject, in one transaction. */
+  addServerBans(bans: readonly ServerBan[]): Promise<void>;
+  /** Lifts every ban laid on the identity (its address bans too); resolves with how many. */
+  liftServerBans(userId: UserId): Promise<number>;
+  /** Bans in force at `now`, newest first. */
+  listServerBans(now: Date): Promise<ServerBan[]>;
+  /** Remembers that the identity was seen from this address hash (last seen: `at`). */
+  recordAddress(userId: UserId, addressHash: string, at: Date): Promise<void>;
+  /** The identity's address hashes, most recently seen first. */
+  listAddresses(userId: UserId, limit: number): Promise<string[]>;
+  /** Forgets addresses last seen before `before`; resolves with how many. */
+  forgetAddresses(before: Date): Promise<number>;
+  /** Every server setting: key → JSON text. */
+  listServerSettings(): Promise<Record<string, string>>;
+  saveServerSetting(key: string, json: string, at: Date): Promise<void>;
+  addOperatorAudit(record: OperatorAuditRecord): Promise<void>;
+  /** Newest first. */
+  listOperatorAudit(limit: number): Promise<OperatorAuditRecord[]>;
+}
+
 export interface ReadMarkers {
   /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
   markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
@@ -280,6 +371,7 @@ export interface Store
     AddressRecords,
     NewcomerRecords,
     ReportRecords,
+    OperatorRecords,
     ReadMarkers {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; called once at start-up before anything else. */

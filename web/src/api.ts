@@ -1,10 +1,13 @@
 // The HTTP API as typed calls: one function per endpoint the client uses, every answer read through its
 // schema in src/protocol. Owns fetch and the error envelope; knows nothing about views or STOMP.
 
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   type AddressIdentities,
   AddressIdentitiesSchema,
+  type AdminRoom,
+  AdminRoomSchema,
+  AdminRoomsSchema,
   type AuditEntry,
   AuditPageSchema,
   type Ban,
@@ -19,9 +22,13 @@ import {
   MembersSchema,
   type Message,
   MessagesPageSchema,
+  type OperatorSession,
+  OperatorSessionSchema,
   type RecoveryCode,
   RecoveryCodeSchema,
   type Report,
+  type ReportQueueItem,
+  ReportQueueSchema,
   ReportsSchema,
   type Room,
   type RoomGrant,
@@ -29,12 +36,17 @@ import {
   type RoomPage,
   RoomPageSchema,
   RoomSchema,
+  RoomWordFilterSchema,
+  ServerBansSchema,
+  ServerSettingsSchema,
+  type ServerSettingsWire,
   type Session,
   SessionSchema,
   type UnreadRoom,
   UnreadSchema,
   type User,
   type Wire,
+  type WordFilter,
 } from '../../src/protocol/index.js';
 import { readJson, WireShapeError } from './decode.js';
 
@@ -232,6 +244,29 @@ export async function listReports(token: string, roomId: string): Promise<readon
   return reply.reports;
 }
 
+/** How many reports of the room are open now (staff); later changes arrive on `/user/queue/reports`. */
+export async function countOpenReports(token: string, roomId: string): Promise<number> {
+  const reply = await request(
+    'GET',
+    `/api/rooms/${encodeURIComponent(roomId)}/reports?limit=1`,
+    ReportsSchema,
+    {
+      token,
+    },
+  );
+  return reply.open;
+}
+
+/** The room's own banned words (staff only). */
+export async function getRoomWordFilter(
+  token: string,
+  roomId: string,
+): Promise<{ readonly wordFilter: WordFilter | null; readonly reportHideThreshold: number | null }> {
+  return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/word-filter`, RoomWordFilterSchema, {
+    token,
+  });
+}
+
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
   return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
 }
@@ -246,4 +281,67 @@ export function addressIdentities(token: string, roomId: string, userId: string)
 export function olderAuditPage(shown: readonly AuditEntry[]): { readonly before: number } | undefined {
   const oldest = shown.at(-1);
   return oldest === undefined ? undefined : { before: oldest.id };
+}
+
+// The operator API (`/api/admin/…`): the operator's secret is the bearer token. It is kept in memory
+// by the admin page only, never stored.
+
+/** Checks the secret: who the operator is, or ApiError `not_operator`. */
+export async function operatorSignIn(secret: string): Promise<OperatorSession> {
+  return request('POST', '/api/admin/session', OperatorSessionSchema, { token: secret });
+}
+
+export async function adminRooms(
+  secret: string,
+  order: 'activity' | 'reports',
+): Promise<readonly AdminRoom[]> {
+  return (
+    await request('GET', `/api/admin/rooms?order=${order}&limit=100`, AdminRoomsSchema, { token: secret })
+  ).rooms;
+}
+
+export async function adminSetRoomClosed(
+  secret: string,
+  roomId: string,
+  closed: boolean,
+): Promise<AdminRoom> {
+  const action = closed ? 'close' : 'reopen';
+  return request('POST', `/api/admin/rooms/${encodeURIComponent(roomId)}/${action}`, AdminRoomSchema, {
+    token: secret,
+    body: {},
+  });
+}
+
+export async function adminReportQueue(secret: string): Promise<readonly ReportQueueItem[]> {
+  return (await request('GET', '/api/admin/reports?limit=100', ReportQueueSchema, { token: secret })).items;
+}
+
+export async function adminDismissReports(secret: string, roomId: string, messageId: string): Promise<void> {
+  await fetchOk('/api/admin/reports/dismiss', secret, { roomId, messageId });
+}
+
+export async function adminDeleteMessage(secret: string, roomId: string, messageId: string): Promise<void> {
+  await fetchOk('/api/admin/messages/delete', secret, { roomId, messageId });
+}
+
+export async function adminBan(secret: string, userId: string): Promise<void> {
+  await request('POST', '/api/admin/bans', ServerBansSchema, { token: secret, body: { userId } });
+}
+
+export async function adminSettings(secret: string): Promise<ServerSettingsWire> {
+  return request('GET', '/api/admin/settings', ServerSettingsSchema, { token: secret });
+}
+
+export async function adminSaveSettings(
+  secret: string,
+  settings: ServerSettingsWire,
+): Promise<ServerSettingsWire> {
+  return request('POST', '/api/admin/settings', ServerSettingsSchema, { token: secret, body: settings });
+}
+
+const DismissedOrDeletedSchema = z.object({});
+
+/** A POST whose answer carries nothing the page reads beyond success. */
+async function fetchOk(path: string, secret: string, body: unknown): Promise<void> {
+  await request('POST', path, DismissedOrDeletedSchema, { token: secret, body });
 }

@@ -4,6 +4,7 @@
 // (`/user/queue/mentions` on every page). Screens get what they need as props.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ClientLimits, type Message, MessageSchema, type Session } from '../../src/protocol/index.js';
+import { AdminPage } from './admin-page.js';
 import { ApiError, getLimits, refreshSession } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
 import { frameBody } from './decode.js';
@@ -148,7 +149,10 @@ export function App() {
         <a class="skip-link" href="#main">
           {i18n.t.skipToContent}
         </a>
-        {visiting ? (
+        {route.name === 'admin' ? (
+          // Operators sign in with their secret; the page needs no chat identity.
+          <AdminPage />
+        ) : visiting ? (
           <main id="main" class="loading">
             {i18n.t.loading}
           </main>

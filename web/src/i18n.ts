@@ -50,6 +50,40 @@ export interface Strings {
   readonly beginning: string;
   readonly loading: string;
   readonly roomNotFound: string;
+  readonly roomClosed: string;
+  readonly hiddenPendingReview: string;
+  readonly openReportsBadge: (n: number) => string;
+  readonly adminTitle: string;
+  readonly operatorSecretLabel: string;
+  readonly operatorSignIn: string;
+  readonly operatorSignOut: string;
+  readonly operatorSignedIn: (id: string) => string;
+  readonly adminRooms: string;
+  readonly orderLabel: string;
+  readonly orderByActivity: string;
+  readonly orderByReports: string;
+  readonly takeDown: (room: string) => string;
+  readonly restoreRoom: (room: string) => string;
+  readonly roomStatusClosed: string;
+  readonly roomStatusOpen: string;
+  readonly reportQueue: string;
+  readonly noOpenReports: string;
+  readonly reportedIn: (room: string, n: number) => string;
+  readonly dismissReportsOf: (author: string) => string;
+  readonly deleteMessageOf: (author: string) => string;
+  readonly banAuthor: (author: string) => string;
+  readonly serverSettings: string;
+  readonly reservedNamesLabel: string;
+  readonly bannedWordsLabel: string;
+  readonly filterModeLabel: string;
+  readonly filterModeRefuse: string;
+  readonly filterModeMask: string;
+  readonly saveSettings: string;
+  readonly adminDone: string;
+  readonly noRoomsYet: string;
+  readonly reportThresholdLabel: string;
+  readonly reportThresholdHint: string;
+  readonly saveWordFilter: string;
   readonly messageActions: string;
   readonly memberActions: (who: string) => string;
   readonly actionEdit: string;
@@ -205,6 +239,8 @@ export type NoticeText =
       readonly user: string;
     }
   | { readonly type: 'member.asked'; readonly user: string }
+  | { readonly type: 'room.closed'; readonly by: string; readonly reason: string | null }
+  | { readonly type: 'room.reopened'; readonly by: string }
   | {
       readonly type: 'member.kicked';
       readonly by: string;
@@ -272,6 +308,40 @@ const en: Strings = {
   beginning: 'This is the beginning of the room.',
   loading: 'Loading…',
   roomNotFound: 'This room does not exist.',
+  roomClosed: 'An operator took this room down. Nobody can read or post in it now.',
+  hiddenPendingReview: 'Hidden pending review',
+  openReportsBadge: (n) => (n === 1 ? '1 open report' : `${n} open reports`),
+  adminTitle: 'Operator',
+  operatorSecretLabel: 'Operator secret',
+  operatorSignIn: 'Sign in as operator',
+  operatorSignOut: 'Sign out',
+  operatorSignedIn: (id) => `Signed in as operator ${id}`,
+  adminRooms: 'Rooms',
+  orderLabel: 'Order rooms by',
+  orderByActivity: 'Activity',
+  orderByReports: 'Open reports',
+  takeDown: (room) => `Take down ${room}`,
+  restoreRoom: (room) => `Restore ${room}`,
+  roomStatusClosed: 'Taken down',
+  roomStatusOpen: 'Open',
+  reportQueue: 'Report queue',
+  noOpenReports: 'No open reports.',
+  reportedIn: (room, n) => `In ${room}: ${n === 1 ? '1 report' : `${n} reports`}`,
+  dismissReportsOf: (author) => `Dismiss reports of ${author}'s message`,
+  deleteMessageOf: (author) => `Delete ${author}'s message`,
+  banAuthor: (author) => `Ban ${author} from the server`,
+  serverSettings: 'Server settings',
+  reservedNamesLabel: 'Reserved names (one per line)',
+  bannedWordsLabel: 'Banned words (one per line)',
+  filterModeLabel: 'When a banned word is used',
+  filterModeRefuse: 'Refuse the message',
+  filterModeMask: 'Mask the word (***)',
+  saveSettings: 'Save settings',
+  adminDone: 'Done.',
+  noRoomsYet: 'No rooms.',
+  reportThresholdLabel: 'Hide a message after this many reporters',
+  reportThresholdHint: '0: never hide. Empty: the server default.',
+  saveWordFilter: 'Apply word filter',
   messageActions: 'Message actions',
   memberActions: (who) => `Member actions for ${who}`,
   actionEdit: 'Edit',
@@ -435,6 +505,10 @@ const en: Strings = {
         return `${e.by} muted ${e.user} until ${e.until}${why(e.reason)}`;
       case 'member.unmuted':
         return `${e.by} unmuted ${e.user}`;
+      case 'room.closed':
+        return `${e.by} took the room down${why(e.reason)}`;
+      case 'room.reopened':
+        return `${e.by} restored the room`;
       case 'member.kicked':
         return `${e.by} kicked ${e.user}${e.until === null ? '' : ` until ${e.until}`}${why(e.reason)}`;
       case 'member.banned':
@@ -489,6 +563,10 @@ const en: Strings = {
       not_banned: 'That person is not banned.',
       invalid_request: 'That request was not accepted.',
       invalid_code: 'That code does not work: it is wrong, used up, replaced or expired.',
+      room_closed: 'An operator took this room down.',
+      word_filtered: 'That contains a word this room or server does not allow.',
+      not_operator: 'That operator secret is not right.',
+      server_banned: 'You are banned from this server.',
     })[code] ?? 'Something went wrong. Please try again.',
 };
 
@@ -543,6 +621,40 @@ const ko: Strings = {
   beginning: '대화방의 처음입니다.',
   loading: '불러오는 중…',
   roomNotFound: '존재하지 않는 대화방입니다.',
+  roomClosed: '운영자가 이 방을 닫았습니다. 지금은 아무도 읽거나 쓸 수 없습니다.',
+  hiddenPendingReview: '검토 대기 중이라 숨겨짐',
+  openReportsBadge: (n) => `처리되지 않은 신고 ${n}건`,
+  adminTitle: '운영자',
+  operatorSecretLabel: '운영자 비밀 키 (Operator secret)',
+  operatorSignIn: '운영자로 로그인',
+  operatorSignOut: '로그아웃',
+  operatorSignedIn: (id) => `운영자 ${id}(으)로 로그인함`,
+  adminRooms: '대화방',
+  orderLabel: '대화방 정렬 기준',
+  orderByActivity: '최근 활동',
+  orderByReports: '처리되지 않은 신고',
+  takeDown: (room) => `${room} 닫기`,
+  restoreRoom: (room) => `${room} 다시 열기`,
+  roomStatusClosed: '닫힘',
+  roomStatusOpen: '열림',
+  reportQueue: '신고 목록',
+  noOpenReports: '처리되지 않은 신고가 없습니다.',
+  reportedIn: (room, n) => `${room}: 신고 ${n}건`,
+  dismissReportsOf: (author) => `${author} 님 메시지의 신고 기각`,
+  deleteMessageOf: (author) => `${author} 님의 메시지 삭제`,
+  banAuthor: (author) => `${author} 님을 서버에서 차단`,
+  serverSettings: '서버 설정',
+  reservedNamesLabel: '예약된 이름 (한 줄에 하나)',
+  bannedWordsLabel: '금지어 (한 줄에 하나)',
+  filterModeLabel: '금지어를 쓰면',
+  filterModeRefuse: '메시지를 거부',
+  filterModeMask: '단어를 가림 (***)',
+  saveSettings: '설정 저장',
+  adminDone: '완료했습니다.',
+  noRoomsYet: '대화방이 없습니다.',
+  reportThresholdLabel: '이만큼의 사람이 신고하면 메시지 숨기기',
+  reportThresholdHint: '0: 숨기지 않음. 비우면 서버 기본값.',
+  saveWordFilter: '금지어 적용',
   messageActions: '메시지 작업',
   memberActions: (who) => `${who} 님에 대한 작업`,
   actionEdit: '수정',
@@ -699,6 +811,10 @@ const ko: Strings = {
         return `${e.by} 님이 ${e.user} 님을 ${e.until}까지 채팅 금지했습니다${why(e.reason)}`;
       case 'member.unmuted':
         return `${e.by} 님이 ${e.user} 님의 채팅 금지를 풀었습니다`;
+      case 'room.closed':
+        return `${e.by} 님이 방을 닫았습니다${why(e.reason)}`;
+      case 'room.reopened':
+        return `${e.by} 님이 방을 다시 열었습니다`;
       case 'member.kicked':
         return `${e.by} 님이 ${e.user} 님을 ${e.until === null ? '' : `${e.until}까지 `}내보냈습니다${why(e.reason)}`;
       case 'member.banned':
@@ -752,6 +868,10 @@ const ko: Strings = {
       not_banned: '그 사람은 차단 상태가 아닙니다.',
       invalid_request: '요청이 받아들여지지 않았습니다.',
       invalid_code: '쓸 수 없는 코드입니다. 틀렸거나, 이미 썼거나, 바뀌었거나, 만료되었습니다.',
+      room_closed: '운영자가 이 방을 닫았습니다.',
+      word_filtered: '이 방이나 서버에서 허용하지 않는 단어가 들어 있습니다.',
+      not_operator: '운영자 비밀 키가 맞지 않습니다.',
+      server_banned: '이 서버에서 차단되었습니다.',
     })[code] ?? '문제가 생겼습니다. 다시 시도하세요.',
 };
 

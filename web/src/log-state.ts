@@ -189,6 +189,8 @@ export function isNoticeEvent(
   switch (event.type) {
     case 'message.edited':
     case 'reaction.changed':
+    case 'message.hidden':
+    case 'message.restored':
       return false;
     case 'message.deleted':
       // An author tidying up their own message is not news; staff removing it is.
@@ -204,6 +206,8 @@ export function isNoticeEvent(
     case 'member.denied':
     case 'moderator.added':
     case 'moderator.removed':
+    case 'room.closed':
+    case 'room.reopened':
       return true;
     default: {
       const unreachable: never = event;
@@ -224,6 +228,8 @@ export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs:
   switch (event.type) {
     case 'message.edited':
     case 'message.deleted':
+    case 'message.hidden':
+    case 'message.restored':
       messages = replaceMessage(messages, event.message);
       break;
     case 'reaction.changed': {

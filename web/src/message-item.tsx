@@ -126,6 +126,11 @@ export function MessageItem({
         <p class="body deleted-body">
           <em>{t.deletedMessage}</em>
         </p>
+      ) : message.hidden === true ? (
+        // Enough members reported it: its text waits for staff review (staff read it under Reports).
+        <p class="body deleted-body">
+          <em>{t.hiddenPendingReview}</em>
+        </p>
       ) : mode === 'edit' ? (
         <EditForm
           initial={message.body}

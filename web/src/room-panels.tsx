@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, Ban, Report, Room, User } from '../../src/protocol/index.js';
-import { errorCodeOf, listAudit, listBans, listReports, olderAuditPage } from './api.js';
+import { errorCodeOf, getRoomWordFilter, listAudit, listBans, listReports, olderAuditPage } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
 import { useFocusOnMount } from './focus.js';
@@ -112,6 +112,88 @@ function NumberField(props: {
         {hint}
       </p>
     </>
+  );
+}
+
+/**
+ * The room's own banned words and report threshold (staff only; members never see the list). The
+ * list is read over HTTP; a save is one `settings` moderate command.
+ */
+export function WordFilterForm({ token, roomId, act }: { token: string; roomId: string; act: Act }) {
+  const { t } = useI18n();
+  const [words, setWords] = useState('');
+  const [mode, setMode] = useState<'refuse' | 'mask'>('refuse');
+  const [threshold, setThreshold] = useState('');
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+
+  useEffect(() => {
+    let current = true;
+    getRoomWordFilter(token, roomId).then(
+      ({ wordFilter, reportHideThreshold }) => {
+        if (!current) return;
+        setWords(wordFilter?.words.join('\n') ?? '');
+        setMode(wordFilter?.mode ?? 'refuse');
+        setThreshold(reportHideThreshold === null ? '' : String(reportHideThreshold));
+      },
+      (caught: unknown) => current && setStatus({ ok: false, text: t.error(errorCodeOf(caught)) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [token, roomId, t]);
+
+  const save = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const list = words
+      .split('\n')
+      .map((w) => w.trim())
+      .filter((w) => w !== '');
+    try {
+      await act('moderate', {
+        action: 'settings',
+        wordFilter: list.length === 0 ? null : { mode, words: list },
+        reportHideThreshold: threshold.trim() === '' ? null : Number(threshold),
+      });
+      setStatus({ ok: true, text: t.settingsSaved });
+    } catch (caught) {
+      setStatus({ ok: false, text: t.error(caught instanceof SendError ? caught.code : 'internal_error') });
+    }
+  };
+
+  return (
+    <form class="settings" onSubmit={(event) => void save(event)}>
+      <label for="room-banned-words">{t.bannedWordsLabel}</label>
+      <textarea
+        id="room-banned-words"
+        rows={3}
+        value={words}
+        onInput={(e) => setWords(e.currentTarget.value)}
+      />
+      <label for="room-filter-mode">{t.filterModeLabel}</label>
+      <select
+        id="room-filter-mode"
+        value={mode}
+        onChange={(e) => setMode(e.currentTarget.value === 'mask' ? 'mask' : 'refuse')}
+      >
+        <option value="refuse">{t.filterModeRefuse}</option>
+        <option value="mask">{t.filterModeMask}</option>
+      </select>
+      <NumberField
+        id="room-report-threshold"
+        label={t.reportThresholdLabel}
+        hint={t.reportThresholdHint}
+        min={0}
+        max={1000}
+        value={threshold}
+        onInput={setThreshold}
+      />
+      <button type="submit">{t.saveWordFilter}</button>
+      {status === undefined ? null : (
+        <p class={status.ok ? 'info' : 'error'} role={status.ok ? 'status' : 'alert'}>
+          {status.text}
+        </p>
+      )}
+    </form>
   );
 }
 

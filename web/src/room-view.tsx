@@ -7,6 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import {
   type Message,
   MessageSchema,
+  OpenReportsCountSchema,
   PresenceEventSchema,
   type Room,
   type RoomEvent,
@@ -18,6 +19,7 @@ import { ActionsMenu, type MenuItem } from './actions-menu.js';
 import {
   ApiError,
   addressIdentities,
+  countOpenReports,
   getRoom,
   joinRoom,
   listMembers,
@@ -55,7 +57,14 @@ import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
 import { roomAfter } from './room-after.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
-import { AuditPanel, BansPanel, type PanelName, ReportsPanel, SettingsPanel } from './room-panels.js';
+import {
+  AuditPanel,
+  BansPanel,
+  type PanelName,
+  ReportsPanel,
+  SettingsPanel,
+  WordFilterForm,
+} from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 import { createThrottle } from './throttle.js';
 
@@ -108,7 +117,7 @@ function displayName(user: User): string {
 export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const { t, locale } = useI18n();
   const selfId = session.user.id;
-  const [room, setRoom] = useState<Room | 'missing' | undefined>(undefined);
+  const [room, setRoom] = useState<Room | 'missing' | 'closed' | undefined>(undefined);
   const [history, setHistory] = useState<'loading' | 'ready' | 'error'>('loading');
   const [attempt, setAttempt] = useState(0);
   const [log, setLog] = useState<LogState>(emptyLog);
@@ -154,6 +163,26 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
 
+  const [openReports, setOpenReports] = useState<number | undefined>(undefined);
+  const amStaff = typeof room === 'object' && roleIn(room, selfId) !== 'member';
+  // Staff see the room's open reports live: the first count over HTTP, then every change pushed.
+  useEffect(() => {
+    if (!amStaff) return;
+    let current = true;
+    countOpenReports(session.token, roomId).then(
+      (open) => current && setOpenReports(open),
+      () => undefined,
+    );
+    const off = connection.subscribe('/user/queue/reports', (body) => {
+      const count = frameBody(OpenReportsCountSchema, body);
+      if (count !== undefined && count.roomId === roomId) setOpenReports(count.open);
+    });
+    return () => {
+      current = false;
+      off();
+    };
+  }, [amStaff, roomId, connection, session.token]);
+
   const roomName = typeof room === 'object' ? room.name : '';
   useEffect(() => {
     document.title = roomName === '' ? t.appName : `${roomName} — ${t.appName}`;
@@ -197,6 +226,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) setRoom('missing');
+        else if (error instanceof ApiError && error.code === 'room_closed') setRoom('closed');
         else setHistory('error');
       }
     };
@@ -310,6 +340,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
     );
     const offErrors = connection.onQueueError((code, message, headers) => {
+      // An operator took the room down: every subscription of it ended; the room says so.
+      if (headers['room-id'] === roomId && code === 'room_closed') {
+        setRoom('closed');
+        return;
+      }
       // Kicks and bans end this person's subscriptions server-side; the room says so and offers a way back.
       if (headers['room-id'] !== roomId || (code !== 'kicked' && code !== 'banned')) return;
       const untilMs = code === 'kicked' ? kickedUntilRef.current : undefined;
@@ -504,10 +539,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       connection.sendNow(`/app/rooms.${roomId}.typing`, '{}');
   };
 
-  if (room === 'missing') {
+  if (room === 'missing' || room === 'closed') {
     return (
       <main id="main" class="room-view missing">
-        <p role="alert">{t.roomNotFound}</p>
+        <p role="alert">{room === 'closed' ? t.roomClosed : t.roomNotFound}</p>
         <BackLink />
       </main>
     );
@@ -516,6 +551,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const current = typeof room === 'object' ? room : undefined;
   const myRole = roleIn(current, selfId);
   const staff = myRole !== 'member';
+  const reportsLabel =
+    openReports === undefined || openReports === 0 ? undefined : t.openReportsBadge(openReports);
   const shownMembers = members.some((m) => m.id === selfId) ? members : [session.user, ...members];
   const typingNames = [...typists.values()].map((typist) => displayName(typist.user));
   const panels: { name: PanelName; label: string }[] = [];
@@ -621,6 +658,12 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                 {p.label}
               </button>
             ))}
+            {staff ? (
+              // Live: the server pushes the count to staff whenever a report is filed or closed.
+              <span class="badge open-reports" role="status">
+                {reportsLabel ?? ''}
+              </span>
+            ) : null}
           </div>
         )}
       </div>
@@ -633,7 +676,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             </button>
           </div>
           {openPanel.name === 'settings' ? (
-            <SettingsPanel room={current} act={act} />
+            <>
+              <SettingsPanel room={current} act={act} />
+              <WordFilterForm token={session.token} roomId={roomId} act={act} />
+            </>
           ) : openPanel.name === 'reports' ? (
             <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
           ) : openPanel.name === 'bans' ? (
@@ -927,6 +973,8 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
     case 'message.edited':
     case 'reaction.changed':
     case 'room.updated':
+    case 'message.hidden':
+    case 'message.restored':
       return { type: 'room.updated', by: displayName('by' in event ? event.by : event.message.author) };
     case 'message.deleted':
       return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
@@ -938,6 +986,10 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
         until: untilText(event.until, locale),
         reason: event.reason,
       };
+    case 'room.closed':
+      return { type: event.type, by: displayName(event.by), reason: event.reason };
+    case 'room.reopened':
+      return { type: event.type, by: displayName(event.by) };
     case 'member.kicked':
       return {
         type: event.type,

@@ -1,7 +1,7 @@
 // The URL as the app's location: `/` is the room list, `/rooms/<id>` a room, `/identity` the identity
 // panel (`/link#<code>` is where a device link QR code points; the code stays in the fragment, never
-// sent to a server). History API only, so the back button and shared links work; the server answers
-// every such path with index.html.
+// sent to a server), `/admin` the operator page. History API only, so the back button and shared links
+// work; the server answers every such path with index.html.
 import { LINK_PATH } from './link-code.js';
 
 export { LINK_PATH };
@@ -9,10 +9,12 @@ export { LINK_PATH };
 export type Route =
   | { readonly name: 'rooms' }
   | { readonly name: 'room'; readonly roomId: string }
-  | { readonly name: 'identity' };
+  | { readonly name: 'identity' }
+  | { readonly name: 'admin' };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/identity' || pathname === LINK_PATH) return { name: 'identity' };
+  if (/^\/admin\/?$/.test(pathname)) return { name: 'admin' };
   const match = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
   const encoded = match?.[1];
   if (encoded !== undefined) {
@@ -31,6 +33,8 @@ export function routePath(route: Route): string {
       return `/rooms/${encodeURIComponent(route.roomId)}`;
     case 'identity':
       return '/identity';
+    case 'admin':
+      return '/admin';
     default:
       return '/';
   }
