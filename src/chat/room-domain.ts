@@ -34,6 +34,7 @@ export type RoomLimits = Pick<
   | 'roomsPerUserPerHour'
   | 'roomJoinsPerUserPerMinute'
   | 'editWindowSeconds'
+  | 'ownerAbsenceDays'
   | 'maxReactionEmojisPerMessage'
   | 'maxReactionsPerUserPerMessage'
   | 'reactionRatePerSecond'
@@ -116,6 +117,7 @@ export class RoomDomain {
       presence,
       rateLimiter,
       rooms: this.rooms,
+      seen: (roomId, user) => this.moderation.noteSeen(roomId, user),
       joinsPerMinute: limits.roomJoinsPerUserPerMinute,
       typingRule: { capacity: limits.typingBurst, refillPerSecond: limits.typingRatePerSecond },
     });
@@ -169,7 +171,10 @@ export class RoomDomain {
       permissions: this.permissions,
       writer: this.#writer,
       hasher: deps.hasher,
+      presence,
+      logger,
       maxCombiningMarks: limits.maxCombiningMarks,
+      ownerAbsenceDays: limits.ownerAbsenceDays,
     });
     this.#reports = new Reports({
       store,

@@ -284,6 +284,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/ownership', async (request) =>
+    moderation.ownership(await authenticate(request), parseRoomId(request.params.id)),
+  );
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));

@@ -82,6 +82,8 @@ export const ERROR_CATALOGUE = {
   not_joined: queue(403, 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).'),
   too_many_attempts: queue(429, 'Too many room password attempts; wait and try again.'),
   server_busy: queue(503, 'The server is busy checking passwords; try again shortly.'),
+  owner_not_absent: queue(409, "The room's owner was seen too recently for a moderator to claim the room."),
+  not_present: queue(409, 'Ownership goes only to someone in the room now; that user is not.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

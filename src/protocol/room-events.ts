@@ -37,6 +37,16 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member.unbanned'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.added'), user: UserSchema, by }),
   z.object({ type: z.literal('moderator.removed'), user: UserSchema, by }),
+  z.object({
+    type: z.literal('owner.changed'),
+    /** The owner from now on. */
+    owner: UserSchema,
+    /** The owner until now, a moderator from now on. */
+    previous: UserSchema,
+    /** True: a moderator claimed the room of an absent owner; false: the owner handed it over. */
+    claimed: z.boolean(),
+    by,
+  }),
 ]);
 export type RoomEvent = Wire<typeof RoomEventSchema>;
 export type RoomEventType = RoomEvent['type'];
@@ -54,6 +64,7 @@ export const ROOM_EVENT_TYPES = [
   'member.unbanned',
   'moderator.added',
   'moderator.removed',
+  'owner.changed',
 ] as const satisfies readonly RoomEventType[];
 
 /** Compile-time: the list above names every member of the union. */

@@ -97,7 +97,7 @@ export const RoomSettingsSchema = z
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss or settings.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, settings, transfer or claim.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -122,6 +122,10 @@ export const ModerateBodySchema = z.discriminatedUnion(
     z.object({ action: z.literal('appoint'), userId }),
     z.object({ action: z.literal('dismiss'), userId }),
     z.extend(RoomSettingsSchema, { action: z.literal('settings') }),
+    /** The owner hands the room to someone in it now; the owner becomes a moderator. */
+    z.object({ action: z.literal('transfer'), userId }),
+    /** A moderator takes the room of an owner away for OWNER_ABSENCE_DAYS. */
+    z.object({ action: z.literal('claim') }),
   ],
   { error: ACTION_MESSAGE },
 );

@@ -139,6 +139,12 @@ export type NoticeText =
       readonly user: string;
     }
   | {
+      readonly type: 'owner.changed';
+      readonly owner: string;
+      readonly previous: string;
+      readonly claimed: boolean;
+    }
+  | {
       readonly type: 'member.kicked';
       readonly by: string;
       readonly user: string;
@@ -292,6 +298,10 @@ const en: Strings = {
         return `${e.by} made ${e.user} a moderator`;
       case 'moderator.removed':
         return `${e.by} removed ${e.user} as moderator`;
+      case 'owner.changed':
+        return e.claimed
+          ? `${e.owner} claimed the room: ${e.previous} was away too long, and is now a moderator`
+          : `${e.previous} made ${e.owner} the owner of the room, and is now a moderator`;
       default: {
         const unreachable: never = e;
         return unreachable;
@@ -471,6 +481,10 @@ const ko: Strings = {
         return `${e.by} 님이 ${e.user} 님을 관리자로 지정했습니다`;
       case 'moderator.removed':
         return `${e.by} 님이 ${e.user} 님을 관리자에서 해제했습니다`;
+      case 'owner.changed':
+        return e.claimed
+          ? `${e.owner} 님이 방장 자리를 넘겨받았습니다: ${e.previous} 님이 오래 자리를 비워 관리자가 되었습니다`
+          : `${e.previous} 님이 ${e.owner} 님에게 방장을 넘기고 관리자가 되었습니다`;
       default: {
         const unreachable: never = e;
         return unreachable;

@@ -201,6 +201,7 @@ export function isNoticeEvent(
     case 'member.unbanned':
     case 'moderator.added':
     case 'moderator.removed':
+    case 'owner.changed':
       return true;
     default: {
       const unreachable: never = event;

@@ -859,6 +859,13 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
     case 'moderator.added':
     case 'moderator.removed':
       return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
+    case 'owner.changed':
+      return {
+        type: event.type,
+        owner: displayName(event.owner),
+        previous: displayName(event.previous),
+        claimed: event.claimed,
+      };
     default: {
       const unreachable: never = event;
       return unreachable;
