@@ -45,12 +45,58 @@ describe('migrations', () => {
       await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
         active_at) VALUES (${id}, ${id}, ${id}, 1, 'u', 'n', '0001', 1)`.execute(db);
     }
-    expect(await applyMigrations(db, engine, () => 43)).toEqual([6]);
+    expect(await applyMigrations(db, engine, () => 43, 6)).toEqual([6]);
     const epochs = (await db.selectFrom('rooms').select('epoch').orderBy('id').execute()).map((r) => r.epoch);
     expect(epochs).toHaveLength(2);
     for (const epoch of epochs) expect(epoch).toMatch(/^[0-9a-f]{18}$/);
     expect(epochs[0]).not.toBe(epochs[1]);
   };
+
+  /** Rooms from before version 10 are owned by their creator, seen at the upgrade (not at creation). */
+  const roomsKeepTheirCreatorAsOwner = async (
+    db: Kysely<Database>,
+    engine: 'sqlite' | 'postgres',
+  ): Promise<void> => {
+    await applyMigrations(db, engine, () => 42, 9);
+    await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
+      active_at) VALUES ('r1', 'r1', 'r1', 1, 'creator-id', 'n', '0001', 1)`.execute(db);
+    const before = Date.now();
+    expect(await applyMigrations(db, engine, () => 43, 10)).toEqual([10]);
+    const after = Date.now();
+    const row = await db.selectFrom('rooms').select(['owner_id', 'owner_seen_at']).executeTakeFirstOrThrow();
+    expect(row.owner_id).toBe('creator-id');
+    expect(Number(row.owner_seen_at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(row.owner_seen_at)).toBeLessThanOrEqual(after + 1000);
+  };
+
+  it('SQLite: version 10 makes every existing room owned by its creator, seen at the upgrade', async () => {
+    const sqlite = await makeSqliteFixture();
+    fixture = sqlite;
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
+    });
+    try {
+      await roomsKeepTheirCreatorAsOwner(db, 'sqlite');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it.skipIf(skipPostgres)(
+    'PostgreSQL: version 10 makes every existing room owned by its creator, seen at the upgrade',
+    async () => {
+      const postgres = await makePostgresFixture();
+      fixture = postgres;
+      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+      pool.on('error', () => {});
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      try {
+        await roomsKeepTheirCreatorAsOwner(db, 'postgres');
+      } finally {
+        await db.destroy();
+      }
+    },
+  );
 
   it('SQLite: version 6 gives every existing room its own random epoch', async () => {
     const sqlite = await makeSqliteFixture();
