@@ -15,6 +15,7 @@ import {
   MembersSchema,
   MessagesPageSchema,
   ModerateBodySchema,
+  OwnershipSchema,
   PostMessageBodySchema,
   ReadinessSchema,
   ReportsSchema,
@@ -120,6 +121,7 @@ const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
   'GET /api/rooms/:id/audit': AuditPageSchema,
   'GET /api/rooms/:id/reports': ReportsSchema,
   'GET /api/rooms/:id/bans': BansSchema,
+  'GET /api/rooms/:id/ownership': OwnershipSchema,
   'GET /api/me/unread': UnreadSchema,
 };
 
