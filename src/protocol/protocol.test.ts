@@ -52,7 +52,8 @@ describe('protocol schemas', () => {
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"smite","userId":"u2"}')).toMatchObject({
       ok: false,
-      message: 'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, settings, transfer or claim.',
+      message:
+        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, settings, transfer or claim.',
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,
