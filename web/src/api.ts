@@ -13,6 +13,8 @@ import {
   MembersSchema,
   type Message,
   MessagesPageSchema,
+  type Ownership,
+  OwnershipSchema,
   type Report,
   ReportsSchema,
   type Room,
@@ -191,6 +193,11 @@ export async function listReports(token: string, roomId: string): Promise<readon
 
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
   return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
+}
+
+/** For staff: whether the owner is away long enough for a moderator to claim the room. */
+export async function getOwnership(token: string, roomId: string): Promise<Ownership> {
+  return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/ownership`, OwnershipSchema, { token });
 }
 
 /** The page after the audit entries shown (newest first): entries older than the last one's id. */

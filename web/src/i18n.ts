@@ -65,6 +65,11 @@ export interface Strings {
   readonly actionUnban: string;
   readonly actionAppoint: string;
   readonly actionDismiss: string;
+  readonly actionMakeOwner: string;
+  readonly confirmMakeOwner: (user: string) => string;
+  readonly makeOwner: string;
+  readonly claimOwnership: string;
+  readonly ownerAway: string;
   readonly cancel: string;
   readonly save: string;
   readonly editLabel: string;
@@ -224,6 +229,12 @@ const en: Strings = {
   actionUnban: 'Unban',
   actionAppoint: 'Make moderator',
   actionDismiss: 'Remove moderator',
+  actionMakeOwner: 'Make owner',
+  confirmMakeOwner: (user) =>
+    `Make ${user} the owner of this room? You will stay on as a moderator and cannot take it back.`,
+  makeOwner: 'Make owner',
+  claimOwnership: 'Claim ownership',
+  ownerAway: 'The owner has been away for a long time. As a moderator, you may take over the room.',
   cancel: 'Cancel',
   save: 'Save',
   editLabel: 'Edit text',
@@ -407,6 +418,11 @@ const ko: Strings = {
   actionUnban: '차단 해제',
   actionAppoint: '관리자로 지정',
   actionDismiss: '관리자 해제',
+  actionMakeOwner: '방장 넘기기',
+  confirmMakeOwner: (user) => `${user} 님에게 방장을 넘길까요? 나는 관리자로 남고, 되돌릴 수 없습니다.`,
+  makeOwner: '방장 넘기기',
+  claimOwnership: '방장 맡기',
+  ownerAway: '방장이 오랫동안 자리를 비웠습니다. 관리자인 내가 방을 맡을 수 있습니다.',
   cancel: '취소',
   save: '저장',
   editLabel: '수정할 내용',
