@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { type RunningParley, startParley } from '../../src/app.js';
+import { type RunningParley, type StartOverrides, startParley } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { eventually } from '../support/eventually.js';
 import { postJson } from '../support/parley.js';
@@ -81,8 +81,14 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
-/** `env` overrides the test defaults (e.g. tight rate limits for the failure path). */
-export async function startServer(overrides: Readonly<Record<string, string>> = {}): Promise<TestServer> {
+/**
+ * `overrides` replace the test defaults (e.g. tight rate limits for the failure path); `start` is handed
+ * to the server (e.g. a ManualClock for what takes days).
+ */
+export async function startServer(
+  overrides: Readonly<Record<string, string>> = {},
+  start: StartOverrides = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -97,7 +103,7 @@ export async function startServer(overrides: Readonly<Record<string, string>> = 
     ROOMS_PER_USER_PER_HOUR: '10000',
     ...overrides,
   };
-  let app: RunningParley | undefined = await startParley(loadConfig(env));
+  let app: RunningParley | undefined = await startParley(loadConfig(env), start);
   const port = app.port;
   const url = app.url;
   const stop = async (): Promise<void> => {
@@ -111,7 +117,7 @@ export async function startServer(overrides: Readonly<Record<string, string>> = 
     stop,
     restart: async () => {
       await stop();
-      app = await startParley(loadConfig({ ...env, PORT: String(port) }));
+      app = await startParley(loadConfig({ ...env, PORT: String(port) }), start);
     },
     dispose: async () => {
       await stop();
@@ -133,17 +139,18 @@ const CHROMIUM_ARGS = [
 
 /**
  * For the enclosing describe: builds the web client if needed, starts a Parley (the test defaults plus
- * `env`) and Chromium before its tests and hands both to `use`; closes them after its tests.
+ * `env`, and `start` such as a clock) and Chromium before its tests and hands both to `use`; closes them after its tests.
  */
 export function withServerAndBrowser(
   env: Readonly<Record<string, string>>,
   use: (started: { server: TestServer; browser: Browser }) => void,
+  start: StartOverrides = {},
 ): void {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     await ensureWebBuilt();
-    server = await startServer(env);
+    server = await startServer(env, start);
     browser = await launchBrowser();
     use({ server, browser });
   }, 180_000);
