@@ -6,7 +6,7 @@ import type { Client } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { ManualClock } from '../src/clock.js';
-import { bodyOf, getWithToken, join, refusal, send, subscribed } from './support/chat-client.js';
+import { bodyOf, getWithToken, join, refusal, send } from './support/chat-client.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
@@ -31,10 +31,8 @@ describe.each(backends)('ownership over STOMP on %s', (backend) => {
   let bob: Session;
   let carol: Session;
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
-    const client = await parley.connect(session.token);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
-  };
+  const connect = (session: Session): Promise<{ client: Client; errors: Inbox }> =>
+    parley.connectWithErrors(session);
   const moderate = (roomId: string): string => `/app/rooms.${roomId}.moderate`;
   const roomOf = (id: string): Promise<Room> => getJson<Room>(`${parley.url}/api/rooms/${id}`);
   /**

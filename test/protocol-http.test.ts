@@ -51,10 +51,8 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
     options?: ApiCallOptions,
   ): Promise<{ status: number; body: unknown }> => callApi(parley.url, method, path, options);
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
-    const client = await parley.connect(session.token);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
-  };
+  const connect = (session: Session): Promise<{ client: Client; errors: Inbox }> =>
+    parley.connectWithErrors(session);
 
   beforeAll(async () => {
     parley = await startTestParley({ backend });

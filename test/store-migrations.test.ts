@@ -19,25 +19,45 @@ describe('migrations', () => {
     fixture = undefined;
   });
 
-  it('are numbered 1..n in order', () => {
-    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-  });
-
-  it('SQLite: records each version once, applies nothing the second time', async () => {
+  /** A migration check on a fresh SQLite file, through Kysely. */
+  const onSqlite = async (check: (db: Kysely<Database>) => Promise<void>): Promise<void> => {
     const sqlite = await makeSqliteFixture();
     fixture = sqlite;
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
     });
     try {
+      await check(db);
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  /** A migration check on a fresh PostgreSQL database, through Kysely. */
+  const onPostgres = async (check: (db: Kysely<Database>) => Promise<void>): Promise<void> => {
+    const postgres = await makePostgresFixture();
+    fixture = postgres;
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await check(db);
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  it('are numbered 1..n in order', () => {
+    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  });
+
+  it('SQLite: records each version once, applies nothing the second time', () =>
+    onSqlite(async (db) => {
       expect(await applyMigrations(db, 'sqlite', () => 42)).toEqual(versions);
       expect(await applyMigrations(db, 'sqlite', () => 43)).toEqual([]);
       const rows = await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
       expect(rows.map((r) => [r.version, Number(r.applied_at)])).toEqual(versions.map((v) => [v, 42]));
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 
   const roomsGetEpochs = async (db: Kysely<Database>, engine: 'sqlite' | 'postgres'): Promise<void> => {
     await applyMigrations(db, engine, () => 42, 5);
@@ -69,62 +89,19 @@ describe('migrations', () => {
     expect(Number(row.owner_seen_at)).toBeLessThanOrEqual(after + 1000);
   };
 
-  it('SQLite: version 10 makes every existing room owned by its creator, seen at the upgrade', async () => {
-    const sqlite = await makeSqliteFixture();
-    fixture = sqlite;
-    const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
-    });
-    try {
-      await roomsKeepTheirCreatorAsOwner(db, 'sqlite');
-    } finally {
-      await db.destroy();
-    }
-  });
+  it('SQLite: version 10 makes every existing room owned by its creator, seen at the upgrade', () =>
+    onSqlite((db) => roomsKeepTheirCreatorAsOwner(db, 'sqlite')));
 
   it.skipIf(skipPostgres)(
     'PostgreSQL: version 10 makes every existing room owned by its creator, seen at the upgrade',
-    async () => {
-      const postgres = await makePostgresFixture();
-      fixture = postgres;
-      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
-      pool.on('error', () => {});
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      try {
-        await roomsKeepTheirCreatorAsOwner(db, 'postgres');
-      } finally {
-        await db.destroy();
-      }
-    },
+    () => onPostgres((db) => roomsKeepTheirCreatorAsOwner(db, 'postgres')),
   );
 
-  it('SQLite: version 6 gives every existing room its own random epoch', async () => {
-    const sqlite = await makeSqliteFixture();
-    fixture = sqlite;
-    const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
-    });
-    try {
-      await roomsGetEpochs(db, 'sqlite');
-    } finally {
-      await db.destroy();
-    }
-  });
+  it('SQLite: version 6 gives every existing room its own random epoch', () =>
+    onSqlite((db) => roomsGetEpochs(db, 'sqlite')));
 
-  it.skipIf(skipPostgres)(
-    'PostgreSQL: version 6 gives every existing room its own random epoch',
-    async () => {
-      const postgres = await makePostgresFixture();
-      fixture = postgres;
-      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
-      pool.on('error', () => {});
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      try {
-        await roomsGetEpochs(db, 'postgres');
-      } finally {
-        await db.destroy();
-      }
-    },
+  it.skipIf(skipPostgres)('PostgreSQL: version 6 gives every existing room its own random epoch', () =>
+    onPostgres((db) => roomsGetEpochs(db, 'postgres')),
   );
 
   it.skipIf(skipPostgres)('PostgreSQL: concurrent migrators apply each version exactly once', async () => {
