@@ -32,6 +32,7 @@ import { useFocusOnMount } from './focus.js';
 import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
+import { InlineConfirm } from './inline-confirm.js';
 import {
   addMessages,
   addNotice,
@@ -750,8 +751,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                     )}
                     <ActionsMenu label={t.memberActions(displayName(member))} items={memberItems(member)} />
                     {transferTo !== undefined && transferTo.id === member.id ? (
-                      <ConfirmTransfer
-                        who={displayName(member)}
+                      <InlineConfirm
+                        question={t.confirmMakeOwner(displayName(member))}
+                        action={t.makeOwner}
                         onConfirm={() => void runRoomAction({ action: 'transfer', userId: member.id })}
                         onCancel={() => setTransferTo(undefined)}
                       />
@@ -773,31 +775,6 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         </aside>
       </div>
     </main>
-  );
-}
-
-/** "Make owner" asks first: handing a room over cannot be taken back by the one who hands it. */
-function ConfirmTransfer({
-  who,
-  onConfirm,
-  onCancel,
-}: {
-  who: string;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const { t } = useI18n();
-  const button = useFocusOnMount<HTMLButtonElement>();
-  return (
-    <div class="inline-form confirm">
-      <span>{t.confirmMakeOwner(who)}</span>
-      <button type="button" class="danger" ref={button} onClick={onConfirm}>
-        {t.makeOwner}
-      </button>
-      <button type="button" class="secondary" onClick={onCancel}>
-        {t.cancel}
-      </button>
-    </div>
   );
 }
 
