@@ -14,6 +14,7 @@ import {
   MembersSchema,
   MessageSchema,
   MessagesPageSchema,
+  OwnershipSchema,
   ReadinessSchema,
   ReportsSchema,
   RoomEventSchema,
@@ -218,6 +219,12 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
       'GET /api/rooms/:id/bans',
     );
     expect(bans.bans).toMatchObject([{ user: bob.user, until: null, reason: 'enough', by: owner.user }]);
+    const ownership = exactly(
+      OwnershipSchema,
+      (await call('GET', `/api/rooms/${room.id}/ownership`, { token: owner.token })).body,
+      'GET /api/rooms/:id/ownership',
+    );
+    expect(ownership).toMatchObject({ ownerId: owner.user.id, absent: false });
 
     // Every room event the watcher saw is one of the union.
     await eventually(() =>
