@@ -1,28 +1,25 @@
 // Staff actions in a room: mute, kick, ban and lifting them, appointing and dismissing moderators,
-// changing the room's settings, handing the room over or claiming an absent owner's room (and noting
-// when the owner is seen), and the staff's reads (audit log, reports, bans). Each action is one
+// changing the room's settings, handing the room over or claiming it (decided by Ownership), and the
+// staff's reads (audit log, reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
 
-import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { PresenceRegistry, RateLimiter, RateRule } from '../cluster/bus.js';
+import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
 import type { AuditEntry, Ban, Report, RoomEventEffect, Store } from '../store/store.js';
 import { checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
 import type { RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
+import type { Ownership } from './ownership.js';
 import type { PasswordHasher } from './password-hasher.js';
 import {
-  ownerAwayFrom,
   type Permissions,
   type Role,
-  refuseClaim,
   refuseOwnerAsModerator,
   refuseSanctionTarget,
   refuseSelfLift,
-  refuseTransfer,
   refuseUnlessOwner,
 } from './permissions.js';
 import { takeOrRefuse } from './rate-limit.js';
@@ -39,24 +36,10 @@ export interface ModerationDependencies {
   readonly permissions: Permissions;
   readonly writer: RoomWriter;
   readonly hasher: PasswordHasher;
-  /** Who is in a room now: ownership goes only to someone present, and never while the owner is. */
-  readonly presence: PresenceRegistry;
-  readonly logger: Logger;
+  /** Handing the room over and claiming it. */
+  readonly ownership: Ownership;
   /** Most combining marks on one character of a reason (MAX_COMBINING_MARKS). */
   readonly maxCombiningMarks: number;
-  /** OWNER_ABSENCE_DAYS: how long an owner may be away before a moderator may claim the room. */
-  readonly ownerAbsenceDays: number;
-}
-
-/** Whether a room's owner may be claimed from them, and from when (see refuseClaim). */
-export interface OwnerStanding {
-  readonly ownerId: UserId;
-  /** In the room now (on any node). */
-  readonly present: boolean;
-  /** True: a moderator may claim the room now. */
-  readonly absent: boolean;
-  /** When a claim becomes possible if the owner stays away; null while they are in the room. */
-  readonly claimableFrom: string | null;
 }
 
 export class Moderation {
@@ -76,7 +59,7 @@ export class Moderation {
     const now = new Date(deps.clock.now());
     await takeOrRefuse(deps.rateLimiter, `moderate:${actor.id}`, MODERATE_RULE);
     // Acting in the room is being seen in it, as entering and leaving it are.
-    if (role === 'owner') await deps.store.markOwnerSeen(room.id, actor.id, now);
+    await deps.ownership.ownerActed(room, actor, now);
     const marks = deps.maxCombiningMarks;
     let effect: RoomEventEffect;
     let details: Record<string, unknown>;
@@ -133,31 +116,14 @@ export class Moderation {
         details = settings.details;
         break;
       }
-      case 'transfer': {
-        const target = await this.#user(command.userId);
-        const [online, sanctions] = await Promise.all([
-          deps.presence.members(room.id),
-          deps.store.findSanctions(room.id, target.id, now),
-        ]);
-        refuseTransfer(role, actor.id, {
-          id: target.id,
-          present: online.some((u) => u.id === target.id),
-          sanctions,
-        });
-        effect = { type: 'owner.changed', user: target, previous: actor };
-        details = { claimed: false };
-        break;
-      }
+      case 'transfer':
       case 'claim': {
-        const standing = await this.#ownerStanding(room);
-        refuseClaim(role, standing, now, deps.ownerAbsenceDays);
-        // Rooms older than the users table name their creator only, who is then the owner.
-        const previous =
-          (await deps.store.findUser(room.ownerId)) ??
-          (room.createdBy.id === room.ownerId ? room.createdBy : await this.#user(room.ownerId));
-        const absentBefore = new Date(now.getTime() - deps.ownerAbsenceDays * 86_400_000);
-        effect = { type: 'owner.changed', user: actor, previous, absentBefore };
-        details = { claimed: true, ownerSeenAt: standing.seenAt.toISOString() };
+        const change =
+          command.action === 'transfer'
+            ? await deps.ownership.transfer(actor, room, role, command.userId, now)
+            : await deps.ownership.claim(actor, room, role, now);
+        effect = change.effect;
+        details = change.details;
         break;
       }
       default:
@@ -165,36 +131,6 @@ export class Moderation {
     }
     await deps.writer.appendEvent({ roomId: room.id, actor, at: now, effect, audit: { details } });
   }
-
-  /** `GET /api/rooms/:id/ownership`, for staff: whether the owner is away long enough to be claimed. */
-  async ownership(user: User, roomId: RoomId): Promise<OwnerStanding> {
-    const deps = this.#deps;
-    const { room } = await deps.permissions.actingStaff(user, roomId, STAFF_READS);
-    const { present, seenAt } = await this.#ownerStanding(room);
-    const from = ownerAwayFrom(seenAt, deps.ownerAbsenceDays);
-    return {
-      ownerId: room.ownerId,
-      present,
-      absent: !present && deps.clock.now() >= from.getTime(),
-      claimableFrom: present ? null : from.toISOString(),
-    };
-  }
-
-  /**
-   * Told of every entry into and exit from a room (Membership): when it is the owner's, their last-seen
-   * time moves on. One policy read (cached) per entry, one write only for the owner; never per message.
-   * A failure is logged, never turned into a refused join.
-   */
-  readonly noteSeen = async (roomId: RoomId, user: User): Promise<void> => {
-    const deps = this.#deps;
-    try {
-      const room = await deps.permissions.policyRoom(roomId);
-      if (room.ownerId === user.id)
-        await deps.store.markOwnerSeen(room.id, user.id, new Date(deps.clock.now()));
-    } catch (error) {
-      deps.logger.warn({ err: error, roomId }, "recording the owner's last-seen time failed");
-    }
-  };
 
   async audit(
     user: User,
@@ -250,15 +186,6 @@ export class Moderation {
     const target = await this.#user(userId);
     refuseSanctionTarget(room, role, target.id);
     return target;
-  }
-
-  async #ownerStanding(room: StoredRoom): Promise<{ present: boolean; seenAt: Date }> {
-    const [online, seenAt] = await Promise.all([
-      this.#deps.presence.members(room.id),
-      this.#deps.store.findOwnerSeenAt(room.id),
-    ]);
-    if (seenAt === undefined) throw new ParleyError('room_not_found');
-    return { present: online.some((u) => u.id === room.ownerId), seenAt };
   }
 
   async #user(userId: string): Promise<User> {

@@ -1,7 +1,8 @@
 // The room domain, assembled: rooms and their reads, membership and presence, the one Permissions,
-// the command handlers (messages, moderation, reports, read markers) and the one append-and-publish
-// path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read its parts; it hands
-// what this node must deliver to the RoomOutput it was built with. Knows no transport.
+// the command handlers (messages, moderation and ownership, reports, read markers) and the one
+// append-and-publish path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read
+// its parts; it hands what this node must deliver to the RoomOutput it was built with. Knows no
+// transport.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
@@ -14,6 +15,7 @@ import { MentionNotices } from './mention-notices.js';
 import { MessageCommands } from './message-commands.js';
 import type { Message, RoomId, User } from './model.js';
 import { Moderation } from './moderation.js';
+import { Ownership } from './ownership.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { Permissions } from './permissions.js';
 import { ReadMarkers } from './read-markers.js';
@@ -73,6 +75,7 @@ export class RoomDomain {
   readonly membership: Membership;
   readonly permissions: Permissions;
   readonly moderation: Moderation;
+  readonly ownership: Ownership;
   readonly readMarkers: ReadMarkers;
   readonly #messages: MessageCommands;
   readonly #reports: Reports;
@@ -117,7 +120,7 @@ export class RoomDomain {
       presence,
       rateLimiter,
       rooms: this.rooms,
-      seen: (roomId, user) => this.moderation.noteSeen(roomId, user),
+      seen: (roomId, user) => this.ownership.noteSeen(roomId, user),
       joinsPerMinute: limits.roomJoinsPerUserPerMinute,
       typingRule: { capacity: limits.typingBurst, refillPerSecond: limits.typingRatePerSecond },
     });
@@ -164,6 +167,14 @@ export class RoomDomain {
         },
       },
     });
+    this.ownership = new Ownership({
+      store,
+      presence,
+      permissions: this.permissions,
+      clock,
+      logger,
+      ownerAbsenceDays: limits.ownerAbsenceDays,
+    });
     this.moderation = new Moderation({
       store,
       rateLimiter,
@@ -171,10 +182,8 @@ export class RoomDomain {
       permissions: this.permissions,
       writer: this.#writer,
       hasher: deps.hasher,
-      presence,
-      logger,
+      ownership: this.ownership,
       maxCombiningMarks: limits.maxCombiningMarks,
-      ownerAbsenceDays: limits.ownerAbsenceDays,
     });
     this.#reports = new Reports({
       store,

@@ -285,7 +285,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));
   app.get<{ Params: { id: string } }>('/api/rooms/:id/ownership', async (request) =>
-    moderation.ownership(await authenticate(request), parseRoomId(request.params.id)),
+    rooms.ownership.standing(await authenticate(request), parseRoomId(request.params.id)),
   );
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
