@@ -46,6 +46,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lets a room owner be away OWNER_ABSENCE_DAYS (default 30, 1 to 3650) before a claim', () => {
+    expect(loadConfig({}).limits.ownerAbsenceDays).toBe(30);
+    expect(loadConfig({ OWNER_ABSENCE_DAYS: '7' }).limits.ownerAbsenceDays).toBe(7);
+    expect(problemVariables(problems({ OWNER_ABSENCE_DAYS: '0' }))).toEqual(['OWNER_ABSENCE_DAYS']);
+    expect(problemVariables(problems({ OWNER_ABSENCE_DAYS: '3651' }))).toEqual(['OWNER_ABSENCE_DAYS']);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8080, databaseUrl: undefined });
   });

@@ -125,6 +125,11 @@ const ENV_SCHEMA = {
   ROOM_JOINS_PER_USER_PER_MINUTE: integer(1, 1_000_000).default(30),
   /** How long authors may edit and delete their own messages. */
   EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
+  /**
+   * Days a room's owner may be away (neither in the room nor entering or leaving it) before one of its
+   * moderators may claim the room (docs/identity.md, "Rooms keep their owner").
+   */
+  OWNER_ABSENCE_DAYS: integer(1, 3650).default(30),
   /** Distinct emojis one message may carry; every reaction event and history page is bounded by it. */
   MAX_REACTION_EMOJIS_PER_MESSAGE: integer(1, 1000).default(20),
   MAX_REACTIONS_PER_USER_PER_MESSAGE: integer(1, 1000).default(5),
@@ -303,6 +308,7 @@ export interface Limits {
   readonly roomsPerUserPerHour: number;
   readonly roomJoinsPerUserPerMinute: number;
   readonly editWindowSeconds: number;
+  readonly ownerAbsenceDays: number;
   readonly maxReactionEmojisPerMessage: number;
   readonly maxReactionsPerUserPerMessage: number;
   readonly reactionRatePerSecond: number;
@@ -518,6 +524,7 @@ function toConfig(env: Env): Config {
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
       roomJoinsPerUserPerMinute: env.ROOM_JOINS_PER_USER_PER_MINUTE,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
+      ownerAbsenceDays: env.OWNER_ABSENCE_DAYS,
       maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,
       maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
       reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,

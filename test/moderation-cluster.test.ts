@@ -281,4 +281,33 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     };
     expect(after.messages.map((m) => m.body)).toEqual(['fixed']);
   });
+
+  it('a handover on node A reaches node B at once: the heir there is present, and owner at the next SEND', async () => {
+    const owner = await a.session('founder');
+    const heir = await b.session('heir');
+    const room = await a.createRoom(owner.token, 'handed across');
+    const path = `/app/rooms.${room.id}`;
+    const ownerClient = await connect(a, owner);
+    const ownerErrors = await subscribed(ownerClient, '/user/queue/errors');
+    await send(ownerClient, `${path}.moderate`, { action: 'settings', slowModeSeconds: 600 });
+    const heirClient = await connect(b, heir);
+    const heirErrors = await subscribed(heirClient, '/user/queue/errors');
+    const heirRoom = await join(heirClient, room.id);
+    await send(heirClient, path, { body: 'one as a member' });
+    // Slow mode holds for the member on node B before the handover.
+    expect(await refusal(heirClient, heirErrors, path, { body: 'too soon' })).toBe('slow_mode');
+
+    // The heir is in the room on node B: node A sees them present (shared presence) and hands it over.
+    await send(ownerClient, `${path}.moderate`, { action: 'transfer', userId: heir.user.id });
+    await eventually(() => expect(heirRoom.messages.map((m) => m.headers.event)).toContain('owner.changed'));
+    // Node B's policy cache dropped the room: the new owner is exempt from slow mode at once.
+    await send(heirClient, path, { body: 'two as the owner' });
+    // And node A refuses the previous owner what is the owner's alone now.
+    expect(
+      await refusal(ownerClient, ownerErrors, `${path}.moderate`, {
+        action: 'appoint',
+        userId: heir.user.id,
+      }),
+    ).toBe('forbidden');
+  });
 });

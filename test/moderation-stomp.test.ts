@@ -40,10 +40,8 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
   let bob: Session;
   let carol: Session;
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
-    const client = await parley.connect(session.token);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
-  };
+  const connect = (session: Session): Promise<{ client: Client; errors: Inbox }> =>
+    parley.connectWithErrors(session);
   const moderate = (roomId: string): string => `/app/rooms.${roomId}.moderate`;
 
   beforeAll(async () => {

@@ -16,6 +16,7 @@ import {
   MembersSchema,
   MessageSchema,
   MessagesPageSchema,
+  OwnershipSchema,
   ReadinessSchema,
   RecoveryCodeSchema,
   ReportsSchema,
@@ -54,10 +55,8 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
     options?: ApiCallOptions,
   ): Promise<{ status: number; body: unknown }> => callApi(parley.url, method, path, options);
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
-    const client = await parley.connect(session.token);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
-  };
+  const connect = (session: Session): Promise<{ client: Client; errors: Inbox }> =>
+    parley.connectWithErrors(session);
 
   beforeAll(async () => {
     parley = await startTestParley({ backend });
@@ -258,6 +257,12 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
       'GET /api/rooms/:id/bans',
     );
     expect(bans.bans).toMatchObject([{ user: bob.user, until: null, reason: 'enough', by: owner.user }]);
+    const ownership = exactly(
+      OwnershipSchema,
+      (await call('GET', `/api/rooms/${room.id}/ownership`, { token: owner.token })).body,
+      'GET /api/rooms/:id/ownership',
+    );
+    expect(ownership).toMatchObject({ ownerId: owner.user.id, absent: false });
 
     // Every room event the watcher saw is one of the union.
     await eventually(() =>

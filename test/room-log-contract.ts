@@ -75,6 +75,88 @@ export function describeRoomLogContract(name: string, makeFixture: () => Promise
       expect((await store.findRoom(roomId))?.lastSeq).toBe(2);
     });
 
+    it('owner.changed hands the room over: the previous owner becomes the last moderator, the new one leaves them', async () => {
+      const creator = (await store.findRoom(roomId))?.createdBy ?? user('creator');
+      const mod = user('mod');
+      const heir = user('heir');
+      for (const u of [heir, mod]) {
+        await log.appendEvent({
+          roomId,
+          actor: creator,
+          at: new Date(T0),
+          effect: { type: 'moderator.added', user: u },
+        });
+      }
+      const changed = await log.appendEvent({
+        roomId,
+        actor: creator,
+        at: new Date(T0 + 5000),
+        effect: { type: 'owner.changed', user: heir, previous: creator },
+        audit: { details: { claimed: false } },
+      });
+      expect(changed?.event).toEqual({
+        type: 'owner.changed',
+        owner: heir,
+        previous: creator,
+        claimed: false,
+        by: creator,
+      });
+      const room = await store.findRoom(roomId);
+      expect(room?.ownerId).toBe(heir.id);
+      expect(room?.createdBy).toEqual(creator);
+      expect(room?.moderators).toEqual([mod, creator]);
+      // The new owner counts as seen when the room became theirs.
+      expect(await store.findOwnerSeenAt(roomId)).toEqual(new Date(T0 + 5000));
+      const [audit] = await store.listAudit(roomId, { limit: 1 });
+      expect(audit).toMatchObject({
+        action: 'owner.changed',
+        actor: creator,
+        target: heir,
+        details: { claimed: false },
+      });
+      // The creator is no longer the owner: handing the room over again from them is refused, taking no seq.
+      const stale = await rejection(
+        log.appendEvent({
+          roomId,
+          actor: creator,
+          at: new Date(T0 + 6000),
+          effect: { type: 'owner.changed', user: mod, previous: creator },
+        }),
+      );
+      expect(stale.code).toBe('forbidden');
+      expect((await store.findRoom(roomId))?.lastSeq).toBe(changed?.seq);
+    });
+
+    it('owner.changed as a claim needs the owner last seen at or before absentBefore, checked in the transaction', async () => {
+      const creator = (await store.findRoom(roomId))?.createdBy ?? user('creator');
+      const mod = user('mod');
+      await store.markOwnerSeen(roomId, creator.id, new Date(T0 + 10_000));
+      const claim = (absentBeforeMs: number) =>
+        log.appendEvent({
+          roomId,
+          actor: mod,
+          at: new Date(T0 + 50_000),
+          effect: {
+            type: 'owner.changed',
+            user: mod,
+            previous: creator,
+            absentBefore: new Date(absentBeforeMs),
+          },
+        });
+      expect((await rejection(claim(T0 + 9_999))).code).toBe('owner_not_absent');
+      const claimed = await claim(T0 + 10_000);
+      expect(claimed?.event).toMatchObject({
+        type: 'owner.changed',
+        owner: mod,
+        previous: creator,
+        claimed: true,
+        by: mod,
+      });
+      // A second claim at once finds the room owned by someone else.
+      expect((await rejection(claim(T0 + 40_000))).code).toBe('forbidden');
+      expect((await store.findRoom(roomId))?.ownerId).toBe(mod.id);
+    });
+
     it('refuses events on an unknown room or message, taking no seq', async () => {
       const alice = user('alice');
       const { message } = await log.appendMessage(newMessage(roomId, 'hi', { author: alice }));

@@ -33,10 +33,8 @@ describe('room privacy and joining', () => {
   let eve: Session;
   let bob: Session;
 
-  const connect = async (session: Session): Promise<{ client: Client; errors: Inbox }> => {
-    const client = await parley.connect(session.token);
-    return { client, errors: await subscribed(client, '/user/queue/errors') };
-  };
+  const connect = (session: Session): Promise<{ client: Client; errors: Inbox }> =>
+    parley.connectWithErrors(session);
 
   async function call(method: 'GET' | 'POST', path: string, options?: ApiCallOptions): Promise<Reply> {
     const { status, body } = await callApi(parley.url, method, path, options);

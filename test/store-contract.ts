@@ -124,6 +124,17 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(await store.findRoom(randomUUID() as RoomId)).toBeUndefined();
       });
 
+      it("keeps the owner's last-seen time: from creation, only forward, only for the owner", async () => {
+        const room = await store.createRoom(newRoom('seen', T0));
+        expect(room.ownerId).toBe(room.createdBy.id);
+        expect(await store.findOwnerSeenAt(room.id)).toEqual(new Date(T0));
+        await store.markOwnerSeen(room.id, room.ownerId, new Date(T0 + 5000));
+        await store.markOwnerSeen(room.id, room.ownerId, new Date(T0 + 1000));
+        await store.markOwnerSeen(room.id, user('someone').id, new Date(T0 + 9000));
+        expect(await store.findOwnerSeenAt(room.id)).toEqual(new Date(T0 + 5000));
+        expect(await store.findOwnerSeenAt('no-such-room' as RoomId)).toBeUndefined();
+      });
+
       it('lists most recently active first (last message, else creation), then id', async () => {
         const old = await store.createRoom(newRoom('old', T0));
         const mid = await store.createRoom(newRoom('mid', T0 + 10));
@@ -593,6 +604,20 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           { id: owned.id, name: 'owned', role: 'owner' },
         ]);
         expect(await store.listStaffRooms(owner.id, 1)).toHaveLength(1);
+        // Ownership moves: the heir owns the room now, and the previous owner moderates it.
+        const heir = user('heir');
+        await store.appendEvent({
+          roomId: owned.id,
+          actor: owner,
+          at: new Date(T0 + 5000),
+          effect: { type: 'owner.changed', user: heir, previous: owner },
+        });
+        expect(await store.listStaffRooms(heir.id, 10)).toEqual([
+          { id: owned.id, name: 'owned', role: 'owner' },
+        ]);
+        expect((await store.listStaffRooms(owner.id, 10)).find((r) => r.id === owned.id)?.role).toBe(
+          'moderator',
+        );
       });
     });
 

@@ -19,27 +19,45 @@ describe('migrations', () => {
     fixture = undefined;
   });
 
-  it('are numbered from 1, in order, each version once', () => {
-    // Versions are handed out to parallel branches ahead of time, so one may land before a lower one.
-    expect(versions[0]).toBe(1);
-    for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? 0);
-  });
-
-  it('SQLite: records each version once, applies nothing the second time', async () => {
+  /** A migration check on a fresh SQLite file, through Kysely. */
+  const onSqlite = async (check: (db: Kysely<Database>) => Promise<void>): Promise<void> => {
     const sqlite = await makeSqliteFixture();
     fixture = sqlite;
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
     });
     try {
+      await check(db);
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  /** A migration check on a fresh PostgreSQL database, through Kysely. */
+  const onPostgres = async (check: (db: Kysely<Database>) => Promise<void>): Promise<void> => {
+    const postgres = await makePostgresFixture();
+    fixture = postgres;
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await check(db);
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  it('are numbered 1..n in order', () => {
+    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  });
+
+  it('SQLite: records each version once, applies nothing the second time', () =>
+    onSqlite(async (db) => {
       expect(await applyMigrations(db, 'sqlite', () => 42)).toEqual(versions);
       expect(await applyMigrations(db, 'sqlite', () => 43)).toEqual([]);
       const rows = await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
       expect(rows.map((r) => [r.version, Number(r.applied_at)])).toEqual(versions.map((v) => [v, 42]));
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 
   const roomsGetEpochs = async (db: Kysely<Database>, engine: 'sqlite' | 'postgres'): Promise<void> => {
     await applyMigrations(db, engine, () => 42, 5);
@@ -54,33 +72,36 @@ describe('migrations', () => {
     expect(epochs[0]).not.toBe(epochs[1]);
   };
 
-  it('SQLite: version 6 gives every existing room its own random epoch', async () => {
-    const sqlite = await makeSqliteFixture();
-    fixture = sqlite;
-    const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: new BetterSqlite3(sqlite.file) }),
-    });
-    try {
-      await roomsGetEpochs(db, 'sqlite');
-    } finally {
-      await db.destroy();
-    }
-  });
+  /** Rooms from before version 10 are owned by their creator, seen at the upgrade (not at creation). */
+  const roomsKeepTheirCreatorAsOwner = async (
+    db: Kysely<Database>,
+    engine: 'sqlite' | 'postgres',
+  ): Promise<void> => {
+    await applyMigrations(db, engine, () => 42, 9);
+    await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
+      active_at) VALUES ('r1', 'r1', 'r1', 1, 'creator-id', 'n', '0001', 1)`.execute(db);
+    const before = Date.now();
+    expect(await applyMigrations(db, engine, () => 43, 10)).toEqual([10]);
+    const after = Date.now();
+    const row = await db.selectFrom('rooms').select(['owner_id', 'owner_seen_at']).executeTakeFirstOrThrow();
+    expect(row.owner_id).toBe('creator-id');
+    expect(Number(row.owner_seen_at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(row.owner_seen_at)).toBeLessThanOrEqual(after + 1000);
+  };
+
+  it('SQLite: version 10 makes every existing room owned by its creator, seen at the upgrade', () =>
+    onSqlite((db) => roomsKeepTheirCreatorAsOwner(db, 'sqlite')));
 
   it.skipIf(skipPostgres)(
-    'PostgreSQL: version 6 gives every existing room its own random epoch',
-    async () => {
-      const postgres = await makePostgresFixture();
-      fixture = postgres;
-      const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
-      pool.on('error', () => {});
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      try {
-        await roomsGetEpochs(db, 'postgres');
-      } finally {
-        await db.destroy();
-      }
-    },
+    'PostgreSQL: version 10 makes every existing room owned by its creator, seen at the upgrade',
+    () => onPostgres((db) => roomsKeepTheirCreatorAsOwner(db, 'postgres')),
+  );
+
+  it('SQLite: version 6 gives every existing room its own random epoch', () =>
+    onSqlite((db) => roomsGetEpochs(db, 'sqlite')));
+
+  it.skipIf(skipPostgres)('PostgreSQL: version 6 gives every existing room its own random epoch', () =>
+    onPostgres((db) => roomsGetEpochs(db, 'postgres')),
   );
 
   it.skipIf(skipPostgres)('PostgreSQL: concurrent migrators apply each version exactly once', async () => {

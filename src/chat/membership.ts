@@ -13,6 +13,8 @@ export interface MembershipDependencies {
   readonly presence: PresenceRegistry;
   readonly rateLimiter: RateLimiter;
   readonly rooms: Rooms;
+  /** Told of every entry and exit once presence has it (the owner's last-seen time); must not throw. */
+  readonly seen: (roomId: RoomId, user: User) => Promise<void>;
   /** Entries per user per room and minute: each one is announced to the room (ROOM_JOINS_PER_USER_PER_MINUTE). */
   readonly joinsPerMinute: number;
   /** TYPING_BURST and TYPING_RATE_PER_SECOND. */
@@ -69,6 +71,7 @@ export class Membership {
     // Each entry and exit is broadcast to the room: churning subscriptions must not flood its members.
     await takeOrRefuse(this.#deps.rateLimiter, `join:${user.id}:${roomId}`, this.#joinRule);
     const { firstForUser } = await this.#deps.presence.join(roomId, { user, connectionId }, { maxUsers });
+    await this.#deps.seen(roomId, user);
     if (firstForUser) await this.#announce(roomId, { type: 'join', user });
   }
 
@@ -99,6 +102,7 @@ export class Membership {
     // A join still in flight would otherwise land after this leave and stay.
     await entry.entered.catch(() => undefined);
     const { lastForUser, user } = await this.#deps.presence.leave(roomId, connectionId);
+    if (user !== undefined) await this.#deps.seen(roomId, user);
     if (lastForUser && user !== undefined) await this.#announce(roomId, { type: 'leave', user });
   }
 

@@ -38,7 +38,10 @@ export interface StoredRoom {
   readonly lastMessageAt: string | null;
   /** The highest `seq` stored in this room (0 when empty), over messages and room events. */
   readonly lastSeq: number;
-  /** The creator: appoints and dismisses moderators, reads the audit log. */
+  /**
+   * Appoints and dismisses moderators, reads the audit log: the creator until ownership moves (handed
+   * over by the owner, or claimed by a moderator after the owner's absence; see docs/identity.md).
+   */
   readonly ownerId: UserId;
   readonly moderators: readonly User[];
   /** Most distinct users online at once; null: no cap. */
@@ -166,7 +169,14 @@ export type RoomEvent =
   | { readonly type: 'moderator.added'; readonly user: User; readonly by: User }
   | { readonly type: 'moderator.removed'; readonly user: User; readonly by: User }
   | { readonly type: 'room.closed'; readonly reason: string | null; readonly by: User }
-  | { readonly type: 'room.reopened'; readonly by: User };
+  | { readonly type: 'room.reopened'; readonly by: User }
+  | {
+      readonly type: 'owner.changed';
+      readonly owner: User;
+      readonly previous: User;
+      readonly claimed: boolean;
+      readonly by: User;
+    };
 
 /** What a ban covers: the identity alone, or also the networks it was recently used from. */
 export type BanScope = 'identity' | 'address';

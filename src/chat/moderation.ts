@@ -1,6 +1,7 @@
 // Staff actions in a room: mute, kick (with a cool-down), ban (of the identity, or also its recent
-// networks) and lifting them, appointing and dismissing moderators,
-// changing the room's settings, and the staff's reads (audit log, reports, bans). Each action is one
+// networks) and lifting them, appointing and dismissing moderators, changing the room's settings,
+// handing the room over or claiming it (decided by Ownership), and the staff's reads (audit log,
+// reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
 
@@ -14,6 +15,7 @@ import { checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
 import type { MessageId, RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
+import type { Ownership } from './ownership.js';
 import type { PasswordHasher } from './password-hasher.js';
 import {
   type Permissions,
@@ -44,6 +46,8 @@ export interface ModerationDependencies {
   readonly hasher: PasswordHasher;
   /** Where users were seen from: what an address ban copies and the count staff are shown. */
   readonly addressBans: AddressBans;
+  /** Handing the room over and claiming it. */
+  readonly ownership: Ownership;
   /** Most combining marks on one character of a reason (MAX_COMBINING_MARKS). */
   readonly maxCombiningMarks: number;
   /** The cool-down of a kick when staff pick none (KICK_COOLDOWN_SECONDS; 0: none). */
@@ -97,6 +101,8 @@ export class Moderation {
     );
     const now = new Date(deps.clock.now());
     await takeOrRefuse(deps.rateLimiter, `moderate:${actor.id}`, MODERATE_RULE);
+    // Acting in the room is being seen in it, as entering and leaving it are.
+    await deps.ownership.ownerActed(room, actor, now);
     const marks = deps.maxCombiningMarks;
     let effect: RoomEventEffect;
     let details: Record<string, unknown>;
@@ -186,6 +192,16 @@ export class Moderation {
         // Recorded on the reports (who, when); a hidden message comes back with an audited event.
         await deps.reports.resolve(room, command.messageId as MessageId, actor, 'dismissed');
         return;
+      case 'transfer':
+      case 'claim': {
+        const change =
+          command.action === 'transfer'
+            ? await deps.ownership.transfer(actor, room, role, command.userId, now)
+            : await deps.ownership.claim(actor, room, role, now);
+        effect = change.effect;
+        details = change.details;
+        break;
+      }
       default:
         return assertNever(command);
     }

@@ -9,7 +9,9 @@ import {
   joinNeeds,
   newcomerRefusal,
   newcomerWait,
+  ownerAwayFrom,
   readLevel,
+  refuseClaim,
   refuseDelete,
   refuseEdit,
   refuseFull,
@@ -18,6 +20,7 @@ import {
   refuseSanctioned,
   refuseSanctionTarget,
   refuseSelfLift,
+  refuseTransfer,
   refuseUnlessActingStaff,
   refuseUnlessOwner,
   roleOf,
@@ -220,5 +223,35 @@ describe('kick cool-downs and the newcomer gate', () => {
       retryAfterSeconds: 540,
       messagesLeft: 2,
     });
+  });
+});
+
+describe('ownership', () => {
+  const present = { id: member, present: true, sanctions: none };
+  it('is handed over by the owner alone, to someone else in the room now and under no sanction', () => {
+    expect(codeOf(() => refuseTransfer('owner', owner, present))).toBeUndefined();
+    expect(codeOf(() => refuseTransfer('moderator', moderator, present))).toBe('forbidden');
+    expect(codeOf(() => refuseTransfer('member', member, present))).toBe('forbidden');
+    expect(codeOf(() => refuseTransfer('owner', owner, { ...present, id: owner }))).toBe('invalid_request');
+    expect(codeOf(() => refuseTransfer('owner', owner, { ...present, present: false }))).toBe('not_present');
+    expect(codeOf(() => refuseTransfer('owner', owner, { ...present, sanctions: muted }))).toBe('forbidden');
+    expect(codeOf(() => refuseTransfer('owner', owner, { ...present, sanctions: banned }))).toBe('forbidden');
+  });
+
+  it('is claimed by a moderator once the owner is out of the room and was last seen absenceDays ago', () => {
+    const days = 30;
+    const seenAt = new Date(now.getTime() - days * 86_400_000);
+    expect(ownerAwayFrom(seenAt, days)).toEqual(now);
+    const away = { present: false, seenAt };
+    expect(codeOf(() => refuseClaim('moderator', away, now, days))).toBeUndefined();
+    const oneMsEarlier = new Date(now.getTime() - 1);
+    expect(codeOf(() => refuseClaim('moderator', away, oneMsEarlier, days))).toBe('owner_not_absent');
+    expect(codeOf(() => refuseClaim('moderator', { ...away, present: true }, now, days))).toBe(
+      'owner_not_absent',
+    );
+    expect(codeOf(() => refuseClaim('member', away, now, days))).toBe('forbidden');
+    expect(codeOf(() => refuseClaim('owner', away, now, days))).toBe('invalid_request');
+    // A shorter absence setting lets the same moderator claim sooner.
+    expect(codeOf(() => refuseClaim('moderator', away, oneMsEarlier, days - 1))).toBeUndefined();
   });
 });

@@ -165,6 +165,51 @@ export function refuseOwnerAsModerator(room: Roles, targetId: UserId): void {
   if (targetId === room.ownerId) throw new ParleyError('invalid_request', 'The owner is not a moderator.');
 }
 
+/**
+ * Handing the room over: the owner's alone, to someone else who is in the room now (a live subscription
+ * on any node) and under no sanction there.
+ */
+export function refuseTransfer(
+  role: Role,
+  actorId: UserId,
+  target: { readonly id: UserId; readonly present: boolean; readonly sanctions: MemberSanctions },
+): void {
+  refuseUnlessOwner(role, 'Only the owner hands the room over.');
+  if (target.id === actorId) throw new ParleyError('invalid_request', 'You own the room already.');
+  if (target.sanctions.ban !== undefined || target.sanctions.mutedUntil !== undefined) {
+    throw new ParleyError('forbidden', 'Lift their mute or ban before handing them the room.');
+  }
+  if (!target.present) throw new ParleyError('not_present');
+}
+
+/** Until when an owner last seen at `ownerSeenAt` still counts as around (claims come after). */
+export function ownerAwayFrom(ownerSeenAt: Date, absenceDays: number): Date {
+  return new Date(ownerSeenAt.getTime() + absenceDays * 86_400_000);
+}
+
+/**
+ * Claiming the room of an absent owner: a moderator's (acting: not muted or banned, see actingStaff),
+ * once the owner is not in the room and was last seen (entering or leaving it) `absenceDays` ago or more.
+ */
+export function refuseClaim(
+  role: Role,
+  owner: { readonly present: boolean; readonly seenAt: Date },
+  now: Date,
+  absenceDays: number,
+): void {
+  if (role === 'owner') throw new ParleyError('invalid_request', 'You own the room already.');
+  if (role !== 'moderator')
+    throw new ParleyError('forbidden', "Only a moderator may claim an absent owner's room.");
+  if (owner.present) throw new ParleyError('owner_not_absent', 'The owner is in the room now.');
+  const from = ownerAwayFrom(owner.seenAt, absenceDays);
+  if (now.getTime() < from.getTime()) {
+    throw new ParleyError(
+      'owner_not_absent',
+      `The room may be claimed from ${from.toISOString()} if its owner stays away.`,
+    );
+  }
+}
+
 /** Whether `now` is still within the author's edit window of `message`. */
 export function inEditWindow(message: Pick<Message, 'createdAt'>, now: Date, windowSeconds: number): boolean {
   return now.getTime() - Date.parse(message.createdAt) <= windowSeconds * 1000;

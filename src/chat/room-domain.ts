@@ -1,7 +1,8 @@
 // The room domain, assembled: rooms and their reads, membership and presence, the one Permissions,
-// the command handlers (messages, moderation, reports, read markers) and the one append-and-publish
-// path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read its parts; it hands
-// what this node must deliver to the RoomOutput it was built with. Knows no transport.
+// the command handlers (messages, moderation and ownership, reports, read markers) and the one
+// append-and-publish path they share. Adapters (STOMP routes, HTTP) hand it typed commands and read
+// its parts; it hands what this node must deliver to the RoomOutput it was built with. Knows no
+// transport.
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -19,6 +20,7 @@ import { MessageCommands } from './message-commands.js';
 import type { Message, RoomId, User } from './model.js';
 import { Moderation } from './moderation.js';
 import { Operators } from './operators.js';
+import { Ownership } from './ownership.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { Permissions } from './permissions.js';
 import { ReadMarkers } from './read-markers.js';
@@ -40,6 +42,7 @@ export type RoomLimits = Pick<
   | 'roomsPerUserPerHour'
   | 'roomJoinsPerUserPerMinute'
   | 'editWindowSeconds'
+  | 'ownerAbsenceDays'
   | 'maxReactionEmojisPerMessage'
   | 'maxReactionsPerUserPerMessage'
   | 'reactionRatePerSecond'
@@ -97,6 +100,7 @@ export class RoomDomain {
   readonly membership: Membership;
   readonly permissions: Permissions;
   readonly moderation: Moderation;
+  readonly ownership: Ownership;
   readonly readMarkers: ReadMarkers;
   /** Server-wide settings and bans, as this node holds them. */
   readonly serverPolicy: ServerPolicy;
@@ -153,6 +157,7 @@ export class RoomDomain {
       presence,
       rateLimiter,
       rooms: this.rooms,
+      seen: (roomId, user) => this.ownership.noteSeen(roomId, user),
       joinsPerMinute: limits.roomJoinsPerUserPerMinute,
       typingRule: { capacity: limits.typingBurst, refillPerSecond: limits.typingRatePerSecond },
     });
@@ -217,6 +222,14 @@ export class RoomDomain {
       maxWords: operatorConfig.wordFilterMaxWords,
       maxWordChars: operatorConfig.wordFilterMaxWordChars,
     };
+    this.ownership = new Ownership({
+      store,
+      presence,
+      permissions: this.permissions,
+      clock,
+      logger,
+      ownerAbsenceDays: limits.ownerAbsenceDays,
+    });
     this.moderation = new Moderation({
       store,
       rateLimiter,
@@ -225,6 +238,7 @@ export class RoomDomain {
       writer: this.#writer,
       hasher: deps.hasher,
       addressBans: deps.addressBans,
+      ownership: this.ownership,
       maxCombiningMarks: limits.maxCombiningMarks,
       kickCooldownSeconds: limits.kickCooldownSeconds,
       reports: this.#reports,

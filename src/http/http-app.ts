@@ -353,6 +353,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         request.params.userId,
       ),
   );
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/ownership', async (request) =>
+    rooms.ownership.standing(await authenticate(request), parseRoomId(request.params.id)),
+  );
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));

@@ -95,6 +95,8 @@ export const ERROR_CATALOGUE = {
   room_closed: queue(410, 'An operator took the room down: nobody can join, read or post in it.'),
   word_filtered: queue(400, 'The text contains a word the room or the server does not allow.'),
   not_operator: queue(401, 'The operator secret is missing or wrong (operator API, /api/admin/).'),
+  owner_not_absent: queue(409, "The room's owner was seen too recently for a moderator to claim the room."),
+  not_present: queue(409, 'Ownership goes only to someone in the room now; that user is not.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -135,6 +135,18 @@ export type Bans = Wire<typeof BansSchema>;
 export const AddressIdentitiesSchema = z.object({ identities: count, addresses: count });
 export type AddressIdentities = Wire<typeof AddressIdentitiesSchema>;
 
+/** `GET /api/rooms/:id/ownership`, for staff: whether the owner is away long enough to be claimed. */
+export const OwnershipSchema = z.object({
+  ownerId: z.string(),
+  /** The owner is in the room now (on any node). */
+  present: z.boolean(),
+  /** A moderator may claim the room now (`moderate` action `claim`). */
+  absent: z.boolean(),
+  /** When a claim becomes possible if the owner stays away; null while they are in the room. */
+  claimableFrom: z.nullable(isoTime),
+});
+export type Ownership = Wire<typeof OwnershipSchema>;
+
 /** `GET /healthz`: the process runs. */
 export const HealthSchema = z.object({ status: z.literal('ok') });
 export type Health = Wire<typeof HealthSchema>;

@@ -53,7 +53,7 @@ describe('protocol schemas', () => {
     expect(decodeJson(ModerateBodySchema, '{"action":"smite","userId":"u2"}')).toMatchObject({
       ok: false,
       message:
-        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings or dismissReports.',
+        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer or claim.',
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,

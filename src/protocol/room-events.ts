@@ -57,6 +57,16 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
   /** An operator took the room down: every subscription ends; history is kept for the audit. */
   z.object({ type: z.literal('room.closed'), reason, by }),
   z.object({ type: z.literal('room.reopened'), by }),
+  z.object({
+    type: z.literal('owner.changed'),
+    /** The owner from now on. */
+    owner: UserSchema,
+    /** The owner until now, a moderator from now on. */
+    previous: UserSchema,
+    /** True: a moderator claimed the room of an absent owner; false: the owner handed it over. */
+    claimed: z.boolean(),
+    by,
+  }),
 ]);
 export type RoomEvent = Wire<typeof RoomEventSchema>;
 export type RoomEventType = RoomEvent['type'];
@@ -81,6 +91,7 @@ export const ROOM_EVENT_TYPES = [
   'moderator.removed',
   'room.closed',
   'room.reopened',
+  'owner.changed',
 ] as const satisfies readonly RoomEventType[];
 
 /** Compile-time: the list above names every member of the union. */

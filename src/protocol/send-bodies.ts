@@ -137,7 +137,7 @@ export const RoomSettingsSchema = z
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings or dismissReports.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer or claim.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -175,6 +175,10 @@ export const ModerateBodySchema = z.discriminatedUnion(
     z.extend(RoomSettingsSchema, { action: z.literal('settings') }),
     /** Closes every open report of the message (recorded in the audit log); a hidden message is shown again. */
     z.object({ action: z.literal('dismissReports'), messageId: messageId('messageId') }),
+    /** The owner hands the room to someone in it now; the owner becomes a moderator. */
+    z.object({ action: z.literal('transfer'), userId }),
+    /** A moderator takes the room of an owner away for OWNER_ABSENCE_DAYS. */
+    z.object({ action: z.literal('claim') }),
   ],
   { error: ACTION_MESSAGE },
 );

@@ -323,6 +323,22 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX operator_audit_time_idx ON operator_audit (created_at, id)',
     ],
   },
+  {
+    version: 10,
+    name: 'room owners apart from creators, and when the owner was last seen',
+    // Ownership moves (transfer, claim after the owner's absence); the creator stays the creator. The
+    // owner's last-seen time is written when they enter or leave the room, never per message. Rooms
+    // that exist count their owner as seen at the upgrade, so nobody can claim one the day it lands.
+    statements: [
+      `ALTER TABLE rooms ADD COLUMN owner_id text NOT NULL DEFAULT ''`,
+      'ALTER TABLE rooms ADD COLUMN owner_seen_at bigint NOT NULL DEFAULT 0',
+      'UPDATE rooms SET owner_id = created_by_id',
+    ],
+    only: {
+      sqlite: [`UPDATE rooms SET owner_seen_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`],
+      postgres: ['UPDATE rooms SET owner_seen_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint'],
+    },
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

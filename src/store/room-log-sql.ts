@@ -420,6 +420,9 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       }
       break;
     }
+    case 'owner.changed':
+      await changeOwner(trx, e.roomId, effect, at);
+      break;
     case 'room.updated':
       // A gate set now must not silence who already spoke here: they have passed it.
       if (
@@ -576,6 +579,15 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       event = { type: effect.type, user: userJson(effect.user), by };
       break;
     }
+    case 'owner.changed':
+      event = {
+        type: effect.type,
+        owner: userJson(effect.user),
+        previous: userJson(effect.previous),
+        claimed: effect.absentBefore !== undefined,
+        by,
+      };
+      break;
     default:
       assertNever(effect);
   }
@@ -638,6 +650,42 @@ async function passSpeakers(trx: Db, roomId: RoomId, at: number): Promise<void> 
 
 async function deleteBanAddresses(trx: Db, roomId: RoomId, userId: UserId): Promise<void> {
   await trx.deleteFrom('ban_addresses').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+}
+
+/**
+ * Hands the room to `effect.user`: checked against the row as this transaction sees it (the room lock
+ * is held), so of two claims at once the second finds a new owner and is refused. The previous owner
+ * becomes a moderator (last in appointment order); the new one leaves the moderators and counts as seen.
+ */
+async function changeOwner(
+  trx: Db,
+  roomId: RoomId,
+  effect: Extract<NewRoomEvent['effect'], { type: 'owner.changed' }>,
+  at: number,
+): Promise<void> {
+  const row = await trx
+    .selectFrom('rooms')
+    .select(['owner_id', 'owner_seen_at', 'moderators'])
+    .where('id', '=', roomId)
+    .executeTakeFirstOrThrow();
+  if (row.owner_id !== effect.previous.id) {
+    throw new ParleyError('forbidden', 'The room has another owner now.');
+  }
+  if (effect.absentBefore !== undefined && toInt(row.owner_seen_at) > effect.absentBefore.getTime()) {
+    throw new ParleyError('owner_not_absent');
+  }
+  const others = parseUsers(row.moderators).filter(
+    (u) => u.id !== effect.user.id && u.id !== effect.previous.id,
+  );
+  await trx
+    .updateTable('rooms')
+    .set({
+      owner_id: effect.user.id,
+      owner_seen_at: at,
+      moderators: usersJson([...others, userJson(effect.previous)]),
+    })
+    .where('id', '=', roomId)
+    .execute();
 }
 
 type SeqRange = { readonly afterSeq: number; readonly limit: number };

@@ -98,7 +98,19 @@ export type RoomEventEffect =
   | { readonly type: 'moderator.removed'; readonly user: User }
   /** Taken down by an operator; `room.reopened` restores it. */
   | { readonly type: 'room.closed'; readonly reason: string | null }
-  | { readonly type: 'room.reopened' };
+  | { readonly type: 'room.reopened' }
+  | {
+      readonly type: 'owner.changed';
+      /** The new owner (leaves the moderators if they were one). */
+      readonly user: User;
+      /** The owner until now, who becomes a moderator; refused (`forbidden`) if they no longer own the room. */
+      readonly previous: User;
+      /**
+       * A claim: refused with `owner_not_absent` unless the previous owner was last seen at or before
+       * this time, checked in the transaction. Absent: a transfer by the owner.
+       */
+      readonly absentBefore?: Date;
+    };
 
 export interface ReactionCaps {
   readonly emojisPerMessage: number;

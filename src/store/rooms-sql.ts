@@ -1,8 +1,8 @@
 // Rooms as records: created, found, listed (activity order, name search, keyset cursor), and the
 // password hash, which never leaves the store otherwise. Settings and staff change through room events
-// (room-log-sql.ts), in the event's transaction.
+// (room-log-sql.ts), in the event's transaction; the owner's last-seen time is written here.
 import { type Kysely, sql } from 'kysely';
-import type { RoomId, StoredRoom } from '../chat/model.js';
+import type { RoomId, StoredRoom, UserId } from '../chat/model.js';
 import { containsPattern, type Database, encodeRoomCursor, foldName, roomFromRow, toInt } from './schema.js';
 import type { NewRoom, RoomPage, RoomQuery } from './store.js';
 
@@ -25,6 +25,8 @@ export async function createRoom(db: Db, room: NewRoom & { readonly epoch: strin
       last_seq: 0,
       active_at: createdAt,
       epoch: room.epoch,
+      owner_id: room.createdBy.id,
+      owner_seen_at: createdAt,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -78,4 +80,25 @@ export async function findPasswordHash(db: Db, roomId: RoomId): Promise<string |
     .where('id', '=', roomId)
     .executeTakeFirst();
   return row === undefined ? undefined : row.password_hash;
+}
+
+/** Moves the owner's last-seen time forward to `at`, only while `ownerId` owns the room. */
+export async function markOwnerSeen(db: Db, roomId: RoomId, ownerId: UserId, at: Date): Promise<void> {
+  await db
+    .updateTable('rooms')
+    .set({ owner_seen_at: at.getTime() })
+    .where('id', '=', roomId)
+    .where('owner_id', '=', ownerId)
+    .where('owner_seen_at', '<', at.getTime())
+    .execute();
+}
+
+/** When the room's owner was last seen; undefined: no room. */
+export async function findOwnerSeenAt(db: Db, roomId: RoomId): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('rooms')
+    .select('owner_seen_at')
+    .where('id', '=', roomId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : new Date(toInt(row.owner_seen_at));
 }

@@ -50,6 +50,10 @@ export interface RoomsTable {
   word_filter: ColumnType<string | null, string | null | undefined, string | null>;
   /** Distinct reporters that hide a message; null: the server default. */
   report_hide_threshold: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The owner now: the creator until ownership moves (transfer, claim). */
+  owner_id: ColumnType<string, string, string>;
+  /** When the owner was last seen entering or leaving the room (epoch ms). */
+  owner_seen_at: ColumnType<number | string, number, number>;
 }
 
 export interface MessagesTable {
@@ -305,7 +309,7 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     createdBy: { id: row.created_by_id as UserId, nickname: row.created_by_nick, tag: row.created_by_tag },
     lastMessageAt: row.last_message_at === null ? null : iso(row.last_message_at),
     lastSeq: toInt(row.last_seq),
-    ownerId: row.created_by_id as UserId,
+    ownerId: row.owner_id as UserId,
     moderators: parseUsers(row.moderators),
     memberCap: row.member_cap === null ? null : toInt(row.member_cap),
     slowModeSeconds: toInt(row.slow_mode_seconds),

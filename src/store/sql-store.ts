@@ -268,6 +268,16 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => rooms.findPasswordHash(this.db, roomId));
   }
 
+  async markOwnerSeen(roomId: RoomId, ownerId: UserId, at: Date): Promise<void> {
+    this.#assertOpen();
+    return this.#guard(() => rooms.markOwnerSeen(this.db, roomId, ownerId, at));
+  }
+
+  async findOwnerSeenAt(roomId: RoomId): Promise<Date | undefined> {
+    this.#assertOpen();
+    return this.#guard(() => rooms.findOwnerSeenAt(this.db, roomId));
+  }
+
   async listBans(roomId: RoomId, now: Date): Promise<Ban[]> {
     this.#assertOpen();
     return this.#guard(() => sanctions.listBans(this.db, roomId, now));

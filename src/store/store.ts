@@ -128,7 +128,7 @@ export interface RoomPage {
   readonly nextCursor: string | null;
 }
 
-/** Rooms and their settings and staff (roles change through room events: moderator.added/removed). */
+/** Rooms and their settings and staff (roles change through room events: moderator.*, owner.changed). */
 export interface RoomRecords {
   createRoom(room: NewRoom): Promise<StoredRoom>;
   findRoom(id: RoomId): Promise<StoredRoom | undefined>;
@@ -136,6 +136,13 @@ export interface RoomRecords {
   listRooms(query: RoomQuery): Promise<RoomPage>;
   /** The scrypt hash; null: no password; undefined: no room. */
   findPasswordHash(roomId: RoomId): Promise<string | null | undefined>;
+  /**
+   * Records that the owner was seen (entered or left the room) at `at`: only while `ownerId` still owns
+   * the room, and never moving the time back. A room's creation counts as its owner being seen.
+   */
+  markOwnerSeen(roomId: RoomId, ownerId: UserId, at: Date): Promise<void>;
+  /** When the room's current owner was last seen; undefined: no room. */
+  findOwnerSeenAt(roomId: RoomId): Promise<Date | undefined>;
 }
 
 /** Who an id is, the tags that tell equal nicknames apart, and sign-out-everywhere stamps. */

@@ -78,7 +78,7 @@ export async function findUserSeenAt(db: Db, id: UserId): Promise<Date | undefin
   return new Date(toInt(row.seen_at ?? row.created_at));
 }
 
-/** Rooms the user owns or moderates, most recently active first. */
+/** Rooms the user owns now (ownership moves: owner_id, not the creator) or moderates, most recently active first. */
 export async function listStaffRooms(db: Db, id: UserId, limit: number): Promise<StaffRoom[]> {
   // Moderators are a JSON array of users written by usersJson: `{"id":"<id>",…}` names one exactly.
   const pattern = `%${JSON.stringify({ id })
@@ -86,9 +86,9 @@ export async function listStaffRooms(db: Db, id: UserId, limit: number): Promise
     .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db
     .selectFrom('rooms')
-    .select(['id', 'name', 'created_by_id'])
+    .select(['id', 'name', 'owner_id'])
     .where((eb) =>
-      eb.or([eb('created_by_id', '=', id), sql<boolean>`moderators LIKE ${pattern} ESCAPE '\\'`]),
+      eb.or([eb('owner_id', '=', id), sql<boolean>`moderators LIKE ${pattern} ESCAPE '\\'`]),
     )
     .orderBy('active_at', 'desc')
     .orderBy('id', 'desc')
@@ -97,7 +97,7 @@ export async function listStaffRooms(db: Db, id: UserId, limit: number): Promise
   return rows.map((r) => ({
     id: r.id as RoomId,
     name: r.name,
-    role: r.created_by_id === id ? ('owner' as const) : ('moderator' as const),
+    role: r.owner_id === id ? ('owner' as const) : ('moderator' as const),
   }));
 }
 

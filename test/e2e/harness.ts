@@ -139,7 +139,7 @@ const CHROMIUM_ARGS = [
 
 /**
  * For the enclosing describe: builds the web client if needed, starts a Parley (the test defaults plus
- * `env`) and Chromium before its tests and hands both to `use`; closes them after its tests.
+ * `env`, and `start` such as a clock) and Chromium before its tests and hands both to `use`; closes them after its tests.
  */
 export function withServerAndBrowser(
   env: Readonly<Record<string, string>>,

@@ -278,6 +278,38 @@ describe('issue 8 wire reads', () => {
     ]);
   });
 
+  it('applies owner.changed as the server does: new owner out of the moderators, previous one in, last', () => {
+    const staffed: Room = { ...room, moderators: [bob, carol] };
+    const handed = read(
+      RoomEventSchema,
+      { type: 'owner.changed', owner: bob, previous: alice, claimed: false, by: alice },
+      'e',
+    );
+    const after = roomAfter(staffed, handed);
+    expect(after).toEqual({ ...staffed, ownerId: bob.id, moderators: [carol, alice] });
+    expect(roleIn(after, bob.id)).toBe('owner');
+    expect(roleIn(after, alice.id)).toBe('moderator');
+    // Applied twice (a replay), it ends where the server is.
+    expect(roomAfter(after, handed)).toEqual(after);
+  });
+
+  it('tells the room who owns it now, and how, in both languages', () => {
+    const names = { owner: 'bob#0002', previous: 'alice#0001' };
+    for (const locale of ['en', 'ko'] as const) {
+      const t = stringsFor(locale);
+      const handed = t.notice({ type: 'owner.changed', ...names, claimed: false });
+      const claimed = t.notice({ type: 'owner.changed', ...names, claimed: true });
+      for (const text of [handed, claimed]) {
+        expect(text).toContain('bob#0002');
+        expect(text).toContain('alice#0001');
+      }
+      expect(handed).not.toBe(claimed);
+    }
+    expect(stringsFor('en').notice({ type: 'owner.changed', ...names, claimed: false })).toBe(
+      'alice#0001 made bob#0002 the owner of the room, and is now a moderator',
+    );
+  });
+
   it('reads every event type and refuses unknown ones', () => {
     expect(
       read(

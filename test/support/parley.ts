@@ -8,7 +8,8 @@ import { type RunningParley, type StartOverrides, startParley } from '../../src/
 import type { Room, User } from '../../src/chat/model.js';
 import { loadConfig } from '../../src/config.js';
 import { makePostgresFixture, postgresUnavailable } from '../fixtures/store-fixtures.js';
-import { connectStompClient } from './stompjs-client.js';
+import { subscribed } from './chat-client.js';
+import { connectStompClient, type Inbox } from './stompjs-client.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -36,6 +37,8 @@ export interface TestParley {
   createRoom(token: string, name: string, topic?: string): Promise<Room>;
   /** A connected @stomp/stompjs client; `dispose` deactivates every client this made. */
   connect(token: string, options?: { heartbeatMs?: number }): Promise<Client>;
+  /** `connect` for a session, with its `/user/queue/errors` subscribed: refusals are read from `errors`. */
+  connectWithErrors(session: { readonly token: string }): Promise<{ client: Client; errors: Inbox }>;
   /** Stops the server but keeps its data (for restarts). */
   stop(): Promise<void>;
   /** A new server on the same data (and the same port). */
@@ -100,6 +103,10 @@ export async function startTestParley(options: TestParleyOptions = {}): Promise<
         });
         clients.push(client);
         return client;
+      },
+      connectWithErrors: async (session) => {
+        const client = await handle.connect(session.token);
+        return { client, errors: await subscribed(client, '/user/queue/errors') };
       },
       stop: () => app.close(),
       restart: async () => {

@@ -24,6 +24,8 @@ import {
   MessagesPageSchema,
   type OperatorSession,
   OperatorSessionSchema,
+  type Ownership,
+  OwnershipSchema,
   type RecoveryCode,
   RecoveryCodeSchema,
   type Report,
@@ -275,6 +277,11 @@ export async function listBans(token: string, roomId: string): Promise<readonly 
 export function addressIdentities(token: string, roomId: string, userId: string): Promise<AddressIdentities> {
   const path = `/api/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}/addresses`;
   return request('GET', path, AddressIdentitiesSchema, { token });
+}
+
+/** For staff: whether the owner is away long enough for a moderator to claim the room. */
+export async function getOwnership(token: string, roomId: string): Promise<Ownership> {
+  return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/ownership`, OwnershipSchema, { token });
 }
 
 /** The page after the audit entries shown (newest first): entries older than the last one's id. */

@@ -98,6 +98,11 @@ export interface Strings {
   readonly actionUnban: string;
   readonly actionAppoint: string;
   readonly actionDismiss: string;
+  readonly actionMakeOwner: string;
+  readonly confirmMakeOwner: (user: string) => string;
+  readonly makeOwner: string;
+  readonly claimOwnership: string;
+  readonly ownerAway: string;
   readonly cancel: string;
   readonly save: string;
   readonly editLabel: string;
@@ -242,6 +247,12 @@ export type NoticeText =
   | { readonly type: 'room.closed'; readonly by: string; readonly reason: string | null }
   | { readonly type: 'room.reopened'; readonly by: string }
   | {
+      readonly type: 'owner.changed';
+      readonly owner: string;
+      readonly previous: string;
+      readonly claimed: boolean;
+    }
+  | {
       readonly type: 'member.kicked';
       readonly by: string;
       readonly user: string;
@@ -356,6 +367,12 @@ const en: Strings = {
   actionUnban: 'Unban',
   actionAppoint: 'Make moderator',
   actionDismiss: 'Remove moderator',
+  actionMakeOwner: 'Make owner',
+  confirmMakeOwner: (user) =>
+    `Make ${user} the owner of this room? You will stay on as a moderator and cannot take it back.`,
+  makeOwner: 'Make owner',
+  claimOwnership: 'Claim ownership',
+  ownerAway: 'The owner has been away for a long time. As a moderator, you may take over the room.',
   cancel: 'Cancel',
   save: 'Save',
   editLabel: 'Edit text',
@@ -525,6 +542,10 @@ const en: Strings = {
         return `${e.by} made ${e.user} a moderator`;
       case 'moderator.removed':
         return `${e.by} removed ${e.user} as moderator`;
+      case 'owner.changed':
+        return e.claimed
+          ? `${e.owner} claimed the room: ${e.previous} was away too long, and is now a moderator`
+          : `${e.previous} made ${e.owner} the owner of the room, and is now a moderator`;
       default: {
         const unreachable: never = e;
         return unreachable;
@@ -669,6 +690,11 @@ const ko: Strings = {
   actionUnban: '차단 해제',
   actionAppoint: '관리자로 지정',
   actionDismiss: '관리자 해제',
+  actionMakeOwner: '방장 넘기기',
+  confirmMakeOwner: (user) => `${user} 님에게 방장을 넘길까요? 나는 관리자로 남고, 되돌릴 수 없습니다.`,
+  makeOwner: '방장 넘기기',
+  claimOwnership: '방장 맡기',
+  ownerAway: '방장이 오랫동안 자리를 비웠습니다. 관리자인 내가 방을 맡을 수 있습니다.',
   cancel: '취소',
   save: '저장',
   editLabel: '수정할 내용',
@@ -831,6 +857,10 @@ const ko: Strings = {
         return `${e.by} 님이 ${e.user} 님을 관리자로 지정했습니다`;
       case 'moderator.removed':
         return `${e.by} 님이 ${e.user} 님을 관리자에서 해제했습니다`;
+      case 'owner.changed':
+        return e.claimed
+          ? `${e.owner} 님이 방장 자리를 넘겨받았습니다: ${e.previous} 님이 오래 자리를 비워 관리자가 되었습니다`
+          : `${e.previous} 님이 ${e.owner} 님에게 방장을 넘기고 관리자가 되었습니다`;
       default: {
         const unreachable: never = e;
         return unreachable;

@@ -208,6 +208,7 @@ export function isNoticeEvent(
     case 'moderator.removed':
     case 'room.closed':
     case 'room.reopened':
+    case 'owner.changed':
       return true;
     default: {
       const unreachable: never = event;

@@ -10,6 +10,7 @@ import { SendError } from './connection.js';
 import { useFocusOnMount } from './focus.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
+import { InlineConfirm } from './inline-confirm.js';
 import { useLimits } from './limits-context.js';
 import { mentions as mentionsUser } from './mentions.js';
 import { MessageText } from './message-text.js';
@@ -180,7 +181,9 @@ export function MessageItem({
         />
       ) : null}
       {mode === 'delete' ? (
-        <ConfirmDelete
+        <InlineConfirm
+          question={t.confirmDelete}
+          action={t.actionDelete}
           onConfirm={() => void run('delete', { messageId: message.id })}
           onCancel={() => setMode('none')}
         />
@@ -306,22 +309,6 @@ function ReactPalette({ onPick, onCancel }: { onPick: (emoji: string) => void; o
           {emoji}
         </button>
       ))}
-      <button type="button" class="secondary" onClick={onCancel}>
-        {t.cancel}
-      </button>
-    </div>
-  );
-}
-
-function ConfirmDelete({ onConfirm, onCancel }: { onConfirm: () => void; onCancel: () => void }) {
-  const { t } = useI18n();
-  const button = useFocusOnMount<HTMLButtonElement>();
-  return (
-    <div class="inline-form confirm">
-      <span>{t.confirmDelete}</span>
-      <button type="button" class="danger" ref={button} onClick={onConfirm}>
-        {t.actionDelete}
-      </button>
       <button type="button" class="secondary" onClick={onCancel}>
         {t.cancel}
       </button>

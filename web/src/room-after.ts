@@ -15,6 +15,16 @@ export function roomAfter(room: Room, event: RoomEvent): Room {
         : { ...room, moderators: [...room.moderators, event.user] };
     case 'moderator.removed':
       return { ...room, moderators: room.moderators.filter((m) => m.id !== event.user.id) };
+    case 'owner.changed':
+      // As the server does it: the new owner leaves the moderators, the previous one joins them last.
+      return {
+        ...room,
+        ownerId: event.owner.id,
+        moderators: [
+          ...room.moderators.filter((m) => m.id !== event.owner.id && m.id !== event.previous.id),
+          event.previous,
+        ],
+      };
     default:
       return room;
   }

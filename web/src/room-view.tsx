@@ -20,6 +20,7 @@ import {
   ApiError,
   addressIdentities,
   countOpenReports,
+  getOwnership,
   getRoom,
   joinRoom,
   listMembers,
@@ -34,6 +35,7 @@ import { useFocusOnMount } from './focus.js';
 import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
+import { InlineConfirm } from './inline-confirm.js';
 import {
   addMessages,
   addNotice,
@@ -77,6 +79,8 @@ const BOTTOM_SLACK_PX = 48;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
+/** How often a moderator's client asks again whether the owner is away long enough to be claimed. */
+const OWNERSHIP_RECHECK_MS = 5 * 60_000;
 
 /** Why this person is not (or no longer) in the room's live feed. */
 type Gate =
@@ -136,6 +140,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [panel, setPanel] = useState<PanelName | undefined>(undefined);
   const [memberForm, setMemberForm] = useState<{ user: User; sanction: Sanction } | undefined>(undefined);
   const [roomError, setRoomError] = useState<string | undefined>(undefined);
+  const [transferTo, setTransferTo] = useState<User | undefined>(undefined);
+  const [ownerAway, setOwnerAway] = useState(false);
   // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
   const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
   // The history epoch the shown seqs belong to: resumes name it, so the server can say when it changed.
@@ -534,6 +540,35 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   markReadRef.current = markRead;
   useEffect(() => () => markReadRef.current(), []);
 
+  // A moderator is offered the room of an owner away OWNER_ABSENCE_DAYS (the server decides; this only
+  // shows the choice): asked when the room opens, when its owner, staff or members change, and every
+  // few minutes while it stays open.
+  const ownerIdNow = typeof room === 'object' ? room.ownerId : undefined;
+  const moderating = typeof room === 'object' && roleIn(room, selfId) === 'moderator';
+  useEffect(() => {
+    if (!moderating) {
+      setOwnerAway(false);
+      return;
+    }
+    let live = true;
+    const check = (): void => {
+      getOwnership(tokenRef.current, roomId).then(
+        (ownership) => {
+          if (live) setOwnerAway(ownership.absent);
+        },
+        () => {
+          if (live) setOwnerAway(false);
+        },
+      );
+    };
+    check();
+    const timer = setInterval(check, OWNERSHIP_RECHECK_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [moderating, ownerIdNow, roomId, members]);
+
   const typing = (): void => {
     if (connection.connected && typingGate(Date.now()))
       connection.sendNow(`/app/rooms.${roomId}.typing`, '{}');
@@ -594,6 +629,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       }
     }
     if (myRole === 'owner') {
+      items.push({ key: 'transfer', label: t.actionMakeOwner, onSelect: () => setTransferTo(member) });
       items.push(
         role === 'moderator'
           ? {
@@ -616,6 +652,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     try {
       await act('moderate', body);
       setMemberForm(undefined);
+      setTransferTo(undefined);
     } catch (caught) {
       setRoomError(t.error(caught instanceof SendError ? caught.code : 'internal_error'));
     }
@@ -644,6 +681,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             ) : null}
           </p>
         )}
+        {myRole === 'moderator' && ownerAway ? (
+          <p class="owner-away">
+            {t.ownerAway}{' '}
+            <button type="button" onClick={() => void runRoomAction({ action: 'claim' })}>
+              {t.claimOwnership}
+            </button>
+          </p>
+        ) : null}
         {panels.length === 0 ? null : (
           <div class="room-tools">
             {panels.map((p) => (
@@ -828,6 +873,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                       <span class="role">{role === 'owner' ? t.owner : t.moderator}</span>
                     )}
                     <ActionsMenu label={t.memberActions(displayName(member))} items={memberItems(member)} />
+                    {transferTo !== undefined && transferTo.id === member.id ? (
+                      <InlineConfirm
+                        question={t.confirmMakeOwner(displayName(member))}
+                        action={t.makeOwner}
+                        onConfirm={() => void runRoomAction({ action: 'transfer', userId: member.id })}
+                        onCancel={() => setTransferTo(undefined)}
+                      />
+                    ) : null}
                     {memberForm !== undefined && memberForm.user.id === member.id ? (
                       <SanctionForm
                         sanction={memberForm.sanction}
@@ -1015,6 +1068,13 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
       return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
     case 'member.asked':
       return { type: event.type, user: displayName(event.user) };
+    case 'owner.changed':
+      return {
+        type: event.type,
+        owner: displayName(event.owner),
+        previous: displayName(event.previous),
+        claimed: event.claimed,
+      };
     default: {
       const unreachable: never = event;
       return unreachable;
