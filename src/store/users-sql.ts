@@ -87,9 +87,7 @@ export async function listStaffRooms(db: Db, id: UserId, limit: number): Promise
   const rows = await db
     .selectFrom('rooms')
     .select(['id', 'name', 'owner_id'])
-    .where((eb) =>
-      eb.or([eb('owner_id', '=', id), sql<boolean>`moderators LIKE ${pattern} ESCAPE '\\'`]),
-    )
+    .where((eb) => eb.or([eb('owner_id', '=', id), sql<boolean>`moderators LIKE ${pattern} ESCAPE '\\'`]))
     .orderBy('active_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)
