@@ -155,8 +155,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     await sessions.start();
     cleanups.push(() => sessions.close());
     const { limits } = config;
-    // Where identities are seen from, as keyed hashes (the key derived from the token secret): what
-    // address bans copy and count. Old sightings are pruned hourly.
+    // Where identities are seen from, as keyed hashes (the key derived from the token secret): the one
+    // record that room and server-wide address bans copy and count. Old sightings are pruned hourly.
     const addressBans = new AddressBans({
       store,
       hasher: new AddressHasher(secret),
@@ -200,7 +200,6 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       authenticate: async (headers, remoteAddress) => {
         const user = await connectIdentity(headers, remoteAddress);
         serverPolicy?.refuseBanned(user.id, remoteAddress);
-        await serverPolicy?.seen(user.id, remoteAddress);
         return user;
       },
       clock,
@@ -269,7 +268,6 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       output: observedOutput(brokerRoomOutput(broker), metrics, clock),
       cacheTtls: config.caches,
       operators: config.operators,
-      addressHasher: new AddressHasher(secret),
     });
     serverPolicy = rooms.serverPolicy;
     // On every node: an identity just banned server-wide loses its open connections.

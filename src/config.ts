@@ -214,10 +214,6 @@ const ENV_SCHEMA = {
   RESERVED_NAMES_MAX: integer(0, 10_000).default(500),
   /** Distinct reporters that hide a message pending review, unless the room sets its own; 0: never. */
   REPORT_HIDE_THRESHOLD: integer(0, 1000).default(3),
-  /** Most recent addresses (keyed hashes) of an identity a server-wide address ban covers. */
-  SEEN_ADDRESSES_PER_USER: integer(1, 1000).default(20),
-  /** Days an identity's address hash is kept after it was last seen. */
-  SEEN_ADDRESS_RETENTION_DAYS: integer(1, 3650).default(30),
 
   // Storage and cluster.
   DB_POOL_MAX: integer(1, 1000).default(10),
@@ -371,8 +367,6 @@ export interface OperatorConfig {
   readonly wordFilterMaxWordChars: number;
   readonly reservedNamesMax: number;
   readonly reportHideThreshold: number;
-  readonly seenAddressesPerUser: number;
-  readonly seenAddressRetentionDays: number;
 }
 
 export interface Config {
@@ -490,8 +484,6 @@ function toConfig(env: Env): Config {
       wordFilterMaxWordChars: env.WORD_FILTER_MAX_WORD_CHARS,
       reservedNamesMax: env.RESERVED_NAMES_MAX,
       reportHideThreshold: env.REPORT_HIDE_THRESHOLD,
-      seenAddressesPerUser: env.SEEN_ADDRESSES_PER_USER,
-      seenAddressRetentionDays: env.SEEN_ADDRESS_RETENTION_DAYS,
     }),
     limits: Object.freeze({
       maxFrameBytes: env.MAX_FRAME_BYTES,

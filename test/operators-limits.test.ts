@@ -1,6 +1,6 @@
 // Every operator limit at its configured value: wrong secrets per address, word-list and reserved-name
-// sizes, how many recent addresses a server-wide ban covers; and operator secrets never echoed by a
-// configuration error.
+// sizes, how many recently seen networks a server-wide ban covers (BAN_ADDRESS_MAX_HASHES, shared with
+// room bans); and operator secrets never echoed by a configuration error.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/app.js';
@@ -52,7 +52,7 @@ describe('operator limits', () => {
         WORD_FILTER_MAX_WORDS: '3',
         WORD_FILTER_MAX_WORD_CHARS: '5',
         RESERVED_NAMES_MAX: '2',
-        SEEN_ADDRESSES_PER_USER: '2',
+        BAN_ADDRESS_MAX_HASHES: '2',
         TRUST_PROXY: 'true',
       },
       // Everything a node would log, at the most verbose level: no operator secret may be in it.
@@ -97,7 +97,7 @@ describe('operator limits', () => {
     await settings({ reservedNames: [], wordFilter: null });
   });
 
-  it('SEEN_ADDRESSES_PER_USER: a ban covers the identity’s most recent addresses', async () => {
+  it('BAN_ADDRESS_MAX_HASHES: a server-wide ban covers the networks the identity was seen from most recently', async () => {
     const created = await call('POST', '/api/sessions', {
       body: { nickname: 'roamer' },
       forwardedFor: '198.51.100.1',

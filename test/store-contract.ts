@@ -649,13 +649,22 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(await store.countIdentitiesFrom([], new Date(T0))).toBe(0);
       });
 
+      it('breaks ties in last seen by hash, so every node copies the same hashes into a ban', async () => {
+        const alice = user('alice');
+        for (const name of ['c', 'a', 'b']) await store.recordSighting(alice.id, h(name), new Date(T0));
+        expect(await store.listRecentHashes(alice.id, new Date(T0), 2)).toEqual([h('a'), h('b')]);
+      });
+
       it('prunes sightings last seen before a time, and only those', async () => {
         const [alice, bob] = [user('alice'), user('bob')];
         await store.recordSighting(alice.id, h('old'), new Date(T0));
         await store.recordSighting(bob.id, h('new'), new Date(T0 + 10_000));
+        // Seen again after the old first sighting: last seen decides, not first.
+        await store.recordSighting(bob.id, h('back'), new Date(T0));
+        await store.recordSighting(bob.id, h('back'), new Date(T0 + 5000));
         expect(await store.pruneSightings(new Date(T0 + 5000))).toBe(1);
         expect(await store.listRecentHashes(alice.id, new Date(0), 10)).toEqual([]);
-        expect(await store.listRecentHashes(bob.id, new Date(0), 10)).toEqual([h('new')]);
+        expect(await store.listRecentHashes(bob.id, new Date(0), 10)).toEqual([h('new'), h('back')]);
       });
     });
 
@@ -1226,14 +1235,9 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(cleared?.reportHideThreshold).toBeUndefined();
       });
 
-      it('lays, lists, expires and lifts server bans; remembers and forgets address hashes', async () => {
+      it('lays, lists, expires and lifts server bans', async () => {
         const troll = user('troll');
         const now = new Date(T0 + 1000);
-        await store.recordAddress(troll.id, 'hash-a', new Date(T0));
-        await store.recordAddress(troll.id, 'hash-b', new Date(T0 + 500));
-        await store.recordAddress(troll.id, 'hash-a', new Date(T0 + 900));
-        expect(await store.listAddresses(troll.id, 10)).toEqual(['hash-a', 'hash-b']);
-        expect(await store.listAddresses(troll.id, 1)).toEqual(['hash-a']);
         const common = { user: troll, reason: 'abuse', byOperator: 'op-1', createdAt: now };
         await store.addServerBans([
           { kind: 'user', subject: troll.id, until: null, ...common },
@@ -1251,8 +1255,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect((await store.listServerBans(now)).find((b) => b.kind === 'user')?.reason).toBe('again');
         expect(await store.liftServerBans(troll.id)).toBe(2);
         expect(await store.listServerBans(now)).toEqual([]);
-        expect(await store.forgetAddresses(new Date(T0 + 600))).toBe(1);
-        expect(await store.listAddresses(troll.id, 10)).toEqual(['hash-a']);
       });
 
       it('stores server settings and the operator audit log', async () => {

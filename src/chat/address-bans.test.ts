@@ -12,8 +12,11 @@ class FakeSightings {
   readonly writes: Array<{ userId: UserId; hash: AddressHash; at: number }> = [];
   prunedBefore: number | undefined;
   failNext = false;
+  /** While set, writes wait for it. */
+  gate: Promise<void> | undefined;
 
   async recordSighting(userId: UserId, hash: AddressHash, at: Date): Promise<void> {
+    await this.gate;
     if (this.failNext) {
       this.failNext = false;
       throw new Error('store down');
@@ -57,40 +60,64 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 describe('AddressBans', () => {
   it('records a sighting at most once per refresh interval per (user, network), never a raw address', async () => {
     const { clock, store, bans } = setup();
-    bans.seen(alice, '203.0.113.7');
-    bans.seen(alice, '203.0.113.7');
+    await bans.seen(alice, '203.0.113.7');
+    await bans.seen(alice, '203.0.113.7');
     // The same /64 is the same network.
-    bans.seen(alice, '2001:db8::1');
-    bans.seen(alice, '2001:db8::ffff');
-    await settle();
+    await bans.seen(alice, '2001:db8::1');
+    await bans.seen(alice, '2001:db8::ffff');
     expect(store.writes).toHaveLength(2);
     expect(JSON.stringify(store.writes)).not.toMatch(/203\.0\.113|2001:db8/);
     clock.advance(300_000);
-    bans.seen(alice, '203.0.113.7');
-    await settle();
+    await bans.seen(alice, '203.0.113.7');
     expect(store.writes).toHaveLength(3);
+  });
+
+  it('resolves once the write has settled, and a sighting meanwhile waits for the same write', async () => {
+    const { store, bans } = setup();
+    let open = (): void => undefined;
+    store.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    let first = false;
+    let second = false;
+    void bans.seen(alice, '203.0.113.7').then(() => {
+      first = true;
+    });
+    void bans.seen(alice, '203.0.113.7').then(() => {
+      second = true;
+    });
+    await settle();
+    expect([first, second, store.writes.length]).toEqual([false, false, 0]);
+    open();
+    await settle();
+    expect([first, second, store.writes.length]).toEqual([true, true, 1]);
+    // Within the refresh interval nothing is written and nothing waits.
+    store.gate = new Promise(() => undefined);
+    await bans.seen(alice, '203.0.113.7');
+    expect(store.writes).toHaveLength(1);
   });
 
   it('ignores peers that are not IP addresses, and retries a sighting whose write failed', async () => {
     const { store, bans } = setup();
-    bans.seen(alice, 'unknown');
+    await bans.seen(alice, 'unknown');
     expect(bans.hashOf('unknown')).toBeUndefined();
     store.failNext = true;
-    bans.seen(alice, '198.51.100.1');
-    await settle();
-    bans.seen(alice, '198.51.100.1');
-    await settle();
+    // A failed write resolves all the same: a sighting never refuses a request.
+    await expect(bans.seen(alice, '198.51.100.1')).resolves.toBeUndefined();
+    expect(store.writes).toHaveLength(0);
+    await bans.seen(alice, '198.51.100.1');
     expect(store.writes).toHaveLength(1);
   });
 
   it('a ban copies the networks seen within its window, most recent first, at most the configured number', async () => {
     const { clock, bans } = setup({ refreshMs: 0 });
-    bans.seen(alice, '192.0.2.1');
+    await bans.seen(alice, '192.0.2.1');
     clock.advance(49 * HOUR);
-    bans.seen(alice, '192.0.2.2');
-    bans.seen(alice, '192.0.2.3');
-    bans.seen(alice, '192.0.2.4');
-    await settle();
+    await bans.seen(alice, '192.0.2.2');
+    clock.advance(1);
+    await bans.seen(alice, '192.0.2.3');
+    clock.advance(1);
+    await bans.seen(alice, '192.0.2.4');
     const hashes = await bans.recentHashes(alice);
     expect(hashes).toEqual([bans.hashOf('192.0.2.4'), bans.hashOf('192.0.2.3')]);
   });

@@ -1,8 +1,8 @@
-// The machinery behind address bans, for room bans and any wider ban alike: which networks each user is
-// seen from (keyed hashes, never addresses: src/net/address-hash.ts), recorded at session creation,
-// CONNECT and authenticated HTTP requests and pruned past the retention; the recent ones a ban copies;
-// how many identities share them; and whether a set of banned hashes covers an address. Knows no
-// rooms, roles, events or SQL: the caller decides what is banned and where.
+// The one record of where identities are seen from, and the machinery of every address ban (a room's,
+// an operator's server-wide one): which networks each user is seen from (keyed hashes, never addresses:
+// src/net/address-hash.ts), recorded by Identity and pruned past the retention; the recent ones a ban
+// copies; how many identities share them; whether banned hashes cover an address. Knows no rooms,
+// roles, events or SQL: the caller decides what is banned and where.
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.js';
 import type { AddressHash, AddressHasher } from '../net/address-hash.js';
@@ -41,6 +41,8 @@ export class AddressBans {
   /** `${userId} ${hash}` → when this node last wrote the sighting. */
   readonly #written = new Map<string, number>();
   readonly #hashes = new Map<string, AddressHash | undefined>();
+  /** Writes under way, by pair: a second sighting meanwhile waits for the same write. */
+  readonly #pending = new Map<string, Promise<void>>();
   #pruner: Timer | undefined;
   #pruning: Promise<number> | undefined;
 
@@ -74,21 +76,32 @@ export class AddressBans {
   }
 
   /**
-   * The user was seen from this address: recorded in the background (a failure is logged, never felt
-   * by the request), at most once per refresh interval per pair on this node.
+   * The user was seen from this address: written at most once per refresh interval per pair on this
+   * node. Resolves when that write (or one already under way for the pair) has settled, so a ban laid
+   * after the caller answers covers the address; never rejects (a failure is logged, and the next
+   * sighting of the pair tries again).
    */
-  seen(userId: UserId, address: string): void {
+  seen(userId: UserId, address: string): Promise<void> {
     const hash = this.hashOf(address);
-    if (hash === undefined) return;
+    if (hash === undefined) return Promise.resolve();
     const now = this.#options.clock.now();
     const key = `${userId} ${hash}`;
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) return pending;
     const last = this.#written.get(key);
-    if (last !== undefined && now - last < this.#options.refreshMs) return;
+    if (last !== undefined && now - last < this.#options.refreshMs) return Promise.resolve();
     remember(this.#written, key, now);
-    this.#options.store.recordSighting(userId, hash, new Date(now)).catch((error: unknown) => {
-      this.#written.delete(key);
-      this.#options.logger.warn({ err: error }, 'recording an address sighting failed');
-    });
+    const write = this.#options.store
+      .recordSighting(userId, hash, new Date(now))
+      .catch((error: unknown) => {
+        this.#written.delete(key);
+        this.#options.logger.warn({ err: error }, 'recording an address sighting failed');
+      })
+      .finally(() => {
+        this.#pending.delete(key);
+      });
+    this.#pending.set(key, write);
+    return write;
   }
 
   /** What an address ban of this user copies: the networks they were seen from recently. */

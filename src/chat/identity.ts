@@ -47,10 +47,12 @@ export interface IdentityDependencies {
   readonly logger: Logger;
   readonly limits: IdentityLimits;
   /**
-   * Told where each identity is seen from (session creation, refresh, CONNECT, authenticated requests):
-   * address bans copy and count these sightings (src/chat/address-bans.ts).
+   * Told where each identity is seen from (session creation, refresh, sign-out everywhere, recovery,
+   * device links, CONNECT, authenticated requests): room and server-wide address bans copy and count
+   * these sightings (src/chat/address-bans.ts). Awaited, so a ban laid right after an answer covers the
+   * address it came from; it resolves at once unless a write is due, and never rejects.
    */
-  readonly sightings?: { seen(userId: User['id'], address: string): void };
+  readonly sightings?: { seen(userId: UserId, address: string): Promise<void> };
 }
 
 /** A code shown once: the caller hands it to the person and forgets it. */
@@ -104,25 +106,31 @@ export class Identity {
     const tag = await this.#deps.store.reserveTag(this.#tagClaim(draft));
     const issued = await this.#deps.tokens.issue({ ...draft, tag });
     await this.#remember(issued.user);
-    this.#deps.sightings?.seen(issued.user.id, remoteAddress);
+    await this.#seen(issued.user.id, remoteAddress);
     return issued;
   }
 
   /**
    * A fresh token for the same identity (sliding sessions): accepted up to the refresh grace past the
-   * token's expiry, rationed per user and per address, and the identity's current name.
+   * token's expiry, rationed per user and per address, and the identity's current name. `admit` may
+   * refuse the identity (by throwing) before anything is counted or recorded.
    */
-  async refreshSession(token: string | undefined, remoteAddress: string): Promise<IssuedToken> {
+  async refreshSession(
+    token: string | undefined,
+    remoteAddress: string,
+    admit?: (user: User) => void,
+  ): Promise<IssuedToken> {
     const { user } = await this.#deps.sessions.authenticate(token, 'refresh');
+    admit?.(user);
     await this.#deps.sessions.admitRefresh(user, remoteAddress);
-    this.#deps.sightings?.seen(user.id, remoteAddress);
+    await this.#seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
   /** Sign out everywhere: every token of the user issued until now stops working; a fresh one for this client. */
   async revokeAll(user: User, remoteAddress: string): Promise<IssuedToken> {
     await this.#deps.sessions.revokeAll(user, remoteAddress);
-    this.#deps.sightings?.seen(user.id, remoteAddress);
+    await this.#seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
@@ -194,7 +202,7 @@ export class Identity {
     const seenAt = await this.#deps.store.findUserSeenAt(found.userId);
     const lapsed = this.#deps.clock.now() - this.#deps.limits.recoveryWindowSeconds * 1000;
     if (seenAt === undefined || seenAt.getTime() < lapsed) throw invalidCode();
-    return this.#arrive(found.userId);
+    return this.#arrive(found.userId, remoteAddress);
   }
 
   /** A token for the identity that made this link code; the code is used up. */
@@ -205,7 +213,7 @@ export class Identity {
     // Made before the last "sign out other devices" (its expiry less its life): retired by it.
     const madeAtMs = found.at.getTime() - this.#deps.limits.linkCodeTtlSeconds * 1000;
     if (madeAtMs < (await this.#deps.sessions.validAfterMs(found.userId))) throw invalidCode();
-    return this.#arrive(found.userId);
+    return this.#arrive(found.userId, remoteAddress);
   }
 
   /**
@@ -214,7 +222,7 @@ export class Identity {
    */
   async authenticate(token: string | undefined, remoteAddress?: string): Promise<User> {
     const { user } = await this.#deps.sessions.authenticate(token);
-    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
+    if (remoteAddress !== undefined) await this.#seen(user.id, remoteAddress);
     return user;
   }
 
@@ -226,7 +234,7 @@ export class Identity {
   async connect(token: string | undefined, remoteAddress?: string): Promise<User> {
     const { user, issuedAtMs, recorded } = await this.#deps.sessions.authenticate(token);
     this.#issuedAtMs.set(user, issuedAtMs);
-    if (remoteAddress !== undefined) this.#deps.sightings?.seen(user.id, remoteAddress);
+    if (remoteAddress !== undefined) await this.#seen(user.id, remoteAddress);
     if (!recorded) {
       void this.#remember(user).catch((error: unknown) => {
         this.#deps.logger.warn({ err: error }, 'remembering a user failed');
@@ -263,10 +271,14 @@ export class Identity {
     return this.#deps.codes.hash(kind, normalized);
   }
 
-  /** A new browser takes the identity: its current name, a fresh token, the identity marked as used. */
-  async #arrive(userId: UserId): Promise<IssuedToken> {
+  /**
+   * A new browser takes the identity: its current name, a fresh token, the identity marked as used and
+   * seen from the browser's address.
+   */
+  async #arrive(userId: UserId, remoteAddress: string): Promise<IssuedToken> {
     const { user } = await this.#deps.store.findUserState(userId);
     if (user === undefined) throw invalidCode();
+    await this.#seen(user.id, remoteAddress);
     return this.#reissue(user);
   }
 
@@ -296,6 +308,10 @@ export class Identity {
 
   #now(): Date {
     return new Date(this.#deps.clock.now());
+  }
+
+  #seen(userId: UserId, remoteAddress: string): Promise<void> {
+    return this.#deps.sightings?.seen(userId, remoteAddress) ?? Promise.resolve();
   }
 
   #remember(user: User): Promise<void> {

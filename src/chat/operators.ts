@@ -13,6 +13,7 @@ import { ParleyError } from '../errors.js';
 import { addressKey } from '../net/client-address.js';
 import type { WordFilter } from '../protocol/index.js';
 import type { OperatorAuditRecord, OperatorRoom, ReportQueueItem, ServerBan, Store } from '../store/store.js';
+import type { AddressBans } from './address-bans.js';
 import { checkReason } from './body-rules.js';
 import type { MessageId, RoomId, StoredRoom, User, UserId } from './model.js';
 import { checkWordList } from './moderation.js';
@@ -36,6 +37,8 @@ export interface OperatorsDependencies {
   readonly logger: Logger;
   readonly config: OperatorConfig;
   readonly policy: ServerPolicy;
+  /** Where identities were seen from: a server-wide ban copies the same recent networks a room ban does. */
+  readonly addressBans: Pick<AddressBans, 'recentHashes'>;
   readonly writer: RoomWriter;
   readonly reports: Reports;
   readonly maxCombiningMarks: number;
@@ -55,7 +58,6 @@ const MAX_NAME_CHARS = 64;
 export class Operators {
   readonly #deps: OperatorsDependencies;
   readonly #hashes: readonly Buffer[];
-  #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: OperatorsDependencies) {
     this.#deps = deps;
@@ -65,25 +67,6 @@ export class Operators {
   /** Whether any operator is configured (without one, the operator API refuses everything). */
   get configured(): boolean {
     return this.#hashes.length > 0;
-  }
-
-  /** Forgets old address hashes now and then (SEEN_ADDRESS_RETENTION_DAYS). */
-  start(): void {
-    const prune = (): void => {
-      const days = this.#deps.config.seenAddressRetentionDays;
-      const before = new Date(this.#deps.clock.now() - days * 86_400_000);
-      void this.#deps.store.forgetAddresses(before).catch((error: unknown) => {
-        this.#deps.logger.warn({ err: error }, 'forgetting old address hashes failed');
-      });
-    };
-    prune();
-    this.#pruneTimer = setInterval(prune, 3_600_000);
-    this.#pruneTimer.unref();
-  }
-
-  close(): void {
-    if (this.#pruneTimer !== undefined) clearInterval(this.#pruneTimer);
-    this.#pruneTimer = undefined;
   }
 
   /**
@@ -193,10 +176,7 @@ export class Operators {
     const reason = checkReason(request.reason ?? null, false, deps.maxCombiningMarks);
     const now = this.#now();
     const until = request.seconds == null ? null : new Date(now.getTime() + request.seconds * 1000);
-    const addresses =
-      request.addresses === false
-        ? []
-        : await deps.store.listAddresses(user.id, deps.config.seenAddressesPerUser);
+    const addresses = request.addresses === false ? [] : await deps.addressBans.recentHashes(user.id);
     const common = { user, until, reason, byOperator: operator.id, createdAt: now };
     const bans: ServerBan[] = [
       { kind: 'user', subject: user.id, ...common },

@@ -4,13 +4,11 @@
 // its parts; it hands what this node must deliver to the RoomOutput it was built with. Knows no
 // transport.
 
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
 import type { CacheTtls, Limits, OperatorConfig } from '../config.js';
 import { assertNever } from '../errors.js';
-import { AddressHasher } from '../net/address-hash.js';
 import type { Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
 import type { PostCommand, RoomCommand } from './commands.js';
@@ -79,8 +77,6 @@ export interface RoomDomainDependencies {
   readonly output: RoomOutput;
   /** Operators, word-filter sizes, report threshold; absent: no operators and the documented defaults. */
   readonly operators?: OperatorConfig | undefined;
-  /** Keyed address hashes for server-wide bans; absent: a key of this process's own. */
-  readonly addressHasher?: AddressHasher | undefined;
 }
 
 /** The documented defaults (docs/configuration.md), with no operator configured. */
@@ -91,8 +87,6 @@ export const DEFAULT_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
   wordFilterMaxWordChars: 64,
   reservedNamesMax: 500,
   reportHideThreshold: 3,
-  seenAddressesPerUser: 20,
-  seenAddressRetentionDays: 30,
 });
 
 export class RoomDomain {
@@ -114,13 +108,7 @@ export class RoomDomain {
   constructor(deps: RoomDomainDependencies) {
     const { store, bus, presence, rateLimiter, clock, logger, limits } = deps;
     const operatorConfig = deps.operators ?? DEFAULT_OPERATOR_CONFIG;
-    this.serverPolicy = new ServerPolicy({
-      store,
-      bus,
-      clock,
-      logger,
-      addressHasher: deps.addressHasher ?? new AddressHasher(randomBytes(32)),
-    });
+    this.serverPolicy = new ServerPolicy({ store, bus, clock, logger, addressBans: deps.addressBans });
     const roomCache =
       deps.cache === undefined
         ? undefined
@@ -253,6 +241,7 @@ export class RoomDomain {
       logger,
       config: operatorConfig,
       policy: this.serverPolicy,
+      addressBans: deps.addressBans,
       writer: this.#writer,
       reports: this.#reports,
       maxCombiningMarks: limits.maxCombiningMarks,
@@ -267,7 +256,6 @@ export class RoomDomain {
       await this.#mentions.start();
       await this.serverPolicy.start();
       await this.#reports.start();
-      this.operators.start();
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
@@ -275,7 +263,6 @@ export class RoomDomain {
   }
 
   async close(): Promise<void> {
-    this.operators.close();
     await Promise.allSettled([
       this.permissions.close(),
       this.#mentions.close(),

@@ -1,17 +1,17 @@
 // The server-wide policy every node holds a copy of: the operators' settings (reserved names, the
 // server's banned words) and server-wide bans (identities and address hashes). Loaded from the store at
 // start, reloaded when any node announces a change on the `operator` channel (and on a bus resync).
-// Answers the checks — may this identity or address use the server, may this name or text be said —
-// and records where identities are seen from (address hashes only). Knows nothing of HTTP or frames.
+// Answers the checks — may this identity or address use the server, may this name or text be said.
+// Where identities are seen from is AddressBans' record, not this one's. Knows nothing of HTTP or frames.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus } from '../cluster/bus.js';
 import { ChannelFollower } from '../cluster/channel-follower.js';
 import { OPERATOR_CHANNEL } from '../cluster/messages.js';
 import { ParleyError } from '../errors.js';
-import type { AddressHasher } from '../net/address-hash.js';
 import { decodeJsonValue, type WordFilter, WordFilterSchema } from '../protocol/index.js';
 import type { ServerBan, Store } from '../store/store.js';
+import type { AddressBans } from './address-bans.js';
 import type { UserId } from './model.js';
 import { type CompiledFilter, foldForMatching, MatcherCache, WordMatcher } from './word-filter.js';
 
@@ -26,16 +26,13 @@ const EMPTY_SETTINGS: ServerSettings = Object.freeze({ reservedNames: [], wordFi
 const RESERVED_KEY = 'reservedNames';
 const WORD_FILTER_KEY = 'wordFilter';
 
-/** How often the same identity and address are written again (the store keeps the last time seen). */
-const SEEN_REFRESH_MS = 3_600_000;
-const SEEN_REMEMBERED = 10_000;
-
 export interface ServerPolicyDependencies {
   readonly store: Store;
   readonly bus: Bus;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly addressHasher: AddressHasher;
+  /** Hashes addresses (cached) as the sightings that server-wide address bans copy were hashed. */
+  readonly addressBans: Pick<AddressBans, 'hashOf'>;
 }
 
 export class ServerPolicy {
@@ -49,8 +46,6 @@ export class ServerPolicy {
   /** subject → until (epoch ms; Infinity: for good), per kind. */
   #bannedUsers = new Map<string, number>();
   #bannedAddresses = new Map<string, number>();
-  /** `${userId} ${hash}` → when last written, so a busy identity is not written on every connect. */
-  readonly #seen = new Map<string, number>();
   #loading: Promise<void> = Promise.resolve();
 
   constructor(deps: ServerPolicyDependencies) {
@@ -102,31 +97,10 @@ export class ServerPolicy {
     if (userId !== undefined && inForce(this.#bannedUsers.get(userId)))
       throw new ParleyError('server_banned');
     if (address !== undefined && this.#bannedAddresses.size > 0) {
-      if (inForce(this.#bannedAddresses.get(this.#deps.addressHasher.hash(address))))
+      const hash = this.#deps.addressBans.hashOf(address);
+      if (hash !== undefined && inForce(this.#bannedAddresses.get(hash)))
         throw new ParleyError('server_banned');
     }
-  }
-
-  /**
-   * Remembers (as a keyed hash) that the identity used this address: written at most once an hour per
-   * pair on this node, and awaited, so a ban laid after an answer covers the address it came from.
-   * A failed write is logged, never refused.
-   */
-  async seen(userId: UserId, address: string): Promise<void> {
-    const hash = this.#deps.addressHasher.hash(address);
-    const key = `${userId} ${hash}`;
-    const now = this.#deps.clock.now();
-    const last = this.#seen.get(key);
-    if (last !== undefined && now - last < SEEN_REFRESH_MS) return;
-    this.#seen.delete(key);
-    this.#seen.set(key, now);
-    if (this.#seen.size > SEEN_REMEMBERED) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
-    await this.#deps.store.recordAddress(userId, hash, new Date(now)).catch((error: unknown) => {
-      this.#deps.logger.warn({ err: error }, 'recording an address hash failed');
-    });
   }
 
   /**

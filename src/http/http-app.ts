@@ -200,7 +200,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       request.clientAddress,
     );
     serverPolicy.refuseBanned(user.id, request.clientAddress);
-    await serverPolicy.seen(user.id, request.clientAddress);
     return user;
   };
   /** An operator's secret as a bearer token (`/api/admin/…`). */
@@ -232,15 +231,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     serverPolicy.refuseBanned(undefined, request.clientAddress);
     if (typeof nickname === 'string') serverPolicy.checkName(nickname, { reserved: true });
     const session = await identity.createSession(nickname, request.clientAddress);
-    await serverPolicy.seen(session.user.id, request.clientAddress);
     return reply.code(201).send(session);
   });
 
   app.get('/api/limits', async () => options.clientLimits);
 
-  // Sliding sessions: a token up to the refresh grace past its expiry is still renewed.
+  // Sliding sessions: a token up to the refresh grace past its expiry is still renewed; not for an
+  // identity or from an address banned server-wide.
   app.post('/api/sessions/refresh', async (request) =>
-    identity.refreshSession(bearerToken(request.headers.authorization), request.clientAddress),
+    identity.refreshSession(bearerToken(request.headers.authorization), request.clientAddress, (user) =>
+      serverPolicy.refuseBanned(user.id, request.clientAddress),
+    ),
   );
 
   // The same identity under a new nickname (and a tag unique for it); the answer is its new session.

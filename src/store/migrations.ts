@@ -281,7 +281,8 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE reports ADD COLUMN resolved_by text',
       'ALTER TABLE reports ADD COLUMN resolution text',
       'CREATE INDEX reports_message_idx ON reports (message_id, reporter_id)',
-      // Server-wide bans: one row per banned identity (kind 'user') or address hash (kind 'address').
+      // Server-wide bans: one row per banned identity (kind 'user') or address hash (kind 'address', copied
+      // from the identity's recent address_sightings when the ban is laid).
       `CREATE TABLE server_bans (
         kind text NOT NULL,
         subject text NOT NULL,
@@ -294,15 +295,6 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at bigint NOT NULL,
         PRIMARY KEY (kind, subject)
       )`,
-      // Where an identity was seen from, as keyed hashes only (src/net/address-hash.ts), so a
-      // server-wide ban can cover its addresses. Kept until SEEN_ADDRESS_RETENTION_DAYS after last seen.
-      `CREATE TABLE seen_addresses (
-        user_id text NOT NULL,
-        address_hash text NOT NULL,
-        last_seen_at bigint NOT NULL,
-        PRIMARY KEY (user_id, address_hash)
-      )`,
-      'CREATE INDEX seen_addresses_seen_idx ON seen_addresses (last_seen_at)',
       // Server-wide settings shared by every node: key → JSON value.
       `CREATE TABLE server_settings (
         key text PRIMARY KEY,

@@ -205,34 +205,6 @@ export async function listServerBans(db: Db, now: Date): Promise<ServerBan[]> {
   }));
 }
 
-export async function recordAddress(db: Db, userId: UserId, addressHash: string, at: Date): Promise<void> {
-  await db
-    .insertInto('seen_addresses')
-    .values({ user_id: userId, address_hash: addressHash, last_seen_at: at.getTime() })
-    .onConflict((oc) => oc.columns(['user_id', 'address_hash']).doUpdateSet({ last_seen_at: at.getTime() }))
-    .execute();
-}
-
-export async function listAddresses(db: Db, userId: UserId, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('seen_addresses')
-    .select('address_hash')
-    .where('user_id', '=', userId)
-    .orderBy('last_seen_at', 'desc')
-    .orderBy('address_hash')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.address_hash);
-}
-
-export async function forgetAddresses(db: Db, before: Date): Promise<number> {
-  const result = await db
-    .deleteFrom('seen_addresses')
-    .where('last_seen_at', '<', before.getTime())
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 export async function listServerSettings(db: Db): Promise<Record<string, string>> {
   const rows = await db.selectFrom('server_settings').select(['key', 'value']).execute();
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));

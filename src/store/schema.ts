@@ -187,12 +187,6 @@ export interface ServerBansTable {
   created_at: Int;
 }
 
-export interface SeenAddressesTable {
-  user_id: string;
-  address_hash: string;
-  last_seen_at: Int;
-}
-
 export interface ServerSettingsTable {
   key: string;
   /** JSON. */
@@ -281,7 +275,6 @@ export interface Database {
   ban_addresses: BanAddressesTable;
   room_arrivals: RoomArrivalsTable;
   server_bans: ServerBansTable;
-  seen_addresses: SeenAddressesTable;
   server_settings: ServerSettingsTable;
   operator_audit: OperatorAuditTable;
   schema_migrations: SchemaMigrationsTable;

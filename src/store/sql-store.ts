@@ -398,21 +398,6 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => operators.listServerBans(this.db, now));
   }
 
-  async recordAddress(userId: UserId, addressHash: string, at: Date): Promise<void> {
-    this.#assertOpen();
-    await this.#guard(() => operators.recordAddress(this.db, userId, addressHash, at));
-  }
-
-  async listAddresses(userId: UserId, limit: number): Promise<string[]> {
-    this.#assertOpen();
-    return this.#guard(() => operators.listAddresses(this.db, userId, checkLimit(limit)));
-  }
-
-  async forgetAddresses(before: Date): Promise<number> {
-    this.#assertOpen();
-    return this.#guard(() => operators.forgetAddresses(this.db, before));
-  }
-
   async listServerSettings(): Promise<Record<string, string>> {
     this.#assertOpen();
     return this.#guard(() => operators.listServerSettings(this.db));

@@ -343,12 +343,6 @@ export interface OperatorRecords {
   liftServerBans(userId: UserId): Promise<number>;
   /** Bans in force at `now`, newest first. */
   listServerBans(now: Date): Promise<ServerBan[]>;
-  /** Remembers that the identity was seen from this address hash (last seen: `at`). */
-  recordAddress(userId: UserId, addressHash: string, at: Date): Promise<void>;
-  /** The identity's address hashes, most recently seen first. */
-  listAddresses(userId: UserId, limit: number): Promise<string[]>;
-  /** Forgets addresses last seen before `before`; resolves with how many. */
-  forgetAddresses(before: Date): Promise<number>;
   /** Every server setting: key → JSON text. */
   listServerSettings(): Promise<Record<string, string>>;
   saveServerSetting(key: string, json: string, at: Date): Promise<void>;
