@@ -55,7 +55,7 @@ export function Composer({ onSend, onTyping, autoFocus }: ComposerProps) {
         ref={field}
         rows={1}
         value={text}
-        placeholder={t.messageLabel.replace(/ \(.*\)$/, '')}
+        placeholder={t.messageLabel}
         aria-describedby="composer-hint composer-counter"
         aria-invalid={over ? 'true' : undefined}
         onInput={(event) => {

@@ -1,6 +1,6 @@
 // UI text in English and Korean, picked from the browser's language list. The three field labels the
-// contract keeps stable (Nickname, Room name, Message) stay findable in every locale: Korean shows
-// both words. Pure: the caller passes navigator.languages in.
+// contract keeps stable (Nickname, Room name, Message) are stable in English; Korean shows Korean only
+// (its tests find the fields by the Korean names). Pure: the caller passes navigator.languages in.
 
 export type Locale = 'en' | 'ko';
 
@@ -28,6 +28,7 @@ export interface Strings {
   readonly members: (n: number) => string;
   readonly logLabel: string;
   readonly messageLabel: string;
+  readonly discard: string;
   readonly send: string;
   readonly composerHint: string;
   readonly charsLeft: (n: number) => string;
@@ -176,6 +177,7 @@ const en: Strings = {
   members: (n) => `Online now (${n})`,
   logLabel: 'Conversation',
   messageLabel: 'Message',
+  discard: 'Discard',
   send: 'Send',
   composerHint: 'Enter sends, Shift+Enter adds a line.',
   charsLeft: (n) => `${n} characters left`,
@@ -336,11 +338,11 @@ const ko: Strings = {
   skipToContent: '본문으로 건너뛰기',
   nicknameTitle: '닉네임을 정하세요',
   nicknameHint: '가입도 비밀번호도 없습니다. 다른 사람에게는 닉네임#1234로 보입니다.',
-  nicknameLabel: '닉네임 (Nickname)',
+  nicknameLabel: '닉네임',
   continue: '계속',
   roomsTitle: '대화방',
   searchLabel: '대화방 검색',
-  roomNameLabel: '방 이름 (Room name)',
+  roomNameLabel: '방 이름',
   createRoom: '방 만들기',
   createHint: 'Enter를 누르면 방을 만들고 들어갑니다.',
   moreRooms: '대화방 더 보기',
@@ -354,7 +356,8 @@ const ko: Strings = {
   allRooms: '모든 대화방',
   members: (n) => `지금 접속 중 (${n})`,
   logLabel: '대화 내용',
-  messageLabel: '메시지 (Message)',
+  messageLabel: '메시지',
+  discard: '버리기',
   send: '보내기',
   composerHint: 'Enter로 보내고 Shift+Enter로 줄을 바꿉니다.',
   charsLeft: (n) => `${n}자 남음`,
