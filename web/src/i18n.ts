@@ -29,6 +29,20 @@ export interface Strings {
   readonly logLabel: string;
   readonly messageLabel: string;
   readonly discard: string;
+  readonly emojiButton: string;
+  readonly emojiPicker: string;
+  readonly emojiSearch: string;
+  readonly emojiResults: string;
+  readonly emojiRecent: string;
+  readonly emojiGroups: readonly string[];
+  readonly emojiFound: (n: number) => string;
+  readonly emojiNone: string;
+  readonly mentionList: string;
+  readonly mentionCount: (n: number) => string;
+  readonly showMore: string;
+  readonly showLess: string;
+  readonly jumpToQuoted: (who: string) => string;
+  readonly quotedGone: string;
   readonly send: string;
   readonly composerHint: string;
   readonly charsLeft: (n: number) => string;
@@ -178,6 +192,33 @@ const en: Strings = {
   logLabel: 'Conversation',
   messageLabel: 'Message',
   discard: 'Discard',
+  emojiButton: 'Insert emoji',
+  emojiPicker: 'Emoji',
+  emojiSearch: 'Search emoji',
+  emojiResults: 'Search results',
+  emojiRecent: 'Recently used',
+  emojiGroups: [
+    'Smileys & emotion',
+    'People & body',
+    'Animals & nature',
+    'Food & drink',
+    'Travel & places',
+    'Activities',
+    'Objects',
+    'Symbols',
+    'Flags',
+  ],
+  emojiFound: (n) => (n === 1 ? '1 emoji found' : `${n} emoji found`),
+  emojiNone: 'No emoji found',
+  mentionList: 'People to mention',
+  mentionCount: (n) =>
+    n === 1
+      ? '1 person to mention: arrows choose, Enter inserts'
+      : `${n} people to mention: arrows choose, Enter inserts`,
+  showMore: 'Show more',
+  showLess: 'Show less',
+  jumpToQuoted: (who) => `Go to the quoted post by ${who}`,
+  quotedGone: 'The quoted post is no longer in this room.',
   send: 'Send',
   composerHint: 'Enter sends, Shift+Enter adds a line.',
   charsLeft: (n) => `${n} characters left`,
@@ -358,6 +399,30 @@ const ko: Strings = {
   logLabel: '대화 내용',
   messageLabel: '메시지',
   discard: '버리기',
+  emojiButton: '이모지 넣기',
+  emojiPicker: '이모지',
+  emojiSearch: '이모지 검색',
+  emojiResults: '검색 결과',
+  emojiRecent: '최근 사용',
+  emojiGroups: [
+    '웃는 얼굴과 감정',
+    '사람과 몸',
+    '동물과 자연',
+    '음식과 음료',
+    '여행과 장소',
+    '활동',
+    '사물',
+    '기호',
+    '깃발',
+  ],
+  emojiFound: (n) => `이모지 ${n}개`,
+  emojiNone: '찾은 이모지가 없습니다',
+  mentionList: '언급할 사람',
+  mentionCount: (n) => `언급할 사람 ${n}명: 화살표로 고르고 Enter로 넣습니다`,
+  showMore: '더 보기',
+  showLess: '접기',
+  jumpToQuoted: (who) => `${who} 님의 인용된 글로 이동`,
+  quotedGone: '인용된 글이 이 방에 더 이상 없습니다.',
   send: '보내기',
   composerHint: 'Enter로 보내고 Shift+Enter로 줄을 바꿉니다.',
   charsLeft: (n) => `${n}자 남음`,

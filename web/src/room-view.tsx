@@ -29,6 +29,7 @@ import {
   addNotice,
   addPending,
   applyEvent,
+  discardPending,
   emptyLog,
   findPending,
   highestSeq,
@@ -57,6 +58,8 @@ const TYPING_SEND_INTERVAL_MS = 3_000;
 /** A typing notice is shown this long unless the person sends or types again. */
 const TYPING_SHOW_MS = 5_000;
 const BOTTOM_SLACK_PX = 48;
+/** Authors of this many latest messages are offered as mentions beside the people online. */
+const RECENT_AUTHORS_FROM = 200;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
@@ -124,6 +127,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const atBottomRef = useRef(true);
   const prependAnchorRef = useRef<{ height: number; top: number } | undefined>(undefined);
   const lastKeyRef = useRef<string | undefined>(undefined);
+  const lastPendingKeyRef = useRef<string | undefined>(undefined);
   const loadingOlderRef = useRef(false);
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
@@ -339,18 +343,32 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   }, [typists]);
 
   const entries = useMemo(() => logEntries(log), [log]);
+  // Who can be mentioned: online now first, then the authors of the latest messages, newest first.
+  const people = useMemo(() => {
+    const recent = log.messages
+      .slice(-RECENT_AUTHORS_FROM)
+      .reverse()
+      .map((message) => message.author);
+    return [...members, ...recent];
+  }, [members, log.messages]);
 
   useLayoutEffect(() => {
     const element = listRef.current;
     if (element === null) return;
-    const last = entries.at(-1);
+    // Own unsent messages stay last in the log, so "what arrived" is read from the newest shown entry
+    // and the newest own pending one separately: a failed message left at the end must not hide the
+    // messages arriving above it (it once stopped auto-scroll for good).
+    const shown = entries.findLast((entry) => entry.kind !== 'pending');
+    const pending = entries.findLast((entry) => entry.kind === 'pending');
     const anchor = prependAnchorRef.current;
+    const arrived = shown !== undefined && shown.key !== lastKeyRef.current;
+    const sentNow = pending !== undefined && pending.key !== lastPendingKeyRef.current;
     if (anchor !== undefined) {
       // Older messages went in above: keep what the reader was looking at in place.
       prependAnchorRef.current = undefined;
       element.scrollTop = element.scrollHeight - anchor.height + anchor.top;
-    } else if (last !== undefined && last.key !== lastKeyRef.current) {
-      const own = last.kind === 'pending' || (last.kind === 'message' && last.message.author.id === selfId);
+    } else if (arrived || sentNow) {
+      const own = sentNow || (shown?.kind === 'message' && shown.message.author.id === selfId);
       if (atBottomRef.current || own) {
         element.scrollTop = element.scrollHeight;
         atBottomRef.current = true;
@@ -358,7 +376,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         setUnseen(true);
       }
     }
-    lastKeyRef.current = last?.key;
+    lastKeyRef.current = shown?.key;
+    lastPendingKeyRef.current = pending?.key;
   }, [entries, selfId]);
 
   const loadOlder = useCallback(async (): Promise<void> => {
@@ -415,6 +434,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     atBottomRef.current = true;
     dispatch(clientMsgId);
   };
+
+  const discard = useCallback(
+    (clientMsgId: string): void => update((state) => discardPending(state, clientMsgId)),
+    [update],
+  );
 
   const act: Act = useCallback(
     (command: RoomCommand, body: Record<string, unknown>) =>
@@ -619,7 +643,13 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                     onReply={startReply}
                   />
                 ) : (
-                  <Entry key={entry.key} entry={entry} self={session.user} onRetry={dispatch} />
+                  <Entry
+                    key={entry.key}
+                    entry={entry}
+                    self={session.user}
+                    onRetry={dispatch}
+                    onDiscard={discard}
+                  />
                 ),
               )}
             </ol>
@@ -648,7 +678,15 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   </button>
                 </div>
               )}
-              <Composer onSend={send} onTyping={typing} autoFocus={true} />
+              <Composer
+                key={roomId}
+                roomId={roomId}
+                selfId={selfId}
+                people={people}
+                onSend={send}
+                onTyping={typing}
+                autoFocus={true}
+              />
             </div>
           ) : (
             <GatePanel
@@ -804,6 +842,7 @@ interface EntryProps {
   readonly entry: Exclude<LogEntry, { kind: 'message' }>;
   readonly self: User;
   readonly onRetry: (clientMsgId: string) => void;
+  readonly onDiscard: (clientMsgId: string) => void;
 }
 
 function noticeText(t: Strings, locale: string, notice: Notice): string {
@@ -866,7 +905,7 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
   }
 }
 
-function Entry({ entry, self, onRetry }: EntryProps) {
+function Entry({ entry, self, onRetry, onDiscard }: EntryProps) {
   const { t, locale } = useI18n();
   switch (entry.kind) {
     case 'pending': {
@@ -890,9 +929,14 @@ function Entry({ entry, self, onRetry }: EntryProps) {
             <span class="you">({t.you})</span>
             <span class="state">{status}</span>
             {pending.status === 'failed' ? (
-              <button type="button" class="retry" onClick={() => onRetry(pending.clientMsgId)}>
-                {t.retry}
-              </button>
+              <>
+                <button type="button" class="retry" onClick={() => onRetry(pending.clientMsgId)}>
+                  {t.retry}
+                </button>
+                <button type="button" class="retry secondary" onClick={() => onDiscard(pending.clientMsgId)}>
+                  {t.discard}
+                </button>
+              </>
             ) : null}
           </div>
           {pending.replyTo === undefined ? null : (
