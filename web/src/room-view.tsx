@@ -60,6 +60,9 @@ const TYPING_SHOW_MS = 5_000;
 const BOTTOM_SLACK_PX = 48;
 /** Authors of this many latest messages are offered as mentions beside the people online. */
 const RECENT_AUTHORS_FROM = 200;
+/** Jumping to a quoted original loads older history this many messages at a time, at most this often. */
+const JUMP_PAGE_SIZE = 200;
+const JUMP_MAX_PAGES = 10;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
@@ -400,6 +403,45 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     }
   }, [roomId, update, auth]);
 
+  // A reply's quote leads to its original: loaded page by page if it is older than what is shown.
+  const jumpTo = useCallback(
+    async (seq: number): Promise<void> => {
+      setRoomError(undefined);
+      for (let page = 0; page <= JUMP_MAX_PAGES; page++) {
+        const shown = listRef.current?.querySelector<HTMLElement>(`li.msg[data-seq="${seq}"]`);
+        if (shown !== null && shown !== undefined) {
+          shown.scrollIntoView({ block: 'center' });
+          shown.tabIndex = -1;
+          shown.focus({ preventScroll: true });
+          shown.classList.remove('flash');
+          void shown.offsetWidth; // restart the highlight when the same original is visited again
+          shown.classList.add('flash');
+          atBottomRef.current = false;
+          return;
+        }
+        const lowest = lowestSeq(logRef.current);
+        if (lowest === undefined || lowest <= seq || page === JUMP_MAX_PAGES) break;
+        try {
+          const older = await listMessages(roomId, { before: lowest, limit: JUMP_PAGE_SIZE }, auth());
+          const element = listRef.current;
+          if (element !== null)
+            prependAnchorRef.current = { height: element.scrollHeight, top: element.scrollTop };
+          update((state) => addMessages(state, older));
+          setHasOlder(older.length >= JUMP_PAGE_SIZE);
+          if (older.length === 0) break;
+          // Let the page render before looking for the original in it.
+          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+          await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+        } catch {
+          setRoomError(t.error('network'));
+          return;
+        }
+      }
+      setRoomError(t.quotedGone);
+    },
+    [roomId, update, auth, t],
+  );
+
   const onScroll = (): void => {
     const element = listRef.current;
     if (element === null) return;
@@ -641,6 +683,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                     authorRole={roleIn(current, entry.message.author.id)}
                     act={act}
                     onReply={startReply}
+                    onJump={jumpTo}
                   />
                 ) : (
                   <Entry
