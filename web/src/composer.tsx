@@ -3,7 +3,7 @@
 // people (a textbox with aria-autocomplete="list" and a listbox: arrows, Enter/Tab insert the full
 // handle, Escape closes; a tap works too), a bare unique `@nickname` is completed on send, the emoji
 // button opens the picker, and the unsent text is kept per room (drafts.ts). Knows nothing of STOMP.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/protocol/index.js';
 import { loadDraft, saveDraft } from './drafts.js';
 import { EmojiPicker } from './emoji-picker.js';
@@ -28,8 +28,6 @@ export interface ComposerProps {
   readonly autoFocus: boolean;
 }
 
-const DRAFT_SAVE_DELAY_MS = 300;
-
 export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }: ComposerProps) {
   const { t } = useI18n();
   const [text, setText] = useState(() => loadDraft(roomId));
@@ -48,11 +46,11 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
     if (autoFocus) field.current?.focus();
   }, [autoFocus]);
 
-  // The draft follows the text (debounced); a reload or a crash keeps it.
-  useEffect(() => {
-    const timer = setTimeout(() => saveDraft(roomId, text), DRAFT_SAVE_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [roomId, text]);
+  // The draft follows every change at once (a small write), so a reload right after typing keeps it.
+  const change = (next: string): void => {
+    setText(next);
+    saveDraft(roomId, next);
+  };
 
   const query: MentionQuery | undefined = activeMentionQuery(text, caret);
   const open = query !== undefined && query.start !== dismissedAt;
@@ -64,7 +62,7 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
   const active = Math.min(selected, suggestions.length - 1);
 
   const place = (next: string, at: number): void => {
-    setText(next);
+    change(next);
     setCaret(at);
     requestAnimationFrame(() => {
       const element = field.current;
@@ -96,9 +94,8 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
         people.filter((user) => user.id !== selfId),
       ),
     );
-    setText('');
+    change('');
     setCaret(0);
-    saveDraft(roomId, '');
     field.current?.focus();
   };
 
@@ -156,9 +153,10 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
         aria-controls={listShown ? 'mention-list' : undefined}
         aria-activedescendant={listShown ? `mention-${active}` : undefined}
         onInput={(event) => {
-          setText(event.currentTarget.value);
+          change(event.currentTarget.value);
           setCaret(event.currentTarget.selectionStart);
           setSelected(0);
+          setDismissedAt(undefined);
           if (event.currentTarget.value.trim() !== '') onTyping();
         }}
         onKeyDown={onKeyDown}

@@ -49,19 +49,30 @@ export function rememberRecent(emoji: string, storage: Storage = localStorage): 
   return next;
 }
 
-/** Emoji whose English or Korean name or tags contain every word of `query` (case-insensitive). */
+/**
+ * Emoji whose English or Korean name or tags contain every word of `query` (case-insensitive): those
+ * named exactly so first, then names that start with it, then names that contain it, then tags.
+ */
 export function searchEmoji(all: readonly Emoji[], query: string): Emoji[] {
-  const words = query
-    .toLocaleLowerCase()
-    .split(/\s+/)
-    .filter((w) => w !== '');
+  const wanted = query.trim().toLocaleLowerCase();
+  const words = wanted.split(/\s+/).filter((w) => w !== '');
   if (words.length === 0) return [];
+  const rank = (emoji: Emoji): number => {
+    const names = [emoji.en.toLocaleLowerCase(), emoji.ko.toLocaleLowerCase()];
+    if (names.includes(wanted)) return 0;
+    if (names.some((name) => name.startsWith(wanted))) return 1;
+    if (names.some((name) => words.every((word) => name.includes(word)))) return 2;
+    return 3;
+  };
   return all
     .filter((emoji) => {
       const text = `${emoji.en} ${emoji.ko} ${emoji.tags}`.toLocaleLowerCase();
       return words.every((word) => text.includes(word));
     })
-    .slice(0, MAX_RESULTS);
+    .map((emoji, order) => ({ emoji, order, rank: rank(emoji) }))
+    .sort((a, b) => a.rank - b.rank || a.order - b.order)
+    .slice(0, MAX_RESULTS)
+    .map(({ emoji }) => emoji);
 }
 
 interface Section {
