@@ -30,7 +30,7 @@ export interface ComposerProps {
 
 export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }: ComposerProps) {
   const { t } = useI18n();
-  const [text, setText] = useState(() => loadDraft(roomId));
+  const [text, setText] = useState(() => loadDraft(roomId, localStorage));
   const [caret, setCaret] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number | undefined>(undefined);
   const [selected, setSelected] = useState(0);
@@ -49,7 +49,7 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
   // The draft follows every change at once (a small write), so a reload right after typing keeps it.
   const change = (next: string): void => {
     setText(next);
-    saveDraft(roomId, next);
+    saveDraft(roomId, next, localStorage);
   };
 
   const query: MentionQuery | undefined = activeMentionQuery(text, caret);

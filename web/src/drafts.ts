@@ -2,6 +2,13 @@
 // Bounded: the most recently touched MAX_DRAFTS rooms, each at most MAX_DRAFT_CHARS. Knows nothing of
 // the view; a storage that throws (private mode, quota) just means no draft is kept.
 
+/** What is used of localStorage (an interface of its own, so the rules are tested under Node). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 const KEY = 'parley.drafts';
 export const MAX_DRAFTS = 20;
 export const MAX_DRAFT_CHARS = 8_000;
@@ -11,7 +18,7 @@ interface Draft {
   readonly text: string;
 }
 
-function readAll(storage: Storage): Draft[] {
+function readAll(storage: KeyValueStorage): Draft[] {
   try {
     const parsed: unknown = JSON.parse(storage.getItem(KEY) ?? '[]');
     if (!Array.isArray(parsed)) return [];
@@ -27,12 +34,12 @@ function readAll(storage: Storage): Draft[] {
   }
 }
 
-export function loadDraft(roomId: string, storage: Storage = localStorage): string {
+export function loadDraft(roomId: string, storage: KeyValueStorage): string {
   return readAll(storage).find((d) => d.roomId === roomId)?.text ?? '';
 }
 
 /** Saves (or, for blank text, forgets) the room's draft; the newest draft goes first, the oldest drop. */
-export function saveDraft(roomId: string, text: string, storage: Storage = localStorage): void {
+export function saveDraft(roomId: string, text: string, storage: KeyValueStorage): void {
   const others = readAll(storage).filter((d) => d.roomId !== roomId);
   const next = text.trim() === '' ? others : [{ roomId, text: text.slice(0, MAX_DRAFT_CHARS) }, ...others];
   try {
