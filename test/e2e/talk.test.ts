@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { connectStompClient, receiptOf } from '../support/stompjs-client.js';
+import { axeViolations } from './axe.js';
 import {
   browserUnavailable,
   createRoom,
@@ -337,6 +338,59 @@ describe.skipIf(skip !== undefined)('talking naturally in Chromium', { timeout: 
       await bob.context.close();
     }
   });
+
+  for (const [label, options] of [
+    ['English, desktop', { locale: 'en-US' }],
+    ['Korean, phone', { locale: 'ko-KR', viewport: PHONE }],
+  ] as const) {
+    it(`has no axe violations on the nickname screen, the room list, and a room with a reply, folded text, mentions and the emoji picker (${label})`, async () => {
+      const carol = await createSession(server, 'carol');
+      const room = await createRoom(server, carol.token, `Axe ${label}`);
+      const person = await openPage(browser, options);
+      try {
+        await person.page.goto(server.url);
+        const nickname = person.page.locator('#nickname');
+        await nickname.waitFor();
+        expect(await axeViolations(person.page)).toEqual([]);
+        await nickname.fill('dana');
+        await nickname.press('Enter');
+        await person.page.locator('#room-name').waitFor();
+        expect(await axeViolations(person.page)).toEqual([]);
+        const tag = String(
+          await person.page.evaluate("JSON.parse(localStorage.getItem('parley.session')).user.tag"),
+        );
+        const long = Array.from({ length: 20 }, (_, i) => `row ${i}`).join('\n');
+        await sendMessages(server, carol.token, room.id, [
+          'first words',
+          long,
+          `hi @dana#${tag} see www.example.com`,
+        ]);
+        const first = (await messagesOf(server, room.id)).find((m) => m.body === 'first words');
+        if (first === undefined) throw new Error('seeded message missing');
+        await sendReply(server, carol, room.id, first.id, 'a reply');
+        await person.page.goto(`${server.url}/rooms/${room.id}`);
+        await person.page.locator('li.msg.mentioned').waitFor({ timeout: WAIT_MS });
+        await person.page.locator('li.msg blockquote.quote').waitFor({ timeout: WAIT_MS });
+        expect(await axeViolations(person.page)).toEqual([]);
+
+        const field = person.page.locator('#composer-field');
+        await field.pressSequentially('@ca');
+        await person.page.getByRole('listbox').waitFor();
+        expect(await axeViolations(person.page)).toEqual([]);
+        await field.press('Escape');
+
+        await person.page.locator('.emoji-button').click();
+        await person.page.locator('.emoji-cell').first().waitFor({ timeout: WAIT_MS });
+        expect(await axeViolations(person.page)).toEqual([]);
+        // The check can fail: an image without a text alternative is reported.
+        await person.page.evaluate("document.querySelector('main').append(document.createElement('img'))");
+        expect((await axeViolations(person.page)).join()).toContain('image-alt');
+        expect(person.errors).toEqual([]);
+      } finally {
+        await person.context.close();
+      }
+    });
+  }
 
   it('links www. addresses safely and puts the actions button beside a short message', async () => {
     const person = await openPage(browser);
