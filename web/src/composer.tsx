@@ -208,9 +208,9 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
       {picker ? (
         <EmojiPicker
           onPick={insertEmoji}
-          onClose={() => {
+          onClose={(returnFocus) => {
             setPicker(false);
-            emojiButton.current?.focus();
+            if (returnFocus) emojiButton.current?.focus();
           }}
         />
       ) : null}

@@ -22,7 +22,8 @@ interface Section {
 
 export interface EmojiPickerProps {
   readonly onPick: (emoji: string) => void;
-  readonly onClose: () => void;
+  /** `returnFocus`: closed by Escape (focus goes back to the button), not by a press elsewhere. */
+  readonly onClose: (returnFocus: boolean) => void;
 }
 
 export function EmojiPicker({ onPick, onClose }: EmojiPickerProps) {
@@ -35,7 +36,23 @@ export function EmojiPicker({ onPick, onClose }: EmojiPickerProps) {
   const search = useRef<HTMLInputElement>(null);
   const grid = useRef<HTMLDivElement>(null);
 
+  const root = useRef<HTMLDivElement>(null);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
   useLayoutEffect(() => search.current?.focus(), []);
+
+  // A press outside the picker (and outside the button that toggles it) closes it, as Escape does.
+  useEffect(() => {
+    const onPress = (event: PointerEvent): void => {
+      const target = event.target;
+      if (!(target instanceof Node) || root.current?.contains(target) === true) return;
+      if (target instanceof Element && target.closest('.emoji-button') !== null) return;
+      onCloseRef.current(false);
+    };
+    document.addEventListener('pointerdown', onPress);
+    return () => document.removeEventListener('pointerdown', onPress);
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -101,13 +118,14 @@ export function EmojiPicker({ onPick, onClose }: EmojiPickerProps) {
   return (
     <div
       class="emoji-picker"
+      ref={root}
       role="dialog"
       aria-label={t.emojiPicker}
       onKeyDown={(event) => {
         if (event.key === 'Escape') {
           event.preventDefault();
           event.stopPropagation();
-          onClose();
+          onClose(true);
         }
       }}
     >
@@ -124,10 +142,13 @@ export function EmojiPicker({ onPick, onClose }: EmojiPickerProps) {
             setActive(0);
           }}
           onKeyDown={(event) => {
-            if (event.key === 'ArrowDown' || (event.key === 'Enter' && flat.length > 0)) {
+            // The picker sits inside the composer's form: Enter here picks, it never sends the message.
+            if (event.key === 'Enter') {
               event.preventDefault();
-              if (event.key === 'Enter' && flat[0] !== undefined) pick(flat[0]);
-              else focusCell(0);
+              if (flat[0] !== undefined) pick(flat[0]);
+            } else if (event.key === 'ArrowDown') {
+              event.preventDefault();
+              focusCell(0);
             }
           }}
         />
