@@ -401,6 +401,54 @@ describe.skipIf(skip !== undefined)('talking naturally in Chromium', { timeout: 
     });
   }
 
+  it('negotiates a 3 s server heart-beat and notices a silent (half-open) link within seconds', async () => {
+    const alice = await openPage(browser);
+    try {
+      // Every socket goes through a relay; the first one can be made silent both ways, like a link
+      // whose other end is gone without a close (no browser offline event, no TCP reset).
+      let sockets = 0;
+      let silent = false;
+      const frames: string[] = [];
+      await alice.page.routeWebSocket(/\/ws$/, (page) => {
+        sockets += 1;
+        const first = sockets === 1;
+        const upstream = page.connectToServer();
+        page.onMessage((message) => {
+          frames.push(`> ${String(message)}`);
+          if (!(first && silent)) upstream.send(message);
+        });
+        upstream.onMessage((message) => {
+          frames.push(`< ${String(message)}`);
+          if (!(first && silent)) page.send(message);
+        });
+      });
+      await signIn(alice.page, server.url, 'alice');
+      const roomId = await createRoomInUi(alice.page, 'Half open');
+      await alice.page.getByRole('status').getByText('Connected').waitFor({ timeout: WAIT_MS });
+      expect(frames.find((f) => f.startsWith('> CONNECT'))).toContain('heart-beat:10000,3000');
+      expect(frames.find((f) => f.startsWith('< CONNECTED'))).toContain('heart-beat:2000,10000');
+      // The server beats every 3 s while nothing else is said.
+      const beats = (): number => frames.filter((f) => f === '< \n').length;
+      const before = beats();
+      await eventually(() => expect(beats()).toBeGreaterThanOrEqual(before + 2), { timeoutMs: 8_000 });
+
+      silent = true;
+      const started = Date.now();
+      await say(alice.page, 'said into the void');
+      await alice.page.getByRole('status').getByText('Reconnecting…').waitFor({ timeout: 10_000 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await alice.page.getByRole('status').getByText('Connected').waitFor({ timeout: WAIT_MS });
+      expect(sockets).toBeGreaterThanOrEqual(2);
+      await messageWith(alice.page, 'said into the void').waitFor({ timeout: WAIT_MS });
+      expect((await messagesOf(server, roomId)).filter((m) => m.body === 'said into the void')).toHaveLength(
+        1,
+      );
+      expect(alice.errors).toEqual([]);
+    } finally {
+      await alice.context.close();
+    }
+  });
+
   it('links www. addresses safely and puts the actions button beside a short message', async () => {
     const person = await openPage(browser);
     try {
