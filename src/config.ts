@@ -84,6 +84,11 @@ const ENV_SCHEMA = {
   MAX_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(64),
   MAX_OUTBOUND_BYTES: integer(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   HEARTBEAT_MS: integer(0, 3_600_000).default(10_000),
+  /**
+   * The fastest the server offers to send heart-beats (its `cx`, at most HEARTBEAT_MS): a client that
+   * wants to notice a dead link within seconds (the web client asks for 3 s) may ask for this often.
+   */
+  HEARTBEAT_SEND_MIN_MS: integer(100, 3_600_000).default(2_000),
   CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
   /** Longest a STOMP frame may take to arrive once its first byte came (dribbled frames). */
   FRAME_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
@@ -281,6 +286,7 @@ export interface Limits {
   readonly maxConnectionsPerIp: number;
   readonly maxOutboundBytes: number;
   readonly heartbeatMs: number;
+  readonly heartbeatSendMinMs: number;
   readonly connectTimeoutMs: number;
   readonly frameTimeoutMs: number;
   readonly refusalBurst: number;
@@ -493,6 +499,7 @@ function toConfig(env: Env): Config {
       maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
       maxOutboundBytes: env.MAX_OUTBOUND_BYTES,
       heartbeatMs: env.HEARTBEAT_MS,
+      heartbeatSendMinMs: env.HEARTBEAT_SEND_MIN_MS,
       connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
       frameTimeoutMs: env.FRAME_TIMEOUT_MS,
       refusalBurst: env.REFUSAL_BURST,

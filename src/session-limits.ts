@@ -11,8 +11,10 @@ export function sessionLimitsOf(limits: Limits): SessionLimits {
     maxHeaderLineBytes: limits.maxHeaderLineBytes,
     maxSubscriptions: limits.maxSubscriptions,
     maxOutboundBytes: limits.maxOutboundBytes,
-    // One interval both ways: the server offers to send and wants to hear at the same rate.
-    heartbeatSendMs: limits.heartbeatMs,
+    // The server wants to hear every HEARTBEAT_MS, and offers to send as often as HEARTBEAT_SEND_MIN_MS
+    // (never more slowly than it wants to hear): the negotiated rate is still the slower of the two
+    // sides' wishes, so a client asking every 10 s gets 10 s; 0 turns heart-beats off both ways.
+    heartbeatSendMs: limits.heartbeatMs === 0 ? 0 : Math.min(limits.heartbeatSendMinMs, limits.heartbeatMs),
     heartbeatReceiveMs: limits.heartbeatMs,
     heartbeatGraceFactor: limits.heartbeatGraceFactor,
     connectTimeoutMs: limits.connectTimeoutMs,

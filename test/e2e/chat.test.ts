@@ -121,7 +121,7 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
 
       const link = log.getByRole('link', { name: 'https://example.com/a?b=1' });
       expect(await link.getAttribute('href')).toBe('https://example.com/a?b=1');
-      expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+      expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow ugc');
       expect(await link.getAttribute('target')).toBe('_blank');
       expect(reader.errors).toEqual([]);
     } finally {
@@ -249,22 +249,24 @@ describe.skipIf(skip !== undefined)('web client in Chromium', { timeout: 120_000
     }
   });
 
-  it('speaks Korean, keeps the contract labels, and never sends on an IME-composing Enter', async () => {
+  it('speaks Korean with Korean-only labels, and never sends on an IME-composing Enter', async () => {
     const korean = await openPage(browser, { locale: 'ko-KR', viewport: PHONE });
     try {
       await korean.page.goto(server.url);
       await korean.page.getByRole('heading', { name: 'Parley' }).waitFor();
       await korean.page.getByText('가입도 비밀번호도 없습니다', { exact: false }).waitFor();
       expect(await korean.page.getAttribute('html', 'lang')).toBe('ko');
-      const nickname = korean.page.getByLabel('Nickname');
+      // Korean shows Korean labels only; the English names must not match here.
+      expect(await korean.page.getByLabel('Nickname').count()).toBe(0);
+      const nickname = korean.page.getByLabel('닉네임', { exact: true });
       await nickname.fill('민수');
       await nickname.press('Enter');
-      const roomField = korean.page.getByLabel('Room name');
+      const roomField = korean.page.getByLabel('방 이름', { exact: true });
       await roomField.fill('한국어 방');
       await roomField.press('Enter');
       await korean.page.getByRole('heading', { name: '한국어 방', level: 1 }).waitFor();
 
-      const message = korean.page.getByLabel('Message');
+      const message = korean.page.getByLabel('메시지', { exact: true });
       await message.fill('조합 중');
       // The Enter that commits a Hangul syllable arrives with isComposing: it must not send.
       await message.dispatchEvent('keydown', {

@@ -108,6 +108,27 @@ describe('splitLinks', () => {
     ]);
   });
 
+  it('links www. addresses as https and leaves look-alikes as text', () => {
+    expect(splitLinks('go to www.example.com/path, now')).toEqual([
+      { kind: 'text', text: 'go to ' },
+      { kind: 'link', text: 'www.example.com/path', href: 'https://www.example.com/path' },
+      { kind: 'text', text: ', now' },
+    ]);
+    expect(splitLinks('(www.한국.kr)')).toEqual([
+      { kind: 'text', text: '(' },
+      { kind: 'link', text: 'www.한국.kr', href: 'https://www.xn--3e0b707e.kr/' },
+      { kind: 'text', text: ')' },
+    ]);
+    // Inside a scheme-less word, an e-mail address or a path it is not an address of its own.
+    for (const text of ['www.', 'awww.example.com', 'me@www.example.com', 'a/www.example.com', 'www.x']) {
+      expect(splitLinks(text).every((part) => part.kind === 'text')).toBe(true);
+    }
+    // With its scheme it is one link, not two.
+    expect(splitLinks('http://www.example.com')).toEqual([
+      { kind: 'link', text: 'http://www.example.com', href: 'http://www.example.com/' },
+    ]);
+  });
+
   it('never links other schemes', () => {
     for (const text of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'ftp://example.com/x']) {
       expect(splitLinks(text).every((part) => part.kind === 'text')).toBe(true);
@@ -177,15 +198,20 @@ describe('locale', () => {
     expect(pickLocale([])).toBe('en');
   });
 
-  it('keeps the contract field names findable in every locale', () => {
+  it('keeps the contract field names in English and unique in every locale', () => {
+    const en = stringsFor('en');
+    expect([en.nicknameLabel, en.roomNameLabel, en.messageLabel]).toEqual([
+      'Nickname',
+      'Room name',
+      'Message',
+    ]);
     for (const locale of ['en', 'ko'] as const) {
       const t = stringsFor(locale);
-      expect(t.nicknameLabel).toContain('Nickname');
-      expect(t.roomNameLabel).toContain('Room name');
-      expect(t.messageLabel).toContain('Message');
-      // No other label may contain "Message", or a label lookup would find two fields.
-      expect(t.logLabel).not.toMatch(/message/i);
-      expect(t.searchLabel).not.toMatch(/room name|nickname|message/i);
+      // No other label may contain the field's name, or a label lookup would find two fields.
+      expect(t.logLabel).not.toContain(t.messageLabel);
+      expect(t.searchLabel).not.toContain(t.roomNameLabel);
+      expect(t.searchLabel).not.toContain(t.nicknameLabel);
+      expect(t.searchLabel).not.toContain(t.messageLabel);
     }
   });
 });

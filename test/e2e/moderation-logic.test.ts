@@ -350,4 +350,14 @@ describe('labels', () => {
     expect(stringsFor('ko').messageActions).not.toMatch(/message/i);
     expect(stringsFor('en').messageActions).toBe('Message actions');
   });
+
+  it('shows the Korean field labels in Korean only, each unique among the labels', () => {
+    const ko = stringsFor('ko');
+    const fields = [ko.nicknameLabel, ko.roomNameLabel, ko.messageLabel];
+    expect(fields).toEqual(['닉네임', '방 이름', '메시지']);
+    for (const label of fields) expect(label).not.toMatch(/[A-Za-z()]/);
+    for (const other of [ko.editLabel, ko.reasonLabel, ko.roomPasswordLabel, ko.topicLabel]) {
+      expect(fields).not.toContain(other);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 // One STOMP-over-WebSocket connection per page: reconnects with exponential backoff, re-subscribes
 // every registered destination on each (re)connect with headers computed at that moment (since-seq),
-// and turns RECEIPT / `/user/queue/errors` into a settled promise per SEND. Knows no view or room state.
+// and turns RECEIPT / `/user/queue/errors` into a settled promise per SEND. Notices a dead link within
+// seconds: the server beats every HEARTBEAT_IN_MS (a silent socket is closed after 2× that) and the
+// browser's offline event drops the socket at once; back online, it reconnects without waiting out
+// the backoff. Knows no view or room state.
 import { Client, type IMessage, ReconnectionTimeMode } from '@stomp/stompjs';
 import { WireErrorSchema } from '../../src/protocol/index.js';
 import { frameBody } from './decode.js';
@@ -62,6 +65,11 @@ export interface ConnectionOptions {
   readonly onQueueError?: (code: string, message: string) => void;
 }
 
+/** How often we ask the server to beat (it offers as often as every 2 s); silence for 2× closes. */
+export const HEARTBEAT_IN_MS = 3_000;
+/** How often we beat; the server wants to hear every 10 s. */
+export const HEARTBEAT_OUT_MS = 10_000;
+
 export function defaultBrokerUrl(location: Location): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 }
@@ -77,6 +85,7 @@ export class ChatConnection {
   readonly #errorListeners = new Set<QueueErrorListener>();
   #state: ConnectionState = 'connecting';
   #everConnected = false;
+  #stopped = false;
   #receiptCounter = 0;
 
   constructor(options: ConnectionOptions) {
@@ -88,8 +97,9 @@ export class ChatConnection {
       maxReconnectDelay: 10_000,
       reconnectTimeMode: ReconnectionTimeMode.EXPONENTIAL,
       connectionTimeout: 8_000,
-      heartbeatIncoming: 10_000,
-      heartbeatOutgoing: 10_000,
+      heartbeatIncoming: HEARTBEAT_IN_MS,
+      heartbeatOutgoing: HEARTBEAT_OUT_MS,
+      heartbeatToleranceMultiplier: 2,
       debug: () => {},
       onConnect: () => this.#connected(),
       onWebSocketClose: () => this.#closed(),
@@ -120,6 +130,7 @@ export class ChatConnection {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     window.removeEventListener('offline', this.#onOffline);
     window.removeEventListener('online', this.#onOnline);
     this.#rejectWaiting('disconnected');
@@ -280,10 +291,21 @@ export class ChatConnection {
   }
 
   readonly #onOffline = (): void => {
-    if (!this.#client.connected) this.#setState('offline');
+    this.#setState('offline');
+    // The socket may look open, but nothing reaches it (a half-open link): close it now, so in-flight
+    // SENDs go back to waiting and the reconnect loop takes over instead of a dead socket.
+    if (this.#client.connected) this.#client.forceDisconnect();
   };
 
   readonly #onOnline = (): void => {
-    if (!this.#client.connected) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    if (this.#client.connected) return;
+    this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    // The backoff may have grown to 10 s while offline; the network is back, so try now.
+    if (this.#client.active) void this.#reconnectNow();
   };
+
+  async #reconnectNow(): Promise<void> {
+    await this.#client.deactivate();
+    if (!this.#stopped) this.#client.activate();
+  }
 }

@@ -1,6 +1,6 @@
 // UI text in English and Korean, picked from the browser's language list. The three field labels the
-// contract keeps stable (Nickname, Room name, Message) stay findable in every locale: Korean shows
-// both words. Pure: the caller passes navigator.languages in.
+// contract keeps stable (Nickname, Room name, Message) are stable in English; Korean shows Korean only
+// (its tests find the fields by the Korean names). Pure: the caller passes navigator.languages in.
 
 export type Locale = 'en' | 'ko';
 
@@ -27,6 +27,21 @@ export interface Strings {
   readonly members: (n: number) => string;
   readonly logLabel: string;
   readonly messageLabel: string;
+  readonly discard: string;
+  readonly emojiButton: string;
+  readonly emojiPicker: string;
+  readonly emojiSearch: string;
+  readonly emojiResults: string;
+  readonly emojiRecent: string;
+  readonly emojiGroups: readonly string[];
+  readonly emojiFound: (n: number) => string;
+  readonly emojiNone: string;
+  readonly mentionList: string;
+  readonly mentionCount: (n: number) => string;
+  readonly showMore: string;
+  readonly showLess: string;
+  readonly jumpToQuoted: (who: string) => string;
+  readonly quotedGone: string;
   readonly send: string;
   readonly composerHint: string;
   readonly charsLeft: (n: number) => string;
@@ -291,6 +306,34 @@ const en: Strings = {
   members: (n) => `Online now (${n})`,
   logLabel: 'Conversation',
   messageLabel: 'Message',
+  discard: 'Discard',
+  emojiButton: 'Insert emoji',
+  emojiPicker: 'Emoji',
+  emojiSearch: 'Search emoji',
+  emojiResults: 'Search results',
+  emojiRecent: 'Recently used',
+  emojiGroups: [
+    'Smileys & emotion',
+    'People & body',
+    'Animals & nature',
+    'Food & drink',
+    'Travel & places',
+    'Activities',
+    'Objects',
+    'Symbols',
+    'Flags',
+  ],
+  emojiFound: (n) => (n === 1 ? '1 emoji found' : `${n} emoji found`),
+  emojiNone: 'No emoji found',
+  mentionList: 'People to mention',
+  mentionCount: (n) =>
+    n === 1
+      ? '1 person to mention: arrows choose, Enter inserts'
+      : `${n} people to mention: arrows choose, Enter inserts`,
+  showMore: 'Show more',
+  showLess: 'Show less',
+  jumpToQuoted: (who) => `Go to the quoted post by ${who}`,
+  quotedGone: 'The quoted post is no longer in this room.',
   send: 'Send',
   composerHint: 'Enter sends, Shift+Enter adds a line.',
   charsLeft: (n) => `${n} characters left`,
@@ -596,11 +639,11 @@ const ko: Strings = {
   skipToContent: '본문으로 건너뛰기',
   nicknameTitle: '닉네임을 정하세요',
   nicknameHint: '가입도 비밀번호도 없습니다. 다른 사람에게는 닉네임#1234로 보입니다.',
-  nicknameLabel: '닉네임 (Nickname)',
+  nicknameLabel: '닉네임',
   continue: '계속',
   roomsTitle: '대화방',
   searchLabel: '대화방 검색',
-  roomNameLabel: '방 이름 (Room name)',
+  roomNameLabel: '방 이름',
   createRoom: '방 만들기',
   createHint: 'Enter를 누르면 방을 만들고 들어갑니다.',
   moreRooms: '대화방 더 보기',
@@ -613,7 +656,32 @@ const ko: Strings = {
   allRooms: '모든 대화방',
   members: (n) => `지금 접속 중 (${n})`,
   logLabel: '대화 내용',
-  messageLabel: '메시지 (Message)',
+  messageLabel: '메시지',
+  discard: '버리기',
+  emojiButton: '이모지 넣기',
+  emojiPicker: '이모지',
+  emojiSearch: '이모지 검색',
+  emojiResults: '검색 결과',
+  emojiRecent: '최근 사용',
+  emojiGroups: [
+    '웃는 얼굴과 감정',
+    '사람과 몸',
+    '동물과 자연',
+    '음식과 음료',
+    '여행과 장소',
+    '활동',
+    '사물',
+    '기호',
+    '깃발',
+  ],
+  emojiFound: (n) => `이모지 ${n}개`,
+  emojiNone: '찾은 이모지가 없습니다',
+  mentionList: '언급할 사람',
+  mentionCount: (n) => `언급할 사람 ${n}명: 화살표로 고르고 Enter로 넣습니다`,
+  showMore: '더 보기',
+  showLess: '접기',
+  jumpToQuoted: (who) => `${who} 님의 인용된 글로 이동`,
+  quotedGone: '인용된 글이 이 방에 더 이상 없습니다.',
   send: '보내기',
   composerHint: 'Enter로 보내고 Shift+Enter로 줄을 바꿉니다.',
   charsLeft: (n) => `${n}자 남음`,
@@ -646,7 +714,7 @@ const ko: Strings = {
   hiddenPendingReview: '검토 대기 중이라 숨겨짐',
   openReportsBadge: (n) => `처리되지 않은 신고 ${n}건`,
   adminTitle: '운영자',
-  operatorSecretLabel: '운영자 비밀 키 (Operator secret)',
+  operatorSecretLabel: '운영자 비밀 키',
   operatorSignIn: '운영자로 로그인',
   operatorSignOut: '로그아웃',
   operatorSignedIn: (id) => `운영자 ${id}(으)로 로그인함`,

@@ -114,6 +114,12 @@ export function setPendingStatus(
   };
 }
 
+/** Forgets an own message that was not sent (the person chose Discard). */
+export function discardPending(state: LogState, clientMsgId: string): LogState {
+  const pending = state.pending.filter((p) => p.clientMsgId !== clientMsgId);
+  return pending.length === state.pending.length ? state : { ...state, pending };
+}
+
 export function findPending(state: LogState, clientMsgId: string): PendingMessage | undefined {
   return state.pending.find((p) => p.clientMsgId === clientMsgId);
 }

@@ -35,6 +35,16 @@ export interface MessageItemProps {
   readonly authorRole: RoomRole;
   readonly act: Act;
   readonly onReply: (message: Message) => void;
+  /** Shows the message with this seq (loading older history if needed) and marks it for a moment. */
+  readonly onJump: (seq: number) => Promise<void>;
+}
+
+/** Bodies longer than this (characters or lines) fold to a few lines behind "Show more". */
+const FOLD_CHARS = 700;
+const FOLD_LINES = 10;
+
+export function isLongBody(body: string): boolean {
+  return body.length > FOLD_CHARS || body.split('\n').length > FOLD_LINES;
 }
 
 function name(user: User): string {
@@ -50,12 +60,14 @@ export function MessageItem({
   authorRole,
   act,
   onReply,
+  onJump,
 }: MessageItemProps) {
   const { t } = useI18n();
   const { editWindowSeconds } = useLimits();
   const [mode, setMode] = useState<Mode>('none');
   const [error, setError] = useState<string | undefined>(undefined);
   const [info, setInfo] = useState<string | undefined>(undefined);
+  const [unfolded, setUnfolded] = useState(false);
   const own = message.author.id === self.id;
   const deleted = message.deleted === true;
   const mentioned = mentionsUser(message.mentions, self.id);
@@ -114,8 +126,27 @@ export function MessageItem({
         <ActionsMenu label={t.messageActions} items={items} class="msg-actions" />
       </div>
       {message.replyTo === undefined ? null : (
-        <blockquote class="quote" data-quote-seq={message.replyTo.seq}>
-          <span class="author">{name(message.replyTo.author)}</span>{' '}
+        // The whole quote takes a click or a tap; its author is the button keyboards and readers use.
+        // biome-ignore lint/a11y/useKeyWithClickEvents: the button inside is the keyboard way
+        <blockquote
+          class="quote"
+          data-quote-seq={message.replyTo.seq}
+          onClick={(event) => {
+            if (event.target instanceof Element && event.target.closest('a') !== null) return;
+            void onJump(message.replyTo?.seq ?? 0);
+          }}
+        >
+          <button
+            type="button"
+            class="quote-link author"
+            onClick={(event) => {
+              event.stopPropagation();
+              void onJump(message.replyTo?.seq ?? 0);
+            }}
+            aria-label={t.jumpToQuoted(name(message.replyTo.author))}
+          >
+            {name(message.replyTo.author)}
+          </button>{' '}
           {message.replyTo.body === '' ? (
             <em>{t.quotedDeleted}</em>
           ) : (
@@ -139,9 +170,31 @@ export function MessageItem({
           onCancel={() => setMode('none')}
         />
       ) : (
-        <p class="body" dir="auto">
-          <MessageText key={message.body} text={message.body} mentions={message.mentions} selfId={self.id} />
-        </p>
+        <>
+          <p
+            class={isLongBody(message.body) && !unfolded ? 'body folded' : 'body'}
+            id={`body-${message.id}`}
+            dir="auto"
+          >
+            <MessageText
+              key={message.body}
+              text={message.body}
+              mentions={message.mentions}
+              selfId={self.id}
+            />
+          </p>
+          {isLongBody(message.body) ? (
+            <button
+              type="button"
+              class="secondary fold-toggle"
+              aria-expanded={unfolded ? 'true' : 'false'}
+              aria-controls={`body-${message.id}`}
+              onClick={() => setUnfolded((open) => !open)}
+            >
+              {unfolded ? t.showLess : t.showMore}
+            </button>
+          ) : null}
+        </>
       )}
       {message.reactions === undefined || deleted ? null : (
         <ul class="reactions">
@@ -238,6 +291,10 @@ function EditForm({
     if (element === null) return;
     element.focus();
     element.setSelectionRange(element.value.length, element.value.length);
+    // The box grows with its text (field-sizing) up to half the screen; a long text is read from its
+    // first line, with the box's top in view, not scrolled to the caret at the end.
+    element.scrollTop = 0;
+    element.scrollIntoView({ block: 'nearest' });
   }, []);
   const save = (): void => {
     const trimmed = text.trim();

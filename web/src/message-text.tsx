@@ -41,7 +41,13 @@ export function MessageText({ text, mentions = [], selfId }: MessageTextProps) {
   splitLinks(text).forEach((part, index) => {
     if (part.kind !== 'text') {
       pieces.push(
-        <a key={`a${index}`} href={part.href} target="_blank" rel="noopener noreferrer nofollow" dir="ltr">
+        <a
+          key={`a${index}`}
+          href={part.href}
+          target="_blank"
+          rel="noopener noreferrer nofollow ugc"
+          dir="ltr"
+        >
           {part.text}
         </a>,
       );

@@ -41,6 +41,7 @@ import {
   addNotice,
   addPending,
   applyEvent,
+  discardPending,
   emptyLog,
   findPending,
   highestSeq,
@@ -76,6 +77,11 @@ const TYPING_SEND_INTERVAL_MS = 3_000;
 /** A typing notice is shown this long unless the person sends or types again. */
 const TYPING_SHOW_MS = 5_000;
 const BOTTOM_SLACK_PX = 48;
+/** Authors of this many latest messages are offered as mentions beside the people online. */
+const RECENT_AUTHORS_FROM = 200;
+/** Jumping to a quoted original loads older history this many messages at a time, at most this often. */
+const JUMP_PAGE_SIZE = 200;
+const JUMP_MAX_PAGES = 10;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
@@ -165,6 +171,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const atBottomRef = useRef(true);
   const prependAnchorRef = useRef<{ height: number; top: number } | undefined>(undefined);
   const lastKeyRef = useRef<string | undefined>(undefined);
+  const lastPendingKeyRef = useRef<string | undefined>(undefined);
   const loadingOlderRef = useRef(false);
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
@@ -433,18 +440,32 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   }, [typists]);
 
   const entries = useMemo(() => logEntries(log), [log]);
+  // Who can be mentioned: online now first, then the authors of the latest messages, newest first.
+  const people = useMemo(() => {
+    const recent = log.messages
+      .slice(-RECENT_AUTHORS_FROM)
+      .reverse()
+      .map((message) => message.author);
+    return [...members, ...recent];
+  }, [members, log.messages]);
 
   useLayoutEffect(() => {
     const element = listRef.current;
     if (element === null) return;
-    const last = entries.at(-1);
+    // Own unsent messages stay last in the log, so "what arrived" is read from the newest shown entry
+    // and the newest own pending one separately: a failed message left at the end must not hide the
+    // messages arriving above it (it once stopped auto-scroll for good).
+    const shown = entries.findLast((entry) => entry.kind !== 'pending');
+    const pending = entries.findLast((entry) => entry.kind === 'pending');
     const anchor = prependAnchorRef.current;
+    const arrived = shown !== undefined && shown.key !== lastKeyRef.current;
+    const sentNow = pending !== undefined && pending.key !== lastPendingKeyRef.current;
     if (anchor !== undefined) {
       // Older messages went in above: keep what the reader was looking at in place.
       prependAnchorRef.current = undefined;
       element.scrollTop = element.scrollHeight - anchor.height + anchor.top;
-    } else if (last !== undefined && last.key !== lastKeyRef.current) {
-      const own = last.kind === 'pending' || (last.kind === 'message' && last.message.author.id === selfId);
+    } else if (arrived || sentNow) {
+      const own = sentNow || (shown?.kind === 'message' && shown.message.author.id === selfId);
       if (atBottomRef.current || own) {
         element.scrollTop = element.scrollHeight;
         atBottomRef.current = true;
@@ -452,7 +473,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         setUnseen(true);
       }
     }
-    lastKeyRef.current = last?.key;
+    lastKeyRef.current = shown?.key;
+    lastPendingKeyRef.current = pending?.key;
   }, [entries, selfId]);
 
   const loadOlder = useCallback(async (): Promise<void> => {
@@ -474,6 +496,45 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       setLoadingOlder(false);
     }
   }, [roomId, update, auth]);
+
+  // A reply's quote leads to its original: loaded page by page if it is older than what is shown.
+  const jumpTo = useCallback(
+    async (seq: number): Promise<void> => {
+      setRoomError(undefined);
+      for (let page = 0; page <= JUMP_MAX_PAGES; page++) {
+        const shown = listRef.current?.querySelector<HTMLElement>(`li.msg[data-seq="${seq}"]`);
+        if (shown !== null && shown !== undefined) {
+          shown.scrollIntoView({ block: 'center' });
+          shown.tabIndex = -1;
+          shown.focus({ preventScroll: true });
+          shown.classList.remove('flash');
+          void shown.offsetWidth; // restart the highlight when the same original is visited again
+          shown.classList.add('flash');
+          atBottomRef.current = false;
+          return;
+        }
+        const lowest = lowestSeq(logRef.current);
+        if (lowest === undefined || lowest <= seq || page === JUMP_MAX_PAGES) break;
+        try {
+          const older = await listMessages(roomId, { before: lowest, limit: JUMP_PAGE_SIZE }, auth());
+          const element = listRef.current;
+          if (element !== null)
+            prependAnchorRef.current = { height: element.scrollHeight, top: element.scrollTop };
+          update((state) => addMessages(state, older));
+          setHasOlder(older.length >= JUMP_PAGE_SIZE);
+          if (older.length === 0) break;
+          // Let the page render before looking for the original in it.
+          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+          await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+        } catch {
+          setRoomError(t.error('network'));
+          return;
+        }
+      }
+      setRoomError(t.quotedGone);
+    },
+    [roomId, update, auth, t],
+  );
 
   const onScroll = (): void => {
     const element = listRef.current;
@@ -509,6 +570,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     atBottomRef.current = true;
     dispatch(clientMsgId);
   };
+
+  const discard = useCallback(
+    (clientMsgId: string): void => update((state) => discardPending(state, clientMsgId)),
+    [update],
+  );
 
   const act: Act = useCallback(
     (command: RoomCommand, body: Record<string, unknown>) =>
@@ -779,9 +845,16 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                     authorRole={roleIn(current, entry.message.author.id)}
                     act={act}
                     onReply={startReply}
+                    onJump={jumpTo}
                   />
                 ) : (
-                  <Entry key={entry.key} entry={entry} self={session.user} onRetry={dispatch} />
+                  <Entry
+                    key={entry.key}
+                    entry={entry}
+                    self={session.user}
+                    onRetry={dispatch}
+                    onDiscard={discard}
+                  />
                 ),
               )}
             </ol>
@@ -823,7 +896,15 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   }
                 />
               )}
-              <Composer onSend={send} onTyping={typing} autoFocus={true} />
+              <Composer
+                key={roomId}
+                roomId={roomId}
+                selfId={selfId}
+                people={people}
+                onSend={send}
+                onTyping={typing}
+                autoFocus={true}
+              />
             </div>
           ) : (
             <GatePanel
@@ -1002,6 +1083,7 @@ interface EntryProps {
   readonly entry: Exclude<LogEntry, { kind: 'message' }>;
   readonly self: User;
   readonly onRetry: (clientMsgId: string) => void;
+  readonly onDiscard: (clientMsgId: string) => void;
 }
 
 function noticeText(t: Strings, locale: string, notice: Notice): string {
@@ -1082,7 +1164,7 @@ export function eventText(event: RoomEvent, locale: string): NoticeText {
   }
 }
 
-function Entry({ entry, self, onRetry }: EntryProps) {
+function Entry({ entry, self, onRetry, onDiscard }: EntryProps) {
   const { t, locale } = useI18n();
   switch (entry.kind) {
     case 'pending': {
@@ -1106,9 +1188,14 @@ function Entry({ entry, self, onRetry }: EntryProps) {
             <span class="you">({t.you})</span>
             <span class="state">{status}</span>
             {pending.status === 'failed' ? (
-              <button type="button" class="retry" onClick={() => onRetry(pending.clientMsgId)}>
-                {t.retry}
-              </button>
+              <>
+                <button type="button" class="retry" onClick={() => onRetry(pending.clientMsgId)}>
+                  {t.retry}
+                </button>
+                <button type="button" class="retry secondary" onClick={() => onDiscard(pending.clientMsgId)}>
+                  {t.discard}
+                </button>
+              </>
             ) : null}
           </div>
           {pending.replyTo === undefined ? null : (
