@@ -253,6 +253,12 @@ describe.each(backends)('operators on %s', (backend) => {
   it('bans an identity and its address server-wide; another address is unaffected; lifting restores', async () => {
     const banned = await session('troll', '203.0.113.7');
     const bystander = await session('bystander', '198.51.100.9');
+    // A recovery code made before the ban must not bring the identity back past it (see below).
+    const recovery = await call('POST', '/api/sessions/recovery-code', {
+      token: banned.token,
+      forwardedFor: '203.0.113.7',
+    });
+    expect(recovery.status).toBe(201);
     const trollClient = await connect(banned.token);
     let ended = '';
     trollClient.onStompError = (frame) => {
@@ -288,6 +294,12 @@ describe.each(backends)('operators on %s', (backend) => {
         .status,
     ).toBe(200);
     expect((await session('newcomer', '198.51.100.10')).user.nickname).toBe('newcomer');
+    // Nor does its recovery code, even from an address the ban never saw.
+    const recovered = await call('POST', '/api/sessions/recover', {
+      body: { code: recovery.body.code },
+      forwardedFor: '192.0.2.44',
+    });
+    expect([recovered.status, errorCode(recovered)]).toEqual([403, 'server_banned']);
     await expect(parley.connect(banned.token)).rejects.toThrow();
 
     const listed = (await admin('GET', 'bans')).body.bans as Array<{ user: { id: string } }>;
@@ -317,6 +329,13 @@ describe.each(backends)('operators on %s', (backend) => {
     expect(errorCode(await call('POST', '/api/sessions', { body: { nickname: 'x forbidden x' } }))).toBe(
       'word_filtered',
     );
+    // A rename is held to the same list as a new identity.
+    const renaming = await session('renamer');
+    const rename = (nickname: string): Promise<Answer> =>
+      call('POST', '/api/sessions/rename', { token: renaming.token, body: { nickname } });
+    expect(errorCode(await rename('Support'))).toBe('nickname_reserved');
+    expect(errorCode(await rename('a Forbidden name'))).toBe('word_filtered');
+    expect((await rename('renamed fine')).status).toBe(200);
     const owner = await session('filterer');
     expect(
       errorCode(await call('POST', '/api/rooms', { token: owner.token, body: { name: 'FORBIDDEN zone' } })),

@@ -245,9 +245,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
 
   // The same identity under a new nickname (and a tag unique for it); the answer is its new session.
+  // A name reserved or banned server-wide is refused for a rename as for a new identity.
   app.post('/api/sessions/rename', async (request) => {
     const { nickname } = parse(RenameBodySchema, request.body);
-    return identity.rename(await authenticate(request), nickname);
+    const user = await authenticate(request);
+    if (typeof nickname === 'string') serverPolicy.checkName(nickname, { reserved: true });
+    return identity.rename(user, nickname);
   });
 
   app.get('/api/sessions/identity', async (request) => identity.describe(await authenticate(request)));
@@ -256,9 +259,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     reply.code(201).send(await identity.createRecoveryCode(await authenticate(request))),
   );
 
+  // A code brings back an identity, not past a server-wide ban of it or of the address used.
   app.post('/api/sessions/recover', async (request, reply) => {
     const { code } = parse(CodeBodySchema, request.body);
-    return reply.code(201).send(await identity.recover(code, request.clientAddress));
+    serverPolicy.refuseBanned(undefined, request.clientAddress);
+    const session = await identity.recover(code, request.clientAddress);
+    serverPolicy.refuseBanned(session.user.id, request.clientAddress);
+    return reply.code(201).send(session);
   });
 
   app.post('/api/sessions/link-code', async (request, reply) =>
@@ -267,7 +274,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.post('/api/sessions/link', async (request, reply) => {
     const { code } = parse(CodeBodySchema, request.body);
-    return reply.code(201).send(await identity.redeemLink(code, request.clientAddress));
+    serverPolicy.refuseBanned(undefined, request.clientAddress);
+    const session = await identity.redeemLink(code, request.clientAddress);
+    serverPolicy.refuseBanned(session.user.id, request.clientAddress);
+    return reply.code(201).send(session);
   });
 
   // Sign out everywhere: every token of the user issued until now stops working (open connections are
