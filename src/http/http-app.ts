@@ -22,7 +22,7 @@ import type { RoomViewer } from '../chat/permissions.js';
 import { outlineRoom } from '../chat/room-access.js';
 import type { RoomDomain } from '../chat/room-domain.js';
 import { parseRoomId } from '../chat/room-id.js';
-import { bearerToken } from '../chat/tokens.js';
+import { bearerToken, type IssuedToken } from '../chat/tokens.js';
 import type { HttpLimits, Limits } from '../config.js';
 import { type ErrorCode, ParleyError, toParleyError } from '../errors.js';
 import { clientAddress, type ProxyTrust } from '../net/client-address.js';
@@ -260,25 +260,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
 
   // A code brings back an identity, not past a server-wide ban of it or of the address used.
-  app.post('/api/sessions/recover', async (request, reply) => {
-    const { code } = parse(CodeBodySchema, request.body);
-    serverPolicy.refuseBanned(undefined, request.clientAddress);
-    const session = await identity.recover(code, request.clientAddress);
-    serverPolicy.refuseBanned(session.user.id, request.clientAddress);
-    return reply.code(201).send(session);
-  });
+  const redeem =
+    (use: (code: unknown, address: string) => Promise<IssuedToken>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const { code } = parse(CodeBodySchema, request.body);
+      serverPolicy.refuseBanned(undefined, request.clientAddress);
+      const session = await use(code, request.clientAddress);
+      serverPolicy.refuseBanned(session.user.id, request.clientAddress);
+      return reply.code(201).send(session);
+    };
+  app.post(
+    '/api/sessions/recover',
+    redeem((code, address) => identity.recover(code, address)),
+  );
 
   app.post('/api/sessions/link-code', async (request, reply) =>
     reply.code(201).send(await identity.createLinkCode(await authenticate(request))),
   );
 
-  app.post('/api/sessions/link', async (request, reply) => {
-    const { code } = parse(CodeBodySchema, request.body);
-    serverPolicy.refuseBanned(undefined, request.clientAddress);
-    const session = await identity.redeemLink(code, request.clientAddress);
-    serverPolicy.refuseBanned(session.user.id, request.clientAddress);
-    return reply.code(201).send(session);
-  });
+  app.post(
+    '/api/sessions/link',
+    redeem((code, address) => identity.redeemLink(code, address)),
+  );
 
   // Sign out everywhere: every token of the user issued until now stops working (open connections are
   // closed by the caller of `identity.onRevoked`); the answer is a fresh session for this client.

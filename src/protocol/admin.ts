@@ -3,7 +3,7 @@
 // are checked by the server's Operators.
 import * as z from 'zod/mini';
 import { MAX_SANCTION_SECONDS, WordFilterSchema } from './send-bodies.js';
-import { MESSAGE_ID_PATTERN, MessageSchema, ROOM_ID_PATTERN, UserSchema } from './values.js';
+import { MESSAGE_ID_PATTERN, MessageSchema, ROOM_ID_PATTERN, RoomStateSchema, UserSchema } from './values.js';
 import type { Wire } from './wire-type.js';
 
 const isoTime = z.string();
@@ -36,17 +36,22 @@ export const AdminRoomsQuerySchema = z.object({
   limit: z._default(queryInteger('limit', 1, 200), 50),
 });
 
-export const AdminRoomSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  topic: z.nullable(z.string()),
-  createdAt: isoTime,
-  createdBy: UserSchema,
-  lastMessageAt: z.nullable(isoTime),
-  /** When an operator took it down; null: open. */
-  closedAt: z.nullable(isoTime),
-  openReports: count,
-});
+/** A room as the operator list shows it: its stored identity and activity, closure and open reports. */
+export const AdminRoomSchema = z.extend(
+  z.pick(RoomStateSchema, {
+    id: true,
+    name: true,
+    topic: true,
+    createdAt: true,
+    createdBy: true,
+    lastMessageAt: true,
+  }),
+  {
+    /** When an operator took it down; null: open. */
+    closedAt: z.nullable(isoTime),
+    openReports: count,
+  },
+);
 export type AdminRoom = Wire<typeof AdminRoomSchema>;
 export const AdminRoomsSchema = z.object({ rooms: z.array(AdminRoomSchema) });
 export type AdminRooms = Wire<typeof AdminRoomsSchema>;
