@@ -334,6 +334,9 @@ describe.each(backends)('operators on %s', (backend) => {
     const rename = (nickname: string): Promise<Answer> =>
       call('POST', '/api/sessions/rename', { token: renaming.token, body: { nickname } });
     expect(errorCode(await rename('Support'))).toBe('nickname_reserved');
+    // Reserved names are compared as the built-in ones: look-alikes, digits and separators do not disguise.
+    expect(errorCode(await rename('Supp0rt'))).toBe('nickname_reserved');
+    expect(errorCode(await rename('s.u.p.p.o.r.t'))).toBe('nickname_reserved');
     expect(errorCode(await rename('a Forbidden name'))).toBe('word_filtered');
     expect((await rename('renamed fine')).status).toBe(200);
     const owner = await session('filterer');

@@ -139,6 +139,15 @@ const CONFUSABLE: Readonly<Record<string, string>> = {
  */
 const SYMBOL_ALPHABETS: readonly number[] = [0x1f150, 0x1f170, 0x1f1e6];
 
+/**
+ * The ASCII letter a lower-case letter of another script (or a Latin extension) is drawn like, if it is
+ * one; undefined for anything else (digits and signs too: "h3llo" is not a disguise of a word).
+ */
+export function asciiLookAlike(ch: string): string | undefined {
+  const mapped = CONFUSABLE[ch];
+  return mapped !== undefined && /^\p{L}$/u.test(ch) ? mapped : undefined;
+}
+
 function lookAlike(ch: string): string {
   const mapped = CONFUSABLE[ch];
   if (mapped !== undefined) return mapped;

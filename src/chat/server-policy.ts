@@ -13,7 +13,8 @@ import { decodeJsonValue, type WordFilter, WordFilterSchema } from '../protocol/
 import type { ServerBan, Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
 import type { UserId } from './model.js';
-import { type CompiledFilter, foldForMatching, MatcherCache, WordMatcher } from './word-filter.js';
+import { skeletons } from './name-scripts.js';
+import { type CompiledFilter, MatcherCache, WordMatcher } from './word-filter.js';
 
 export interface ServerSettings {
   /** Nicknames and room names nobody may take (compared folded: case, width, marks ignored). */
@@ -109,7 +110,7 @@ export class ServerPolicy {
    * never shown masked.
    */
   checkName(name: string, options: { readonly reserved: boolean; readonly roomFilter?: WordFilter }): void {
-    if (options.reserved && this.#reserved.has(foldForMatching(name).trim())) {
+    if (options.reserved && skeletons(name).some((s) => this.#reserved.has(s))) {
       throw new ParleyError('nickname_reserved', 'That name is reserved on this server.');
     }
     const filters = [this.#serverFilter, this.#roomFilter(options.roomFilter)];
@@ -158,7 +159,8 @@ export class ServerPolicy {
       filter === null || filter.words.length === 0
         ? undefined
         : { mode: filter.mode, matcher: new WordMatcher(filter.words) };
-    this.#reserved = new Set(this.#settings.reservedNames.map((n) => foldForMatching(n).trim()));
+    // Compared as the built-in reserved nicknames are: look-alikes, digits and separators do not disguise.
+    this.#reserved = new Set(this.#settings.reservedNames.flatMap((n) => skeletons(n)));
   }
 
   async #loadBans(): Promise<void> {

@@ -26,6 +26,19 @@ describe('WordMatcher', () => {
     for (const text of ['ba d', 'bd', 'bbaadd', '']) expect(matcher.matches(text), text).toBe(false);
   });
 
+  it('reads look-alike letters inside a Latin word as Latin, and leaves words of other scripts alone', () => {
+    const matcher = new WordMatcher(['forbidden', 'cop']);
+    // Cyrillic о and е, Greek ο, hidden in Latin words.
+    for (const text of ['f\u043Erbidden', 'forbidd\u0435n', 'FORBIDD\u0415N', 'f\u03BFrbidden!']) {
+      expect(matcher.matches(text), text).toBe(true);
+    }
+    // Masking covers the disguised word as written, nothing more.
+    expect(matcher.mask('so f\u043Erbidden here')).toBe(`so ${MASK} here`);
+    // A Russian word drawn like an English one is not that word ("сор" is litter).
+    expect(matcher.matches('\u0441\u043E\u0440')).toBe(false);
+    expect(matcher.matches('это \u0441\u043E\u0440 и всё')).toBe(false);
+  });
+
   it('matches Korean and emoji words as substrings', () => {
     const matcher = new WordMatcher(['나쁜말', '💩']);
     expect(matcher.matches('이건 나쁜말이야')).toBe(true);

@@ -3,7 +3,11 @@
 // and styled letters become plain ones), combining marks, zero-width and other format characters
 // removed, lower case — so "ＢＡＤ", "b\u200Bad" and "bád" all meet "bad". Matches are substrings of the
 // folded text (words are not required to stand alone: scripts without spaces have no word boundaries).
-// Matches map back to the original text, so masking replaces exactly what was written. Pure; no I/O.
+// A word that mixes Latin letters with look-alikes from other scripts ("fоrbidden" with a Cyrillic о) is
+// read as Latin first; a word wholly in another script is left as written, so Russian or Greek text is
+// never matched against English words it merely resembles. Matches map back to the original text, so
+// masking replaces exactly what was written. Pure; no I/O.
+import { asciiLookAlike } from './name-scripts.js';
 
 /** Characters that change nothing visible or only decorate: marks (variation selectors too) and format (zero-width). */
 const INVISIBLE = /[\p{M}\p{Cf}]/gu;
@@ -13,9 +17,47 @@ function foldCodePoint(cp: string): string {
   return cp.normalize('NFKD').replace(INVISIBLE, '').toLowerCase();
 }
 
+const LETTER = /\p{L}/u;
+const LATIN = /\p{Script=Latin}/u;
+
+/**
+ * The text's code points (NFC), with each look-alike letter of a run of letters that also holds Latin
+ * ones replaced by the Latin letter it imitates (invisible characters inside a word do not end it).
+ */
+function readAsLatin(text: string): string[] {
+  const points = [...text.normalize('NFC')];
+  let start = 0;
+  while (start < points.length) {
+    if (!LETTER.test(points[start] ?? '')) {
+      start++;
+      continue;
+    }
+    let end = start;
+    let latin = false;
+    let disguised = false;
+    for (; end < points.length; end++) {
+      const cp = points[end] ?? '';
+      if (INVISIBLE_ONE.test(cp)) continue;
+      if (!LETTER.test(cp)) break;
+      if (LATIN.test(cp)) latin = true;
+      else if (asciiLookAlike(cp.toLowerCase()) !== undefined) disguised = true;
+    }
+    if (latin && disguised) {
+      for (let i = start; i < end; i++) {
+        const cp = points[i] ?? '';
+        if (!LATIN.test(cp)) points[i] = asciiLookAlike(cp.toLowerCase()) ?? cp;
+      }
+    }
+    start = end;
+  }
+  return points;
+}
+
+const INVISIBLE_ONE = /^[\p{M}\p{Cf}]$/u;
+
 /** The folded form of a whole text, as the matcher compares it. */
 export function foldForMatching(text: string): string {
-  return text.normalize('NFKD').replace(INVISIBLE, '').toLowerCase();
+  return readAsLatin(text).join('').normalize('NFKD').replace(INVISIBLE, '').toLowerCase();
 }
 
 interface Folded {
@@ -30,14 +72,17 @@ function foldWithOrigins(text: string): Folded {
   const starts: number[] = [];
   const ends: number[] = [];
   let index = 0;
-  for (const cp of text.normalize('NFC')) {
-    const part = foldCodePoint(cp);
-    for (let i = 0; i < part.length; i++) {
+  const original = [...text.normalize('NFC')];
+  for (const [i, read] of readAsLatin(text).entries()) {
+    // A replaced look-alike stands where its original was, with the original's length.
+    const length = (original[i] ?? read).length;
+    const part = foldCodePoint(read);
+    for (let j = 0; j < part.length; j++) {
       starts.push(index);
-      ends.push(index + cp.length);
+      ends.push(index + length);
     }
     folded += part;
-    index += cp.length;
+    index += length;
   }
   return { text: folded, starts, ends };
 }
