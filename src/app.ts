@@ -31,6 +31,7 @@ import { RedisPresence } from './cluster/redis-presence.js';
 import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
+import { startMetricsListener } from './http/metrics-endpoint.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
 import { AddressHasher } from './net/address-hash.js';
@@ -47,6 +48,8 @@ export interface RunningParley {
   readonly port: number;
   /** Bound TCP STOMP port; 0 when the TCP listener is off. */
   readonly stompPort: number;
+  /** Where Prometheus scrapes: `<url>/metrics`, or the METRICS_PORT listener's. */
+  readonly metricsUrl: string;
   readonly nodeId: string;
   readonly logger: Logger;
   /** Graceful: stop accepting, close clients with 1001, finish in-flight writes, release everything. */
@@ -61,6 +64,8 @@ export interface StartOverrides {
   readonly redisKeyPrefix?: string;
   /** Open the TCP STOMP listener on a free port (STOMP_PORT=0 means "off" in the contract). */
   readonly ephemeralStompPort?: boolean;
+  /** Serve /metrics on a listener of its own on a free port, as METRICS_PORT does on a fixed one. */
+  readonly ephemeralMetricsPort?: boolean;
 }
 
 export const SERVER_NAME = 'parley/0.1.0';
@@ -289,6 +294,12 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     cleanups.push(() => rooms.close());
     registerChatRoutes(broker, rooms);
 
+    // The same checks answer /readyz and the parley_dependency_up gauge.
+    const dependencies = {
+      storage: () => store.ping(),
+      ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
+    };
+    metrics.watchDependencies(dependencies, 2000);
     const origins = createOriginPolicy(config.allowedOrigins, {
       localhost: config.allowLocalhostOrigins,
     });
@@ -300,17 +311,18 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       proxyTrust: config.proxyTrust,
       httpLimits: config.http,
       webRoot: findWebRoot(),
-      metrics: metrics.registry,
+      metrics: {
+        registry: metrics.registry,
+        onMainPort: config.metrics.port === undefined && overrides.ephemeralMetricsPort !== true,
+        tokenSha256: config.metrics.tokenSha256,
+      },
       clientLimits: {
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
       },
       historyPages: config.limits,
       onError: (code) => metrics?.errors.inc({ code }),
-      readiness: {
-        storage: () => store.ping(),
-        ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
-      },
+      readiness: dependencies,
     });
     cleanups.push(() => http.close());
 
@@ -344,13 +356,24 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       stompPort = await tcp.listen(overrides.ephemeralStompPort === true ? 0 : config.stompPort, config.host);
       cleanups.push(() => tcp.close());
     }
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let metricsUrl = `${url}/metrics`;
+    if (config.metrics.port !== undefined || overrides.ephemeralMetricsPort === true) {
+      const listener = await startMetricsListener({
+        registry: metrics.registry,
+        tokenSha256: config.metrics.tokenSha256,
+        host: config.metrics.host,
+        port: overrides.ephemeralMetricsPort === true ? 0 : (config.metrics.port ?? 0),
+      });
+      metricsUrl = listener.url;
+      cleanups.push(() => listener.close());
+    }
     // Shutdown runs in reverse: the broker goes first, while the sockets are still open, so SENDs in
     // flight are stored and get their RECEIPT, then every session gets ERROR shutting_down (1001);
     // only then do the listeners, the HTTP server and the store close.
     cleanups.push(() => broker.close());
 
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url, stompPort, store: store.kind, redis: config.redisUrl !== undefined }, 'listening');
 
     let closing: Promise<void> | undefined;
@@ -358,6 +381,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       url,
       port,
       stompPort,
+      metricsUrl,
       nodeId,
       logger,
       close: () => {
