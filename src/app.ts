@@ -3,7 +3,8 @@
 // transports, and owns the order of start-up and shutdown. Nothing else constructs a client.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { LogSampler } from './broker/log-sampler.js';
@@ -36,6 +37,7 @@ import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
 import { AddressHasher } from './net/address-hash.js';
 import { sessionLimitsOf } from './session-limits.js';
+import { startupSummary } from './startup-summary.js';
 import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './stomp-api/chat-routes.js';
 import { openStore } from './store/open-store.js';
 import { loadTokenSecret } from './token-secret.js';
@@ -66,9 +68,13 @@ export interface StartOverrides {
   readonly ephemeralStompPort?: boolean;
   /** Serve /metrics on a listener of its own on a free port, as METRICS_PORT does on a fixed one. */
   readonly ephemeralMetricsPort?: boolean;
+  /** How the logger built here writes to stdout (main.ts: `chooseLogFormat(process.stdout)`). */
+  readonly logFormat?: LogFormat;
 }
 
 export const SERVER_NAME = 'parley/0.1.0';
+/** Where STOMP over WebSocket is served on the HTTP port (WebSocketListener's default). */
+const WS_PATH = '/ws';
 
 function findWebRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -79,11 +85,36 @@ function findWebRoot(): string {
   return join(process.cwd(), 'web', 'dist');
 }
 
-/** `destination` defaults to stdout; tests pass a stream to read what would be logged. */
+/** JSON lines for machines (the default); `pretty`: pino-pretty's coloured lines for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Pretty only when stdout is a terminal: a pipe, a file or a log collector always gets JSON lines. */
+export function chooseLogFormat(stdout: { readonly isTTY?: boolean | undefined }): LogFormat {
+  return stdout.isTTY === true ? 'pretty' : 'json';
+}
+
+/** pino-pretty in a worker thread (pino's transport), or undefined when it is not installed. */
+function prettyDestination(): DestinationStream | undefined {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+  } catch {
+    return undefined;
+  }
+  return pino.transport({
+    target: 'pino-pretty',
+    options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,node' },
+  });
+}
+
+/**
+ * `destination` defaults to stdout; tests pass a stream to read what would be logged. `pretty` applies
+ * to stdout only (a destination given is written as JSON lines); redaction holds in both formats.
+ */
 export function createLogger(
   config: Pick<Config, 'logLevel'>,
   nodeId: string,
   destination?: DestinationStream,
+  format: LogFormat = 'json',
 ): Logger {
   const options: LoggerOptions = {
     level: config.logLevel,
@@ -103,13 +134,14 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  const stream = destination ?? (format === 'pretty' ? prettyDestination() : undefined);
+  return stream === undefined ? pino(options) : pino(options, stream);
 }
 
 export async function startParley(config: Config, overrides: StartOverrides = {}): Promise<RunningParley> {
   const nodeId = overrides.nodeId ?? randomBytes(4).toString('hex');
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger(config, nodeId);
+  const logger = overrides.logger ?? createLogger(config, nodeId, undefined, overrides.logFormat);
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse().splice(0)) {
@@ -340,6 +372,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     const webSockets = new WebSocketListener({
       ...listenerOptions,
       server: http.server,
+      path: WS_PATH,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
       proxyTrust: config.proxyTrust,
       maxFragmentsPerMessage: limits.wsMaxFragmentsPerMessage,
@@ -374,7 +407,24 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     // only then do the listeners, the HTTP server and the store close.
     cleanups.push(() => broker.close());
 
-    logger.info({ url, stompPort, store: store.kind, redis: config.redisUrl !== undefined }, 'listening');
+    logger.info(
+      { url, stompPort, metricsUrl, store: store.kind, redis: config.redisUrl !== undefined },
+      'listening',
+    );
+    // The last line of start-up, for a person: where everything is (never a credential from a URL).
+    logger.info(
+      startupSummary({
+        url,
+        wsPath: WS_PATH,
+        stompPort,
+        metricsUrl,
+        storage:
+          config.databaseUrl === undefined
+            ? { kind: 'sqlite', file: resolve(config.dataDir, 'parley.db') }
+            : { kind: 'postgres', url: config.databaseUrl },
+        redisUrl: config.redisUrl,
+      }),
+    );
 
     let closing: Promise<void> | undefined;
     return {
