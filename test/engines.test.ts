@@ -2,9 +2,15 @@
 // file declares an `engines.node` range that admits the floor of package.json's own `engines.node`.
 // (cookie@2 and content-disposition@3 once asked for Node 22; package.json's `overrides` pin them.)
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import semver from 'semver';
 import { describe, expect, it } from 'vitest';
+
+/** The two functions used from `semver` (npm's own range logic), typed here rather than by @types. */
+const semver = createRequire(import.meta.url)('semver') as {
+  satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean;
+  minVersion(range: string): { readonly version: string; readonly major: number } | null;
+};
 
 const root = join(import.meta.dirname, '..');
 
