@@ -445,12 +445,15 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
   }
 }
 
-/** Counts delivery latency (store commit → fan-out on this node) on the way to the broker. */
+/** Counts delivery latency (store commit → fan-out; accepted SEND → fan-out) on the way to the broker. */
 function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): RoomOutput {
   return {
     message(roomId, message) {
       if (message.storedAtMs !== undefined) {
         metrics.deliveryLatency.observe(Math.max(0, clock.now() - message.storedAtMs) / 1000);
+      }
+      if (message.acceptedAtMs !== undefined) {
+        metrics.sendToDelivery.observe(Math.max(0, clock.now() - message.acceptedAtMs) / 1000);
       }
       output.message(roomId, message);
     },

@@ -59,6 +59,12 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly sendToDelivery = new Histogram({
+    name: 'parley_send_to_delivery_seconds',
+    help: 'From an accepted SEND being handed to the store to its fan-out, on the node that took the SEND (commit included).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly storeLatency = new Histogram({
     name: 'parley_store_append_seconds',
     help: 'Time for a message append to be committed.',
