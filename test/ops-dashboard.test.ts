@@ -153,6 +153,7 @@ describe('docs/ops', () => {
     for (const name of [
       'parley_stomp_connections',
       'parley_fanout_deliveries_total',
+      'parley_send_to_delivery_seconds_bucket',
       'parley_delivery_latency_seconds_bucket',
       'parley_store_append_seconds_bucket',
       'parley_slow_consumers_dropped_total',
