@@ -3,7 +3,8 @@
 // transports, and owns the order of start-up and shutdown. Nothing else constructs a client.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { LogSampler } from './broker/log-sampler.js';
@@ -31,10 +32,12 @@ import { RedisPresence } from './cluster/redis-presence.js';
 import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/http-app.js';
+import { startMetricsListener } from './http/metrics-endpoint.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { Metrics } from './metrics.js';
 import { AddressHasher } from './net/address-hash.js';
 import { sessionLimitsOf } from './session-limits.js';
+import { startupSummary } from './startup-summary.js';
 import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './stomp-api/chat-routes.js';
 import { openStore } from './store/open-store.js';
 import { loadTokenSecret } from './token-secret.js';
@@ -47,6 +50,8 @@ export interface RunningParley {
   readonly port: number;
   /** Bound TCP STOMP port; 0 when the TCP listener is off. */
   readonly stompPort: number;
+  /** Where Prometheus scrapes: `<url>/metrics`, or the METRICS_PORT listener's. */
+  readonly metricsUrl: string;
   readonly nodeId: string;
   readonly logger: Logger;
   /** Graceful: stop accepting, close clients with 1001, finish in-flight writes, release everything. */
@@ -61,9 +66,15 @@ export interface StartOverrides {
   readonly redisKeyPrefix?: string;
   /** Open the TCP STOMP listener on a free port (STOMP_PORT=0 means "off" in the contract). */
   readonly ephemeralStompPort?: boolean;
+  /** Serve /metrics on a listener of its own on a free port, as METRICS_PORT does on a fixed one. */
+  readonly ephemeralMetricsPort?: boolean;
+  /** How the logger built here writes to stdout (main.ts: `chooseLogFormat(process.stdout)`). */
+  readonly logFormat?: LogFormat;
 }
 
 export const SERVER_NAME = 'parley/0.1.0';
+/** Where STOMP over WebSocket is served on the HTTP port (WebSocketListener's default). */
+const WS_PATH = '/ws';
 
 function findWebRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -74,11 +85,36 @@ function findWebRoot(): string {
   return join(process.cwd(), 'web', 'dist');
 }
 
-/** `destination` defaults to stdout; tests pass a stream to read what would be logged. */
+/** JSON lines for machines (the default); `pretty`: pino-pretty's coloured lines for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Pretty only when stdout is a terminal: a pipe, a file or a log collector always gets JSON lines. */
+export function chooseLogFormat(stdout: { readonly isTTY?: boolean | undefined }): LogFormat {
+  return stdout.isTTY === true ? 'pretty' : 'json';
+}
+
+/** pino-pretty in a worker thread (pino's transport), or undefined when it is not installed. */
+function prettyDestination(): DestinationStream | undefined {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+  } catch {
+    return undefined;
+  }
+  return pino.transport({
+    target: 'pino-pretty',
+    options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,node' },
+  });
+}
+
+/**
+ * `destination` defaults to stdout; tests pass a stream to read what would be logged. `pretty` applies
+ * to stdout only (a destination given is written as JSON lines); redaction holds in both formats.
+ */
 export function createLogger(
   config: Pick<Config, 'logLevel'>,
   nodeId: string,
   destination?: DestinationStream,
+  format: LogFormat = 'json',
 ): Logger {
   const options: LoggerOptions = {
     level: config.logLevel,
@@ -98,13 +134,14 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  const stream = destination ?? (format === 'pretty' ? prettyDestination() : undefined);
+  return stream === undefined ? pino(options) : pino(options, stream);
 }
 
 export async function startParley(config: Config, overrides: StartOverrides = {}): Promise<RunningParley> {
   const nodeId = overrides.nodeId ?? randomBytes(4).toString('hex');
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger(config, nodeId);
+  const logger = overrides.logger ?? createLogger(config, nodeId, undefined, overrides.logFormat);
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse().splice(0)) {
@@ -289,6 +326,12 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     cleanups.push(() => rooms.close());
     registerChatRoutes(broker, rooms);
 
+    // The same checks answer /readyz and the parley_dependency_up gauge.
+    const dependencies = {
+      storage: () => store.ping(),
+      ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
+    };
+    metrics.watchDependencies(dependencies, 2000);
     const origins = createOriginPolicy(config.allowedOrigins, {
       localhost: config.allowLocalhostOrigins,
     });
@@ -300,17 +343,18 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       proxyTrust: config.proxyTrust,
       httpLimits: config.http,
       webRoot: findWebRoot(),
-      metrics: metrics.registry,
+      metrics: {
+        registry: metrics.registry,
+        onMainPort: config.metrics.port === undefined && overrides.ephemeralMetricsPort !== true,
+        tokenSha256: config.metrics.tokenSha256,
+      },
       clientLimits: {
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
       },
       historyPages: config.limits,
       onError: (code) => metrics?.errors.inc({ code }),
-      readiness: {
-        storage: () => store.ping(),
-        ...(config.redisUrl === undefined ? {} : { redis: () => shared.bus.ping() }),
-      },
+      readiness: dependencies,
     });
     cleanups.push(() => http.close());
 
@@ -328,6 +372,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     const webSockets = new WebSocketListener({
       ...listenerOptions,
       server: http.server,
+      path: WS_PATH,
       isOriginAllowed: (origin, host) => origins.isAllowed(origin, host),
       proxyTrust: config.proxyTrust,
       maxFragmentsPerMessage: limits.wsMaxFragmentsPerMessage,
@@ -344,20 +389,49 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       stompPort = await tcp.listen(overrides.ephemeralStompPort === true ? 0 : config.stompPort, config.host);
       cleanups.push(() => tcp.close());
     }
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let metricsUrl = `${url}/metrics`;
+    if (config.metrics.port !== undefined || overrides.ephemeralMetricsPort === true) {
+      const listener = await startMetricsListener({
+        registry: metrics.registry,
+        tokenSha256: config.metrics.tokenSha256,
+        host: config.metrics.host,
+        port: overrides.ephemeralMetricsPort === true ? 0 : (config.metrics.port ?? 0),
+      });
+      metricsUrl = listener.url;
+      cleanups.push(() => listener.close());
+    }
     // Shutdown runs in reverse: the broker goes first, while the sockets are still open, so SENDs in
     // flight are stored and get their RECEIPT, then every session gets ERROR shutting_down (1001);
     // only then do the listeners, the HTTP server and the store close.
     cleanups.push(() => broker.close());
 
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    logger.info({ url, stompPort, store: store.kind, redis: config.redisUrl !== undefined }, 'listening');
+    logger.info(
+      { url, stompPort, metricsUrl, store: store.kind, redis: config.redisUrl !== undefined },
+      'listening',
+    );
+    // The last line of start-up, for a person: where everything is (never a credential from a URL).
+    logger.info(
+      startupSummary({
+        url,
+        wsPath: WS_PATH,
+        stompPort,
+        metricsUrl,
+        storage:
+          config.databaseUrl === undefined
+            ? { kind: 'sqlite', file: resolve(config.dataDir, 'parley.db') }
+            : { kind: 'postgres', url: config.databaseUrl },
+        redisUrl: config.redisUrl,
+      }),
+    );
 
     let closing: Promise<void> | undefined;
     return {
       url,
       port,
       stompPort,
+      metricsUrl,
       nodeId,
       logger,
       close: () => {
@@ -371,12 +445,15 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
   }
 }
 
-/** Counts delivery latency (store commit → fan-out on this node) on the way to the broker. */
+/** Counts delivery latency (store commit → fan-out; accepted SEND → fan-out) on the way to the broker. */
 function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): RoomOutput {
   return {
     message(roomId, message) {
       if (message.storedAtMs !== undefined) {
         metrics.deliveryLatency.observe(Math.max(0, clock.now() - message.storedAtMs) / 1000);
+      }
+      if (message.acceptedAtMs !== undefined) {
+        metrics.sendToDelivery.observe(Math.max(0, clock.now() - message.acceptedAtMs) / 1000);
       }
       output.message(roomId, message);
     },

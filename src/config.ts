@@ -243,6 +243,18 @@ const ENV_SCHEMA = {
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or _ . : -')
     .default('parley:'),
+
+  // Who may read /metrics (docs/deploy.md, "Metrics").
+  /** Scrapes must send `Authorization: Bearer <METRICS_TOKEN>`; without it /metrics is open. */
+  METRICS_TOKEN: z
+    .string()
+    .refine((s) => s.length >= 16, 'must be at least 16 characters')
+    .refine((s) => /^[\x21-\x7e]+$/.test(s), 'must be printable ASCII without spaces')
+    .optional(),
+  /** Serve /metrics on a listener of its own on this port (and no longer on PORT). */
+  METRICS_PORT: integer(1, 65_535).optional(),
+  /** Address of the METRICS_PORT listener; loopback unless a scraper elsewhere must reach it. */
+  METRICS_HOST: z.string().min(1).optional(),
 } as const;
 
 const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
@@ -265,6 +277,20 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
       message: `must not exceed HISTORY_PAGE_MAX (${env.HISTORY_PAGE_MAX})`,
     });
   }
+  if (env.METRICS_PORT !== undefined && [env.PORT, env.STOMP_PORT].includes(env.METRICS_PORT)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['METRICS_PORT'],
+      message: `must differ from PORT (${env.PORT}) and STOMP_PORT (${env.STOMP_PORT})`,
+    });
+  }
+  if (env.METRICS_HOST !== undefined && env.METRICS_PORT === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['METRICS_HOST'],
+      message: 'applies to the METRICS_PORT listener: set METRICS_PORT too',
+    });
+  }
   // Node refuses a server whose headers may take longer than the whole request.
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     context.addIssue({
@@ -275,7 +301,13 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
   }
 });
 /** Values that may hold credentials are never echoed in error messages. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'OPERATOR_TOKENS']);
+const SECRET_VARIABLES = new Set([
+  'JWT_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'OPERATOR_TOKENS',
+  'METRICS_TOKEN',
+]);
 type Env = z.output<typeof envSchema>;
 
 export interface Limits {
@@ -375,6 +407,16 @@ export interface OperatorConfig {
   readonly reportHideThreshold: number;
 }
 
+/** Who may read /metrics and where it is served (docs/deploy.md, "Metrics"). */
+export interface MetricsConfig {
+  /** SHA-256 (hex) of METRICS_TOKEN; the token itself is not kept. */
+  readonly tokenSha256: string | undefined;
+  /** A listener of its own for /metrics; undefined: served on PORT with the rest. */
+  readonly port: number | undefined;
+  /** Address of that listener. */
+  readonly host: string;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -408,6 +450,7 @@ export interface Config {
   readonly caches: CacheTtls;
   readonly limits: Limits;
   readonly operators: OperatorConfig;
+  readonly metrics: MetricsConfig;
 }
 
 export class ConfigError extends Error {
@@ -480,6 +523,14 @@ function toConfig(env: Env): Config {
       roomHeadTtlMs: env.ROOM_CACHE_HEAD_TTL_MS,
       roomPageTtlMs: env.ROOM_CACHE_PAGE_TTL_MS,
       roomPolicyTtlMs: env.ROOM_POLICY_CACHE_TTL_MS,
+    }),
+    metrics: Object.freeze({
+      tokenSha256:
+        env.METRICS_TOKEN === undefined
+          ? undefined
+          : createHash('sha256').update(env.METRICS_TOKEN, 'utf8').digest('hex'),
+      port: env.METRICS_PORT,
+      host: env.METRICS_HOST ?? '127.0.0.1',
     }),
     operators: Object.freeze({
       tokenHashes: Object.freeze(

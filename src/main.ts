@@ -1,6 +1,7 @@
 // The process: reads the configuration, starts Parley, and shuts it down gracefully on SIGTERM/SIGINT
-// within SHUTDOWN_TIMEOUT_MS. A bad configuration exits at once with one line per problem.
-import { startParley } from './app.js';
+// within SHUTDOWN_TIMEOUT_MS. A bad configuration exits at once with one line per problem. Logs are
+// pretty on a terminal, JSON lines otherwise.
+import { chooseLogFormat, startParley } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
 async function main(): Promise<void> {
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const parley = await startParley(config);
+  // A person at a terminal reads pretty lines; anything else (a pipe, a collector) gets JSON lines.
+  const parley = await startParley(config, { logFormat: chooseLogFormat(process.stdout) });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -22,6 +22,16 @@ function flush(counter: Counter<'command'>, counts: CommandCounts, reported: Com
   }
 }
 
+/** Rejects when `promise` has not settled within `ms` (the timer never keeps the process alive). */
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -46,6 +56,12 @@ export class Metrics {
   readonly deliveryLatency = new Histogram({
     name: 'parley_delivery_latency_seconds',
     help: 'From a message being stored to its fan-out on this node.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly sendToDelivery = new Histogram({
+    name: 'parley_send_to_delivery_seconds',
+    help: 'From an accepted SEND being handed to the store to its fan-out, on the node that took the SEND (commit included).',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
@@ -109,6 +125,27 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         flush(this, counts, reported);
+      },
+    });
+  }
+
+  /**
+   * `parley_dependency_up{dependency}`: 1 when the check (the same as `/readyz`'s) resolved within
+   * `timeoutMs` at scrape time, else 0. Only the dependencies this node uses get a series.
+   */
+  watchDependencies(checks: Readonly<Record<string, () => Promise<void>>>, timeoutMs: number): void {
+    const entries = Object.entries(checks);
+    new Gauge({
+      name: 'parley_dependency_up',
+      help: 'Whether a dependency answered its health check at scrape time (1) or not (0).',
+      labelNames: ['dependency'] as const,
+      registers: [this.registry],
+      async collect() {
+        const results = await Promise.allSettled(entries.map(([, check]) => withTimeout(check(), timeoutMs)));
+        results.forEach((result, i) => {
+          const dependency = entries[i]?.[0] ?? `check${i}`;
+          this.set({ dependency }, result.status === 'fulfilled' ? 1 : 0);
+        });
       },
     });
   }

@@ -1,6 +1,6 @@
 // What an operator sees: /metrics after real traffic (connections, subscriptions, frames in/out by
 // command, messages stored, fan-out, delivery and store latency, errors by code), /readyz with storage
-// and Redis (and 503 while Redis is cut off), and logs that carry connection and user ids but never a
+// and Redis (and 503 while Redis is cut off, parley_dependency_up with it), and logs that carry connection and user ids but never a
 // token, read from the app's own logger configuration at the most verbose level.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,9 @@ describe('metrics, readiness and logs after real traffic', () => {
     expect(value(text, 'parley_messages_stored_total')).toBe(3);
     expect(value(text, 'parley_fanout_deliveries_total')).toBeGreaterThanOrEqual(3);
     expect(value(text, 'parley_delivery_latency_seconds_count')).toBe(3);
+    // Every message was sent on this node: each has its SEND-to-delivery time; the store answers.
+    expect(value(text, 'parley_send_to_delivery_seconds_count')).toBe(3);
+    expect(value(text, 'parley_dependency_up{dependency="storage"}')).toBe(1);
     expect(value(text, 'parley_store_append_seconds_count')).toBe(3);
     expect(value(text, 'parley_errors_total{code="forbidden_destination"}')).toBe(1);
     expect(value(text, 'parley_errors_total{code="unauthorized"}')).toBe(1);
@@ -182,12 +185,18 @@ describe.runIf(await redisAvailable())('readyz with Redis', () => {
           checks: { storage: 'ok', redis: 'unavailable' },
         });
       });
+      // The metric the alert ParleyRedisDown reads says the same (docs/ops/alerts.yml).
+      const down = await (await fetch(`${node.url}/metrics`)).text();
+      expect(value(down, 'parley_dependency_up{dependency="redis"}')).toBe(0);
+      expect(value(down, 'parley_dependency_up{dependency="storage"}')).toBe(1);
       // Liveness is not readiness: the process itself is fine.
       expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
       await proxy.restore();
       await eventually(async () => expect((await fetch(`${node.url}/readyz`)).status).toBe(200), {
         timeoutMs: 10_000,
       });
+      const up = await (await fetch(`${node.url}/metrics`)).text();
+      expect(value(up, 'parley_dependency_up{dependency="redis"}')).toBe(1);
     } finally {
       await node.dispose();
       await proxy.close();

@@ -30,11 +30,20 @@ export class FeedEntry {
   readonly entry: RoomEntry;
   /** When the storing node saw the commit (epoch ms); set on live entries, for latency metrics. */
   readonly storedAtMs: number | undefined;
+  /**
+   * When this node handed the SEND's message to the store (its own clock); set only on the node that
+   * took the SEND, never carried over the bus, for the SEND-to-delivery metric.
+   */
+  readonly acceptedAtMs: number | undefined;
   #json: string | undefined;
 
-  constructor(entry: RoomEntry, options: { readonly storedAtMs?: number; readonly json?: string } = {}) {
+  constructor(
+    entry: RoomEntry,
+    options: { readonly storedAtMs?: number; readonly acceptedAtMs?: number; readonly json?: string } = {},
+  ) {
     this.entry = entry;
     this.storedAtMs = options.storedAtMs;
+    this.acceptedAtMs = options.acceptedAtMs;
     this.#json = options.json;
   }
 
@@ -84,8 +93,11 @@ export function toRoomEntryMessage(roomId: RoomId, entry: FeedEntry): RoomEntryM
 }
 
 /** A message this node stored, ready for its feed and the bus. */
-export const liveMessage = (message: Message, storedAtMs: number): FeedEntry =>
-  new FeedEntry({ kind: 'message', message }, { storedAtMs });
+export const liveMessage = (message: Message, storedAtMs: number, acceptedAtMs?: number): FeedEntry =>
+  new FeedEntry(
+    { kind: 'message', message },
+    acceptedAtMs === undefined ? { storedAtMs } : { storedAtMs, acceptedAtMs },
+  );
 
 /** A room event this node stored, ready for its feed and the bus. */
 export const liveEvent = (event: StoredRoomEvent, storedAtMs: number): FeedEntry =>

@@ -98,7 +98,7 @@ export class RoomWriter {
     const storedAtMs = this.#deps.clock.now();
     const pending = this.#notify({ kind: 'message', message, duplicate, appendMs: storedAtMs - startedMs });
     if (!duplicate) {
-      this.#fanOut(id, liveMessage(message, storedAtMs));
+      this.#fanOut(id, liveMessage(message, storedAtMs, startedMs));
     }
     if (pending !== undefined) await pending;
     return message;

@@ -51,6 +51,7 @@ import {
 } from '../protocol/index.js';
 import type { ServerBan } from '../store/store.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
+import { METRICS_UNAUTHORIZED, metricsAuthorized } from './metrics-endpoint.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 declare module 'fastify' {
@@ -84,7 +85,13 @@ export interface HttpAppOptions {
   readonly httpLimits: HttpLimits;
   /** Built web client (index.html and assets); served at `/` when it exists. */
   readonly webRoot: string;
-  readonly metrics: Registry;
+  /** Served at `/metrics` unless `onMainPort` is false (METRICS_PORT: a listener of its own serves it). */
+  readonly metrics: {
+    readonly registry: Registry;
+    readonly onMainPort: boolean;
+    /** SHA-256 (hex) of METRICS_TOKEN; scrapes without `Authorization: Bearer <token>` get 401. */
+    readonly tokenSha256: string | undefined;
+  };
   /** Each named check must resolve for `/readyz` to answer 200. */
   readonly readiness: Readonly<Record<string, () => Promise<void>>>;
   readonly bodyLimitBytes?: number;
@@ -391,9 +398,18 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.contentType).send(await options.metrics.metrics()),
-  );
+  if (options.metrics.onMainPort) {
+    const { registry, tokenSha256 } = options.metrics;
+    app.get('/metrics', async (request, reply) => {
+      if (!metricsAuthorized(request.headers.authorization, tokenSha256)) {
+        return reply
+          .code(METRICS_UNAUTHORIZED.status)
+          .headers(METRICS_UNAUTHORIZED.headers)
+          .send(METRICS_UNAUTHORIZED.body);
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  }
 
   if (existsSync(options.webRoot)) {
     await app.register(fastifyStatic, {
