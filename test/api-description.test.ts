@@ -5,8 +5,11 @@
 // document covers every destination the STOMP adapter routes and every room event; the page renders both
 // under the CSP.
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join as joinPath } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../src/broker/types.js';
 import type { User } from '../src/chat/model.js';
@@ -139,6 +142,24 @@ describe('the descriptions served by a running server', () => {
     expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
+    // The validator is not one that passes anything.
+    const broken = { ...openApi, paths: { '/x': { get: { responses: { 200: { content: {} } } } } } };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  it('serves a valid AsyncAPI 3.0 document', () => {
+    // AsyncAPI's own JSON Schema of 3.0.0 (draft-07), as its parser checks documents with.
+    const specs = createRequire(import.meta.url)('@asyncapi/specs') as {
+      schemasWithoutId: Readonly<Record<string, object>>;
+    };
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(specs.schemasWithoutId['3.0.0'] ?? {});
+    expect(validate(asyncApi), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    const operations = asJson(asyncApi.operations);
+    const [first = ''] = Object.keys(operations);
+    const broken = { ...asyncApi, operations: { ...operations, [first]: { action: 'publish' } } };
+    expect(validate(broken)).toBe(false);
   });
 
   it('describes each route with the error statuses of its catalogue codes, and nothing else', () => {
