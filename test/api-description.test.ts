@@ -36,9 +36,11 @@ import {
 import { jsonSchemaOf } from '../src/protocol/json-schema.js';
 import { registerChatRoutes } from '../src/stomp-api/chat-routes.js';
 import { buildAsyncApi, stompDestinations } from '../src/stomp-api/stomp-description.js';
-import { join, send } from './support/chat-client.js';
+import { join, send, subscribed } from './support/chat-client.js';
 import { ANSWERS } from './support/documented-answers.js';
+import { eventually } from './support/eventually.js';
 import { callApi, startTestParley, type TestParley } from './support/parley.js';
+import { receiptOf } from './support/stompjs-client.js';
 import { exactly } from './support/wire-shape.js';
 
 const SECRET = 'operator-secret-for-the-description-test-0123456789';
@@ -322,6 +324,40 @@ describe('the descriptions served by a running server', () => {
       expect(html).toContain(`<code>${escapeHtml(spec.destination)}</code>`);
     for (const type of ROOM_EVENT_TYPES) expect(html).toContain(`roomEvent.${type}`);
     expect(asyncApi).toEqual(buildAsyncApi({ version: '0.1.0' }));
+  });
+
+  it('every described STOMP destination is served, and its refusals are ones it lists', async () => {
+    const { client, errors } = await parley.connectWithErrors(alice);
+    await join(client, roomId);
+    let sent = 0;
+    /** `ok` once a RECEIPT came, else the code refused with on /user/queue/errors. */
+    const outcome = (destination: string, body: string): Promise<string> => {
+      const receipt = `described-${++sent}`;
+      const stored = receiptOf(client, receipt).then(
+        () => 'ok',
+        () => 'no answer',
+      );
+      client.publish({ destination, body, headers: { 'content-type': 'application/json', receipt } });
+      const refused = eventually(() => {
+        const found = errors.messages.find((m) => m.headers['receipt-id'] === receipt);
+        if (found === undefined) throw new Error(`no refusal of ${receipt}`);
+        return String(asJson(JSON.parse(found.body)).code);
+      }).catch(() => 'no answer');
+      return Promise.race([stored, refused]);
+    };
+    for (const spec of stompDestinations()) {
+      const destination = spec.destination.replace('<id>', roomId);
+      if (spec.frame === 'SUBSCRIBE') {
+        await subscribed(client, destination);
+        continue;
+      }
+      // An empty object: a message is refused as malformed, an action as malformed or not allowed.
+      const answer = await outcome(destination, '{}');
+      expect(answer, destination).not.toBe('no answer');
+      if (answer !== 'ok') expect(spec.errors, `${destination} refused with ${answer}`).toContain(answer);
+    }
+    // The probe tells a destination that is not served.
+    expect(await outcome(`/app/rooms.${roomId}.nonsense`, '{}')).toBe('unknown_destination');
   });
 
   it('escapes what it renders', () => {
