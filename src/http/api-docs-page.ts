@@ -194,44 +194,51 @@ ${[...byTag]
 function asyncApiHtml(doc: Json): string {
   const channels = objectAt(doc, 'channels');
   const messages = objectAt(objectAt(doc, 'components'), 'messages');
-  const operations = Object.values(objectAt(doc, 'operations'))
-    .filter(isObject)
-    .map((operation) => {
-      const stomp = objectAt(operation, 'x-parley-stomp');
-      const channelId = stringAt(objectAt(operation, 'channel'), '$ref').split('/').at(-1) ?? '';
-      const channel = objectAt(channels, channelId);
-      const frame = stringAt(stomp, 'frame');
-      const destination = stringAt(stomp, 'destination');
-      const id = `dest-${anchor(`${frame} ${destination}`)}`;
-      const headers = schemaTable(stomp.headers, `${frame} headers`);
-      const bodies = Object.values(objectAt(channel, 'messages'))
-        .map((ref) => {
-          const key = stringAt(ref, '$ref').split('/').at(-1) ?? '';
-          const message = objectAt(messages, key);
-          const name = stringAt(message, 'name');
-          const messageHeaders = isObject(message.headers)
-            ? schemaTable(message.headers, `${name}: headers`)
-            : '';
-          return `<h5>${escapeHtml(name)} <small>${escapeHtml(stringAt(message, 'contentType'))}</small></h5><p>${prose(
-            stringAt(message, 'summary'),
-          )}</p>${messageHeaders}${schemaTable(message.payload, `${name}: body`)}`;
-        })
-        .join('');
-      const errors = arrayAt(stomp, 'errors').filter(isObject);
-      const refusals =
-        errors.length === 0
-          ? ''
-          : `<p>Refusals on <code>/user/queue/errors</code>: ${errors
-              .map((e) => `<code>${escapeHtml(stringAt(e, 'code'))}</code>`)
-              .join(', ')}</p>`;
-      return `<section class="operation" id="${escapeHtml(id)}" aria-labelledby="${escapeHtml(id)}-h">
+  const byFrame = new Map<string, string[]>();
+  for (const operation of Object.values(objectAt(doc, 'operations')).filter(isObject)) {
+    const stomp = objectAt(operation, 'x-parley-stomp');
+    const channelId = stringAt(objectAt(operation, 'channel'), '$ref').split('/').at(-1) ?? '';
+    const channel = objectAt(channels, channelId);
+    const frame = stringAt(stomp, 'frame');
+    const destination = stringAt(stomp, 'destination');
+    const id = `dest-${anchor(`${frame} ${destination}`)}`;
+    const headers = schemaTable(stomp.headers, `${frame} headers`);
+    const bodies = Object.values(objectAt(channel, 'messages'))
+      .map((ref) => {
+        const key = stringAt(ref, '$ref').split('/').at(-1) ?? '';
+        const message = objectAt(messages, key);
+        const name = stringAt(message, 'name');
+        const messageHeaders = isObject(message.headers)
+          ? schemaTable(message.headers, `${name}: headers`)
+          : '';
+        return `<h5>${escapeHtml(name)} <small>${escapeHtml(stringAt(message, 'contentType'))}</small></h5><p>${prose(
+          stringAt(message, 'summary'),
+        )}</p>${messageHeaders}${schemaTable(message.payload, `${name}: body`)}`;
+      })
+      .join('');
+    const errors = arrayAt(stomp, 'errors').filter(isObject);
+    const refusals =
+      errors.length === 0
+        ? ''
+        : `<p>Refusals on <code>/user/queue/errors</code>: ${errors
+            .map((e) => `<code>${escapeHtml(stringAt(e, 'code'))}</code>`)
+            .join(', ')}</p>`;
+    const html = `<section class="operation" id="${escapeHtml(id)}" aria-labelledby="${escapeHtml(id)}-h">
 <h4 id="${escapeHtml(id)}-h"><span class="method">${escapeHtml(frame)}</span> <code>${escapeHtml(destination)}</code></h4>
 <p>${prose(stringAt(operation, 'summary'))}</p>${headers}${bodies}${refusals}</section>`;
-    })
+    byFrame.set(frame, [...(byFrame.get(frame) ?? []), html]);
+  }
+  const groups = [...byFrame]
+    .map(
+      ([frame, sections]) =>
+        `<section aria-labelledby="frame-${escapeHtml(anchor(frame))}"><h3 id="frame-${escapeHtml(anchor(frame))}">${escapeHtml(
+          frame === 'SEND' ? 'SEND: what clients send' : `${frame}: what clients receive`,
+        )}</h3>${sections.join('\n')}</section>`,
+    )
     .join('\n');
   return `<section aria-labelledby="stomp-h"><h2 id="stomp-h">STOMP API</h2>
 <p>${prose(stringAt(objectAt(doc, 'info'), 'description'))} Machine-readable: <a href="/api/asyncapi.json">/api/asyncapi.json</a> (AsyncAPI ${escapeHtml(stringAt(doc, 'asyncapi'))}).</p>
-${operations}</section>`;
+${groups}</section>`;
 }
 
 /** The whole page. */
