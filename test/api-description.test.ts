@@ -286,6 +286,25 @@ describe('the descriptions served by a running server', () => {
       { ...op, body: {} },
       at('x /api/admin/rooms/:id/close'),
     );
+    // A closed room: the routes that list room_closed are exactly those that answer it.
+    const roomRoutes = ROUTES.filter((r) => r.path.startsWith('/api/rooms/:id'));
+    const closedBy = new Set<string>();
+    for (const route of roomRoutes) {
+      const { status, body } = await call(route.method, at(routeKey(route)), {
+        token: alice.token,
+        ...(route.body === undefined ? {} : { body: {} }),
+      });
+      if (route.success.some((s) => s.status === status)) continue;
+      const { code } = exactly(ErrorBodySchema, body, routeKey(route)).error;
+      expect(route.errors, `${routeKey(route)} on a closed room: ${code}`).toContain(code);
+      if (code === 'room_closed') closedBy.add(routeKey(route));
+    }
+    expect([...closedBy].sort()).toEqual(
+      roomRoutes
+        .filter((r) => r.errors.includes('room_closed'))
+        .map(routeKey)
+        .sort(),
+    );
     await expectAnswer('POST /api/admin/rooms/:id/reopen', op, at('x /api/admin/rooms/:id/reopen'));
     await expectAnswer('POST /api/admin/bans', { ...op, body: { userId: String(asJson(bob.user).id) } });
     await expectAnswer('GET /api/admin/bans', op);
