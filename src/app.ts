@@ -39,10 +39,14 @@ import { AddressHasher } from './net/address-hash.js';
 import { sessionLimitsOf } from './session-limits.js';
 import { startupSummary } from './startup-summary.js';
 import { brokerRoomOutput, registerChatRoutes, stompAuthenticator } from './stomp-api/chat-routes.js';
+import { buildAsyncApi } from './stomp-api/stomp-description.js';
 import { openStore } from './store/open-store.js';
 import { loadTokenSecret } from './token-secret.js';
 import { TcpListener } from './transport/tcp-listener.js';
 import { WebSocketListener } from './transport/websocket-listener.js';
+
+/** The version the API descriptions carry (package.json's). */
+const API_VERSION = '0.1.0';
 
 export interface RunningParley {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -353,6 +357,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         editWindowSeconds: config.limits.editWindowSeconds,
       },
       historyPages: config.limits,
+      asyncApi: buildAsyncApi({ version: API_VERSION }),
+      apiVersion: API_VERSION,
       onError: (code) => metrics?.errors.inc({ code }),
       readiness: dependencies,
     });

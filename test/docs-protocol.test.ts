@@ -7,29 +7,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import {
-  AddressIdentitiesSchema,
-  AuditPageSchema,
-  BansSchema,
-  ClientLimitsSchema,
   ERROR_CATALOGUE,
-  HealthSchema,
-  IdentitySchema,
-  LinkCodeSchema,
-  MembersSchema,
-  MessagesPageSchema,
   ModerateBodySchema,
-  OwnershipSchema,
   PostMessageBodySchema,
-  ReadinessSchema,
-  RecoveryCodeSchema,
-  ReportsSchema,
   ROOM_ACTION_BODIES,
   ROOM_EVENT_TYPES,
   RoomEventSchema,
-  RoomGrantSchema,
-  RoomPageSchema,
-  UnreadSchema,
 } from '../src/protocol/index.js';
+import { ANSWERS } from './support/documented-answers.js';
 
 const page = await readFile(join(import.meta.dirname, '..', 'docs', 'protocol.md'), 'utf8');
 
@@ -112,26 +97,6 @@ function answerSchemaFields(schema: z.ZodMiniObject, documented: Fields): Fields
   }
   return fields;
 }
-
-/** The answers docs/protocol.md writes out as JSON, by route, and the schema of each. */
-const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
-  'GET /api/limits': ClientLimitsSchema,
-  'GET /api/rooms': RoomPageSchema,
-  'POST /api/rooms/:id/join': RoomGrantSchema,
-  'GET /api/rooms/:id/messages': MessagesPageSchema,
-  'GET /api/rooms/:id/members': MembersSchema,
-  'GET /healthz': HealthSchema,
-  'GET /readyz': ReadinessSchema,
-  'GET /api/rooms/:id/audit': AuditPageSchema,
-  'GET /api/rooms/:id/reports': ReportsSchema,
-  'GET /api/rooms/:id/bans': BansSchema,
-  'GET /api/rooms/:id/members/:userId/addresses': AddressIdentitiesSchema,
-  'GET /api/rooms/:id/ownership': OwnershipSchema,
-  'GET /api/me/unread': UnreadSchema,
-  'GET /api/sessions/identity': IdentitySchema,
-  'POST /api/sessions/recovery-code': RecoveryCodeSchema,
-  'POST /api/sessions/link-code': LinkCodeSchema,
-};
 
 const backticked = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
 

@@ -50,6 +50,8 @@ import {
   type Wire,
 } from '../protocol/index.js';
 import type { ServerBan } from '../store/store.js';
+import { buildOpenApi, httpRoutes, undescribedRoutes } from './api-description.js';
+import { API_DOCS_CSS, renderApiDocsPage } from './api-docs-page.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
 import { METRICS_UNAUTHORIZED, metricsAuthorized } from './metrics-endpoint.js';
 import type { OriginPolicy } from './origin-policy.js';
@@ -100,6 +102,10 @@ export interface HttpAppOptions {
   readonly historyPages: HistoryPages;
   /** Every error answered, by code (for the errors metric). */
   readonly onError?: (code: ErrorCode) => void;
+  /** The STOMP side's AsyncAPI document, served and rendered beside the HTTP API's own. */
+  readonly asyncApi: Readonly<Record<string, unknown>>;
+  /** The version the descriptions carry. */
+  readonly apiVersion: string;
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -160,6 +166,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       options.onError?.(refusal.code);
       void reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.message } });
     },
+  });
+
+  // Every route, so the described ones can be held to them once all are registered.
+  const registered: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, path: route.url });
+  });
+  app.addHook('onReady', async () => {
+    const problems = undescribedRoutes(registered, httpRoutes(options.historyPages));
+    if (problems.length > 0)
+      throw new Error(`src/http/api-description.ts is out of step: ${problems.join('; ')}`);
   });
 
   capHttpConnections(app.server, {
@@ -382,6 +399,22 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   }));
 
   registerAdminRoutes(app, operatorOf, operators);
+
+  // The API described (src/http/api-description.ts, src/stomp-api/stomp-description.ts) and rendered.
+  const openApi = buildOpenApi({ pages: options.historyPages, version: options.apiVersion });
+  const docsPage = renderApiDocsPage(openApi, options.asyncApi);
+  app.get('/api/openapi.json', async () => openApi);
+  app.get('/api/asyncapi.json', async () => options.asyncApi);
+  app.get('/api/docs', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('cache-control', 'no-cache')
+      .send(docsPage),
+  );
+  app.get('/api/docs.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(API_DOCS_CSS),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -166,3 +166,10 @@ export const RoomWordFilterSchema = z.object({
 /** `/user/queue/reports` (staff): a room's count of open reports, each time it changes. */
 export const OpenReportsCountSchema = z.object({ roomId: z.string(), open: count });
 export type OpenReportsCount = Wire<typeof OpenReportsCountSchema>;
+
+/** `POST /api/admin/messages/delete`. */
+export const MessageDeletedSchema = z.object({ deleted: z.literal(true) });
+/** `POST /api/admin/reports/dismiss`: how many open reports were closed. */
+export const ReportsDismissedSchema = z.object({ dismissed: count });
+/** `POST /api/admin/bans/lift`: how many server bans were lifted. */
+export const BansLiftedSchema = z.object({ lifted: count });

@@ -22,13 +22,13 @@ import { readActionCommand, readPostCommand } from './command-readers.js';
 
 export const ROOM_TOPIC_PREFIX = '/topic/rooms.';
 export const ROOM_APP_PREFIX = '/app/rooms.';
-const TYPING_SUFFIX = '.typing';
-const PRESENCE_SUFFIX = '.presence';
+export const TYPING_SUFFIX = '.typing';
+export const PRESENCE_SUFFIX = '.presence';
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 export const MENTIONS_DESTINATION = '/user/queue/mentions';
 /** Staff only: `{"roomId","open"}` whenever a room's count of open reports changes. */
 export const REPORTS_DESTINATION = '/user/queue/reports';
-const ERRORS_DESTINATION = '/user/queue/errors';
+export const ERRORS_DESTINATION = '/user/queue/errors';
 /** Replayed messages between two turns of the event loop. */
 const REPLAY_YIELD_EVERY = 200;
 const ACTION_SUFFIXES = Object.keys(ROOM_ACTION_BODIES) as readonly RoomAction[];
