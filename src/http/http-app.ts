@@ -174,7 +174,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     for (const method of [route.method].flat()) registered.push({ method, path: route.url });
   });
   app.addHook('onReady', async () => {
-    const problems = undescribedRoutes(registered, httpRoutes(options.historyPages));
+    // With METRICS_PORT, /metrics is served by a listener of its own (described there, not here).
+    const described = httpRoutes(options.historyPages).filter(
+      (route) => options.metrics.onMainPort || route.path !== '/metrics',
+    );
+    const problems = undescribedRoutes(registered, described);
     if (problems.length > 0)
       throw new Error(`src/http/api-description.ts is out of step: ${problems.join('; ')}`);
   });
