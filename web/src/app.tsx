@@ -157,7 +157,11 @@ export function App() {
             {i18n.t.loading}
           </main>
         ) : session === undefined ? (
-          <NicknameScreen onSession={adopt} pendingCode={pendingCode} />
+          <NicknameScreen
+            onSession={adopt}
+            pendingCode={pendingCode}
+            roomId={route.name === 'room' ? route.roomId : undefined}
+          />
         ) : (
           <div class="shell">
             <header class="topbar">

@@ -69,6 +69,7 @@ import {
   WordFilterForm,
 } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
+import { SharePanel } from './share-panel.js';
 import { createThrottle } from './throttle.js';
 
 const PAGE_SIZE = 50;
@@ -747,6 +748,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             ) : null}
           </p>
         )}
+        {current === undefined ? null : <SharePanel roomId={roomId} roomName={current.name} />}
         {myRole === 'moderator' && ownerAway ? (
           <p class="owner-away">
             {t.ownerAway}{' '}
