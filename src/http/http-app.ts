@@ -373,6 +373,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));
+  app.post<{ Params: { id: string } }>('/api/me/rooms/:id/leave', async (request, reply) => {
+    await rooms.readMarkers.leave(await authenticate(request), request.params.id);
+    return reply.code(204).send();
+  });
 
   registerAdminRoutes(app, operatorOf, operators);
 
