@@ -178,6 +178,10 @@ export interface Strings {
   readonly notifyMentionsOn: string;
   readonly notifyDenied: string;
   readonly mentionNotice: (who: string, room: string) => string;
+  readonly myRoomsTitle: string;
+  readonly leave: string;
+  readonly leaveRoom: (room: string) => string;
+  readonly mentionsOfMe: (n: number) => string;
   readonly slowModeOn: (seconds: number) => string;
   readonly memberCapShown: (n: number) => string;
   readonly roomPasswordLabel: string;
@@ -492,6 +496,10 @@ const en: Strings = {
   notifyMentionsOn: 'Mention notifications on',
   notifyDenied: 'The browser blocks notifications for this site.',
   mentionNotice: (who, room) => `${who} mentioned you in ${room}`,
+  myRoomsTitle: 'My rooms',
+  leave: 'Leave',
+  leaveRoom: (room) => `Leave ${room}`,
+  mentionsOfMe: (n) => (n === 1 ? '1 mention' : `${n} mentions`),
   slowModeOn: (seconds) => `Slow mode: one message every ${seconds} s`,
   memberCapShown: (n) => `At most ${n} online`,
   roomPasswordLabel: 'Room password',
@@ -855,6 +863,10 @@ const ko: Strings = {
   notifyMentionsOn: '멘션 알림 켜짐',
   notifyDenied: '브라우저가 이 사이트의 알림을 막고 있습니다.',
   mentionNotice: (who, room) => `${who} 님이 ${room}에서 나를 언급했습니다`,
+  myRoomsTitle: '내 대화방',
+  leave: '나가기',
+  leaveRoom: (room) => `${room} 나가기`,
+  mentionsOfMe: (n) => `나를 언급 ${n}`,
   slowModeOn: (seconds) => `슬로 모드: ${seconds}초에 한 번`,
   memberCapShown: (n) => `최대 ${n}명 접속`,
   roomPasswordLabel: '방 비밀번호',

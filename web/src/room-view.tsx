@@ -3,6 +3,7 @@
 // Owns scroll behaviour (stay at bottom, keep position when older pages load), room events (edits,
 // deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   type Message,
@@ -25,6 +26,7 @@ import {
   joinRoom,
   listMembers,
   listMessages,
+  listUnread,
   type RoomAuth,
 } from './api.js';
 import type { Sanction } from './commands.js';
@@ -137,6 +139,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [hasOlder, setHasOlder] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [unseen, setUnseen] = useState(false);
+  /** Scrolled away from the latest: "Jump to latest" is offered. */
+  const [scrolledUp, setScrolledUp] = useState(false);
+  /** Where this person's read marker stood when they came in: "new since you left" goes after it. */
+  const [leftAtSeq, setLeftAtSeq] = useState<number | undefined>(undefined);
   const [nowMs, setNowMs] = useState(Date.now);
   const [gate, setGate] = useState<Gate>({ kind: 'open' });
   const [newcomer, setNewcomer] = useState<NewcomerWait | undefined>(undefined);
@@ -176,6 +182,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const loadingOlderRef = useRef(false);
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
+
+  // The marker as it stood on entry, read once: what this visit reads moves it, the divider stays.
+  useEffect(() => {
+    let current = true;
+    listUnread(session.token).then(
+      (rooms) => {
+        const marker = rooms.find((r) => r.roomId === roomId);
+        if (current && marker !== undefined && marker.unread > 0) setLeftAtSeq(marker.lastReadSeq);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [roomId]);
 
   const [openReports, setOpenReports] = useState<number | undefined>(undefined);
   const amStaff = typeof room === 'object' && roleIn(room, selfId) !== 'member';
@@ -542,6 +563,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     if (element === null) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
     atBottomRef.current = atBottom;
+    setScrolledUp(!atBottom);
     if (atBottom) {
       setUnseen(false);
       markRead();
@@ -554,6 +576,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     if (element !== null) element.scrollTop = element.scrollHeight;
     atBottomRef.current = true;
     setUnseen(false);
+    setScrolledUp(false);
   };
 
   const send = (body: string): void => {
@@ -725,6 +748,17 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     }
   }
 
+  // The first message from someone else past the marker this person had when they came in.
+  const firstNewKey =
+    leftAtSeq === undefined
+      ? undefined
+      : entries.find(
+          (entry) =>
+            entry.kind === 'message' &&
+            entry.message.seq > leftAtSeq &&
+            entry.message.author.id !== session.user.id,
+        )?.key;
+
   return (
     <main id="main" class="room-view">
       <div class="room-header">
@@ -837,18 +871,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             <ol class="entries">
               {entries.map((entry) =>
                 entry.kind === 'message' ? (
-                  <MessageItem
-                    key={entry.key}
-                    message={entry.message}
-                    self={session.user}
-                    locale={locale}
-                    nowMs={nowMs}
-                    viewerRole={myRole}
-                    authorRole={roleIn(current, entry.message.author.id)}
-                    act={act}
-                    onReply={startReply}
-                    onJump={jumpTo}
-                  />
+                  <Fragment key={entry.key}>
+                    {entry.key === firstNewKey ? <li class="unread-divider">{t.newSinceYouLeft}</li> : null}
+                    <MessageItem
+                      key={entry.key}
+                      message={entry.message}
+                      self={session.user}
+                      locale={locale}
+                      nowMs={nowMs}
+                      viewerRole={myRole}
+                      authorRole={roleIn(current, entry.message.author.id)}
+                      act={act}
+                      onReply={startReply}
+                      onJump={jumpTo}
+                    />
+                  </Fragment>
                 ) : (
                   <Entry
                     key={entry.key}
@@ -864,6 +901,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           {unseen ? (
             <button type="button" class="new-messages" onClick={jumpToBottom}>
               {t.newMessages}
+            </button>
+          ) : scrolledUp ? (
+            <button type="button" class="new-messages jump-latest" onClick={jumpToBottom}>
+              {t.jumpToLatest}
             </button>
           ) : null}
           <p class="typing">{typingNames.length === 0 ? '' : t.typing(typingNames)}</p>
