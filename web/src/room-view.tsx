@@ -162,7 +162,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const tokenRef = useRef(session.token);
   tokenRef.current = session.token;
   const auth = useCallback((): RoomAuth => ({ token: tokenRef.current, grant: grantRef.current }), []);
-  const readSentRef = useRef(0);
+  // -1: nothing sent yet, so an empty room (seq 0) is marked too: reading a room makes it one of my rooms.
+  const readSentRef = useRef(-1);
   const composerRef = useRef<HTMLDivElement>(null);
 
   // The ref is the source of truth so STOMP callbacks and SUBSCRIBE headers never read a stale render.
@@ -623,6 +624,17 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const timer = setTimeout(markRead, READ_MARK_DELAY_MS);
     return () => clearTimeout(timer);
   }, [log, history, markRead]);
+  // A mark that found the socket down (a reload opens the room before it connects) goes once it is up.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = connection.onConnected(() => {
+      timer = setTimeout(markRead, READ_MARK_DELAY_MS);
+    });
+    return () => {
+      off();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [connection, markRead]);
 
   // Leaving the room settles the marker at once: what was on screen has been read, even if the delayed
   // mark above had not fired yet.
