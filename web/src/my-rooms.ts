@@ -89,14 +89,31 @@ export function titleCounts(
   return { unread, mentions };
 }
 
-const COUNTS_PREFIX = /^\((?:@\d+ · )?\d+\) /;
-
-/** `title` with the counts in front: "(3) Rooms — Parley", "(@1 · 3) …"; the bare title when none. */
-export function titleWithCounts(title: string, counts: { unread: number; mentions: number }): string {
-  const bare = title.replace(COUNTS_PREFIX, '');
-  if (counts.unread === 0 && counts.mentions === 0) return bare;
+/** The counts as they go in front of a title: "(3) ", "(@1 · 3) ", or nothing. */
+export function countsPrefix(counts: { unread: number; mentions: number }): string {
+  if (counts.unread === 0 && counts.mentions === 0) return '';
   const mentions = counts.mentions > 0 ? `@${counts.mentions} · ` : '';
-  return `(${mentions}${counts.unread}) ${bare}`;
+  return `(${mentions}${counts.unread}) `;
+}
+
+/** What the title counts last wrote: the title as written and the screen's title under it. */
+export interface Retitled {
+  readonly written: string;
+  readonly bare: string;
+}
+
+/**
+ * The title to show for `current` (what the tab shows now): the screen's own title with the counts in
+ * front. Only a title this wrote itself (`last.written`) is taken apart, so a room named "(1) band"
+ * keeps its name.
+ */
+export function retitle(
+  current: string,
+  last: Retitled | undefined,
+  counts: { unread: number; mentions: number },
+): Retitled {
+  const bare = last !== undefined && current === last.written ? last.bare : current;
+  return { written: `${countsPrefix(counts)}${bare}`, bare };
 }
 
 /**
@@ -105,19 +122,21 @@ export function titleWithCounts(title: string, counts: { unread: number; mention
  */
 export function useTitleCounts(counts: { unread: number; mentions: number }): void {
   const { unread, mentions } = counts;
+  const last = useRef<Retitled | undefined>(undefined);
   useEffect(() => {
-    const apply = (): void => {
-      const next = titleWithCounts(document.title, { unread, mentions });
-      if (next !== document.title) document.title = next;
+    const apply = (next: { unread: number; mentions: number }): void => {
+      const titled = retitle(document.title, last.current, next);
+      last.current = titled;
+      if (titled.written !== document.title) document.title = titled.written;
     };
-    apply();
+    apply({ unread, mentions });
     const head = document.querySelector('head');
     if (head === null) return;
-    const observer = new MutationObserver(apply);
+    const observer = new MutationObserver(() => apply({ unread, mentions }));
     observer.observe(head, { subtree: true, childList: true, characterData: true });
     return () => {
       observer.disconnect();
-      document.title = titleWithCounts(document.title, { unread: 0, mentions: 0 });
+      apply({ unread: 0, mentions: 0 });
     };
   }, [unread, mentions]);
 }

@@ -624,23 +624,24 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const timer = setTimeout(markRead, READ_MARK_DELAY_MS);
     return () => clearTimeout(timer);
   }, [log, history, markRead]);
-  // A mark that found the socket down (a reload opens the room before it connects) goes once it is up.
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = connection.onConnected(() => {
-      timer = setTimeout(markRead, READ_MARK_DELAY_MS);
-    });
-    return () => {
-      off();
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [connection, markRead]);
 
   // Leaving the room settles the marker at once: what was on screen has been read, even if the delayed
   // mark above had not fired yet.
   const markReadRef = useRef(markRead);
   markReadRef.current = markRead;
   useEffect(() => () => markReadRef.current(), []);
+  // A mark that found the socket down (a reload opens the room before it connects) goes once it is up;
+  // the latest markRead, so a gate opened meanwhile counts.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = connection.onConnected(() => {
+      timer = setTimeout(() => markReadRef.current(), READ_MARK_DELAY_MS);
+    });
+    return () => {
+      off();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [connection]);
 
   // A moderator is offered the room of an owner away OWNER_ABSENCE_DAYS (the server decides; this only
   // shows the choice): asked when the room opens, when its owner, staff or members change, and every
