@@ -2,19 +2,23 @@
 // rooms (GET /api/me/unread with name, unread and mention counts); each new message there is pushed on
 // /user/queue/unread to their connections outside the room, never to its author; leaving a room
 // (POST /api/me/rooms/:id/leave) ends both; a taken-down room leaves everyone's rooms;
-// UNREAD_PUSH_MAX_FOLLOWERS bounds who is told.
+// UNREAD_PUSH_MAX_FOLLOWERS bounds who is told; across two nodes on Redis and PostgreSQL the push reaches
+// the follower connected to the other node.
 import type { Client } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../src/chat/model.js';
 import { join, send, subscribed } from './support/chat-client.js';
+import { clusterSkipReason } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
   callApi,
   type Session,
+  startNodePair,
   startTestParley,
   type TestParley,
 } from './support/parley.js';
+import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 import { type Inbox, receiptOf } from './support/stompjs-client.js';
 
 const backends = await availableBackends();
@@ -178,5 +182,32 @@ describe('UNREAD_PUSH_MAX_FOLLOWERS', () => {
     await told?.waitFor(2);
     const other = inboxes.find((inbox) => inbox !== told);
     expect(other?.messages).toHaveLength(0);
+  });
+});
+
+describe.skipIf((await clusterSkipReason()) !== undefined)('live unread counts across two nodes', () => {
+  const prefix = uniqueKeyPrefix('my-rooms-cluster');
+  let a: TestParley;
+  let b: TestParley;
+  beforeAll(async () => {
+    ({ a, b } = await startNodePair({ redisUrl: REDIS_TEST_URL, redisKeyPrefix: prefix }));
+  }, 30_000);
+  afterAll(async () => {
+    await b?.dispose();
+    await a?.dispose();
+    await deleteKeys(prefix);
+  });
+
+  it('a message stored on node A reaches the follower listening on node B', async () => {
+    const author = await a.session('author');
+    const follower = await b.session('follower');
+    const room = await a.createRoom(author.token, 'across');
+    await readIn(b, follower, room.id, 0);
+    const inbox = await subscribed(await b.connect(follower.token), '/user/queue/unread');
+    const authorClient = await a.connect(author.token);
+    await join(authorClient, room.id);
+    await post(authorClient, room.id, 'from A');
+    const [pushed] = await inbox.waitFor(1);
+    expect(JSON.parse(pushed?.body ?? '')).toEqual({ roomId: room.id, seq: 1 });
   });
 });
