@@ -133,6 +133,36 @@ describe.skipIf(skip !== undefined)('getting people in, in Chromium', { timeout:
     }
   });
 
+  it('shares in Korean on a phone: the panel fits the screen and has no axe violations', async () => {
+    const owner = await createSession(server, 'owner3');
+    const room = await createRoomWithTopic(server, owner.token, '주말 산행', '토요일 아침');
+    const minsu = await openPage(browser, { locale: 'ko-KR', viewport: PHONE });
+    try {
+      await minsu.page.goto(`${server.url}/rooms/${room.id}`);
+      await minsu.page.getByLabel('닉네임', { exact: true }).fill('민수');
+      await minsu.page.getByLabel('닉네임', { exact: true }).press('Enter');
+      await minsu.page.getByRole('heading', { name: '주말 산행', level: 1 }).waitFor({ timeout: WAIT_MS });
+      await minsu.page.getByRole('button', { name: '공유', exact: true }).click();
+      const panel = minsu.page.getByRole('region', { name: '이 방 공유하기' });
+      await panel.getByRole('img', { name: '방 링크 QR 코드' }).waitFor();
+      expect(await panel.getByLabel('방 링크', { exact: true }).inputValue()).toBe(
+        `${server.url}/rooms/${room.id}`,
+      );
+      await panel.getByRole('button', { name: '링크 복사' }).waitFor();
+      // Nothing of the panel spills past the phone's width.
+      const right = Number(
+        await minsu.page.evaluate(
+          `Math.max(...[...document.querySelectorAll('#share-panel *')].map((e) => e.getBoundingClientRect().right))`,
+        ),
+      );
+      expect(right).toBeLessThanOrEqual(PHONE.width);
+      expect(await axeViolations(minsu.page)).toEqual([]);
+      expect(minsu.errors).toEqual([]);
+    } finally {
+      await minsu.context.close();
+    }
+  });
+
   for (const [label, options, joining, online] of [
     ['English, desktop', { locale: 'en-US' }, 'You’re joining Weekend walk', '1 online'],
     ['Korean, phone', { locale: 'ko-KR', viewport: PHONE }, 'Weekend walk 방에 들어갑니다', '1명 접속 중'],
