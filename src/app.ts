@@ -466,6 +466,7 @@ function observedOutput(output: RoomOutput, metrics: Metrics, clock: Clock): Roo
     presence: (roomId, event) => output.presence(roomId, event),
     mention: (userId, roomId, json) => output.mention(userId, roomId, json),
     reports: (userId, roomId, json) => output.reports?.(userId, roomId, json),
+    unread: (userId, roomId, json) => output.unread?.(userId, roomId, json),
   };
 }
 

@@ -128,6 +128,8 @@ const ENV_SCHEMA = {
   ROOMS_PER_USER_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Joins of one room by one user (its first subscription on a connection): presence churn is broadcast. */
   ROOM_JOINS_PER_USER_PER_MINUTE: integer(1, 1_000_000).default(30),
+  /** Followers (read-marker holders) of a room told of each new message on /user/queue/unread; 0: none. */
+  UNREAD_PUSH_MAX_FOLLOWERS: integer(0, 10_000).default(1000),
   /** How long authors may edit and delete their own messages. */
   EDIT_WINDOW_SECONDS: integer(0, 365 * 24 * 3600).default(900),
   /**
@@ -341,6 +343,7 @@ export interface Limits {
   readonly sessionsPerIpPerMinute: number;
   readonly roomsPerUserPerHour: number;
   readonly roomJoinsPerUserPerMinute: number;
+  readonly unreadPushMaxFollowers: number;
   readonly editWindowSeconds: number;
   readonly ownerAbsenceDays: number;
   readonly maxReactionEmojisPerMessage: number;
@@ -573,6 +576,7 @@ function toConfig(env: Env): Config {
       sessionsPerIpPerMinute: env.SESSIONS_PER_IP_PER_MINUTE,
       roomsPerUserPerHour: env.ROOMS_PER_USER_PER_HOUR,
       roomJoinsPerUserPerMinute: env.ROOM_JOINS_PER_USER_PER_MINUTE,
+      unreadPushMaxFollowers: env.UNREAD_PUSH_MAX_FOLLOWERS,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
       ownerAbsenceDays: env.OWNER_ABSENCE_DAYS,
       maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,

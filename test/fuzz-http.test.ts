@@ -33,7 +33,7 @@ interface Draw {
   readonly method: string;
   readonly path: string;
   readonly headers: Record<string, string>;
-  readonly body: string | Buffer | undefined;
+  readonly body: string | Uint8Array<ArrayBuffer> | undefined;
 }
 
 function generator(random: () => number) {
@@ -137,7 +137,7 @@ function generator(random: () => number) {
       );
       headers['x-forwarded-for'] = entries.join(pick([',', ', ', ' ,']));
     }
-    let body: string | Buffer | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (method !== 'GET' && method !== 'HEAD' && random() < 0.85) {
       headers['content-type'] = pick([
         'application/json',
@@ -157,7 +157,7 @@ function generator(random: () => number) {
           body = JSON.stringify(json(0)).slice(0, -1 - int(3));
           break;
         case 2:
-          body = Buffer.from(Array.from({ length: int(200) }, () => int(256)));
+          body = Uint8Array.from({ length: int(200) }, () => int(256));
           break;
         case 3:
           body = JSON.stringify({ nickname: 'x'.repeat(20_000) });

@@ -473,13 +473,17 @@ describe.each(backends)('message features over STOMP on %s', (backend) => {
       ((await getWithToken(`${parley.url}/api/me/unread`, session.token)).body.rooms as unknown[]).filter(
         (r) => (r as { roomId: string }).roomId === room.id,
       );
-    expect(await unread(bob)).toEqual([{ roomId: room.id, lastReadSeq: first.seq, unread: 1 }]);
+    expect(await unread(bob)).toEqual([
+      { roomId: room.id, name: 'unread', lastReadSeq: first.seq, unread: 1, mentions: 0 },
+    ]);
     // The other connection reads further; an older marker from the first connection does not lower it.
     const last = inbox.messages.at(-1);
     const lastSeq = Number(last?.headers.seq);
     await send(bob2.client, `/app/rooms.${room.id}.read`, { seq: lastSeq });
     await send(bob1.client, `/app/rooms.${room.id}.read`, { seq: first.seq });
-    expect(await unread(bob)).toEqual([{ roomId: room.id, lastReadSeq: lastSeq, unread: 0 }]);
+    expect(await unread(bob)).toEqual([
+      { roomId: room.id, name: 'unread', lastReadSeq: lastSeq, unread: 0, mentions: 0 },
+    ]);
     expect(await unread(alice)).toEqual([]);
   });
 

@@ -188,7 +188,9 @@ describe.each(engines)('room events in the %s store', (engine) => {
     await store.appendMessage(newMessage(room.id, 'two'));
     expect(await store.markRead(reader, room.id, 3)).toBe(3);
     expect(await store.markRead(reader, room.id, 1)).toBe(3);
-    expect(await store.listUnread(reader)).toEqual([{ roomId: room.id, lastReadSeq: 3, unread: 1 }]);
+    expect(await store.listUnread(reader)).toEqual([
+      { roomId: room.id, name: room.name, lastReadSeq: 3, unread: 1, mentions: 0 },
+    ]);
   });
 
   it('a kick or a ban ends the member’s unread count: a room they are out of counts nothing for them', async () => {
@@ -199,7 +201,9 @@ describe.each(engines)('room events in the %s store', (engine) => {
     for (const member of [kicked, banned]) await store.markRead(member.id, room.id, 1);
     await store.appendMessage(newMessage(room.id, 'two'));
     for (const member of [kicked, banned]) {
-      expect(await store.listUnread(member.id)).toEqual([{ roomId: room.id, lastReadSeq: 1, unread: 1 }]);
+      expect(await store.listUnread(member.id)).toEqual([
+        { roomId: room.id, name: room.name, lastReadSeq: 1, unread: 1, mentions: 0 },
+      ]);
     }
     const at = new Date(Date.UTC(2025, 5, 1));
     await store.appendEvent({

@@ -208,7 +208,10 @@ describe.each(backends)('HTTP bodies against src/protocol on %s', (backend) => {
       'GET /api/me/unread',
     );
     // The reply and the last message came after what bob read.
-    expect(unread.rooms).toEqual([{ roomId: room.id, lastReadSeq: first.seq, unread: 2 }]);
+    // The reply mentions bob.
+    expect(unread.rooms).toEqual([
+      { roomId: room.id, name: room.name, lastReadSeq: first.seq, unread: 2, mentions: 1 },
+    ]);
     const reports = exactly(
       ReportsSchema,
       (await call('GET', `/api/rooms/${room.id}/reports`, { token: owner.token })).body,

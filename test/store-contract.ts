@@ -933,6 +933,49 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       });
     });
 
+    describe('my rooms (read markers as membership)', () => {
+      it('lists the rooms a user read in, with name, unread and unread mentions; leaving forgets one', async () => {
+        const reader = user('reader');
+        const other = user('other');
+        const hiking = await store.createRoom(newRoom('Weekend hiking'));
+        const quiet = await store.createRoom(newRoom('Quiet'));
+        await store.appendMessage(newMessage(hiking.id, 'before'));
+        await store.markRead(reader.id, hiking.id, 1);
+        await store.markRead(reader.id, quiet.id, 0);
+        await store.appendMessage({ ...newMessage(hiking.id, 'hi @reader#0412'), mentions: [reader] });
+        await store.appendMessage({ ...newMessage(hiking.id, 'hi @other#0412'), mentions: [other] });
+        await store.appendMessage(newMessage(hiking.id, 'plain'));
+        await store.appendMessage({
+          ...newMessage(hiking.id, 'own', { author: reader }),
+          mentions: [reader],
+        });
+        const mine = await store.listUnread(reader.id);
+        expect(mine).toHaveLength(2);
+        expect(mine).toEqual(
+          expect.arrayContaining([
+            { roomId: hiking.id, name: 'Weekend hiking', lastReadSeq: 1, unread: 3, mentions: 1 },
+            { roomId: quiet.id, name: 'Quiet', lastReadSeq: 0, unread: 0, mentions: 0 },
+          ]),
+        );
+        expect((await store.listUnread(other.id)).map((r) => r.roomId)).toEqual([]);
+
+        expect((await store.listReaders(hiking.id, 10)).sort()).toEqual([reader.id]);
+        expect(await store.forgetRead(reader.id, hiking.id)).toBe(true);
+        expect(await store.forgetRead(reader.id, hiking.id)).toBe(false);
+        expect((await store.listUnread(reader.id)).map((r) => r.roomId)).toEqual([quiet.id]);
+        expect(await store.listReaders(hiking.id, 10)).toEqual([]);
+      });
+
+      it('lists a room’s followers up to the limit, in user id order', async () => {
+        const room = await store.createRoom(newRoom('busy'));
+        const readers = [user('a'), user('b'), user('c')];
+        for (const r of readers) await store.markRead(r.id, room.id, 0);
+        const sorted = readers.map((r) => r.id).sort();
+        expect(await store.listReaders(room.id, 2)).toEqual(sorted.slice(0, 2));
+        expect(await store.listReaders(room.id, 10)).toEqual(sorted);
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps rooms and messages across close and reopen', async () => {
         const room = await store.createRoom(newRoom('durable'));

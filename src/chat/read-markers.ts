@@ -4,6 +4,7 @@ import type { Store, UnreadRoom } from '../store/store.js';
 import type { RoomCommand } from './commands.js';
 import type { User } from './model.js';
 import type { Permissions } from './permissions.js';
+import { parseRoomId } from './room-id.js';
 
 export class ReadMarkers {
   readonly #store: Store;
@@ -21,7 +22,17 @@ export class ReadMarkers {
     return this.#store.markRead(user.id, room.id, Math.min(command.seq, room.lastSeq));
   }
 
+  /** The user's rooms: those they hold a marker in (read in, not left, not put out of), not taken down. */
   unread(user: User): Promise<UnreadRoom[]> {
     return this.#store.listUnread(user.id);
+  }
+
+  /**
+   * Leaves one of the user's rooms: the marker goes, so the room leaves their rooms and counts nothing
+   * for them until they read in it again. Idempotent: a room that is not theirs is left already.
+   */
+  async leave(user: User, roomId: string): Promise<void> {
+    const id = parseRoomId(roomId);
+    await this.#store.forgetRead(user.id, id);
   }
 }

@@ -30,6 +30,7 @@ import type { RoomOutput } from './room-output.js';
 import { type AppendObserver, RoomWriter } from './room-writer.js';
 import { Rooms } from './rooms.js';
 import { ServerPolicy } from './server-policy.js';
+import { UnreadNotices } from './unread-notices.js';
 
 export type RoomLimits = Pick<
   Limits,
@@ -39,6 +40,7 @@ export type RoomLimits = Pick<
   | 'sendBurst'
   | 'roomsPerUserPerHour'
   | 'roomJoinsPerUserPerMinute'
+  | 'unreadPushMaxFollowers'
   | 'editWindowSeconds'
   | 'ownerAbsenceDays'
   | 'maxReactionEmojisPerMessage'
@@ -104,6 +106,7 @@ export class RoomDomain {
   readonly #writer: RoomWriter;
   readonly #feeds: RoomFeeds;
   readonly #mentions: MentionNotices;
+  readonly #unread: UnreadNotices;
 
   constructor(deps: RoomDomainDependencies) {
     const { store, bus, presence, rateLimiter, clock, logger, limits } = deps;
@@ -172,6 +175,14 @@ export class RoomDomain {
     // Policy first: a node that delivers a policy event has already dropped its copy of the policy.
     this.#writer.onAppended(this.permissions.onAppended);
     this.#writer.onAppended(this.#mentions.onAppended);
+    this.#unread = new UnreadNotices({
+      store,
+      bus,
+      output: deps.output,
+      logger,
+      maxFollowers: limits.unreadPushMaxFollowers,
+    });
+    this.#writer.onAppended(this.#unread.onAppended);
     this.#messages = new MessageCommands({
       store,
       rateLimiter,
@@ -256,6 +267,7 @@ export class RoomDomain {
       await this.#mentions.start();
       await this.serverPolicy.start();
       await this.#reports.start();
+      await this.#unread.start();
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
@@ -268,6 +280,7 @@ export class RoomDomain {
       this.#mentions.close(),
       this.serverPolicy.close(),
       this.#reports.close(),
+      this.#unread.close(),
       this.#feeds.closeAll(),
     ]);
   }

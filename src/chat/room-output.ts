@@ -9,4 +9,6 @@ export interface RoomOutput extends FeedSink {
   mention(userId: UserId, roomId: RoomId, json: string): void;
   /** The room's count of open reports (`{"roomId","open"}`), to this node's connections of a staff member. */
   reports?(userId: UserId, roomId: RoomId, json: string): void;
+  /** A new message in one of the user's rooms (`{"roomId","seq"}`), to this node's connections of the user. */
+  unread?(userId: UserId, roomId: RoomId, json: string): void;
 }

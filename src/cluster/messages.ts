@@ -85,6 +85,14 @@ export interface ReportsMessage {
   readonly userIds: readonly UserId[];
 }
 
+/** A message was stored in a room: its followers' (read-marker holders') unread counts went up. */
+export interface UnreadMessage {
+  readonly kind: 'unread';
+  readonly roomId: RoomId;
+  readonly seq: number;
+  readonly userIds: readonly UserId[];
+}
+
 export type ClusterMessage =
   | RoomEntryMessage
   | PresenceMessage
@@ -93,7 +101,8 @@ export type ClusterMessage =
   | RevocationMessage
   | IdentityMessage
   | OperatorMessage
-  | ReportsMessage;
+  | ReportsMessage
+  | UnreadMessage;
 
 export type ClusterMessageKind = ClusterMessage['kind'];
 export type ClusterMessageOf<K extends ClusterMessageKind> = Extract<ClusterMessage, { readonly kind: K }>;
@@ -134,6 +143,7 @@ export const OPERATOR_CHANNEL: ClusterChannel<'operator'> = Object.freeze({
   kind: 'operator',
 });
 export const REPORTS_CHANNEL: ClusterChannel<'reports'> = Object.freeze({ name: 'reports', kind: 'reports' });
+export const UNREAD_CHANNEL: ClusterChannel<'unread'> = Object.freeze({ name: 'unread', kind: 'unread' });
 
 /** The name of the channel `message` is published on. */
 export function channelNameOf(message: ClusterMessage): string {
@@ -154,6 +164,8 @@ export function channelNameOf(message: ClusterMessage): string {
       return OPERATOR_CHANNEL.name;
     case 'reports':
       return REPORTS_CHANNEL.name;
+    case 'unread':
+      return UNREAD_CHANNEL.name;
     default:
       return assertNever(message);
   }
@@ -179,6 +191,8 @@ export type DecodedClusterMessage =
 // Bounds that hold for every honest peer, so a hostile or broken one cannot make a node allocate much.
 const MAX_USER_ID_CHARS = 200;
 const MAX_MENTIONED_USERS = 1_000;
+/** The most followers one unread notice may name (config UNREAD_PUSH_MAX_FOLLOWERS is held below it). */
+export const MAX_UNREAD_PUSH_USERS = 10_000;
 /** Nicknames are at most 32 characters; UTF-16 units and some slack, for any honest peer. */
 const MAX_NICKNAME_CHARS = 200;
 
@@ -228,6 +242,12 @@ const schema = z.discriminatedUnion('kind', [
     roomId,
     open: z.number().int().nonnegative(),
     userIds: z.array(userId).max(MAX_MENTIONED_USERS),
+  }),
+  z.object({
+    kind: z.literal('unread'),
+    roomId,
+    seq: z.number().int().positive(),
+    userIds: z.array(userId).max(MAX_UNREAD_PUSH_USERS),
   }),
 ]);
 

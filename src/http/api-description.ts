@@ -110,7 +110,8 @@ export type AnswerName = keyof typeof ANSWER_SCHEMAS;
 /** A success answer: JSON of a named schema, or a body of another media type. */
 export type RouteSuccess =
   | { readonly status: number; readonly answer: AnswerName; readonly description: string }
-  | { readonly status: number; readonly mediaType: string; readonly description: string };
+  | { readonly status: number; readonly mediaType: string; readonly description: string }
+  | { readonly status: 204; readonly description: string };
 
 export interface HttpRouteSpec {
   readonly method: 'GET' | 'POST';
@@ -375,6 +376,16 @@ export function httpRoutes(pages: HistoryPageBounds): readonly HttpRouteSpec[] {
     },
     {
       method: 'POST',
+      path: '/api/me/rooms/:id/leave',
+      tag: 'rooms',
+      summary:
+        "Leave a room: it leaves the user's rooms and unread notices stop until they read in it again.",
+      auth: 'bearer',
+      success: [{ status: 204, description: 'Left (also for a room that was not theirs); no body.' }],
+      errors: BEARER,
+    },
+    {
+      method: 'POST',
       path: '/api/admin/session',
       tag: 'operators',
       summary: 'Check an operator secret.',
@@ -519,6 +530,16 @@ export function httpRoutes(pages: HistoryPageBounds): readonly HttpRouteSpec[] {
     },
     {
       method: 'GET',
+      path: '/rooms/:id',
+      tag: 'descriptions',
+      summary:
+        "The web client's page for a room, as HTML whatever the Accept header, with the room's name and Open Graph tags (nothing of a password or taken-down room).",
+      auth: 'none',
+      success: [{ status: 200, mediaType: 'text/html', description: 'The page.' }],
+      errors: [],
+    },
+    {
+      method: 'GET',
       path: '/api/docs',
       tag: 'descriptions',
       summary: 'Both descriptions as a readable page.',
@@ -647,13 +668,18 @@ export function buildOpenApi(options: OpenApiOptions): Record<string, unknown> {
     }
     const responses: Record<string, unknown> = {};
     for (const success of route.success) {
+      if ('answer' in success)
+        schemas[success.answer] = jsonSchemaOf(ANSWER_SCHEMAS[success.answer], 'output');
       const content =
         'answer' in success
           ? { 'application/json': { schema: { $ref: `#/components/schemas/${success.answer}` } } }
-          : { [success.mediaType]: { schema: { type: 'string' } } };
-      if ('answer' in success)
-        schemas[success.answer] = jsonSchemaOf(ANSWER_SCHEMAS[success.answer], 'output');
-      responses[String(success.status)] = { description: success.description, content };
+          : 'mediaType' in success
+            ? { [success.mediaType]: { schema: { type: 'string' } } }
+            : undefined;
+      responses[String(success.status)] =
+        content === undefined
+          ? { description: success.description }
+          : { description: success.description, content };
     }
     for (const [status, codes] of errorStatuses(route.errors)) {
       responses[String(status)] = {

@@ -3,6 +3,8 @@
 // The room domain's HTTP adapter: request bodies and queries are read with the src/protocol schemas;
 // the domain (identity, rooms, permissions, moderation) does the work. Knows nothing of STOMP.
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
@@ -55,6 +57,7 @@ import { API_DOCS_CSS, renderApiDocsPage } from './api-docs-page.js';
 import { capHttpConnections, serverTimeouts } from './http-connections.js';
 import { METRICS_UNAUTHORIZED, metricsAuthorized } from './metrics-endpoint.js';
 import type { OriginPolicy } from './origin-policy.js';
+import { type RoomPreview, renderRoomPage } from './room-page.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -401,6 +404,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get('/api/me/unread', async (request) => ({
     rooms: await rooms.readMarkers.unread(await authenticate(request)),
   }));
+  app.post<{ Params: { id: string } }>('/api/me/rooms/:id/leave', async (request, reply) => {
+    await rooms.readMarkers.leave(await authenticate(request), request.params.id);
+    return reply.code(204).send();
+  });
 
   registerAdminRoutes(app, operatorOf, operators);
 
@@ -461,6 +468,34 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         );
       },
     });
+  }
+
+  if (existsSync(options.webRoot)) {
+    const template = pageTemplate(join(options.webRoot, 'index.html'));
+    // A shared room link: HTML whatever the Accept header (link-preview crawlers send */*), naming the
+    // room in <title> and card tags only when anyone may read it (no password, not taken down).
+    app.get<{ Params: { id: string } }>('/rooms/:id', async (request, reply) => {
+      const preview = await roomPreview(request.params.id, request.clientAddress);
+      reply
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('cache-control', 'no-cache')
+        .type('text/html; charset=utf-8');
+      return renderRoomPage(await template(), preview);
+    });
+  }
+
+  /** What a link preview may show: an open room an anonymous reader would see in full, or nothing. */
+  async function roomPreview(id: string, address: string): Promise<RoomPreview | undefined> {
+    try {
+      const room = await rooms.rooms.getRoom(id);
+      if (room.hasPassword) return undefined;
+      const access = await permissions.readAccess(room.id, { user: undefined, grant: undefined, address });
+      return access === 'full' ? { name: room.name, topic: room.topic, online: room.online } : undefined;
+    } catch (error) {
+      // Unknown, malformed, taken down or refused: the generic page; the client says why.
+      if (error instanceof ParleyError) return undefined;
+      throw error;
+    }
   }
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -589,6 +624,25 @@ function banJson(ban: ServerBan): ServerBanWire {
     reason: ban.reason,
     byOperator: ban.byOperator,
     createdAt: ban.createdAt.toISOString(),
+  };
+}
+
+/**
+ * The built index.html, read once and again only when the file changes (a rebuild): one stat per
+ * request, never a read of the whole file.
+ */
+function pageTemplate(path: string): () => Promise<string> {
+  let cached: { mtimeMs: number; text: Promise<string> } | undefined;
+  return async () => {
+    const { mtimeMs } = await stat(path);
+    if (cached?.mtimeMs !== mtimeMs) {
+      const text = readFile(path, 'utf8');
+      cached = { mtimeMs, text };
+      text.catch(() => {
+        if (cached?.text === text) cached = undefined;
+      });
+    }
+    return cached.text;
   };
 }
 

@@ -66,14 +66,21 @@ export type Members = Wire<typeof MembersSchema>;
 
 export const UnreadRoomSchema = z.object({
   roomId: z.string(),
+  name: z.string(),
   lastReadSeq: count,
   /** Messages (not events, not deleted, not the user's own) after lastReadSeq. */
   unread: count,
+  /** Of those, the ones mentioning the user. */
+  mentions: count,
 });
 export type UnreadRoom = Wire<typeof UnreadRoomSchema>;
 
-/** `GET /api/me/unread`: the rooms the user has read in. */
+/** `GET /api/me/unread`: the user's rooms (those they have read in and not left), not taken down. */
 export const UnreadSchema = z.object({ rooms: z.array(UnreadRoomSchema) });
+
+/** `/user/queue/unread`: a message was stored in a room the user follows (re-read the counts). */
+export const UnreadNoticeSchema = z.object({ roomId: z.string(), seq: z.number() });
+export type UnreadNotice = Wire<typeof UnreadNoticeSchema>;
 export type Unread = Wire<typeof UnreadSchema>;
 
 export const AuditEntrySchema = z.object({

@@ -28,6 +28,8 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 export const MENTIONS_DESTINATION = '/user/queue/mentions';
 /** Staff only: `{"roomId","open"}` whenever a room's count of open reports changes. */
 export const REPORTS_DESTINATION = '/user/queue/reports';
+/** Each follower of a room, whenever a message is stored there: `{"roomId","seq"}` (unread counts). */
+export const UNREAD_DESTINATION = '/user/queue/unread';
 export const ERRORS_DESTINATION = '/user/queue/errors';
 /** Replayed messages between two turns of the event loop. */
 const REPLAY_YIELD_EVERY = 200;
@@ -121,6 +123,12 @@ export function brokerRoomOutput(
     },
     reports(userId, roomId, json) {
       broker.sendToUser(userId, REPORTS_DESTINATION, {
+        headers: { 'content-type': 'application/json', 'room-id': roomId },
+        body: Buffer.from(json),
+      });
+    },
+    unread(userId, roomId, json) {
+      broker.sendToUser(userId, UNREAD_DESTINATION, {
         headers: { 'content-type': 'application/json', 'room-id': roomId },
         body: Buffer.from(json),
       });

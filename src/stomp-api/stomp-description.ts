@@ -15,6 +15,7 @@ import {
   ROOM_ACTION_BODIES,
   type RoomAction,
   RoomEventSchema,
+  UnreadNoticeSchema,
   WireErrorSchema,
 } from '../protocol/index.js';
 import { jsonSchemaOf } from '../protocol/json-schema.js';
@@ -26,6 +27,7 @@ import {
   ROOM_APP_PREFIX,
   ROOM_TOPIC_PREFIX,
   TYPING_SUFFIX,
+  UNREAD_DESTINATION,
 } from './chat-routes.js';
 
 export interface StompHeaderSpec {
@@ -282,6 +284,21 @@ export function stompDestinations(): readonly StompDestinationSpec[] {
       headers: [],
       messages: [
         { name: 'mention', summary: 'The message JSON.', headers: [ROOM_ID_HEADER], payload: MessageSchema },
+      ],
+      errors: [],
+    },
+    {
+      frame: 'SUBSCRIBE',
+      destination: UNREAD_DESTINATION,
+      summary: 'A message was stored in a room you follow (have read in): re-read the unread counts.',
+      headers: [],
+      messages: [
+        {
+          name: 'unread',
+          summary: 'The room and the new message seq.',
+          headers: [ROOM_ID_HEADER],
+          payload: UnreadNoticeSchema,
+        },
       ],
       errors: [],
     },

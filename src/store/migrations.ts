@@ -331,6 +331,13 @@ export const MIGRATIONS: readonly Migration[] = [
       postgres: ['UPDATE rooms SET owner_seen_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint'],
     },
   },
+  {
+    version: 11,
+    name: 'read markers by room: who follows a room',
+    // A read marker is the membership of "my rooms"; each new message looks up the room's followers
+    // to push their unread counts, so the markers are found by room as well as by user.
+    statements: ['CREATE INDEX read_markers_room_idx ON read_markers (room_id, user_id)'],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

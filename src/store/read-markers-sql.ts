@@ -35,11 +35,15 @@ export async function forgetReadMarker(trx: Db, roomId: RoomId, userId: UserId):
 }
 
 export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> {
+  // User ids are UUIDs (no LIKE wildcards); the mentions column is the JSON the store wrote itself.
+  const mentionedPattern = `%"id":"${userId}"%`;
   const rows = await db
     .selectFrom('read_markers as r')
+    .innerJoin('rooms as room', 'room.id', 'r.room_id')
     .select((eb) => [
       'r.room_id',
       'r.last_read_seq',
+      'room.name',
       eb
         .selectFrom('messages as m')
         .select((e2) => e2.fn.countAll().as('n'))
@@ -48,13 +52,48 @@ export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> 
         .where('m.deleted', '=', 0)
         .where('m.author_id', '<>', userId)
         .as('unread'),
+      eb
+        .selectFrom('messages as m')
+        .select((e2) => e2.fn.countAll().as('n'))
+        .whereRef('m.room_id', '=', 'r.room_id')
+        .whereRef('m.seq', '>', 'r.last_read_seq')
+        .where('m.deleted', '=', 0)
+        .where('m.author_id', '<>', userId)
+        .where('m.mentions', 'like', mentionedPattern)
+        .as('mentions'),
     ])
     .where('r.user_id', '=', userId)
+    // A room taken down is no longer one of the user's rooms.
+    .where('room.closed_at', 'is', null)
     .orderBy('r.room_id')
     .execute();
   return rows.map((r) => ({
     roomId: r.room_id as RoomId,
+    name: r.name,
     lastReadSeq: toInt(r.last_read_seq),
     unread: toInt(r.unread ?? 0),
+    mentions: toInt(r.mentions ?? 0),
   }));
+}
+
+/** Leaving a room: the user's marker goes, and with it the room from their rooms. True if there was one. */
+export async function forgetRead(db: Db, userId: UserId, roomId: RoomId): Promise<boolean> {
+  const result = await db
+    .deleteFrom('read_markers')
+    .where('user_id', '=', userId)
+    .where('room_id', '=', roomId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Who follows a room (holds a read marker in it): those whose unread count a new message raises. */
+export async function listReaders(db: Db, roomId: RoomId, limit: number): Promise<UserId[]> {
+  const rows = await db
+    .selectFrom('read_markers')
+    .select('user_id')
+    .where('room_id', '=', roomId)
+    .orderBy('user_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.user_id as UserId);
 }

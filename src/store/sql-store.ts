@@ -432,6 +432,16 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => markers.listUnread(this.db, userId));
   }
 
+  async forgetRead(userId: UserId, roomId: RoomId): Promise<boolean> {
+    this.#assertOpen();
+    return this.#guard(() => markers.forgetRead(this.db, userId, roomId));
+  }
+
+  async listReaders(roomId: RoomId, limit: number): Promise<UserId[]> {
+    this.#assertOpen();
+    return this.#guard(() => markers.listReaders(this.db, roomId, checkLimit(limit)));
+  }
+
   async findTokensValidAfter(userId: UserId): Promise<Date | undefined> {
     this.#assertOpen();
     return this.#guard(() => tokens.findTokensValidAfter(this.db, userId));

@@ -108,11 +108,15 @@ export interface MemberSanctions {
   readonly kickedUntil?: string;
 }
 
+/** One of the user's rooms (one they hold a read marker in, not taken down) and what is new in it. */
 export interface UnreadRoom {
   readonly roomId: RoomId;
+  readonly name: string;
   readonly lastReadSeq: number;
   /** Messages (not events, not deleted, not the user's own) after lastReadSeq. */
   readonly unread: number;
+  /** Of those, the ones that mention the user. */
+  readonly mentions: number;
 }
 
 export interface RoomQuery {
@@ -355,6 +359,10 @@ export interface ReadMarkers {
   /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
   markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
   listUnread(userId: UserId): Promise<UnreadRoom[]>;
+  /** Leaves a room: forgets the user's read marker there. True when there was one. */
+  forgetRead(userId: UserId, roomId: RoomId): Promise<boolean>;
+  /** Up to `limit` users holding a read marker in the room (its followers), in user id order. */
+  listReaders(roomId: RoomId, limit: number): Promise<UserId[]>;
 }
 
 /**

@@ -402,18 +402,21 @@ describe.skipIf(skip !== undefined)(
           .poll(
             async () => {
               await owner.page.reload();
-              await owner.page.getByRole('link', { name: 'Locked', exact: true }).waitFor();
-              return owner.page
+              // The room is one of the owner's rooms (read in): counted there, above all rooms.
+              const mine = owner.page.getByRole('region', { name: 'My rooms' });
+              await mine.getByRole('link', { name: 'Locked', exact: true }).waitFor();
+              return mine
                 .locator('.room-card')
                 .filter({ hasText: 'Locked' })
                 .locator('.unread')
+                .first()
                 .textContent({ timeout: 2000 })
                 .catch(() => '');
             },
             { timeout: WAIT_MS, interval: 500 },
           )
           .toBe('2 unread');
-        await owner.page.getByRole('link', { name: 'Locked', exact: true }).click();
+        await owner.page.getByRole('link', { name: 'Locked', exact: true }).first().click();
         const mention = messageWith(owner.page, 'look').locator('mark.mention.me');
         await mention.waitFor({ timeout: WAIT_MS });
         expect(await mention.textContent()).toBe(`@pat#${ownerTag}`);

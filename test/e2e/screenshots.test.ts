@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import {
   browserUnavailable,
   createRoom,
@@ -99,6 +100,41 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
         await notes.getByRole('button', { name: 'Message actions' }).click();
         await page.getByRole('menuitem', { name: 'Edit', exact: true }).waitFor();
         await page.screenshot({ path: join(OUT, `features-${label}.png`) });
+      } finally {
+        await context.close();
+      }
+    });
+
+    it(`captures a shared link, Share and My rooms on ${label}`, async () => {
+      const { context, page } = await openPage(browser, { viewport });
+      try {
+        await page.goto(`${server.url}/rooms/${roomId}`);
+        await page.locator('.join-card').waitFor();
+        await page.getByLabel('Nickname').fill('jo');
+        await page.screenshot({ path: join(OUT, `join-${label}.png`) });
+        await page.getByLabel('Nickname').press('Enter');
+        await page.getByRole('log').getByText('Smoke tests are green.').waitFor();
+        await page.getByRole('status').getByText('Connected').waitFor();
+        await page.getByRole('button', { name: 'Share', exact: true }).click();
+        await page.getByRole('img', { name: 'QR code of the room link' }).waitFor();
+        await page.screenshot({ path: join(OUT, `share-${label}.png`) });
+        // Read (the marker is stored), then away: new words from sam raise the room's count under My rooms.
+        const token = String(await page.evaluate("JSON.parse(localStorage.getItem('parley.session')).token"));
+        await eventually(async () => {
+          const response = await fetch(`${server.url}/api/me/unread`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const { rooms } = (await response.json()) as { rooms: { roomId: string }[] };
+          expect(rooms.map((r) => r.roomId)).toContain(roomId);
+        });
+        await page
+          .getByRole('link', { name: /All rooms/ })
+          .first()
+          .click();
+        const sam = await createSession(server, 'sam');
+        await sendMessages(server, sam.token, roomId, [`Anyone up for lunch ${label}?`]);
+        await page.getByRole('region', { name: 'My rooms' }).getByText('1 unread').waitFor();
+        await page.screenshot({ path: join(OUT, `myrooms-${label}.png`) });
       } finally {
         await context.close();
       }

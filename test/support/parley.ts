@@ -175,7 +175,9 @@ export async function callApi(
     headers,
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   });
-  return { status: response.status, body: await response.json() };
+  // A 204 (and any answer without a body) reads as undefined.
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
 export async function getJson<T>(url: string, expectStatus = 200): Promise<T> {

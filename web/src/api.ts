@@ -224,6 +224,21 @@ export async function listUnread(token: string): Promise<readonly UnreadRoom[]> 
   return (await request('GET', '/api/me/unread', UnreadSchema, { token })).rooms;
 }
 
+/** Leaves one of my rooms (its read marker goes): 204, no body. */
+export async function leaveRoom(token: string, roomId: string): Promise<void> {
+  const response = await fetch(`/api/me/rooms/${encodeURIComponent(roomId)}/leave`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) {
+    throw new ApiError(
+      response.status === 401 ? 'unauthorized' : 'internal_error',
+      response.status,
+      response.statusText,
+    );
+  }
+}
+
 /** Newest first; `before` is the id (the event's seq) of the oldest entry already shown. Owner only (`forbidden`). */
 export async function listAudit(
   token: string,

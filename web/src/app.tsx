@@ -12,6 +12,7 @@ import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
 import { IdentityPanel } from './identity-panel.js';
 import { DEFAULT_LIMITS, LimitsContext } from './limits-context.js';
 import { linkCodeIn } from './link-code.js';
+import { notifyMention, titleCounts, useMyRooms, useTitleCounts } from './my-rooms.js';
 import { NicknameScreen } from './nickname-screen.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
@@ -129,6 +130,12 @@ export function App() {
 
   // Mentions reach every page; the room being read already highlights them, so only others raise the flag.
   const openRoomId = route.name === 'room' ? route.roomId : undefined;
+  const myRooms = useMyRooms(visiting ? undefined : session?.token, connection);
+  const myRoomsRef = useRef(myRooms.rooms);
+  myRoomsRef.current = myRooms.rooms;
+  useTitleCounts(titleCounts(myRooms.rooms, openRoomId));
+  // Entering or leaving a room moves its read marker: the counts follow.
+  useEffect(() => myRooms.refresh(), [openRoomId]);
   useEffect(() => {
     if (connection === undefined) return;
     return connection.subscribe('/user/queue/mentions', (body) => {
@@ -136,7 +143,15 @@ export function App() {
       const message = frameBody(MessageSchema, body);
       if (message === undefined) return;
       const now = parseRoute(location.pathname);
-      if (now.name !== 'room' || now.roomId !== message.roomId) setMention(message);
+      const reading = now.name === 'room' && now.roomId === message.roomId;
+      if (!reading) setMention(message);
+      // A hidden tab is not being read, whichever room it shows.
+      const roomName = myRoomsRef.current?.find((r) => r.roomId === message.roomId)?.name ?? i18n.t.appName;
+      notifyMention(
+        message,
+        i18n.t.mentionNotice(`${message.author.nickname}#${message.author.tag}`, roomName),
+        () => navigate({ name: 'room', roomId: message.roomId }),
+      );
     });
   }, [connection]);
   useEffect(() => {
@@ -157,7 +172,11 @@ export function App() {
             {i18n.t.loading}
           </main>
         ) : session === undefined ? (
-          <NicknameScreen onSession={adopt} pendingCode={pendingCode} />
+          <NicknameScreen
+            onSession={adopt}
+            pendingCode={pendingCode}
+            roomId={route.name === 'room' ? route.roomId : undefined}
+          />
         ) : (
           <div class="shell">
             <header class="topbar">
@@ -201,7 +220,7 @@ export function App() {
               </div>
             )}
             {route.name === 'rooms' ? (
-              <RoomList session={session} />
+              <RoomList session={session} myRooms={myRooms} />
             ) : route.name === 'identity' ? (
               <IdentityPanel
                 session={session}

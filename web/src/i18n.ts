@@ -161,6 +161,27 @@ export interface Strings {
   readonly by: (who: string) => string;
   readonly loadMore: string;
   readonly passwordProtected: string;
+  readonly share: string;
+  readonly shareTitle: string;
+  readonly shareLinkLabel: string;
+  readonly copyLink: string;
+  readonly linkCopied: string;
+  readonly copyFailed: string;
+  readonly shareVia: string;
+  readonly shareQrLabel: string;
+  /** "You're joining <name>": the text before and after the room's name. */
+  readonly joiningBefore: string;
+  readonly joiningAfter: string;
+  readonly jumpToLatest: string;
+  readonly newSinceYouLeft: string;
+  readonly notifyMentions: string;
+  readonly notifyMentionsOn: string;
+  readonly notifyDenied: string;
+  readonly mentionNotice: (who: string, room: string) => string;
+  readonly myRoomsTitle: string;
+  readonly leave: string;
+  readonly leaveRoom: (room: string) => string;
+  readonly mentionsOfMe: (n: number) => string;
   readonly slowModeOn: (seconds: number) => string;
   readonly memberCapShown: (n: number) => string;
   readonly roomPasswordLabel: string;
@@ -459,6 +480,26 @@ const en: Strings = {
   by: (who) => `by ${who}`,
   loadMore: 'Load more',
   passwordProtected: 'Password protected',
+  share: 'Share',
+  shareTitle: 'Share this room',
+  shareLinkLabel: 'Room link',
+  copyLink: 'Copy link',
+  linkCopied: 'Link copied.',
+  copyFailed: 'Could not copy: the link is selected, copy it yourself.',
+  shareVia: 'Share via…',
+  shareQrLabel: 'QR code of the room link',
+  joiningBefore: 'You’re joining ',
+  joiningAfter: '',
+  jumpToLatest: 'Jump to latest',
+  newSinceYouLeft: 'New since you left',
+  notifyMentions: 'Notify me of mentions',
+  notifyMentionsOn: 'Mention notifications on',
+  notifyDenied: 'The browser blocks notifications for this site.',
+  mentionNotice: (who, room) => `${who} mentioned you in ${room}`,
+  myRoomsTitle: 'My rooms',
+  leave: 'Leave',
+  leaveRoom: (room) => `Leave ${room}`,
+  mentionsOfMe: (n) => (n === 1 ? '1 mention' : `${n} mentions`),
   slowModeOn: (seconds) => `Slow mode: one message every ${seconds} s`,
   memberCapShown: (n) => `At most ${n} online`,
   roomPasswordLabel: 'Room password',
@@ -806,6 +847,26 @@ const ko: Strings = {
   by: (who) => `${who} 님이 처리`,
   loadMore: '더 보기',
   passwordProtected: '비밀번호 있음',
+  share: '공유',
+  shareTitle: '이 방 공유하기',
+  shareLinkLabel: '방 링크',
+  copyLink: '링크 복사',
+  linkCopied: '링크를 복사했습니다.',
+  copyFailed: '복사하지 못했습니다. 선택된 링크를 직접 복사하세요.',
+  shareVia: '다른 앱으로 공유…',
+  shareQrLabel: '방 링크 QR 코드',
+  joiningBefore: '',
+  joiningAfter: ' 방에 들어갑니다',
+  jumpToLatest: '최신 메시지로',
+  newSinceYouLeft: '나간 뒤 새 메시지',
+  notifyMentions: '멘션 알림 받기',
+  notifyMentionsOn: '멘션 알림 켜짐',
+  notifyDenied: '브라우저가 이 사이트의 알림을 막고 있습니다.',
+  mentionNotice: (who, room) => `${who} 님이 ${room}에서 나를 언급했습니다`,
+  myRoomsTitle: '내 대화방',
+  leave: '나가기',
+  leaveRoom: (room) => `${room} 나가기`,
+  mentionsOfMe: (n) => `나를 언급 ${n}`,
   slowModeOn: (seconds) => `슬로 모드: ${seconds}초에 한 번`,
   memberCapShown: (n) => `최대 ${n}명 접속`,
   roomPasswordLabel: '방 비밀번호',

@@ -1,9 +1,9 @@
 // The first screen: pick a nickname and get a new identity, or come back as an old one with a recovery
 // code or a device link code (CodeForm, also on the identity panel). Knows the session endpoints, not
 // what comes after.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { Session } from '../../src/protocol/index.js';
-import { createSession, errorCodeOf, redeemCode } from './api.js';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Room, Session } from '../../src/protocol/index.js';
+import { createSession, errorCodeOf, getRoom, redeemCode } from './api.js';
 import { useI18n } from './i18n-context.js';
 
 /** A recovery or link code, entered; `onSession` gets the identity it brings. */
@@ -64,12 +64,54 @@ export function CodeForm({
   );
 }
 
+/**
+ * The room a shared link leads to, as anyone may read it: its name, topic and who is online (a password
+ * room's outline is its name alone; a taken-down or unknown room shows no card).
+ */
+function JoinCard({ roomId }: { roomId: string }) {
+  const { t } = useI18n();
+  const [room, setRoom] = useState<Room | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    getRoom(roomId).then(
+      (found) => {
+        if (live) setRoom(found);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [roomId]);
+  if (room === undefined) return null;
+  return (
+    <section class="card join-card" aria-labelledby="join-card-title">
+      <h2 id="join-card-title">
+        {t.joiningBefore}
+        <em>{room.name}</em>
+        {t.joiningAfter}
+      </h2>
+      {room.hasPassword ? (
+        <p class="hint">🔒 {t.passwordProtected}</p>
+      ) : (
+        <>
+          {room.topic === null || room.topic === '' ? null : <p class="topic">{room.topic}</p>}
+          <p class="hint">{t.online(room.online)}</p>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function NicknameScreen({
   onSession,
   pendingCode,
+  roomId,
 }: {
   onSession: (session: Session) => void;
   pendingCode?: string | undefined;
+  /** The room a shared link opened: named above the nickname field. */
+  roomId?: string | undefined;
 }) {
   const { t } = useI18n();
   const [nickname, setNickname] = useState('');
@@ -99,6 +141,7 @@ export function NicknameScreen({
 
   return (
     <main id="main" class="nickname-screen">
+      {roomId === undefined ? null : <JoinCard roomId={roomId} />}
       <form class="card" onSubmit={(event) => void submit(event)} noValidate>
         <h1>{t.appName}</h1>
         <p class="lead">{t.nicknameHint}</p>

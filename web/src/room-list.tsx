@@ -1,10 +1,12 @@
-// The lobby: search rooms, page through them, create one (Enter in "Room name" creates and opens it).
-// Knows the rooms endpoints and the router; nothing about STOMP.
+// The lobby: my rooms (with unread and mention counts, kept live by the shell; leave one), the opt-in
+// mention notifications, then all rooms: search, page through them, create one (Enter in "Room name"
+// creates and opens it). Knows the rooms endpoints and the router; nothing about STOMP.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room, Session } from '../../src/protocol/index.js';
-import { createRoom, errorCodeOf, listRooms, listUnread } from './api.js';
+import { createRoom, errorCodeOf, listRooms } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
+import { enableMentionNotifications, type MyRooms, mentionNotificationsOn } from './my-rooms.js';
 import { isPlainClick, navigate, routePath } from './router.js';
 
 const PAGE_SIZE = 20;
@@ -12,7 +14,7 @@ const SEARCH_DEBOUNCE_MS = 250;
 /** Online counts drift; the first page is re-read this often while the list is open. */
 const REFRESH_MS = 20_000;
 
-export function RoomList({ session }: { session: Session }) {
+export function RoomList({ session, myRooms }: { session: Session; myRooms: MyRooms }) {
   const { t, locale } = useI18n();
   const [query, setQuery] = useState('');
   const [rooms, setRooms] = useState<readonly Room[] | undefined>(undefined);
@@ -23,7 +25,7 @@ export function RoomList({ session }: { session: Session }) {
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | undefined>(undefined);
   const [nowMs, setNowMs] = useState(Date.now);
-  const [unread, setUnread] = useState<ReadonlyMap<string, number>>(new Map());
+  const unread = new Map((myRooms.rooms ?? []).map((r) => [r.roomId, r.unread]));
   const pagedRef = useRef(false);
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -42,13 +44,6 @@ export function RoomList({ session }: { session: Session }) {
         setNextCursor(page.nextCursor);
         setError(undefined);
         setNowMs(Date.now());
-        // Unread counts are extra: a failure leaves the list as it is.
-        listUnread(session.token).then(
-          (rooms) => {
-            if (!cancelled) setUnread(new Map(rooms.map((r) => [r.roomId, r.unread])));
-          },
-          () => {},
-        );
       } catch (caught) {
         if (!cancelled) setError(t.error(errorCodeOf(caught)));
       }
@@ -64,7 +59,7 @@ export function RoomList({ session }: { session: Session }) {
       clearTimeout(debounce);
       clearInterval(refresh);
     };
-  }, [query, t, session.token]);
+  }, [query, t]);
 
   const loadMore = async (): Promise<void> => {
     if (nextCursor === null || loadingMore) return;
@@ -130,6 +125,8 @@ export function RoomList({ session }: { session: Session }) {
           </p>
         )}
       </form>
+      <MyRoomsSection myRooms={myRooms} />
+      <h2 class="all-rooms">{t.allRooms}</h2>
       <div class="search">
         <label for="room-search">{t.searchLabel}</label>
         <input
@@ -193,5 +190,69 @@ export function RoomList({ session }: { session: Session }) {
         </button>
       )}
     </main>
+  );
+}
+
+/** The rooms I follow, with what is new in each, and Leave; nothing until I have read in a room. */
+function MyRoomsSection({ myRooms }: { myRooms: MyRooms }) {
+  const { t } = useI18n();
+  const [notify, setNotify] = useState(mentionNotificationsOn);
+  const [denied, setDenied] = useState(false);
+  const rooms = myRooms.rooms ?? [];
+  const supported = typeof Notification === 'function';
+  return (
+    <section class="my-rooms" aria-labelledby="my-rooms-title">
+      <h2 id="my-rooms-title">{t.myRoomsTitle}</h2>
+      {rooms.length === 0 ? null : (
+        <ul class="rooms">
+          {rooms.map((room) => (
+            <li key={room.roomId} class="room-card my-room">
+              <a
+                class="room-link"
+                href={routePath({ name: 'room', roomId: room.roomId })}
+                onClick={(event) => {
+                  if (!isPlainClick(event)) return;
+                  event.preventDefault();
+                  navigate({ name: 'room', roomId: room.roomId });
+                }}
+              >
+                {room.name}
+              </a>
+              {room.unread > 0 ? <span class="unread">{t.unread(room.unread)}</span> : null}
+              {room.mentions > 0 ? (
+                <span class="unread mentions">{t.mentionsOfMe(room.mentions)}</span>
+              ) : null}
+              <button
+                type="button"
+                class="secondary leave"
+                aria-label={t.leaveRoom(room.name)}
+                onClick={() => void myRooms.leave(room.roomId).catch(() => undefined)}
+              >
+                {t.leave}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!supported ? null : notify ? (
+        <p class="hint">{t.notifyMentionsOn}</p>
+      ) : (
+        <p>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              void enableMentionNotifications().then((permission) => {
+                setNotify(permission === 'granted');
+                setDenied(permission === 'denied');
+              })
+            }
+          >
+            {t.notifyMentions}
+          </button>
+          {denied ? <span class="hint"> {t.notifyDenied}</span> : null}
+        </p>
+      )}
+    </section>
   );
 }

@@ -3,6 +3,7 @@
 // Owns scroll behaviour (stay at bottom, keep position when older pages load), room events (edits,
 // deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   type Message,
@@ -25,6 +26,7 @@ import {
   joinRoom,
   listMembers,
   listMessages,
+  listUnread,
   type RoomAuth,
 } from './api.js';
 import type { Sanction } from './commands.js';
@@ -69,6 +71,7 @@ import {
   WordFilterForm,
 } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
+import { SharePanel } from './share-panel.js';
 import { createThrottle } from './throttle.js';
 
 const PAGE_SIZE = 50;
@@ -136,6 +139,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [hasOlder, setHasOlder] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [unseen, setUnseen] = useState(false);
+  /** Scrolled away from the latest: "Jump to latest" is offered. */
+  const [scrolledUp, setScrolledUp] = useState(false);
+  /** Where this person's read marker stood when they came in: "new since you left" goes after it. */
+  const [leftAtSeq, setLeftAtSeq] = useState<number | undefined>(undefined);
   const [nowMs, setNowMs] = useState(Date.now);
   const [gate, setGate] = useState<Gate>({ kind: 'open' });
   const [newcomer, setNewcomer] = useState<NewcomerWait | undefined>(undefined);
@@ -155,7 +162,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const tokenRef = useRef(session.token);
   tokenRef.current = session.token;
   const auth = useCallback((): RoomAuth => ({ token: tokenRef.current, grant: grantRef.current }), []);
-  const readSentRef = useRef(0);
+  // -1: nothing sent yet, so an empty room (seq 0) is marked too: reading a room makes it one of my rooms.
+  const readSentRef = useRef(-1);
   const composerRef = useRef<HTMLDivElement>(null);
 
   // The ref is the source of truth so STOMP callbacks and SUBSCRIBE headers never read a stale render.
@@ -175,6 +183,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const loadingOlderRef = useRef(false);
   const typingGate = useMemo(() => createThrottle(TYPING_SEND_INTERVAL_MS), []);
   const wideLayout = useMemo(() => window.matchMedia('(min-width: 50rem)').matches, []);
+
+  // The marker as it stood on entry, read once: what this visit reads moves it, the divider stays.
+  useEffect(() => {
+    let current = true;
+    listUnread(session.token).then(
+      (rooms) => {
+        const marker = rooms.find((r) => r.roomId === roomId);
+        if (current && marker !== undefined && marker.unread > 0) setLeftAtSeq(marker.lastReadSeq);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [roomId]);
 
   const [openReports, setOpenReports] = useState<number | undefined>(undefined);
   const amStaff = typeof room === 'object' && roleIn(room, selfId) !== 'member';
@@ -541,6 +564,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     if (element === null) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
     atBottomRef.current = atBottom;
+    setScrolledUp(!atBottom);
     if (atBottom) {
       setUnseen(false);
       markRead();
@@ -553,6 +577,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     if (element !== null) element.scrollTop = element.scrollHeight;
     atBottomRef.current = true;
     setUnseen(false);
+    setScrolledUp(false);
   };
 
   const send = (body: string): void => {
@@ -605,6 +630,18 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const markReadRef = useRef(markRead);
   markReadRef.current = markRead;
   useEffect(() => () => markReadRef.current(), []);
+  // A mark that found the socket down (a reload opens the room before it connects) goes once it is up;
+  // the latest markRead, so a gate opened meanwhile counts.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = connection.onConnected(() => {
+      timer = setTimeout(() => markReadRef.current(), READ_MARK_DELAY_MS);
+    });
+    return () => {
+      off();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [connection]);
 
   // A moderator is offered the room of an owner away OWNER_ABSENCE_DAYS (the server decides; this only
   // shows the choice): asked when the room opens, when its owner, staff or members change, and every
@@ -724,6 +761,17 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     }
   }
 
+  // The first message from someone else past the marker this person had when they came in.
+  const firstNewKey =
+    leftAtSeq === undefined
+      ? undefined
+      : entries.find(
+          (entry) =>
+            entry.kind === 'message' &&
+            entry.message.seq > leftAtSeq &&
+            entry.message.author.id !== session.user.id,
+        )?.key;
+
   return (
     <main id="main" class="room-view">
       <div class="room-header">
@@ -747,6 +795,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             ) : null}
           </p>
         )}
+        {current === undefined ? null : <SharePanel roomId={roomId} roomName={current.name} />}
         {myRole === 'moderator' && ownerAway ? (
           <p class="owner-away">
             {t.ownerAway}{' '}
@@ -835,18 +884,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             <ol class="entries">
               {entries.map((entry) =>
                 entry.kind === 'message' ? (
-                  <MessageItem
-                    key={entry.key}
-                    message={entry.message}
-                    self={session.user}
-                    locale={locale}
-                    nowMs={nowMs}
-                    viewerRole={myRole}
-                    authorRole={roleIn(current, entry.message.author.id)}
-                    act={act}
-                    onReply={startReply}
-                    onJump={jumpTo}
-                  />
+                  <Fragment key={entry.key}>
+                    {entry.key === firstNewKey ? <li class="unread-divider">{t.newSinceYouLeft}</li> : null}
+                    <MessageItem
+                      key={entry.key}
+                      message={entry.message}
+                      self={session.user}
+                      locale={locale}
+                      nowMs={nowMs}
+                      viewerRole={myRole}
+                      authorRole={roleIn(current, entry.message.author.id)}
+                      act={act}
+                      onReply={startReply}
+                      onJump={jumpTo}
+                    />
+                  </Fragment>
                 ) : (
                   <Entry
                     key={entry.key}
@@ -862,6 +914,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           {unseen ? (
             <button type="button" class="new-messages" onClick={jumpToBottom}>
               {t.newMessages}
+            </button>
+          ) : scrolledUp ? (
+            <button type="button" class="new-messages jump-latest" onClick={jumpToBottom}>
+              {t.jumpToLatest}
             </button>
           ) : null}
           <p class="typing">{typingNames.length === 0 ? '' : t.typing(typingNames)}</p>
