@@ -3,6 +3,7 @@
 // Owns scroll behaviour (stay at bottom, keep position when older pages load), room events (edits,
 // deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   type Message,
@@ -12,6 +13,7 @@ import {
   type Room,
   type RoomEvent,
   RoomEventSchema,
+  type RoomState,
   type Session,
   type User,
 } from '../../src/protocol/index.js';
@@ -59,6 +61,7 @@ import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
 import { roomAfter } from './room-after.js';
+import { roomChanges } from './room-changes.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import {
   AuditPanel,
@@ -148,6 +151,17 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [roomError, setRoomError] = useState<string | undefined>(undefined);
   const [transferTo, setTransferTo] = useState<User | undefined>(undefined);
   const [ownerAway, setOwnerAway] = useState(false);
+  // Phones: the staff buttons sit behind one "Manage" toggle and the topic shows one line until expanded.
+  const [manageOpen, setManageOpen] = useState(false);
+  const [topicOpen, setTopicOpen] = useState(false);
+  // Slow mode: when this person may send again (their last send, or what the server said on a refusal).
+  const [slowUntilMs, setSlowUntilMs] = useState<number | undefined>(undefined);
+  // This person's own mute, from the member.muted / member.unmuted events the room sends.
+  const [mutedUntilMs, setMutedUntilMs] = useState<number | undefined>(undefined);
+  // Who staff saw muted (user id → until, epoch ms), so "Unmute" is offered only for them.
+  const [mutedMembers, setMutedMembers] = useState<ReadonlyMap<string, number>>(new Map());
+  // The room as the last event left it, read by the event handler to say what a settings change changed.
+  const roomRef = useRef<Room | undefined>(undefined);
   // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
   const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
   // The history epoch the shown seqs belong to: resumes name it, so the server can say when it changed.
@@ -215,6 +229,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const read = await page;
         if (cancelled) return;
         epochRef.current = found.epoch;
+        roomRef.current = found;
         setRoom(found);
         if ('error' in read) {
           const { error } = read;
@@ -285,6 +300,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             } else if (code !== 'disconnected') {
               setNewcomer(undefined);
             }
+            if (error instanceof SendError && code === 'slow_mode') {
+              const { retryAfterSeconds } = error.details;
+              if (retryAfterSeconds !== undefined) setSlowUntilMs(Date.now() + retryAfterSeconds * 1000);
+            }
             // A dropped connection is not the message's fault: it goes again on reconnect.
             update((state) =>
               code === 'disconnected'
@@ -317,9 +336,29 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           const seq = Number(headers.seq);
           const event = frameBody(RoomEventSchema, body);
           if (event === undefined || !Number.isInteger(seq) || seq < 1) return;
-          update((state) => applyEvent(state, seq, event, Date.now()));
+          // The notice of a settings change compares with the room as it was before this event.
+          const before = roomRef.current;
+          if (before !== undefined) roomRef.current = roomAfter(before, event);
+          update((state) =>
+            applyEvent(state, seq, event, Date.now(), event.type === 'room.updated' ? before : undefined),
+          );
           if (event.type === 'member.kicked' && event.user.id === selfId) {
             kickedUntilRef.current = event.until === null ? undefined : Date.parse(event.until);
+          }
+          if (event.type === 'member.muted') {
+            const untilMs = Date.parse(event.until);
+            if (event.user.id === selfId) setMutedUntilMs(untilMs);
+            setMutedMembers((current) => new Map(current).set(event.user.id, untilMs));
+          }
+          if (event.type === 'member.unmuted') {
+            if (event.user.id === selfId) setMutedUntilMs(undefined);
+            setMutedMembers((current) => withoutKey(current, event.user.id));
+          }
+          // Kicked and banned people are out of the room at once: no presence "leave" follows.
+          if (event.type === 'member.kicked' || event.type === 'member.banned') {
+            const gone = event.user.id;
+            if (gone !== selfId) setMembers((current) => current.filter((m) => m.id !== gone));
+            setTypists((current) => withoutTypist(current, gone));
           }
           if (event.type === 'member.approved' && event.user.id === selfId) setNewcomer(undefined);
           if (event.type === 'member.denied' && event.user.id === selfId) {
@@ -568,6 +607,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     );
     setReplyTo(undefined);
     atBottomRef.current = true;
+    // Slow mode holds members (not staff) to one message per slowModeSeconds: count from this send.
+    const shown = roomRef.current;
+    if (shown !== undefined && shown.slowModeSeconds > 0 && roleIn(shown, selfId) === 'member') {
+      setSlowUntilMs(Date.now() + shown.slowModeSeconds * 1000);
+    }
     dispatch(clientMsgId);
   };
 
@@ -674,11 +718,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const label = sanction === 'mute' ? t.actionMute : sanction === 'kick' ? t.actionKick : t.actionBan;
         items.push({ key: sanction, label, onSelect: () => setMemberForm({ user: member, sanction }) });
       }
-      items.push({
-        key: 'unmute',
-        label: t.actionUnmute,
-        onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
-      });
+      const mutedUntil = mutedMembers.get(member.id);
+      if (mutedUntil !== undefined && mutedUntil > Date.now()) {
+        items.push({
+          key: 'unmute',
+          label: t.actionUnmute,
+          onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
+        });
+      }
       if (current?.approveNewcomers === true && role === 'member') {
         items.push(
           {
@@ -730,7 +777,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         <BackLink />
         <h1>{current === undefined ? t.loading : current.name}</h1>
         {current !== undefined && current.topic !== null && current.topic !== '' ? (
-          <p class="topic">{current.topic}</p>
+          <div class={topicOpen ? 'topic-wrap open' : 'topic-wrap'}>
+            <p class="topic" id="room-topic-text">
+              {current.topic}
+            </p>
+            <button
+              type="button"
+              class="secondary topic-toggle"
+              aria-label={t.showWholeTopic}
+              aria-expanded={topicOpen ? 'true' : 'false'}
+              aria-controls="room-topic-text"
+              onClick={() => setTopicOpen((open) => !open)}
+            >
+              <span aria-hidden="true">{topicOpen ? '▴' : '▾'}</span>
+            </button>
+          </div>
         ) : null}
         {current === undefined ? null : (
           <p class="room-flags">
@@ -756,7 +817,19 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           </p>
         ) : null}
         {panels.length === 0 ? null : (
-          <div class="room-tools">
+          <button
+            type="button"
+            class="secondary manage-toggle"
+            aria-expanded={manageOpen ? 'true' : 'false'}
+            aria-controls="room-tools"
+            onClick={() => setManageOpen((open) => !open)}
+          >
+            {t.manage}
+            {reportsLabel === undefined ? null : <span class="dot"> ({openReports})</span>}
+          </button>
+        )}
+        {panels.length === 0 ? null : (
+          <div id="room-tools" class={manageOpen ? 'room-tools open' : 'room-tools'}>
             {panels.map((p) => (
               <button
                 key={p.name}
@@ -792,7 +865,13 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
               <WordFilterForm token={session.token} roomId={roomId} act={act} />
             </>
           ) : openPanel.name === 'reports' ? (
-            <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
+            <ReportsPanel
+              token={session.token}
+              roomId={roomId}
+              locale={locale}
+              act={act}
+              open={openReports}
+            />
           ) : openPanel.name === 'bans' ? (
             <BansPanel token={session.token} roomId={roomId} locale={locale} act={act} />
           ) : (
@@ -896,14 +975,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   }
                 />
               )}
-              <Composer
-                key={roomId}
-                roomId={roomId}
-                selfId={selfId}
-                people={people}
-                onSend={send}
-                onTyping={typing}
-                autoFocus={true}
+              <SendWait
+                mutedUntilMs={mutedUntilMs}
+                slowUntilMs={slowUntilMs}
+                render={(blocked) => (
+                  <Composer
+                    key={roomId}
+                    roomId={roomId}
+                    selfId={selfId}
+                    people={people}
+                    onSend={send}
+                    onTyping={typing}
+                    autoFocus={true}
+                    blocked={blocked}
+                  />
+                )}
               />
             </div>
           ) : (
@@ -1055,6 +1141,64 @@ function GatePanel({
   );
 }
 
+function withoutKey<V>(current: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!current.has(key)) return current;
+  const next = new Map(current);
+  next.delete(key);
+  return next;
+}
+
+/** Now, re-read every second until `untilMs` has passed (a countdown's clock). */
+function useCountdown(untilMs: number | undefined): number {
+  const [nowMs, setNowMs] = useState(Date.now);
+  useEffect(() => {
+    if (untilMs === undefined) return;
+    setNowMs(Date.now());
+    const timer = setInterval(() => {
+      const now = Date.now();
+      setNowMs(now);
+      if (now >= untilMs) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [untilMs]);
+  return nowMs;
+}
+
+/**
+ * Why Send waits, said before the person tries: their own mute (until when, in their locale) or slow
+ * mode's countdown. `render` gets whether sending is held back now.
+ */
+function SendWait({
+  mutedUntilMs,
+  slowUntilMs,
+  render,
+}: {
+  mutedUntilMs: number | undefined;
+  slowUntilMs: number | undefined;
+  render: (blocked: boolean) => ComponentChildren;
+}) {
+  const { t, locale } = useI18n();
+  const muteClock = useCountdown(mutedUntilMs);
+  const slowClock = useCountdown(slowUntilMs);
+  const muted = mutedUntilMs !== undefined && mutedUntilMs > muteClock;
+  const slowLeft =
+    slowUntilMs === undefined || slowUntilMs <= slowClock ? 0 : Math.ceil((slowUntilMs - slowClock) / 1000);
+  return (
+    <>
+      {muted ? (
+        <p class="info muted-notice" role="status">
+          {t.youAreMuted(untilText(new Date(mutedUntilMs).toISOString(), locale))}
+        </p>
+      ) : slowLeft > 0 ? (
+        <p class="info slow-wait" role="timer" aria-live="off">
+          {t.slowModeWait(slowLeft)}
+        </p>
+      ) : null}
+      {render(muted || slowLeft > 0)}
+    </>
+  );
+}
+
 function withoutTypist(current: ReadonlyMap<string, Typist>, userId: string): ReadonlyMap<string, Typist> {
   if (!current.has(userId)) return current;
   const next = new Map(current);
@@ -1087,7 +1231,7 @@ interface EntryProps {
 }
 
 function noticeText(t: Strings, locale: string, notice: Notice): string {
-  if (notice.kind === 'event') return t.notice(eventText(notice.event, locale));
+  if (notice.kind === 'event') return t.notice(eventText(notice.event, locale, notice.before));
   return notice.kind === 'join' ? t.joined(displayName(notice.user)) : t.left(displayName(notice.user));
 }
 
@@ -1103,14 +1247,19 @@ function untilText(iso: string, locale: string): string {
 }
 
 /** A room event as display strings for its notice; events that are not notices never get here. */
-export function eventText(event: RoomEvent, locale: string): NoticeText {
+export function eventText(event: RoomEvent, locale: string, before?: RoomState): NoticeText {
   switch (event.type) {
+    case 'room.updated':
+      return { type: event.type, by: displayName(event.by), changes: roomChanges(before, event.room) };
     case 'message.edited':
     case 'reaction.changed':
-    case 'room.updated':
     case 'message.hidden':
     case 'message.restored':
-      return { type: 'room.updated', by: displayName('by' in event ? event.by : event.message.author) };
+      return {
+        type: 'room.updated',
+        by: displayName('by' in event ? event.by : event.message.author),
+        changes: [],
+      };
     case 'message.deleted':
       return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
     case 'member.muted':
