@@ -15,14 +15,13 @@ import {
 } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
+import { auditText } from './event-text.js';
 import { useFocusOnMount } from './focus.js';
 import { formatMessageTime } from './format.js';
-import type { NoticeText, Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import type { Act } from './message-item.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
-import { changesFromDetails } from './room-changes.js';
 
 export type PanelName = 'settings' | 'reports' | 'bans' | 'audit';
 
@@ -576,85 +575,4 @@ export function AuditPanel({ token, roomId, locale }: PanelProps) {
       }
     />
   );
-}
-
-function detail(details: Readonly<Record<string, unknown>>, key: string): string | null {
-  const value = details[key];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function localTime(iso: string | null, locale: string): string | null {
-  if (iso === null) return null;
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime())
-    ? iso
-    : new Intl.DateTimeFormat(locale, {
-        month: 'short',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: '2-digit',
-      }).format(at);
-}
-
-/** One audit entry as a sentence in the reader's language, from its typed action and details. */
-export function auditText(t: Strings, entry: AuditEntry, locale: string): string {
-  const by = name(entry.actor);
-  const user = entry.target === undefined ? '?' : name(entry.target);
-  const { details } = entry;
-  const reason = detail(details, 'reason');
-  const notice = (text: NoticeText): string => t.notice(text);
-  switch (entry.action) {
-    case 'room.updated':
-      return notice({ type: 'room.updated', by, changes: changesFromDetails(details) });
-    case 'member.muted':
-      return notice({
-        type: 'member.muted',
-        by,
-        user,
-        until: localTime(detail(details, 'until'), locale) ?? '?',
-        reason,
-      });
-    case 'member.kicked':
-    case 'member.banned':
-      return notice({
-        type: entry.action,
-        by,
-        user,
-        until: localTime(detail(details, 'until'), locale),
-        reason,
-      });
-    case 'member.unmuted':
-    case 'member.unbanned':
-    case 'member.approved':
-    case 'member.denied':
-    case 'moderator.added':
-    case 'moderator.removed':
-      return notice({ type: entry.action, by, user });
-    case 'member.asked':
-      return notice({ type: entry.action, user: by });
-    case 'room.closed':
-      return notice({ type: entry.action, by, reason });
-    case 'room.reopened':
-      return notice({ type: entry.action, by });
-    case 'owner.changed':
-      return notice({
-        type: entry.action,
-        owner: details.claimed === true ? by : user,
-        previous: details.claimed === true ? user : by,
-        claimed: details.claimed === true,
-      });
-    case 'message.deleted':
-      return t.auditDeleted(by, entry.target === undefined ? null : user);
-    case 'message.hidden':
-      return t.auditHidden(typeof details.reporters === 'number' ? details.reporters : null);
-    case 'message.restored':
-      return t.auditRestored(by);
-    case 'message.edited':
-    case 'reaction.changed':
-      return t.auditEdited(by);
-    default: {
-      const unreachable: never = entry.action;
-      return unreachable;
-    }
-  }
 }

@@ -11,9 +11,7 @@ import {
   OpenReportsCountSchema,
   PresenceEventSchema,
   type Room,
-  type RoomEvent,
   RoomEventSchema,
-  type RoomState,
   type Session,
   type User,
 } from '../../src/protocol/index.js';
@@ -33,8 +31,9 @@ import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
 import { frameBody } from './decode.js';
+import { eventText, untilText } from './event-text.js';
 import { useFocusOnMount } from './focus.js';
-import type { NoticeText, Strings } from './i18n.js';
+import type { Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
 import { InlineConfirm } from './inline-confirm.js';
@@ -61,7 +60,6 @@ import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
 import { canSanction, roleIn } from './permissions.js';
 import { roomAfter } from './room-after.js';
-import { roomChanges } from './room-changes.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import {
   AuditPanel,
@@ -1233,84 +1231,6 @@ interface EntryProps {
 function noticeText(t: Strings, locale: string, notice: Notice): string {
   if (notice.kind === 'event') return t.notice(eventText(notice.event, locale, notice.before));
   return notice.kind === 'join' ? t.joined(displayName(notice.user)) : t.left(displayName(notice.user));
-}
-
-function untilText(iso: string, locale: string): string {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(at);
-}
-
-/** A room event as display strings for its notice; events that are not notices never get here. */
-export function eventText(event: RoomEvent, locale: string, before?: RoomState): NoticeText {
-  switch (event.type) {
-    case 'room.updated':
-      return { type: event.type, by: displayName(event.by), changes: roomChanges(before, event.room) };
-    case 'message.edited':
-    case 'reaction.changed':
-    case 'message.hidden':
-    case 'message.restored':
-      return {
-        type: 'room.updated',
-        by: displayName('by' in event ? event.by : event.message.author),
-        changes: [],
-      };
-    case 'message.deleted':
-      return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
-    case 'member.muted':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'room.closed':
-      return { type: event.type, by: displayName(event.by), reason: event.reason };
-    case 'room.reopened':
-      return { type: event.type, by: displayName(event.by) };
-    case 'member.kicked':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: event.until === null ? null : untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'member.banned':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: event.until === null ? null : untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'member.unmuted':
-    case 'member.unbanned':
-    case 'member.approved':
-    case 'member.denied':
-    case 'moderator.added':
-    case 'moderator.removed':
-      return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
-    case 'member.asked':
-      return { type: event.type, user: displayName(event.user) };
-    case 'owner.changed':
-      return {
-        type: event.type,
-        owner: displayName(event.owner),
-        previous: displayName(event.previous),
-        claimed: event.claimed,
-      };
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
 }
 
 function Entry({ entry, self, onRetry, onDiscard }: EntryProps) {
