@@ -86,6 +86,11 @@ const JUMP_MAX_PAGES = 10;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
+/**
+ * After a reconnect (a server restart drops everyone at once), the people this client saw here before
+ * come back without news: their join is silent. Whoever is still away this long after is said to have left.
+ */
+const RETURN_GRACE_MS = 30_000;
 /** How often a moderator's client asks again whether the owner is away long enough to be claimed. */
 const OWNERSHIP_RECHECK_MS = 5 * 60_000;
 
@@ -160,6 +165,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [mutedMembers, setMutedMembers] = useState<ReadonlyMap<string, number>>(new Map());
   // The room as the last event left it, read by the event handler to say what a settings change changed.
   const roomRef = useRef<Room | undefined>(undefined);
+  // Who was online when the connection dropped, until they are back (or the grace ends): see RETURN_GRACE_MS.
+  const membersRef = useRef<readonly User[]>([]);
+  membersRef.current = members;
+  const returningRef = useRef<Map<string, User>>(new Map());
   // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
   const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
   // The history epoch the shown seqs belong to: resumes name it, so the server can say when it changed.
@@ -415,6 +424,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         switch (event.type) {
           case 'join':
             setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+            // Back after the connection (or the server) dropped: never gone as far as this client saw.
+            if (returningRef.current.delete(user.id)) break;
             if (user.id !== selfId) {
               update((state) =>
                 addNotice(state, { id: newLocalId('join'), kind: 'join', user, atMs: Date.now() }),
@@ -422,6 +433,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             }
             break;
           case 'leave':
+            returningRef.current.delete(user.id);
             setMembers((current) => current.filter((m) => m.id !== user.id));
             setTypists((current) => withoutTypist(current, user.id));
             if (user.id !== selfId) {
@@ -444,9 +456,34 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
       presenceHeaders,
     );
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const afterConnect = (): void => {
-      // Presence events missed while away are not replayed, so the member list is read again.
-      listMembers(roomId, auth()).then(setMembers, () => {});
+      // Presence events missed while away are not replayed, so the member list is read again. Those
+      // online before the drop who are not back yet are expected: their join is no news (a restart
+      // drops everyone at once, and no "left" ever reached this client). Still away after the grace:
+      // they left.
+      const returning = new Map(
+        membersRef.current.filter((m) => m.id !== selfId).map((m) => [m.id, m] as const),
+      );
+      returningRef.current = returning;
+      clearTimeout(graceTimer);
+      graceTimer = setTimeout(() => {
+        const away = [...returning.values()];
+        returning.clear();
+        for (const user of away) {
+          if (membersRef.current.some((m) => m.id === user.id)) continue;
+          update((state) =>
+            addNotice(state, { id: newLocalId('leave'), kind: 'leave', user, atMs: Date.now() }),
+          );
+        }
+      }, RETURN_GRACE_MS);
+      listMembers(roomId, auth()).then(
+        (fresh) => {
+          for (const member of fresh) returning.delete(member.id);
+          setMembers(fresh);
+        },
+        () => {},
+      );
       for (const pending of logRef.current.pending) {
         if (pending.status === 'queued') dispatch(pending.clientMsgId);
       }
@@ -454,6 +491,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const offConnected = connection.onConnected(afterConnect);
     if (connection.connected) afterConnect();
     return () => {
+      clearTimeout(graceTimer);
       offMessages();
       offPresence();
       offErrors();
