@@ -238,6 +238,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         epochRef.current = found.epoch;
         roomRef.current = found;
         setRoom(found);
+        // The server names this person's own mute on entry: said before they try to post.
+        setMutedUntilMs(found.mutedUntil === undefined ? undefined : Date.parse(found.mutedUntil));
         if ('error' in read) {
           const { error } = read;
           // A password room without its grant, or a ban: the gate says so; nothing to show behind it.
