@@ -162,6 +162,15 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     expect(await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'muted?' })).toBe(
       'muted',
     );
+    // The muted member learns it from the room itself (their own mute only): no need to fail first.
+    const seenByBob = await getWithToken(`${parley.url}/api/rooms/${room.id}`, bob.token);
+    expect(seenByBob.body.mutedUntil).toBe(new Date(clock.now() + 120_000).toISOString());
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}`, carol.token)).body).not.toHaveProperty(
+      'mutedUntil',
+    );
+    expect(await getJson<Record<string, unknown>>(`${parley.url}/api/rooms/${room.id}`)).not.toHaveProperty(
+      'mutedUntil',
+    );
     const [before] = (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`))
       .messages;
     expect(
@@ -178,6 +187,9 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     );
     clock.advance(61_000);
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'the mute ran out' });
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}`, bob.token)).body).not.toHaveProperty(
+      'mutedUntil',
+    );
   });
 
   it('kick ends the subscription now, with a notice; the user may rejoin once the cool-down ends', async () => {

@@ -339,11 +339,16 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id', async (request) => {
     const room = await rooms.rooms.getRoom(request.params.id);
     // The banned still learn the room exists (their client says why it stays shut), nothing more.
-    const access = await permissions.readAccess(room.id, await viewerOf(request)).catch((error: unknown) => {
+    const viewer = await viewerOf(request);
+    const access = await permissions.readAccess(room.id, viewer).catch((error: unknown) => {
       if (error instanceof ParleyError && error.code === 'banned') return 'outline' as const;
       throw error;
     });
-    return access === 'full' ? room : outlineRoom(room);
+    if (access !== 'full') return outlineRoom(room);
+    // The asker's own mute, and only theirs: a member learns it on entering, not by failing to post.
+    if (viewer.user === undefined) return room;
+    const { mutedUntil } = await permissions.sanctions(room.id, viewer.user.id);
+    return mutedUntil === undefined ? room : { ...room, mutedUntil };
   });
 
   app.post<{ Params: { id: string } }>('/api/rooms/:id/join', async (request) => {

@@ -53,6 +53,11 @@ export const RoomSchema = z.extend(RoomStateSchema, {
   online: z.number().check(z.int(), z.minimum(0)),
   /** Names this run of the room's history: send it with `since-seq` when resuming. */
   epoch: z.string(),
+  /**
+   * Only in `GET /api/rooms/:id` asked with a Bearer token: when the asker's own mute in the room ends
+   * (absent: not muted), so a client says so before its member tries to post.
+   */
+  mutedUntil: z.optional(isoTime),
 });
 export type Room = Wire<typeof RoomSchema>;
 

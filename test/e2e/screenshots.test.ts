@@ -1,11 +1,13 @@
-// Writes docs/screenshots/{nickname,rooms,room,features}-{desktop,phone}.png from a seeded Parley. Runs only
-// with SCREENSHOTS=1 so `npm test` never rewrites the committed images.
+// Writes docs/screenshots/{nickname,rooms,room,features,settings,reports,identity,admin}-{desktop,phone}.png
+// from a seeded Parley. Runs only with SCREENSHOTS=1 (`SCREENSHOTS=1 npx vitest run
+// test/e2e/screenshots.test.ts`) so `npm test` never rewrites the committed images.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { connectStompClient, receiptOf } from '../support/stompjs-client.js';
 import {
   browserUnavailable,
   createRoom,
@@ -29,12 +31,15 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let roomId = '';
+  let owner: Awaited<ReturnType<typeof createSession>> | undefined;
+  const SECRET = 'screenshots-operator-secret-0123456789abcdef';
 
   beforeAll(async () => {
     await ensureWebBuilt();
-    server = await startServer();
+    server = await startServer({ OPERATOR_TOKENS: SECRET });
     browser = await launchBrowser();
     const mina = await createSession(server, '민아');
+    owner = mina;
     const sam = await createSession(server, 'sam');
     for (const name of ['Design crit', 'Weekend hikes', '한국어 수다방'])
       await createRoom(server, sam.token, name);
@@ -48,6 +53,31 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
     await sendMessages(server, sam.token, roomId, [
       'Great, I will tag it after lunch.\nThen announce in #general.',
     ]);
+    // Something for the staff screens: a reported message and a settings change.
+    const spammer = await createSession(server, 'deals4u');
+    await sendMessages(server, spammer.token, roomId, ['Cheap watches at cheap-watch.example']);
+    const stored = (await (await fetch(`${server.url}/api/rooms/${roomId}/messages`)).json()) as {
+      messages: { id: string; body: string }[];
+    };
+    const spam = stored.messages.find((m) => m.body.startsWith('Cheap watches'));
+    const client = await connectStompClient({
+      url: `${server.url.replace(/^http/, 'ws')}/ws`,
+      token: sam.token,
+    });
+    try {
+      const joined = receiptOf(client, 'join', 10_000);
+      client.subscribe(`/topic/rooms.${roomId}`, () => undefined, { receipt: 'join' });
+      await joined;
+      const reported = receiptOf(client, 'report', 10_000);
+      client.publish({
+        destination: `/app/rooms.${roomId}.report`,
+        body: JSON.stringify({ messageId: spam?.id, reason: 'spam' }),
+        headers: { 'content-type': 'application/json', receipt: 'report' },
+      });
+      await reported;
+    } finally {
+      await client.deactivate();
+    }
     mkdirSync(OUT, { recursive: true });
   }, 180_000);
 
@@ -93,8 +123,13 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
         await composer.press('Enter');
         const notes = log.locator('li.own[data-seq]').filter({ hasText: 'I will write the release notes.' });
         await notes.locator('blockquote.quote').waitFor();
-        await tagging.getByRole('button', { name: 'Message actions' }).click();
-        await page.getByRole('menuitem', { name: 'React', exact: true }).click();
+        // The log may still be settling after the reply (scrolling to it): open the menu until it stays.
+        const react = page.getByRole('menuitem', { name: 'React', exact: true });
+        for (let attempt = 0; attempt < 5 && !(await react.isVisible()); attempt++) {
+          await tagging.getByRole('button', { name: 'Message actions' }).click();
+          await react.waitFor({ timeout: 2_000 }).catch(() => undefined);
+        }
+        await react.click();
         await page.getByRole('button', { name: 'React with 👍' }).click();
         await tagging.getByRole('button', { name: /^👍 \d/ }).waitFor();
         await notes.getByRole('button', { name: 'Message actions' }).click();
@@ -135,6 +170,59 @@ describe.skipIf(skip)('screenshots', { timeout: 120_000 }, () => {
         await sendMessages(server, sam.token, roomId, [`Anyone up for lunch ${label}?`]);
         await page.getByRole('region', { name: 'My rooms' }).getByText('1 unread').waitFor();
         await page.screenshot({ path: join(OUT, `myrooms-${label}.png`) });
+      } finally {
+        await context.close();
+      }
+    });
+
+    it(`captures the staff panels, the identity panel and the operator page on ${label}`, async () => {
+      const { context, page } = await openPage(browser, { viewport });
+      try {
+        // The room's owner, signed in by putting their session where the client keeps it.
+        await page.goto(server.url);
+        await page.evaluate(
+          `localStorage.setItem('parley.session', ${JSON.stringify(JSON.stringify(owner))})`,
+        );
+        await page.goto(`${server.url}/rooms/${roomId}`);
+        await page.getByRole('status').getByText('Connected').waitFor();
+        const manage = page.getByRole('button', { name: /^Manage/ });
+        const openPanel = async (name: string): Promise<void> => {
+          if ((await manage.isVisible()) && (await manage.getAttribute('aria-expanded')) !== 'true') {
+            await manage.click();
+          }
+          await page.getByRole('button', { name, exact: true }).click();
+        };
+        await openPanel('Room settings');
+        await page.getByLabel('Slow mode (seconds)').fill('10');
+        await page.getByLabel('Topic', { exact: true }).fill('Cutting 0.2 this week');
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await page
+          .getByRole('log')
+          .getByText(/set slow mode to 10 s$/)
+          .waitFor();
+        await page.screenshot({ path: join(OUT, `settings-${label}.png`) });
+
+        await openPanel('Reports');
+        await page.getByRole('region', { name: 'Reports' }).getByText('spam', { exact: true }).waitFor();
+        await page.screenshot({ path: join(OUT, `reports-${label}.png`) });
+        // Slow mode off again: the other size's screens talk in this room.
+        await openPanel('Room settings');
+        await page.getByLabel('Slow mode (seconds)').fill('0');
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await page
+          .getByRole('log')
+          .getByText(/turned slow mode off$/)
+          .waitFor();
+
+        await page.goto(`${server.url}/identity`);
+        await page.getByRole('heading', { name: 'Your identity', level: 1 }).waitFor();
+        await page.screenshot({ path: join(OUT, `identity-${label}.png`) });
+
+        await page.goto(`${server.url}/admin`);
+        await page.getByLabel('Operator secret').fill(SECRET);
+        await page.getByRole('button', { name: 'Sign in as operator' }).click();
+        await page.locator('.admin-rooms > li').first().waitFor();
+        await page.screenshot({ path: join(OUT, `admin-${label}.png`) });
       } finally {
         await context.close();
       }

@@ -26,9 +26,19 @@ export interface ComposerProps {
   readonly onSend: (body: string) => void;
   readonly onTyping: () => void;
   readonly autoFocus: boolean;
+  /** Sending is held back for now (slow mode's countdown, a mute): the text stays, Send is disabled. */
+  readonly blocked?: boolean;
 }
 
-export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }: ComposerProps) {
+export function Composer({
+  roomId,
+  selfId,
+  people,
+  onSend,
+  onTyping,
+  autoFocus,
+  blocked = false,
+}: ComposerProps) {
   const { t } = useI18n();
   const [text, setText] = useState(() => loadDraft(roomId, localStorage));
   const [caret, setCaret] = useState(0);
@@ -87,7 +97,7 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
   };
 
   const submit = (): void => {
-    if (empty || over) return;
+    if (empty || over || blocked) return;
     onSend(
       completeBareMentions(
         text.trim(),
@@ -176,7 +186,7 @@ export function Composer({ roomId, selfId, people, onSend, onTyping, autoFocus }
       >
         <span aria-hidden="true">🙂</span>
       </button>
-      <button type="submit" disabled={empty || over}>
+      <button type="submit" disabled={empty || over || blocked}>
         {t.send}
       </button>
       {listShown ? (

@@ -2,6 +2,8 @@
 // contract keeps stable (Nickname, Room name, Message) are stable in English; Korean shows Korean only
 // (its tests find the fields by the Korean names). Pure: the caller passes navigator.languages in.
 
+import type { RoomChange } from './room-changes.js';
+
 export type Locale = 'en' | 'ko';
 
 export interface Strings {
@@ -254,12 +256,27 @@ export interface Strings {
   readonly startOverLosesNothing: string;
   readonly startOverRole: (role: 'owner' | 'moderator') => string;
   readonly notice: (event: NoticeText) => string;
+  /** Slow mode: the composer waits this many seconds more. */
+  readonly slowModeWait: (seconds: number) => string;
+  /** This person is muted in the room until `time` (already localised). */
+  readonly youAreMuted: (time: string) => string;
+  /** Reports panel: close the message's reports, leaving it as it is (shown again if hidden). */
+  readonly dismissReports: string;
+  readonly banReportAuthor: string;
+  /** One staff menu for the panels on phones. */
+  readonly manage: string;
+  readonly showWholeTopic: string;
+  /** Audit entries that are not room notices. */
+  readonly auditHidden: (reporters: number | null) => string;
+  readonly auditRestored: (by: string) => string;
+  readonly auditEdited: (by: string) => string;
+  readonly auditDeleted: (by: string, author: string | null) => string;
   readonly error: (code: string) => string;
 }
 
 /** What a room event notice needs, already as display strings. */
 export type NoticeText =
-  | { readonly type: 'room.updated'; readonly by: string }
+  | { readonly type: 'room.updated'; readonly by: string; readonly changes: readonly RoomChange[] }
   | { readonly type: 'message.deleted'; readonly by: string; readonly author: string }
   | {
       readonly type: 'member.muted';
@@ -303,6 +320,75 @@ export type NoticeText =
       readonly until: string | null;
       readonly reason: string | null;
     };
+
+function enChange(c: RoomChange): string {
+  switch (c.kind) {
+    case 'name':
+      return `renamed the room to “${c.name}”`;
+    case 'topic':
+      return c.topic === null ? 'cleared the topic' : `changed the topic to “${c.topic}”`;
+    case 'memberCap':
+      return c.cap === null ? 'removed the member cap' : `set the member cap to ${c.cap}`;
+    case 'slowMode':
+      return c.seconds === 0 ? 'turned slow mode off' : `set slow mode to ${c.seconds} s`;
+    case 'newcomerMinutes':
+      return c.minutes === 0 ? 'turned the newcomer wait off' : `set the newcomer wait to ${c.minutes} min`;
+    case 'newcomerMessages':
+      return c.messages === 0
+        ? 'turned the newcomer message count off'
+        : `set the newcomer message count to ${c.messages}`;
+    case 'approveNewcomers':
+      return c.on ? 'started approving newcomers' : 'stopped approving newcomers';
+    case 'password':
+      return c.set ? 'set a password' : 'removed the password';
+    case 'wordFilter':
+      return c.words === null
+        ? "cleared the room's banned words"
+        : `set ${c.words} banned words for the room`;
+    case 'reportHideThreshold':
+      return c.threshold === null
+        ? "set the report threshold to the server's"
+        : `set the report threshold to ${c.threshold}`;
+    default: {
+      const unreachable: never = c;
+      return unreachable;
+    }
+  }
+}
+
+function enList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function koChange(c: RoomChange): string {
+  switch (c.kind) {
+    case 'name':
+      return `방 이름 “${c.name}”`;
+    case 'topic':
+      return c.topic === null ? '주제 지움' : `주제 “${c.topic}”`;
+    case 'memberCap':
+      return c.cap === null ? '인원 제한 없음' : `인원 제한 ${c.cap}명`;
+    case 'slowMode':
+      return c.seconds === 0 ? '슬로 모드 끔' : `슬로 모드 ${c.seconds}초`;
+    case 'newcomerMinutes':
+      return c.minutes === 0 ? '새 참가자 대기 시간 없음' : `새 참가자 대기 ${c.minutes}분`;
+    case 'newcomerMessages':
+      return c.messages === 0 ? '새 참가자 메시지 조건 없음' : `새 참가자 메시지 조건 ${c.messages}개`;
+    case 'approveNewcomers':
+      return c.on ? '새 참가자 승인 켬' : '새 참가자 승인 끔';
+    case 'password':
+      return c.set ? '비밀번호 설정' : '비밀번호 해제';
+    case 'wordFilter':
+      return c.words === null ? '방 금지어 지움' : `방 금지어 ${c.words}개`;
+    case 'reportHideThreshold':
+      return c.threshold === null ? '신고 기준 서버 기본값' : `신고 기준 ${c.threshold}건`;
+    default: {
+      const unreachable: never = c;
+      return unreachable;
+    }
+  }
+}
 
 const en: Strings = {
   appName: 'Parley',
@@ -599,7 +685,9 @@ const en: Strings = {
     const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
     switch (e.type) {
       case 'room.updated':
-        return `${e.by} changed the room settings`;
+        return e.changes.length === 0
+          ? `${e.by} changed the room settings`
+          : `${e.by} ${enList(e.changes.map(enChange))}`;
       case 'message.deleted':
         return `${e.by} deleted a message by ${e.author}`;
       case 'member.muted':
@@ -636,6 +724,18 @@ const en: Strings = {
       }
     }
   },
+  slowModeWait: (seconds) => `Slow mode: you can send again in ${seconds} s`,
+  youAreMuted: (time) => `You are muted in this room until ${time}.`,
+  dismissReports: 'Dismiss',
+  banReportAuthor: 'Ban author',
+  manage: 'Manage',
+  showWholeTopic: 'Show the whole topic',
+  auditHidden: (n) =>
+    n === null ? 'A message was hidden after reports' : `A message was hidden after ${n} reports`,
+  auditRestored: (by) => `${by} dismissed the reports and showed a message again`,
+  auditEdited: (by) => `${by} edited a message`,
+  auditDeleted: (by, author) =>
+    author === null ? `${by} deleted a message` : `${by} deleted a message by ${author}`,
   error: (code) =>
     ({
       invalid_nickname:
@@ -959,7 +1059,9 @@ const ko: Strings = {
     const why = (reason: string | null): string => (reason === null ? '' : ` (${reason})`);
     switch (e.type) {
       case 'room.updated':
-        return `${e.by} 님이 방 설정을 바꿨습니다`;
+        return e.changes.length === 0
+          ? `${e.by} 님이 방 설정을 바꿨습니다`
+          : `${e.by} 님이 방 설정을 바꿨습니다: ${e.changes.map(koChange).join(', ')}`;
       case 'message.deleted':
         return `${e.by} 님이 ${e.author} 님의 메시지를 삭제했습니다`;
       case 'member.muted':
@@ -996,6 +1098,17 @@ const ko: Strings = {
       }
     }
   },
+  slowModeWait: (seconds) => `슬로 모드: ${seconds}초 후에 다시 보낼 수 있습니다`,
+  youAreMuted: (time) => `${time}까지 이 방에서 채팅이 금지되었습니다.`,
+  dismissReports: '신고 기각',
+  banReportAuthor: '작성자 차단',
+  manage: '관리',
+  showWholeTopic: '주제 전체 보기',
+  auditHidden: (n) => (n === null ? '신고로 메시지가 가려졌습니다' : `신고 ${n}건으로 메시지가 가려졌습니다`),
+  auditRestored: (by) => `${by} 님이 신고를 기각하고 메시지를 다시 보이게 했습니다`,
+  auditEdited: (by) => `${by} 님이 메시지를 수정했습니다`,
+  auditDeleted: (by, author) =>
+    author === null ? `${by} 님이 메시지를 삭제했습니다` : `${by} 님이 ${author} 님의 메시지를 삭제했습니다`,
   error: (code) =>
     ({
       invalid_nickname:

@@ -1,7 +1,7 @@
 // The room log as data: confirmed messages keyed by seq, own messages still in flight keyed by
 // clientMsgId, and join/leave notices. Pure functions over immutable values; knows nothing of STOMP
 // or the DOM, so resume and dedupe rules are tested under Node.
-import type { Message, Reaction, ReplyQuote, RoomEvent, User } from '../../src/protocol/index.js';
+import type { Message, Reaction, ReplyQuote, RoomEvent, RoomState, User } from '../../src/protocol/index.js';
 
 export type PendingStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -32,6 +32,8 @@ export type Notice =
       readonly atMs: number;
       /** The event's own seq: it sits exactly between the messages around it. */
       readonly afterSeq: number;
+      /** `room.updated`: the room as the client held it before, so the notice can say what changed. */
+      readonly before?: RoomState;
     };
 
 export interface LogState {
@@ -228,7 +230,13 @@ export function isNoticeEvent(
  * change with the emoji's new count, so applying the same one twice ends where the server is.
  * A seq at or below the last one applied is ignored, so replays do not repeat notices.
  */
-export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs: number): LogState {
+export function applyEvent(
+  state: LogState,
+  seq: number,
+  event: RoomEvent,
+  atMs: number,
+  before?: RoomState,
+): LogState {
   // Replays start after the resume point and arrive in seq order, so an older seq is a repeat.
   if (seq <= state.lastEventSeq) return state;
   let messages = state.messages;
@@ -249,9 +257,17 @@ export function applyEvent(state: LogState, seq: number, event: RoomEvent, atMs:
   }
   const notice = isNoticeEvent(event, (id) => state.messages.find((m) => m.id === id)?.author.id);
   const notices = notice
-    ? [...state.notices, { id: `e:${seq}`, kind: 'event' as const, event, atMs, afterSeq: seq }].slice(
-        -MAX_NOTICES,
-      )
+    ? [
+        ...state.notices,
+        {
+          id: `e:${seq}`,
+          kind: 'event' as const,
+          event,
+          atMs,
+          afterSeq: seq,
+          ...(before === undefined ? {} : { before }),
+        },
+      ].slice(-MAX_NOTICES)
     : state.notices;
   return { ...state, messages, notices, lastEventSeq: Math.max(state.lastEventSeq, seq) };
 }

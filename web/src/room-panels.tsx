@@ -4,14 +4,24 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, Ban, Report, Room, User } from '../../src/protocol/index.js';
-import { errorCodeOf, getRoomWordFilter, listAudit, listBans, listReports, olderAuditPage } from './api.js';
+import {
+  addressIdentities,
+  errorCodeOf,
+  getRoomWordFilter,
+  listAudit,
+  listBans,
+  listReports,
+  olderAuditPage,
+} from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
+import { auditText } from './event-text.js';
 import { useFocusOnMount } from './focus.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import type { Act } from './message-item.js';
 import { MessageText } from './message-text.js';
+import { SanctionForm } from './moderation-forms.js';
 
 export type PanelName = 'settings' | 'reports' | 'bans' | 'audit';
 
@@ -96,7 +106,7 @@ function NumberField(props: {
 }) {
   const { id, label, hint, min, max, value, onInput } = props;
   return (
-    <>
+    <div class="field">
       <label for={id}>{label}</label>
       <input
         id={id}
@@ -111,7 +121,7 @@ function NumberField(props: {
       <p id={`${id}-hint`} class="hint">
         {hint}
       </p>
-    </>
+    </div>
   );
 }
 
@@ -256,7 +266,7 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
   };
 
   return (
-    <form class="settings" onSubmit={(event) => void save(event)}>
+    <form class="settings room-settings" onSubmit={(event) => void save(event)}>
       <label for="room-topic">{t.topicLabel}</label>
       <input
         id="room-topic"
@@ -265,49 +275,6 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
         value={topic}
         onInput={(event) => setTopic(event.currentTarget.value)}
       />
-      <NumberField
-        id="room-cap"
-        label={t.memberCapLabel}
-        hint={t.memberCapHint}
-        min={1}
-        value={memberCap}
-        onInput={setMemberCap}
-      />
-      <NumberField
-        id="room-slow"
-        label={t.slowModeLabel}
-        hint={t.slowModeHint}
-        min={0}
-        max={3600}
-        value={slow}
-        onInput={setSlow}
-      />
-      <NumberField
-        id="room-newcomer-minutes"
-        label={t.newcomerMinutesLabel}
-        hint={t.newcomerMinutesHint}
-        min={0}
-        max={10_080}
-        value={newcomerMinutes}
-        onInput={setNewcomerMinutes}
-      />
-      <NumberField
-        id="room-newcomer-messages"
-        label={t.newcomerMessagesLabel}
-        hint={t.newcomerMessagesHint}
-        min={0}
-        max={1000}
-        value={newcomerMessages}
-        onInput={setNewcomerMessages}
-      />
-      <label class="check">
-        <input
-          type="checkbox"
-          checked={approveNewcomers}
-          onChange={(event) => setApproveNewcomers(event.currentTarget.checked)}
-        />{' '}
-        {t.approveNewcomersLabel}
-      </label>
       <label for="room-password-new">{t.newPasswordLabel}</label>
       <input
         id="room-password-new"
@@ -328,12 +295,60 @@ export function SettingsPanel({ room, act }: { room: Room; act: Act }) {
           {t.removePassword}
         </label>
       ) : null}
-      <button type="submit">{t.save}</button>
-      {status === undefined ? null : (
-        <p class={status.ok ? 'info' : 'error'} role={status.ok ? 'status' : 'alert'}>
-          {status.text}
-        </p>
-      )}
+      <div class="number-fields">
+        <NumberField
+          id="room-cap"
+          label={t.memberCapLabel}
+          hint={t.memberCapHint}
+          min={1}
+          value={memberCap}
+          onInput={setMemberCap}
+        />
+        <NumberField
+          id="room-slow"
+          label={t.slowModeLabel}
+          hint={t.slowModeHint}
+          min={0}
+          max={3600}
+          value={slow}
+          onInput={setSlow}
+        />
+        <NumberField
+          id="room-newcomer-minutes"
+          label={t.newcomerMinutesLabel}
+          hint={t.newcomerMinutesHint}
+          min={0}
+          max={10_080}
+          value={newcomerMinutes}
+          onInput={setNewcomerMinutes}
+        />
+        <NumberField
+          id="room-newcomer-messages"
+          label={t.newcomerMessagesLabel}
+          hint={t.newcomerMessagesHint}
+          min={0}
+          max={1000}
+          value={newcomerMessages}
+          onInput={setNewcomerMessages}
+        />
+      </div>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={approveNewcomers}
+          onChange={(event) => setApproveNewcomers(event.currentTarget.checked)}
+        />{' '}
+        {t.approveNewcomersLabel}
+      </label>
+      {/* Sticky at the panel's bottom edge: Save is reachable without scrolling, on phones too. */}
+      <div class="save-bar">
+        <button type="submit">{t.save}</button>
+        {status === undefined ? null : (
+          <p class={status.ok ? 'info' : 'error'} role={status.ok ? 'status' : 'alert'}>
+            {status.text}
+          </p>
+        )}
+      </div>
     </form>
   );
 }
@@ -360,46 +375,121 @@ function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   return { value, error, reload: () => setAttempt((n) => n + 1) };
 }
 
-export function ReportsPanel({ token, roomId, locale, act }: StaffPanelProps) {
+/**
+ * Open reports, newest first: each can be dismissed (the message stays, shown again if hidden), its
+ * message deleted, or its author banned (the ban form, inline). `open` is the live count the server
+ * pushes; a change reloads the list, so reports filed or closed elsewhere show without a reload.
+ */
+export function ReportsPanel({
+  token,
+  roomId,
+  locale,
+  act,
+  open,
+}: StaffPanelProps & { open: number | undefined }) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<readonly Report[]>(
     () => listReports(token, roomId),
-    [token, roomId],
+    [token, roomId, open],
   );
+  const [banning, setBanning] = useState<string | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const run = (command: 'delete' | 'moderate', body: Record<string, unknown>): Promise<void> => {
+    setFailure(undefined);
+    return act(command, body).then(
+      () => reload(),
+      (caught: unknown) => {
+        setFailure(t.error(caught instanceof SendError ? caught.code : 'internal_error'));
+        reload();
+      },
+    );
+  };
   return (
-    <ListPanel
-      title={t.reports}
-      error={error}
-      items={value}
-      empty={t.noReports}
-      keyOf={(report) => report.id}
-      row={(report) => (
-        <>
-          <div class="meta">
-            <span>{t.reportedBy(name(report.reporter))}</span>{' '}
-            <time dateTime={report.createdAt}>{formatMessageTime(report.createdAt, locale, Date.now())}</time>
-          </div>
-          <p class="reason">{report.reason}</p>
-          <blockquote class="quote">
-            <span class="author">{name(report.message.author)}</span>{' '}
-            {report.message.deleted === true ? (
-              <em>{t.quotedDeleted}</em>
-            ) : (
-              <MessageText text={report.message.body} />
-            )}
-          </blockquote>
-          {report.message.deleted === true ? null : (
-            <button
-              type="button"
-              class="danger"
-              onClick={() => void act('delete', { messageId: report.message.id }).then(reload, reload)}
-            >
-              {t.actionDelete}
-            </button>
-          )}
-        </>
+    <>
+      <p class="muted report-count" role="status">
+        {open === undefined ? '' : open === 0 ? t.noReports : t.openReportsBadge(open)}
+      </p>
+      {failure === undefined ? null : (
+        <p class="error" role="alert">
+          {failure}
+        </p>
       )}
-    />
+      <ListPanel
+        title={t.reports}
+        error={error}
+        items={value}
+        empty={t.noReports}
+        keyOf={(report) => report.id}
+        row={(report) => (
+          <>
+            <div class="meta">
+              <span>{t.reportedBy(name(report.reporter))}</span>{' '}
+              <time dateTime={report.createdAt}>
+                {formatMessageTime(report.createdAt, locale, Date.now())}
+              </time>
+            </div>
+            <p class="reason">{report.reason}</p>
+            <blockquote class="quote">
+              <span class="author">{name(report.message.author)}</span>{' '}
+              {report.message.deleted === true ? (
+                <em>{t.quotedDeleted}</em>
+              ) : (
+                <MessageText text={report.message.body} />
+              )}
+            </blockquote>
+            <div class="report-actions">
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`${t.dismissReports}: ${t.reportedBy(name(report.reporter))}`}
+                onClick={() =>
+                  void run('moderate', { action: 'dismissReports', messageId: report.message.id })
+                }
+              >
+                {t.dismissReports}
+              </button>
+              {report.message.deleted === true ? null : (
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() => void run('delete', { messageId: report.message.id })}
+                >
+                  {t.actionDelete}
+                </button>
+              )}
+              <button
+                type="button"
+                class="danger"
+                aria-expanded={banning === report.id ? 'true' : 'false'}
+                onClick={() => setBanning((shown) => (shown === report.id ? undefined : report.id))}
+              >
+                {t.banReportAuthor}
+              </button>
+            </div>
+            {banning === report.id ? (
+              <SanctionForm
+                sanction="ban"
+                userId={report.message.author.id}
+                who={name(report.message.author)}
+                addressInfo={() => addressIdentities(token, roomId, report.message.author.id)}
+                onSubmit={(body) =>
+                  act('moderate', body).then(
+                    () => {
+                      setBanning(undefined);
+                      reload();
+                    },
+                    (caught: unknown) => {
+                      setFailure(t.error(caught instanceof SendError ? caught.code : 'internal_error'));
+                    },
+                  )
+                }
+                onCancel={() => setBanning(undefined)}
+              />
+            ) : null}
+          </>
+        )}
+      />
+    </>
   );
 }
 
@@ -473,11 +563,7 @@ export function AuditPanel({ token, roomId, locale }: PanelProps) {
       row={(entry) => (
         <>
           <time dateTime={entry.createdAt}>{formatMessageTime(entry.createdAt, locale, Date.now())}</time>{' '}
-          <span class="author">{name(entry.actor)}</span> <code>{entry.action}</code>
-          {entry.target === undefined ? null : <span> → {name(entry.target)}</span>}
-          {Object.keys(entry.details).length === 0 ? null : (
-            <p class="details">{JSON.stringify(entry.details)}</p>
-          )}
+          <span class="audit-text">{auditText(t, entry, locale)}</span>
         </>
       )}
       footer={

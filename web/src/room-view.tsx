@@ -3,7 +3,7 @@
 // Owns scroll behaviour (stay at bottom, keep position when older pages load), room events (edits,
 // deletes, reactions, moderation) applied in seq order, the entry gate (password, full, banned, kicked)
 // and the read marker. The log rules live in log-state.ts; the connection mechanics in connection.ts.
-import { Fragment } from 'preact';
+import { type ComponentChildren, Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   type Message,
@@ -11,7 +11,6 @@ import {
   OpenReportsCountSchema,
   PresenceEventSchema,
   type Room,
-  type RoomEvent,
   RoomEventSchema,
   type Session,
   type User,
@@ -33,8 +32,9 @@ import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
 import { frameBody } from './decode.js';
+import { eventText, untilText } from './event-text.js';
 import { useFocusOnMount } from './focus.js';
-import type { NoticeText, Strings } from './i18n.js';
+import type { Strings } from './i18n.js';
 import { useI18n } from './i18n-context.js';
 import { newClientMsgId, newLocalId } from './ids.js';
 import { InlineConfirm } from './inline-confirm.js';
@@ -88,6 +88,11 @@ const JUMP_MAX_PAGES = 10;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
+/**
+ * After a reconnect (a server restart drops everyone at once), the people this client saw here before
+ * come back without news: their join is silent. Whoever is still away this long after is said to have left.
+ */
+const RETURN_GRACE_MS = 30_000;
 /** How often a moderator's client asks again whether the owner is away long enough to be claimed. */
 const OWNERSHIP_RECHECK_MS = 5 * 60_000;
 
@@ -155,6 +160,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [roomError, setRoomError] = useState<string | undefined>(undefined);
   const [transferTo, setTransferTo] = useState<User | undefined>(undefined);
   const [ownerAway, setOwnerAway] = useState(false);
+  // Phones: the staff buttons sit behind one "Manage" toggle and the topic shows one line until expanded.
+  const [manageOpen, setManageOpen] = useState(false);
+  const [topicOpen, setTopicOpen] = useState(false);
+  // Slow mode: when this person may send again (their last send, or what the server said on a refusal).
+  const [slowUntilMs, setSlowUntilMs] = useState<number | undefined>(undefined);
+  // This person's own mute, from the member.muted / member.unmuted events the room sends.
+  const [mutedUntilMs, setMutedUntilMs] = useState<number | undefined>(undefined);
+  // Who staff saw muted (user id → until, epoch ms), so "Unmute" is offered only for them.
+  const [mutedMembers, setMutedMembers] = useState<ReadonlyMap<string, number>>(new Map());
+  // The room as the last event left it, read by the event handler to say what a settings change changed.
+  const roomRef = useRef<Room | undefined>(undefined);
+  // Who was online when the connection dropped, until they are back (or the grace ends): see RETURN_GRACE_MS.
+  const membersRef = useRef<readonly User[]>([]);
+  membersRef.current = members;
+  const returningRef = useRef<Map<string, User>>(new Map());
   // Refs, so STOMP header callbacks and reads always use the current grant and refreshed token.
   const grantRef = useRef<string | undefined>(loadGrant(selfId, roomId));
   // The history epoch the shown seqs belong to: resumes name it, so the server can say when it changed.
@@ -238,7 +258,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const read = await page;
         if (cancelled) return;
         epochRef.current = found.epoch;
+        roomRef.current = found;
         setRoom(found);
+        // The server names this person's own mute on entry: said before they try to post.
+        setMutedUntilMs(found.mutedUntil === undefined ? undefined : Date.parse(found.mutedUntil));
         if ('error' in read) {
           const { error } = read;
           // A password room without its grant, or a ban: the gate says so; nothing to show behind it.
@@ -308,6 +331,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             } else if (code !== 'disconnected') {
               setNewcomer(undefined);
             }
+            if (error instanceof SendError && code === 'slow_mode') {
+              const { retryAfterSeconds } = error.details;
+              if (retryAfterSeconds !== undefined) setSlowUntilMs(Date.now() + retryAfterSeconds * 1000);
+            }
             // A dropped connection is not the message's fault: it goes again on reconnect.
             update((state) =>
               code === 'disconnected'
@@ -340,9 +367,29 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           const seq = Number(headers.seq);
           const event = frameBody(RoomEventSchema, body);
           if (event === undefined || !Number.isInteger(seq) || seq < 1) return;
-          update((state) => applyEvent(state, seq, event, Date.now()));
+          // The notice of a settings change compares with the room as it was before this event.
+          const before = roomRef.current;
+          if (before !== undefined) roomRef.current = roomAfter(before, event);
+          update((state) =>
+            applyEvent(state, seq, event, Date.now(), event.type === 'room.updated' ? before : undefined),
+          );
           if (event.type === 'member.kicked' && event.user.id === selfId) {
             kickedUntilRef.current = event.until === null ? undefined : Date.parse(event.until);
+          }
+          if (event.type === 'member.muted') {
+            const untilMs = Date.parse(event.until);
+            if (event.user.id === selfId) setMutedUntilMs(untilMs);
+            setMutedMembers((current) => new Map(current).set(event.user.id, untilMs));
+          }
+          if (event.type === 'member.unmuted') {
+            if (event.user.id === selfId) setMutedUntilMs(undefined);
+            setMutedMembers((current) => withoutKey(current, event.user.id));
+          }
+          // Kicked and banned people are out of the room at once: no presence "leave" follows.
+          if (event.type === 'member.kicked' || event.type === 'member.banned') {
+            const gone = event.user.id;
+            if (gone !== selfId) setMembers((current) => current.filter((m) => m.id !== gone));
+            setTypists((current) => withoutTypist(current, gone));
           }
           if (event.type === 'member.approved' && event.user.id === selfId) setNewcomer(undefined);
           if (event.type === 'member.denied' && event.user.id === selfId) {
@@ -401,6 +448,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         switch (event.type) {
           case 'join':
             setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+            // Back after the connection (or the server) dropped: never gone as far as this client saw.
+            if (returningRef.current.delete(user.id)) break;
             if (user.id !== selfId) {
               update((state) =>
                 addNotice(state, { id: newLocalId('join'), kind: 'join', user, atMs: Date.now() }),
@@ -408,6 +457,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             }
             break;
           case 'leave':
+            returningRef.current.delete(user.id);
             setMembers((current) => current.filter((m) => m.id !== user.id));
             setTypists((current) => withoutTypist(current, user.id));
             if (user.id !== selfId) {
@@ -430,9 +480,34 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       },
       presenceHeaders,
     );
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const afterConnect = (): void => {
-      // Presence events missed while away are not replayed, so the member list is read again.
-      listMembers(roomId, auth()).then(setMembers, () => {});
+      // Presence events missed while away are not replayed, so the member list is read again. Those
+      // online before the drop who are not back yet are expected: their join is no news (a restart
+      // drops everyone at once, and no "left" ever reached this client). Still away after the grace:
+      // they left.
+      const returning = new Map(
+        membersRef.current.filter((m) => m.id !== selfId).map((m) => [m.id, m] as const),
+      );
+      returningRef.current = returning;
+      clearTimeout(graceTimer);
+      graceTimer = setTimeout(() => {
+        const away = [...returning.values()];
+        returning.clear();
+        for (const user of away) {
+          if (membersRef.current.some((m) => m.id === user.id)) continue;
+          update((state) =>
+            addNotice(state, { id: newLocalId('leave'), kind: 'leave', user, atMs: Date.now() }),
+          );
+        }
+      }, RETURN_GRACE_MS);
+      listMembers(roomId, auth()).then(
+        (fresh) => {
+          for (const member of fresh) returning.delete(member.id);
+          setMembers(fresh);
+        },
+        () => {},
+      );
       for (const pending of logRef.current.pending) {
         if (pending.status === 'queued') dispatch(pending.clientMsgId);
       }
@@ -440,6 +515,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const offConnected = connection.onConnected(afterConnect);
     if (connection.connected) afterConnect();
     return () => {
+      clearTimeout(graceTimer);
       offMessages();
       offPresence();
       offErrors();
@@ -593,6 +669,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     );
     setReplyTo(undefined);
     atBottomRef.current = true;
+    // Slow mode holds members (not staff) to one message per slowModeSeconds: count from this send.
+    const shown = roomRef.current;
+    if (shown !== undefined && shown.slowModeSeconds > 0 && roleIn(shown, selfId) === 'member') {
+      setSlowUntilMs(Date.now() + shown.slowModeSeconds * 1000);
+    }
     dispatch(clientMsgId);
   };
 
@@ -711,11 +792,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const label = sanction === 'mute' ? t.actionMute : sanction === 'kick' ? t.actionKick : t.actionBan;
         items.push({ key: sanction, label, onSelect: () => setMemberForm({ user: member, sanction }) });
       }
-      items.push({
-        key: 'unmute',
-        label: t.actionUnmute,
-        onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
-      });
+      const mutedUntil = mutedMembers.get(member.id);
+      if (mutedUntil !== undefined && mutedUntil > Date.now()) {
+        items.push({
+          key: 'unmute',
+          label: t.actionUnmute,
+          onSelect: () => void runRoomAction({ action: 'unmute', userId: member.id }),
+        });
+      }
       if (current?.approveNewcomers === true && role === 'member') {
         items.push(
           {
@@ -778,7 +862,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         <BackLink />
         <h1>{current === undefined ? t.loading : current.name}</h1>
         {current !== undefined && current.topic !== null && current.topic !== '' ? (
-          <p class="topic">{current.topic}</p>
+          <div class={topicOpen ? 'topic-wrap open' : 'topic-wrap'}>
+            <p class="topic" id="room-topic-text">
+              {current.topic}
+            </p>
+            <button
+              type="button"
+              class="secondary topic-toggle"
+              aria-label={t.showWholeTopic}
+              aria-expanded={topicOpen ? 'true' : 'false'}
+              aria-controls="room-topic-text"
+              onClick={() => setTopicOpen((open) => !open)}
+            >
+              <span aria-hidden="true">{topicOpen ? '▴' : '▾'}</span>
+            </button>
+          </div>
         ) : null}
         {current === undefined ? null : (
           <p class="room-flags">
@@ -805,7 +903,19 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           </p>
         ) : null}
         {panels.length === 0 ? null : (
-          <div class="room-tools">
+          <button
+            type="button"
+            class="secondary manage-toggle"
+            aria-expanded={manageOpen ? 'true' : 'false'}
+            aria-controls="room-tools"
+            onClick={() => setManageOpen((open) => !open)}
+          >
+            {t.manage}
+            {reportsLabel === undefined ? null : <span class="dot"> ({openReports})</span>}
+          </button>
+        )}
+        {panels.length === 0 ? null : (
+          <div id="room-tools" class={manageOpen ? 'room-tools open' : 'room-tools'}>
             {panels.map((p) => (
               <button
                 key={p.name}
@@ -841,7 +951,13 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
               <WordFilterForm token={session.token} roomId={roomId} act={act} />
             </>
           ) : openPanel.name === 'reports' ? (
-            <ReportsPanel token={session.token} roomId={roomId} locale={locale} act={act} />
+            <ReportsPanel
+              token={session.token}
+              roomId={roomId}
+              locale={locale}
+              act={act}
+              open={openReports}
+            />
           ) : openPanel.name === 'bans' ? (
             <BansPanel token={session.token} roomId={roomId} locale={locale} act={act} />
           ) : (
@@ -952,14 +1068,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                   }
                 />
               )}
-              <Composer
-                key={roomId}
-                roomId={roomId}
-                selfId={selfId}
-                people={people}
-                onSend={send}
-                onTyping={typing}
-                autoFocus={true}
+              <SendWait
+                mutedUntilMs={mutedUntilMs}
+                slowUntilMs={slowUntilMs}
+                render={(blocked) => (
+                  <Composer
+                    key={roomId}
+                    roomId={roomId}
+                    selfId={selfId}
+                    people={people}
+                    onSend={send}
+                    onTyping={typing}
+                    autoFocus={true}
+                    blocked={blocked}
+                  />
+                )}
               />
             </div>
           ) : (
@@ -1111,6 +1234,64 @@ function GatePanel({
   );
 }
 
+function withoutKey<V>(current: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!current.has(key)) return current;
+  const next = new Map(current);
+  next.delete(key);
+  return next;
+}
+
+/** Now, re-read every second until `untilMs` has passed (a countdown's clock). */
+function useCountdown(untilMs: number | undefined): number {
+  const [nowMs, setNowMs] = useState(Date.now);
+  useEffect(() => {
+    if (untilMs === undefined) return;
+    setNowMs(Date.now());
+    const timer = setInterval(() => {
+      const now = Date.now();
+      setNowMs(now);
+      if (now >= untilMs) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [untilMs]);
+  return nowMs;
+}
+
+/**
+ * Why Send waits, said before the person tries: their own mute (until when, in their locale) or slow
+ * mode's countdown. `render` gets whether sending is held back now.
+ */
+function SendWait({
+  mutedUntilMs,
+  slowUntilMs,
+  render,
+}: {
+  mutedUntilMs: number | undefined;
+  slowUntilMs: number | undefined;
+  render: (blocked: boolean) => ComponentChildren;
+}) {
+  const { t, locale } = useI18n();
+  const muteClock = useCountdown(mutedUntilMs);
+  const slowClock = useCountdown(slowUntilMs);
+  const muted = mutedUntilMs !== undefined && mutedUntilMs > muteClock;
+  const slowLeft =
+    slowUntilMs === undefined || slowUntilMs <= slowClock ? 0 : Math.ceil((slowUntilMs - slowClock) / 1000);
+  return (
+    <>
+      {muted ? (
+        <p class="info muted-notice" role="status">
+          {t.youAreMuted(untilText(new Date(mutedUntilMs).toISOString(), locale))}
+        </p>
+      ) : slowLeft > 0 ? (
+        <p class="info slow-wait" role="timer" aria-live="off">
+          {t.slowModeWait(slowLeft)}
+        </p>
+      ) : null}
+      {render(muted || slowLeft > 0)}
+    </>
+  );
+}
+
 function withoutTypist(current: ReadonlyMap<string, Typist>, userId: string): ReadonlyMap<string, Typist> {
   if (!current.has(userId)) return current;
   const next = new Map(current);
@@ -1143,81 +1324,8 @@ interface EntryProps {
 }
 
 function noticeText(t: Strings, locale: string, notice: Notice): string {
-  if (notice.kind === 'event') return t.notice(eventText(notice.event, locale));
+  if (notice.kind === 'event') return t.notice(eventText(notice.event, locale, notice.before));
   return notice.kind === 'join' ? t.joined(displayName(notice.user)) : t.left(displayName(notice.user));
-}
-
-function untilText(iso: string, locale: string): string {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(at);
-}
-
-/** A room event as display strings for its notice; events that are not notices never get here. */
-export function eventText(event: RoomEvent, locale: string): NoticeText {
-  switch (event.type) {
-    case 'message.edited':
-    case 'reaction.changed':
-    case 'room.updated':
-    case 'message.hidden':
-    case 'message.restored':
-      return { type: 'room.updated', by: displayName('by' in event ? event.by : event.message.author) };
-    case 'message.deleted':
-      return { type: event.type, by: displayName(event.by), author: displayName(event.message.author) };
-    case 'member.muted':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'room.closed':
-      return { type: event.type, by: displayName(event.by), reason: event.reason };
-    case 'room.reopened':
-      return { type: event.type, by: displayName(event.by) };
-    case 'member.kicked':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: event.until === null ? null : untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'member.banned':
-      return {
-        type: event.type,
-        by: displayName(event.by),
-        user: displayName(event.user),
-        until: event.until === null ? null : untilText(event.until, locale),
-        reason: event.reason,
-      };
-    case 'member.unmuted':
-    case 'member.unbanned':
-    case 'member.approved':
-    case 'member.denied':
-    case 'moderator.added':
-    case 'moderator.removed':
-      return { type: event.type, by: displayName(event.by), user: displayName(event.user) };
-    case 'member.asked':
-      return { type: event.type, user: displayName(event.user) };
-    case 'owner.changed':
-      return {
-        type: event.type,
-        owner: displayName(event.owner),
-        previous: displayName(event.previous),
-        claimed: event.claimed,
-      };
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
 }
 
 function Entry({ entry, self, onRetry, onDiscard }: EntryProps) {
