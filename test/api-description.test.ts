@@ -23,7 +23,8 @@ import {
   routeKey,
   undescribedRoutes,
 } from '../src/http/api-description.js';
-import { escapeHtml, renderApiDocsPage } from '../src/http/api-docs-page.js';
+import { renderApiDocsPage } from '../src/http/api-docs-page.js';
+import { escapeHtml } from '../src/http/escape-html.js';
 import {
   ERROR_CATALOGUE,
   ErrorBodySchema,

@@ -3,7 +3,8 @@
 // escaped, the strict CSP kept; nothing from a password room beyond a generic title, nothing from a
 // room an operator took down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml, renderRoomPage } from '../src/http/room-page.js';
+import { escapeHtml } from '../src/http/escape-html.js';
+import { renderRoomPage } from '../src/http/room-page.js';
 import { ensureWebBuilt } from './e2e/harness.js';
 import { join, send } from './support/chat-client.js';
 import {

@@ -2,6 +2,7 @@
 // documents it is given: routes grouped by tag, their parameters, bodies and answers, then the STOMP
 // destinations and their messages, each schema as a table. Every value is escaped; no script, no inline
 // style (the page's stylesheet is served beside it), so it passes the page CSP as it is.
+import { escapeHtml } from './escape-html.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,17 +20,6 @@ const arrayAt = (value: unknown, key: string): unknown[] => {
   const found = isObject(value) ? value[key] : undefined;
   return Array.isArray(found) ? found : [];
 };
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
 
 /** `code` spans for backticked words; everything else escaped. */
 function prose(text: string): string {

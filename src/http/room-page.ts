@@ -2,6 +2,7 @@
 // room's name in <title> and Open Graph / Twitter card tags, so link previews name the room. Pure text
 // work on a cached template: bounded by the template and the room's bounded name and topic. Knows
 // nothing of who may read a room: the caller passes the preview it may show, or none (generic page).
+import { escapeHtml } from './escape-html.js';
 
 /** What a link preview may show of a room: an open room, never a password or taken-down one. */
 export interface RoomPreview {
@@ -12,19 +13,6 @@ export interface RoomPreview {
 
 const GENERIC_TITLE = 'Parley';
 const GENERIC_DESCRIPTION = 'Anonymous chat rooms.';
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text safe inside an HTML element or a double- or single-quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
 
 /** The page's title and description: the room's when it may be shown, a generic one otherwise. */
 export function previewText(preview: RoomPreview | undefined): { title: string; description: string } {

@@ -40,28 +40,23 @@ export async function listUnread(db: Db, userId: UserId): Promise<UnreadRoom[]> 
   const rows = await db
     .selectFrom('read_markers as r')
     .innerJoin('rooms as room', 'room.id', 'r.room_id')
-    .select((eb) => [
-      'r.room_id',
-      'r.last_read_seq',
-      'room.name',
-      eb
+    .select((eb) => {
+      // After the marker, by others, not deleted: the unread messages; mentions of the user are some of them.
+      const unseen = eb
         .selectFrom('messages as m')
         .select((e2) => e2.fn.countAll().as('n'))
         .whereRef('m.room_id', '=', 'r.room_id')
         .whereRef('m.seq', '>', 'r.last_read_seq')
         .where('m.deleted', '=', 0)
-        .where('m.author_id', '<>', userId)
-        .as('unread'),
-      eb
-        .selectFrom('messages as m')
-        .select((e2) => e2.fn.countAll().as('n'))
-        .whereRef('m.room_id', '=', 'r.room_id')
-        .whereRef('m.seq', '>', 'r.last_read_seq')
-        .where('m.deleted', '=', 0)
-        .where('m.author_id', '<>', userId)
-        .where('m.mentions', 'like', mentionedPattern)
-        .as('mentions'),
-    ])
+        .where('m.author_id', '<>', userId);
+      return [
+        'r.room_id',
+        'r.last_read_seq',
+        'room.name',
+        unseen.as('unread'),
+        unseen.where('m.mentions', 'like', mentionedPattern).as('mentions'),
+      ];
+    })
     .where('r.user_id', '=', userId)
     // A room taken down is no longer one of the user's rooms.
     .where('room.closed_at', 'is', null)
