@@ -88,6 +88,9 @@ const JUMP_MAX_PAGES = 10;
 const OLDER_TRIGGER_PX = 120;
 /** Read markers are batched: one SEND per this long while new messages arrive at the bottom. */
 const READ_MARK_DELAY_MS = 800;
+/** How long a read mark waits for its receipt, and how many times a refused one is tried again. */
+const READ_RECEIPT_MS = 10_000;
+const READ_MARK_RETRIES = 5;
 /**
  * After a reconnect (a server restart drops everyone at once), the people this client saw here before
  * come back without news: their join is silent. Whoever is still away this long after is said to have left.
@@ -184,6 +187,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const auth = useCallback((): RoomAuth => ({ token: tokenRef.current, grant: grantRef.current }), []);
   // -1: nothing sent yet, so an empty room (seq 0) is marked too: reading a room makes it one of my rooms.
   const readSentRef = useRef(-1);
+  const readRetriesRef = useRef(0);
   const composerRef = useRef<HTMLDivElement>(null);
 
   // The ref is the source of truth so STOMP callbacks and SUBSCRIBE headers never read a stale render.
@@ -694,10 +698,25 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   };
 
   // The read marker follows what this person has seen: the room open and scrolled to the bottom.
+  // Sent with a receipt: a mark the server refused (the room's SUBSCRIBE, sent just before, may not be
+  // live yet: not_joined) or lost with the socket is tried again shortly, a few times at most.
   const markRead = useCallback((): void => {
     const seq = highestSeq(logRef.current);
     if (seq <= readSentRef.current || !atBottomRef.current || gate.kind !== 'open') return;
-    if (connection.sendNow(`/app/rooms.${roomId}.read`, JSON.stringify({ seq }))) readSentRef.current = seq;
+    const previous = readSentRef.current;
+    readSentRef.current = seq;
+    connection.sendWithReceipt(`/app/rooms.${roomId}.read`, JSON.stringify({ seq }), READ_RECEIPT_MS).then(
+      () => {
+        readRetriesRef.current = 0;
+      },
+      () => {
+        if (readSentRef.current !== seq) return;
+        readSentRef.current = previous;
+        if (readRetriesRef.current >= READ_MARK_RETRIES) return;
+        readRetriesRef.current += 1;
+        setTimeout(() => markReadRef.current(), READ_MARK_DELAY_MS);
+      },
+    );
   }, [connection, roomId, gate.kind]);
 
   useEffect(() => {
