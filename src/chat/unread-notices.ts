@@ -37,10 +37,15 @@ export class UnreadNotices {
     await unsubscribe?.();
   }
 
-  /** Append-path hook: a new message raises its followers' counts (edits, events and deletes do not). */
-  readonly onAppended = (entry: Appended): Promise<void> | undefined => {
-    if (entry.kind !== 'message' || this.#deps.maxFollowers === 0) return undefined;
-    return this.#publish(entry.message.roomId, entry.message.seq, entry.message.author.id);
+  /**
+   * Append-path hook: a new message raises its followers' counts (edits, events, deletes and a retried
+   * duplicate do not). Not awaited: the followers' read and the bus publication must not hold back the
+   * author's RECEIPT; a lost notice costs only a count that GET /api/me/unread still gives.
+   */
+  readonly onAppended = (entry: Appended): undefined => {
+    if (entry.kind !== 'message' || entry.duplicate || this.#deps.maxFollowers === 0) return undefined;
+    void this.#publish(entry.message.roomId, entry.message.seq, entry.message.author.id);
+    return undefined;
   };
 
   async #publish(roomId: UnreadMessage['roomId'], seq: number, authorId: string): Promise<void> {
