@@ -7,19 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { Frame } from '../src/stomp/frame.js';
-import { clusterSkipReason } from './support/cluster.js';
+import { clusterSkipReason, nodePairForSuite } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
 import {
   availableBackends,
   getJson,
   postJson,
   type Session,
-  startNodePair,
   startTestParley,
   type TestParley,
 } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
-import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
 const backends = await availableBackends();
 const TTL_SECONDS = 3600;
@@ -349,31 +347,12 @@ describe.each(backends)('durable identity on %s', (backend) => {
 });
 
 describe.skipIf((await clusterSkipReason()) !== undefined)('a rename across two nodes', () => {
-  const prefix = uniqueKeyPrefix('identity-cluster');
-  let a: TestParley;
-  let b: TestParley;
-  const raw: RawStompClient[] = [];
-
-  beforeAll(async () => {
-    ({ a, b } = await startNodePair({
-      redisUrl: REDIS_TEST_URL,
-      redisKeyPrefix: prefix,
-      b: { ephemeralStompPort: true },
-    }));
-  }, 30_000);
-  afterAll(async () => {
-    for (const client of raw) client.destroy();
-    await b?.dispose();
-    await a?.dispose();
-    await deleteKeys(prefix);
-  });
+  const nodes = nodePairForSuite('identity-cluster');
 
   it('closes the old-name connection on the other node, which then speaks the new name well within its cache time', async () => {
+    const [a, b] = [nodes.a(), nodes.b()];
     const kim = await a.session('kim');
-    const client = await RawStompClient.open(b.app.stompPort);
-    raw.push(client);
-    client.write('CONNECT', { 'accept-version': '1.2', host: 'parley', passcode: kim.token });
-    await client.waitFor((f) => f.command === 'CONNECTED');
+    const client = await nodes.connectRaw(kim.token);
     // Node B has read (and cached) kim as she was.
     const before = await postJson<Session>(`${b.url}/api/sessions/refresh`, {}, kim.token);
     expect(before.user.nickname).toBe('kim');

@@ -21,13 +21,8 @@ describe.skipIf(skip)('moderation across two nodes', () => {
   const prefix = uniqueKeyPrefix('moderation-cluster');
   let a: TestParley;
   let b: TestParley;
+  /** Clients made outside the nodes (behind a forwarded address), ended with the suite. */
   const clients: Client[] = [];
-
-  const connect = async (node: TestParley, session: Session): Promise<Client> => {
-    const client = await node.connect(session.token);
-    clients.push(client);
-    return client;
-  };
 
   beforeAll(async () => {
     // Behind a trusted proxy, so clients can come from the networks the address-ban test gives them.
@@ -49,10 +44,10 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const owner = await a.session('owner');
     const bob = await b.session('bob');
     const room = await a.createRoom(owner.token, 'across');
-    const bobClient = await connect(b, bob);
+    const bobClient = await b.connect(bob.token);
     const bobErrors = await subscribed(bobClient, '/user/queue/errors');
     const bobRoom = await subscribed(bobClient, `/topic/rooms.${room.id}`);
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     const ownerRoom = await subscribed(ownerClient, `/topic/rooms.${room.id}`);
 
     // No cool-down, so the rejoin below is allowed (cool-downs across nodes: see the address-ban test).
@@ -104,9 +99,9 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     };
     const owner = await a.session('owner');
     const room = await a.createRoom(owner.token, 'sticky across');
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     const kicked = await b.session('kicked');
-    const kickedClient = await connect(b, kicked);
+    const kickedClient = await b.connect(kicked.token);
     const kickedErrors = await subscribed(kickedClient, '/user/queue/errors');
     await subscribed(kickedClient, `/topic/rooms.${room.id}`);
     const bob = await sessionFrom(b, 'bob', home);
@@ -146,10 +141,10 @@ describe.skipIf(skip)('moderation across two nodes', () => {
   it('the newcomer gate and approvals set on node A hold on node B at the very next SEND', async () => {
     const owner = await a.session('gate owner');
     const room = await a.createRoom(owner.token, 'gated across');
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     await subscribed(ownerClient, `/topic/rooms.${room.id}`);
     const newbie = await b.session('newbie');
-    const newbieClient = await connect(b, newbie);
+    const newbieClient = await b.connect(newbie.token);
     const newbieErrors = await subscribed(newbieClient, '/user/queue/errors');
     await subscribed(newbieClient, `/topic/rooms.${room.id}`);
     const post = `/app/rooms.${room.id}`;
@@ -159,7 +154,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     // newbie spoke before: passed. A second newcomer on node B is held back.
     await send(newbieClient, post, { body: 'still allowed' });
     const late = await b.session('late');
-    const lateClient = await connect(b, late);
+    const lateClient = await b.connect(late.token);
     const lateErrors = await subscribed(lateClient, '/user/queue/errors');
     await subscribed(lateClient, `/topic/rooms.${room.id}`);
     expect(await refusal(lateClient, lateErrors, post, { body: 'hello?' })).toBe('newcomer_wait');
@@ -175,10 +170,10 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const room = await a.createRoom(owner.token, 'enforced across');
     const path = `/app/rooms.${room.id}`;
     const moderate = `${path}.moderate`;
-    const ownerClient = await connect(a, owner);
-    const daveClient = await connect(b, dave);
+    const ownerClient = await a.connect(owner.token);
+    const daveClient = await b.connect(dave.token);
     const daveErrors = await subscribed(daveClient, '/user/queue/errors');
-    const erinClient = await connect(b, erin);
+    const erinClient = await b.connect(erin.token);
     const erinErrors = await subscribed(erinClient, '/user/queue/errors');
     await join(daveClient, room.id);
     await join(erinClient, room.id);
@@ -211,12 +206,12 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const frank = await b.session('frank');
     const room = await a.createRoom(owner.token, 'staff across');
     const moderate = `/app/rooms.${room.id}.moderate`;
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     await send(ownerClient, moderate, { action: 'appoint', userId: mod.user.id });
-    const frankClient = await connect(b, frank);
+    const frankClient = await b.connect(frank.token);
     await join(frankClient, room.id);
     await send(frankClient, `/app/rooms.${room.id}`, { body: 'frank speaks' });
-    const modClient = await connect(b, mod);
+    const modClient = await b.connect(mod.token);
     await join(modClient, room.id);
     const modErrors = await subscribed(modClient, '/user/queue/errors');
     // Node B has acted for the moderator (and cached the room's policy) before the mute.
@@ -243,9 +238,9 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const alice = await a.session('alice');
     const carol = await b.session('carol');
     const room = await a.createRoom(alice.token, 'mentions across');
-    const carolClient = await connect(b, carol);
+    const carolClient = await b.connect(carol.token);
     const mentions = await subscribed(carolClient, '/user/queue/mentions');
-    const aliceClient = await connect(a, alice);
+    const aliceClient = await a.connect(alice.token);
     await join(aliceClient, room.id);
     await send(aliceClient, `/app/rooms.${room.id}`, { body: `ping @carol#${carol.user.tag}` });
     const [mention] = await mentions.waitFor(1);
@@ -258,7 +253,7 @@ describe.skipIf(skip)('moderation across two nodes', () => {
   it('settings changed on node A show on node B (room JSON and history)', async () => {
     const owner = await a.session('settler');
     const room = await a.createRoom(owner.token, 'settings across');
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     await join(ownerClient, room.id);
     await send(ownerClient, `/app/rooms.${room.id}`, { body: 'typo' });
     const fromB = async () =>
@@ -287,10 +282,10 @@ describe.skipIf(skip)('moderation across two nodes', () => {
     const heir = await b.session('heir');
     const room = await a.createRoom(owner.token, 'handed across');
     const path = `/app/rooms.${room.id}`;
-    const ownerClient = await connect(a, owner);
+    const ownerClient = await a.connect(owner.token);
     const ownerErrors = await subscribed(ownerClient, '/user/queue/errors');
     await send(ownerClient, `${path}.moderate`, { action: 'settings', slowModeSeconds: 600 });
-    const heirClient = await connect(b, heir);
+    const heirClient = await b.connect(heir.token);
     const heirErrors = await subscribed(heirClient, '/user/queue/errors');
     const heirRoom = await join(heirClient, room.id);
     await send(heirClient, path, { body: 'one as a member' });

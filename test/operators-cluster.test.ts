@@ -2,7 +2,7 @@
 // (unique key prefix). A take-down on node A removes node B's subscribers and closes the room there
 // at once; a server-wide ban laid on A ends the identity's connection on B and refuses it (and its
 // address) on B; server settings changed on A hold at the next SEND on B.
-import type { Client, IMessage } from '@stomp/stompjs';
+import type { IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join, refusal, send, subscribed, subscribeRefusal } from './support/chat-client.js';
 import { clusterSkipReason } from './support/cluster.js';
@@ -19,13 +19,6 @@ describe.skipIf(skip)('operator actions across two nodes', () => {
   const prefix = uniqueKeyPrefix('operators-cluster');
   let a: TestParley;
   let b: TestParley;
-  const clients: Client[] = [];
-
-  const connect = async (node: TestParley, session: Session): Promise<Client> => {
-    const client = await node.connect(session.token);
-    clients.push(client);
-    return client;
-  };
   const call = async (
     node: TestParley,
     method: 'GET' | 'POST',
@@ -54,7 +47,6 @@ describe.skipIf(skip)('operator actions across two nodes', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.deactivate()));
     await b?.dispose();
     await a?.dispose();
     await deleteKeys(prefix);
@@ -64,7 +56,7 @@ describe.skipIf(skip)('operator actions across two nodes', () => {
     const owner = await a.session('owner');
     const bob = await b.session('bob');
     const room = await a.createRoom(owner.token, 'closing across');
-    const bobClient = await connect(b, bob);
+    const bobClient = await b.connect(bob.token);
     const bobErrors = await subscribed(bobClient, '/user/queue/errors');
     const bobRoom = await join(bobClient, room.id);
     // Node B caches the room's policy now.
@@ -91,7 +83,7 @@ describe.skipIf(skip)('operator actions across two nodes', () => {
       forwardedFor: '203.0.113.50',
     });
     const session = troll.body as unknown as Session;
-    const trollClient = await connect(b, session);
+    const trollClient = await b.connect(session.token);
     let ended = '';
     trollClient.onStompError = (frame) => {
       ended = frame.headers.message ?? '';
@@ -127,7 +119,7 @@ describe.skipIf(skip)('operator actions across two nodes', () => {
   it('server settings changed on node A hold at the next SEND on node B', async () => {
     const carol = await b.session('carol');
     const room = await b.createRoom(carol.token, 'filtered across');
-    const client = await connect(b, carol);
+    const client = await b.connect(carol.token);
     const errors = await subscribed(client, '/user/queue/errors');
     await join(client, room.id);
     await send(client, `/app/rooms.${room.id}`, { body: 'verboten before' });

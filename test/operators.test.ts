@@ -21,7 +21,6 @@ interface Answer {
 
 describe.each(backends)('operators on %s', (backend) => {
   let parley: TestParley;
-  const clients: Client[] = [];
 
   const call = async (
     method: 'GET' | 'POST',
@@ -54,11 +53,6 @@ describe.each(backends)('operators on %s', (backend) => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     return answer.body as unknown as Session;
   };
-  const connect = async (token: string): Promise<Client> => {
-    const client = await parley.connect(token);
-    clients.push(client);
-    return client;
-  };
   const post = async (client: Client, roomId: string, body: string): Promise<void> =>
     send(client, `/app/rooms.${roomId}`, { body });
   const lastMessage = (inbox: { messages: IMessage[] }): Message =>
@@ -74,7 +68,6 @@ describe.each(backends)('operators on %s', (backend) => {
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.deactivate()));
     await parley?.dispose();
   });
 
@@ -98,7 +91,7 @@ describe.each(backends)('operators on %s', (backend) => {
     const owner = await session('owner');
     const member = await session('member');
     const room = await parley.createRoom(owner.token, 'to be closed');
-    const memberClient = await connect(member.token);
+    const memberClient = await parley.connect(member.token);
     const errors = await subscribed(memberClient, '/user/queue/errors');
     const inbox = await join(memberClient, room.id);
     await post(memberClient, room.id, 'evidence');
@@ -157,16 +150,16 @@ describe.each(backends)('operators on %s', (backend) => {
     const r1 = await session('reporter1');
     const r2 = await session('reporter2');
     const room = await parley.createRoom(owner.token, 'reported room');
-    const ownerClient = await connect(owner.token);
+    const ownerClient = await parley.connect(owner.token);
     const counts = await subscribed(ownerClient, '/user/queue/reports');
     const ownerInbox = await join(ownerClient, room.id);
-    const authorClient = await connect(author.token);
+    const authorClient = await parley.connect(author.token);
     await join(authorClient, room.id);
     await post(authorClient, room.id, 'something nasty');
     await eventually(() => expect(ownerInbox.messages.length).toBeGreaterThan(0));
     const message = lastMessage(ownerInbox);
 
-    const r1Client = await connect(r1.token);
+    const r1Client = await parley.connect(r1.token);
     await join(r1Client, room.id);
     const report = { messageId: message.id, reason: 'rude' };
     await send(r1Client, `/app/rooms.${room.id}.report`, report);
@@ -176,7 +169,7 @@ describe.each(backends)('operators on %s', (backend) => {
     expect(counts.messages[0]?.headers['room-id']).toBe(room.id);
     expect(ownerInbox.messages.some((m) => m.headers.event === 'message.hidden')).toBe(false);
 
-    const r2Client = await connect(r2.token);
+    const r2Client = await parley.connect(r2.token);
     await join(r2Client, room.id);
     await send(r2Client, `/app/rooms.${room.id}.report`, { messageId: message.id, reason: 'spam' });
     await eventually(() =>
@@ -259,7 +252,7 @@ describe.each(backends)('operators on %s', (backend) => {
       forwardedFor: '203.0.113.7',
     });
     expect(recovery.status).toBe(201);
-    const trollClient = await connect(banned.token);
+    const trollClient = await parley.connect(banned.token);
     let ended = '';
     trollClient.onStompError = (frame) => {
       ended = frame.headers.message ?? '';
@@ -310,7 +303,7 @@ describe.each(backends)('operators on %s', (backend) => {
       (await call('POST', '/api/sessions', { body: { nickname: 'troll3' }, forwardedFor: '203.0.113.7' }))
         .status,
     ).toBe(201);
-    const back = await connect(banned.token);
+    const back = await parley.connect(banned.token);
     expect(back.connected).toBe(true);
   });
 
@@ -344,7 +337,7 @@ describe.each(backends)('operators on %s', (backend) => {
       errorCode(await call('POST', '/api/rooms', { token: owner.token, body: { name: 'FORBIDDEN zone' } })),
     ).toBe('word_filtered');
     const room = await parley.createRoom(owner.token, 'clean words');
-    const client = await connect(owner.token);
+    const client = await parley.connect(owner.token);
     const errors = await subscribed(client, '/user/queue/errors');
     const inbox = await join(client, room.id);
     expect(await refusal(client, errors, `/app/rooms.${room.id}`, { body: 'so for\u200Bbidden' })).toBe(

@@ -7,11 +7,10 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { Frame } from '../src/stomp/frame.js';
-import { clusterSkipReason } from './support/cluster.js';
+import { clusterSkipReason, nodePairForSuite } from './support/cluster.js';
 import { eventually } from './support/eventually.js';
-import { postJson, type Session, startNodePair, startTestParley, type TestParley } from './support/parley.js';
+import { postJson, type Session, startTestParley, type TestParley } from './support/parley.js';
 import { RawStompClient } from './support/raw-stomp.js';
-import { deleteKeys, REDIS_TEST_URL, uniqueKeyPrefix } from './support/redis.js';
 
 const SECRET = 'integration-test-secret-of-at-least-32-bytes';
 const PER_USER_PER_HOUR = 4;
@@ -201,31 +200,12 @@ describe('token refresh, clock skew and sign-out-everywhere', () => {
 });
 
 describe.skipIf((await clusterSkipReason()) !== undefined)('sign out everywhere across two nodes', () => {
-  const prefix = uniqueKeyPrefix('sessions-cluster');
-  let a: TestParley;
-  let b: TestParley;
-  const raw: RawStompClient[] = [];
-
-  beforeAll(async () => {
-    ({ a, b } = await startNodePair({
-      redisUrl: REDIS_TEST_URL,
-      redisKeyPrefix: prefix,
-      b: { ephemeralStompPort: true },
-    }));
-  }, 30_000);
-  afterAll(async () => {
-    for (const client of raw) client.destroy();
-    await b?.dispose();
-    await a?.dispose();
-    await deleteKeys(prefix);
-  });
+  const nodes = nodePairForSuite('sessions-cluster');
 
   it('a revocation on node A closes the connection on node B and B refuses the old token well within its cache time', async () => {
+    const [a, b] = [nodes.a(), nodes.b()];
     const bob = await a.session('bob');
-    const client = await RawStompClient.open(b.app.stompPort);
-    raw.push(client);
-    client.write('CONNECT', { 'accept-version': '1.2', host: 'parley', passcode: bob.token });
-    await client.waitFor((f) => f.command === 'CONNECTED');
+    const client = await nodes.connectRaw(bob.token);
     // Node B has read (and cached) bob's stamp: the old token works there.
     const before = await fetch(`${b.url}/api/me/unread`, {
       headers: { authorization: `Bearer ${bob.token}` },

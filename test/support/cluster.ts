@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, IMessage } from '@stomp/stompjs';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { Room } from '../../src/chat/model.js';
 import { makePostgresFixture, postgresUnavailable } from '../fixtures/store-fixtures.js';
 import { eventually } from './eventually.js';
-import { postJson, type Session } from './parley.js';
+import { postJson, type Session, startNodePair, type TestParley } from './parley.js';
 import { type ParleyProcess, startParleyProcess } from './parley-process.js';
+import { RawStompClient } from './raw-stomp.js';
 import { deleteKeys, REDIS_TEST_URL, redisAvailable, uniqueKeyPrefix } from './redis.js';
 import { connectStompClient, receiptOf } from './stompjs-client.js';
 
@@ -289,4 +291,48 @@ export async function statusOf(node: ParleyProcess, path: string): Promise<numbe
   } catch {
     return 0;
   }
+}
+
+/**
+ * For one describe block: two in-process nodes on PostgreSQL and Redis under a key prefix of their own,
+ * node B with a STOMP TCP port, started before the block's tests and ended after (their Redis keys
+ * too). `connectRaw` opens a raw STOMP connection to node B for a token and waits for CONNECTED; the
+ * block closes it.
+ */
+export function nodePairForSuite(name: string): {
+  readonly a: () => TestParley;
+  readonly b: () => TestParley;
+  connectRaw(token: string): Promise<RawStompClient>;
+} {
+  const prefix = uniqueKeyPrefix(name);
+  let pair: { readonly a: TestParley; readonly b: TestParley } | undefined;
+  const raw: RawStompClient[] = [];
+  const started = (): { readonly a: TestParley; readonly b: TestParley } => {
+    if (pair === undefined) throw new Error(`${name}: the nodes are not started`);
+    return pair;
+  };
+  beforeAll(async () => {
+    pair = await startNodePair({
+      redisUrl: REDIS_TEST_URL,
+      redisKeyPrefix: prefix,
+      b: { ephemeralStompPort: true },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    for (const client of raw) client.destroy();
+    await pair?.b.dispose();
+    await pair?.a.dispose();
+    await deleteKeys(prefix);
+  });
+  return {
+    a: () => started().a,
+    b: () => started().b,
+    async connectRaw(token) {
+      const client = await RawStompClient.open(started().b.app.stompPort);
+      raw.push(client);
+      client.write('CONNECT', { 'accept-version': '1.2', host: 'parley', passcode: token });
+      await client.waitFor((f) => f.command === 'CONNECTED');
+      return client;
+    },
+  };
 }
