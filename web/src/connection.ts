@@ -44,6 +44,7 @@ interface Registration {
   readonly onFrame: FrameHandler;
   readonly headers: () => Record<string, string>;
   readonly onRefused: ((code: string, message: string, details: RefusalDetails) => void) | undefined;
+  readonly onLive: (() => void) | undefined;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -144,15 +145,25 @@ export class ChatConnection {
 
   /**
    * Keeps `destination` subscribed across reconnects. `headers` runs at every SUBSCRIBE, so a resume
-   * point such as `since-seq` is always current. Returns the way to stop.
+   * point such as `since-seq` is always current. `onLive` runs when the server confirms each (re)subscription
+   * (its RECEIPT): from then on no event of the destination is missed, so a snapshot read after it is
+   * complete. Returns the way to stop.
    */
   subscribe(
     destination: string,
     onFrame: FrameHandler,
     headers: () => Record<string, string> = () => ({}),
     onRefused?: (code: string, message: string, details: RefusalDetails) => void,
+    onLive?: () => void,
   ) {
-    const registration: Registration = { destination, onFrame, headers, onRefused, unsubscribe: undefined };
+    const registration: Registration = {
+      destination,
+      onFrame,
+      headers,
+      onRefused,
+      onLive,
+      unsubscribe: undefined,
+    };
     this.#registrations.add(registration);
     if (this.#client.connected) this.#attach(registration);
     return (): void => {
@@ -220,7 +231,7 @@ export class ChatConnection {
   #attach(registration: Registration): void {
     const headers = registration.headers();
     let receipt: string | undefined;
-    if (registration.onRefused !== undefined) {
+    if (registration.onRefused !== undefined || registration.onLive !== undefined) {
       // A refused SUBSCRIBE (banned, wrong password, room full) is reported on the error queue with
       // this receipt id; a RECEIPT means it went live.
       this.#receiptCounter += 1;
@@ -228,7 +239,11 @@ export class ChatConnection {
       headers.receipt = receipt;
       this.#subscribeReceipts.set(receipt, registration);
       const settled = receipt;
-      this.#client.watchForReceipt(settled, () => this.#subscribeReceipts.delete(settled));
+      this.#client.watchForReceipt(settled, () => {
+        // Unsubscribed (or the connection dropped) before the answer: nothing is live to report.
+        if (!this.#subscribeReceipts.delete(settled)) return;
+        registration.onLive?.();
+      });
     }
     const subscription = this.#client.subscribe(
       registration.destination,

@@ -443,12 +443,36 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     });
     const presenceHeaders = (): Record<string, string> =>
       grantRef.current === undefined ? {} : { 'room-grant': grantRef.current };
+    // Comings and goings heard while the member list is being read: the list may predate them, so
+    // they are applied over it when it comes (a join, or a leave, is never lost between the two).
+    let heardDuringRead: { joined: boolean; user: User }[] | undefined;
+    const readMembers = (): void => {
+      const heard: { joined: boolean; user: User }[] = [];
+      heardDuringRead = heard;
+      listMembers(roomId, auth()).then(
+        (fresh) => {
+          if (heardDuringRead !== heard) return; // a newer read (after a reconnect) answers instead
+          heardDuringRead = undefined;
+          let current: readonly User[] = fresh;
+          for (const { joined, user } of heard) {
+            current = current.filter((m) => m.id !== user.id);
+            if (joined) current = [...current, user];
+          }
+          for (const member of current) returningRef.current.delete(member.id);
+          setMembers(current);
+        },
+        () => {
+          if (heardDuringRead === heard) heardDuringRead = undefined;
+        },
+      );
+    };
     const offPresence = connection.subscribe(
       `${topic}.presence`,
       (body) => {
         const event = frameBody(PresenceEventSchema, body);
         if (event === undefined) return;
         const { user } = event;
+        if (event.type !== 'typing') heardDuringRead?.push({ joined: event.type === 'join', user });
         switch (event.type) {
           case 'join':
             setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
@@ -483,11 +507,14 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         }
       },
       presenceHeaders,
+      undefined,
+      // Presence is live from here: a member list read now misses nobody (see heardDuringRead).
+      readMembers,
     );
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const afterConnect = (): void => {
-      // Presence events missed while away are not replayed, so the member list is read again. Those
-      // online before the drop who are not back yet are expected: their join is no news (a restart
+      // Presence events missed while away are not replayed, so the member list is read again once the
+      // presence subscription is live (readMembers). Those online before the drop who are not back yet are expected: their join is no news (a restart
       // drops everyone at once, and no "left" ever reached this client). Still away after the grace:
       // they left.
       const returning = new Map(
@@ -505,13 +532,6 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           );
         }
       }, RETURN_GRACE_MS);
-      listMembers(roomId, auth()).then(
-        (fresh) => {
-          for (const member of fresh) returning.delete(member.id);
-          setMembers(fresh);
-        },
-        () => {},
-      );
       for (const pending of logRef.current.pending) {
         if (pending.status === 'queued') dispatch(pending.clientMsgId);
       }
