@@ -274,6 +274,7 @@ describe('the descriptions served by a running server', () => {
       'GET /api/rooms/:id/reports',
       'GET /api/rooms/:id/word-filter',
       'GET /api/rooms/:id/bans',
+      'GET /api/rooms/:id/mutes',
       'GET /api/rooms/:id/members/:userId/addresses',
       'GET /api/rooms/:id/ownership',
     ]) {

@@ -171,6 +171,19 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
     expect(await getJson<Record<string, unknown>>(`${parley.url}/api/rooms/${room.id}`)).not.toHaveProperty(
       'mutedUntil',
     );
+    // Staff read who is muted (Unmute is offered for them alone, also after a reload); members may not.
+    const mutes = await getWithToken(`${parley.url}/api/rooms/${room.id}/mutes`, mod.token);
+    expect(mutes.status).toBe(200);
+    expect(mutes.body.mutes).toEqual([
+      {
+        user: bob.user,
+        until: new Date(clock.now() + 120_000).toISOString(),
+        reason: 'calm down',
+        by: mod.user,
+        createdAt: new Date(clock.now()).toISOString(),
+      },
+    ]);
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/mutes`, carol.token)).status).toBe(403);
     const [before] = (await getJson<{ messages: Message[] }>(`${parley.url}/api/rooms/${room.id}/messages`))
       .messages;
     expect(
@@ -180,12 +193,21 @@ describe.each(backends)('moderation over STOMP on %s', (backend) => {
       }),
     ).toBe('muted');
     await send(asMod.client, moderate(room.id), { action: 'unmute', userId: bob.user.id });
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/mutes`, mod.token)).body.mutes).toEqual(
+      [],
+    );
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'free again' });
     await send(asMod.client, moderate(room.id), { action: 'mute', userId: bob.user.id, seconds: 60 });
     expect(await refusal(asBob.client, asBob.errors, `/app/rooms.${room.id}`, { body: 'still?' })).toBe(
       'muted',
     );
+    expect(
+      (await getWithToken(`${parley.url}/api/rooms/${room.id}/mutes`, mod.token)).body.mutes,
+    ).toHaveLength(1);
     clock.advance(61_000);
+    expect((await getWithToken(`${parley.url}/api/rooms/${room.id}/mutes`, mod.token)).body.mutes).toEqual(
+      [],
+    );
     await send(asBob.client, `/app/rooms.${room.id}`, { body: 'the mute ran out' });
     expect((await getWithToken(`${parley.url}/api/rooms/${room.id}`, bob.token)).body).not.toHaveProperty(
       'mutedUntil',

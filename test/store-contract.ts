@@ -742,6 +742,56 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         });
       });
 
+      it('lists the mutes in force, soonest ending first, until they run out or are lifted', async () => {
+        const room = await store.createRoom(newRoom('mutes'));
+        const owner = room.createdBy;
+        const [bob, carol, dave] = [user('bob'), user('carol'), user('dave')];
+        const mute = (who: typeof bob, at: number, until: number, reason: string | null) =>
+          store.appendEvent({
+            roomId: room.id,
+            actor: owner,
+            at: new Date(at),
+            effect: { type: 'member.muted', user: who, until: new Date(until), reason },
+          });
+        await mute(bob, T0, T0 + 600_000, 'spam');
+        await mute(carol, T0 + 1, T0 + 60_000, null);
+        await mute(dave, T0 + 2, T0 + 5, null);
+        // A ban and a kick are no mutes.
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 3),
+          effect: { type: 'member.banned', user: user('erin'), until: null, reason: null },
+        });
+        expect(await store.listMutes(room.id, new Date(T0 + 10))).toEqual([
+          {
+            user: carol,
+            until: new Date(T0 + 60_000).toISOString(),
+            reason: null,
+            by: owner,
+            createdAt: new Date(T0 + 1).toISOString(),
+          },
+          {
+            user: bob,
+            until: new Date(T0 + 600_000).toISOString(),
+            reason: 'spam',
+            by: owner,
+            createdAt: new Date(T0).toISOString(),
+          },
+        ]);
+        // Carol's runs out; bob's is lifted.
+        await store.appendEvent({
+          roomId: room.id,
+          actor: owner,
+          at: new Date(T0 + 20),
+          effect: { type: 'member.unmuted', user: bob },
+        });
+        expect(await store.listMutes(room.id, new Date(T0 + 60_000))).toEqual([]);
+        expect((await store.listMutes(room.id, new Date(T0 + 59_999))).map((m) => m.user.id)).toEqual([
+          carol.id,
+        ]);
+      });
+
       it('a kick with a cool-down is a sanction until it ends; a kick without one clears it', async () => {
         const room = await store.createRoom(newRoom('kicks'));
         const owner = room.createdBy;

@@ -8,7 +8,7 @@
 import type { Clock } from '../clock.js';
 import type { RateLimiter, RateRule } from '../cluster/bus.js';
 import { assertNever, ParleyError } from '../errors.js';
-import type { AddressIdentities, Ban as WireBan, WordFilter } from '../protocol/index.js';
+import type { AddressIdentities, Ban as WireBan, Mute as WireMute, WordFilter } from '../protocol/index.js';
 import type { AuditEntry, Report, RoomEventEffect, Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
 import { checkReason } from './body-rules.js';
@@ -269,6 +269,12 @@ export class Moderation {
           : ban,
       ),
     );
+  }
+
+  /** Mutes in force, soonest ending first: staff offer Unmute for these members alone. */
+  async mutes(user: User, roomId: RoomId): Promise<WireMute[]> {
+    const { room } = await this.#deps.permissions.actingStaff(user, roomId, STAFF_READS);
+    return this.#deps.store.listMutes(room.id, new Date(this.#deps.clock.now()));
   }
 
   /**

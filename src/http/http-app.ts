@@ -391,6 +391,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/word-filter', async (request) =>
     moderation.wordFilter(await authenticate(request), parseRoomId(request.params.id)),
   );
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/mutes', async (request) => ({
+    mutes: await moderation.mutes(await authenticate(request), parseRoomId(request.params.id)),
+  }));
   app.get<{ Params: { id: string } }>('/api/rooms/:id/bans', async (request) => ({
     bans: await moderation.bans(await authenticate(request), parseRoomId(request.params.id)),
   }));

@@ -135,6 +135,19 @@ export type Ban = Wire<typeof BanSchema>;
 export const BansSchema = z.object({ bans: z.array(BanSchema) });
 export type Bans = Wire<typeof BansSchema>;
 
+export const MuteSchema = z.object({
+  user: UserSchema,
+  until: isoTime,
+  reason: z.nullable(z.string()),
+  by: UserSchema,
+  createdAt: isoTime,
+});
+export type Mute = Wire<typeof MuteSchema>;
+
+/** `GET /api/rooms/:id/mutes` (staff): mutes in force, soonest ending first. */
+export const MutesSchema = z.object({ mutes: z.array(MuteSchema) });
+export type Mutes = Wire<typeof MutesSchema>;
+
 /**
  * `GET /api/rooms/:id/members/:userId/addresses` (staff): how many distinct identities were seen from
  * the networks this user was recently seen from (the user included), never the addresses.

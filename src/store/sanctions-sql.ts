@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { RoomId, UserId } from '../chat/model.js';
 import type { AddressHash } from '../net/address-hash.js';
 import { type Database, iso, toInt, userOf } from './schema.js';
-import type { Ban, BannedAddress, MemberSanctions } from './store.js';
+import type { Ban, BannedAddress, MemberSanctions, Mute } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -82,6 +82,31 @@ export async function listBans(db: Db, roomId: RoomId, now: Date): Promise<Ban[]
       addressHashes: address ? (byUser.get(r.user_id) ?? []) : [],
     };
   });
+}
+
+export async function listMutes(db: Db, roomId: RoomId, now: Date): Promise<Mute[]> {
+  const rows = await db
+    .selectFrom('sanctions')
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .where('kind', '=', 'mute')
+    .where('until_at', '>', now.getTime())
+    .orderBy('until_at')
+    .orderBy('user_id')
+    .execute();
+  return rows.flatMap((r) =>
+    r.until_at === null
+      ? []
+      : [
+          {
+            user: userOf(r.user_id, r.user_nick, r.user_tag),
+            until: iso(r.until_at),
+            reason: r.reason,
+            by: userOf(r.by_id, r.by_nick, r.by_tag),
+            createdAt: iso(r.created_at),
+          },
+        ],
+  );
 }
 
 export async function listBannedAddresses(db: Db, roomId: RoomId, now: Date): Promise<BannedAddress[]> {

@@ -37,6 +37,7 @@ import type {
   IssuedCodeRecord,
   MemberSanctions,
   MessageRange,
+  Mute,
   NewcomerStanding,
   NewMessage,
   NewReport,
@@ -281,6 +282,11 @@ export abstract class SqlStore implements Store {
   async listBans(roomId: RoomId, now: Date): Promise<Ban[]> {
     this.#assertOpen();
     return this.#guard(() => sanctions.listBans(this.db, roomId, now));
+  }
+
+  async listMutes(roomId: RoomId, now: Date): Promise<Mute[]> {
+    this.#assertOpen();
+    return this.#guard(() => sanctions.listMutes(this.db, roomId, now));
   }
 
   async recordSighting(userId: UserId, hash: AddressHash, at: Date): Promise<void> {

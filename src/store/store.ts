@@ -77,6 +77,16 @@ export interface Ban {
   readonly addressHashes: readonly AddressHash[];
 }
 
+/** A mute in force: staff see who is muted until when, so Unmute is offered for them alone. */
+export interface Mute {
+  readonly user: User;
+  /** ISO; a mute always ends. */
+  readonly until: string;
+  readonly reason: string | null;
+  readonly by: User;
+  readonly createdAt: string;
+}
+
 /** One address hash a room's ban in force covers. */
 export interface BannedAddress {
   readonly hash: AddressHash;
@@ -227,6 +237,8 @@ export interface ModerationRecords {
   findSanctions(roomId: RoomId, userId: UserId, now: Date): Promise<MemberSanctions>;
   /** Bans in force at `now`, newest first. */
   listBans(roomId: RoomId, now: Date): Promise<Ban[]>;
+  /** Mutes in force at `now`, those ending soonest first. */
+  listMutes(roomId: RoomId, now: Date): Promise<Mute[]>;
   /** Newest first. */
   listAudit(
     roomId: RoomId,

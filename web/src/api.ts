@@ -22,6 +22,8 @@ import {
   MembersSchema,
   type Message,
   MessagesPageSchema,
+  type Mute,
+  MutesSchema,
   type OperatorSession,
   OperatorSessionSchema,
   type Ownership,
@@ -286,6 +288,12 @@ export async function getRoomWordFilter(
 
 export async function listBans(token: string, roomId: string): Promise<readonly Ban[]> {
   return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/bans`, BansSchema, { token })).bans;
+}
+
+/** Staff: mutes in force, soonest ending first. */
+export async function listMutes(token: string, roomId: string): Promise<readonly Mute[]> {
+  return (await request('GET', `/api/rooms/${encodeURIComponent(roomId)}/mutes`, MutesSchema, { token }))
+    .mutes;
 }
 
 /** Staff: how many identities were seen from the networks an address ban of this user would cover. */

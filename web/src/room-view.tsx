@@ -25,6 +25,7 @@ import {
   joinRoom,
   listMembers,
   listMessages,
+  listMutes,
   listUnread,
   type RoomAuth,
 } from './api.js';
@@ -225,6 +226,27 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
 
   const [openReports, setOpenReports] = useState<number | undefined>(undefined);
   const amStaff = typeof room === 'object' && roleIn(room, selfId) !== 'member';
+  // Staff are offered Unmute for the members muted now: those seen muted live, and (after a reload or
+  // on becoming staff) those the server lists. A mute heard meanwhile is kept over the list (an unmute
+  // heard in the same instant as the read may leave a stale Unmute, which the server answers not_muted).
+  useEffect(() => {
+    if (!amStaff) return;
+    let current = true;
+    listMutes(session.token, roomId).then(
+      (mutes) => {
+        if (!current) return;
+        setMutedMembers((heard) => {
+          const merged = new Map(mutes.map((mute) => [mute.user.id, Date.parse(mute.until)] as const));
+          for (const [id, untilMs] of heard) merged.set(id, untilMs);
+          return merged;
+        });
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [amStaff, roomId, session.token]);
   // Staff see the room's open reports live: the first count over HTTP, then every change pushed.
   useEffect(() => {
     if (!amStaff) return;
