@@ -131,6 +131,52 @@ describe.skipIf(skip !== undefined)(
       }
     });
 
+    it('keeps an open message menu beside its button while the log scrolls, and closes it once the button leaves the log', async () => {
+      const sam = await createSession(server, 'sam');
+      const room = await createRoom(server, sam.token, 'Scrolling');
+      await sendMessages(
+        server,
+        sam.token,
+        room.id,
+        Array.from({ length: 40 }, (_, i) => `row ${i + 1}`),
+      );
+      const pat = await openPage(browser);
+      try {
+        await signIn(pat.page, server.url, 'pat');
+        await enterRoom(pat.page, server.url, room.id, 'Scrolling');
+        const row = messageWith(pat.page, 'row 36');
+        await row.waitFor({ timeout: WAIT_MS });
+        const button = row.getByRole('button', { name: 'Message actions' });
+        await button.click();
+        const menu = pat.page.getByRole('menu');
+        await menu.waitFor();
+        const gap = async (): Promise<number> => {
+          const [at, placed] = await Promise.all([button.boundingBox(), menu.boundingBox()]);
+          if (at === null || placed === null) throw new Error('no box');
+          return Math.min(
+            Math.abs(placed.y - (at.y + at.height)),
+            Math.abs(at.y - (placed.y + placed.height)),
+          );
+        };
+        expect(await gap()).toBeLessThan(2);
+        // A small scroll (the log settling, history loading above): the menu stays, beside its button.
+        const logBox = pat.page.getByRole('log');
+        await logBox.evaluate((log) => {
+          log.scrollTop -= 40;
+        });
+        await eventually(async () => expect(await gap()).toBeLessThan(2));
+        expect(await menu.isVisible()).toBe(true);
+        // Scrolled far enough that the button is out of the log: the menu closes.
+        await logBox.evaluate((log) => {
+          log.scrollTop = 0;
+        });
+        await menu.waitFor({ state: 'detached', timeout: WAIT_MS });
+        expect(pat.errors).toEqual([]);
+      } finally {
+        await pat.context.close();
+      }
+    });
+
     for (const [size, viewport] of [
       ['desktop', DESKTOP],
       ['phone', PHONE],

@@ -91,12 +91,26 @@ export function ActionsMenu({ label, items, class: className }: ActionsMenuProps
         return;
       setOpen(false);
     };
-    // A fixed menu would stay behind while its button scrolls away or the layout changes: close it,
-    // as platform menus do (scrolling inside the menu itself is not a reason).
+    // A fixed menu would stay behind while its button moves (the log settling, older history loading
+    // above, a resize): it follows the button while the button stays in view, and closes once the button
+    // leaves its list, as platform menus do. Closing on every scroll closed menus the person had just
+    // opened while the log was still settling. Scrolling inside the menu itself is not a reason.
     const onMove = (event: Event): void => {
       const target = event.target;
       if (target instanceof Node && menu.current?.contains(target)) return;
-      setOpen(false);
+      const anchor = button.current;
+      const list = menu.current;
+      if (anchor === null || list === null) {
+        setOpen(false);
+        return;
+      }
+      const at = anchor.getBoundingClientRect();
+      const box = clippingBox(anchor);
+      if (at.height === 0 || at.bottom <= box.top || at.top >= box.bottom) {
+        setOpen(false);
+        return;
+      }
+      setPlace(placeMenu(anchor, list.scrollHeight));
     };
     document.addEventListener('pointerdown', onDown);
     document.addEventListener('scroll', onMove, true);
