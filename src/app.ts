@@ -225,6 +225,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         codesPerUserPerHour: limits.identityCodesPerUserPerHour,
         codeAttemptsPerIpPerHour: limits.identityCodeAttemptsPerIpPerHour,
         linkCodeTtlSeconds: limits.linkCodeTtlSeconds,
+        linkCodeAttemptsPerMinute: limits.linkCodeAttemptsPerMinute,
         recoveryWindowSeconds: limits.recoveryWindowDays * 86_400,
       },
       sightings: addressBans,

@@ -167,6 +167,12 @@ const ENV_SCHEMA = {
   IDENTITY_CODE_ATTEMPTS_PER_IP_PER_HOUR: integer(1, 1_000_000).default(20),
   /** How long a device link code works (it is single-use). */
   LINK_CODE_TTL_SECONDS: integer(30, 3600).default(300),
+  /**
+   * Link codes tried per minute on the whole service (every node, every address), right or wrong: a
+   * link code has 40 bits, and an attacker with many networks (IPv6 /64s are cheap) escapes the
+   * per-address budget; this bounds the guesses the service takes at all.
+   */
+  LINK_CODE_ATTEMPTS_PER_MINUTE: integer(1, 1_000_000).default(120),
   /** How long an identity nobody uses stays recoverable with its recovery code. */
   RECOVERY_WINDOW_DAYS: integer(1, 100 * 365).default(365),
   REFRESHES_PER_IP_PER_MINUTE: integer(1, 1_000_000).default(30),
@@ -361,6 +367,7 @@ export interface Limits {
   readonly identityCodesPerUserPerHour: number;
   readonly identityCodeAttemptsPerIpPerHour: number;
   readonly linkCodeTtlSeconds: number;
+  readonly linkCodeAttemptsPerMinute: number;
   readonly recoveryWindowDays: number;
   readonly roomGrantTtlSeconds: number;
   readonly passwordFreeAttemptsPerUser: number;
@@ -594,6 +601,7 @@ function toConfig(env: Env): Config {
       identityCodesPerUserPerHour: env.IDENTITY_CODES_PER_USER_PER_HOUR,
       identityCodeAttemptsPerIpPerHour: env.IDENTITY_CODE_ATTEMPTS_PER_IP_PER_HOUR,
       linkCodeTtlSeconds: env.LINK_CODE_TTL_SECONDS,
+      linkCodeAttemptsPerMinute: env.LINK_CODE_ATTEMPTS_PER_MINUTE,
       recoveryWindowDays: env.RECOVERY_WINDOW_DAYS,
       roomGrantTtlSeconds: env.ROOM_GRANT_TTL_SECONDS,
       passwordFreeAttemptsPerUser: env.PASSWORD_FREE_ATTEMPTS_PER_USER,

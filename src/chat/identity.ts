@@ -31,6 +31,8 @@ export interface IdentityLimits {
   readonly codesPerUserPerHour: number;
   /** Recovery and link codes tried per address per hour (right or wrong): guessing is rationed. */
   readonly codeAttemptsPerIpPerHour: number;
+  /** LINK_CODE_ATTEMPTS_PER_MINUTE: link codes tried on the whole service. */
+  readonly linkCodeAttemptsPerMinute: number;
   /** How long a device link code lives. */
   readonly linkCodeTtlSeconds: number;
   /** How long an unused identity can still be recovered with its recovery code. */
@@ -79,6 +81,7 @@ export class Identity {
   readonly #renameRule: RateRule;
   readonly #codeRule: RateRule;
   readonly #attemptRule: RateRule;
+  readonly #linkAttemptRule: RateRule;
   /** When each connected principal's token was issued, so a revocation ends only the connections it revokes. */
   readonly #issuedAtMs = new WeakMap<User, number>();
 
@@ -95,6 +98,10 @@ export class Identity {
     };
     this.#codeRule = perHour(limits.codesPerUserPerHour);
     this.#attemptRule = perHour(limits.codeAttemptsPerIpPerHour);
+    this.#linkAttemptRule = {
+      capacity: limits.linkCodeAttemptsPerMinute,
+      refillPerSecond: limits.linkCodeAttemptsPerMinute / 60,
+    };
   }
 
   /** A new identity with a token; rationed per address; remembered so it can be mentioned. */
@@ -266,6 +273,17 @@ export class Identity {
       this.#attemptRule,
       'code attempts',
     );
+    // Link codes are short (40 bits, minutes long): the whole service takes only so many guesses, so
+    // an attacker spread over many networks gains nothing from their number. Recovery codes (140 bits)
+    // need no such bound, and keep working while link guessing is throttled.
+    if (kind === 'link') {
+      await takeOrRefuse(
+        this.#deps.rateLimiter,
+        'link-attempts',
+        this.#linkAttemptRule,
+        'link code attempts',
+      );
+    }
     const normalized = typeof rawCode === 'string' ? normalizeCode(kind, rawCode) : undefined;
     if (normalized === undefined) throw invalidCode();
     return this.#deps.codes.hash(kind, normalized);
