@@ -356,6 +356,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       clientLimits: {
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
+        historyPageMax: config.limits.historyPageMax,
+        historyPageDefault: config.limits.historyPageDefault,
       },
       historyPages: config.limits,
       asyncApi: buildAsyncApi({ version: API_VERSION }),

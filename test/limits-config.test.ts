@@ -27,6 +27,8 @@ beforeAll(async () => {
       SESSIONS_PER_IP_PER_MINUTE: '3',
       ROOMS_PER_USER_PER_HOUR: '2',
       MESSAGE_MAX_CHARS: '10',
+      HISTORY_PAGE_MAX: '30',
+      HISTORY_PAGE_DEFAULT: '20',
       MAX_SUBSCRIPTIONS: '3',
       MAX_CONNECTIONS_PER_IP: '2',
       CONNECT_TIMEOUT_MS: '300',
@@ -143,9 +145,19 @@ describe('GET /api/limits', () => {
   it('tells clients the configured message length and edit window, without a token', async () => {
     const configured = await fetch(`${parley.url}/api/limits`);
     expect(configured.status).toBe(200);
-    expect(await configured.json()).toEqual({ messageMaxChars: 10, editWindowSeconds: 900 });
+    expect(await configured.json()).toEqual({
+      messageMaxChars: 10,
+      editWindowSeconds: 900,
+      historyPageMax: 30,
+      historyPageDefault: 20,
+    });
     const defaults = await fetch(`${untrusted.url}/api/limits`);
-    expect(await defaults.json()).toEqual({ messageMaxChars: 4000, editWindowSeconds: 900 });
+    expect(await defaults.json()).toEqual({
+      messageMaxChars: 4000,
+      editWindowSeconds: 900,
+      historyPageMax: 200,
+      historyPageDefault: 50,
+    });
   });
 });
 

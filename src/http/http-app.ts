@@ -33,6 +33,7 @@ import {
   type AdminRoom,
   AdminRoomsQuerySchema,
   AuditQuerySchema,
+  type ClientLimits,
   CloseRoomBodySchema,
   CodeBodySchema,
   CreateRoomBodySchema,
@@ -67,12 +68,6 @@ declare module 'fastify' {
      */
     readonly clientAddress: string;
   }
-}
-
-/** What a client needs to know to count characters and offer edits as this server will judge them. */
-export interface ClientLimits {
-  readonly messageMaxChars: number;
-  readonly editWindowSeconds: number;
 }
 
 export type HistoryPages = Pick<Limits, 'historyPageMax' | 'historyPageDefault'>;

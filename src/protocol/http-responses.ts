@@ -45,6 +45,9 @@ export type Identity = Wire<typeof IdentitySchema>;
 export const ClientLimitsSchema = z.object({
   messageMaxChars: z.number().check(z.int(), z.minimum(1)),
   editWindowSeconds: count,
+  /** History pages: the most `limit` may ask for, and what a request without `limit` gets. */
+  historyPageMax: z.number().check(z.int(), z.minimum(1)),
+  historyPageDefault: z.number().check(z.int(), z.minimum(1)),
 });
 export type ClientLimits = Wire<typeof ClientLimitsSchema>;
 
