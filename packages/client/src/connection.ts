@@ -138,6 +138,8 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
   /** Ends the backoff wait early (back online, or stopped). */
   #wake: (() => void) | undefined;
   #unwatchNetwork: (() => void) | undefined;
+  /** Back online: the next attempt goes at once. */
+  #skipNextWait = false;
 
   constructor(options: ParleyConnectionOptions) {
     super();
@@ -259,7 +261,9 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
   }
 
   async #waitBeforeAttempt(): Promise<void> {
-    if (this.#failures === 0 || this.#stopped) return;
+    const skip = this.#skipNextWait;
+    this.#skipNextWait = false;
+    if (this.#failures === 0 || this.#stopped || skip) return;
     const delayMs = fullJitterDelayMs(this.#failures - 1, this.#backoff, this.#random);
     this.emit('retrying', { attempt: this.#failures, delayMs });
     await new Promise<void>((resolve) => {
@@ -382,6 +386,14 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
     if (this.#client.connected || this.#stopped) return;
     this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
     // The backoff may have grown to 10 s while offline; the network is back, so try now.
-    this.#wake?.();
+    this.#skipNextWait = true;
+    if (this.#wake !== undefined) this.#wake();
+    // An attempt may hang on a socket opened while offline: start afresh.
+    else if (this.#client.active) void this.#restart();
   };
+
+  async #restart(): Promise<void> {
+    await this.#client.deactivate();
+    if (!this.#stopped) this.#client.activate();
+  }
 }
