@@ -120,8 +120,14 @@ describe('parley-client SDK against a live server (Node 20, ws)', () => {
 
     const feed = bob.room(roomId);
     const bobHeard = listen(feed);
+    // Sent before joining: it waits, then goes behind the SUBSCRIBE, after the history.
+    const early = feed.send('queued before start');
+    expect(feed.pendingIds).toEqual([early.clientMsgId]);
     await feed.start();
-    expect(bobHeard.messages.map((m) => m.body)).toEqual(['before bob', 'second']);
+    await early.receipt;
+    await eventually(() =>
+      expect(bobHeard.messages.map((m) => m.body)).toEqual(['before bob', 'second', 'queued before start']),
+    );
 
     const sent = feed.send('hello from bob');
     await sent.receipt;

@@ -96,6 +96,8 @@ export class RoomFeed extends Emitter<RoomFeedEvents> {
   /** Live frames that came while a history page was being read: replayed after it, deduped by seq. */
   #buffered: { body: string; headers: Readonly<Record<string, string>> }[] | undefined;
   #offs: (() => void)[] = [];
+  /** Subscribed (start() ran): only then may a message go, or the server answers not_joined. */
+  #subscribed = false;
   #stopped = false;
 
   constructor(options: RoomFeedOptions) {
@@ -130,6 +132,7 @@ export class RoomFeed extends Emitter<RoomFeedEvents> {
     const { connection, roomId } = this.#options;
     await this.#loadHistory();
     const topic = `/topic/rooms.${roomId}`;
+    this.#subscribed = true;
     const joined = new Promise<void>((resolve, reject) => {
       const offMessages = connection.subscribe(topic, (body, headers) => this.#frame(body, headers), {
         headers: () => {
@@ -166,6 +169,8 @@ export class RoomFeed extends Emitter<RoomFeedEvents> {
       // Frames are handled in order: a SEND after the re-SUBSCRIBE is handled once it is in the room.
       connection.on('connected', () => this.#dispatchAll()),
     );
+    // Sends made before start() (or while it read history) go now, behind the SUBSCRIBE.
+    this.#dispatchAll();
     await joined;
   }
 
@@ -336,7 +341,8 @@ export class RoomFeed extends Emitter<RoomFeedEvents> {
   #dispatch(clientMsgId: string): void {
     const pending = this.#pending.get(clientMsgId);
     const { connection } = this.#options;
-    if (pending === undefined || pending.inFlight || this.#stopped || !connection.connected) return;
+    if (pending === undefined || pending.inFlight || !this.#subscribed || this.#stopped) return;
+    if (!connection.connected) return;
     pending.inFlight = true;
     const body =
       pending.replyTo === undefined
