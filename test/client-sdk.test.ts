@@ -367,6 +367,43 @@ describe('parley-client SDK against a live server (Node 20, ws)', () => {
     expect(memberHeard.removed[0]?.roomId).toBe(roomId);
   });
 
+  it('drops the socket when the network goes and, back online, reconnects without waiting out the backoff', async () => {
+    let online = true;
+    let wentOnline = (): void => {};
+    let wentOffline = (): void => {};
+    const network = {
+      online: () => online,
+      watch: (onOnline: () => void, onOffline: () => void) => {
+        wentOnline = onOnline;
+        wentOffline = onOffline;
+        return () => {};
+      },
+    };
+    // A backoff of about a minute: only the online event can bring it back within the test.
+    const client = await signIn('roamer', {
+      network,
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+      random: () => 0.99,
+    });
+    await eventually(() => expect(client.connection.connected).toBe(true));
+    const states: string[] = [];
+    const retries: number[] = [];
+    client.connection.on('state', (s) => states.push(s));
+    client.connection.on('retrying', (r) => retries.push(r.delayMs));
+
+    online = false;
+    wentOffline();
+    await eventually(() => expect(client.connection.connected).toBe(false));
+    await eventually(() => expect(retries).toEqual([59_400]));
+    expect(states).toEqual(['offline']);
+
+    const back = client.connection.once('connected');
+    online = true;
+    wentOnline();
+    await within(back, 3000, 'a reconnect as soon as the network is back');
+    expect(states).toEqual(['offline', 'reconnecting', 'connected']);
+  });
+
   it('waits a jittered, capped, growing delay between reconnect attempts (injected random)', async () => {
     const client = await signIn('jitter', { backoff: { baseMs: 40, capMs: 100 }, random: () => 0.5 });
     await eventually(() => expect(client.connection.connected).toBe(true));
