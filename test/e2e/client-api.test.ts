@@ -1,10 +1,10 @@
-// The web client's HTTP calls (web/src/api.ts) under Node against a real server: what they return is
+// The web client's HTTP calls (web/src/api.ts: the SDK's ParleyHttp) under Node against a real server: what they return is
 // what the server sent, read through src/protocol. The audit log's ids are numbers (the events' seqs)
 // and the panel's "Load more" pages by them; a client that turned them into strings paged by text.
 import type { Client } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../src/protocol/index.js';
-import { ApiError, getRoom, listAudit, listRooms, olderAuditPage } from '../../web/src/api.js';
+import { ApiError, api, olderAuditPage } from '../../web/src/api.js';
 import { send } from '../support/chat-client.js';
 import { startTestParley, type TestParley } from '../support/parley.js';
 
@@ -40,7 +40,7 @@ describe('web client API calls against a real server', () => {
     await send(client, moderate, { action: 'settings', slowModeSeconds: 10 });
     await send(client, moderate, { action: 'mute', userId: bob.user.id, seconds: 60 });
 
-    const all = await listAudit(owner.token, room.id);
+    const all = await api.listAudit(owner.token, room.id);
     expect(all.map((e) => e.action)).toEqual([
       'member.muted',
       'room.updated',
@@ -50,22 +50,22 @@ describe('web client API calls against a real server', () => {
     for (const entry of all) expect(typeof entry.id).toBe('number');
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => b - a));
 
-    const first = await listAudit(owner.token, room.id, { limit: 2 });
+    const first = await api.listAudit(owner.token, room.id, { limit: 2 });
     const next = olderAuditPage(first);
     expect(next).toEqual({ before: all[1]?.id });
-    const second = await listAudit(owner.token, room.id, { ...next, limit: 2 });
+    const second = await api.listAudit(owner.token, room.id, { ...next, limit: 2 });
     expect([...first, ...second]).toEqual(all);
     expect(olderAuditPage([])).toBeUndefined();
   });
 
   it('reads rooms as the contract has them, and refusals as ApiError with the catalogue code', async () => {
     const room = await parley.createRoom(owner.token, 'read back');
-    expect(await getRoom(room.id)).toEqual(room);
-    const page = await listRooms({ q: 'read back' });
+    expect(await api.getRoom(room.id)).toEqual(room);
+    const page = await api.listRooms({ q: 'read back' });
     expect(page).toEqual({ rooms: [room], nextCursor: null });
-    const refused = await getRoom('no-such-room').catch((error: unknown) => error);
+    const refused = await api.getRoom('no-such-room').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ code: 'room_not_found', status: 404 });
-    await expect(listAudit(bob.token, room.id)).rejects.toMatchObject({ code: 'forbidden', status: 403 });
+    await expect(api.listAudit(bob.token, room.id)).rejects.toMatchObject({ code: 'forbidden', status: 403 });
   });
 });

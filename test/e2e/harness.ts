@@ -37,9 +37,9 @@ function newestMtimeMs(path: string): number {
 }
 
 /**
- * Builds web/ into web/dist when the build is missing or older than its sources (web/ and the shared
- * src/protocol), so the tests run the client as it is in the tree. A directory lock keeps parallel
- * test files from building at once.
+ * Builds web/ into web/dist when the build is missing or older than its sources (web/, the shared
+ * src/protocol and the SDK in packages/client), so the tests run the client as it is in the tree. A
+ * directory lock keeps parallel test files from building at once.
  */
 export async function ensureWebBuilt(): Promise<void> {
   const lock = join(WEB, '.build-lock');
@@ -61,6 +61,8 @@ export async function ensureWebBuilt(): Promise<void> {
       newestMtimeMs(join(WEB, 'vite.config.ts')),
       // The client reads the wire through the shared schemas: a change there is a change to it.
       newestMtimeMs(join(ROOT, 'src', 'protocol')),
+      // Everything the client does on the wire is the SDK's.
+      newestMtimeMs(join(ROOT, 'packages', 'client', 'src')),
     );
     if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
     const { build } = await import('vite');

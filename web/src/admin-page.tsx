@@ -4,18 +4,7 @@
 // banned words and what a match does). Talks only to `/api/admin/…`; needs no chat identity.
 import { useEffect, useState } from 'preact/hooks';
 import type { AdminRoom, ReportQueueItem } from '../../src/protocol/index.js';
-import {
-  adminBan,
-  adminDeleteMessage,
-  adminDismissReports,
-  adminReportQueue,
-  adminRooms,
-  adminSaveSettings,
-  adminSetRoomClosed,
-  adminSettings,
-  errorCodeOf,
-  operatorSignIn,
-} from './api.js';
+import { api, errorCodeOf } from './api.js';
 import { useI18n } from './i18n-context.js';
 import { MessageText } from './message-text.js';
 
@@ -38,7 +27,7 @@ export function AdminPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const session = await operatorSignIn(typed);
+      const session = await api.operatorSignIn(typed);
       setOperatorId(session.operator.id);
       setSecret(typed);
       setTyped('');
@@ -93,7 +82,7 @@ function AdminConsole({ secret }: { readonly secret: string }) {
 
   useEffect(() => {
     let current = true;
-    Promise.all([adminRooms(secret, order), adminReportQueue(secret)]).then(
+    Promise.all([api.adminRooms(secret, order), api.adminReportQueue(secret)]).then(
       ([nextRooms, nextQueue]) => {
         if (!current) return;
         setRooms(nextRooms);
@@ -156,7 +145,9 @@ function AdminConsole({ secret }: { readonly secret: string }) {
                 <button
                   type="button"
                   class="secondary"
-                  onClick={() => void act(() => adminSetRoomClosed(secret, room.id, room.closedAt === null))}
+                  onClick={() =>
+                    void act(() => api.adminSetRoomClosed(secret, room.id, room.closedAt === null))
+                  }
                 >
                   {room.closedAt === null ? t.takeDown(room.name) : t.restoreRoom(room.name)}
                 </button>
@@ -195,7 +186,7 @@ function AdminConsole({ secret }: { readonly secret: string }) {
                     <button
                       type="button"
                       onClick={() =>
-                        void act(() => adminDismissReports(secret, item.roomId, item.message.id))
+                        void act(() => api.adminDismissReports(secret, item.roomId, item.message.id))
                       }
                     >
                       {t.dismissReportsOf(author)}
@@ -203,14 +194,16 @@ function AdminConsole({ secret }: { readonly secret: string }) {
                     <button
                       type="button"
                       class="secondary"
-                      onClick={() => void act(() => adminDeleteMessage(secret, item.roomId, item.message.id))}
+                      onClick={() =>
+                        void act(() => api.adminDeleteMessage(secret, item.roomId, item.message.id))
+                      }
                     >
                       {t.deleteMessageOf(author)}
                     </button>
                     <button
                       type="button"
                       class="danger"
-                      onClick={() => void act(() => adminBan(secret, item.message.author.id))}
+                      onClick={() => void act(() => api.adminBan(secret, item.message.author.id))}
                     >
                       {t.banAuthor(author)}
                     </button>
@@ -248,7 +241,7 @@ function SettingsForm({
 
   useEffect(() => {
     let current = true;
-    adminSettings(secret).then(
+    api.adminSettings(secret).then(
       (settings) => {
         if (!current) return;
         setReserved(settings.reservedNames.join('\n'));
@@ -267,7 +260,7 @@ function SettingsForm({
     onFailure(undefined);
     try {
       const list = lines(words);
-      await adminSaveSettings(secret, {
+      await api.adminSaveSettings(secret, {
         reservedNames: lines(reserved),
         wordFilter: list.length === 0 ? null : { mode, words: list },
       });

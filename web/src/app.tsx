@@ -5,8 +5,12 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ClientLimits, type Message, MessageSchema, type Session } from '../../src/protocol/index.js';
 import { AdminPage } from './admin-page.js';
-import { ApiError, getLimits, refreshSession } from './api.js';
+import { ApiError, api } from './api.js';
 import { ChatConnection, type ConnectionState, defaultBrokerUrl } from './connection.js';
+
+/** What the badge shows: a stopped connection is one this page has left behind. */
+type BadgeState = Exclude<ConnectionState, 'stopped'>;
+
 import { frameBody } from './decode.js';
 import { browserI18n, I18nContext, useI18n } from './i18n-context.js';
 import { IdentityPanel } from './identity-panel.js';
@@ -39,14 +43,15 @@ export function App() {
   const changing = useRef<Promise<unknown>>(Promise.resolve());
   const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
   const [connection, setConnection] = useState<ChatConnection | undefined>(undefined);
-  const [connectionState, setConnectionState] = useState<ConnectionState>('connecting');
+  const [connectionState, setConnectionState] = useState<BadgeState>('connecting');
   const [mention, setMention] = useState<Message | undefined>(undefined);
   const [limits, setLimits] = useState<ClientLimits>(DEFAULT_LIMITS);
 
   useEffect(() => {
     let current = true;
     // Best effort: without an answer the defaults stand in, and the server still refuses what it must.
-    getLimits()
+    api
+      .getLimits()
       .then((fetched) => current && setLimits(fetched))
       .catch(() => undefined);
     return () => {
@@ -82,7 +87,7 @@ export function App() {
   useEffect(() => {
     const stored = sessionRef.current;
     if (!visiting || stored === undefined) return;
-    change(() => refreshSession(stored.token))
+    change(() => api.refreshSession(stored.token))
       .catch((error: unknown) => {
         // Refused for good: pick a nickname (or a code). Anything else: carry on with the stored token.
         if (error instanceof ApiError && error.status === 401) signOut();
@@ -101,19 +106,18 @@ export function App() {
       const used = sessionRef.current?.token;
       if (used === undefined) return;
       try {
-        adopt(await refreshSession(used));
+        adopt(await api.refreshSession(used));
       } catch (error) {
         const replaced = sessionRef.current?.token !== used;
         if (!replaced && error instanceof ApiError && error.status === 401) signOut();
       }
     };
-    const created = new ChatConnection({
-      url: defaultBrokerUrl(location),
-      token: initial.token,
-      onState: setConnectionState,
-      onAuthRejected: () => void renew(),
-      onIdentityRenamed: () => void renew(),
+    const created = new ChatConnection({ url: defaultBrokerUrl(location), token: initial.token });
+    created.on('state', (state) => {
+      if (state !== 'stopped') setConnectionState(state);
     });
+    created.on('authRejected', () => void renew());
+    created.on('identityRenamed', () => void renew());
     connectionRef.current = created;
     const stopRefresh = keepFresh(() => sessionRef.current ?? initial, adopt, signOut);
     setConnection(created);
@@ -245,7 +249,7 @@ export function App() {
   );
 }
 
-function ConnectionBadge({ state }: { state: ConnectionState }) {
+function ConnectionBadge({ state }: { state: BadgeState }) {
   const { t } = useI18n();
   const label = {
     connected: t.statusConnected,

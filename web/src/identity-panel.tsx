@@ -4,14 +4,7 @@
 // roles would be lost. Knows the session endpoints; the shell adopts every new session it hands up.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Identity, LinkCode, Session } from '../../src/protocol/index.js';
-import {
-  createLinkCode,
-  createRecoveryCode,
-  errorCodeOf,
-  getIdentity,
-  renameSession,
-  revokeOtherSessions,
-} from './api.js';
+import { api, errorCodeOf } from './api.js';
 import { formatMessageTime } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { CodeForm } from './nickname-screen.js';
@@ -69,7 +62,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
   }, [t]);
 
   const reload = (): void => {
-    getIdentity(tokenRef.current).then(setIdentity, () => undefined);
+    api.getIdentity(tokenRef.current).then(setIdentity, () => undefined);
   };
   // Re-read when the identity changes (a rename, a code); a refreshed token alone changes nothing shown.
   useEffect(reload, [session.user.id, session.user.nickname, session.user.tag]);
@@ -95,7 +88,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
       async () => {
         let renamed: Session | undefined;
         await change(async () => {
-          renamed = await renameSession(tokenRef.current, wanted);
+          renamed = await api.renameSession(tokenRef.current, wanted);
           return renamed;
         });
         setNickname('');
@@ -110,7 +103,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
     setRecoveryStatus(undefined);
     void run(
       async () => {
-        const made = await createRecoveryCode(tokenRef.current);
+        const made = await api.createRecoveryCode(tokenRef.current);
         setRecoveryCode(made.code);
         reload();
       },
@@ -121,7 +114,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
   const showLinkCode = (): void => {
     setLinkStatus(undefined);
     void run(
-      async () => setLinkCode(await createLinkCode(tokenRef.current)),
+      async () => setLinkCode(await api.createLinkCode(tokenRef.current)),
       (text) => setLinkStatus({ kind: 'error', text }),
     );
   };
@@ -131,7 +124,7 @@ export function IdentityPanel({ session, change, startOver, pendingCode }: Ident
     void run(
       async () => {
         await change(async () => {
-          const next = await revokeOtherSessions(tokenRef.current);
+          const next = await api.revokeOtherSessions(tokenRef.current);
           tokenRef.current = next.token;
           return next;
         });

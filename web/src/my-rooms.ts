@@ -4,7 +4,7 @@
 // Knows the unread endpoint and the connection's subscribe, nothing of how a screen shows them.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message, UnreadRoom } from '../../src/protocol/index.js';
-import { leaveRoom, listUnread } from './api.js';
+import { api } from './api.js';
 import type { ChatConnection } from './connection.js';
 
 /** Pushes come in bursts (a busy room): one re-read per burst. */
@@ -32,7 +32,7 @@ export function useMyRooms(token: string | undefined, connection: ChatConnection
     let generation = 0;
     const read = (): void => {
       const asked = ++generation;
-      listUnread(token).then(
+      api.listUnread(token).then(
         (found) => {
           // An older answer never overwrites a newer one.
           if (live && asked === generation) setRooms(found);
@@ -53,7 +53,7 @@ export function useMyRooms(token: string | undefined, connection: ChatConnection
             connection.subscribe('/user/queue/unread', soon),
             connection.subscribe('/user/queue/mentions', soon),
             // Pushes missed while the socket was down: read again once it is back.
-            connection.onConnected(soon),
+            connection.on('connected', soon),
           ];
     return () => {
       live = false;
@@ -67,7 +67,7 @@ export function useMyRooms(token: string | undefined, connection: ChatConnection
     refresh: () => refreshRef.current(),
     leave: async (roomId) => {
       if (token === undefined) return;
-      await leaveRoom(token, roomId);
+      await api.leaveRoom(token, roomId);
       setRooms((current) => current?.filter((room) => room.roomId !== roomId));
       refreshRef.current();
     },

@@ -3,7 +3,7 @@
 // what comes after.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room, Session } from '../../src/protocol/index.js';
-import { createSession, errorCodeOf, getRoom, redeemCode } from './api.js';
+import { api, errorCodeOf } from './api.js';
 import { useI18n } from './i18n-context.js';
 
 /** A recovery or link code, entered; `onSession` gets the identity it brings. */
@@ -26,7 +26,7 @@ export function CodeForm({
     setBusy(true);
     setError(undefined);
     try {
-      const session = await redeemCode(typed);
+      const session = await api.redeemCode(typed);
       setCode('');
       await onSession(session);
     } catch (caught) {
@@ -73,7 +73,7 @@ function JoinCard({ roomId }: { roomId: string }) {
   const [room, setRoom] = useState<Room | undefined>(undefined);
   useEffect(() => {
     let live = true;
-    getRoom(roomId).then(
+    api.getRoom(roomId).then(
       (found) => {
         if (live) setRoom(found);
       },
@@ -131,7 +131,7 @@ export function NicknameScreen({
     setBusy(true);
     setError(undefined);
     try {
-      onSession(await createSession(trimmed));
+      onSession(await api.createSession(trimmed));
     } catch (caught) {
       setError(t.error(errorCodeOf(caught)));
       setBusy(false);

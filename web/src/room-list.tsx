@@ -3,7 +3,7 @@
 // creates and opens it). Knows the rooms endpoints and the router; nothing about STOMP.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room, Session } from '../../src/protocol/index.js';
-import { createRoom, errorCodeOf, listRooms } from './api.js';
+import { api, errorCodeOf } from './api.js';
 import { formatRelative } from './format.js';
 import { useI18n } from './i18n-context.js';
 import { enableMentionNotifications, type MyRooms, mentionNotificationsOn } from './my-rooms.js';
@@ -38,7 +38,7 @@ export function RoomList({ session, myRooms }: { session: Session; myRooms: MyRo
     let cancelled = false;
     const load = async (): Promise<void> => {
       try {
-        const page = await listRooms({ q: query.trim(), limit: PAGE_SIZE });
+        const page = await api.listRooms({ q: query.trim(), limit: PAGE_SIZE });
         if (cancelled) return;
         setRooms(page.rooms);
         setNextCursor(page.nextCursor);
@@ -65,7 +65,7 @@ export function RoomList({ session, myRooms }: { session: Session; myRooms: MyRo
     if (nextCursor === null || loadingMore) return;
     setLoadingMore(true);
     try {
-      const page = await listRooms({ q: query.trim(), cursor: nextCursor, limit: PAGE_SIZE });
+      const page = await api.listRooms({ q: query.trim(), cursor: nextCursor, limit: PAGE_SIZE });
       pagedRef.current = true;
       setRooms((previous) => {
         const seen = new Set((previous ?? []).map((room) => room.id));
@@ -86,7 +86,7 @@ export function RoomList({ session, myRooms }: { session: Session; myRooms: MyRo
     setCreating(true);
     setCreateError(undefined);
     try {
-      const room = await createRoom(session.token, trimmed);
+      const room = await api.createRoom(session.token, trimmed);
       navigate({ name: 'room', roomId: room.id });
     } catch (caught) {
       setCreateError(t.error(errorCodeOf(caught)));

@@ -4,15 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, Ban, Report, Room, User } from '../../src/protocol/index.js';
-import {
-  addressIdentities,
-  errorCodeOf,
-  getRoomWordFilter,
-  listAudit,
-  listBans,
-  listReports,
-  olderAuditPage,
-} from './api.js';
+import { api, errorCodeOf, olderAuditPage } from './api.js';
 import { settingsChanges } from './commands.js';
 import { SendError } from './connection.js';
 import { auditText } from './event-text.js';
@@ -138,7 +130,7 @@ export function WordFilterForm({ token, roomId, act }: { token: string; roomId: 
 
   useEffect(() => {
     let current = true;
-    getRoomWordFilter(token, roomId).then(
+    api.getRoomWordFilter(token, roomId).then(
       ({ wordFilter, reportHideThreshold }) => {
         if (!current) return;
         setWords(wordFilter?.words.join('\n') ?? '');
@@ -389,7 +381,7 @@ export function ReportsPanel({
 }: StaffPanelProps & { open: number | undefined }) {
   const { t } = useI18n();
   const { value, error, reload } = useLoad<readonly Report[]>(
-    () => listReports(token, roomId),
+    () => api.listReports(token, roomId),
     [token, roomId, open],
   );
   const [banning, setBanning] = useState<string | undefined>(undefined);
@@ -471,7 +463,7 @@ export function ReportsPanel({
                 sanction="ban"
                 userId={report.message.author.id}
                 who={name(report.message.author)}
-                addressInfo={() => addressIdentities(token, roomId, report.message.author.id)}
+                addressInfo={() => api.addressIdentities(token, roomId, report.message.author.id)}
                 onSubmit={(body) =>
                   act('moderate', body).then(
                     () => {
@@ -495,7 +487,10 @@ export function ReportsPanel({
 
 export function BansPanel({ token, roomId, locale, act }: StaffPanelProps) {
   const { t } = useI18n();
-  const { value, error, reload } = useLoad<readonly Ban[]>(() => listBans(token, roomId), [token, roomId]);
+  const { value, error, reload } = useLoad<readonly Ban[]>(
+    () => api.listBans(token, roomId),
+    [token, roomId],
+  );
   const when = (iso: string | null): string | null =>
     iso === null ? null : formatMessageTime(iso, locale, Date.now());
   return (
@@ -539,7 +534,7 @@ export function AuditPanel({ token, roomId, locale }: PanelProps) {
   /** The first page, or the one after `older` (the entries shown, newest first). */
   const load = async (older: { readonly before: number } | undefined): Promise<void> => {
     try {
-      const page = await listAudit(token, roomId, { ...older, limit: AUDIT_PAGE });
+      const page = await api.listAudit(token, roomId, { ...older, limit: AUDIT_PAGE });
       setEntries((current) => [...(older === undefined ? [] : (current ?? [])), ...page]);
       setMore(page.length >= AUDIT_PAGE);
     } catch (caught) {

@@ -16,19 +16,7 @@ import {
   type User,
 } from '../../src/protocol/index.js';
 import { ActionsMenu, type MenuItem } from './actions-menu.js';
-import {
-  ApiError,
-  addressIdentities,
-  countOpenReports,
-  getOwnership,
-  getRoom,
-  joinRoom,
-  listMembers,
-  listMessages,
-  listMutes,
-  listUnread,
-  type RoomAuth,
-} from './api.js';
+import { ApiError, api, type RoomAuth } from './api.js';
 import type { Sanction } from './commands.js';
 import { Composer } from './composer.js';
 import { type ChatConnection, SendError } from './connection.js';
@@ -212,7 +200,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   // The marker as it stood on entry, read once: what this visit reads moves it, the divider stays.
   useEffect(() => {
     let current = true;
-    listUnread(session.token).then(
+    api.listUnread(session.token).then(
       (rooms) => {
         const marker = rooms.find((r) => r.roomId === roomId);
         if (current && marker !== undefined && marker.unread > 0) setLeftAtSeq(marker.lastReadSeq);
@@ -232,7 +220,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   useEffect(() => {
     if (!amStaff) return;
     let current = true;
-    listMutes(session.token, roomId).then(
+    api.listMutes(session.token, roomId).then(
       (mutes) => {
         if (!current) return;
         setMutedMembers((heard) => {
@@ -251,7 +239,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   useEffect(() => {
     if (!amStaff) return;
     let current = true;
-    countOpenReports(session.token, roomId).then(
+    api.countOpenReports(session.token, roomId).then(
       (open) => current && setOpenReports(open),
       () => undefined,
     );
@@ -276,11 +264,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     setHistory('loading');
     const load = async (): Promise<void> => {
       try {
-        const page = listMessages(roomId, { limit: PAGE_SIZE }, auth()).then(
+        const page = api.listMessages(roomId, { limit: PAGE_SIZE }, auth()).then(
           (messages) => ({ messages }),
           (error: unknown) => ({ error }),
         );
-        const found = await getRoom(roomId, auth());
+        const found = await api.getRoom(roomId, auth());
         const read = await page;
         if (cancelled) return;
         epochRef.current = found.epoch;
@@ -429,26 +417,33 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         update((state) => addMessages(state, [message]));
         setTypists((current) => withoutTypist(current, message.author.id));
       },
-      () => {
-        const headers: Record<string, string> = { 'since-seq': String(highestSeq(logRef.current)) };
-        if (epochRef.current !== undefined) headers.epoch = epochRef.current;
-        if (grantRef.current !== undefined) headers['room-grant'] = grantRef.current;
-        return headers;
-      },
-      (code, message, details) => {
-        if (code === 'wrong_password') {
-          // The grant ended (its time, or a new password): ask again.
-          grantRef.current = undefined;
-          forgetGrant(selfId, roomId);
-          setGate({ kind: 'password', wrong: false });
-        } else if (code === 'kicked' && details.retryAfterSeconds !== undefined) {
-          setGate({ kind: 'refused', code, message, untilMs: Date.now() + details.retryAfterSeconds * 1000 });
-        } else {
-          setGate({ kind: 'refused', code, message });
-        }
+      {
+        headers: () => {
+          const headers: Record<string, string> = { 'since-seq': String(highestSeq(logRef.current)) };
+          if (epochRef.current !== undefined) headers.epoch = epochRef.current;
+          if (grantRef.current !== undefined) headers['room-grant'] = grantRef.current;
+          return headers;
+        },
+        onRefused: ({ code, message, details }) => {
+          if (code === 'wrong_password') {
+            // The grant ended (its time, or a new password): ask again.
+            grantRef.current = undefined;
+            forgetGrant(selfId, roomId);
+            setGate({ kind: 'password', wrong: false });
+          } else if (code === 'kicked' && details.retryAfterSeconds !== undefined) {
+            setGate({
+              kind: 'refused',
+              code,
+              message,
+              untilMs: Date.now() + details.retryAfterSeconds * 1000,
+            });
+          } else {
+            setGate({ kind: 'refused', code, message });
+          }
+        },
       },
     );
-    const offErrors = connection.onQueueError((code, message, headers) => {
+    const offErrors = connection.on('queueError', ({ error: { code, message }, headers }) => {
       // An operator took the room down: every subscription of it ended; the room says so.
       if (headers['room-id'] === roomId && code === 'room_closed') {
         setRoom('closed');
@@ -471,7 +466,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const readMembers = (): void => {
       const heard: { joined: boolean; user: User }[] = [];
       heardDuringRead = heard;
-      listMembers(roomId, auth()).then(
+      api.listMembers(roomId, auth()).then(
         (fresh) => {
           if (heardDuringRead !== heard) return; // a newer read (after a reconnect) answers instead
           heardDuringRead = undefined;
@@ -528,10 +523,11 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           }
         }
       },
-      presenceHeaders,
-      undefined,
-      // Presence is live from here: a member list read now misses nobody (see heardDuringRead).
-      readMembers,
+      {
+        headers: presenceHeaders,
+        // Presence is live from here: a member list read now misses nobody (see heardDuringRead).
+        onLive: readMembers,
+      },
     );
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const afterConnect = (): void => {
@@ -558,7 +554,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         if (pending.status === 'queued') dispatch(pending.clientMsgId);
       }
     };
-    const offConnected = connection.onConnected(afterConnect);
+    const offConnected = connection.on('connected', afterConnect);
     if (connection.connected) afterConnect();
     return () => {
       clearTimeout(graceTimer);
@@ -628,7 +624,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     loadingOlderRef.current = true;
     setLoadingOlder(true);
     try {
-      const older = await listMessages(roomId, { before: lowest, limit: PAGE_SIZE }, auth());
+      const older = await api.listMessages(roomId, { before: lowest, limit: PAGE_SIZE }, auth());
       const element = listRef.current;
       if (element !== null)
         prependAnchorRef.current = { height: element.scrollHeight, top: element.scrollTop };
@@ -661,7 +657,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
         const lowest = lowestSeq(logRef.current);
         if (lowest === undefined || lowest <= seq || page === JUMP_MAX_PAGES) break;
         try {
-          const older = await listMessages(roomId, { before: lowest, limit: JUMP_PAGE_SIZE }, auth());
+          const older = await api.listMessages(roomId, { before: lowest, limit: JUMP_PAGE_SIZE }, auth());
           const element = listRef.current;
           if (element !== null)
             prependAnchorRef.current = { height: element.scrollHeight, top: element.scrollTop };
@@ -776,7 +772,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   // the latest markRead, so a gate opened meanwhile counts.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = connection.onConnected(() => {
+    const off = connection.on('connected', () => {
       timer = setTimeout(() => markReadRef.current(), READ_MARK_DELAY_MS);
     });
     return () => {
@@ -797,7 +793,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     }
     let live = true;
     const check = (): void => {
-      getOwnership(tokenRef.current, roomId).then(
+      api.getOwnership(tokenRef.current, roomId).then(
         (ownership) => {
           if (live) setOwnerAway(ownership.absent);
         },
@@ -1151,7 +1147,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
               gate={gate}
               onPassword={(password) => {
                 // The password buys a grant over HTTP; history and the live feed then use the grant.
-                joinRoom(tokenRef.current, roomId, password).then(
+                api.joinRoom(tokenRef.current, roomId, password).then(
                   ({ grant }) => {
                     grantRef.current = grant;
                     saveGrant(selfId, roomId, grant);
@@ -1207,7 +1203,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                         sanction={memberForm.sanction}
                         userId={member.id}
                         who={displayName(member)}
-                        addressInfo={() => addressIdentities(tokenRef.current, roomId, member.id)}
+                        addressInfo={() => api.addressIdentities(tokenRef.current, roomId, member.id)}
                         onSubmit={runRoomAction}
                         onCancel={() => setMemberForm(undefined)}
                       />

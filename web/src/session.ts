@@ -1,17 +1,15 @@
 // The anonymous identity kept across reloads: token and user in localStorage, renewed on each visit
 // and before the token expires (sliding sessions: the server still renews a token some time past its
 // expiry, so a stored session is kept and tried rather than judged by this browser's clock). Knows the
-// HTTP refresh call, nothing about rooms or STOMP.
+// storage; the refresh itself is the SDK's (keepSessionFresh). Nothing about rooms or STOMP.
 
+import { keepSessionFresh } from '../../packages/client/src/index.js';
 import { type Session, SessionSchema } from '../../src/protocol/index.js';
-import { ApiError, refreshSession } from './api.js';
+import { api } from './api.js';
 import { readJson } from './decode.js';
-import { msUntilRefresh } from './throttle.js';
 
 const KEY = 'parley.session';
 const RENEWED_KEY = 'parley.session.renewedAt';
-const RETRY_MS = 15_000;
-const MAX_TIMER_MS = 2_000_000_000;
 /** A visit renews the token unless it was renewed this recently (a burst of reloads spends one renewal). */
 const VISIT_RENEWAL_AFTER_MS = 60_000;
 
@@ -61,8 +59,9 @@ export function visitRenewalDue(nowMs: number): boolean {
 }
 
 /**
- * Keeps the session fresh until the returned stop function is called: renewed before each expiry. `current` gives the latest session (it may have changed by
- * a rename or a sign-out of other devices); `onRefreshed` gets every new session (already saved);
+ * Keeps the session fresh until the returned stop function is called: renewed before each expiry (the
+ * SDK's keepSessionFresh), each new session saved first. `current` gives the latest session (it may have
+ * changed by a rename or a sign-out of other devices); `onRefreshed` gets every new session;
  * `onExpired` runs when the server refuses the token for good.
  */
 export function keepFresh(
@@ -70,35 +69,13 @@ export function keepFresh(
   onRefreshed: (next: Session) => void,
   onExpired: () => void,
 ): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const schedule = (delayMs: number): void => {
-    // Browsers fire a timer early when the delay overflows 32 bits; a long-lived token waits in steps.
-    timer = setTimeout(
-      () => {
-        void refresh();
-      },
-      Math.min(delayMs, MAX_TIMER_MS),
-    );
-  };
-  const refresh = async (): Promise<void> => {
-    const used = current().token;
-    try {
-      const next = await refreshSession(used);
-      if (stopped) return;
+  return keepSessionFresh({
+    http: api,
+    current,
+    onRefreshed: (next) => {
       saveSession(next);
       onRefreshed(next);
-      schedule(msUntilRefresh(Date.parse(next.expiresAt), Date.now()));
-    } catch (error) {
-      if (stopped) return;
-      // A 401 for a token that has since been replaced (renamed, other devices signed out) is no news.
-      if (error instanceof ApiError && error.status === 401 && current().token === used) onExpired();
-      else schedule(error instanceof ApiError && error.status === 401 ? 0 : RETRY_MS);
-    }
-  };
-  schedule(msUntilRefresh(Date.parse(current().expiresAt), Date.now()));
-  return () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-  };
+    },
+    onExpired: () => onExpired(),
+  });
 }
