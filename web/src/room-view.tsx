@@ -532,9 +532,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const afterConnect = (): void => {
       // Presence events missed while away are not replayed, so the member list is read again once the
-      // presence subscription is live (readMembers). Those online before the drop who are not back yet are expected: their join is no news (a restart
-      // drops everyone at once, and no "left" ever reached this client). Still away after the grace:
-      // they left.
+      // presence subscription is live (readMembers). Those online before the drop who are not back yet
+      // are expected: their join is no news (a restart drops everyone at once, and no "left" ever
+      // reached this client). Still away after the grace: they left.
       const returning = new Map(
         membersRef.current.filter((m) => m.id !== selfId).map((m) => [m.id, m] as const),
       );
