@@ -355,6 +355,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       clientLimits: {
         messageMaxChars: config.limits.messageMaxChars,
         editWindowSeconds: config.limits.editWindowSeconds,
+        noticeMaxChars: config.limits.noticeMaxChars,
+        maxPinsPerRoom: config.limits.maxPinsPerRoom,
       },
       historyPages: config.limits,
       asyncApi: buildAsyncApi({ version: API_VERSION }),

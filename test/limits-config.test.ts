@@ -143,9 +143,19 @@ describe('GET /api/limits', () => {
   it('tells clients the configured message length and edit window, without a token', async () => {
     const configured = await fetch(`${parley.url}/api/limits`);
     expect(configured.status).toBe(200);
-    expect(await configured.json()).toEqual({ messageMaxChars: 10, editWindowSeconds: 900 });
+    expect(await configured.json()).toEqual({
+      messageMaxChars: 10,
+      editWindowSeconds: 900,
+      noticeMaxChars: 500,
+      maxPinsPerRoom: 5,
+    });
     const defaults = await fetch(`${untrusted.url}/api/limits`);
-    expect(await defaults.json()).toEqual({ messageMaxChars: 4000, editWindowSeconds: 900 });
+    expect(await defaults.json()).toEqual({
+      messageMaxChars: 4000,
+      editWindowSeconds: 900,
+      noticeMaxChars: 500,
+      maxPinsPerRoom: 5,
+    });
   });
 });
 

@@ -73,6 +73,8 @@ declare module 'fastify' {
 export interface ClientLimits {
   readonly messageMaxChars: number;
   readonly editWindowSeconds: number;
+  readonly noticeMaxChars: number;
+  readonly maxPinsPerRoom: number;
 }
 
 export type HistoryPages = Pick<Limits, 'historyPageMax' | 'historyPageDefault'>;

@@ -45,6 +45,10 @@ export type Identity = Wire<typeof IdentitySchema>;
 export const ClientLimitsSchema = z.object({
   messageMaxChars: z.number().check(z.int(), z.minimum(1)),
   editWindowSeconds: count,
+  /** Characters of a room's notice (NOTICE_MAX_CHARS). */
+  noticeMaxChars: z.number().check(z.int(), z.minimum(1)),
+  /** Pinned messages per room (MAX_PINS_PER_ROOM). */
+  maxPinsPerRoom: z.number().check(z.int(), z.minimum(1)),
 });
 export type ClientLimits = Wire<typeof ClientLimitsSchema>;
 

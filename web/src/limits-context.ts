@@ -5,7 +5,12 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { ClientLimits } from '../../src/protocol/index.js';
 
-export const DEFAULT_LIMITS: ClientLimits = { messageMaxChars: 4000, editWindowSeconds: 900 };
+export const DEFAULT_LIMITS: ClientLimits = {
+  messageMaxChars: 4000,
+  editWindowSeconds: 900,
+  noticeMaxChars: 500,
+  maxPinsPerRoom: 5,
+};
 
 export const LimitsContext = createContext<ClientLimits>(DEFAULT_LIMITS);
 
