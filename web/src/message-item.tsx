@@ -37,6 +37,8 @@ export interface MessageItemProps {
   readonly onReply: (message: Message) => void;
   /** Shows the message with this seq (loading older history if needed) and marks it for a moment. */
   readonly onJump: (seq: number) => Promise<void>;
+  /** In the room's pins: staff are offered Unpin instead of Pin. */
+  readonly pinned?: boolean;
 }
 
 /** Bodies longer than this (characters or lines) fold to a few lines behind "Show more". */
@@ -61,6 +63,7 @@ export function MessageItem({
   act,
   onReply,
   onJump,
+  pinned = false,
 }: MessageItemProps) {
   const { t } = useI18n();
   const { editWindowSeconds } = useLimits();
@@ -94,6 +97,14 @@ export function MessageItem({
     if (editable || staff)
       items.push({ key: 'delete', label: t.actionDelete, onSelect: () => setMode('delete') });
     if (!own) items.push({ key: 'report', label: t.actionReport, onSelect: () => setMode('report') });
+    if (staff) {
+      const action = pinned ? 'unpin' : 'pin';
+      items.push({
+        key: action,
+        label: pinned ? t.actionUnpin : t.actionPin,
+        onSelect: () => void run('moderate', { action, messageId: message.id }),
+      });
+    }
   }
   if (!own && canSanction(viewerRole, authorRole)) {
     items.push({ key: 'mute', label: t.actionMute, onSelect: () => setMode('mute') });
