@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)('notices and pins in Chromium', { timeout: 1
       // The notice, set in Room settings.
       await owner.page.getByRole('button', { name: 'Room settings', exact: true }).click();
       await owner.page.getByLabel(/^Room notice/).fill('Bring water. Rain cancels the hike.');
-      await owner.page.getByRole('button', { name: 'Save notice' }).click();
+      await owner.page.getByRole('button', { name: 'Set notice' }).click();
       await owner.page.getByText('Notice saved.').waitFor({ timeout: WAIT_MS });
       const banner = member.page.getByRole('region', { name: 'Notice' });
       await banner.getByText('Bring water. Rain cancels the hike.').waitFor({ timeout: WAIT_MS });
@@ -98,7 +98,7 @@ describe.skipIf(skip !== undefined)('notices and pins in Chromium', { timeout: 1
         .getByRole('region', { name: 'Pinned messages' })
         .getByRole('button', { name: 'Unpin' })
         .click();
-      await owner.page.getByRole('button', { name: 'Remove notice' }).click();
+      await owner.page.getByRole('button', { name: 'Clear notice' }).click();
       await member.page
         .getByRole('log')
         .getByText(/^olga#\d{4} unpinned a message$/)

@@ -91,13 +91,8 @@ export function MessageItem({
   if (!deleted) {
     items.push({ key: 'reply', label: t.actionReply, onSelect: () => onReply(message) });
     items.push({ key: 'react', label: t.actionReact, onSelect: () => setMode('react') });
-    // The edit window is the server's to enforce; this only hides choices that would surely be refused.
-    const editable = own && withinEditWindow(message.createdAt, Date.now(), editWindowSeconds);
-    if (editable) items.push({ key: 'edit', label: t.actionEdit, onSelect: () => setMode('edit') });
-    if (editable || staff)
-      items.push({ key: 'delete', label: t.actionDelete, onSelect: () => setMode('delete') });
-    if (!own) items.push({ key: 'report', label: t.actionReport, onSelect: () => setMode('report') });
     if (staff) {
+      // Beside the harmless items: Delete stays last, where a menu's destructive choices go.
       const action = pinned ? 'unpin' : 'pin';
       items.push({
         key: action,
@@ -105,6 +100,12 @@ export function MessageItem({
         onSelect: () => void run('moderate', { action, messageId: message.id }),
       });
     }
+    // The edit window is the server's to enforce; this only hides choices that would surely be refused.
+    const editable = own && withinEditWindow(message.createdAt, Date.now(), editWindowSeconds);
+    if (editable) items.push({ key: 'edit', label: t.actionEdit, onSelect: () => setMode('edit') });
+    if (editable || staff)
+      items.push({ key: 'delete', label: t.actionDelete, onSelect: () => setMode('delete') });
+    if (!own) items.push({ key: 'report', label: t.actionReport, onSelect: () => setMode('report') });
   }
   if (!own && canSanction(viewerRole, authorRole)) {
     items.push({ key: 'mute', label: t.actionMute, onSelect: () => setMode('mute') });
