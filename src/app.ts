@@ -358,6 +358,8 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
         editWindowSeconds: config.limits.editWindowSeconds,
         historyPageMax: config.limits.historyPageMax,
         historyPageDefault: config.limits.historyPageDefault,
+        noticeMaxChars: config.limits.noticeMaxChars,
+        maxPinsPerRoom: config.limits.maxPinsPerRoom,
       },
       historyPages: config.limits,
       asyncApi: buildAsyncApi({ version: API_VERSION }),

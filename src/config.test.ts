@@ -81,6 +81,16 @@ describe('loadConfig', () => {
     expect(found.join('\n')).not.toContain('mysql://x');
   });
 
+  it('reads the pin and notice limits, with their defaults and bounds', () => {
+    expect(loadConfig({}).limits).toMatchObject({ maxPinsPerRoom: 5, noticeMaxChars: 500 });
+    expect(loadConfig({ MAX_PINS_PER_ROOM: '2', NOTICE_MAX_CHARS: '40' }).limits).toMatchObject({
+      maxPinsPerRoom: 2,
+      noticeMaxChars: 40,
+    });
+    expect(() => loadConfig({ MAX_PINS_PER_ROOM: '0' })).toThrow(/MAX_PINS_PER_ROOM/);
+    expect(() => loadConfig({ NOTICE_MAX_CHARS: '10001' })).toThrow(/NOTICE_MAX_CHARS/);
+  });
+
   it('reads the ban limits, with their defaults and bounds', () => {
     expect(loadConfig({}).limits).toMatchObject({
       kickCooldownSeconds: 600,

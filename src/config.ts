@@ -137,6 +137,10 @@ const ENV_SCHEMA = {
    * moderators may claim the room (docs/identity.md, "Rooms keep their owner").
    */
   OWNER_ABSENCE_DAYS: integer(1, 3650).default(30),
+  /** Messages staff may pin in one room; one more → too_many_pins. */
+  MAX_PINS_PER_ROOM: integer(1, 100).default(5),
+  /** Characters (code points) of a room's notice. */
+  NOTICE_MAX_CHARS: integer(1, 10_000).default(500),
   /** Distinct emojis one message may carry; every reaction event and history page is bounded by it. */
   MAX_REACTION_EMOJIS_PER_MESSAGE: integer(1, 1000).default(20),
   MAX_REACTIONS_PER_USER_PER_MESSAGE: integer(1, 1000).default(5),
@@ -352,6 +356,8 @@ export interface Limits {
   readonly unreadPushMaxFollowers: number;
   readonly editWindowSeconds: number;
   readonly ownerAbsenceDays: number;
+  readonly maxPinsPerRoom: number;
+  readonly noticeMaxChars: number;
   readonly maxReactionEmojisPerMessage: number;
   readonly maxReactionsPerUserPerMessage: number;
   readonly reactionRatePerSecond: number;
@@ -586,6 +592,8 @@ function toConfig(env: Env): Config {
       unreadPushMaxFollowers: env.UNREAD_PUSH_MAX_FOLLOWERS,
       editWindowSeconds: env.EDIT_WINDOW_SECONDS,
       ownerAbsenceDays: env.OWNER_ABSENCE_DAYS,
+      maxPinsPerRoom: env.MAX_PINS_PER_ROOM,
+      noticeMaxChars: env.NOTICE_MAX_CHARS,
       maxReactionEmojisPerMessage: env.MAX_REACTION_EMOJIS_PER_MESSAGE,
       maxReactionsPerUserPerMessage: env.MAX_REACTIONS_PER_USER_PER_MESSAGE,
       reactionRatePerSecond: env.REACTION_RATE_PER_SECOND,

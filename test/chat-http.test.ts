@@ -94,6 +94,8 @@ describe.each(backends)('HTTP API on %s', (backend) => {
         createdBy: user,
         online: 0,
         lastMessageAt: null,
+        notice: null,
+        pins: [],
       });
       expect(Object.keys(room).sort()).toEqual(
         [
@@ -112,6 +114,8 @@ describe.each(backends)('HTTP API on %s', (backend) => {
           'newcomerMinutes',
           'newcomerMessages',
           'approveNewcomers',
+          'notice',
+          'pins',
           'epoch',
         ].sort(),
       );

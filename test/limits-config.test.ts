@@ -150,6 +150,8 @@ describe('GET /api/limits', () => {
       editWindowSeconds: 900,
       historyPageMax: 30,
       historyPageDefault: 20,
+      noticeMaxChars: 500,
+      maxPinsPerRoom: 5,
     });
     const defaults = await fetch(`${untrusted.url}/api/limits`);
     expect(await defaults.json()).toEqual({
@@ -157,6 +159,8 @@ describe('GET /api/limits', () => {
       editWindowSeconds: 900,
       historyPageMax: 200,
       historyPageDefault: 50,
+      noticeMaxChars: 500,
+      maxPinsPerRoom: 5,
     });
   });
 });

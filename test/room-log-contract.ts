@@ -157,6 +157,141 @@ export function describeRoomLogContract(name: string, makeFixture: () => Promise
       expect((await store.findRoom(roomId))?.ownerId).toBe(mod.id);
     });
 
+    it('pins messages up to maxPins in the room state; a repeat takes no seq; unpin of an unpinned one is refused', async () => {
+      const alice = user('alice');
+      const mod = user('mod');
+      const messages = [];
+      for (const body of ['one', 'two', 'three']) {
+        messages.push((await log.appendMessage(newMessage(roomId, body, { author: alice }))).message);
+      }
+      const [one, two, three] = messages;
+      if (one === undefined || two === undefined || three === undefined) throw new Error('no messages');
+      const pin = (messageId: typeof one.id, at: number) =>
+        log.appendEvent({
+          roomId,
+          actor: mod,
+          at: new Date(at),
+          effect: { type: 'message.pinned', messageId, maxPins: 2 },
+          audit: { details: {} },
+        });
+      const pinned = await pin(one.id, T0 + 5000);
+      const expectedPin = {
+        id: one.id,
+        seq: one.seq,
+        author: alice,
+        body: 'one',
+        pinnedBy: mod,
+        pinnedAt: new Date(T0 + 5000).toISOString(),
+      };
+      expect(pinned?.event).toEqual({ type: 'message.pinned', pin: expectedPin, by: mod });
+      expect(pinned?.seq).toBe(4);
+      // Pinning it again changes nothing.
+      expect(await pin(one.id, T0 + 5500)).toBeUndefined();
+      await pin(two.id, T0 + 6000);
+      const full = await rejection(pin(three.id, T0 + 7000));
+      expect(full.code).toBe('too_many_pins');
+      const room = await store.findRoom(roomId);
+      expect(room?.pins.map((p) => p.id)).toEqual([one.id, two.id]);
+      expect(room?.pins[0]).toEqual(expectedPin);
+      expect(room?.lastSeq).toBe(5);
+
+      const unpinned = await log.appendEvent({
+        roomId,
+        actor: mod,
+        at: new Date(T0 + 8000),
+        effect: { type: 'message.unpinned', messageId: one.id },
+        audit: { details: {} },
+      });
+      expect(unpinned?.event).toEqual({ type: 'message.unpinned', messageId: one.id, by: mod });
+      expect((await store.findRoom(roomId))?.pins.map((p) => p.id)).toEqual([two.id]);
+      const again = await rejection(
+        log.appendEvent({
+          roomId,
+          actor: mod,
+          at: new Date(T0 + 9000),
+          effect: { type: 'message.unpinned', messageId: one.id },
+        }),
+      );
+      expect(again.code).toBe('invalid_request');
+      const audit = await store.listAudit(roomId, { limit: 5 });
+      expect(audit.map((a) => [a.action, a.target?.id, a.messageId])).toEqual([
+        ['message.unpinned', alice.id, one.id],
+        ['message.pinned', alice.id, two.id],
+        ['message.pinned', alice.id, one.id],
+      ]);
+      // Replayed events read back as they were delivered.
+      const replayed = await log.listEntries(roomId, { afterSeq: 3, limit: 10 });
+      expect(replayed.map((e) => (e.kind === 'event' ? e.event.event : undefined))).toEqual([
+        pinned?.event,
+        expect.objectContaining({ type: 'message.pinned' }),
+        unpinned?.event,
+      ]);
+    });
+
+    it('a pin follows its message: an edit or a hide changes its body, a deletion takes it out of the pins', async () => {
+      const alice = user('alice');
+      const { message } = await log.appendMessage(newMessage(roomId, 'rules', { author: alice }));
+      const { message: other } = await log.appendMessage(newMessage(roomId, 'other', { author: alice }));
+      for (const id of [message.id, other.id]) {
+        await log.appendEvent({
+          roomId,
+          actor: alice,
+          at: new Date(T0 + 3000),
+          effect: { type: 'message.pinned', messageId: id, maxPins: 5 },
+        });
+      }
+      const apply = (effect: Parameters<RoomLog['appendEvent']>[0]['effect']) =>
+        log.appendEvent({ roomId, actor: alice, at: new Date(T0 + 4000), effect });
+      await apply({ type: 'message.edited', messageId: message.id, body: 'new rules' });
+      expect((await store.findRoom(roomId))?.pins[0]).toMatchObject({
+        id: message.id,
+        body: 'new rules',
+        pinnedBy: alice,
+      });
+      await apply({ type: 'message.hidden', messageId: message.id });
+      expect((await store.findRoom(roomId))?.pins[0]?.body).toBe('');
+      await apply({ type: 'message.restored', messageId: message.id });
+      expect((await store.findRoom(roomId))?.pins[0]?.body).toBe('new rules');
+      const deleted = await apply({ type: 'message.deleted', messageId: message.id });
+      expect(deleted?.event.type).toBe('message.deleted');
+      const room = await store.findRoom(roomId);
+      expect(room?.pins.map((p) => p.id)).toEqual([other.id]);
+      // The deletion took one seq, no more.
+      expect(room?.lastSeq).toBe(deleted?.seq);
+    });
+
+    it('sets, replaces and clears the notice in the room state; clearing none is refused', async () => {
+      const mod = user('mod');
+      const set = (body: string | null, at: number) =>
+        log.appendEvent({
+          roomId,
+          actor: mod,
+          at: new Date(at),
+          effect: { type: 'notice.changed', body },
+          audit: { details: { notice: body === null ? 'cleared' : 'set' } },
+        });
+      expect((await store.findRoom(roomId))?.notice).toBeNull();
+      const first = await set('Be kind', T0 + 1000);
+      const notice = { body: 'Be kind', by: mod, at: new Date(T0 + 1000).toISOString() };
+      expect(first?.event).toEqual({ type: 'notice.changed', notice, by: mod });
+      expect((await store.findRoom(roomId))?.notice).toEqual(notice);
+      await set('No spoilers', T0 + 2000);
+      expect((await store.findRoom(roomId))?.notice?.body).toBe('No spoilers');
+      const cleared = await set(null, T0 + 3000);
+      expect(cleared?.event).toEqual({ type: 'notice.changed', notice: null, by: mod });
+      expect((await store.findRoom(roomId))?.notice).toBeNull();
+      expect((await rejection(set(null, T0 + 4000))).code).toBe('invalid_request');
+      expect((await store.findRoom(roomId))?.lastSeq).toBe(3);
+      const audit = await store.listAudit(roomId, { limit: 5 });
+      expect(audit.map((a) => [a.action, a.details])).toEqual([
+        ['notice.changed', { notice: 'cleared' }],
+        ['notice.changed', { notice: 'set' }],
+        ['notice.changed', { notice: 'set' }],
+      ]);
+      const replayed = await log.listEntries(roomId, { afterSeq: 0, limit: 10 });
+      expect(replayed.map((e) => (e.kind === 'event' ? e.event.event : undefined))[0]).toEqual(first?.event);
+    });
+
     it('refuses events on an unknown room or message, taking no seq', async () => {
       const alice = user('alice');
       const { message } = await log.appendMessage(newMessage(roomId, 'hi', { author: alice }));

@@ -118,6 +118,8 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           newcomerMinutes: 0,
           newcomerMessages: 0,
           approveNewcomers: false,
+          notice: null,
+          pins: [],
           epoch: created.epoch,
         });
         expect(await store.findRoom(input.id)).toEqual(created);
@@ -506,8 +508,15 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           {
             type: 'room.updated',
             // The stored state as written, without the online count an older version kept in it, and
-            // with the newcomer gate off (rooms had none).
-            room: { ...storedState, newcomerMinutes: 0, newcomerMessages: 0, approveNewcomers: false },
+            // with the newcomer gate off, no notice and no pins (rooms had none).
+            room: {
+              ...storedState,
+              newcomerMinutes: 0,
+              newcomerMessages: 0,
+              approveNewcomers: false,
+              notice: null,
+              pins: [],
+            },
             by,
           },
           { ...banned, scope: 'identity' },

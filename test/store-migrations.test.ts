@@ -47,8 +47,14 @@ describe('migrations', () => {
     }
   };
 
-  it('are numbered 1..n in order', () => {
-    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
+  it('are numbered 1..n in order (12 is reserved for the search branch, merged apart)', () => {
+    // Branches built at once reserve their numbers ahead: until every one is merged, a reserved number
+    // may be missing here, never repeated or out of order.
+    const reserved = [12];
+    const expected = Array.from({ length: Math.max(...versions) }, (_, i) => i + 1).filter(
+      (v) => versions.includes(v) || !reserved.includes(v),
+    );
+    expect(versions).toEqual(expected);
   });
 
   it('SQLite: records each version once, applies nothing the second time', () =>

@@ -56,6 +56,10 @@ export interface StoredRoom {
   readonly newcomerMessages: number;
   /** Newcomers may post only once staff approve them (they read meanwhile). */
   readonly approveNewcomers: boolean;
+  /** The text staff set to show at the top of the room; null: none. */
+  readonly notice: Notice | null;
+  /** Pinned messages, oldest pin first (MAX_PINS_PER_ROOM at most). */
+  readonly pins: readonly Pin[];
   /**
    * Names this run of the room's history, set when it starts: seqs are meaningful within one epoch only
    * (a resuming client that names another is told the history was reset; see docs/protocol.md).
@@ -81,6 +85,19 @@ export interface ReplyQuote {
   readonly author: User;
   /** The first 200 characters. */
   readonly body: string;
+}
+
+/** The room's notice (one per room): its text, who set it and when. */
+export interface Notice {
+  readonly body: string;
+  readonly by: User;
+  readonly at: string;
+}
+
+/** A pinned message: its quote as it is now (body "" while hidden), who pinned it and when. */
+export interface Pin extends ReplyQuote {
+  readonly pinnedBy: User;
+  readonly pinnedAt: string;
 }
 
 /**
@@ -176,7 +193,10 @@ export type RoomEvent =
       readonly previous: User;
       readonly claimed: boolean;
       readonly by: User;
-    };
+    }
+  | { readonly type: 'message.pinned'; readonly pin: Pin; readonly by: User }
+  | { readonly type: 'message.unpinned'; readonly messageId: MessageId; readonly by: User }
+  | { readonly type: 'notice.changed'; readonly notice: Notice | null; readonly by: User };
 
 /** What a ban covers: the identity alone, or also the networks it was recently used from. */
 export type BanScope = 'identity' | 'address';

@@ -1,6 +1,7 @@
 // Staff actions in a room: mute, kick (with a cool-down), ban (of the identity, or also its recent
 // networks) and lifting them, appointing and dismissing moderators, changing the room's settings,
-// handing the room over or claiming it (decided by Ownership), and the staff's reads (audit log,
+// handing the room over or claiming it (decided by Ownership), pinning messages and setting the room's
+// notice, and the staff's reads (audit log,
 // reports, bans). Each action is one
 // typed ModerationAction, checked by the Permissions on the current roles and stored as a room event
 // (with an audit entry) through the RoomWriter. Knows nothing of frames, HTTP or SQL.
@@ -11,7 +12,7 @@ import { assertNever, ParleyError } from '../errors.js';
 import type { AddressIdentities, Ban as WireBan, Mute as WireMute, WordFilter } from '../protocol/index.js';
 import type { AuditEntry, Report, RoomEventEffect, Store } from '../store/store.js';
 import type { AddressBans } from './address-bans.js';
-import { checkReason } from './body-rules.js';
+import { checkMessageBody, checkReason } from './body-rules.js';
 import type { ModerationAction } from './commands.js';
 import type { MessageId, RoomId, StoredRoom, User, UserId } from './model.js';
 import { parseRoomTopic } from './nickname.js';
@@ -56,6 +57,10 @@ export interface ModerationDependencies {
   readonly serverPolicy: ServerPolicy;
   /** WORD_FILTER_MAX_WORDS and WORD_FILTER_MAX_WORD_CHARS. */
   readonly wordFilterLimits: WordFilterLimits;
+  /** MAX_PINS_PER_ROOM. */
+  readonly maxPinsPerRoom: number;
+  /** NOTICE_MAX_CHARS. */
+  readonly noticeMaxChars: number;
 }
 
 export interface WordFilterLimits {
@@ -200,6 +205,36 @@ export class Moderation {
             : await deps.ownership.claim(actor, room, role, now);
         effect = change.effect;
         details = change.details;
+        break;
+      }
+      case 'pin':
+        // The cap is checked under the room's lock, so two staff pinning at once cannot pass it.
+        effect = {
+          type: 'message.pinned',
+          messageId: command.messageId as MessageId,
+          maxPins: deps.maxPinsPerRoom,
+        };
+        details = {};
+        break;
+      case 'unpin':
+        effect = { type: 'message.unpinned', messageId: command.messageId as MessageId };
+        details = {};
+        break;
+      case 'notice': {
+        // Everyone in the room reads the notice: the rules of a message apply, with its own length.
+        const body =
+          command.body === null
+            ? null
+            : deps.serverPolicy.filterText(
+                checkMessageBody(command.body, {
+                  messageMaxChars: deps.noticeMaxChars,
+                  maxCombiningMarks: marks,
+                }),
+                room.wordFilter,
+              );
+        effect = { type: 'notice.changed', body };
+        // The text itself is in the event; the audit entry says whether it was set or cleared.
+        details = { notice: body === null ? 'cleared' : 'set' };
         break;
       }
       default:

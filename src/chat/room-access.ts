@@ -202,9 +202,9 @@ function refuseDelayed(decision: RateDecision): void {
 /**
  * A password room as shown to those without its grant (the room list, GET /api/rooms/:id): that it
  * exists and is protected, its name, owner and settings; nothing said or done inside it (no topic, no
- * moderators, no activity time, nobody online).
+ * moderators, no activity time, nobody online, no notice, no pins).
  */
 export function outlineRoom(room: Room): Room {
   if (!room.hasPassword) return room;
-  return { ...room, topic: null, moderators: [], lastMessageAt: null, online: 0 };
+  return { ...room, topic: null, moderators: [], lastMessageAt: null, online: 0, notice: null, pins: [] };
 }

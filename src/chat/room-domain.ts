@@ -53,6 +53,8 @@ export type RoomLimits = Pick<
   | 'historyPageDefault'
   | 'roomRecentMessages'
   | 'kickCooldownSeconds'
+  | 'maxPinsPerRoom'
+  | 'noticeMaxChars'
 >;
 
 export interface RoomDomainDependencies {
@@ -240,6 +242,8 @@ export class RoomDomain {
       ownership: this.ownership,
       maxCombiningMarks: limits.maxCombiningMarks,
       kickCooldownSeconds: limits.kickCooldownSeconds,
+      maxPinsPerRoom: limits.maxPinsPerRoom,
+      noticeMaxChars: limits.noticeMaxChars,
       reports: this.#reports,
       serverPolicy: this.serverPolicy,
       wordFilterLimits,

@@ -30,6 +30,8 @@ function storedRoom(id: RoomId, slowModeSeconds = 0): StoredRoom {
     newcomerMinutes: 0,
     newcomerMessages: 0,
     approveNewcomers: false,
+    notice: null,
+    pins: [],
     epoch: 'epoch1',
   };
 }

@@ -86,6 +86,7 @@ export const ERROR_CATALOGUE = {
   edit_window_closed: queue(403, 'The time to edit or delete this message has passed.'),
   message_not_found: queue(404, 'No such message in this room.'),
   too_many_reactions: queue(409, 'The message has as many reactions as allowed (emojis, or yours on it).'),
+  too_many_pins: queue(409, 'The room has as many pinned messages as allowed (MAX_PINS_PER_ROOM).'),
   not_muted: queue(409, 'That user is not muted in this room.'),
   not_banned: queue(409, 'That user is not banned from this room.'),
   not_joined: queue(403, 'Join the room first: subscribe to it (STOMP) or present its room grant (HTTP).'),

@@ -48,6 +48,10 @@ export const ClientLimitsSchema = z.object({
   /** History pages: the most `limit` may ask for, and what a request without `limit` gets. */
   historyPageMax: z.number().check(z.int(), z.minimum(1)),
   historyPageDefault: z.number().check(z.int(), z.minimum(1)),
+  /** Characters of a room's notice (NOTICE_MAX_CHARS). */
+  noticeMaxChars: z.number().check(z.int(), z.minimum(1)),
+  /** Pinned messages per room (MAX_PINS_PER_ROOM). */
+  maxPinsPerRoom: z.number().check(z.int(), z.minimum(1)),
 });
 export type ClientLimits = Wire<typeof ClientLimitsSchema>;
 

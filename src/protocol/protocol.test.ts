@@ -53,7 +53,7 @@ describe('protocol schemas', () => {
     expect(decodeJson(ModerateBodySchema, '{"action":"smite","userId":"u2"}')).toMatchObject({
       ok: false,
       message:
-        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer or claim.',
+        'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer, claim, pin, unpin or notice.',
     });
     expect(decodeJson(ModerateBodySchema, '{"action":"settings"}')).toMatchObject({
       ok: false,

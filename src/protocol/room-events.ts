@@ -2,7 +2,7 @@
 // `/topic/rooms.<id>` whose `event` header names the type). One discriminated union, used by the
 // domain, the store, the fan-out and the web client alike.
 import * as z from 'zod/mini';
-import { MessageSchema, RoomStateSchema, UserSchema } from './values.js';
+import { MessageSchema, NoticeSchema, PinSchema, RoomStateSchema, UserSchema } from './values.js';
 import type { Wire } from './wire-type.js';
 
 const by = UserSchema;
@@ -67,6 +67,15 @@ export const RoomEventSchema = z.discriminatedUnion('type', [
     claimed: z.boolean(),
     by,
   }),
+  /** Staff pinned the message: `pin` is its entry at the end of the room's `pins`. */
+  z.object({ type: z.literal('message.pinned'), pin: PinSchema, by }),
+  /**
+   * Staff unpinned the message. A deleted message leaves the pins with its `message.deleted` (in the
+   * same transaction, no event of its own); an edit, hide or restore updates its pin's `body` likewise.
+   */
+  z.object({ type: z.literal('message.unpinned'), messageId: z.string(), by }),
+  /** Staff set the room's notice, or cleared it (null). */
+  z.object({ type: z.literal('notice.changed'), notice: z.nullable(NoticeSchema), by }),
 ]);
 export type RoomEvent = Wire<typeof RoomEventSchema>;
 export type RoomEventType = RoomEvent['type'];
@@ -92,6 +101,9 @@ export const ROOM_EVENT_TYPES = [
   'room.closed',
   'room.reopened',
   'owner.changed',
+  'message.pinned',
+  'message.unpinned',
+  'notice.changed',
 ] as const satisfies readonly RoomEventType[];
 
 /** Compile-time: the list above names every member of the union. */

@@ -137,7 +137,7 @@ export const RoomSettingsSchema = z
 export type RoomSettings = Wire<typeof RoomSettingsSchema>;
 
 const ACTION_MESSAGE =
-  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer or claim.';
+  'The field "action" must be mute, unmute, kick, ban, unban, appoint, dismiss, approve, deny, settings, dismissReports, transfer, claim, pin, unpin or notice.';
 
 /** `SEND /app/rooms.<id>.moderate`: one staff action, named by `action`. */
 export const ModerateBodySchema = z.discriminatedUnion(
@@ -179,6 +179,14 @@ export const ModerateBodySchema = z.discriminatedUnion(
     z.object({ action: z.literal('transfer'), userId }),
     /** A moderator takes the room of an owner away for OWNER_ABSENCE_DAYS. */
     z.object({ action: z.literal('claim') }),
+    /** Pins a message of the room (at most MAX_PINS_PER_ROOM), or takes it out of the pins. */
+    z.object({ action: z.literal('pin'), messageId: messageId('messageId') }),
+    z.object({ action: z.literal('unpin'), messageId: messageId('messageId') }),
+    /** Sets the room's notice (the message rules apply, at most NOTICE_MAX_CHARS), or clears it (null). */
+    z.object({
+      action: z.literal('notice'),
+      body: z.nullable(z.string({ error: 'The field "body" must be a string or null.' })),
+    }),
   ],
   { error: ACTION_MESSAGE },
 );

@@ -23,6 +23,29 @@ export const UserSchema = z.object({
 });
 export type User = Wire<typeof UserSchema>;
 
+/** The room's notice: one text staff set, shown at the top of the room to everyone in it. */
+export const NoticeSchema = z.object({
+  body: z.string(),
+  by: UserSchema,
+  at: isoTime,
+});
+export type Notice = Wire<typeof NoticeSchema>;
+
+/**
+ * A pinned message as the room's state carries it: what a reply quotes (the message as it is now, its
+ * first 200 characters; "" while hidden), who pinned it and when. A deleted message leaves the pins
+ * with its `message.deleted` event.
+ */
+export const PinSchema = z.object({
+  id: z.string(),
+  seq: positiveSeq,
+  author: UserSchema,
+  body: z.string(),
+  pinnedBy: UserSchema,
+  pinnedAt: isoTime,
+});
+export type Pin = Wire<typeof PinSchema>;
+
 /** A room's state as stored: what `room.updated` carries (presence is not part of the log). */
 export const RoomStateSchema = z.object({
   id: z.string(),
@@ -45,6 +68,10 @@ export const RoomStateSchema = z.object({
   newcomerMessages: z.number().check(z.int(), z.minimum(0)),
   /** Newcomers (who have not passed the gate) may post only once staff approve them. */
   approveNewcomers: z.boolean(),
+  /** Null: none set (`notice.changed` events change it). */
+  notice: z.nullable(NoticeSchema),
+  /** Pinned messages, oldest pin first, at most MAX_PINS_PER_ROOM (`message.pinned`/`.unpinned`). */
+  pins: z.array(PinSchema),
 });
 export type RoomState = Wire<typeof RoomStateSchema>;
 

@@ -99,7 +99,7 @@ const ACTION_SUMMARIES: Readonly<Record<RoomAction, string>> = {
   report: 'Report a message to the room staff.',
   read: 'Move your read marker (never lowers).',
   ask: 'A newcomer asks staff to approve them.',
-  moderate: 'A staff action: mute, kick, ban, settings, ownership… (named by `action`).',
+  moderate: 'A staff action: mute, kick, ban, settings, ownership, pins, the notice… (named by `action`).',
 };
 
 const ACTION_ERRORS: Readonly<Record<RoomAction, readonly ErrorCode[]>> = {
@@ -128,6 +128,10 @@ const ACTION_ERRORS: Readonly<Record<RoomAction, readonly ErrorCode[]>> = {
     'message_not_found',
     'owner_not_absent',
     'not_present',
+    'too_many_pins',
+    'invalid_message',
+    'message_too_long',
+    'word_filtered',
   ],
 };
 

@@ -338,6 +338,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // to push their unread counts, so the markers are found by room as well as by user.
     statements: ['CREATE INDEX read_markers_room_idx ON read_markers (room_id, user_id)'],
   },
+  {
+    version: 13,
+    name: 'room notices and pinned messages',
+    // Both are part of the room's state (a newcomer reads them with the room), a few small values each,
+    // so they live on the room's row as JSON, written in the transaction of the event that changes them.
+    statements: [
+      'ALTER TABLE rooms ADD COLUMN notice text',
+      `ALTER TABLE rooms ADD COLUMN pins text NOT NULL DEFAULT '[]'`,
+    ],
+  },
 ];
 
 /** An arbitrary constant naming Parley's migration lock among other advisory-lock users. */

@@ -39,7 +39,8 @@ export function decodeRoomEvent(body: string, where: { roomId: string; seq: numb
  * `room.updated` rooms without the newcomer gate (before migration 8) read as identity bans, kicks
  * without a cool-down and gates off. `reaction.changed` carried the message's whole `reactions` list instead
  * of the emoji's `count` (until 2026-12-02): the count is read from that list. `room.updated` carried
- * `room.online`, which the schema drops (presence is not part of the log).
+ * `room.online`, which the schema drops (presence is not part of the log), and before migration 13 no
+ * `notice` or `pins` (none then).
  */
 function upgradeLegacy(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
@@ -50,8 +51,14 @@ function upgradeLegacy(value: unknown): unknown {
   if (row.type === 'member.kicked' && !('until' in row)) return { ...row, until: null };
   if (row.type === 'room.updated' && typeof row.room === 'object' && row.room !== null) {
     const room = row.room as Record<string, unknown>;
-    if ('approveNewcomers' in room) return value;
-    return { ...row, room: { newcomerMinutes: 0, newcomerMessages: 0, ...room, approveNewcomers: false } };
+    if ('pins' in room) return value;
+    // Before notices and pins (migration 13): none.
+    const upgraded = { notice: null, ...room, pins: [] };
+    if ('approveNewcomers' in room) return { ...row, room: upgraded };
+    return {
+      ...row,
+      room: { newcomerMinutes: 0, newcomerMessages: 0, ...upgraded, approveNewcomers: false },
+    };
   }
   if (row.type !== 'reaction.changed' || 'count' in row) return value;
   const { reactions, ...rest } = row;

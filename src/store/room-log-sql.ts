@@ -7,6 +7,8 @@ import {
   entrySeq,
   type Message,
   type MessageId,
+  type Notice,
+  type Pin,
   REACTION_USERS_SHOWN,
   type Reaction,
   type ReplyQuote,
@@ -27,6 +29,7 @@ import {
   iso,
   type MessageRow,
   messageFromRow,
+  parsePins,
   parseUsers,
   quoteOf,
   type RoomEventRow,
@@ -195,6 +198,8 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
   }
 
   // Effects on other rows come first: a reaction that changes nothing takes no seq.
+  let pinned: Pin | undefined;
+  let notice: Notice | null = null;
   switch (effect.type) {
     case 'message.edited':
       await trx
@@ -222,6 +227,53 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       // Hiding what is hidden (or restoring what is shown) changes nothing and takes no seq.
       if (target !== undefined && toInt(target.hidden) === hidden) return undefined;
       await trx.updateTable('messages').set({ hidden }).where('id', '=', effect.messageId).execute();
+      break;
+    }
+    case 'message.pinned': {
+      const pins = await roomPins(trx, e.roomId);
+      // Pinning what is pinned changes nothing and takes no seq.
+      if (target === undefined || pins.some((p) => p.id === effect.messageId)) return undefined;
+      if (pins.length >= effect.maxPins) {
+        throw new ParleyError(
+          'too_many_pins',
+          `A room has at most ${effect.maxPins} pinned messages; unpin one first.`,
+        );
+      }
+      pinned = { ...quoteOf(target), pinnedBy: userJson(e.actor), pinnedAt: iso(at) };
+      await writePins(trx, e.roomId, [...pins, pinned]);
+      break;
+    }
+    case 'message.unpinned': {
+      const pins = await roomPins(trx, e.roomId);
+      if (!pins.some((p) => p.id === effect.messageId)) {
+        throw new ParleyError('invalid_request', 'The message is not pinned.');
+      }
+      await writePins(
+        trx,
+        e.roomId,
+        pins.filter((p) => p.id !== effect.messageId),
+      );
+      break;
+    }
+    case 'notice.changed': {
+      if (effect.body === null) {
+        const row = await trx
+          .selectFrom('rooms')
+          .select('notice')
+          .where('id', '=', e.roomId)
+          .executeTakeFirst();
+        // Clearing what is not there would only add noise to the room and the audit log.
+        if (row === undefined || row.notice === null)
+          throw new ParleyError('invalid_request', 'The room has no notice.');
+        notice = null;
+      } else {
+        notice = { body: effect.body, by: userJson(e.actor), at: iso(at) };
+      }
+      await trx
+        .updateTable('rooms')
+        .set({ notice: notice === null ? null : JSON.stringify(notice) })
+        .where('id', '=', e.roomId)
+        .execute();
       break;
     }
     case 'reaction.changed': {
@@ -440,6 +492,16 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       assertNever(effect);
   }
 
+  // A pinned message's quote follows the message (edited, hidden, restored); deleted, it leaves the pins.
+  if (
+    effect.type === 'message.edited' ||
+    effect.type === 'message.deleted' ||
+    effect.type === 'message.hidden' ||
+    effect.type === 'message.restored'
+  ) {
+    await refreshPin(trx, e.roomId, effect.messageId);
+  }
+
   // The same row lock (PostgreSQL) or write lock (SQLite) that message appends take for their seqs.
   const room = await trx
     .updateTable('rooms')
@@ -588,6 +650,16 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
         by,
       };
       break;
+    case 'message.pinned':
+      if (pinned === undefined) throw new ParleyError('message_not_found');
+      event = { type: effect.type, pin: pinned, by };
+      break;
+    case 'message.unpinned':
+      event = { type: effect.type, messageId: effect.messageId, by };
+      break;
+    case 'notice.changed':
+      event = { type: effect.type, notice, by };
+      break;
     default:
       assertNever(effect);
   }
@@ -622,6 +694,35 @@ export async function applyEvent(trx: Db, e: NewRoomEvent): Promise<StoredRoomEv
       .execute();
   }
   return { roomId: e.roomId, seq, createdAt: e.at.toISOString(), event };
+}
+
+async function roomPins(trx: Db, roomId: RoomId): Promise<Pin[]> {
+  const row = await trx.selectFrom('rooms').select('pins').where('id', '=', roomId).executeTakeFirst();
+  return row === undefined ? [] : parsePins(row.pins);
+}
+
+async function writePins(trx: Db, roomId: RoomId, pins: readonly Pin[]): Promise<void> {
+  await trx
+    .updateTable('rooms')
+    .set({ pins: JSON.stringify(pins) })
+    .where('id', '=', roomId)
+    .execute();
+}
+
+/** The pin of a message just changed, if it is pinned: its quote as the message is now, or gone once deleted. */
+async function refreshPin(trx: Db, roomId: RoomId, messageId: MessageId): Promise<void> {
+  const pins = await roomPins(trx, roomId);
+  const index = pins.findIndex((p) => p.id === messageId);
+  const pin = pins[index];
+  if (pin === undefined) return;
+  const row = await messageRow(trx, roomId, messageId);
+  const next =
+    row === undefined || toInt(row.deleted) !== 0
+      ? pins.filter((p) => p.id !== messageId)
+      : pins.map((p) =>
+          p.id === messageId ? { ...quoteOf(row), pinnedBy: pin.pinnedBy, pinnedAt: pin.pinnedAt } : p,
+        );
+  await writePins(trx, roomId, next);
 }
 
 async function setApproval(

@@ -110,7 +110,20 @@ export type RoomEventEffect =
        * this time, checked in the transaction. Absent: a transfer by the owner.
        */
       readonly absentBefore?: Date;
-    };
+    }
+  | {
+      readonly type: 'message.pinned';
+      readonly messageId: MessageId;
+      /**
+       * Refuses (`too_many_pins`) a pin that would give the room more than this many, checked under the
+       * room's lock. Pinning a pinned message changes nothing (no seq).
+       */
+      readonly maxPins: number;
+    }
+  /** Refused with `invalid_request` when the message is not pinned. */
+  | { readonly type: 'message.unpinned'; readonly messageId: MessageId }
+  /** The notice's text (checked by the caller), or null to clear it (refused when there is none). */
+  | { readonly type: 'notice.changed'; readonly body: string | null };
 
 export interface ReactionCaps {
   readonly emojisPerMessage: number;

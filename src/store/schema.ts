@@ -6,6 +6,8 @@ import * as z from 'zod/mini';
 import type {
   Message,
   MessageId,
+  Notice,
+  Pin,
   Reaction,
   ReplyQuote,
   RoomId,
@@ -14,7 +16,7 @@ import type {
   UserId,
 } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
-import { decodeJsonValue, UserSchema, type WordFilter } from '../protocol/index.js';
+import { decodeJsonValue, NoticeSchema, PinSchema, UserSchema, type WordFilter } from '../protocol/index.js';
 
 type Int = ColumnType<number | string, number, number>;
 
@@ -54,6 +56,10 @@ export interface RoomsTable {
   owner_id: ColumnType<string, string, string>;
   /** When the owner was last seen entering or leaving the room (epoch ms). */
   owner_seen_at: ColumnType<number | string, number, number>;
+  /** JSON {"body","by","at"} (Notice); null: none. */
+  notice: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON array of pins (Pin), oldest first; quotes kept current by the room log's events. */
+  pins: ColumnType<string, string | undefined, string>;
 }
 
 export interface MessagesTable {
@@ -310,6 +316,8 @@ export function roomFromRow(row: RoomRow): StoredRoom {
     newcomerMinutes: toInt(row.newcomer_minutes),
     newcomerMessages: toInt(row.newcomer_messages),
     approveNewcomers: toInt(row.approve_newcomers) !== 0,
+    notice: row.notice === null ? null : parseNotice(row.notice),
+    pins: parsePins(row.pins),
     epoch: row.epoch,
     ...(row.closed_at === null ? {} : { closedAt: iso(row.closed_at) }),
     ...(row.word_filter === null ? {} : { wordFilter: parseWordFilter(row.word_filter) }),
@@ -326,6 +334,21 @@ const StoredWordFilterSchema = z.object({
 export function parseWordFilter(json: string): WordFilter {
   const decoded = decodeJsonValue(StoredWordFilterSchema, json);
   return decoded.ok ? decoded.value : { mode: 'refuse', words: [] };
+}
+
+/** A room's notice as stored by this module; anything else reads as none. */
+export function parseNotice(json: string): Notice | null {
+  const decoded = decodeJsonValue(NoticeSchema, json);
+  // Checked by the schema; the ids in it are ours (brands are inward).
+  return decoded.ok ? (decoded.value as Notice) : null;
+}
+
+const StoredPinsSchema = z.array(PinSchema);
+
+/** A room's pins as stored by this module; anything else reads as none. */
+export function parsePins(json: string): Pin[] {
+  const decoded = decodeJsonValue(StoredPinsSchema, json);
+  return decoded.ok ? (decoded.value as Pin[]) : [];
 }
 
 const StoredUsersSchema = z.array(UserSchema);

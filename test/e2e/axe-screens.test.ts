@@ -1,4 +1,4 @@
-// Issue 15: zero axe violations on every screen, in English on a desktop and in Korean on a phone. The
+// Issue 15 (and 16's notice banner, Pins list and notice editor): zero axe violations on every screen, in English on a desktop and in Korean on a phone. The
 // nickname screen, the room list and a room with replies, mentions and the emoji picker are checked in
 // talk.test.ts; this suite covers the rest: a room with staff notices (the phone's Manage menu open),
 // each staff panel (settings, reports with a report, the ban form behind "Ban author", bans, audit
@@ -121,6 +121,16 @@ describe.skipIf(skip !== undefined)(
           await asOwner.send('.moderate', { action: 'mute', userId: mia.id, seconds: 600, reason: null });
           await member.page.locator('.muted-notice').waitFor({ timeout: WAIT_MS });
           await noViolations(member.page, 'muted member');
+
+          // A pin and the room's notice: the banner opened and the Pins list open (the settings panel
+          // below holds the notice's editor).
+          await asOwner.send('.moderate', { action: 'pin', messageId: id });
+          await asOwner.send('.moderate', { action: 'notice', body: 'Be kind. No spam, no ads.' });
+          await member.page.locator('.notice-banner').waitFor({ timeout: WAIT_MS });
+          await member.page.locator('.notice-toggle').click();
+          await member.page.locator('.pins-toggle').click();
+          await member.page.locator('.pins-panel li').first().waitFor({ timeout: WAIT_MS });
+          await noViolations(member.page, 'notice banner and pins');
 
           // The owner's room with its notices; on a phone, with the Manage menu open.
           await owner.page.locator('li.notice.event').first().waitFor({ timeout: WAIT_MS });

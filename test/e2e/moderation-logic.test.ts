@@ -44,6 +44,8 @@ const room: Room = {
   newcomerMinutes: 0,
   newcomerMessages: 0,
   approveNewcomers: false,
+  notice: null,
+  pins: [],
   epoch: 'e1',
 };
 

@@ -26,6 +26,8 @@ const state: RoomState = {
   newcomerMinutes: 0,
   newcomerMessages: 0,
   approveNewcomers: false,
+  notice: null,
+  pins: [],
 };
 
 describe('what a settings change changed', () => {

@@ -81,6 +81,12 @@ export function eventText(event: RoomEvent, locale: string, before?: RoomState):
         previous: displayName(event.previous),
         claimed: event.claimed,
       };
+    case 'message.pinned':
+      return { type: event.type, by: displayName(event.by), author: displayName(event.pin.author) };
+    case 'message.unpinned':
+      return { type: event.type, by: displayName(event.by) };
+    case 'notice.changed':
+      return { type: event.type, by: displayName(event.by), set: event.notice !== null };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -149,6 +155,12 @@ export function auditText(t: Strings, entry: AuditEntry, locale: string): string
     case 'message.edited':
     case 'reaction.changed':
       return t.auditEdited(by);
+    case 'message.pinned':
+      return notice({ type: entry.action, by, author: user });
+    case 'message.unpinned':
+      return notice({ type: entry.action, by });
+    case 'notice.changed':
+      return notice({ type: entry.action, by, set: details.notice !== 'cleared' });
     default: {
       const unreachable: never = entry.action;
       return unreachable;

@@ -266,6 +266,22 @@ export interface Strings {
   /** One staff menu for the panels on phones. */
   readonly manage: string;
   readonly showWholeTopic: string;
+  /** The room's notice banner and its editor (staff, in settings). */
+  readonly noticeLabel: string;
+  readonly showWholeNotice: string;
+  readonly noticeEditorLabel: string;
+  readonly noticeSave: string;
+  readonly noticeRemove: string;
+  readonly noticeSaved: string;
+  readonly noticeRemoved: string;
+  /** Pinned messages: the header button, its panel, the message actions. */
+  readonly pinsButton: (count: number) => string;
+  readonly pinsTitle: string;
+  readonly noPins: string;
+  readonly pinnedBy: (name: string) => string;
+  readonly actionPin: string;
+  readonly actionUnpin: string;
+  readonly jumpToPinned: (author: string) => string;
   /** Audit entries that are not room notices. */
   readonly auditHidden: (reporters: number | null) => string;
   readonly auditRestored: (by: string) => string;
@@ -297,6 +313,10 @@ export type NoticeText =
       readonly user: string;
     }
   | { readonly type: 'member.asked'; readonly user: string }
+  | { readonly type: 'message.pinned'; readonly by: string; readonly author: string }
+  | { readonly type: 'message.unpinned'; readonly by: string }
+  /** `set` false: cleared. */
+  | { readonly type: 'notice.changed'; readonly by: string; readonly set: boolean }
   | { readonly type: 'room.closed'; readonly by: string; readonly reason: string | null }
   | { readonly type: 'room.reopened'; readonly by: string }
   | {
@@ -718,6 +738,12 @@ const en: Strings = {
         return e.claimed
           ? `${e.owner} claimed the room: ${e.previous} was away too long, and is now a moderator`
           : `${e.previous} made ${e.owner} the owner of the room, and is now a moderator`;
+      case 'message.pinned':
+        return `${e.by} pinned a message by ${e.author}`;
+      case 'message.unpinned':
+        return `${e.by} unpinned a message`;
+      case 'notice.changed':
+        return e.set ? `${e.by} set the room notice` : `${e.by} removed the room notice`;
       default: {
         const unreachable: never = e;
         return unreachable;
@@ -730,6 +756,20 @@ const en: Strings = {
   banReportAuthor: 'Ban author',
   manage: 'Manage',
   showWholeTopic: 'Show the whole topic',
+  noticeLabel: 'Notice',
+  showWholeNotice: 'Show the whole notice',
+  noticeEditorLabel: 'Room notice (shown at the top of the room to everyone)',
+  noticeSave: 'Set notice',
+  noticeRemove: 'Clear notice',
+  noticeSaved: 'Notice saved.',
+  noticeRemoved: 'Notice removed.',
+  pinsButton: (n) => (n === 1 ? '📌 1 pinned' : `📌 ${n} pinned`),
+  pinsTitle: 'Pinned messages',
+  noPins: 'No pinned messages.',
+  pinnedBy: (name) => `pinned by ${name}`,
+  actionPin: 'Pin',
+  actionUnpin: 'Unpin',
+  jumpToPinned: (author) => `Go to the pinned message by ${author}`,
   auditHidden: (n) =>
     n === null ? 'A message was hidden after reports' : `A message was hidden after ${n} reports`,
   auditRestored: (by) => `${by} dismissed the reports and showed a message again`,
@@ -764,6 +804,7 @@ const en: Strings = {
       message_not_found: 'That message no longer exists.',
       too_many_reactions:
         'No room for that reaction: remove one of yours, or pick an emoji already on the message.',
+      too_many_pins: 'This room has as many pinned messages as it may: unpin one first.',
       not_muted: 'That person is not muted.',
       not_banned: 'That person is not banned.',
       invalid_request: 'That request was not accepted.',
@@ -1092,6 +1133,12 @@ const ko: Strings = {
         return e.claimed
           ? `${e.owner} 님이 방장 자리를 넘겨받았습니다: ${e.previous} 님이 오래 자리를 비워 관리자가 되었습니다`
           : `${e.previous} 님이 ${e.owner} 님에게 방장을 넘기고 관리자가 되었습니다`;
+      case 'message.pinned':
+        return `${e.by} 님이 ${e.author} 님의 메시지를 고정했습니다`;
+      case 'message.unpinned':
+        return `${e.by} 님이 메시지 고정을 해제했습니다`;
+      case 'notice.changed':
+        return e.set ? `${e.by} 님이 공지를 등록했습니다` : `${e.by} 님이 공지를 내렸습니다`;
       default: {
         const unreachable: never = e;
         return unreachable;
@@ -1104,6 +1151,20 @@ const ko: Strings = {
   banReportAuthor: '작성자 차단',
   manage: '관리',
   showWholeTopic: '주제 전체 보기',
+  noticeLabel: '공지',
+  showWholeNotice: '공지 전체 보기',
+  noticeEditorLabel: '방 공지 (방 맨 위에 모두에게 보입니다)',
+  noticeSave: '공지 등록',
+  noticeRemove: '공지 내리기',
+  noticeSaved: '공지를 저장했습니다.',
+  noticeRemoved: '공지를 내렸습니다.',
+  pinsButton: (n) => `📌 고정 ${n}`,
+  pinsTitle: '고정된 메시지',
+  noPins: '고정된 메시지가 없습니다.',
+  pinnedBy: (name) => `${name} 님이 고정`,
+  actionPin: '고정',
+  actionUnpin: '고정 해제',
+  jumpToPinned: (author) => `${author} 님의 고정된 메시지로 이동`,
   auditHidden: (n) => (n === null ? '신고로 메시지가 가려졌습니다' : `신고 ${n}건으로 메시지가 가려졌습니다`),
   auditRestored: (by) => `${by} 님이 신고를 기각하고 메시지를 다시 보이게 했습니다`,
   auditEdited: (by) => `${by} 님이 메시지를 수정했습니다`,
@@ -1136,6 +1197,7 @@ const ko: Strings = {
       edit_window_closed: '수정하거나 삭제할 수 있는 시간이 지났습니다.',
       message_not_found: '그 메시지는 더 이상 없습니다.',
       too_many_reactions: '그 반응은 더 달 수 없습니다. 내 반응 하나를 빼거나 이미 달린 이모지를 고르세요.',
+      too_many_pins: '이 방에는 더 고정할 수 없습니다. 고정된 메시지 하나를 먼저 해제하세요.',
       not_muted: '그 사람은 채팅 금지 상태가 아닙니다.',
       not_banned: '그 사람은 차단 상태가 아닙니다.',
       invalid_request: '요청이 받아들여지지 않았습니다.',

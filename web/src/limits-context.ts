@@ -10,6 +10,8 @@ export const DEFAULT_LIMITS: ClientLimits = {
   editWindowSeconds: 900,
   historyPageMax: 200,
   historyPageDefault: 50,
+  noticeMaxChars: 500,
+  maxPinsPerRoom: 5,
 };
 
 export const LimitsContext = createContext<ClientLimits>(DEFAULT_LIMITS);

@@ -217,6 +217,9 @@ export function isNoticeEvent(
     case 'room.closed':
     case 'room.reopened':
     case 'owner.changed':
+    case 'message.pinned':
+    case 'message.unpinned':
+    case 'notice.changed':
       return true;
     default: {
       const unreachable: never = event;

@@ -37,6 +37,8 @@ export interface MessageItemProps {
   readonly onReply: (message: Message) => void;
   /** Shows the message with this seq (loading older history if needed) and marks it for a moment. */
   readonly onJump: (seq: number) => Promise<void>;
+  /** In the room's pins: staff are offered Unpin instead of Pin. */
+  readonly pinned?: boolean;
 }
 
 /** Bodies longer than this (characters or lines) fold to a few lines behind "Show more". */
@@ -61,6 +63,7 @@ export function MessageItem({
   act,
   onReply,
   onJump,
+  pinned = false,
 }: MessageItemProps) {
   const { t } = useI18n();
   const { editWindowSeconds } = useLimits();
@@ -88,6 +91,15 @@ export function MessageItem({
   if (!deleted) {
     items.push({ key: 'reply', label: t.actionReply, onSelect: () => onReply(message) });
     items.push({ key: 'react', label: t.actionReact, onSelect: () => setMode('react') });
+    if (staff) {
+      // Beside the harmless items: Delete stays last, where a menu's destructive choices go.
+      const action = pinned ? 'unpin' : 'pin';
+      items.push({
+        key: action,
+        label: pinned ? t.actionUnpin : t.actionPin,
+        onSelect: () => void run('moderate', { action, messageId: message.id }),
+      });
+    }
     // The edit window is the server's to enforce; this only hides choices that would surely be refused.
     const editable = own && withinEditWindow(message.createdAt, Date.now(), editWindowSeconds);
     if (editable) items.push({ key: 'edit', label: t.actionEdit, onSelect: () => setMode('edit') });

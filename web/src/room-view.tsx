@@ -48,7 +48,9 @@ import {
 import { type Act, MessageItem, type RoomCommand } from './message-item.js';
 import { MessageText } from './message-text.js';
 import { SanctionForm } from './moderation-forms.js';
+import { NoticeBanner, NoticeForm } from './notice-banner.js';
 import { canSanction, roleIn } from './permissions.js';
+import { PinsPanel } from './pins-panel.js';
 import { roomAfter } from './room-after.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import {
@@ -950,6 +952,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
             ) : null}
           </p>
         )}
+        {current === undefined ? null : (
+          <PinsPanel pins={current.pins} staff={staff} act={act} onJump={jumpTo} />
+        )}
         {current === undefined ? null : <SharePanel roomId={roomId} roomName={current.name} />}
         {myRole === 'moderator' && ownerAway ? (
           <p class="owner-away">
@@ -994,6 +999,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           </div>
         )}
       </div>
+      {current === undefined || current.notice === null ? null : <NoticeBanner notice={current.notice} />}
       {openPanel === undefined || current === undefined ? null : (
         <section id="room-panel" class="room-panel" aria-label={openPanel.label}>
           <div class="panel-head">
@@ -1005,6 +1011,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           {openPanel.name === 'settings' ? (
             <>
               <SettingsPanel room={current} act={act} />
+              <NoticeForm notice={current.notice} act={act} />
               <WordFilterForm token={session.token} roomId={roomId} act={act} />
             </>
           ) : openPanel.name === 'reports' ? (
@@ -1070,6 +1077,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                       act={act}
                       onReply={startReply}
                       onJump={jumpTo}
+                      pinned={current?.pins.some((p) => p.id === entry.message.id) === true}
                     />
                   </Fragment>
                 ) : (
