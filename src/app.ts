@@ -14,6 +14,7 @@ import { Identity } from './chat/identity.js';
 import { CodeHasher } from './chat/identity-codes.js';
 import type { User } from './chat/model.js';
 import { PasswordHasher } from './chat/password-hasher.js';
+import { ReaderKeys } from './chat/reader-keys.js';
 import { RoomAccess } from './chat/room-access.js';
 import { RoomDomain } from './chat/room-domain.js';
 import type { RoomOutput } from './chat/room-output.js';
@@ -310,6 +311,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
       output: observedOutput(brokerRoomOutput(broker), metrics, clock),
       cacheTtls: config.caches,
       operators: config.operators,
+      readerKeys: new ReaderKeys(secret),
     });
     serverPolicy = rooms.serverPolicy;
     // On every node: an identity just banned server-wide loses its open connections.

@@ -153,6 +153,11 @@ const ENV_SCHEMA = {
   /** Largest history page (HTTP `limit`, replay and resume reads), and the page size without `limit`. */
   HISTORY_PAGE_MAX: integer(1, 10_000).default(200),
   HISTORY_PAGE_DEFAULT: integer(1, 10_000).default(50),
+  /**
+   * Read counts: rooms with up to this many members (read markers) send each read live and show how
+   * many have not read each message; larger rooms show "read by N" on request. 0: no live reads.
+   */
+  READ_COUNTS_MAX_MEMBERS: integer(0, 10_000).default(100),
   /** Latest messages each node keeps per active room, so history reads skip the store. */
   ROOM_RECENT_MESSAGES: integer(1, 100_000).default(200),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
@@ -366,6 +371,7 @@ export interface Limits {
   readonly typingBurst: number;
   readonly historyPageMax: number;
   readonly historyPageDefault: number;
+  readonly readCountsMaxMembers: number;
   readonly roomRecentMessages: number;
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
@@ -602,6 +608,7 @@ function toConfig(env: Env): Config {
       typingBurst: env.TYPING_BURST,
       historyPageMax: env.HISTORY_PAGE_MAX,
       historyPageDefault: env.HISTORY_PAGE_DEFAULT,
+      readCountsMaxMembers: env.READ_COUNTS_MAX_MEMBERS,
       roomRecentMessages: env.ROOM_RECENT_MESSAGES,
       refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
       refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,

@@ -269,6 +269,7 @@ describe('the descriptions served by a running server', () => {
     const page = await expectAnswer('GET /api/rooms/:id/messages', {}, at('x /api/rooms/:id/messages'));
     const messageId = String(asJson((page.messages as unknown[])[0]).id);
     await expectAnswer('GET /api/rooms/:id/members', {}, at('x /api/rooms/:id/members'));
+    await expectAnswer('GET /api/rooms/:id/reads', {}, at('x /api/rooms/:id/reads'));
     for (const key of [
       'GET /api/rooms/:id/audit',
       'GET /api/rooms/:id/reports',

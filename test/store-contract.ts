@@ -1033,6 +1033,42 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(await store.listReaders(room.id, 2)).toEqual(sorted.slice(0, 2));
         expect(await store.listReaders(room.id, 10)).toEqual(sorted);
       });
+
+      it('sums up how far a room is read: each marker in a small room, counts per seq in a large one', async () => {
+        const room = await store.createRoom(newRoom('read counts'));
+        for (let i = 0; i < 5; i++) await store.appendMessage(newMessage(room.id, `m${i}`));
+        const [a, b, c] = [user('a'), user('b'), user('c')];
+        await store.markRead(a.id, room.id, 5);
+        await store.markRead(b.id, room.id, 3);
+        await store.markRead(c.id, room.id, 3);
+        expect(await store.countReaders(room.id)).toBe(3);
+        const small = await store.readSummary(room.id, 3, 0);
+        expect(small.members).toBe(3);
+        expect(small.readBy).toBeUndefined();
+        expect([...(small.markers ?? [])].sort((x, y) => x.userId.localeCompare(y.userId))).toEqual(
+          [
+            { userId: a.id, seq: 5 },
+            { userId: b.id, seq: 3 },
+            { userId: c.id, seq: 3 },
+          ].sort((x, y) => x.userId.localeCompare(y.userId)),
+        );
+        // Above the size: counts per seq, highest first, from the given seq on; the rest only in members.
+        await store.markRead(user('d').id, room.id, 1);
+        expect(await store.readSummary(room.id, 3, 2)).toEqual({
+          members: 4,
+          readBy: [
+            { seq: 5, count: 1 },
+            { seq: 3, count: 2 },
+          ],
+        });
+        expect(await store.readSummary(room.id, 3, 0)).toMatchObject({
+          readBy: [
+            { seq: 5, count: 1 },
+            { seq: 3, count: 2 },
+            { seq: 1, count: 1 },
+          ],
+        });
+      });
     });
 
     describe('lifecycle', () => {

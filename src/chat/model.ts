@@ -23,10 +23,13 @@ export function isRoomId(value: string): value is RoomId {
 }
 
 /** Who came, went or is typing in a room, as every subscriber of its presence topic reads it. */
-export interface PresenceEvent {
-  readonly type: 'join' | 'leave' | 'typing';
-  readonly user: User;
-}
+export type PresenceEvent =
+  | { readonly type: 'join' | 'leave' | 'typing'; readonly user: User }
+  /**
+   * A member read up to `seq` (read counts, in rooms up to READ_COUNTS_MAX_MEMBERS). `reader` is a key
+   * of the member for this room alone: counts need to tell members apart, never who they are.
+   */
+  | { readonly type: 'read'; readonly reader: string; readonly seq: number };
 
 /** A room as stored; `online` is added from presence when shown. Times are ISO-8601 strings. */
 export interface StoredRoom {

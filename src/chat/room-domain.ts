@@ -4,6 +4,7 @@
 // its parts; it hands what this node must deliver to the RoomOutput it was built with. Knows no
 // transport.
 
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Bus, Cache, PresenceRegistry, RateLimiter } from '../cluster/bus.js';
@@ -22,6 +23,7 @@ import { Ownership } from './ownership.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { Permissions } from './permissions.js';
 import { ReadMarkers } from './read-markers.js';
+import { ReaderKeys } from './reader-keys.js';
 import { Reports } from './reports.js';
 import type { RoomAccess } from './room-access.js';
 import { RoomCache } from './room-cache.js';
@@ -51,6 +53,7 @@ export type RoomLimits = Pick<
   | 'typingBurst'
   | 'historyPageMax'
   | 'historyPageDefault'
+  | 'readCountsMaxMembers'
   | 'roomRecentMessages'
   | 'kickCooldownSeconds'
   | 'maxPinsPerRoom'
@@ -81,6 +84,8 @@ export interface RoomDomainDependencies {
   readonly output: RoomOutput;
   /** Operators, word-filter sizes, report threshold; absent: no operators and the documented defaults. */
   readonly operators?: OperatorConfig | undefined;
+  /** Keys for read counts (from the token secret, the same on every node); absent: a key of this process. */
+  readonly readerKeys?: ReaderKeys | undefined;
 }
 
 /** The documented defaults (docs/configuration.md), with no operator configured. */
@@ -261,7 +266,13 @@ export class RoomDomain {
       reports: this.#reports,
       maxCombiningMarks: limits.maxCombiningMarks,
     });
-    this.readMarkers = new ReadMarkers({ store, permissions: this.permissions });
+    this.readMarkers = new ReadMarkers({
+      store,
+      permissions: this.permissions,
+      bus: deps.bus,
+      readerKeys: deps.readerKeys ?? new ReaderKeys(randomBytes(32)),
+      readCountsMaxMembers: limits.readCountsMaxMembers,
+    });
   }
 
   /** Listens for what other nodes publish to the domain (policy invalidations, mention notices). */

@@ -216,7 +216,10 @@ const schema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('presence'),
     roomId,
-    event: z.object({ type: z.enum(['join', 'leave', 'typing']), user }),
+    event: z.union([
+      z.object({ type: z.enum(['join', 'leave', 'typing']), user }),
+      z.object({ type: z.literal('read'), reader: z.string().max(64), seq: z.number().int().nonnegative() }),
+    ]),
   }),
   z.object({
     kind: z.literal('mention'),

@@ -44,6 +44,7 @@ import {
   LiftServerBanBodySchema,
   MessageRefBodySchema,
   OperatorAuditQuerySchema,
+  ReadsQuerySchema,
   RenameBodySchema,
   ReportsQuerySchema,
   RoomsQuerySchema,
@@ -367,6 +368,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => {
     await requireFullAccess(request, request.params.id);
     return { members: await rooms.membership.members(request.params.id) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/reads', async (request) => {
+    await requireFullAccess(request, request.params.id);
+    const { from } = parse(ReadsQuerySchema, request.query);
+    return rooms.readMarkers.summary(parseRoomId(request.params.id), from);
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/audit', async (request) => {

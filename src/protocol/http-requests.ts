@@ -70,6 +70,10 @@ export function historyQuerySchema(pages: HistoryPageBounds) {
 }
 export type HistoryQuery = Wire<ReturnType<typeof historyQuerySchema>>;
 
+/** `GET /api/rooms/:id/reads?from`: counts per seq from this seq on (large rooms); nothing else. */
+export const ReadsQuerySchema = z.strictObject({ from: z._default(seq('from'), 0) });
+export type ReadsQuery = Wire<typeof ReadsQuerySchema>;
+
 /** `GET /api/rooms?q&limit&cursor`. */
 export const RoomsQuerySchema = z.object({
   q: z.optional(text('q', 200)),

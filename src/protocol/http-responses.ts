@@ -71,6 +71,20 @@ export type MessagesPage = Wire<typeof MessagesPageSchema>;
 export const MembersSchema = z.object({ members: z.array(UserSchema) });
 export type Members = Wire<typeof MembersSchema>;
 
+/**
+ * `GET /api/rooms/:id/reads`: how far the room is read, for read counts. `live`: a small room (up to
+ * READ_COUNTS_MAX_MEMBERS): `markers` has every member's marker under a key of this room, and each read
+ * comes live on the presence topic. Else `readBy`: how many markers stand at each seq from `from` on,
+ * highest first (markers below it count only in `members`); read again for news.
+ */
+export const ReadSummarySchema = z.object({
+  members: count,
+  live: z.boolean(),
+  markers: z.optional(z.array(z.object({ reader: z.string(), seq: count }))),
+  readBy: z.optional(z.array(z.object({ seq: count, count }))),
+});
+export type ReadSummary = Wire<typeof ReadSummarySchema>;
+
 export const UnreadRoomSchema = z.object({
   roomId: z.string(),
   name: z.string(),

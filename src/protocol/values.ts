@@ -150,6 +150,11 @@ export const PresenceEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('join'), user: UserSchema }),
   z.object({ type: z.literal('leave'), user: UserSchema }),
   z.object({ type: z.literal('typing'), user: UserSchema }),
+  /**
+   * A member read up to `seq` (rooms up to READ_COUNTS_MAX_MEMBERS): `reader` names the member for this
+   * room alone (a keyed hash), so clients count readers without learning who read what.
+   */
+  z.object({ type: z.literal('read'), reader: z.string(), seq: z.number().check(z.int(), z.minimum(0)) }),
 ]);
 export type PresenceEvent = Wire<typeof PresenceEventSchema>;
 

@@ -259,7 +259,12 @@ export function stompDestinations(): readonly StompDestinationSpec[] {
         { name: 'room-grant', required: false, description: 'A room grant.' },
       ],
       messages: [
-        { name: 'presence', summary: 'join, leave or typing.', headers: [], payload: PresenceEventSchema },
+        {
+          name: 'presence',
+          summary: 'join, leave, typing, or read (read counts, small rooms).',
+          headers: [],
+          payload: PresenceEventSchema,
+        },
       ],
       errors: ['room_not_found', 'room_closed', 'wrong_password', 'banned', 'unknown_destination'],
     },

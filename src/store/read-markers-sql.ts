@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { RoomId, UserId } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 import { type Database, toInt } from './schema.js';
-import type { UnreadRoom } from './store.js';
+import type { ReadSummary, UnreadRoom } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -91,4 +91,58 @@ export async function listReaders(db: Db, roomId: RoomId, limit: number): Promis
     .limit(limit)
     .execute();
   return rows.map((r) => r.user_id as UserId);
+}
+
+/**
+ * How far the room has been read: every member's marker while there are at most `maxMarkers` of them,
+ * else how many markers stand at each seq from `fromSeq` on (the rest are below it).
+ */
+export async function readSummary(
+  db: Db,
+  roomId: RoomId,
+  maxMarkers: number,
+  fromSeq: number,
+): Promise<ReadSummary> {
+  const rows = await db
+    .selectFrom('read_markers')
+    .select(['user_id', 'last_read_seq'])
+    .where('room_id', '=', roomId)
+    .orderBy('user_id')
+    .limit(maxMarkers + 1)
+    .execute();
+  if (rows.length <= maxMarkers) {
+    return {
+      members: rows.length,
+      markers: rows.map((r) => ({ userId: r.user_id as UserId, seq: toInt(r.last_read_seq) })),
+    };
+  }
+  const [total, groups] = await Promise.all([
+    db
+      .selectFrom('read_markers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('room_id', '=', roomId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('read_markers')
+      .select((eb) => ['last_read_seq', eb.fn.countAll().as('n')])
+      .where('room_id', '=', roomId)
+      .where('last_read_seq', '>=', fromSeq)
+      .groupBy('last_read_seq')
+      .orderBy('last_read_seq', 'desc')
+      .execute(),
+  ]);
+  return {
+    members: toInt(total.n),
+    readBy: groups.map((g) => ({ seq: toInt(g.last_read_seq), count: toInt(g.n) })),
+  };
+}
+
+/** How many members hold a read marker in the room. */
+export async function countReaders(db: Db, roomId: RoomId): Promise<number> {
+  const row = await db
+    .selectFrom('read_markers')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('room_id', '=', roomId)
+    .executeTakeFirstOrThrow();
+  return toInt(row.n);
 }

@@ -45,6 +45,7 @@ import type {
   NewRoomEvent,
   OperatorAuditRecord,
   OperatorRoom,
+  ReadSummary,
   Report,
   ReportQueueItem,
   RoomPage,
@@ -446,6 +447,16 @@ export abstract class SqlStore implements Store {
   async listReaders(roomId: RoomId, limit: number): Promise<UserId[]> {
     this.#assertOpen();
     return this.#guard(() => markers.listReaders(this.db, roomId, checkLimit(limit)));
+  }
+
+  async readSummary(roomId: RoomId, maxMarkers: number, fromSeq: number): Promise<ReadSummary> {
+    this.#assertOpen();
+    return this.#guard(() => markers.readSummary(this.db, roomId, checkLimit(maxMarkers), fromSeq));
+  }
+
+  async countReaders(roomId: RoomId): Promise<number> {
+    this.#assertOpen();
+    return this.#guard(() => markers.countReaders(this.db, roomId));
   }
 
   async findTokensValidAfter(userId: UserId): Promise<Date | undefined> {

@@ -375,6 +375,20 @@ export interface ReadMarkers {
   forgetRead(userId: UserId, roomId: RoomId): Promise<boolean>;
   /** Up to `limit` users holding a read marker in the room (its followers), in user id order. */
   listReaders(roomId: RoomId, limit: number): Promise<UserId[]>;
+  /** How far the room has been read (see ReadSummary): each marker up to `maxMarkers`, else counts per seq. */
+  readSummary(roomId: RoomId, maxMarkers: number, fromSeq: number): Promise<ReadSummary>;
+  countReaders(roomId: RoomId): Promise<number>;
+}
+
+/**
+ * How far a room has been read, for read counts: with at most a configured number of members, each
+ * member's marker (`markers`); above it, how many markers stand at each seq from a given one (`readBy`,
+ * highest first; markers below it are only in `members`).
+ */
+export interface ReadSummary {
+  readonly members: number;
+  readonly markers?: readonly { readonly userId: UserId; readonly seq: number }[];
+  readonly readBy?: readonly { readonly seq: number; readonly count: number }[];
 }
 
 /**
