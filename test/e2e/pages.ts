@@ -35,3 +35,19 @@ export async function say(page: Page, text: string): Promise<void> {
 export function messageWith(page: Page, text: string): Locator {
   return page.getByRole('log').locator('li[data-seq]').filter({ hasText: text });
 }
+
+/** Signs in through the Korean nickname screen. */
+export async function signInKorean(page: Page, url: string, nickname: string): Promise<void> {
+  await page.goto(url);
+  const field = page.getByLabel('닉네임');
+  await field.fill(nickname);
+  await field.press('Enter');
+  await page.getByLabel('방 이름').waitFor();
+}
+
+/** Opens a room in the Korean client and waits until it is connected. */
+export async function enterRoomKorean(page: Page, url: string, roomId: string, name: string): Promise<void> {
+  await page.goto(`${url}/rooms/${roomId}`);
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+  await page.getByRole('status').getByText('연결됨').waitFor({ timeout: WAIT_MS });
+}

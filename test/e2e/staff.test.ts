@@ -17,23 +17,17 @@ import {
   type TestServer,
   withServerAndBrowser,
 } from './harness.js';
-import { createRoomInUi, enterRoom, messageWith, say, WAIT_MS } from './pages.js';
+import {
+  createRoomInUi,
+  enterRoom,
+  enterRoomKorean,
+  messageWith,
+  say,
+  signInKorean,
+  WAIT_MS,
+} from './pages.js';
 
 const skip = browserUnavailable();
-
-async function signInKorean(page: Page, url: string, nickname: string): Promise<void> {
-  await page.goto(url);
-  const field = page.getByLabel('닉네임');
-  await field.fill(nickname);
-  await field.press('Enter');
-  await page.getByLabel('방 이름').waitFor();
-}
-
-async function enterRoomKorean(page: Page, url: string, roomId: string, name: string): Promise<void> {
-  await page.goto(`${url}/rooms/${roomId}`);
-  await page.getByRole('heading', { name, level: 1 }).waitFor();
-  await page.getByRole('status').getByText('연결됨').waitFor({ timeout: WAIT_MS });
-}
 
 /** The signed-in user of a page, as the app stored it. */
 async function selfOf(page: Page): Promise<{ id: string; nickname: string; tag: string }> {

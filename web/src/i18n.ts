@@ -124,6 +124,10 @@ export interface Strings {
   readonly save: string;
   readonly editLabel: string;
   readonly edited: string;
+  /** Beside a message: how many members have not read it yet (the visible text is the number). */
+  readonly notReadBy: (n: number) => string;
+  /** Beside one's own message in a large room. */
+  readonly readBy: (n: number) => string;
   readonly deletedMessage: string;
   readonly replyingTo: (who: string) => string;
   readonly cancelReply: string;
@@ -547,6 +551,8 @@ const en: Strings = {
   save: 'Save',
   editLabel: 'Edit text',
   edited: '(edited)',
+  notReadBy: (n) => (n === 1 ? 'Not read by 1 member' : `Not read by ${n} members`),
+  readBy: (n) => `Read by ${n}`,
   deletedMessage: 'This message was deleted.',
   replyingTo: (who) => `Replying to ${who}`,
   cancelReply: 'Cancel reply',
@@ -949,6 +955,8 @@ const ko: Strings = {
   save: '저장',
   editLabel: '수정할 내용',
   edited: '(수정됨)',
+  notReadBy: (n) => `${n}명 안 읽음`,
+  readBy: (n) => `${n}명 읽음`,
   deletedMessage: '삭제된 메시지입니다.',
   replyingTo: (who) => `${who} 님에게 답장`,
   cancelReply: '답장 취소',

@@ -39,6 +39,8 @@ export interface MessageItemProps {
   readonly onJump: (seq: number) => Promise<void>;
   /** In the room's pins: staff are offered Unpin instead of Pin. */
   readonly pinned?: boolean;
+  /** Read counts: members yet to read it (small rooms), or how many read it (large rooms, own messages). */
+  readonly readCount?: { readonly unread: number } | { readonly readBy: number } | undefined;
 }
 
 /** Bodies longer than this (characters or lines) fold to a few lines behind "Show more". */
@@ -64,6 +66,7 @@ export function MessageItem({
   onReply,
   onJump,
   pinned = false,
+  readCount,
 }: MessageItemProps) {
   const { t } = useI18n();
   const { editWindowSeconds } = useLimits();
@@ -130,6 +133,14 @@ export function MessageItem({
           <span class="role">{authorRole === 'owner' ? t.owner : t.moderator}</span>
         )}
         <time dateTime={message.createdAt}>{formatMessageTime(message.createdAt, locale, nowMs)}</time>
+        {readCount !== undefined && 'unread' in readCount && readCount.unread > 0 && !deleted ? (
+          <span class="read-count" role="img" aria-label={t.notReadBy(readCount.unread)}>
+            {readCount.unread}
+          </span>
+        ) : null}
+        {readCount !== undefined && 'readBy' in readCount && message.author.id === self.id && !deleted ? (
+          <span class="read-count">{t.readBy(readCount.readBy)}</span>
+        ) : null}
         {message.editedAt !== undefined && !deleted ? (
           <span class="edited" title={message.editedAt}>
             {t.edited}

@@ -51,6 +51,7 @@ import { SanctionForm } from './moderation-forms.js';
 import { NoticeBanner, NoticeForm } from './notice-banner.js';
 import { canSanction, roleIn } from './permissions.js';
 import { PinsPanel } from './pins-panel.js';
+import { applyRead, fromSummary, type ReadCounts, readCountOf, withHeard } from './read-counts.js';
 import { roomAfter } from './room-after.js';
 import { forgetGrant, loadGrant, saveGrant } from './room-grants.js';
 import {
@@ -87,6 +88,8 @@ const READ_MARK_RETRIES = 5;
  * come back without news: their join is silent. Whoever is still away this long after is said to have left.
  */
 const RETURN_GRACE_MS = 30_000;
+/** How often a large room's read counts (not sent live) are read again. */
+const READ_COUNTS_REFRESH_MS = 60_000;
 /** How often a moderator's client asks again whether the owner is away long enough to be claimed. */
 const OWNERSHIP_RECHECK_MS = 5 * 60_000;
 
@@ -134,6 +137,8 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
   const [attempt, setAttempt] = useState(0);
   const [log, setLog] = useState<LogState>(emptyLog);
   const [members, setMembers] = useState<readonly User[]>([]);
+  // How far the room is read (read counts beside messages): see read-counts.ts.
+  const [readCounts, setReadCounts] = useState<ReadCounts | undefined>(undefined);
   const [typists, setTypists] = useState<ReadonlyMap<string, Typist>>(new Map());
   const [hasOlder, setHasOlder] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -468,6 +473,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     const readMembers = (): void => {
       const heard: { joined: boolean; user: User }[] = [];
       heardDuringRead = heard;
+      api.readSummary(roomId, auth()).then(
+        (summary) => setReadCounts((heard) => withHeard(fromSummary(summary), heard)),
+        () => undefined,
+      );
       api.listMembers(roomId, auth()).then(
         (fresh) => {
           if (heardDuringRead !== heard) return; // a newer read (after a reconnect) answers instead
@@ -490,6 +499,10 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
       (body) => {
         const event = frameBody(PresenceEventSchema, body);
         if (event === undefined) return;
+        if (event.type === 'read') {
+          setReadCounts((current) => applyRead(current, event.reader, event.seq));
+          return;
+        }
         const { user } = event;
         if (event.type !== 'typing') heardDuringRead?.push({ joined: event.type === 'join', user });
         switch (event.type) {
@@ -567,6 +580,21 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
     };
     // joinKey: "Rejoin" and a password attempt subscribe afresh.
   }, [history, roomId, connection, update, dispatch, selfId, gate.kind, joinKey, auth]);
+
+  // Large rooms send no read live: their counts are read again now and then, from the oldest message
+  // shown on.
+  const countsLive = readCounts?.live;
+  useEffect(() => {
+    if (countsLive !== false) return;
+    const timer = setInterval(() => {
+      const oldest = logRef.current.messages[0]?.seq ?? 0;
+      api.readSummary(roomId, auth(), oldest).then(
+        (summary) => setReadCounts(fromSummary(summary)),
+        () => undefined,
+      );
+    }, READ_COUNTS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [countsLive, roomId, auth]);
 
   // Typing notices expire on their own; one timer for the soonest.
   useEffect(() => {
@@ -1078,6 +1106,7 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
                       onReply={startReply}
                       onJump={jumpTo}
                       pinned={current?.pins.some((p) => p.id === entry.message.id) === true}
+                      readCount={readCountOf(readCounts, entry.message.seq)}
                     />
                   </Fragment>
                 ) : (

@@ -25,6 +25,8 @@ import {
   type Message,
   MessagesPageSchema,
   type Mute,
+  type ReadSummary,
+  ReadSummarySchema,
   MutesSchema,
   type OperatorSession,
   OperatorSessionSchema,
@@ -310,6 +312,15 @@ export class ParleyHttp {
         token,
       },
     );
+  }
+
+  /**
+   * How far the room is read, for read counts: every member's marker (small rooms, `live`: then apply
+   * the feed's `read` events), else counts per seq from `from` on.
+   */
+  async readSummary(roomId: string, auth: RoomAuth = {}, from = 0): Promise<ReadSummary> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/reads${from > 0 ? `?from=${from}` : ''}`;
+    return this.#request('GET', path, ReadSummarySchema, auth);
   }
 
   /** Staff: mutes in force, soonest ending first. */

@@ -31,6 +31,11 @@ export interface RoomFeedEvents {
   /** Someone came or went (typing notices are `typing`). */
   presence: Extract<PresenceEvent, { readonly type: 'join' | 'leave' }>;
   typing: User;
+  /**
+   * A member read up to `seq` (rooms up to the server's READ_COUNTS_MAX_MEMBERS): `reader` tells members
+   * apart for read counts, never who they are. Start from `http.readSummary` and apply these over it.
+   */
+  read: { readonly reader: string; readonly seq: number };
   /** Who is online, read again every time presence goes live (each reconnect): replace your list. */
   members: readonly User[];
   /** The room subscription is live (after joining and after every resume). */
@@ -322,6 +327,7 @@ export class RoomFeed extends Emitter<RoomFeedEvents> {
     const event = frameBody(PresenceEventSchema, body);
     if (event === undefined) return;
     if (event.type === 'typing') this.emit('typing', event.user);
+    else if (event.type === 'read') this.emit('read', { reader: event.reader, seq: event.seq });
     else this.emit('presence', event);
   }
 
