@@ -186,8 +186,9 @@ describe.each(engines)('room events in the %s store', (engine) => {
     const reader = 'reader' as UserId;
     await store.appendMessage(newMessage(room.id, 'one'));
     await store.appendMessage(newMessage(room.id, 'two'));
-    expect(await store.markRead(reader, room.id, 3)).toBe(3);
-    expect(await store.markRead(reader, room.id, 1)).toBe(3);
+    expect(await store.markRead(reader, room.id, 3)).toEqual({ lastReadSeq: 3, raised: true });
+    expect(await store.markRead(reader, room.id, 1)).toEqual({ lastReadSeq: 3, raised: false });
+    expect(await store.markRead(reader, room.id, 3)).toEqual({ lastReadSeq: 3, raised: false });
     expect(await store.listUnread(reader)).toEqual([
       { roomId: room.id, name: room.name, lastReadSeq: 3, unread: 1, mentions: 0 },
     ]);

@@ -58,6 +58,11 @@ describe.each(backends)('read counts on %s', (backend) => {
       expect(String(key)).not.toMatch(/ann|ben/);
     }
     await eventually(() => expect(reads(b.presence)).toHaveLength(3));
+    // A read that raises nothing is no news: repeating it must not fan out to the room.
+    for (let i = 0; i < 5; i++) await send(b.client, `/app/rooms.${room.id}.read`, { seq: 3 });
+    await send(a.client, `/app/rooms.${room.id}.read`, { seq: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reads(a.presence)).toHaveLength(3);
 
     const summary = await getWithToken(`${parley.url}/api/rooms/${room.id}/reads`, ben.token);
     expect(summary.status).toBe(200);

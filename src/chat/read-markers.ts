@@ -38,9 +38,10 @@ export class ReadMarkers {
   async markRead(user: User, command: Extract<RoomCommand, { readonly kind: 'read' }>): Promise<number> {
     // From the store, not the policy cache: the clamp needs the room's current lastSeq.
     const room = await this.#permissions.currentRoom(command.roomId);
-    const seq = await this.#store.markRead(user.id, room.id, Math.min(command.seq, room.lastSeq));
-    await this.#announce(room.id, user, seq);
-    return seq;
+    const marked = await this.#store.markRead(user.id, room.id, Math.min(command.seq, room.lastSeq));
+    // Only a marker that rose is news: a repeated or lower read must not fan out to the room.
+    if (marked.raised) await this.#announce(room.id, user, marked.lastReadSeq);
+    return marked.lastReadSeq;
   }
 
   /**

@@ -3,14 +3,14 @@ import type { Kysely } from 'kysely';
 import type { RoomId, UserId } from '../chat/model.js';
 import { ParleyError } from '../errors.js';
 import { type Database, toInt } from './schema.js';
-import type { ReadSummary, UnreadRoom } from './store.js';
+import type { MarkedRead, ReadSummary, UnreadRoom } from './store.js';
 
 type Db = Kysely<Database>;
 
-export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: number): Promise<number> {
+export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: number): Promise<MarkedRead> {
   const exists = await db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
   if (exists === undefined) throw new ParleyError('room_not_found');
-  await db
+  const written = await db
     .insertInto('read_markers')
     .values({ user_id: userId, room_id: roomId, last_read_seq: seq })
     .onConflict((oc) =>
@@ -19,14 +19,18 @@ export async function markRead(db: Db, userId: UserId, roomId: RoomId, seq: numb
         .doUpdateSet({ last_read_seq: seq })
         .where('read_markers.last_read_seq', '<', seq),
     )
-    .execute();
+    .executeTakeFirst();
   const row = await db
     .selectFrom('read_markers')
     .select('last_read_seq')
     .where('user_id', '=', userId)
     .where('room_id', '=', roomId)
     .executeTakeFirstOrThrow();
-  return toInt(row.last_read_seq);
+  // A new marker or a higher one: a row was written (a lower or equal seq writes none).
+  return {
+    lastReadSeq: toInt(row.last_read_seq),
+    raised: Number(written.numInsertedOrUpdatedRows ?? 0n) > 0,
+  };
 }
 
 /** A kicked or banned member's marker goes: the room's unread count must not tell them what is said. */

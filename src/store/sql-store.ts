@@ -35,6 +35,7 @@ import type {
   Ban,
   BannedAddress,
   IssuedCodeRecord,
+  MarkedRead,
   MemberSanctions,
   MessageRange,
   Mute,
@@ -427,7 +428,7 @@ export abstract class SqlStore implements Store {
     return this.#guard(() => operators.listOperatorAudit(this.db, checkLimit(limit)));
   }
 
-  async markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number> {
+  async markRead(userId: UserId, roomId: RoomId, seq: number): Promise<MarkedRead> {
     this.#assertOpen();
     if (!Number.isSafeInteger(seq) || seq < 0)
       throw new ParleyError('invalid_request', 'A seq must be a non-negative integer.');

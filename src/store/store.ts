@@ -369,7 +369,7 @@ export interface OperatorRecords {
 
 export interface ReadMarkers {
   /** Raises the user's last read seq in the room (never lowers it); returns the stored value. */
-  markRead(userId: UserId, roomId: RoomId, seq: number): Promise<number>;
+  markRead(userId: UserId, roomId: RoomId, seq: number): Promise<MarkedRead>;
   listUnread(userId: UserId): Promise<UnreadRoom[]>;
   /** Leaves a room: forgets the user's read marker there. True when there was one. */
   forgetRead(userId: UserId, roomId: RoomId): Promise<boolean>;
@@ -378,6 +378,12 @@ export interface ReadMarkers {
   /** How far the room has been read (see ReadSummary): each marker up to `maxMarkers`, else counts per seq. */
   readSummary(roomId: RoomId, maxMarkers: number, fromSeq: number): Promise<ReadSummary>;
   countReaders(roomId: RoomId): Promise<number>;
+}
+
+/** The marker after a read: its value, and whether this read raised it (or made it). */
+export interface MarkedRead {
+  readonly lastReadSeq: number;
+  readonly raised: boolean;
 }
 
 /**
