@@ -113,7 +113,12 @@ export function describeSearchContract(name: string, makeFixture: () => Promise<
     });
 
     it('pages newest first by an opaque cursor, each match once', async () => {
-      for (let i = 1; i <= 7; i++) await post(`match number ${i}`);
+      // Another room's matches in between: a page holds this room's only.
+      const elsewhere = (await store.createRoom(newRoom('elsewhere', T0))).id;
+      for (let i = 1; i <= 7; i++) {
+        await post(`match number ${i}`);
+        await post(`match elsewhere ${i}`, elsewhere);
+      }
       await post('other');
       const pages = await allPages('match', { kind: 'room', roomId }, 3);
       expect(pages).toEqual([

@@ -2,6 +2,9 @@
 // whose current body holds the query as a case-insensitive substring, newest first, keyset-paged.
 // SQLite matches through the FTS5 trigram table of migration 12, PostgreSQL with ILIKE over the
 // pg_trgm GIN index; queries too short for a trigram scan a bounded window. Knows nothing of who may search.
+// On SQLite a room's matches are read from the FTS table in descending rowid order, which stops after a
+// page whether the word is common or rare: messages are only ever inserted with a rowid above every
+// existing one, and a room's seqs are taken in insertion order, so within a room rowid order is seq order.
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import * as z from 'zod/mini';
 import type { RoomId } from '../chat/model.js';
@@ -47,11 +50,9 @@ function decodeCursor<S extends z.ZodMiniType>(schema: S, cursor: string): Wire<
   return decoded.value;
 }
 
-/** The engine's match of the body against the query (three code points or more). */
-function bodyMatches(engine: Engine, text: string): RawBuilder<boolean> {
-  return engine === 'sqlite'
-    ? sql<boolean>`m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${ftsPhrase(text)})`
-    : sql<boolean>`m.body ILIKE ${likeContains(text)} ESCAPE '\\'`;
+/** PostgreSQL's match of the body against the query (three code points or more): the GIN index serves it. */
+function bodyMatches(text: string): RawBuilder<boolean> {
+  return sql<boolean>`m.body ILIKE ${likeContains(text)} ESCAPE '\\'`;
 }
 
 /**
@@ -113,13 +114,27 @@ async function searchRoom(
   query: MessageSearchQuery,
 ): Promise<MessageSearchPage> {
   const before = query.cursor === undefined ? undefined : decodeCursor(RoomCursorSchema, query.cursor)[1];
-  const { rows } = await sql<MessageRow>`
-    SELECT m.* FROM messages m
-    WHERE m.room_id = ${roomId} AND m.deleted = 0 AND m.hidden = 0
-      AND ${before === undefined ? sql`1 = 1` : sql`m.seq < ${before}`}
-      AND ${bodyMatches(engine, query.text)}
-    ORDER BY m.seq DESC
-    LIMIT ${query.limit + 1}`.execute(db);
+  const { rows } =
+    engine === 'sqlite'
+      ? await sql<MessageRow>`
+          SELECT m.* FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid
+          WHERE messages_fts MATCH ${ftsPhrase(query.text)}
+            AND ${
+              before === undefined
+                ? sql`1 = 1`
+                : sql`f.rowid <= (SELECT rowid FROM messages
+              WHERE room_id = ${roomId} AND seq < ${before} ORDER BY seq DESC LIMIT 1)`
+            }
+            AND m.room_id = ${roomId} AND m.deleted = 0 AND m.hidden = 0
+          ORDER BY f.rowid DESC
+          LIMIT ${query.limit + 1}`.execute(db)
+      : await sql<MessageRow>`
+          SELECT m.* FROM messages m
+          WHERE m.room_id = ${roomId} AND m.deleted = 0 AND m.hidden = 0
+            AND ${before === undefined ? sql`1 = 1` : sql`m.seq < ${before}`}
+            AND ${bodyMatches(query.text)}
+          ORDER BY m.seq DESC
+          LIMIT ${query.limit + 1}`.execute(db);
   return page(db, rows, query.limit, roomCursor);
 }
 
@@ -169,11 +184,17 @@ async function searchMember(
       : sql`(m.created_at < ${after[1]} OR (m.created_at = ${after[1]} AND (m.room_id < ${after[2]}
           OR (m.room_id = ${after[2]} AND m.seq < ${after[3]}))))`;
   // A read marker is the membership of "my rooms"; rooms taken down are no longer anyone's.
+  // SQLite: from the FTS matches (CROSS JOIN fixes the order), not from the user's rooms' messages,
+  // which a rare word would have the planner scan whole.
+  const from =
+    engine === 'sqlite' ? sql`messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid` : sql`messages m`;
+  const match =
+    engine === 'sqlite' ? sql`messages_fts MATCH ${ftsPhrase(query.text)}` : bodyMatches(query.text);
   const { rows } = await sql<MessageRow>`
-    SELECT m.* FROM messages m
+    SELECT m.* FROM ${from}
     JOIN read_markers r ON r.room_id = m.room_id AND r.user_id = ${userId}
     JOIN rooms room ON room.id = m.room_id AND room.closed_at IS NULL
-    WHERE m.deleted = 0 AND m.hidden = 0 AND ${older} AND ${bodyMatches(engine, query.text)}
+    WHERE ${match} AND m.deleted = 0 AND m.hidden = 0 AND ${older}
     ORDER BY m.created_at DESC, m.room_id DESC, m.seq DESC
     LIMIT ${query.limit + 1}`.execute(db);
   return page(db, rows, query.limit, (row) =>
