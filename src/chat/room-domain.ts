@@ -15,6 +15,7 @@ import type { PostCommand, RoomCommand } from './commands.js';
 import { Membership } from './membership.js';
 import { MentionNotices } from './mention-notices.js';
 import { MessageCommands } from './message-commands.js';
+import { MessageSearch } from './message-search.js';
 import type { Message, RoomId, User } from './model.js';
 import { Moderation } from './moderation.js';
 import { Operators } from './operators.js';
@@ -53,6 +54,8 @@ export type RoomLimits = Pick<
   | 'historyPageDefault'
   | 'roomRecentMessages'
   | 'kickCooldownSeconds'
+  | 'searchRatePerMinute'
+  | 'searchShortQueryScanMax'
 >;
 
 export interface RoomDomainDependencies {
@@ -98,6 +101,8 @@ export class RoomDomain {
   readonly moderation: Moderation;
   readonly ownership: Ownership;
   readonly readMarkers: ReadMarkers;
+  /** Message search in one room or across a user's rooms. */
+  readonly search: MessageSearch;
   /** Server-wide settings and bans, as this node holds them. */
   readonly serverPolicy: ServerPolicy;
   readonly operators: Operators;
@@ -258,6 +263,12 @@ export class RoomDomain {
       maxCombiningMarks: limits.maxCombiningMarks,
     });
     this.readMarkers = new ReadMarkers({ store, permissions: this.permissions });
+    this.search = new MessageSearch({
+      store,
+      rateLimiter,
+      searchesPerMinute: limits.searchRatePerMinute,
+      shortQueryScanMax: limits.searchShortQueryScanMax,
+    });
   }
 
   /** Listens for what other nodes publish to the domain (policy invalidations, mention notices). */

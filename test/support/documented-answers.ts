@@ -9,6 +9,7 @@ import {
   HealthSchema,
   IdentitySchema,
   LinkCodeSchema,
+  MemberSearchPageSchema,
   MembersSchema,
   MessagesPageSchema,
   OwnershipSchema,
@@ -17,6 +18,7 @@ import {
   ReportsSchema,
   RoomGrantSchema,
   RoomPageSchema,
+  SearchPageSchema,
   UnreadSchema,
 } from '../../src/protocol/index.js';
 
@@ -27,6 +29,8 @@ export const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
   'POST /api/rooms/:id/join': RoomGrantSchema,
   'GET /api/rooms/:id/messages': MessagesPageSchema,
   'GET /api/rooms/:id/members': MembersSchema,
+  'GET /api/rooms/:id/search': SearchPageSchema,
+  'GET /api/search': MemberSearchPageSchema,
   'GET /healthz': HealthSchema,
   'GET /readyz': ReadinessSchema,
   'GET /api/rooms/:id/audit': AuditPageSchema,
