@@ -39,6 +39,8 @@ import {
   RoomPageSchema,
   RoomSchema,
   RoomWordFilterSchema,
+  type SearchPage,
+  SearchPageSchema,
   ServerBansSchema,
   ServerSettingsSchema,
   type ServerSettingsWire,
@@ -213,6 +215,23 @@ export async function listMessages(
     auth,
   );
   return reply.messages;
+}
+
+/** One page of a room's message search, newest first; `before` is the previous page's `nextCursor`. */
+export async function searchRoom(
+  roomId: string,
+  query: { readonly q: string; readonly before?: string | undefined; readonly limit?: number },
+  auth: RoomAuth = {},
+): Promise<SearchPage> {
+  const params = new URLSearchParams({ q: query.q });
+  if (query.before !== undefined) params.set('before', query.before);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  return request(
+    'GET',
+    `/api/rooms/${encodeURIComponent(roomId)}/search?${params.toString()}`,
+    SearchPageSchema,
+    auth,
+  );
 }
 
 export async function listMembers(roomId: string, auth: RoomAuth = {}): Promise<readonly User[]> {

@@ -71,6 +71,7 @@ import {
   WordFilterForm,
 } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
+import { RoomSearch } from './search-panel.js';
 import { SharePanel } from './share-panel.js';
 import { createThrottle } from './throttle.js';
 
@@ -933,6 +934,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           </p>
         )}
         {current === undefined ? null : <SharePanel roomId={roomId} roomName={current.name} />}
+        {current === undefined ? null : (
+          <RoomSearch roomId={roomId} auth={auth} locale={locale} onJump={(seq) => void jumpTo(seq)} />
+        )}
         {myRole === 'moderator' && ownerAway ? (
           <p class="owner-away">
             {t.ownerAway}{' '}
