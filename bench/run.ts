@@ -16,9 +16,19 @@ import {
   type ScenarioOptions,
   type ScenarioResult,
 } from './scenarios.js';
+import { keepSearchSection } from './search.js';
 import { rabbitAvailability, repoRoot, TARGET_NAMES, type TargetName } from './targets.js';
 
 const FULL_IDLE_CONNECTIONS = 10_000;
+const benchmarksPage = join(repoRoot(), 'docs', 'benchmarks.md');
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 const REEXEC_FLAG = 'PARLEY_BENCH_ULIMIT_RAISED';
 /** The headline scenarios run first, so a run cut by the time budget still has them. */
 const RUN_ORDER: readonly ScenarioName[] = ['fanout', 'saturate', 'many-rooms', 'persist', 'idle', 'cluster'];
@@ -185,7 +195,10 @@ function machine(): string[] {
 /** `--render=<results.json>`: rewrites docs/benchmarks.md from a saved run, measuring nothing. */
 function renderSaved(file: string): void {
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
-  writeFileSync(join(repoRoot(), 'docs', 'benchmarks.md'), renderReport(saved.results, saved.info));
+  writeFileSync(
+    benchmarksPage,
+    keepSearchSection(readIfThere(benchmarksPage), renderReport(saved.results, saved.info)),
+  );
   process.stderr.write(`rendered docs/benchmarks.md from ${file}\n`);
 }
 
@@ -311,7 +324,8 @@ async function main(): Promise<void> {
   };
   const report = renderReport(results, info);
   if (plan.write) {
-    writeFileSync(join(repoRoot(), 'docs', 'benchmarks.md'), report);
+    // The message search figures come from their own run (bench/search.ts) and stay.
+    writeFileSync(benchmarksPage, keepSearchSection(readIfThere(benchmarksPage), report));
     const dir = join(repoRoot(), 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${new Date(started).toISOString().replaceAll(':', '-')}.json`);

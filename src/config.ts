@@ -158,6 +158,14 @@ const ENV_SCHEMA = {
    * many have not read each message; larger rooms show "read by N" on request. 0: no live reads.
    */
   READ_COUNTS_MAX_MEMBERS: integer(0, 10_000).default(100),
+  /** Message searches (a room's or all of one's rooms) per identity, or per address without one, per minute. */
+  SEARCH_RATE_PER_MINUTE: integer(1, 1_000_000).default(30),
+  /** Longest search query in code points: longer → 400 `invalid_request`. */
+  SEARCH_QUERY_MAX_CHARS: integer(3, 1000).default(200),
+  /** Largest search page (`limit`); without `limit` a page is 20, or this when smaller. */
+  SEARCH_PAGE_MAX: integer(1, 200).default(50),
+  /** Messages one page of a short room query (under 3 code points, no trigram) scans at most. */
+  SEARCH_SHORT_QUERY_SCAN_MAX: integer(1, 1_000_000).default(10_000),
   /** Latest messages each node keeps per active room, so history reads skip the store. */
   ROOM_RECENT_MESSAGES: integer(1, 100_000).default(200),
   TOKEN_TTL_SECONDS: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
@@ -373,6 +381,10 @@ export interface Limits {
   readonly historyPageDefault: number;
   readonly readCountsMaxMembers: number;
   readonly roomRecentMessages: number;
+  readonly searchRatePerMinute: number;
+  readonly searchQueryMaxChars: number;
+  readonly searchPageMax: number;
+  readonly searchShortQueryScanMax: number;
   readonly refreshesPerUserPerHour: number;
   readonly refreshesPerIpPerMinute: number;
   readonly renamesPerUserPerDay: number;
@@ -610,6 +622,10 @@ function toConfig(env: Env): Config {
       historyPageDefault: env.HISTORY_PAGE_DEFAULT,
       readCountsMaxMembers: env.READ_COUNTS_MAX_MEMBERS,
       roomRecentMessages: env.ROOM_RECENT_MESSAGES,
+      searchRatePerMinute: env.SEARCH_RATE_PER_MINUTE,
+      searchQueryMaxChars: env.SEARCH_QUERY_MAX_CHARS,
+      searchPageMax: env.SEARCH_PAGE_MAX,
+      searchShortQueryScanMax: env.SEARCH_SHORT_QUERY_SCAN_MAX,
       refreshesPerUserPerHour: env.REFRESHES_PER_USER_PER_HOUR,
       refreshesPerIpPerMinute: env.REFRESHES_PER_IP_PER_MINUTE,
       renamesPerUserPerDay: env.RENAMES_PER_USER_PER_DAY,

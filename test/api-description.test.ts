@@ -45,7 +45,7 @@ import { receiptOf } from './support/stompjs-client.js';
 import { exactly } from './support/wire-shape.js';
 
 const SECRET = 'operator-secret-for-the-description-test-0123456789';
-const PAGES = { historyPageMax: 200, historyPageDefault: 50 };
+const PAGES = { historyPageMax: 200, historyPageDefault: 50, searchQueryMaxChars: 200, searchPageMax: 50 };
 const ROUTES = httpRoutes(PAGES);
 const protocolPage = await readFile(joinPath(import.meta.dirname, '..', 'docs', 'protocol.md'), 'utf8');
 
@@ -270,6 +270,8 @@ describe('the descriptions served by a running server', () => {
     const messageId = String(asJson((page.messages as unknown[])[0]).id);
     await expectAnswer('GET /api/rooms/:id/members', {}, at('x /api/rooms/:id/members'));
     await expectAnswer('GET /api/rooms/:id/reads', {}, at('x /api/rooms/:id/reads'));
+    await expectAnswer('GET /api/rooms/:id/search', {}, `${at('x /api/rooms/:id/search')}?q=hello`);
+    await expectAnswer('GET /api/search', { token: alice.token }, '/api/search?q=hello');
     for (const key of [
       'GET /api/rooms/:id/audit',
       'GET /api/rooms/:id/reports',

@@ -218,6 +218,21 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(paged.rooms).toHaveLength(2);
         expect(paged.nextCursor).not.toBeNull();
       });
+
+      it('matches the topic as well as the name, case-insensitively (ASCII at least), patterns taken literally', async () => {
+        await store.createRoom(newRoom('Band practice', T0, 'Weekly JAM sessions'));
+        await store.createRoom(newRoom('독서 모임', T0 + 1, '이번 달의 책: 소년이 온다'));
+        await store.createRoom(newRoom('Plain', T0 + 2, '50% off_topic'));
+        await store.createRoom(newRoom('No topic', T0 + 3));
+        const search = async (query: string) =>
+          (await store.listRooms({ query, limit: 50 })).rooms.map((r) => r.name).sort();
+        expect(await search('jam sess')).toEqual(['Band practice']);
+        expect(await search('소년이')).toEqual(['독서 모임']);
+        expect(await search('0%')).toEqual(['Plain']);
+        expect(await search('f_t')).toEqual(['Plain']);
+        expect(await search('f%t')).toEqual([]);
+        expect(await search('topic')).toEqual(['No topic', 'Plain']);
+      });
     });
 
     describe('appendMessage', () => {

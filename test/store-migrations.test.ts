@@ -47,14 +47,8 @@ describe('migrations', () => {
     }
   };
 
-  it('are numbered 1..n in order (12 is reserved for the search branch, merged apart)', () => {
-    // Branches built at once reserve their numbers ahead: until every one is merged, a reserved number
-    // may be missing here, never repeated or out of order.
-    const reserved = [12];
-    const expected = Array.from({ length: Math.max(...versions) }, (_, i) => i + 1).filter(
-      (v) => versions.includes(v) || !reserved.includes(v),
-    );
-    expect(versions).toEqual(expected);
+  it('are numbered 1..n in order', () => {
+    expect(versions).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
   });
 
   it('SQLite: records each version once, applies nothing the second time', () =>
@@ -94,6 +88,50 @@ describe('migrations', () => {
     expect(Number(row.owner_seen_at)).toBeGreaterThanOrEqual(before - 1000);
     expect(Number(row.owner_seen_at)).toBeLessThanOrEqual(after + 1000);
   };
+
+  /** Messages stored before version 12 are searchable after it, through the engine's trigram index. */
+  const messagesGetIndexed = async (db: Kysely<Database>, engine: 'sqlite' | 'postgres'): Promise<void> => {
+    await applyMigrations(db, engine, () => 42, 11);
+    await sql`INSERT INTO rooms (id, name, name_key, created_at, created_by_id, created_by_nick, created_by_tag,
+      active_at) VALUES ('r1', 'r1', 'r1', 1, 'u', 'n', '0001', 1)`.execute(db);
+    for (const [seq, body] of [
+      [1, 'older 안녕하세요 text'],
+      [2, 'nothing to see'],
+    ] as const) {
+      await sql`INSERT INTO messages (id, room_id, seq, author_id, author_nick, author_tag, body, created_at)
+        VALUES (${`m${seq}`}, 'r1', ${seq}, 'u', 'n', '0001', ${body}, 1)`.execute(db);
+    }
+    expect(await applyMigrations(db, engine, () => 43, 12)).toEqual([12]);
+    if (engine === 'sqlite') {
+      const found = await sql<{
+        id: string;
+      }>`SELECT m.id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+        WHERE messages_fts MATCH '"녕하세"'`.execute(db);
+      expect(found.rows.map((r) => r.id)).toEqual(['m1']);
+      // Kept in step from now on: an edit is found by its new text only.
+      await sql`UPDATE messages SET body = 'renamed text' WHERE id = 'm1'`.execute(db);
+      const after = await sql<{
+        n: number;
+      }>`SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH '"녕하세"'`.execute(db);
+      expect(Number(after.rows[0]?.n)).toBe(0);
+    } else {
+      const index = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes
+        WHERE indexname = 'messages_body_trgm_idx'`.execute(db);
+      expect(index.rows[0]?.indexdef).toContain('gin_trgm_ops');
+      const found = await sql<{ id: string }>`SELECT id FROM messages WHERE body ILIKE '%녕하세%'`.execute(
+        db,
+      );
+      expect(found.rows.map((r) => r.id)).toEqual(['m1']);
+    }
+  };
+
+  it('SQLite: version 12 indexes the messages already stored (FTS5 trigram), and keeps the index in step', () =>
+    onSqlite((db) => messagesGetIndexed(db, 'sqlite')));
+
+  it.skipIf(skipPostgres)(
+    'PostgreSQL: version 12 installs pg_trgm and a GIN trigram index on the bodies',
+    () => onPostgres((db) => messagesGetIndexed(db, 'postgres')),
+  );
 
   it('SQLite: version 10 makes every existing room owned by its creator, seen at the upgrade', () =>
     onSqlite((db) => roomsKeepTheirCreatorAsOwner(db, 'sqlite')));

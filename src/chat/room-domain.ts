@@ -16,6 +16,7 @@ import type { PostCommand, RoomCommand } from './commands.js';
 import { Membership } from './membership.js';
 import { MentionNotices } from './mention-notices.js';
 import { MessageCommands } from './message-commands.js';
+import { MessageSearch } from './message-search.js';
 import type { Message, RoomId, User } from './model.js';
 import { Moderation } from './moderation.js';
 import { Operators } from './operators.js';
@@ -58,6 +59,8 @@ export type RoomLimits = Pick<
   | 'kickCooldownSeconds'
   | 'maxPinsPerRoom'
   | 'noticeMaxChars'
+  | 'searchRatePerMinute'
+  | 'searchShortQueryScanMax'
 >;
 
 export interface RoomDomainDependencies {
@@ -105,6 +108,8 @@ export class RoomDomain {
   readonly moderation: Moderation;
   readonly ownership: Ownership;
   readonly readMarkers: ReadMarkers;
+  /** Message search in one room or across a user's rooms. */
+  readonly search: MessageSearch;
   /** Server-wide settings and bans, as this node holds them. */
   readonly serverPolicy: ServerPolicy;
   readonly operators: Operators;
@@ -272,6 +277,12 @@ export class RoomDomain {
       bus: deps.bus,
       readerKeys: deps.readerKeys ?? new ReaderKeys(randomBytes(32)),
       readCountsMaxMembers: limits.readCountsMaxMembers,
+    });
+    this.search = new MessageSearch({
+      store,
+      rateLimiter,
+      searchesPerMinute: limits.searchRatePerMinute,
+      shortQueryScanMax: limits.searchShortQueryScanMax,
     });
   }
 

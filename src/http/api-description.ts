@@ -28,6 +28,7 @@ import {
   JoinRoomBodySchema,
   LiftServerBanBodySchema,
   LinkCodeSchema,
+  MemberSearchPageSchema,
   MembersSchema,
   MessageDeletedSchema,
   MessageRefBodySchema,
@@ -52,11 +53,14 @@ import {
   RoomSchema,
   RoomsQuerySchema,
   RoomWordFilterSchema,
+  type SearchBounds,
+  SearchPageSchema,
   ServerBanBodySchema,
   ServerBansSchema,
   ServerSettingsBodySchema,
   ServerSettingsSchema,
   SessionSchema,
+  searchQuerySchema,
   UnreadSchema,
 } from '../protocol/index.js';
 import { jsonSchemaOf } from '../protocol/json-schema.js';
@@ -86,6 +90,8 @@ export const ANSWER_SCHEMAS = {
   Room: RoomSchema,
   RoomGrant: RoomGrantSchema,
   MessagesPage: MessagesPageSchema,
+  SearchPage: SearchPageSchema,
+  MemberSearchPage: MemberSearchPageSchema,
   Members: MembersSchema,
   AuditPage: AuditPageSchema,
   Reports: ReportsSchema,
@@ -152,7 +158,7 @@ const ok = (answer: AnswerName, description: string, status = 200): RouteSuccess
 });
 
 /** Every route of the HTTP API (and the operations endpoints beside it), in the order of docs/protocol.md. */
-export function httpRoutes(pages: HistoryPageBounds): readonly HttpRouteSpec[] {
+export function httpRoutes(pages: HistoryPageBounds & SearchBounds): readonly HttpRouteSpec[] {
   return [
     {
       method: 'POST',
@@ -389,6 +395,28 @@ export function httpRoutes(pages: HistoryPageBounds): readonly HttpRouteSpec[] {
       auth: 'bearer',
       success: [ok('Ownership', "The owner's standing.")],
       errors: [...BEARER, ...ROOM, 'forbidden'],
+    },
+    {
+      method: 'GET',
+      path: '/api/rooms/:id/search',
+      tag: 'rooms',
+      summary: 'Messages of the room whose body holds q (case-insensitive, literal), newest first.',
+      auth: 'viewer',
+      query: searchQuerySchema(pages),
+      success: [
+        ok('SearchPage', 'One page of matches with their highlight ranges; nextCursor null on the last.'),
+      ],
+      errors: [...VIEWER, ...REQUEST, ...ROOM, 'not_joined', 'rate_limited'],
+    },
+    {
+      method: 'GET',
+      path: '/api/search',
+      tag: 'rooms',
+      summary: 'Messages holding q in every room the user follows (My rooms), newest first.',
+      auth: 'bearer',
+      query: searchQuerySchema(pages),
+      success: [ok('MemberSearchPage', 'One page of matches, each with its room name and highlight ranges.')],
+      errors: [...BEARER, ...REQUEST, 'query_too_short', 'rate_limited'],
     },
     {
       method: 'GET',
@@ -666,7 +694,7 @@ const SECURITY: Readonly<Record<RouteAuth, readonly Record<string, string[]>[]>>
 };
 
 export interface OpenApiOptions {
-  readonly pages: HistoryPageBounds;
+  readonly pages: HistoryPageBounds & SearchBounds;
   readonly version: string;
 }
 

@@ -51,6 +51,7 @@ import {
   ServerBanBodySchema,
   type ServerBanWire,
   ServerSettingsBodySchema,
+  searchQuerySchema,
   type Wire,
 } from '../protocol/index.js';
 import type { ServerBan } from '../store/store.js';
@@ -71,7 +72,11 @@ declare module 'fastify' {
   }
 }
 
-export type HistoryPages = Pick<Limits, 'historyPageMax' | 'historyPageDefault'>;
+/** Page and query bounds of the read routes (history, search), as configured. */
+export type HistoryPages = Pick<
+  Limits,
+  'historyPageMax' | 'historyPageDefault' | 'searchQueryMaxChars' | 'searchPageMax'
+>;
 
 export interface HttpAppOptions {
   /** Rooms, their reads, permissions, moderation and read markers. */
@@ -143,6 +148,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const { rooms, identity, origins } = options;
   const { permissions, moderation } = rooms;
   const historyQuery = historyQuerySchema(options.historyPages);
+  const searchQuery = searchQuerySchema(options.historyPages);
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
@@ -363,6 +369,27 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     });
     // Typed values: serialised once, here, by fastify.
     return { messages };
+  });
+
+  // Whoever may read the history may search it (a password room's grant; not the banned), within
+  // the search budget.
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/search', async (request) => {
+    const roomId = parseRoomId(request.params.id);
+    const viewer = await viewerOf(request);
+    const access = await permissions.readAccess(roomId, viewer);
+    if (access !== 'full') {
+      throw new ParleyError(
+        'not_joined',
+        'This room has a password: join it (POST /api/rooms/:id/join) and send its grant as X-Room-Grant.',
+      );
+    }
+    const query = parse(searchQuery, request.query);
+    return rooms.search.inRoom({ user: viewer.user, address: request.clientAddress }, roomId, query);
+  });
+
+  app.get('/api/search', async (request) => {
+    const user = await authenticate(request);
+    return rooms.search.acrossRooms(user, parse(searchQuery, request.query));
   });
 
   app.get<{ Params: { id: string } }>('/api/rooms/:id/members', async (request) => {

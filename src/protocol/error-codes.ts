@@ -98,6 +98,7 @@ export const ERROR_CATALOGUE = {
   not_operator: queue(401, 'The operator secret is missing or wrong (operator API, /api/admin/).'),
   owner_not_absent: queue(409, "The room's owner was seen too recently for a moderator to claim the room."),
   not_present: queue(409, 'Ownership goes only to someone in the room now; that user is not.'),
+  query_too_short: queue(400, 'The search query is too short to search every room at once.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

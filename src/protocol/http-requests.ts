@@ -82,6 +82,35 @@ export const RoomsQuerySchema = z.object({
 });
 export type RoomsQuery = Wire<typeof RoomsQuerySchema>;
 
+/** Search limits (configured): the longest query and the largest page. */
+export interface SearchBounds {
+  readonly searchQueryMaxChars: number;
+  readonly searchPageMax: number;
+}
+
+/** The page size of a search that gives no `limit`. */
+export const SEARCH_PAGE_DEFAULT = 20;
+
+/**
+ * `GET /api/rooms/:id/search?q&before&limit` and `GET /api/search?q&before&limit`: `q` is counted in code
+ * points and taken literally (never a pattern); `before` is a previous page's `nextCursor`.
+ */
+export function searchQuerySchema(bounds: SearchBounds) {
+  const tooLong = `The parameter "q" must be 1 to ${bounds.searchQueryMaxChars} characters.`;
+  return z.object({
+    q: z.string({ error: tooLong }).check(
+      z.refine((q) => q.trim() !== '' && Array.from(q).length <= bounds.searchQueryMaxChars, tooLong),
+      z.refine((q) => !q.includes('\u0000'), 'The parameter "q" must not contain NUL.'),
+    ),
+    before: z.optional(text('before', 500)),
+    limit: z._default(
+      integer('limit', 1, bounds.searchPageMax),
+      Math.min(SEARCH_PAGE_DEFAULT, bounds.searchPageMax),
+    ),
+  });
+}
+export type SearchQuery = Wire<ReturnType<typeof searchQuerySchema>>;
+
 /** `GET /api/rooms/:id/audit?before&limit` (owner only). */
 export const AuditQuerySchema = z.object({
   before: z.optional(integer('before', 1, Number.MAX_SAFE_INTEGER)),

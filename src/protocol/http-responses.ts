@@ -67,6 +67,28 @@ export type RoomGrant = Wire<typeof RoomGrantSchema>;
 export const MessagesPageSchema = z.object({ messages: z.array(MessageSchema) });
 export type MessagesPage = Wire<typeof MessagesPageSchema>;
 
+/** Where the query was found in a body: code point offsets, `start` inclusive, `end` exclusive. */
+export const HighlightSchema = z.object({ start: count, end: count });
+export type Highlight = Wire<typeof HighlightSchema>;
+
+/** One match of a room's search: the message as history gives it, and where the query is in its body. */
+export const SearchResultSchema = z.object({ message: MessageSchema, highlights: z.array(HighlightSchema) });
+export type SearchResult = Wire<typeof SearchResultSchema>;
+
+/** `GET /api/rooms/:id/search`: newest first; `nextCursor` is the next page's `before` (null: no more). */
+export const SearchPageSchema = z.object({
+  results: z.array(SearchResultSchema),
+  nextCursor: z.nullable(z.string()),
+});
+export type SearchPage = Wire<typeof SearchPageSchema>;
+
+/** `GET /api/search`: matches in every room the user follows, each with its room's name. */
+export const MemberSearchPageSchema = z.object({
+  results: z.array(z.extend(SearchResultSchema, { roomName: z.string() })),
+  nextCursor: z.nullable(z.string()),
+});
+export type MemberSearchPage = Wire<typeof MemberSearchPageSchema>;
+
 /** `GET /api/rooms/:id/members`: who is online now, across all nodes. */
 export const MembersSchema = z.object({ members: z.array(UserSchema) });
 export type Members = Wire<typeof MembersSchema>;

@@ -339,6 +339,50 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: ['CREATE INDEX read_markers_room_idx ON read_markers (room_id, user_id)'],
   },
   {
+    version: 12,
+    name: 'message search: trigram indexes of message bodies',
+    // Substring search that needs no dictionary (Hangul included). Every row is indexed, deleted ones
+    // too (their body is '' and has no trigram); hidden ones are left out by the query, since a review
+    // may restore them. search-sql.ts reads these.
+    statements: [],
+    only: {
+      // An external-content FTS5 table over messages.body, kept in step by triggers on every write path
+      // (the append batch, edits, deletion, a room's cascade). It names rows by messages' rowid, which
+      // VACUUM may renumber (the table has a text key): after a VACUUM run
+      // INSERT INTO messages_fts(messages_fts) VALUES ('rebuild') (docs/storage.md).
+      sqlite: [
+        `CREATE VIRTUAL TABLE messages_fts USING fts5(
+          body, content='messages', content_rowid='rowid', tokenize='trigram case_sensitive 0'
+        )`,
+        `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+          INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        END`,
+        `CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+          INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        END`,
+        `CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+          INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+          INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        END`,
+        `INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`,
+      ],
+      // pg_trgm's GIN index serves ILIKE '%…%' (three characters or more). Without the extension (no
+      // privilege, no contrib) the same ILIKE scans the room's messages instead.
+      postgres: [
+        `DO $$ BEGIN
+           CREATE EXTENSION IF NOT EXISTS pg_trgm;
+         EXCEPTION WHEN OTHERS THEN
+           RAISE NOTICE 'pg_trgm unavailable: message search will scan';
+         END $$`,
+        `DO $$ BEGIN
+           IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+             CREATE INDEX messages_body_trgm_idx ON messages USING gin (body gin_trgm_ops);
+           END IF;
+         END $$`,
+      ],
+    },
+  },
+  {
     version: 13,
     name: 'room notices and pinned messages',
     // Both are part of the room's state (a newcomer reads them with the room), a few small values each,

@@ -1,4 +1,4 @@
-// Rooms as records: created, found, listed (activity order, name search, keyset cursor), and the
+// Rooms as records: created, found, listed (activity order, name and topic search, keyset cursor), and the
 // password hash, which never leaves the store otherwise. Settings and staff change through room events
 // (room-log-sql.ts), in the event's transaction; the owner's last-seen time is written here.
 import { type Kysely, sql } from 'kysely';
@@ -48,7 +48,11 @@ export async function listRooms(
   // Rooms an operator took down are hidden from the list and from search.
   let q = db.selectFrom('rooms').selectAll().where('closed_at', 'is', null);
   if (query.query !== undefined && query.query !== '') {
-    q = q.where(sql<boolean>`name_key LIKE ${containsPattern(query.query)} ESCAPE '\\'`);
+    // The topic has no folded column: lower() folds it, by the locale on PostgreSQL, ASCII only on SQLite.
+    const pattern = containsPattern(query.query);
+    q = q.where(
+      sql<boolean>`(name_key LIKE ${pattern} ESCAPE '\\' OR lower(topic) LIKE ${pattern} ESCAPE '\\')`,
+    );
   }
   if (after !== undefined) {
     q = q.where((eb) =>

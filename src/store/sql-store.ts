@@ -29,6 +29,7 @@ import * as log from './room-log-sql.js';
 import * as rooms from './rooms-sql.js';
 import * as sanctions from './sanctions-sql.js';
 import { type Database, decodeRoomCursor } from './schema.js';
+import * as search from './search-sql.js';
 import type {
   AppendResult,
   AuditEntry,
@@ -38,6 +39,8 @@ import type {
   MarkedRead,
   MemberSanctions,
   MessageRange,
+  MessageSearchPage,
+  MessageSearchQuery,
   Mute,
   NewcomerStanding,
   NewMessage,
@@ -124,6 +127,12 @@ export abstract class SqlStore implements Store {
     const after = query.cursor === undefined ? undefined : decodeRoomCursor(query.cursor);
     if (limit === 0) return { rooms: [], nextCursor: null };
     return this.#guard(() => rooms.listRooms(this.db, { ...query, limit }, after));
+  }
+
+  async searchMessages(query: MessageSearchQuery): Promise<MessageSearchPage> {
+    this.#assertOpen();
+    const limit = checkLimit(query.limit);
+    return this.#guard(() => search.searchMessages(this.db, this.kind, { ...query, limit }));
   }
 
   appendMessage(message: NewMessage): Promise<AppendResult> {

@@ -130,7 +130,7 @@ export interface UnreadRoom {
 }
 
 export interface RoomQuery {
-  /** Case-insensitive substring of the room name. */
+  /** Case-insensitive substring of the room name or topic. */
   readonly query?: string;
   readonly limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
@@ -397,11 +397,46 @@ export interface ReadSummary {
   readonly readBy?: readonly { readonly seq: number; readonly count: number }[];
 }
 
+/** Where a search looks: one room, or every room the user follows (holds a read marker in, not taken down). */
+export type SearchScope =
+  | { readonly kind: 'room'; readonly roomId: RoomId }
+  | { readonly kind: 'member'; readonly userId: UserId };
+
+export interface MessageSearchQuery {
+  readonly scope: SearchScope;
+  /** Found as a case-insensitive substring of the current body, taken literally (never a pattern). */
+  readonly text: string;
+  readonly limit: number;
+  /** Opaque, from a previous page's `nextCursor` of the same scope. */
+  readonly cursor?: string;
+  /**
+   * A room query under SEARCH_TRIGRAM_CHARS code points has no trigram to look up: each page scans at
+   * most this many of the room's messages (newest first) instead, and its cursor goes on from there.
+   */
+  readonly shortQueryScanMax: number;
+}
+
+export interface MessageSearchPage {
+  /** Newest first (room: by seq; member: by time, then room, then seq); never deleted or hidden ones. */
+  readonly messages: Message[];
+  /** Null: nothing older matches. A short query's page may hold fewer than `limit` and still go on. */
+  readonly nextCursor: string | null;
+}
+
+/** Substring search of message bodies that needs no dictionary (Hangul included): search-sql.ts. */
+export interface MessageSearch {
+  /**
+   * One page of matches. A member-scope query under SEARCH_TRIGRAM_CHARS code points is refused with
+   * ParleyError('query_too_short') (its scan would have no bound); a bad cursor with 'invalid_request'.
+   */
+  searchMessages(query: MessageSearchQuery): Promise<MessageSearchPage>;
+}
+
 /**
  * Everything durable, as one object for the call sites: the room log and the record stores by job.
  * Where the SQL of each lives: room-log-sql.ts (+ the engines' message batches), rooms-sql.ts,
  * users-sql.ts / identity-tags-sql.ts / tokens-sql.ts, sanctions-sql.ts, audit-sql.ts, reports-sql.ts,
- * read-markers-sql.ts.
+ * read-markers-sql.ts, search-sql.ts.
  */
 export interface Store
   extends RoomLog,
@@ -413,7 +448,8 @@ export interface Store
     NewcomerRecords,
     ReportRecords,
     OperatorRecords,
-    ReadMarkers {
+    ReadMarkers,
+    MessageSearch {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; called once at start-up before anything else. */
   migrate(): Promise<void>;

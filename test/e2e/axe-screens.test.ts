@@ -3,7 +3,7 @@
 // talk.test.ts; this suite covers the rest: a room with staff notices (the phone's Manage menu open),
 // each staff panel (settings, reports with a report, the ban form behind "Ban author", bans, audit
 // log), the member menu, a muted member's room and slow mode's countdown, the identity panel
-// (/identity) and the operator page (/admin, signed out and signed in). Driven by ids and CSS where the
+// (/identity), the operator page (/admin, signed out and signed in) and a room's search (issue 16). Driven by ids and CSS where the
 // accessible names differ by language.
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,45 @@ describe.skipIf(skip !== undefined)(
           await Promise.all(others.map((other) => other.client.deactivate()));
           await owner.context.close();
           await member.context.close();
+        }
+      });
+    }
+
+    for (const [label, options] of [
+      ['English, desktop', { locale: 'en-US' }],
+      ['Korean, phone', { locale: 'ko-KR', viewport: PHONE }],
+    ] as const) {
+      it(`has no violations on a room's search with results shown (${label})`, async () => {
+        const searcher = await openPage(browser, options);
+        try {
+          await signInAnyLanguage(searcher.page, server.url, 'sid');
+          const field = searcher.page.locator('#room-name');
+          await field.fill(`Axe search ${label}`);
+          await field.press('Enter');
+          await searcher.page.locator('#composer-field').waitFor();
+          const roomId = decodeURIComponent(new URL(searcher.page.url()).pathname.split('/').pop() ?? '');
+          const { token } = await tokenOf(searcher.page);
+          const asSearcher = await inRoom(server, token, roomId);
+          try {
+            for (const body of ['picnic at noon 소풍', 'no picnic today', '소풍 가요']) {
+              await asSearcher.send('', { body });
+            }
+          } finally {
+            await asSearcher.client.deactivate();
+          }
+          await searcher.page.locator('.room-search > button[aria-controls="room-search-panel"]').click();
+          await noViolations(searcher.page, 'search, nothing searched yet');
+          await searcher.page.locator('#room-search-query').fill('소풍');
+          await searcher.page.locator('#room-search-query').press('Enter');
+          await searcher.page.locator('.search-results mark').first().waitFor({ timeout: WAIT_MS });
+          expect(await searcher.page.locator('.search-results > li').count()).toBe(2);
+          await noViolations(searcher.page, 'search results');
+          await searcher.page.locator('#room-search-query').fill('nothing like it');
+          await searcher.page.locator('#room-search-query').press('Enter');
+          await searcher.page.locator('.search-results').waitFor({ state: 'detached', timeout: WAIT_MS });
+          await noViolations(searcher.page, 'search without results');
+        } finally {
+          await searcher.context.close();
         }
       });
     }

@@ -345,7 +345,13 @@ describe('labels', () => {
   it('keeps every other Korean and English label free of "Message" so the composer stays unique', () => {
     for (const locale of ['en', 'ko'] as const) {
       const t = stringsFor(locale);
-      for (const label of [t.editLabel, t.reasonLabel, t.roomPasswordLabel, t.topicLabel]) {
+      for (const label of [
+        t.editLabel,
+        t.reasonLabel,
+        t.roomPasswordLabel,
+        t.topicLabel,
+        t.searchQueryLabel,
+      ]) {
         expect(label).not.toMatch(/message/i);
       }
     }
@@ -358,7 +364,14 @@ describe('labels', () => {
     const fields = [ko.nicknameLabel, ko.roomNameLabel, ko.messageLabel];
     expect(fields).toEqual(['닉네임', '방 이름', '메시지']);
     for (const label of fields) expect(label).not.toMatch(/[A-Za-z()]/);
-    for (const other of [ko.editLabel, ko.reasonLabel, ko.roomPasswordLabel, ko.topicLabel]) {
+    for (const other of [
+      ko.editLabel,
+      ko.reasonLabel,
+      ko.roomPasswordLabel,
+      ko.topicLabel,
+      ko.searchQueryLabel,
+    ]) {
+      expect(other).not.toMatch(/메시지/);
       expect(fields).not.toContain(other);
     }
   });

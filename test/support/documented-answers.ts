@@ -9,6 +9,7 @@ import {
   HealthSchema,
   IdentitySchema,
   LinkCodeSchema,
+  MemberSearchPageSchema,
   MembersSchema,
   MessagesPageSchema,
   OwnershipSchema,
@@ -18,6 +19,7 @@ import {
   ReportsSchema,
   RoomGrantSchema,
   RoomPageSchema,
+  SearchPageSchema,
   UnreadSchema,
 } from '../../src/protocol/index.js';
 
@@ -29,6 +31,8 @@ export const ANSWERS: Readonly<Record<string, z.ZodMiniObject>> = {
   'GET /api/rooms/:id/messages': MessagesPageSchema,
   'GET /api/rooms/:id/members': MembersSchema,
   'GET /api/rooms/:id/reads': ReadSummarySchema,
+  'GET /api/rooms/:id/search': SearchPageSchema,
+  'GET /api/search': MemberSearchPageSchema,
   'GET /healthz': HealthSchema,
   'GET /readyz': ReadinessSchema,
   'GET /api/rooms/:id/audit': AuditPageSchema,

@@ -169,6 +169,15 @@ export interface Strings {
   readonly passwordProtected: string;
   readonly share: string;
   readonly shareTitle: string;
+  readonly searchToggle: string;
+  readonly searchTitle: string;
+  readonly searchQueryLabel: string;
+  readonly searchSubmit: string;
+  readonly searching: string;
+  readonly searchNoResults: string;
+  readonly searchMore: string;
+  readonly searchFurtherBack: string;
+  readonly searchResultsLabel: string;
   readonly shareLinkLabel: string;
   readonly copyLink: string;
   readonly linkCopied: string;
@@ -594,6 +603,15 @@ const en: Strings = {
   passwordProtected: 'Password protected',
   share: 'Share',
   shareTitle: 'Share this room',
+  searchToggle: 'Search',
+  searchTitle: 'Search this room',
+  searchQueryLabel: 'Find in this room',
+  searchSubmit: 'Search',
+  searching: 'Searching…',
+  searchNoResults: 'No messages match.',
+  searchMore: 'More results',
+  searchFurtherBack: 'Nothing among the latest messages. Look further back',
+  searchResultsLabel: 'Search results',
   shareLinkLabel: 'Room link',
   copyLink: 'Copy link',
   linkCopied: 'Link copied.',
@@ -998,6 +1016,15 @@ const ko: Strings = {
   passwordProtected: '비밀번호 있음',
   share: '공유',
   shareTitle: '이 방 공유하기',
+  searchToggle: '검색',
+  searchTitle: '이 방에서 검색',
+  searchQueryLabel: '이 방에서 찾기',
+  searchSubmit: '검색',
+  searching: '검색 중…',
+  searchNoResults: '일치하는 메시지가 없습니다.',
+  searchMore: '결과 더 보기',
+  searchFurtherBack: '최근 메시지에는 없습니다. 더 이전 메시지에서 찾기',
+  searchResultsLabel: '검색 결과',
   shareLinkLabel: '방 링크',
   copyLink: '링크 복사',
   linkCopied: '링크를 복사했습니다.',

@@ -63,6 +63,7 @@ import {
   WordFilterForm,
 } from './room-panels.js';
 import { isPlainClick, navigate, routePath } from './router.js';
+import { RoomSearch } from './search-panel.js';
 import { SharePanel } from './share-panel.js';
 import { createThrottle } from './throttle.js';
 
@@ -984,6 +985,9 @@ export function RoomView({ roomId, session, connection }: RoomViewProps) {
           <PinsPanel pins={current.pins} staff={staff} act={act} onJump={jumpTo} />
         )}
         {current === undefined ? null : <SharePanel roomId={roomId} roomName={current.name} />}
+        {current === undefined ? null : (
+          <RoomSearch roomId={roomId} auth={auth} locale={locale} onJump={(seq) => void jumpTo(seq)} />
+        )}
         {myRole === 'moderator' && ownerAway ? (
           <p class="owner-away">
             {t.ownerAway}{' '}

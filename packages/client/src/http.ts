@@ -25,13 +25,13 @@ import {
   type Message,
   MessagesPageSchema,
   type Mute,
-  type ReadSummary,
-  ReadSummarySchema,
   MutesSchema,
   type OperatorSession,
   OperatorSessionSchema,
   type Ownership,
   OwnershipSchema,
+  type ReadSummary,
+  ReadSummarySchema,
   type RecoveryCode,
   RecoveryCodeSchema,
   type Report,
@@ -45,6 +45,8 @@ import {
   RoomPageSchema,
   RoomSchema,
   RoomWordFilterSchema,
+  type SearchPage,
+  SearchPageSchema,
   ServerBansSchema,
   ServerSettingsSchema,
   type ServerSettingsWire,
@@ -321,6 +323,19 @@ export class ParleyHttp {
   async readSummary(roomId: string, auth: RoomAuth = {}, from = 0): Promise<ReadSummary> {
     const path = `/api/rooms/${encodeURIComponent(roomId)}/reads${from > 0 ? `?from=${from}` : ''}`;
     return this.#request('GET', path, ReadSummarySchema, auth);
+  }
+
+  /** One page of a room's message search, newest first; `before` is the previous page's `nextCursor`. */
+  async searchRoom(
+    roomId: string,
+    query: { readonly q: string; readonly before?: string | undefined; readonly limit?: number },
+    auth: RoomAuth = {},
+  ): Promise<SearchPage> {
+    const params = new URLSearchParams({ q: query.q });
+    if (query.before !== undefined) params.set('before', query.before);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/search?${params.toString()}`;
+    return this.#request('GET', path, SearchPageSchema, auth);
   }
 
   /** Staff: mutes in force, soonest ending first. */
