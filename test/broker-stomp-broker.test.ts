@@ -609,12 +609,16 @@ describe('StompBroker user queues and errors', () => {
     expect(sibling.deliveries).toHaveLength(0);
   });
 
-  it('drops a failure when the connection has no errors subscription', async () => {
+  it('ends a connection with no errors subscription with ERROR (code, receipt-id), as the STOMP spec asks', async () => {
     const { broker } = makeBroker();
     const session = await connect(broker, 'alice');
     expect(() => broker.failed(session, new ParleyError('rate_limited'), 'r1')).not.toThrow();
     expect(session.deliveries).toHaveLength(0);
-    expect(session.closedWith).toBeUndefined();
+    expect(session.closedWith).toMatchObject({ code: 'rate_limited', receiptId: 'r1' });
+    const other = await connect(broker, 'bob');
+    broker.failed(other, new ParleyError('unknown_destination'), undefined);
+    expect(other.closedWith).toMatchObject({ code: 'unknown_destination' });
+    expect(other.closedWith?.receiptId).toBeUndefined();
   });
 });
 

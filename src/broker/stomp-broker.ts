@@ -29,8 +29,8 @@ export interface BrokerSession {
   readonly remoteAddress: string;
   /** Writes a pre-encoded MESSAGE; false when the session dropped it (and closed as slow consumer). */
   deliver(subscriptionId: string, frame: Buffer, messageId: string): boolean;
-  /** ERROR frame carrying `code`, then close; `disconnected` follows. */
-  close(code: ErrorCode, message?: string): void;
+  /** ERROR frame carrying `code` (and `receipt-id` when given), then close; `disconnected` follows. */
+  close(code: ErrorCode, message?: string, receiptId?: string): void;
 }
 
 /** Optional counters for metrics; called synchronously, so they must be cheap. */
@@ -398,12 +398,14 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
       }
     }
     if (!delivered) {
-      // Sampled: a peer without an errors subscription could otherwise write one line per refused frame.
+      // A plain STOMP client never subscribes to /user/queue/errors: it is told as the spec says (ERROR
+      // with `receipt-id` when it asked for a receipt, then close), not left waiting for a RECEIPT.
       this.#sampledLog?.log(
         'info',
         { connectionId: session.id, code: error.code },
-        'error not reported: no /user/queue/errors subscription',
+        'refusal ends the connection: no /user/queue/errors subscription',
       );
+      session.close(error.code, error.message, receiptId);
     }
   }
 
