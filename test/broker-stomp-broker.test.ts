@@ -114,13 +114,20 @@ describe('StompBroker routing', () => {
     expect(calls).toEqual(['rooms:abc.typing:hi', 'app:other']);
   });
 
-  it('refuses SEND to /topic/ with forbidden_destination and broadcasts nothing, even with a route', async () => {
+  it('refuses SEND to /topic/ with forbidden_destination unless its route takes SENDs; /user/ always', async () => {
     const { broker } = makeBroker();
     let sent = 0;
-    broker.route('/topic/', {
+    broker.route('/topic/', { subscribe: async () => {} });
+    // Generic topics (GENERIC_DESTINATIONS) are a route under /topic/ that takes SENDs.
+    broker.route('/topic/generic.', {
       subscribe: async () => {},
       send: async () => {
         sent += 1;
+      },
+    });
+    broker.route('/user/', {
+      send: async () => {
+        sent += 100;
       },
     });
     const subscriber = await connect(broker, 'u1');
@@ -131,11 +138,17 @@ describe('StompBroker routing', () => {
       'forbidden_destination',
     );
     await expectCode(
+      broker.send(sender, { destination: '/topic/nowhere', headers: {}, body: Buffer.from('x') }),
+      'forbidden_destination',
+    );
+    await expectCode(
       broker.send(sender, { destination: '/user/queue/errors', headers: {}, body: Buffer.from('x') }),
       'forbidden_destination',
     );
     expect(sent).toBe(0);
     expect(subscriber.deliveries).toHaveLength(0);
+    await broker.send(sender, { destination: '/topic/generic.x', headers: {}, body: Buffer.from('x') });
+    expect(sent).toBe(1);
   });
 
   it('refuses unknown destinations and frames a route does not accept', async () => {

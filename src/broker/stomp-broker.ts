@@ -344,10 +344,14 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   async send(session: BrokerSession, request: SendRequest): Promise<void> {
     const state = this.#stateOf(session);
     const { destination } = request;
-    if (destination.startsWith('/topic/') || destination.startsWith('/user/')) {
+    const entry = this.#match(destination);
+    // `/topic/…` takes SENDs only where a route accepts them (generic topics); `/user/…` never does.
+    if (
+      destination.startsWith('/user/') ||
+      (destination.startsWith('/topic/') && entry?.route.send === undefined)
+    ) {
       throw new ParleyError('forbidden_destination', `Clients cannot SEND to ${destination}`);
     }
-    const entry = this.#match(destination);
     if (entry === undefined)
       throw new ParleyError('unknown_destination', `No such destination: ${destination}`);
     const sendHook = entry.route.send;
@@ -406,6 +410,54 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         'refusal ends the connection: no /user/queue/errors subscription',
       );
       session.close(error.code, error.message, receiptId);
+    }
+  }
+
+  /**
+   * ACK/NACK of a MESSAGE delivered to a subscription: the route that owns the destination hears which
+   * deliveries were settled (a queue redelivers a NACKed one); routes without `acked` ignore them.
+   */
+  ack(
+    session: BrokerSession,
+    subscriptionId: string,
+    messageIds: readonly string[],
+    accepted: boolean,
+  ): void {
+    const subscription = this.#connections.get(session.id)?.subscriptions.get(subscriptionId);
+    const hook = subscription?.route?.acked;
+    if (subscription === undefined || hook === undefined) return;
+    try {
+      hook.call(subscription.route, {
+        connection: subscription.owner.connection,
+        subscriptionId,
+        destination: subscription.destination,
+        messageIds,
+        accepted,
+      });
+    } catch (error) {
+      this.#sampledLog?.log(
+        'error',
+        { err: error, destination: subscription.destination },
+        'acked hook threw',
+      );
+    }
+  }
+
+  /**
+   * Delivers to one subscription of one local connection (a queue picking its consumer). Returns the
+   * MESSAGE's `message-id` (what the client ACKs), or undefined when it was not written: no such live
+   * subscription, or the session dropped it (slow consumer).
+   */
+  deliverTo(connectionId: string, subscriptionId: string, message: OutboundMessage): string | undefined {
+    const subscription = this.#connections.get(connectionId)?.subscriptions.get(subscriptionId);
+    if (subscription === undefined || subscription.state === 'removed') return undefined;
+    const deliveryId = this.#deliveryId(subscription.group, this.#nextMessageId());
+    try {
+      const frame = this.#encode(subscription.group, deliveryId, message);
+      return subscription.owner.session.deliver(subscription.id, frame, deliveryId) ? deliveryId : undefined;
+    } catch (error) {
+      this.#dropSubscriber(subscription, error);
+      return undefined;
     }
   }
 
@@ -531,6 +583,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         subscription.owner.connection,
         subscription.destination,
         subscription.path,
+        subscription.id,
       );
     } catch (error) {
       this.#sampledLog?.log(

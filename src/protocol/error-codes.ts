@@ -97,6 +97,11 @@ export const ERROR_CATALOGUE = {
   not_operator: queue(401, 'The operator secret is missing or wrong (operator API, /api/admin/).'),
   owner_not_absent: queue(409, "The room's owner was seen too recently for a moderator to claim the room."),
   not_present: queue(409, 'Ownership goes only to someone in the room now; that user is not.'),
+  queue_full: queue(503, 'The generic queue (or all queues of the node) holds as many messages as allowed.'),
+  unportable_header: queue(
+    400,
+    'A header of a SEND to a generic destination holds a character not every STOMP version can carry (CR, LF; a colon in a name).',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
