@@ -334,6 +334,7 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     if (config.generic.prefixes.length > 0) {
       const generic = registerGenericDestinations({
         broker,
+        clock,
         bus: shared.bus,
         rateLimiter: shared.rateLimiter,
         config: config.generic,

@@ -27,6 +27,8 @@ export interface BrokerSession {
   readonly version: StompVersion | undefined;
   /** The peer's address, from the transport; used for authentication and per-address limits. */
   readonly remoteAddress: string;
+  /** Much is waiting to be sent to the peer (deliveries that can wait, should). Absent: never busy. */
+  readonly outboundBusy?: boolean;
   /** Writes a pre-encoded MESSAGE; false when the session dropped it (and closed as slow consumer). */
   deliver(subscriptionId: string, frame: Buffer, messageId: string): boolean;
   /** ERROR frame carrying `code` (and `receipt-id` when given), then close; `disconnected` follows. */
@@ -441,6 +443,12 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         'acked hook threw',
       );
     }
+  }
+
+  /** Whether the connection's outbound buffer is more than half full (or the connection is gone). */
+  isBusy(connectionId: string): boolean {
+    const state = this.#connections.get(connectionId);
+    return state === undefined || state.session.outboundBusy === true;
   }
 
   /**

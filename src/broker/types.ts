@@ -108,6 +108,8 @@ export interface Broker<P extends Principal> {
    * it was delivered with, or undefined when it was not delivered.
    */
   deliverTo(connectionId: string, subscriptionId: string, message: OutboundMessage): string | undefined;
+  /** The connection's outbound buffer is more than half full: a delivery that can wait should. */
+  isBusy(connectionId: string): boolean;
   /** Ends every local connection of the user with an ERROR frame carrying `code`. */
   disconnectUser(userId: string, code: ErrorCode, message: string): void;
   stats(): BrokerStats;

@@ -1,6 +1,7 @@
 // GenericQueues without a broker: `deliver` is a fake that records (or refuses) deliveries.
 import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../broker/types.js';
+import { ManualClock } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { type GenericQueueLimits, GenericQueues } from './generic-queues.js';
 
@@ -16,6 +17,8 @@ function setup(limits: Partial<GenericQueueLimits> = {}) {
   const refusing = new Set<string>();
   let counter = 0;
   let onDeliver: ((consumer: string) => void) | undefined;
+  const busy = new Set<string>();
+  const clock = new ManualClock();
   const queues = new GenericQueues(
     (connectionId, subscriptionId, message: OutboundMessage) => {
       const consumer = `${connectionId}/${subscriptionId}`;
@@ -31,6 +34,8 @@ function setup(limits: Partial<GenericQueueLimits> = {}) {
       });
       return id;
     },
+    (connectionId) => busy.has(connectionId),
+    clock,
     { maxMessages: 100, maxTotalBytes: 1_000_000, prefetch: 10, ...limits },
   );
   const send = (body: string, destination = '/queue/q') => queues.enqueue(destination, {}, Buffer.from(body));
@@ -38,6 +43,8 @@ function setup(limits: Partial<GenericQueueLimits> = {}) {
     queues,
     delivered,
     refusing,
+    busy,
+    clock,
     send,
     setOnDeliver: (fn: (consumer: string) => void) => {
       onDeliver = fn;
@@ -112,6 +119,21 @@ describe('GenericQueues', () => {
     sized.send('12345', '/queue/a');
     sized.send('12345', '/queue/b');
     expect(codeOf(() => sized.send('1', '/queue/c'))).toBe('queue_full');
+  });
+
+  it('passes over a consumer whose connection is busy writing and tries again shortly', () => {
+    const { queues, delivered, busy, clock, send } = setup();
+    queues.addConsumer('/queue/q', 'c1', 's', false);
+    busy.add('c1');
+    send('a');
+    send('b');
+    expect(delivered).toHaveLength(0);
+    clock.advance(50);
+    expect(delivered).toHaveLength(0);
+    busy.delete('c1');
+    clock.advance(50);
+    expect(delivered.map((d) => d.body)).toEqual(['a', 'b']);
+    queues.close();
   });
 
   it('a delivery that is not written (consumer going away) keeps the message for another consumer', () => {

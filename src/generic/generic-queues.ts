@@ -4,7 +4,11 @@
 // Knows nothing of STOMP frames or sockets: `deliver` writes to one subscription and says its message-id.
 
 import type { OutboundMessage } from '../broker/types.js';
+import type { Clock, Timer } from '../clock.js';
 import { ParleyError } from '../errors.js';
+
+/** How often a queue whose consumers were all busy (outbound buffers half full) tries again. */
+const BUSY_RETRY_MS = 10;
 
 export interface GenericQueueLimits {
   /** Messages one queue holds, waiting or unacknowledged. */
@@ -47,6 +51,8 @@ interface Queue {
   held: number;
   pumping: boolean;
   pumpAgain: boolean;
+  /** A retry while every consumer with room was busy writing. */
+  retry: Timer | undefined;
 }
 
 function consumerKey(connectionId: string, subscriptionId: string): string {
@@ -55,15 +61,36 @@ function consumerKey(connectionId: string, subscriptionId: string): string {
 
 export class GenericQueues {
   readonly #deliver: DeliverToConsumer;
+  readonly #busy: (connectionId: string) => boolean;
+  readonly #clock: Clock;
   readonly #limits: GenericQueueLimits;
   readonly #queues = new Map<string, Queue>();
   /** Consumer key → its queue, for ACK/NACK and departures. */
   readonly #consumers = new Map<string, { queue: Queue; consumer: Consumer }>();
   #totalBytes = 0;
 
-  constructor(deliver: DeliverToConsumer, limits: GenericQueueLimits) {
+  /**
+   * `busy` says a consumer's connection has much waiting to be sent: it is passed over (and the queue
+   * tries again shortly) rather than pushed into `slow_consumer` by a backlog delivered all at once.
+   */
+  constructor(
+    deliver: DeliverToConsumer,
+    busy: (connectionId: string) => boolean,
+    clock: Clock,
+    limits: GenericQueueLimits,
+  ) {
     this.#deliver = deliver;
+    this.#busy = busy;
+    this.#clock = clock;
     this.#limits = limits;
+  }
+
+  /** Stops the retries (shutdown). */
+  close(): void {
+    for (const queue of this.#queues.values()) {
+      queue.retry?.cancel();
+      queue.retry = undefined;
+    }
   }
 
   /** Body bytes held by every queue of the node (tests and metrics). */
@@ -155,6 +182,7 @@ export class GenericQueues {
       held: 0,
       pumping: false,
       pumpAgain: false,
+      retry: undefined,
     };
     this.#queues.set(destination, queue);
     return queue;
@@ -162,6 +190,8 @@ export class GenericQueues {
 
   #closeIfIdle(queue: Queue): void {
     if (queue.consumers.length === 0 && queue.held === 0 && !queue.pumping) {
+      queue.retry?.cancel();
+      queue.retry = undefined;
       this.#queues.delete(queue.destination);
     }
   }
@@ -177,20 +207,25 @@ export class GenericQueues {
     queue.waiting.unshift(...messages);
   }
 
-  /** The next consumer (round robin) that may take a message now. */
-  #pick(queue: Queue): Consumer | undefined {
+  /** The next consumer (round robin) that may take a message now; `busy` when one only lacked time. */
+  #pick(queue: Queue): Consumer | 'busy' | undefined {
     const { consumers } = queue;
     const start = consumers.length === 0 ? 0 : queue.next % consumers.length;
+    let busy = false;
     for (let tried = 0; tried < consumers.length; tried += 1) {
       const index = (start + tried) % consumers.length;
       const consumer = consumers[index];
       if (consumer === undefined || consumer.gone) continue;
       if (consumer.acks && consumer.unacked.size >= this.#limits.prefetch) continue;
+      if (this.#busy(consumer.connectionId)) {
+        busy = true;
+        continue;
+      }
       // Not reduced modulo now: a consumer added next is the next one tried.
       queue.next = index + 1;
       return consumer;
     }
-    return undefined;
+    return busy ? 'busy' : undefined;
   }
 
   /**
@@ -208,6 +243,13 @@ export class GenericQueues {
         queue.pumpAgain = false;
         for (let queued = queue.waiting[0]; queued !== undefined; queued = queue.waiting[0]) {
           const consumer = this.#pick(queue);
+          if (consumer === 'busy') {
+            queue.retry ??= this.#clock.setTimeout(() => {
+              queue.retry = undefined;
+              this.#pump(queue);
+            }, BUSY_RETRY_MS);
+            break;
+          }
           if (consumer === undefined) break;
           queue.waiting.shift();
           const headers = queued.redelivered ? { ...queued.headers, redelivered: 'true' } : queued.headers;

@@ -4,6 +4,7 @@
 // nodes) or queues (GenericQueues, node-local). Knows no chat: chat's destinations are routed by longer
 // prefixes, and the configuration refuses a generic prefix inside them.
 import type { Broker, Connection, InboundSend, Principal, Route, SubscribeContext } from '../broker/types.js';
+import type { Clock } from '../clock.js';
 import type { Bus, RateLimiter } from '../cluster/bus.js';
 import type { GenericConfig, GenericPrefix } from '../config.js';
 import { ParleyError } from '../errors.js';
@@ -36,7 +37,8 @@ const UNPORTABLE_VALUE = /[\r\n]/;
 const UNPORTABLE_NAME = /[\r\n:]/;
 
 export interface GenericRoutesOptions<P extends Principal> {
-  readonly broker: Pick<Broker<P>, 'route' | 'publish' | 'deliverTo'>;
+  readonly broker: Pick<Broker<P>, 'route' | 'publish' | 'deliverTo' | 'isBusy'>;
+  readonly clock: Clock;
   readonly bus: Bus;
   readonly rateLimiter: RateLimiter;
   readonly config: GenericConfig;
@@ -60,6 +62,8 @@ export function registerGenericDestinations<P extends Principal>(
   );
   const queues = new GenericQueues(
     (connectionId, subscriptionId, message) => broker.deliverTo(connectionId, subscriptionId, message),
+    (connectionId) => broker.isBusy(connectionId),
+    options.clock,
     {
       maxMessages: config.queueMaxMessages,
       maxTotalBytes: config.queueMaxTotalBytes,
@@ -126,8 +130,7 @@ export function registerGenericDestinations<P extends Principal>(
         }
         // The session checked the ack mode; anything but auto is acknowledged.
         const ack = context.headers.ack ?? 'auto';
-        // After this turn: the broker marks the subscription live once this hook has resolved.
-        await Promise.resolve();
+        // Registered now: a backlog may be delivered before the SUBSCRIBE's RECEIPT, as the spec allows.
         queues.addConsumer(
           context.destination,
           context.connection.id,
@@ -155,6 +158,9 @@ export function registerGenericDestinations<P extends Principal>(
   for (const prefix of config.prefixes) broker.route(prefix.prefix, routeFor(prefix));
   return {
     queues,
-    close: () => topics.close(),
+    close: () => {
+      queues.close();
+      return topics.close();
+    },
   };
 }

@@ -231,6 +231,14 @@ export class StompSession {
     return this.#transport.remoteAddress;
   }
 
+  /**
+   * More than half of `maxOutboundBytes` waits to be sent: a sender that may choose when to deliver
+   * (a queue picking a consumer) waits rather than pushing this peer into `slow_consumer`.
+   */
+  get outboundBusy(): boolean {
+    return this.#transport.bufferedBytes > this.#limits.maxOutboundBytes / 2;
+  }
+
   /** Bytes from the transport, in any chunking. Never throws. */
   receive(chunk: Buffer): void {
     if (this.#state === 'closed') return;
