@@ -32,6 +32,7 @@ import { openRedisConnections } from './cluster/redis-client.js';
 import { RedisPresence } from './cluster/redis-presence.js';
 import { RedisRateLimiter } from './cluster/redis-rate-limiter.js';
 import type { Config } from './config.js';
+import { registerGenericDestinations } from './generic/generic-routes.js';
 import { buildHttpApp } from './http/http-app.js';
 import { startMetricsListener } from './http/metrics-endpoint.js';
 import { createOriginPolicy } from './http/origin-policy.js';
@@ -332,6 +333,18 @@ export async function startParley(config: Config, overrides: StartOverrides = {}
     await rooms.start();
     cleanups.push(() => rooms.close());
     registerChatRoutes(broker, rooms);
+    // The broker routes the longest prefix: chat's `/topic/rooms.` stays chat's under a generic `/topic/`.
+    if (config.generic.prefixes.length > 0) {
+      const generic = registerGenericDestinations({
+        broker,
+        clock,
+        bus: shared.bus,
+        rateLimiter: shared.rateLimiter,
+        config: config.generic,
+        onError: (error) => logger.warn({ err: error }, 'generic destinations'),
+      });
+      cleanups.push(() => generic.close());
+    }
 
     // The same checks answer /readyz and the parley_dependency_up gauge.
     const dependencies = {

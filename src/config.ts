@@ -118,6 +118,27 @@ const ENV_SCHEMA = {
   LOG_SAMPLE_WINDOW_MS: integer(100, 3_600_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
 
+  // Generic destinations (docs/protocol.md, "Generic destinations"): off unless prefixes are listed.
+  /**
+   * Comma-separated `<prefix>=<topic|queue>[:<access>]`, access `rw` (default), `r` (SUBSCRIBE only) or
+   * `w` (SEND only), for any signed-in user; e.g. `/topic/=topic,/queue/=queue`. Unset: none.
+   */
+  GENERIC_DESTINATIONS: z
+    .string()
+    .transform((s, context) => parseGenericDestinations(s, context))
+    .optional(),
+  /** Largest body of a SEND to a generic destination → `message_too_long` (below MAX_FRAME_BYTES). */
+  GENERIC_MAX_BODY_BYTES: integer(0, 16 * 1024 * 1024).default(32 * 1024),
+  /** Per user, across nodes: SENDs to generic destinations → `rate_limited`. */
+  GENERIC_SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+  GENERIC_SEND_BURST: integer(1, 1_000_000).default(50),
+  /** Messages one queue holds for consumers (waiting or unacknowledged) → `queue_full`. */
+  GENERIC_QUEUE_MAX_MESSAGES: integer(1, 1_000_000).default(1000),
+  /** Body bytes all queues of a node hold together → `queue_full`. */
+  GENERIC_QUEUE_MAX_TOTAL_BYTES: integer(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Unacknowledged MESSAGEs a client-ack queue consumer is given at once (at most MAX_PENDING_ACKS). */
+  GENERIC_QUEUE_PREFETCH: integer(1, 1_000_000).default(100),
+
   // Chat limits.
   MESSAGE_MAX_CHARS: integer(1, 100_000).default(4000),
   /** Combining marks one character may carry in a message body or name (stacked marks paint over rows). */
@@ -316,6 +337,23 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
       message: 'applies to the METRICS_PORT listener: set METRICS_PORT too',
     });
   }
+  // Held against the frame limits only where generic destinations are on (a small MAX_FRAME_BYTES alone
+  // is a valid chat-only configuration).
+  const generic = (env.GENERIC_DESTINATIONS?.length ?? 0) > 0;
+  if (generic && env.GENERIC_MAX_BODY_BYTES >= env.MAX_FRAME_BYTES) {
+    context.addIssue({
+      code: 'custom',
+      path: ['GENERIC_MAX_BODY_BYTES'],
+      message: `must be below MAX_FRAME_BYTES (${env.MAX_FRAME_BYTES}): the frame also carries headers`,
+    });
+  }
+  if (generic && env.GENERIC_QUEUE_PREFETCH > env.MAX_PENDING_ACKS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['GENERIC_QUEUE_PREFETCH'],
+      message: `must not exceed MAX_PENDING_ACKS (${env.MAX_PENDING_ACKS})`,
+    });
+  }
   // Node refuses a server whose headers may take longer than the whole request.
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     context.addIssue({
@@ -325,6 +363,69 @@ const envSchema = z.object(ENV_SCHEMA).superRefine((env, context) => {
     });
   }
 });
+export type GenericKind = 'topic' | 'queue';
+
+/** One configured generic prefix: what it is and what any signed-in user may do under it. */
+export interface GenericPrefix {
+  readonly prefix: string;
+  readonly kind: GenericKind;
+  readonly subscribe: boolean;
+  readonly send: boolean;
+}
+
+/**
+ * Namespaces that are Parley's own: a generic prefix inside one of them is refused, so no chat (or
+ * per-user) destination is ever reachable through the generic path. A generic prefix may contain one
+ * (`/topic/` contains `/topic/rooms.`): the broker routes the longest prefix, so those stay chat's.
+ */
+export const CHAT_NAMESPACES: readonly string[] = ['/app/', '/user/', '/topic/rooms.'];
+const GENERIC_ENTRY = /^(\/[^\s,=:]*\/)=(topic|queue)(?::(rw|r|w))?$/;
+const MAX_GENERIC_PREFIXES = 16;
+
+function parseGenericDestinations(text: string, context: z.RefinementCtx): readonly GenericPrefix[] {
+  const entries = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  const prefixes: GenericPrefix[] = [];
+  if (entries.length > MAX_GENERIC_PREFIXES) {
+    context.addIssue({ code: 'custom', message: `at most ${MAX_GENERIC_PREFIXES} prefixes` });
+  }
+  for (const entry of entries) {
+    const match = GENERIC_ENTRY.exec(entry);
+    const prefix = match?.[1];
+    const kind = match?.[2];
+    if (prefix === undefined || (kind !== 'topic' && kind !== 'queue') || prefix.length < 3) {
+      context.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not <prefix>=<topic|queue>[:rw|r|w] with a prefix like /queue/`,
+      });
+      continue;
+    }
+    const inside = CHAT_NAMESPACES.find((namespace) => prefix.startsWith(namespace));
+    if (inside !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(prefix)} lies inside Parley's own ${inside} destinations`,
+      });
+      continue;
+    }
+    const overlapping = prefixes.find((p) => p.prefix.startsWith(prefix) || prefix.startsWith(p.prefix));
+    if (overlapping !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(prefix)} overlaps ${JSON.stringify(overlapping.prefix)}`,
+      });
+      continue;
+    }
+    const access = match?.[3] ?? 'rw';
+    prefixes.push(
+      Object.freeze({ prefix, kind, subscribe: access.includes('r'), send: access.includes('w') }),
+    );
+  }
+  return Object.freeze(prefixes);
+}
+
 /** Values that may hold credentials are never echoed in error messages. */
 const SECRET_VARIABLES = new Set([
   'JWT_SECRET',
@@ -485,6 +586,18 @@ export interface Config {
   readonly limits: Limits;
   readonly operators: OperatorConfig;
   readonly metrics: MetricsConfig;
+  readonly generic: GenericConfig;
+}
+
+/** Generic destinations and their limits; `prefixes` empty = off. */
+export interface GenericConfig {
+  readonly prefixes: readonly GenericPrefix[];
+  readonly maxBodyBytes: number;
+  readonly sendRatePerSecond: number;
+  readonly sendBurst: number;
+  readonly queueMaxMessages: number;
+  readonly queueMaxTotalBytes: number;
+  readonly queuePrefetch: number;
 }
 
 export class ConfigError extends Error {
@@ -565,6 +678,15 @@ function toConfig(env: Env): Config {
           : createHash('sha256').update(env.METRICS_TOKEN, 'utf8').digest('hex'),
       port: env.METRICS_PORT,
       host: env.METRICS_HOST ?? '127.0.0.1',
+    }),
+    generic: Object.freeze({
+      prefixes: env.GENERIC_DESTINATIONS ?? Object.freeze([]),
+      maxBodyBytes: env.GENERIC_MAX_BODY_BYTES,
+      sendRatePerSecond: env.GENERIC_SEND_RATE_PER_SECOND,
+      sendBurst: env.GENERIC_SEND_BURST,
+      queueMaxMessages: env.GENERIC_QUEUE_MAX_MESSAGES,
+      queueMaxTotalBytes: env.GENERIC_QUEUE_MAX_TOTAL_BYTES,
+      queuePrefetch: env.GENERIC_QUEUE_PREFETCH,
     }),
     operators: Object.freeze({
       tokenHashes: Object.freeze(

@@ -376,6 +376,8 @@ describe('the descriptions served by a running server', () => {
       return Promise.race([stored, refused]);
     };
     for (const spec of stompDestinations()) {
+      // Generic destinations exist only where GENERIC_DESTINATIONS names them (test/generic-*.test.ts).
+      if (spec.configured !== undefined) continue;
       const destination = spec.destination.replace('<id>', roomId);
       if (spec.frame === 'SUBSCRIBE') {
         await subscribed(client, destination);

@@ -114,13 +114,20 @@ describe('StompBroker routing', () => {
     expect(calls).toEqual(['rooms:abc.typing:hi', 'app:other']);
   });
 
-  it('refuses SEND to /topic/ with forbidden_destination and broadcasts nothing, even with a route', async () => {
+  it('refuses SEND to /topic/ with forbidden_destination unless its route takes SENDs; /user/ always', async () => {
     const { broker } = makeBroker();
     let sent = 0;
-    broker.route('/topic/', {
+    broker.route('/topic/', { subscribe: async () => {} });
+    // Generic topics (GENERIC_DESTINATIONS) are a route under /topic/ that takes SENDs.
+    broker.route('/topic/generic.', {
       subscribe: async () => {},
       send: async () => {
         sent += 1;
+      },
+    });
+    broker.route('/user/', {
+      send: async () => {
+        sent += 100;
       },
     });
     const subscriber = await connect(broker, 'u1');
@@ -131,11 +138,17 @@ describe('StompBroker routing', () => {
       'forbidden_destination',
     );
     await expectCode(
+      broker.send(sender, { destination: '/topic/nowhere', headers: {}, body: Buffer.from('x') }),
+      'forbidden_destination',
+    );
+    await expectCode(
       broker.send(sender, { destination: '/user/queue/errors', headers: {}, body: Buffer.from('x') }),
       'forbidden_destination',
     );
     expect(sent).toBe(0);
     expect(subscriber.deliveries).toHaveLength(0);
+    await broker.send(sender, { destination: '/topic/generic.x', headers: {}, body: Buffer.from('x') });
+    expect(sent).toBe(1);
   });
 
   it('refuses unknown destinations and frames a route does not accept', async () => {
@@ -609,12 +622,16 @@ describe('StompBroker user queues and errors', () => {
     expect(sibling.deliveries).toHaveLength(0);
   });
 
-  it('drops a failure when the connection has no errors subscription', async () => {
+  it('ends a connection with no errors subscription with ERROR (code, receipt-id), as the STOMP spec asks', async () => {
     const { broker } = makeBroker();
     const session = await connect(broker, 'alice');
     expect(() => broker.failed(session, new ParleyError('rate_limited'), 'r1')).not.toThrow();
     expect(session.deliveries).toHaveLength(0);
-    expect(session.closedWith).toBeUndefined();
+    expect(session.closedWith).toMatchObject({ code: 'rate_limited', receiptId: 'r1' });
+    const other = await connect(broker, 'bob');
+    broker.failed(other, new ParleyError('unknown_destination'), undefined);
+    expect(other.closedWith).toMatchObject({ code: 'unknown_destination' });
+    expect(other.closedWith?.receiptId).toBeUndefined();
   });
 });
 

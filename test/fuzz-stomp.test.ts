@@ -176,6 +176,12 @@ function run(random: () => number, pool: readonly Buffer[], port: number): Promi
       } catch (error) {
         unparseable ??= String(error);
       }
+      // An ERROR promises a close: wait for it longer than for a quiet peer. A refusal can come late
+      // (after a store write), and a plain client's refusal is an ERROR too now.
+      if (frames.some((f) => f.command === 'ERROR')) {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => finish(false), 3000);
+      }
     });
     socket.once('close', () => finish(true));
     socket.once('connect', () => {

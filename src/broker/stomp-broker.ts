@@ -27,10 +27,12 @@ export interface BrokerSession {
   readonly version: StompVersion | undefined;
   /** The peer's address, from the transport; used for authentication and per-address limits. */
   readonly remoteAddress: string;
+  /** Much is waiting to be sent to the peer (deliveries that can wait, should). Absent: never busy. */
+  readonly outboundBusy?: boolean;
   /** Writes a pre-encoded MESSAGE; false when the session dropped it (and closed as slow consumer). */
   deliver(subscriptionId: string, frame: Buffer, messageId: string): boolean;
-  /** ERROR frame carrying `code`, then close; `disconnected` follows. */
-  close(code: ErrorCode, message?: string): void;
+  /** ERROR frame carrying `code` (and `receipt-id` when given), then close; `disconnected` follows. */
+  close(code: ErrorCode, message?: string, receiptId?: string): void;
 }
 
 /** Optional counters for metrics; called synchronously, so they must be cheap. */
@@ -344,10 +346,14 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
   async send(session: BrokerSession, request: SendRequest): Promise<void> {
     const state = this.#stateOf(session);
     const { destination } = request;
-    if (destination.startsWith('/topic/') || destination.startsWith('/user/')) {
+    const entry = this.#match(destination);
+    // `/topic/…` takes SENDs only where a route accepts them (generic topics); `/user/…` never does.
+    if (
+      destination.startsWith('/user/') ||
+      (destination.startsWith('/topic/') && entry?.route.send === undefined)
+    ) {
       throw new ParleyError('forbidden_destination', `Clients cannot SEND to ${destination}`);
     }
-    const entry = this.#match(destination);
     if (entry === undefined)
       throw new ParleyError('unknown_destination', `No such destination: ${destination}`);
     const sendHook = entry.route.send;
@@ -398,12 +404,68 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
       }
     }
     if (!delivered) {
-      // Sampled: a peer without an errors subscription could otherwise write one line per refused frame.
+      // A plain STOMP client never subscribes to /user/queue/errors: it is told as the spec says (ERROR
+      // with `receipt-id` when it asked for a receipt, then close), not left waiting for a RECEIPT.
       this.#sampledLog?.log(
         'info',
         { connectionId: session.id, code: error.code },
-        'error not reported: no /user/queue/errors subscription',
+        'refusal ends the connection: no /user/queue/errors subscription',
       );
+      session.close(error.code, error.message, receiptId);
+    }
+  }
+
+  /**
+   * ACK/NACK of a MESSAGE delivered to a subscription: the route that owns the destination hears which
+   * deliveries were settled (a queue redelivers a NACKed one); routes without `acked` ignore them.
+   */
+  ack(
+    session: BrokerSession,
+    subscriptionId: string,
+    messageIds: readonly string[],
+    accepted: boolean,
+  ): void {
+    const subscription = this.#connections.get(session.id)?.subscriptions.get(subscriptionId);
+    const hook = subscription?.route?.acked;
+    if (subscription === undefined || hook === undefined) return;
+    try {
+      hook.call(subscription.route, {
+        connection: subscription.owner.connection,
+        subscriptionId,
+        destination: subscription.destination,
+        messageIds,
+        accepted,
+      });
+    } catch (error) {
+      this.#sampledLog?.log(
+        'error',
+        { err: error, destination: subscription.destination },
+        'acked hook threw',
+      );
+    }
+  }
+
+  /** Whether the connection's outbound buffer is more than half full (or the connection is gone). */
+  isBusy(connectionId: string): boolean {
+    const state = this.#connections.get(connectionId);
+    return state === undefined || state.session.outboundBusy === true;
+  }
+
+  /**
+   * Delivers to one subscription of one local connection (a queue picking its consumer). Returns the
+   * MESSAGE's `message-id` (what the client ACKs), or undefined when it was not written: no such live
+   * subscription, or the session dropped it (slow consumer).
+   */
+  deliverTo(connectionId: string, subscriptionId: string, message: OutboundMessage): string | undefined {
+    const subscription = this.#connections.get(connectionId)?.subscriptions.get(subscriptionId);
+    if (subscription === undefined || subscription.state === 'removed') return undefined;
+    const deliveryId = this.#deliveryId(subscription.group, this.#nextMessageId());
+    try {
+      const frame = this.#encode(subscription.group, deliveryId, message);
+      return subscription.owner.session.deliver(subscription.id, frame, deliveryId) ? deliveryId : undefined;
+    } catch (error) {
+      this.#dropSubscriber(subscription, error);
+      return undefined;
     }
   }
 
@@ -529,6 +591,7 @@ export class StompBroker<P extends Principal> implements Broker<P>, SessionHandl
         subscription.owner.connection,
         subscription.destination,
         subscription.path,
+        subscription.id,
       );
     } catch (error) {
       this.#sampledLog?.log(

@@ -71,7 +71,17 @@ export interface Route<P extends Principal> {
    */
   subscribe?(context: SubscribeContext<P>): Promise<void>;
   /** The subscription ended: UNSUBSCRIBE, DISCONNECT or a dropped connection. */
-  unsubscribed?(connection: Connection<P>, destination: string, path: string): void;
+  unsubscribed?(connection: Connection<P>, destination: string, path: string, subscriptionId: string): void;
+  /** An ACK (`accepted`) or NACK settled these deliveries (`message-id`s) of a subscription here. */
+  acked?(settlement: AckSettlement<P>): void;
+}
+
+export interface AckSettlement<P extends Principal> {
+  readonly connection: Connection<P>;
+  readonly subscriptionId: string;
+  readonly destination: string;
+  readonly messageIds: readonly string[];
+  readonly accepted: boolean;
 }
 
 export interface BrokerStats {
@@ -93,6 +103,13 @@ export interface Broker<P extends Principal> {
   endSubscriptions(userId: string, destination: string): number;
   /** Ends every local subscription to exactly `destination` (a room taken down); returns whose ended. */
   endDestination(destination: string): string[];
+  /**
+   * To one subscription of one local connection (a queue's chosen consumer); returns the `message-id`
+   * it was delivered with, or undefined when it was not delivered.
+   */
+  deliverTo(connectionId: string, subscriptionId: string, message: OutboundMessage): string | undefined;
+  /** The connection's outbound buffer is more than half full: a delivery that can wait should. */
+  isBusy(connectionId: string): boolean;
   /** Ends every local connection of the user with an ERROR frame carrying `code`. */
   disconnectUser(userId: string, code: ErrorCode, message: string): void;
   stats(): BrokerStats;

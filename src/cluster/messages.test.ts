@@ -42,6 +42,13 @@ const message: fc.Arbitrary<ClusterMessage> = fc.oneof(
     .map((fields): ClusterMessage => ({ kind: 'mention', ...fields })),
   roomId.map((id): ClusterMessage => ({ kind: 'policy', roomId: id })),
   fc
+    .record({
+      destination: fc.string({ maxLength: 100 }).map((s) => `/topic/${s}`),
+      headers: fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 })),
+      body: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+    })
+    .map((fields): ClusterMessage => ({ kind: 'generic.topic', ...fields })),
+  fc
     .record({ userId, validAfterMs: epochMs })
     .map((fields): ClusterMessage => ({ kind: 'revocation', ...fields })),
   fc

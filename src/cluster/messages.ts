@@ -93,7 +93,19 @@ export interface UnreadMessage {
   readonly userIds: readonly UserId[];
 }
 
+/**
+ * A SEND to a generic topic, for every node's subscribers of `destination`. `headers` are the ones the
+ * sending node let through and set (user headers, `user-id`); `body` is base64 (bodies may be binary).
+ */
+export interface GenericTopicMessage {
+  readonly kind: 'generic.topic';
+  readonly destination: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 export type ClusterMessage =
+  | GenericTopicMessage
   | RoomEntryMessage
   | PresenceMessage
   | MentionMessage
@@ -145,9 +157,16 @@ export const OPERATOR_CHANNEL: ClusterChannel<'operator'> = Object.freeze({
 export const REPORTS_CHANNEL: ClusterChannel<'reports'> = Object.freeze({ name: 'reports', kind: 'reports' });
 export const UNREAD_CHANNEL: ClusterChannel<'unread'> = Object.freeze({ name: 'unread', kind: 'unread' });
 
+/** Per destination, so a node hears only the generic topics it has subscribers of. */
+export function genericTopicChannel(destination: string): ClusterChannel<'generic.topic'> {
+  return { name: `generic.${destination}`, kind: 'generic.topic' };
+}
+
 /** The name of the channel `message` is published on. */
 export function channelNameOf(message: ClusterMessage): string {
   switch (message.kind) {
+    case 'generic.topic':
+      return genericTopicChannel(message.destination).name;
     case 'room.entry':
       return roomEntriesChannel(message.roomId).name;
     case 'presence':
@@ -203,7 +222,20 @@ const epochMs = z.number().int().nonnegative();
 // Unknown fields are dropped, not refused: during a rolling upgrade a newer node may send more.
 const user = z.object({ id: userId, nickname: z.string(), tag: z.string() });
 
+/** Bounds above any configured frame limit (MAX_FRAME_BYTES ≤ 16 MiB, MAX_HEADERS ≤ 1024). */
+const MAX_GENERIC_DESTINATION_CHARS = 64 * 1024;
+const MAX_GENERIC_HEADERS = 1024;
+const MAX_GENERIC_BODY_BASE64_CHARS = Math.ceil((16 * 1024 * 1024) / 3) * 4;
+
 const schema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('generic.topic'),
+    destination: z.string().startsWith('/').max(MAX_GENERIC_DESTINATION_CHARS),
+    headers: z
+      .record(z.string().max(MAX_GENERIC_DESTINATION_CHARS), z.string().max(MAX_GENERIC_DESTINATION_CHARS))
+      .refine((headers) => Object.keys(headers).length <= MAX_GENERIC_HEADERS, 'too many headers'),
+    body: z.base64().max(MAX_GENERIC_BODY_BASE64_CHARS),
+  }),
   z.object({
     kind: z.literal('room.entry'),
     roomId,

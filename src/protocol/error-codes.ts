@@ -99,6 +99,11 @@ export const ERROR_CATALOGUE = {
   owner_not_absent: queue(409, "The room's owner was seen too recently for a moderator to claim the room."),
   not_present: queue(409, 'Ownership goes only to someone in the room now; that user is not.'),
   query_too_short: queue(400, 'The search query is too short to search every room at once.'),
+  queue_full: queue(503, 'The generic queue (or all queues of the node) holds as many messages as allowed.'),
+  unportable_header: queue(
+    400,
+    'A header of a SEND to a generic destination holds a character not every STOMP version can carry (CR, LF; a colon in a name).',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -57,6 +57,10 @@ export interface StompDestinationSpec {
   readonly messages: readonly StompMessageSpec[];
   /** Refusals, on `/user/queue/errors` (with `receipt-id` when the frame asked for a receipt). */
   readonly errors: readonly ErrorCode[];
+  /** Served only when this configuration variable enables it (generic destinations). */
+  readonly configured?: string;
+  /** The AsyncAPI channel id, when the destination does not spell one (`<topic-prefix><name>`). */
+  readonly channel?: string;
 }
 
 const ROOM = '<id>';
@@ -311,6 +315,7 @@ export function stompDestinations(): readonly StompDestinationSpec[] {
       ],
       errors: [],
     },
+    ...genericDestinations(),
     {
       frame: 'SUBSCRIBE',
       destination: REPORTS_DESTINATION,
@@ -329,8 +334,74 @@ export function stompDestinations(): readonly StompDestinationSpec[] {
   ];
 }
 
+const GENERIC_MESSAGE: StompMessageSpec = {
+  name: 'generic',
+  summary: "The SEND's body as it came (any bytes) and its user headers; reserved headers are the server's.",
+  headers: [
+    { name: 'user-id', required: true, description: 'Who sent it (set by the server, never the client).' },
+    { name: 'content-type', required: false, description: "The sender's, passed through." },
+    {
+      name: 'redelivered',
+      required: false,
+      description: '`true` on a queue message given again (after a NACK, or its consumer left).',
+    },
+  ],
+  payload: 'text',
+};
+const GENERIC_SEND_ERRORS: readonly ErrorCode[] = [
+  'forbidden_destination',
+  'unknown_destination',
+  'message_too_long',
+  'rate_limited',
+  'unportable_header',
+];
+
+/** GENERIC_DESTINATIONS: a topic prefix and a queue prefix stand for every configured one of the kind. */
+function genericDestinations(): StompDestinationSpec[] {
+  const kinds = [
+    {
+      kind: 'topic',
+      channel: 'genericTopic',
+      send: 'Publish to every subscriber of this destination, on every node.',
+      subscribe: 'Every message sent to this destination from now on.',
+      errors: GENERIC_SEND_ERRORS,
+    },
+    {
+      kind: 'queue',
+      channel: 'genericQueue',
+      send: 'Give to one consumer of this destination (on this node); kept until one takes it.',
+      subscribe:
+        'Messages one at a time among consumers; `ack: client`/`client-individual` redeliver on NACK.',
+      errors: [...GENERIC_SEND_ERRORS, 'queue_full'] as const,
+    },
+  ] as const;
+  return kinds.flatMap(({ kind, channel, send, subscribe, errors }) => [
+    {
+      frame: 'SEND',
+      destination: `<${kind}-prefix><name>`,
+      summary: send,
+      headers: [RECEIPT, { name: 'content-type', required: false, description: 'Passed through.' }],
+      messages: [{ ...GENERIC_MESSAGE, summary: 'Any body, at most GENERIC_MAX_BODY_BYTES.' }],
+      errors,
+      configured: 'GENERIC_DESTINATIONS',
+      channel,
+    },
+    {
+      frame: 'SUBSCRIBE',
+      destination: `<${kind}-prefix><name>`,
+      summary: subscribe,
+      headers: [{ name: 'ack', required: false, description: '`auto`, `client` or `client-individual`.' }],
+      messages: [GENERIC_MESSAGE],
+      errors: ['forbidden_destination', 'unknown_destination'],
+      configured: 'GENERIC_DESTINATIONS',
+      channel,
+    },
+  ]);
+}
+
 /** `/app/rooms.<id>.edit` → `appRoomsEdit`. */
 function channelId(spec: StompDestinationSpec): string {
+  if (spec.channel !== undefined) return spec.channel;
   const words = spec.destination.split(/[/.]+/).filter((w) => w !== '' && w !== ROOM);
   return words.map((w, i) => (i === 0 ? w : (w[0]?.toUpperCase() ?? '') + w.slice(1))).join('');
 }

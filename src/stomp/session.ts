@@ -78,7 +78,10 @@ export interface SessionHandler {
   send(session: StompSession, request: SendRequest): Promise<void>;
   /** `messageIds` are all the ids this ACK/NACK settles (several for cumulative `client` mode). */
   ack?(session: StompSession, subscriptionId: string, messageIds: readonly string[], accepted: boolean): void;
-  /** A `queue`-disposition ParleyError from subscribe/send; the handler reports it (/user/queue/errors). */
+  /**
+   * A `queue`-disposition ParleyError from subscribe/send; the handler reports it (/user/queue/errors),
+   * or, when the client has no way to hear it there, ends the session with `close` (ERROR, then close).
+   */
   failed(session: StompSession, error: ParleyError, receiptId: string | undefined): void;
   /** Exactly once for every session whose `connect` resolved, even if the socket closed meanwhile. */
   disconnected(session: StompSession): void;
@@ -228,6 +231,14 @@ export class StompSession {
     return this.#transport.remoteAddress;
   }
 
+  /**
+   * More than half of `maxOutboundBytes` waits to be sent: a sender that may choose when to deliver
+   * (a queue picking a consumer) waits rather than pushing this peer into `slow_consumer`.
+   */
+  get outboundBusy(): boolean {
+    return this.#transport.bufferedBytes > this.#limits.maxOutboundBytes / 2;
+  }
+
   /** Bytes from the transport, in any chunking. Never throws. */
   receive(chunk: Buffer): void {
     if (this.#state === 'closed') return;
@@ -277,9 +288,12 @@ export class StompSession {
     return true;
   }
 
-  /** Server-initiated end: ERROR frame (header `message` = code), then close. */
-  close(code: ErrorCode, message?: string): void {
-    this.#closeWithError(code, message ?? ERROR_CATALOGUE[code].summary, undefined);
+  /**
+   * Server-initiated end: ERROR frame (header `message` = code, `receipt-id` when the refused frame
+   * asked for a receipt), then close.
+   */
+  close(code: ErrorCode, message?: string, receiptId?: string): void {
+    this.#closeWithError(code, message ?? ERROR_CATALOGUE[code].summary, receiptId);
   }
 
   // ---- inbound ----

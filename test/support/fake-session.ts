@@ -23,7 +23,7 @@ export class FakeSession implements BrokerSession {
   readonly version: StompVersion | undefined;
   readonly remoteAddress: string;
   readonly deliveries: Delivery[] = [];
-  closedWith: { code: ErrorCode; message: string | undefined } | undefined;
+  closedWith: { code: ErrorCode; message: string | undefined; receiptId?: string | undefined } | undefined;
   /** When false, `deliver` behaves like a full outbound buffer: it closes as slow consumer. */
   accepting = true;
   #onClose: ((session: FakeSession) => void) | undefined;
@@ -50,9 +50,9 @@ export class FakeSession implements BrokerSession {
     return true;
   }
 
-  close(code: ErrorCode, message?: string): void {
+  close(code: ErrorCode, message?: string, receiptId?: string): void {
     if (this.closedWith !== undefined) return;
-    this.closedWith = { code, message };
+    this.closedWith = receiptId === undefined ? { code, message } : { code, message, receiptId };
     this.#onClose?.(this);
   }
 
