@@ -42,6 +42,18 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/**
+ * Waits until `n` store reads have started: a token check is asynchronous crypto on the thread pool,
+ * which a loaded machine may take many turns of the event loop to answer.
+ */
+const readsReach = async (reads: readonly unknown[], n: number): Promise<void> => {
+  const deadline = Date.now() + 5000;
+  while (reads.length < n) {
+    if (Date.now() > deadline) throw new Error(`${reads.length} store reads started, expected ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+};
+
 describe('Sessions user cache', () => {
   it('reads a user once per cache time and speaks with the stored name, not the token’s', async () => {
     const { clock, tokens, reads, sessions } = setUp();
@@ -49,7 +61,7 @@ describe('Sessions user cache', () => {
     const old: User = { id: 'u1' as UserId, nickname: 'alice', tag: '0001' };
     const { token } = await tokens.issue(old);
     const first = sessions.authenticate(token);
-    await settle();
+    await readsReach(reads, 1);
     expect(reads).toHaveLength(1);
     reads[0]?.resolve({ user: { ...old, nickname: 'Alicia', tag: '0002' } });
     expect((await first).user).toEqual({ id: 'u1', nickname: 'Alicia', tag: '0002' });
@@ -58,7 +70,7 @@ describe('Sessions user cache', () => {
     expect(reads).toHaveLength(1);
     clock.advance(CACHE_MS);
     const later = sessions.authenticate(token);
-    await settle();
+    await readsReach(reads, 2);
     expect(reads).toHaveLength(2);
     reads[1]?.resolve({});
     // Never recorded: the token's own name, and the caller is told to record it.
@@ -74,7 +86,7 @@ describe('Sessions user cache', () => {
     const user: User = { id: 'u2' as UserId, nickname: 'bob', tag: '0001' };
     const { token } = await tokens.issue(user);
     const inFlight = sessions.authenticate(token);
-    await settle();
+    await readsReach(reads, 1);
     // Another node renames bob while this node's read is under way.
     await bus.publish({ kind: 'identity', userId: user.id, nickname: 'robert', tag: '0003' });
     await settle();
@@ -82,7 +94,7 @@ describe('Sessions user cache', () => {
     reads[0]?.resolve({ user });
     expect((await inFlight).user.nickname).toBe('bob');
     const next = sessions.authenticate(token);
-    await settle();
+    await readsReach(reads, 2);
     expect(reads).toHaveLength(2);
     reads[1]?.resolve({ user: { ...user, nickname: 'robert', tag: '0003' } });
     expect((await next).user.nickname).toBe('robert');
@@ -95,7 +107,7 @@ describe('Sessions user cache', () => {
     const user: User = { id: 'u3' as UserId, nickname: 'cy', tag: '0001' };
     const { token } = await tokens.issue(user);
     const ok = sessions.authenticate(token);
-    await settle();
+    await readsReach(reads, 1);
     reads[0]?.resolve({ user });
     await ok;
     clock.advance(10);
